@@ -1,0 +1,130 @@
+# ffnn — build, test, demo, install.  See README.md.
+#
+#   make            deps, then build/libffnn.a and bin/ffnn-*
+#   make check      unit suites + CLI tests, then again under ASan+UBSan
+#   make demo       the tutorial on the bundled iris data
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make bench      speed table (bench/RESULTS.md)
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+BIN       ?= bin
+CC        ?= cc
+OPT       ?= -O2
+SAN       ?=
+CFLAGS    ?=
+WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALLCFLAGS := $(WARN) $(OPT) -g -D_GNU_SOURCE -DFFNN_VERSION='"$(VERSION)"' -Iinclude -pthread \
+             $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all) \
+             $(CFLAGS)
+LDLIBS    := -lcjson -lmd -lm -pthread
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+CMD_SRC   := $(sort $(wildcard cmd/ffnn-*.c))
+PROGS     := $(CMD_SRC:cmd/%.c=$(BIN)/%)
+CMD_COMMON:= $(BUILD)/cmd/common.o
+TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TEST_OBJ  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
+LIBA      := $(BUILD)/libffnn.a
+MAN1      := $(wildcard man/*.1)
+MAN5      := $(wildcard man/*.5)
+MAN7      := $(wildcard man/*.7)
+
+# Build and test dependencies, all Debian packages.
+DEPS_PKGS := libcjson-dev check libmd-dev pkg-config
+TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils
+
+.PHONY: all deps build check check-unit check-cli check-asan demo install uninstall clean bench bench-deps check-deps
+
+all: deps
+	@$(MAKE) --no-print-directory build
+
+build: $(LIBA) $(PROGS)
+
+deps:
+	@sh tools/deps.sh $(DEPS_PKGS) -- $(TEST_PKGS)
+
+$(BUILD)/lib/%.o: lib/%.c $(wildcard include/ffnn/*.h) lib/internal.h
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/cmd/%.o: cmd/%.c cmd/common.h $(wildcard include/ffnn/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+$(BIN)/ffnn-%: $(BUILD)/cmd/ffnn-%.o $(CMD_COMMON) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $^ -o $@ $(LDLIBS)
+
+# Unit tests: every tests/unit/test_X.c defines `Suite *X_suite(void)`.
+$(BUILD)/tests/suites.inc: $(TEST_SRC)
+	@mkdir -p $(@D)
+	@for f in $(TEST_SRC); do b=$${f##*/test_}; echo "SUITE($${b%.c})"; done > $@
+
+$(BUILD)/tests/%.o: tests/unit/%.c tests/unit/testutil.h $(wildcard include/ffnn/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -Itests/unit -c $< -o $@
+
+$(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(LIBA)
+	$(CC) $(ALLCFLAGS) -I$(BUILD)/tests -Itests/unit tests/unit/main.c $(TEST_OBJ) $(LIBA) -o $@ $(LDLIBS) $(CHECK_LIBS)
+
+check: deps
+	@$(MAKE) --no-print-directory check-unit check-cli
+	@$(MAKE) --no-print-directory check-asan
+
+check-unit: $(BUILD)/tests/unit
+	cd tests/data && CK_FORK=yes $(CURDIR)/$(BUILD)/tests/unit
+
+check-cli: build
+	FFNN_BIN=$(CURDIR)/$(BIN) sh tests/cli/run.sh
+
+# The same suites under AddressSanitizer + UndefinedBehaviorSanitizer.
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SAN=1 OPT=-O1 build build/asan/tests/unit
+	cd tests/data && CK_FORK=no ASAN_OPTIONS=detect_leaks=1 $(CURDIR)/build/asan/tests/unit
+	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 sh tests/cli/run.sh
+
+# Layering of DESIGN §4: a module includes only headers of lower layers.
+check-deps:
+	@sh tools/check-deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory build
+	@sh tools/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory build
+	@sh bench/run.sh
+
+bench-deps:
+	@sh tools/deps.sh python3-torch python3-sklearn libfann-dev hyperfine --
+
+ffnn.pc: ffnn.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' ffnn.pc.in > $@
+
+install: build ffnn.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/ffnn \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/ffnn/*.h $(DESTDIR)$(PREFIX)/include/ffnn/
+	install -m 644 ffnn.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 $(MAN7) $(DESTDIR)$(PREFIX)/share/man/man7/
+
+uninstall:
+	rm -f $(PROGS:$(BIN)/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/libffnn.a \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/ffnn.pc
+	rm -rf $(DESTDIR)$(PREFIX)/include/ffnn
+
+clean:
+	rm -rf build bin ffnn.pc demo-out

@@ -1,0 +1,222 @@
+/* ffnn programs — shared helpers (see common.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "common.h"
+
+const char *progname = "ffnn";
+int cmd_verbose = 0;
+bool cmd_quiet = false;
+
+void cmd_init(const char *name)
+{
+    const char *slash = strrchr(name, '/');
+    progname = slash ? slash + 1 : name;
+}
+
+int cmd_fail(const ffnn_error *err)
+{
+    fprintf(stderr, "%s: %s\n", progname, err->msg[0] ? err->msg : ffnn_status_name(err->status));
+    return err->status ? (int)err->status : 70;
+}
+
+int cmd_failf(int status, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return status;
+}
+
+void cmd_warn(const char *fmt, ...)
+{
+    va_list ap;
+    if (cmd_quiet)
+        return;
+    fprintf(stderr, "%s: warning: ", progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cmd_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
+    return 64;
+}
+
+void cmd_version(void)
+{
+    printf("%s (ffnn) %s\n", progname, FFNN_VERSION);
+}
+
+bool cmd_progress_enabled(void)
+{
+    return cmd_verbose > 0 || isatty(STDERR_FILENO);
+}
+
+bool cmd_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cmd_parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (*s == '-' || *s == '\0')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = (uint64_t)v;
+    return true;
+}
+
+bool cmd_parse_double(const char *s, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+char **cmd_split_list(const char *s, int *n)
+{
+    int cap = 1;
+    for (const char *p = s; *p; p++)
+        cap += *p == ',';
+    char **v = calloc((size_t)cap, sizeof *v);
+    *n = 0;
+    if (!v)
+        return NULL;
+    const char *start = s;
+    for (;;) {
+        const char *comma = strchr(start, ',');
+        size_t len = comma ? (size_t)(comma - start) : strlen(start);
+        v[*n] = strndup(start, len);
+        (*n)++;
+        if (!comma)
+            break;
+        start = comma + 1;
+    }
+    return v;
+}
+
+void cmd_free_list(char **v, int n)
+{
+    if (!v)
+        return;
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
+{
+    memset(o, 0, sizeof *o);
+    if (strcmp(path, "-") == 0) {
+        o->fp = stdout;
+        return 0;
+    }
+    o->path = strdup(path);
+    size_t len = strlen(path) + 16;
+    o->tmp = malloc(len);
+    if (!o->path || !o->tmp)
+        return ffnn_error_nomem(err);
+    snprintf(o->tmp, len, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    o->fp = fdopen(fd, "w");
+    if (!o->fp) {
+        close(fd);
+        unlink(o->tmp);
+        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+int cmd_out_commit(cmd_out *o, ffnn_error *err)
+{
+    int rc = 0;
+    if (!o->tmp) {
+        if (fflush(o->fp) != 0 || ferror(o->fp))
+            rc = ffnn_error_set(err, FFNN_EIO, "<stdout>: write error: %s", strerror(errno));
+        return rc;
+    }
+    if (fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0) {
+        rc = ffnn_error_set(err, FFNN_EIO, "%s: write error: %s", o->path, strerror(errno));
+        cmd_out_abort(o);
+        return rc;
+    }
+    if (fclose(o->fp) != 0) {
+        o->fp = NULL;
+        rc = ffnn_error_set(err, FFNN_EIO, "%s: write error: %s", o->path, strerror(errno));
+        cmd_out_abort(o);
+        return rc;
+    }
+    o->fp = NULL;
+    if (rename(o->tmp, o->path) != 0) {
+        rc = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", o->path, strerror(errno));
+        cmd_out_abort(o);
+        return rc;
+    }
+    free(o->tmp);
+    free(o->path);
+    o->tmp = o->path = NULL;
+    return 0;
+}
+
+void cmd_out_abort(cmd_out *o)
+{
+    if (o->fp && o->fp != stdout)
+        fclose(o->fp);
+    o->fp = NULL;
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    o->tmp = o->path = NULL;
+}
+
+FILE *cmd_open_input(const char *path, ffnn_error *err)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        ffnn_error_set(err, errno == ENOENT || errno == EACCES ? FFNN_ENOINPUT : FFNN_EIO,
+                       "%s: cannot open: %s", path, strerror(errno));
+    return fp;
+}

@@ -1,0 +1,49 @@
+/* ffnn programs — what every cmd/ffnn-*.c shares: messages, exit codes,
+ * strict number options, output files written atomically. */
+#ifndef FFNN_CMD_COMMON_H
+#define FFNN_CMD_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "ffnn/error.h"
+
+extern const char *progname;   /* set by cmd_init */
+extern int cmd_verbose;        /* -v count */
+extern bool cmd_quiet;         /* -q */
+
+void cmd_init(const char *name);
+/* "prog: message" on stderr; returns status. */
+int cmd_fail(const ffnn_error *err);
+int cmd_failf(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "prog: warning: ..." unless -q. */
+void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Usage error: "prog: msg" + "Try 'prog --help'." -> 64. */
+int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_version(void);
+/* Progress goes to stderr when it is a terminal or with -v. */
+bool cmd_progress_enabled(void);
+
+/* Strict option parsing: the whole string must be the number, in range. */
+bool cmd_parse_long(const char *s, long min, long max, long *out);
+bool cmd_parse_u64(const char *s, uint64_t *out);
+bool cmd_parse_double(const char *s, double min, double max, double *out);
+/* Splits "a,b,c" into a malloc'd array of malloc'd strings. */
+char **cmd_split_list(const char *s, int *n);
+void cmd_free_list(char **v, int n);
+
+/* An output opened as a temporary file beside path ("-" = stdout);
+ * cmd_out_commit fsyncs and renames it into place, cmd_out_abort removes it. */
+typedef struct {
+    FILE *fp;
+    char *path;
+    char *tmp;
+} cmd_out;
+int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err);
+int cmd_out_commit(cmd_out *o, ffnn_error *err);
+void cmd_out_abort(cmd_out *o);
+
+/* Opens an input ("-" = stdin); missing -> 66 with a message. */
+FILE *cmd_open_input(const char *path, ffnn_error *err);
+
+#endif

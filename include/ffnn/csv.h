@@ -1,0 +1,56 @@
+/* ffnn — CSV reading (RFC 4180 plus LF/CRLF/CR line ends, a UTF-8 BOM at
+ * byte 0, a missing final newline, quoted fields holding commas, quotes and
+ * line breaks kept verbatim) and number parsing in the C locale.
+ *
+ * The reader streams: it holds one record at a time, so memory is flat in the
+ * input length.  Line numbers are 1-based physical lines (a quoted line break
+ * advances them); columns are 1-based field numbers.
+ */
+#ifndef FFNN_CSV_H
+#define FFNN_CSV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "ffnn/error.h"
+
+typedef struct ffnn_csv_reader ffnn_csv_reader;
+
+/* Wraps an open stream (not closed by the reader).  name is used in messages
+ * ("iris.csv", "<stdin>"). */
+ffnn_status ffnn_csv_reader_create(ffnn_csv_reader **out, FILE *fp, const char *name,
+                                   ffnn_error *err);
+void ffnn_csv_reader_destroy(ffnn_csv_reader *r);
+
+/* Reads the next record.  On success sets *nfields and *fields (NUL-terminated
+ * strings owned by the reader, valid until the next call) and returns FFNN_OK;
+ * at end of input returns FFNN_OK with *nfields = 0.  A record that is one
+ * empty line is skipped.  Errors: FFNN_EDATA for an unterminated quote or a
+ * quote inside an unquoted field ("file:line:col: ..."), FFNN_EIO on a read
+ * error. */
+ffnn_status ffnn_csv_next(ffnn_csv_reader *r, char ***fields, int *nfields, ffnn_error *err);
+
+/* Line on which the record last returned starts (1-based). */
+long ffnn_csv_line(const ffnn_csv_reader *r);
+const char *ffnn_csv_name(const ffnn_csv_reader *r);
+
+/* Parses a whole field as a finite decimal number: optional sign, digits,
+ * optional fraction, optional exponent; surrounding spaces allowed.  Rejects
+ * hex floats, inf, nan and trailing garbage.  Exact (identical to strtod in
+ * the C locale) with a fast path for ≤19 significant digits and |exp10| ≤ 22.
+ * Returns false if s is not such a number or overflows to infinity. */
+bool ffnn_parse_double(const char *s, double *out);
+
+/* Is the field a missing-value token: "", "NA", "NaN", "nan", "N/A", "null", "?" */
+bool ffnn_csv_is_missing(const char *s);
+
+/* Writes one field, quoting it if it holds a comma, quote, CR or LF. */
+int ffnn_csv_write_field(FILE *fp, const char *s);
+
+/* Formats a float so it round-trips (shortest of %.6g..%.9g that reads back
+ * equal); buf needs 32 bytes.  Returns buf. */
+char *ffnn_format_float(char *buf, float v);
+/* Same for double (%.15g..%.17g). */
+char *ffnn_format_double(char *buf, double v);
+
+#endif

@@ -1,0 +1,152 @@
+/* ffnn — tables, the preprocessing a model carries, and encoded data.
+ *
+ * ffnn_table holds a CSV file as strings (header + rows).  ffnn_prep is the
+ * preprocessing learned from training rows and stored in the model: which
+ * columns are features (numeric, or categorical with their categories,
+ * one-hot encoded), the target and task, class names, mean-imputation values
+ * and standardisation mean/scale.  Encoding turns table rows, or streamed CSV
+ * records, into the network's float input.
+ */
+#ifndef FFNN_DATASET_H
+#define FFNN_DATASET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "ffnn/error.h"
+#include "ffnn/rng.h"
+
+/* ---- tables ---------------------------------------------------------- */
+
+typedef struct {
+    int ncols;
+    char **names;     /* ncols header names */
+    long nrows;
+    char **cells;     /* nrows*ncols, row-major, each a malloc'd string */
+    long *lines;      /* nrows: line number each row starts on (messages) */
+    char *source;     /* file name used in messages */
+} ffnn_table;
+
+/* Reads a whole CSV (header required).  Ragged rows are FFNN_EDATA
+ * "file:line: expected N fields, got M"; an empty file or header only is
+ * FFNN_EDATA "file: no data rows" (header only is allowed if allow_empty).
+ * Duplicate header names are FFNN_EDATA. */
+ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allow_empty,
+                            ffnn_error *err);
+/* Opens path ("-" = stdin) and reads it; missing file -> FFNN_ENOINPUT. */
+ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, ffnn_error *err);
+void ffnn_table_release(ffnn_table *t);
+/* Index of the column named name, or -1. */
+int ffnn_table_col(const ffnn_table *t, const char *name);
+/* Writes the header and the given rows (rows NULL = all, in order). */
+int ffnn_table_write(const ffnn_table *t, FILE *fp, const long *rows, long n);
+
+/* Seeded split of row indices: test gets round(test_fraction * n) rows
+ * (at least 1 and at most n-1 when n >= 2).  With strata (n labels, or NULL)
+ * each stratum is split in proportion (largest-remainder allocation) so class
+ * shares match.  Output index lists keep the shuffled order.  train/test must
+ * hold n entries each; counts returned in *ntrain, *ntest. */
+ffnn_status ffnn_split_indices(long n, double test_fraction, const int *strata, ffnn_rng *rng,
+                               long *train, long *ntrain, long *test, long *ntest,
+                               ffnn_error *err);
+
+/* ---- preprocessing ----------------------------------------------------- */
+
+typedef enum {
+    FFNN_TASK_AUTO = -1,
+    FFNN_TASK_BINARY = 0,
+    FFNN_TASK_MULTICLASS,
+    FFNN_TASK_REGRESSION
+} ffnn_task;
+const char *ffnn_task_name(ffnn_task t);
+int ffnn_task_parse(const char *name); /* "auto","binary","multiclass","regression"; -1 */
+
+typedef enum { FFNN_IMPUTE_NONE = 0, FFNN_IMPUTE_MEAN } ffnn_impute;
+const char *ffnn_impute_name(ffnn_impute i);
+int ffnn_impute_parse(const char *name);
+
+/* What the user asked for (config "target", "task", "ignore", "standardize",
+ * "impute"). */
+typedef struct {
+    char *target;       /* NULL: last column */
+    ffnn_task task;     /* AUTO: inferred */
+    char **ignore;      /* columns that are not features */
+    int n_ignore;
+    bool standardize;   /* default true */
+    ffnn_impute impute; /* default none: missing values are an error */
+} ffnn_prep_options;
+
+ffnn_prep_options ffnn_prep_options_default(void);
+
+typedef struct {
+    char *name;
+    bool categorical;
+    int n_cats;          /* categorical: number of categories */
+    char **cats;         /* categorical: category strings, sorted (byte order) */
+    int offset;          /* first encoded feature index */
+    double fill;         /* numeric imputation value (mean), used if impute */
+} ffnn_prep_column;
+
+typedef struct {
+    int n_columns;            /* raw feature columns */
+    ffnn_prep_column *columns;
+    int n_features;           /* encoded width (network input) */
+    float *mean, *scale;      /* n_features; identity (0,1) when not standardised */
+    bool standardize;
+    ffnn_impute impute;
+    char *target;
+    ffnn_task task;
+    int n_classes;            /* classification: number of classes */
+    char **classes;           /* class names in order (numeric labels sorted by value) */
+} ffnn_prep;
+
+/* Learns the preprocessing from all rows of t.  Inference: a target column
+ * with any non-numeric value, or only integers with at most 20 distinct values
+ * (and fewer than half the row count), is classification; 2 classes =
+ * binary.  Errors (FFNN_EDATA, FFNN_ECONFIG for bad options) name the file,
+ * line and column. */
+ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_options *opt,
+                          ffnn_error *err);
+void ffnn_prep_release(ffnn_prep *p);
+ffnn_status ffnn_prep_clone(ffnn_prep *dst, const ffnn_prep *src, ffnn_error *err);
+
+/* Where each feature column (and the target, -1 if absent) sits in a CSV
+ * header.  Missing feature columns are FFNN_EDATA naming them. */
+typedef struct {
+    int *col;        /* n_columns indices into the record */
+    int target_col;  /* -1 if the input has no target column */
+    int ncols;       /* fields per record expected */
+} ffnn_prep_binding;
+
+ffnn_status ffnn_prep_bind(const ffnn_prep *p, char *const *header, int ncols,
+                           ffnn_prep_binding *b, const char *source, ffnn_error *err);
+void ffnn_prep_binding_release(ffnn_prep_binding *b);
+
+/* Encodes one record into x (n_features floats): imputation, one-hot,
+ * standardisation.  Unknown categories encode as all zeros (scikit-learn's
+ * handle_unknown="ignore").  A missing or non-numeric value is FFNN_EDATA
+ * "source:line:col: ..." (missing only when impute is none). */
+ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, char *const *fields,
+                             float *x, const char *source, long line, ffnn_error *err);
+
+/* Parses a target field: classification -> class index (unknown class is
+ * FFNN_EDATA), regression -> value. */
+ffnn_status ffnn_prep_target(const ffnn_prep *p, const char *field, double *y, const char *source,
+                             long line, int col, ffnn_error *err);
+
+/* ---- encoded data -------------------------------------------------------- */
+
+typedef struct {
+    long n;        /* rows */
+    int d;         /* features */
+    float *X;      /* n*d */
+    double *y;     /* n: class index or regression value; NULL if unlabelled */
+} ffnn_data;
+
+/* Encodes every row of t (rows NULL = all) with p.  need_target: a missing
+ * target column is FFNN_EDATA. */
+ffnn_status ffnn_data_from_table(ffnn_data *d, const ffnn_prep *p, const ffnn_table *t,
+                                 const long *rows, long n, bool need_target, ffnn_error *err);
+void ffnn_data_release(ffnn_data *d);
+
+#endif

@@ -1,0 +1,27 @@
+/* ffnn — streaming prediction: CSV records in, the predictions CSV out
+ * (DESIGN §3): the target column copied through when the input has it, then
+ * `prediction` (class name or value), then for classification one
+ * probability column per class `p_<class>`.  keep: columns copied through
+ * first (identifiers).  Memory is flat in the input length: rows are read,
+ * encoded and predicted in blocks.
+ */
+#ifndef FFNN_PREDICT_H
+#define FFNN_PREDICT_H
+
+#include <stdio.h>
+#include "ffnn/error.h"
+#include "ffnn/model.h"
+
+typedef struct {
+    char **keep;     /* column names to copy through, before everything else */
+    int n_keep;
+    int block_rows;  /* rows per forward pass, default 256 */
+} ffnn_predict_options;
+
+/* Reads CSV from in (name for messages), writes predictions CSV to out.
+ * *nrows receives the number of rows predicted (may be NULL).  Errors name
+ * file:line:column; a write failure is FFNN_EIO. */
+ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name, FILE *out,
+                                const ffnn_predict_options *opt, long *nrows, ffnn_error *err);
+
+#endif

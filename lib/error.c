@@ -1,0 +1,63 @@
+/* ffnn — status codes and messages. */
+#include <stdio.h>
+#include <string.h>
+#include "ffnn/error.h"
+
+void ffnn_error_clear(ffnn_error *err)
+{
+    if (!err)
+        return;
+    err->status = FFNN_OK;
+    err->msg[0] = '\0';
+}
+
+ffnn_status ffnn_error_vset(ffnn_error *err, ffnn_status status, const char *fmt, va_list ap)
+{
+    if (err) {
+        err->status = status;
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    }
+    return status;
+}
+
+ffnn_status ffnn_error_set(ffnn_error *err, ffnn_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ffnn_error_vset(err, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+void ffnn_error_prefix(ffnn_error *err, const char *fmt, ...)
+{
+    char prefix[FFNN_ERROR_MSG_MAX], old[FFNN_ERROR_MSG_MAX];
+    va_list ap;
+    if (!err)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+}
+
+ffnn_status ffnn_error_nomem(ffnn_error *err)
+{
+    return ffnn_error_set(err, FFNN_EINTERNAL, "out of memory");
+}
+
+const char *ffnn_status_name(ffnn_status status)
+{
+    switch (status) {
+    case FFNN_OK: return "ok";
+    case FFNN_EUSAGE: return "usage";
+    case FFNN_EDATA: return "data";
+    case FFNN_ENOINPUT: return "noinput";
+    case FFNN_EINTERNAL: return "internal";
+    case FFNN_ECANTCREAT: return "cantcreat";
+    case FFNN_EIO: return "io";
+    case FFNN_ECONFIG: return "config";
+    }
+    return "unknown";
+}
