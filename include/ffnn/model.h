@@ -89,7 +89,9 @@ int ffnn_model_max_width(const ffnn_model *m);
  * No allocation happens after ffnn_workspace_create. */
 typedef struct {
     int max_batch;
-    float **Z, **A, **mask;   /* per layer: pre-activation, output, dropout mask */
+    int n_layers;
+    float **Z, **A;           /* per layer: pre-activation, activation output */
+    float **D, **mask;        /* per layer with dropout: dropped output, mask (else NULL) */
     float *dA, *dZ;           /* scratch, max_batch * max width */
     float *grad;              /* n_params, same layout as params */
 } ffnn_workspace;
@@ -107,6 +109,9 @@ const float *ffnn_model_forward(const ffnn_model *m, ffnn_workspace *ws, const f
  * and returns the batch's summed per-sample loss (without L2). */
 double ffnn_model_backward(const ffnn_model *m, ffnn_workspace *ws, const float *X, const float *T,
                            int B);
+/* Keras's L2 regularisation term l2 · Σ w² over kernels (0 if l2 is 0). */
+double ffnn_model_l2_penalty(const ffnn_model *m);
+
 /* Pre-output logits of the last forward pass (B,n_out). */
 const float *ffnn_model_logits(const ffnn_model *m, const ffnn_workspace *ws);
 
