@@ -73,11 +73,12 @@ typedef struct {
 
 void ffnn_history_release(ffnn_history *h);
 /* Writes epoch,loss,<metric>,val_loss,val_<metric>,learning_rate (val columns
- * only when validation ran). */
+ * only when validation ran); epochs 0-based as Keras's CSVLogger writes them. */
 int ffnn_history_write(const ffnn_history *h, FILE *fp);
 
-/* Progress callback, called after every epoch; return nonzero to cancel
- * (fit then returns FFNN_EINTERNAL "cancelled"... see ffnn_fit). */
+/* Progress callback, called after every epoch (after the callbacks ran);
+ * return nonzero to stop training after this epoch, like Keras's
+ * model.stop_training. */
 typedef int (*ffnn_epoch_cb)(void *ctx, const ffnn_epoch_log *log, int epochs);
 
 typedef struct {
@@ -87,7 +88,8 @@ typedef struct {
     const ffnn_data *val;   /* explicit validation data (overrides the split) */
 } ffnn_fit_extra;
 
-/* Trains m (initialised by the caller or from a checkpoint) on d.
+/* Trains m (initialised by the caller or from a checkpoint) on d, then sets
+ * m->train_info to a JSON summary (epochs run, best epoch, seed, final logs).
  * Validation rows come from extra->val, or from validation_split: Keras takes
  * the last rows unshuffled; ffnn takes a seeded sample, stratified by class
  * for classification (so sorted files such as iris still validate on every
