@@ -1,0 +1,89 @@
+/* ffnn-predict — predictions CSV for the rows of a CSV file. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common.h"
+#include "ffnn/model_io.h"
+#include "ffnn/predict.h"
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTION]... MODEL [INPUT.csv|-]\n"
+           "Predict the rows of INPUT.csv (default: standard input) with MODEL and write\n"
+           "the predictions CSV: the target column when INPUT has it, `prediction`, and\n"
+           "for classification one probability column p_<class> per class.\n\n"
+           "  -k, --keep=COL,...     copy these columns through first (identifiers)\n"
+           "  -o, --output=FILE      write to FILE (atomically) instead of standard output\n"
+           "  -q, --quiet            no warnings\n"
+           "  -h, --help             show this help and exit\n"
+           "      --version          show the version and exit\n\n"
+           "Input columns are matched to the model's features by name; extra columns are\n"
+           "ignored.  Memory use does not grow with the input length.\n"
+           "Exit status: 0 ok, 64 usage, 65 bad data or model, 66 input missing,\n"
+           "73 cannot create output, 74 I/O error (see ffnn(7)).\n",
+           progname);
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_VERSION = 256 };
+    static const struct option longopts[] = {
+        {"keep", required_argument, NULL, 'k'},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    const char *keep = NULL, *output = "-";
+    int c;
+    cmd_init(argv[0]);
+    while ((c = getopt_long(argc, argv, "k:o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'k': keep = optarg; break;
+        case 'o': output = optarg; break;
+        case 'q': cmd_quiet = true; break;
+        case 'h': usage(); return 0;
+        case OPT_VERSION: cmd_version(); return 0;
+        default: return cmd_usage_error("invalid option");
+        }
+    }
+    int nargs = argc - optind;
+    if (nargs < 1 || nargs > 2)
+        return cmd_usage_error("expected MODEL [INPUT.csv], got %d argument%s", nargs, nargs == 1 ? "" : "s");
+    const char *model_path = argv[optind], *input = nargs == 2 ? argv[optind + 1] : "-";
+
+    ffnn_error err;
+    ffnn_model *m = NULL;
+    ffnn_predict_options opt = {NULL, 0, 256};
+    FILE *in = NULL;
+    cmd_out o = {NULL, NULL, NULL};
+    int rc = 0;
+    if (ffnn_model_load(&m, model_path, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (keep)
+        opt.keep = cmd_split_list(keep, &opt.n_keep);
+    if (!(in = cmd_open_input(input, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (cmd_out_open(&o, output, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (ffnn_predict_stream(m, in, strcmp(input, "-") == 0 ? "<stdin>" : input, o.fp, &opt, NULL, &err)) {
+        cmd_out_abort(&o);
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (cmd_out_commit(&o, &err))
+        rc = cmd_fail(&err);
+out:
+    if (in && in != stdin)
+        fclose(in);
+    cmd_free_list(opt.keep, opt.n_keep);
+    ffnn_model_destroy(m);
+    return rc;
+}

@@ -1,0 +1,149 @@
+/* ffnn-split — seeded train/test split of a CSV file, optionally stratified. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common.h"
+#include "ffnn/dataset.h"
+#include "ffnn/model_io.h"
+
+#define DEFAULT_TEST_FRACTION 0.25
+#define DEFAULT_SEED 0
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTION]... INPUT TRAIN_OUT TEST_OUT\n"
+           "Split the rows of a CSV file into a training and a test file.\n"
+           "Rows are shuffled with a seeded generator and written unchanged.\n\n"
+           "  -t, --test-fraction=F  share of rows for the test file (default %g)\n"
+           "  -s, --seed=N           shuffle seed (default %d)\n"
+           "      --stratify         keep class shares equal in both files\n"
+           "  -T, --target=NAME      class column for --stratify (default: last column)\n"
+           "  -q, --quiet            no warnings\n"
+           "  -h, --help             show this help and exit\n"
+           "      --version          show the version and exit\n\n"
+           "INPUT may be '-' for standard input.  Exit status: 0 ok, 64 usage, 65 bad data,\n"
+           "66 input missing, 73 cannot create output, 74 I/O error (see ffnn(7)).\n",
+           progname, DEFAULT_TEST_FRACTION, DEFAULT_SEED);
+}
+
+static int write_part(const ffnn_table *t, const char *path, const long *rows, long n)
+{
+    ffnn_error err;
+    cmd_out o;
+    if (cmd_out_open(&o, path, &err))
+        return cmd_fail(&err);
+    if (ffnn_table_write(t, o.fp, rows, n) != 0) {
+        cmd_out_abort(&o);
+        return cmd_failf(74, "%s: write error", path);
+    }
+    if (cmd_out_commit(&o, &err))
+        return cmd_fail(&err);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_STRATIFY = 256, OPT_VERSION };
+    static const struct option longopts[] = {
+        {"test-fraction", required_argument, NULL, 't'},
+        {"seed", required_argument, NULL, 's'},
+        {"stratify", no_argument, NULL, OPT_STRATIFY},
+        {"target", required_argument, NULL, 'T'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    double frac = DEFAULT_TEST_FRACTION;
+    uint64_t seed = DEFAULT_SEED;
+    bool stratify = false;
+    const char *target = NULL;
+    int c;
+
+    cmd_init(argv[0]);
+    while ((c = getopt_long(argc, argv, "t:s:T:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if (!cmd_parse_double(optarg, 0.0, 1.0, &frac) || frac <= 0.0 || frac >= 1.0)
+                return cmd_usage_error("invalid test fraction '%s' (need 0 < F < 1)", optarg);
+            break;
+        case 's':
+            if (!cmd_parse_u64(optarg, &seed))
+                return cmd_usage_error("invalid seed '%s' (need a non-negative integer)", optarg);
+            break;
+        case 'T': target = optarg; break;
+        case OPT_STRATIFY: stratify = true; break;
+        case 'q': cmd_quiet = true; break;
+        case 'h': usage(); return 0;
+        case OPT_VERSION: cmd_version(); return 0;
+        default: return cmd_usage_error("invalid option");
+        }
+    }
+    if (argc - optind != 3)
+        return cmd_usage_error("expected INPUT TRAIN_OUT TEST_OUT, got %d argument%s", argc - optind,
+                               argc - optind == 1 ? "" : "s");
+    const char *in = argv[optind], *train_out = argv[optind + 1], *test_out = argv[optind + 2];
+    if (strcmp(train_out, "-") == 0 && strcmp(test_out, "-") == 0)
+        return cmd_usage_error("TRAIN_OUT and TEST_OUT cannot both be standard output");
+    if (target && !stratify)
+        cmd_warn("--target has no effect without --stratify");
+
+    ffnn_error err;
+    ffnn_table t;
+    if (ffnn_table_load(&t, in, false, &err))
+        return cmd_fail(&err);
+    int rc = 0;
+    long n = t.nrows, ntr = 0, nte = 0;
+    long *tr = calloc((size_t)n, sizeof *tr), *te = calloc((size_t)n, sizeof *te);
+    int *strata = NULL;
+    if (!tr || !te) {
+        rc = cmd_failf(70, "out of memory");
+        goto out;
+    }
+    if (stratify) {
+        int col = target ? ffnn_table_col(&t, target) : t.ncols - 1;
+        if (col < 0) {
+            rc = cmd_failf(64, "--target: \"%s\" is not a column of %s", target, t.source);
+            goto out;
+        }
+        /* Stratum = index of the label among the distinct labels, in order of
+         * first appearance. */
+        strata = calloc((size_t)n, sizeof *strata);
+        char **seen = calloc((size_t)n, sizeof *seen);
+        int nseen = 0;
+        if (!strata || !seen) {
+            free(seen);
+            rc = cmd_failf(70, "out of memory");
+            goto out;
+        }
+        for (long i = 0; i < n; i++) {
+            const char *v = t.cells[i * t.ncols + col];
+            int k = 0;
+            while (k < nseen && strcmp(seen[k], v) != 0)
+                k++;
+            if (k == nseen)
+                seen[nseen++] = (char *)v;
+            strata[i] = k;
+        }
+        free(seen);
+    }
+    ffnn_rng rng;
+    ffnn_rng_init(&rng, seed, FFNN_RNG_SPLIT, 0);
+    if (ffnn_split_indices(n, frac, strata, &rng, tr, &ntr, te, &nte, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if ((rc = write_part(&t, train_out, tr, ntr)))
+        goto out;
+    if ((rc = write_part(&t, test_out, te, nte))) {
+        if (strcmp(train_out, "-") != 0)
+            remove(train_out);
+        goto out;
+    }
+out:
+    free(tr);
+    free(te);
+    free(strata);
+    ffnn_table_release(&t);
+    return rc;
+}

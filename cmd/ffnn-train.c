@@ -1,0 +1,215 @@
+/* ffnn-train — train a model on a CSV file and save it. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "common.h"
+#include "ffnn/config.h"
+#include "ffnn/model_io.h"
+#include "ffnn/train.h"
+
+static void usage(void)
+{
+    ffnn_config d = ffnn_config_default();
+    printf("Usage: %s [OPTION]... TRAIN.csv\n"
+           "Train a feed-forward network on TRAIN.csv and save it as a model file.\n\n"
+           "  -c, --config=FILE      training config JSON (see ffnn-config(5))\n"
+           "  -T, --target=NAME      target column (default: the last column)\n"
+           "  -i, --ignore=COL,...   columns that are not features\n"
+           "  -s, --seed=N           seed for init, shuffling, dropout, validation split\n"
+           "                         (default: the config's \"seed\", else %llu)\n"
+           "  -e, --epochs=N         override the config's epochs (default %d)\n"
+           "  -o, --output=MODEL     model file to write (default: TRAIN with .ffnn)\n"
+           "      --history=FILE     write the per-epoch history CSV\n"
+           "  -v, --verbose          progress on stderr even when it is not a terminal\n"
+           "  -q, --quiet            no warnings\n"
+           "  -h, --help             show this help and exit\n"
+           "      --version          show the version and exit\n\n"
+           "Defaults without a config: %d hidden layer of %d %s units, output from the task,\n"
+           "%s (learning_rate %g), batch_size %d, standardize %s.\n"
+           "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
+           "output, 74 I/O error, 78 bad config (see ffnn(7)).\n",
+           progname, (unsigned long long)d.fit.seed, d.fit.epochs, d.arch.n_hidden,
+           d.arch.hidden[0].units, ffnn_act_name(d.arch.hidden[0].activation),
+           ffnn_optim_name(d.fit.optimizer.kind), d.fit.optimizer.learning_rate, d.fit.batch_size,
+           d.prep.standardize ? "on" : "off");
+    ffnn_config_release(&d);
+}
+
+typedef struct {
+    bool tty;
+    const char *metric;
+} progress;
+
+static int on_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
+{
+    progress *p = ctx;
+    fprintf(stderr, "Epoch %d/%d - loss: %.4f - %s: %.4f", log->epoch + 1, epochs, log->loss, p->metric,
+            log->metric);
+    if (!isnan(log->val_loss))
+        fprintf(stderr, " - val_loss: %.4f - val_%s: %.4f", log->val_loss, p->metric, log->val_metric);
+    fputs(p->tty ? "\033[K\r" : "\n", stderr);
+    return 0;
+}
+
+/* "data/iris.csv" -> "iris.ffnn" */
+static char *default_output(const char *train)
+{
+    const char *base = strrchr(train, '/');
+    base = base ? base + 1 : train;
+    size_t len = strlen(base);
+    if (len > 4 && strcmp(base + len - 4, ".csv") == 0)
+        len -= 4;
+    char *out = malloc(len + 6);
+    if (out)
+        snprintf(out, len + 6, "%.*s.ffnn", (int)len, base);
+    return out;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_HISTORY = 256, OPT_VERSION };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"target", required_argument, NULL, 'T'},
+        {"ignore", required_argument, NULL, 'i'},
+        {"seed", required_argument, NULL, 's'},
+        {"epochs", required_argument, NULL, 'e'},
+        {"output", required_argument, NULL, 'o'},
+        {"history", required_argument, NULL, OPT_HISTORY},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config_path = NULL, *target = NULL, *ignore = NULL, *output = NULL, *history = NULL;
+    uint64_t seed = 0;
+    bool have_seed = false;
+    long epochs = -1;
+    int c;
+
+    cmd_init(argv[0]);
+    while ((c = getopt_long(argc, argv, "c:T:i:s:e:o:vqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config_path = optarg; break;
+        case 'T': target = optarg; break;
+        case 'i': ignore = optarg; break;
+        case 's':
+            if (!cmd_parse_u64(optarg, &seed))
+                return cmd_usage_error("invalid seed '%s' (need a non-negative integer)", optarg);
+            have_seed = true;
+            break;
+        case 'e':
+            if (!cmd_parse_long(optarg, 0, 100000000, &epochs))
+                return cmd_usage_error("invalid epochs '%s' (need an integer 0..100000000)", optarg);
+            break;
+        case 'o': output = optarg; break;
+        case OPT_HISTORY: history = optarg; break;
+        case 'v': cmd_verbose++; break;
+        case 'q': cmd_quiet = true; break;
+        case 'h': usage(); return 0;
+        case OPT_VERSION: cmd_version(); return 0;
+        default: return cmd_usage_error("invalid option");
+        }
+    }
+    if (argc - optind != 1)
+        return cmd_usage_error("expected one TRAIN.csv argument, got %d", argc - optind);
+    const char *train_path = argv[optind];
+    if (!output && strcmp(train_path, "-") == 0)
+        return cmd_usage_error("-o MODEL is required when training data comes from standard input");
+
+    ffnn_error err;
+    ffnn_config cfg = ffnn_config_default();
+    ffnn_table table;
+    ffnn_prep prep;
+    ffnn_data data;
+    ffnn_model *model = NULL;
+    ffnn_history hist;
+    char *out_alloc = NULL;
+    int rc = 0;
+    memset(&table, 0, sizeof table);
+    memset(&prep, 0, sizeof prep);
+    memset(&data, 0, sizeof data);
+    memset(&hist, 0, sizeof hist);
+
+    if (config_path && ffnn_config_load(&cfg, config_path, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (target) {
+        free(cfg.prep.target);
+        cfg.prep.target = strdup(target);
+    }
+    if (ignore) {
+        for (int i = 0; i < cfg.prep.n_ignore; i++)
+            free(cfg.prep.ignore[i]);
+        free(cfg.prep.ignore);
+        cfg.prep.ignore = cmd_split_list(ignore, &cfg.prep.n_ignore);
+    }
+    if (have_seed)
+        cfg.fit.seed = seed;
+    if (epochs >= 0)
+        cfg.fit.epochs = (int)epochs;
+    if (!output)
+        output = out_alloc = default_output(train_path);
+
+    if (ffnn_table_load(&table, train_path, false, &err) || ffnn_prep_fit(&prep, &table, &cfg.prep, &err) ||
+        ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, &err) ||
+        ffnn_model_create(&model, &cfg.arch, &prep, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    ffnn_rng rng;
+    ffnn_rng_init(&rng, cfg.fit.seed, FFNN_RNG_INIT, 0);
+    ffnn_model_init(model, &rng);
+
+    progress prog = {isatty(STDERR_FILENO) != 0, prep.task == FFNN_TASK_REGRESSION ? "mae" : "accuracy"};
+    ffnn_fit_extra extra;
+    memset(&extra, 0, sizeof extra);
+    if (cmd_progress_enabled()) {
+        extra.on_epoch = on_epoch;
+        extra.ctx = &prog;
+    }
+    if (ffnn_fit(model, &data, &cfg.fit, &extra, &hist, &err)) {
+        if (prog.tty && extra.on_epoch)
+            fputc('\n', stderr);
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (prog.tty && extra.on_epoch)
+        fputc('\n', stderr);
+    if (ffnn_model_save(model, output, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (history) {
+        cmd_out o;
+        if (cmd_out_open(&o, history, &err)) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        if (ffnn_history_write(&hist, o.fp) != 0) {
+            cmd_out_abort(&o);
+            rc = cmd_failf(74, "%s: write error", history);
+            goto out;
+        }
+        if (cmd_out_commit(&o, &err)) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+    }
+    if (cmd_progress_enabled())
+        fprintf(stderr, "%s: %d epochs%s; model written to %s\n", progname, hist.n,
+                hist.stopped_early ? " (stopped early)" : "", output);
+out:
+    ffnn_history_release(&hist);
+    ffnn_model_destroy(model);
+    ffnn_data_release(&data);
+    ffnn_prep_release(&prep);
+    ffnn_table_release(&table);
+    ffnn_config_release(&cfg);
+    free(out_alloc);
+    return rc;
+}
