@@ -48,7 +48,7 @@ typedef struct {
     bool shuffle;                /* true */
     ffnn_early_stopping early_stopping;
     ffnn_reduce_lr reduce_lr;
-    uint64_t seed;               /* 0 = the program's default seed */
+    uint64_t seed;               /* seeds init, shuffling, dropout, validation split (default 0) */
 } ffnn_fit_options;
 
 ffnn_fit_options ffnn_fit_options_default(void);
