@@ -106,7 +106,7 @@ const char *ffnn_plot_contrast_text(const char *bg);
 /* Nice tick positions (steps 1, 2, 2.5, 5 × 10^k) covering [lo, hi] with
  * about `target` intervals.  Writes up to FFNN_PLOT_MAX_TICKS ticks to
  * ticks[], returns their count and the step.  lo == hi is widened; NaN or
- * infinite input gives [0, 1].  *nlo/*nhi (may be NULL) receive the
+ * infinite input gives [0, 1].  *nlo and *nhi (may be NULL) receive the
  * outermost ticks, which cover [lo, hi]. */
 int ffnn_plot_nice_ticks(double lo, double hi, int target, double ticks[FFNN_PLOT_MAX_TICKS],
                          double *step, double *nlo, double *nhi);
