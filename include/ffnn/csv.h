@@ -29,22 +29,28 @@ void ffnn_csv_reader_destroy(ffnn_csv_reader *r);
  * quote inside an unquoted field ("file:line:col: ..."), FFNN_EIO on a read
  * error. */
 ffnn_status ffnn_csv_next(ffnn_csv_reader *r, char ***fields, int *nfields, ffnn_error *err);
+/* Error messages are one line, "name:line:col: <what>" with <what> one of
+ * "unterminated quoted field" (line of the opening quote), "quote inside
+ * unquoted field", "text after closing quote", "NUL byte in input". */
 
 /* Line on which the record last returned starts (1-based). */
 long ffnn_csv_line(const ffnn_csv_reader *r);
 const char *ffnn_csv_name(const ffnn_csv_reader *r);
 
 /* Parses a whole field as a finite decimal number: optional sign, digits,
- * optional fraction, optional exponent; surrounding spaces allowed.  Rejects
+ * optional fraction, optional exponent; surrounding spaces/tabs allowed.
+ * Underflow gives 0 or a subnormal, as strtod does.  Rejects
  * hex floats, inf, nan and trailing garbage.  Exact (identical to strtod in
  * the C locale) with a fast path for ≤19 significant digits and |exp10| ≤ 22.
  * Returns false if s is not such a number or overflows to infinity. */
 bool ffnn_parse_double(const char *s, double *out);
 
-/* Is the field a missing-value token: "", "NA", "NaN", "nan", "N/A", "null", "?" */
+/* Is the field a missing-value token: "", "NA", "NaN", "nan", "N/A", "null",
+ * "?", possibly surrounded by spaces or tabs (so a blank field is missing). */
 bool ffnn_csv_is_missing(const char *s);
 
-/* Writes one field, quoting it if it holds a comma, quote, CR or LF. */
+/* Writes one field, quoting it if it holds a comma, quote, CR or LF.
+ * Returns 0, or -1 on a write error. */
 int ffnn_csv_write_field(FILE *fp, const char *s);
 
 /* Formats a float so it round-trips (shortest of %.6g..%.9g that reads back

@@ -28,9 +28,10 @@ typedef struct {
 } ffnn_table;
 
 /* Reads a whole CSV (header required).  Ragged rows are FFNN_EDATA
- * "file:line: expected N fields, got M"; an empty file or header only is
- * FFNN_EDATA "file: no data rows" (header only is allowed if allow_empty).
- * Duplicate header names are FFNN_EDATA. */
+ * "file:line: expected N fields, got M"; an empty file is FFNN_EDATA
+ * "file: empty file"; header only is FFNN_EDATA "file: no data rows" (allowed
+ * if allow_empty).  Duplicate header names are FFNN_EDATA "file:line:
+ * duplicate column name \"x\" (columns I and J)".  On error t is left empty. */
 ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allow_empty,
                             ffnn_error *err);
 /* Opens path ("-" = stdin) and reads it; missing file -> FFNN_ENOINPUT. */
@@ -38,7 +39,8 @@ ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, f
 void ffnn_table_release(ffnn_table *t);
 /* Index of the column named name, or -1. */
 int ffnn_table_col(const ffnn_table *t, const char *name);
-/* Writes the header and the given rows (rows NULL = all, in order). */
+/* Writes the header and the given rows (rows NULL = all, in order), fields
+ * quoted as needed, LF line ends.  Returns 0, or -1 on a write error. */
 int ffnn_table_write(const ffnn_table *t, FILE *fp, const long *rows, long n);
 
 /* Seeded split of row indices: test gets round(test_fraction * n) rows
@@ -59,11 +61,13 @@ typedef enum {
     FFNN_TASK_REGRESSION
 } ffnn_task;
 const char *ffnn_task_name(ffnn_task t);
-int ffnn_task_parse(const char *name); /* "auto","binary","multiclass","regression"; -1 */
+/* "auto" -> FFNN_TASK_AUTO (-1), "binary", "multiclass", "regression";
+ * -2 if unknown (so that it differs from FFNN_TASK_AUTO). */
+int ffnn_task_parse(const char *name);
 
 typedef enum { FFNN_IMPUTE_NONE = 0, FFNN_IMPUTE_MEAN } ffnn_impute;
 const char *ffnn_impute_name(ffnn_impute i);
-int ffnn_impute_parse(const char *name);
+int ffnn_impute_parse(const char *name); /* "none", "mean"; -1 if unknown */
 
 /* What the user asked for (config "target", "task", "ignore", "standardize",
  * "impute"). */
@@ -104,7 +108,26 @@ typedef struct {
  * with any non-numeric value, or only integers with at most 20 distinct values
  * (and fewer than half the row count), is classification; 2 classes =
  * binary.  Errors (FFNN_EDATA, FFNN_ECONFIG for bad options) name the file,
- * line and column. */
+ * line and column.
+ *
+ * Columns: the target is opt->target (default the last column); every other
+ * column not in opt->ignore is a feature, in table order.  An unknown target
+ * or ignored name is FFNN_ECONFIG listing the columns.  A feature is numeric
+ * if every non-missing value parses (ffnn_parse_double), else categorical
+ * with its distinct non-missing values sorted by byte order, one-hot.
+ * Classes: all-integer targets are named by their canonical integer text
+ * ("1.0" -> "1") sorted by value; otherwise the strings sorted by byte order.
+ * A configured task must fit the data: regression needs numeric targets,
+ * binary exactly 2 classes, multiclass at least 2 (else FFNN_ECONFIG).
+ * Missing values (ffnn_csv_is_missing) are FFNN_EDATA unless impute is mean:
+ * a numeric feature is then filled with the mean of its non-missing training
+ * values, and a missing categorical value encodes as all zeros (like an
+ * unknown category).  A missing target is always FFNN_EDATA.  Numbers beyond
+ * float32 range are FFNN_EDATA "value out of range for float32".
+ * Standardisation (numeric features only): mean and population std (ddof 0)
+ * over all training rows, imputed rows counting at the mean (as a
+ * SimpleImputer -> StandardScaler pipeline); scale 1 where std is 0; one-hot
+ * features keep mean 0, scale 1.  Computed in double, stored as float. */
 ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_options *opt,
                           ffnn_error *err);
 void ffnn_prep_release(ffnn_prep *p);
@@ -123,14 +146,16 @@ ffnn_status ffnn_prep_bind(const ffnn_prep *p, char *const *header, int ncols,
 void ffnn_prep_binding_release(ffnn_prep_binding *b);
 
 /* Encodes one record into x (n_features floats): imputation, one-hot,
- * standardisation.  Unknown categories encode as all zeros (scikit-learn's
+ * standardisation, x = (value - mean) / scale in double from the stored
+ * float mean/scale.  Unknown categories encode as all zeros (scikit-learn's
  * handle_unknown="ignore").  A missing or non-numeric value is FFNN_EDATA
  * "source:line:col: ..." (missing only when impute is none). */
 ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, char *const *fields,
                              float *x, const char *source, long line, ffnn_error *err);
 
 /* Parses a target field: classification -> class index (unknown class is
- * FFNN_EDATA), regression -> value. */
+ * FFNN_EDATA; integer class names also match by value, "1.0" -> "1"),
+ * regression -> value.  Missing is FFNN_EDATA. */
 ffnn_status ffnn_prep_target(const ffnn_prep *p, const char *field, double *y, const char *source,
                              long line, int col, ffnn_error *err);
 

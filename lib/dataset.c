@@ -1,0 +1,315 @@
+/* ffnn — CSV tables (read, write, column lookup) and seeded train/test splits. */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ffnn/csv.h"
+#include "ffnn/dataset.h"
+#include "internal.h"
+
+void ffnn_table_release(ffnn_table *t)
+{
+    if (!t)
+        return;
+    if (t->names)
+        for (int j = 0; j < t->ncols; j++)
+            free(t->names[j]);
+    if (t->cells)
+        for (long i = 0; i < t->nrows * (long)t->ncols; i++)
+            free(t->cells[i]);
+    free(t->names);
+    free(t->cells);
+    free(t->lines);
+    free(t->source);
+    memset(t, 0, sizeof *t);
+}
+
+typedef struct {
+    const char *name;
+    int idx;
+} name_idx;
+
+static int cmp_name_idx(const void *a, const void *b)
+{
+    const name_idx *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static ffnn_status check_duplicates(const ffnn_table *t, long line, ffnn_error *err)
+{
+    name_idx *v = malloc((size_t)t->ncols * sizeof *v);
+    if (!v)
+        return ffnn_error_nomem(err);
+    for (int j = 0; j < t->ncols; j++)
+        v[j] = (name_idx){t->names[j], j};
+    qsort(v, (size_t)t->ncols, sizeof *v, cmp_name_idx);
+    /* Report the duplicate pair whose second column comes first. */
+    int first = -1, second = -1;
+    for (int j = 1; j < t->ncols; j++)
+        if (strcmp(v[j].name, v[j - 1].name) == 0 && (second < 0 || v[j].idx < second)) {
+            first = v[j - 1].idx;
+            second = v[j].idx;
+        }
+    free(v);
+    if (second < 0)
+        return FFNN_OK;
+    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld: duplicate column name \"%s\" (columns %d and %d)",
+                          t->source, line, t->names[second], first + 1, second + 1);
+}
+
+ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allow_empty,
+                            ffnn_error *err)
+{
+    ffnn_csv_reader *r = NULL;
+    ffnn_status st;
+    char **f;
+    int nf;
+    long cap = 0;
+
+    memset(t, 0, sizeof *t);
+    if (!(t->source = strdup(name ? name : "<input>")))
+        return ffnn_error_nomem(err);
+    if ((st = ffnn_csv_reader_create(&r, fp, t->source, err)) != FFNN_OK)
+        goto fail;
+    if ((st = ffnn_csv_next(r, &f, &nf, err)) != FFNN_OK)
+        goto fail;
+    if (nf == 0) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: empty file", t->source);
+        goto fail;
+    }
+    long header_line = ffnn_csv_line(r);
+    if (!(t->names = calloc((size_t)nf, sizeof *t->names)))
+        goto nomem;
+    t->ncols = nf;
+    for (int j = 0; j < nf; j++)
+        if (!(t->names[j] = strdup(f[j])))
+            goto nomem;
+    /* A table is released by ncols*nrows, so cells are counted only once a
+     * whole row is in. */
+    if ((st = check_duplicates(t, header_line, err)) != FFNN_OK)
+        goto fail;
+    for (;;) {
+        if ((st = ffnn_csv_next(r, &f, &nf, err)) != FFNN_OK)
+            goto fail;
+        if (nf == 0)
+            break;
+        if (nf != t->ncols) {
+            st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld: expected %d fields, got %d", t->source,
+                                ffnn_csv_line(r), t->ncols, nf);
+            goto fail;
+        }
+        if (t->nrows == cap) {
+            long ncap = cap ? cap * 2 : 256;
+            if ((size_t)ncap > SIZE_MAX / sizeof(char *) / (size_t)t->ncols)
+                goto nomem;
+            char **c = realloc(t->cells, (size_t)ncap * (size_t)t->ncols * sizeof *c);
+            if (!c)
+                goto nomem;
+            t->cells = c;
+            long *l = realloc(t->lines, (size_t)ncap * sizeof *l);
+            if (!l)
+                goto nomem;
+            t->lines = l;
+            cap = ncap;
+        }
+        char **row = t->cells + t->nrows * t->ncols;
+        for (int j = 0; j < nf; j++) {
+            if (!(row[j] = strdup(f[j]))) {
+                while (j-- > 0)
+                    free(row[j]);
+                goto nomem;
+            }
+        }
+        t->lines[t->nrows++] = ffnn_csv_line(r);
+    }
+    if (t->nrows == 0 && !allow_empty) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: no data rows", t->source);
+        goto fail;
+    }
+    ffnn_csv_reader_destroy(r);
+    return FFNN_OK;
+nomem:
+    st = ffnn_error_nomem(err);
+fail:
+    ffnn_csv_reader_destroy(r);
+    ffnn_table_release(t);
+    return st;
+}
+
+ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, ffnn_error *err)
+{
+    if (strcmp(path, "-") == 0)
+        return ffnn_table_read(t, stdin, "<stdin>", allow_empty, err);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        memset(t, 0, sizeof *t);
+        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    }
+    ffnn_status st = ffnn_table_read(t, fp, path, allow_empty, err);
+    fclose(fp);
+    return st;
+}
+
+int ffnn_table_col(const ffnn_table *t, const char *name)
+{
+    for (int j = 0; j < t->ncols; j++)
+        if (strcmp(t->names[j], name) == 0)
+            return j;
+    return -1;
+}
+
+/* Writes one record.  A lone empty field is quoted, since a blank line would
+ * be skipped on reading. */
+static int write_record(FILE *fp, char *const *fields, int n)
+{
+    if (n == 1 && fields[0][0] == '\0')
+        return fputs("\"\"\n", fp) < 0 ? -1 : 0;
+    for (int j = 0; j < n; j++) {
+        if (j && putc(',', fp) == EOF)
+            return -1;
+        if (ffnn_csv_write_field(fp, fields[j]) != 0)
+            return -1;
+    }
+    return putc('\n', fp) == EOF ? -1 : 0;
+}
+
+int ffnn_table_write(const ffnn_table *t, FILE *fp, const long *rows, long n)
+{
+    if (write_record(fp, t->names, t->ncols) != 0)
+        return -1;
+    if (!rows)
+        n = t->nrows;
+    for (long i = 0; i < n; i++) {
+        long r = rows ? rows[i] : i;
+        if (write_record(fp, t->cells + r * t->ncols, t->ncols) != 0)
+            return -1;
+    }
+    return ferror(fp) ? -1 : 0;
+}
+
+/* ---- split ---------------------------------------------------------------- */
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Index of v in the sorted distinct values u[0..k). */
+static long find_int(const int *u, long k, int v)
+{
+    long lo = 0, hi = k - 1;
+    while (lo <= hi) {
+        long mid = lo + (hi - lo) / 2;
+        if (u[mid] < v)
+            lo = mid + 1;
+        else if (u[mid] > v)
+            hi = mid - 1;
+        else
+            return mid;
+    }
+    return -1;
+}
+
+ffnn_status ffnn_split_indices(long n, double test_fraction, const int *strata, ffnn_rng *rng,
+                               long *train, long *ntrain, long *test, long *ntest,
+                               ffnn_error *err)
+{
+    *ntrain = *ntest = 0;
+    if (!(test_fraction > 0.0 && test_fraction < 1.0))
+        return ffnn_error_set(err, FFNN_EUSAGE, "test fraction must be between 0 and 1, got %g",
+                              test_fraction);
+    if (n < 0)
+        return ffnn_error_set(err, FFNN_EINTERNAL, "split: negative row count");
+    if (n == 0)
+        return FFNN_OK;
+    long nt = (long)floor(test_fraction * (double)n + 0.5);
+    if (n >= 2) {
+        if (nt < 1)
+            nt = 1;
+        if (nt > n - 1)
+            nt = n - 1;
+    }
+
+    /* One shuffle of all rows; rows then go to test in shuffled order until
+     * their stratum's quota is met, so both lists stay shuffled. */
+    long *perm = malloc((size_t)n * sizeof *perm);
+    if (!perm)
+        return ffnn_error_nomem(err);
+    for (long i = 0; i < n; i++)
+        perm[i] = i;
+    for (long i = n; i > 1; i--) {
+        long j = (long)ffnn_rng_below(rng, (uint64_t)i);
+        long tmp = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = tmp;
+    }
+
+    if (!strata) {
+        for (long i = 0; i < n; i++) {
+            if (i < nt)
+                test[(*ntest)++] = perm[i];
+            else
+                train[(*ntrain)++] = perm[i];
+        }
+        free(perm);
+        return FFNN_OK;
+    }
+
+    int *u = malloc((size_t)n * sizeof *u);
+    long *count = calloc((size_t)n, sizeof *count);
+    long *quota = calloc((size_t)n, sizeof *quota);
+    long *order = malloc((size_t)n * sizeof *order);
+    if (!u || !count || !quota || !order) {
+        free(perm), free(u), free(count), free(quota), free(order);
+        return ffnn_error_nomem(err);
+    }
+    memcpy(u, strata, (size_t)n * sizeof *u);
+    qsort(u, (size_t)n, sizeof *u, cmp_int);
+    long k = 0;
+    for (long i = 0; i < n; i++)
+        if (i == 0 || u[i] != u[k - 1])
+            u[k++] = u[i];
+    for (long i = 0; i < n; i++)
+        count[find_int(u, k, strata[i])]++;
+
+    /* Largest remainder: floor(nt*c/n) each, then one more to the strata
+     * with the largest remainders nt*c mod n (ties: larger stratum, then
+     * smaller label), computed exactly in integers. */
+    long given = 0;
+    for (long s = 0; s < k; s++) {
+        quota[s] = (long)((long long)nt * count[s] / n);
+        given += quota[s];
+        order[s] = s;
+    }
+    for (long left = nt - given; left > 0; left--) {
+        long best = -1;
+        long long best_rem = -1;
+        for (long s = 0; s < k; s++) {
+            if (order[s] < 0)
+                continue;
+            long long rem = (long long)nt * count[s] % n;
+            if (rem > best_rem || (rem == best_rem && count[s] > count[best])) {
+                best = s;
+                best_rem = rem;
+            }
+        }
+        quota[best]++;
+        order[best] = -1;
+    }
+    for (long i = 0; i < n; i++) {
+        long r = perm[i];
+        long s = find_int(u, k, strata[r]);
+        if (quota[s] > 0) {
+            quota[s]--;
+            test[(*ntest)++] = r;
+        } else {
+            train[(*ntrain)++] = r;
+        }
+    }
+    free(perm), free(u), free(count), free(quota), free(order);
+    return FFNN_OK;
+}

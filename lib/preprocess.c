@@ -1,0 +1,749 @@
+/* ffnn — preprocessing learned from training rows: feature typing, one-hot
+ * categories, mean imputation, standardisation, target/task inference; and
+ * encoding of rows with it. */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ffnn/csv.h"
+#include "ffnn/dataset.h"
+#include "internal.h"
+
+/* Integers up to 2^53 are exact doubles; larger "integers" are not labels. */
+#define MAX_INT_LABEL 9007199254740992.0
+#define AUTO_MAX_CLASSES 20
+
+static const char *const task_names[] = {"binary", "multiclass", "regression"};
+
+const char *ffnn_task_name(ffnn_task t)
+{
+    if (t == FFNN_TASK_AUTO)
+        return "auto";
+    if (t >= 0 && (size_t)t < FFNN_ARRAY_LEN(task_names))
+        return task_names[t];
+    return "?";
+}
+
+int ffnn_task_parse(const char *name)
+{
+    if (strcmp(name, "auto") == 0)
+        return FFNN_TASK_AUTO;
+    for (size_t i = 0; i < FFNN_ARRAY_LEN(task_names); i++)
+        if (strcmp(name, task_names[i]) == 0)
+            return (int)i;
+    return -2;
+}
+
+const char *ffnn_impute_name(ffnn_impute i)
+{
+    return i == FFNN_IMPUTE_NONE ? "none" : i == FFNN_IMPUTE_MEAN ? "mean" : "?";
+}
+
+int ffnn_impute_parse(const char *name)
+{
+    if (strcmp(name, "none") == 0)
+        return FFNN_IMPUTE_NONE;
+    if (strcmp(name, "mean") == 0)
+        return FFNN_IMPUTE_MEAN;
+    return -1;
+}
+
+ffnn_prep_options ffnn_prep_options_default(void)
+{
+    return (ffnn_prep_options){
+        .target = NULL,
+        .task = FFNN_TASK_AUTO,
+        .ignore = NULL,
+        .n_ignore = 0,
+        .standardize = true,
+        .impute = FFNN_IMPUTE_NONE,
+    };
+}
+
+/* ---- message helpers ------------------------------------------------------ */
+
+/* A field as it appears in a one-line message: control bytes escaped, cut
+ * at about 40 bytes. */
+static const char *show(char buf[64], const char *s)
+{
+    size_t o = 0;
+    for (; *s && o < 40; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n' || c == '\r' || c == '\t' || c == '"' || c == '\\') {
+            buf[o++] = '\\';
+            buf[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            o += (size_t)snprintf(buf + o, 6, "\\x%02x", c);
+        } else {
+            buf[o++] = (char)c;
+        }
+    }
+    if (*s) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* "a, b, c" into buf, cut with ", ..." when it does not fit. */
+static const char *join_names(char *buf, size_t size, char *const *names, int n)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (o + len + 2 + 6 >= size) {
+            snprintf(buf + o, size - o, "%s...", i ? ", " : "");
+            break;
+        }
+        o += (size_t)snprintf(buf + o, size - o, "%s%s", i ? ", " : "", names[i]);
+    }
+    return buf;
+}
+
+static ffnn_status out_of_range(ffnn_error *err, const char *source, long line, int col,
+                                const char *s)
+{
+    char b[64];
+    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: value out of range for float32: \"%s\"",
+                          source, line, col, show(b, s));
+}
+
+static ffnn_status missing_value(ffnn_error *err, const char *source, long line, int col,
+                                 const char *name)
+{
+    return ffnn_error_set(err, FFNN_EDATA,
+                          "%s:%ld:%d: missing value in column \"%s\" (set \"impute\": \"mean\" in "
+                          "the config to fill it)",
+                          source, line, col, name);
+}
+
+/* ---- release / clone ------------------------------------------------------ */
+
+static void free_strings(char **v, int n)
+{
+    if (v)
+        for (int i = 0; i < n; i++)
+            free(v[i]);
+    free(v);
+}
+
+void ffnn_prep_release(ffnn_prep *p)
+{
+    if (!p)
+        return;
+    if (p->columns)
+        for (int i = 0; i < p->n_columns; i++) {
+            free(p->columns[i].name);
+            free_strings(p->columns[i].cats, p->columns[i].n_cats);
+        }
+    free(p->columns);
+    free(p->mean);
+    free(p->scale);
+    free(p->target);
+    free_strings(p->classes, p->n_classes);
+    memset(p, 0, sizeof *p);
+}
+
+static char **clone_strings(char *const *v, int n, bool *ok)
+{
+    if (!v || n <= 0)
+        return NULL;
+    char **c = ffnn_calloc((size_t)n, sizeof *c);
+    if (!c) {
+        *ok = false;
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        if (!(c[i] = ffnn_strdup(v[i])) && v[i])
+            *ok = false;
+    return c;
+}
+
+ffnn_status ffnn_prep_clone(ffnn_prep *dst, const ffnn_prep *src, ffnn_error *err)
+{
+    bool ok = true;
+    *dst = *src;
+    dst->columns = NULL;
+    dst->mean = dst->scale = NULL;
+    dst->target = NULL;
+    dst->classes = NULL;
+    if (src->n_columns > 0) {
+        dst->columns = ffnn_calloc((size_t)src->n_columns, sizeof *dst->columns);
+        if (!dst->columns) {
+            dst->n_columns = 0;
+            ok = false;
+        } else {
+            for (int i = 0; i < src->n_columns; i++) {
+                const ffnn_prep_column *s = &src->columns[i];
+                ffnn_prep_column *d = &dst->columns[i];
+                *d = *s;
+                d->name = ffnn_strdup(s->name);
+                ok &= d->name != NULL || s->name == NULL;
+                d->cats = clone_strings(s->cats, s->n_cats, &ok);
+            }
+        }
+    }
+    if (src->n_features > 0 && src->mean && src->scale) {
+        dst->mean = ffnn_calloc((size_t)src->n_features, sizeof *dst->mean);
+        dst->scale = ffnn_calloc((size_t)src->n_features, sizeof *dst->scale);
+        if (dst->mean && dst->scale) {
+            memcpy(dst->mean, src->mean, (size_t)src->n_features * sizeof *dst->mean);
+            memcpy(dst->scale, src->scale, (size_t)src->n_features * sizeof *dst->scale);
+        } else {
+            ok = false;
+        }
+    }
+    dst->target = ffnn_strdup(src->target);
+    ok &= dst->target != NULL || src->target == NULL;
+    dst->classes = clone_strings(src->classes, src->n_classes, &ok);
+    if (!ok) {
+        ffnn_prep_release(dst);
+        return ffnn_error_nomem(err);
+    }
+    return FFNN_OK;
+}
+
+/* ---- fit ------------------------------------------------------------------ */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorted distinct strings of v[0..n) (v is reordered), copied into *out. */
+static ffnn_status distinct_strings(const char **v, long n, char ***out, int *nout,
+                                    ffnn_error *err)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    long k = 0;
+    for (long i = 0; i < n; i++)
+        if (k == 0 || strcmp(v[i], v[k - 1]) != 0)
+            v[k++] = v[i];
+    if (k > INT32_MAX)
+        return ffnn_error_set(err, FFNN_EDATA, "too many distinct values (%ld)", k);
+    char **c = ffnn_calloc((size_t)k, sizeof *c);
+    if (!c)
+        return ffnn_error_nomem(err);
+    for (long i = 0; i < k; i++)
+        if (!(c[i] = strdup(v[i]))) {
+            free_strings(c, (int)i);
+            return ffnn_error_nomem(err);
+        }
+    *out = c;
+    *nout = (int)k;
+    return FFNN_OK;
+}
+
+#define CELL(t, i, j) ((t)->cells[(i) * (long)(t)->ncols + (j)])
+
+/* Decides numeric vs categorical for feature column j (categories sorted by
+ * byte order), using scratch (nrows pointers). */
+static ffnn_status type_column(ffnn_prep_column *c, const ffnn_table *t, int j,
+                               const char **scratch, ffnn_error *err)
+{
+    long n = 0;
+    bool numeric = true;
+    for (long i = 0; i < t->nrows; i++) {
+        const char *s = CELL(t, i, j);
+        double v;
+        if (ffnn_csv_is_missing(s))
+            continue;
+        scratch[n++] = s;
+        if (numeric && !ffnn_parse_double(s, &v))
+            numeric = false;
+    }
+    c->categorical = !numeric;
+    if (numeric)
+        return FFNN_OK;
+    return distinct_strings(scratch, n, &c->cats, &c->n_cats, err);
+}
+
+/* Row-major check of the training rows so the first bad cell is reported:
+ * missing values (unless imputing) and numbers beyond float32. */
+static ffnn_status check_features(const ffnn_prep *p, const ffnn_table *t, const int *src,
+                                  ffnn_error *err)
+{
+    for (long i = 0; i < t->nrows; i++)
+        for (int c = 0; c < p->n_columns; c++) {
+            const char *s = CELL(t, i, src[c]);
+            double v;
+            if (ffnn_csv_is_missing(s)) {
+                if (p->impute == FFNN_IMPUTE_NONE)
+                    return missing_value(err, t->source, t->lines[i], src[c] + 1,
+                                         p->columns[c].name);
+            } else if (!p->columns[c].categorical && ffnn_parse_double(s, &v) &&
+                       isinf((float)v)) {
+                return out_of_range(err, t->source, t->lines[i], src[c] + 1, s);
+            }
+        }
+    return FFNN_OK;
+}
+
+/* Mean (imputation value) and, if standardising, population std of numeric
+ * column c.  Imputed rows count in the std with zero deviation, as a
+ * SimpleImputer -> StandardScaler pipeline computes it. */
+static ffnn_status column_stats(ffnn_prep *p, int c, const ffnn_table *t, int j, ffnn_error *err)
+{
+    ffnn_prep_column *col = &p->columns[c];
+    double sum = 0, ss = 0;
+    long n = 0;
+    for (long i = 0; i < t->nrows; i++) {
+        double v;
+        if (!ffnn_csv_is_missing(CELL(t, i, j)) && ffnn_parse_double(CELL(t, i, j), &v)) {
+            sum += v;
+            n++;
+        }
+    }
+    if (n == 0)
+        return ffnn_error_set(err, FFNN_EDATA, "%s: column \"%s\" has no values to impute from",
+                              t->source, col->name);
+    double mean = sum / (double)n;
+    for (long i = 0; i < t->nrows; i++) {
+        double v;
+        if (!ffnn_csv_is_missing(CELL(t, i, j)) && ffnn_parse_double(CELL(t, i, j), &v))
+            ss += (v - mean) * (v - mean);
+    }
+    double sd = sqrt(ss / (double)t->nrows);
+    col->fill = mean;
+    if (p->standardize) {
+        p->mean[col->offset] = (float)mean;
+        p->scale[col->offset] = sd > 0 ? (float)sd : 1.0f;
+        if (!(p->scale[col->offset] > 0) || isinf(p->scale[col->offset]))
+            p->scale[col->offset] = 1.0f;
+    }
+    return FFNN_OK;
+}
+
+/* Integer label text, e.g. 2.0 -> "2". */
+static void int_label(char buf[32], double v)
+{
+    snprintf(buf, 32, "%lld", (long long)v);
+}
+
+static bool is_int_label(double v)
+{
+    return v == floor(v) && fabs(v) <= MAX_INT_LABEL;
+}
+
+/* Infers or checks the task and fills classes.  tcol is the target column. */
+static ffnn_status fit_target(ffnn_prep *p, const ffnn_table *t, int tcol,
+                              const ffnn_prep_options *opt, ffnn_error *err)
+{
+    const char *tname = t->names[tcol];
+    long n = t->nrows, first_text = -1;
+    bool all_int = true;
+    double *vals = malloc((size_t)n * sizeof *vals);
+    const char **strs = malloc((size_t)n * sizeof *strs);
+    ffnn_status st = FFNN_OK;
+    char b[64];
+    if (!vals || !strs) {
+        st = ffnn_error_nomem(err);
+        goto done;
+    }
+    for (long i = 0; i < n; i++) {
+        const char *s = CELL(t, i, tcol);
+        if (ffnn_csv_is_missing(s)) {
+            st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: missing target value in column \"%s\"",
+                                t->source, t->lines[i], tcol + 1, tname);
+            goto done;
+        }
+        strs[i] = s;
+        if (!ffnn_parse_double(s, &vals[i])) {
+            if (first_text < 0)
+                first_text = i;
+            all_int = false;
+        } else if (!is_int_label(vals[i])) {
+            all_int = false;
+        }
+    }
+    bool all_num = first_text < 0;
+
+    /* Distinct values as classification would see them. */
+    long k = 0;
+    if (all_int) {
+        qsort(vals, (size_t)n, sizeof *vals, cmp_double);
+        for (long i = 0; i < n; i++)
+            if (k == 0 || vals[i] != vals[k - 1])
+                vals[k++] = vals[i];
+    } else {
+        qsort(strs, (size_t)n, sizeof *strs, cmp_str);
+        for (long i = 0; i < n; i++)
+            if (k == 0 || strcmp(strs[i], strs[k - 1]) != 0)
+                strs[k++] = strs[i];
+    }
+
+    ffnn_task task = opt->task;
+    if (task == FFNN_TASK_AUTO) {
+        bool classify = !all_num || (all_int && k <= AUTO_MAX_CLASSES && 2 * k < n);
+        task = !classify ? FFNN_TASK_REGRESSION : k == 2 ? FFNN_TASK_BINARY : FFNN_TASK_MULTICLASS;
+        if (classify && k < 2) {
+            st = ffnn_error_set(err, FFNN_EDATA, "%s: target \"%s\" has only one class",
+                                t->source, tname);
+            goto done;
+        }
+    } else if (task == FFNN_TASK_REGRESSION) {
+        if (!all_num) {
+            st = ffnn_error_set(err, FFNN_ECONFIG,
+                                "%s:%ld:%d: task is \"regression\" but target \"%s\" has the "
+                                "non-numeric value \"%s\"",
+                                t->source, t->lines[first_text], tcol + 1, tname,
+                                show(b, CELL(t, first_text, tcol)));
+            goto done;
+        }
+    } else if (task == FFNN_TASK_BINARY || task == FFNN_TASK_MULTICLASS) {
+        if ((task == FFNN_TASK_BINARY && k != 2) || k < 2) {
+            st = ffnn_error_set(err, FFNN_ECONFIG,
+                                "%s: task is \"%s\" but target \"%s\" has %ld class%s", t->source,
+                                ffnn_task_name(task), tname, k, k == 1 ? "" : "es");
+            goto done;
+        }
+    } else {
+        st = ffnn_error_set(err, FFNN_ECONFIG, "task: invalid value %d", (int)task);
+        goto done;
+    }
+    p->task = task;
+
+    if (task == FFNN_TASK_REGRESSION) {
+        for (long i = 0; i < n; i++) {
+            double v = 0;
+            ffnn_parse_double(CELL(t, i, tcol), &v);
+            if (isinf((float)v)) {
+                st = out_of_range(err, t->source, t->lines[i], tcol + 1, CELL(t, i, tcol));
+                goto done;
+            }
+        }
+        goto done;
+    }
+    if (k > INT32_MAX) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: too many classes", t->source);
+        goto done;
+    }
+    if (!(p->classes = ffnn_calloc((size_t)k, sizeof *p->classes))) {
+        st = ffnn_error_nomem(err);
+        goto done;
+    }
+    p->n_classes = (int)k;
+    for (long i = 0; i < k; i++) {
+        char lb[32];
+        if (all_int)
+            int_label(lb, vals[i]);
+        if (!(p->classes[i] = strdup(all_int ? lb : strs[i]))) {
+            st = ffnn_error_nomem(err);
+            goto done;
+        }
+    }
+done:
+    free(vals);
+    free(strs);
+    return st;
+}
+
+static ffnn_status unknown_column(ffnn_error *err, const char *what, const char *name,
+                                  const ffnn_table *t)
+{
+    char cols[320];
+    return ffnn_error_set(err, FFNN_ECONFIG, "%s \"%s\" is not a column of %s; columns: %s", what,
+                          name, t->source, join_names(cols, sizeof cols, t->names, t->ncols));
+}
+
+ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_options *opt,
+                          ffnn_error *err)
+{
+    ffnn_prep_options def = ffnn_prep_options_default();
+    ffnn_status st = FFNN_OK;
+    bool *skip = NULL;
+    int *src = NULL;
+    const char **scratch = NULL;
+
+    memset(p, 0, sizeof *p);
+    if (!opt)
+        opt = &def;
+    int tcol = opt->target ? ffnn_table_col(t, opt->target) : t->ncols - 1;
+    if (tcol < 0)
+        return unknown_column(err, "target", opt->target, t);
+    if (!(skip = ffnn_calloc((size_t)t->ncols, sizeof *skip)))
+        return ffnn_error_nomem(err);
+    skip[tcol] = true;
+    for (int i = 0; i < opt->n_ignore; i++) {
+        int j = ffnn_table_col(t, opt->ignore[i]);
+        if (j < 0) {
+            st = unknown_column(err, "ignored column", opt->ignore[i], t);
+            goto fail;
+        }
+        skip[j] = true;
+    }
+    if (t->nrows == 0) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: no data rows", t->source);
+        goto fail;
+    }
+    p->standardize = opt->standardize;
+    p->impute = opt->impute;
+    if (!(p->target = strdup(t->names[tcol])))
+        goto nomem;
+
+    for (int j = 0; j < t->ncols; j++)
+        p->n_columns += !skip[j];
+    if (p->n_columns == 0) {
+        st = ffnn_error_set(err, FFNN_EDATA,
+                            "%s: no feature columns (every column is the target or ignored)",
+                            t->source);
+        goto fail;
+    }
+    p->columns = ffnn_calloc((size_t)p->n_columns, sizeof *p->columns);
+    src = ffnn_calloc((size_t)p->n_columns, sizeof *src);
+    scratch = ffnn_calloc((size_t)t->nrows, sizeof *scratch);
+    if (!p->columns || !src || !scratch)
+        goto nomem;
+    for (int j = 0, c = 0; j < t->ncols; j++) {
+        if (skip[j])
+            continue;
+        src[c] = j;
+        if (!(p->columns[c].name = strdup(t->names[j])))
+            goto nomem;
+        if ((st = type_column(&p->columns[c], t, j, scratch, err)) != FFNN_OK)
+            goto fail;
+        c++;
+    }
+    if ((st = check_features(p, t, src, err)) != FFNN_OK)
+        goto fail;
+
+    long width = 0;
+    for (int c = 0; c < p->n_columns; c++) {
+        p->columns[c].offset = (int)width;
+        width += p->columns[c].categorical ? p->columns[c].n_cats : 1;
+        if (width > INT32_MAX / 2) {
+            st = ffnn_error_set(err, FFNN_EDATA, "%s: too many encoded features", t->source);
+            goto fail;
+        }
+    }
+    p->n_features = (int)width;
+    p->mean = ffnn_calloc((size_t)width, sizeof *p->mean);
+    p->scale = ffnn_calloc((size_t)width, sizeof *p->scale);
+    if (!p->mean || !p->scale)
+        goto nomem;
+    for (long f = 0; f < width; f++)
+        p->scale[f] = 1.0f;
+    for (int c = 0; c < p->n_columns; c++)
+        if (!p->columns[c].categorical && (st = column_stats(p, c, t, src[c], err)) != FFNN_OK)
+            goto fail;
+
+    if ((st = fit_target(p, t, tcol, opt, err)) != FFNN_OK)
+        goto fail;
+    free(skip);
+    free(src);
+    free(scratch);
+    return FFNN_OK;
+nomem:
+    st = ffnn_error_nomem(err);
+fail:
+    free(skip);
+    free(src);
+    free(scratch);
+    ffnn_prep_release(p);
+    return st;
+}
+
+/* ---- bind / encode / target ----------------------------------------------- */
+
+ffnn_status ffnn_prep_bind(const ffnn_prep *p, char *const *header, int ncols,
+                           ffnn_prep_binding *b, const char *source, ffnn_error *err)
+{
+    memset(b, 0, sizeof *b);
+    b->col = ffnn_calloc((size_t)(p->n_columns > 0 ? p->n_columns : 1), sizeof *b->col);
+    if (!b->col)
+        return ffnn_error_nomem(err);
+    b->ncols = ncols;
+    b->target_col = -1;
+    for (int c = 0; c < p->n_columns; c++) {
+        b->col[c] = -1;
+        for (int j = 0; j < ncols; j++)
+            if (strcmp(header[j], p->columns[c].name) == 0) {
+                b->col[c] = j;
+                break;
+            }
+        if (b->col[c] < 0) {
+            ffnn_status st = ffnn_error_set(err, FFNN_EDATA, "%s: missing feature column \"%s\"",
+                                            source, p->columns[c].name);
+            ffnn_prep_binding_release(b);
+            return st;
+        }
+    }
+    if (p->target)
+        for (int j = 0; j < ncols; j++)
+            if (strcmp(header[j], p->target) == 0) {
+                b->target_col = j;
+                break;
+            }
+    return FFNN_OK;
+}
+
+void ffnn_prep_binding_release(ffnn_prep_binding *b)
+{
+    if (!b)
+        return;
+    free(b->col);
+    memset(b, 0, sizeof *b);
+}
+
+/* Index of s in the byte-ordered categories, or -1. */
+static int find_cat(const ffnn_prep_column *c, const char *s)
+{
+    int lo = 0, hi = c->n_cats - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        int r = strcmp(c->cats[mid], s);
+        if (r < 0)
+            lo = mid + 1;
+        else if (r > 0)
+            hi = mid - 1;
+        else
+            return mid;
+    }
+    return -1;
+}
+
+ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, char *const *fields,
+                             float *x, const char *source, long line, ffnn_error *err)
+{
+    char sb[64];
+    for (int c = 0; c < p->n_columns; c++) {
+        const ffnn_prep_column *col = &p->columns[c];
+        const char *s = fields[b->col[c]];
+        int fcol = b->col[c] + 1, o = col->offset;
+        if (col->categorical) {
+            for (int k = 0; k < col->n_cats; k++)
+                x[o + k] = 0.0f;
+            if (ffnn_csv_is_missing(s)) {
+                if (p->impute == FFNN_IMPUTE_NONE)
+                    return missing_value(err, source, line, fcol, col->name);
+            } else {
+                int k = find_cat(col, s);
+                if (k >= 0)
+                    x[o + k] = 1.0f;
+            }
+            for (int k = 0; k < col->n_cats; k++)
+                x[o + k] = (float)(((double)x[o + k] - p->mean[o + k]) / p->scale[o + k]);
+            continue;
+        }
+        double v;
+        if (ffnn_csv_is_missing(s)) {
+            if (p->impute == FFNN_IMPUTE_NONE)
+                return missing_value(err, source, line, fcol, col->name);
+            v = col->fill;
+        } else if (!ffnn_parse_double(s, &v)) {
+            return ffnn_error_set(err, FFNN_EDATA,
+                                  "%s:%ld:%d: expected a number in column \"%s\", got \"%s\"",
+                                  source, line, fcol, col->name, show(sb, s));
+        } else if (isinf((float)v)) {
+            return out_of_range(err, source, line, fcol, s);
+        }
+        x[o] = (float)((v - p->mean[o]) / p->scale[o]);
+    }
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_prep_target(const ffnn_prep *p, const char *field, double *y, const char *source,
+                             long line, int col, ffnn_error *err)
+{
+    char sb[64];
+    const char *tname = p->target ? p->target : "?";
+    if (ffnn_csv_is_missing(field))
+        return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: missing target value in column \"%s\"",
+                              source, line, col, tname);
+    if (p->task == FFNN_TASK_REGRESSION) {
+        double v;
+        if (!ffnn_parse_double(field, &v))
+            return ffnn_error_set(err, FFNN_EDATA,
+                                  "%s:%ld:%d: expected a number in target column \"%s\", got \"%s\"",
+                                  source, line, col, tname, show(sb, field));
+        if (isinf((float)v))
+            return out_of_range(err, source, line, col, field);
+        *y = v;
+        return FFNN_OK;
+    }
+    for (int k = 0; k < p->n_classes; k++)
+        if (strcmp(p->classes[k], field) == 0) {
+            *y = k;
+            return FFNN_OK;
+        }
+    /* Integer labels match by value: "1.0" and " 1" are class "1". */
+    double v;
+    if (ffnn_parse_double(field, &v) && is_int_label(v)) {
+        char lb[32];
+        int_label(lb, v);
+        for (int k = 0; k < p->n_classes; k++)
+            if (strcmp(p->classes[k], lb) == 0) {
+                *y = k;
+                return FFNN_OK;
+            }
+    }
+    char cols[256];
+    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: unknown class \"%s\" (classes: %s)", source,
+                          line, col, show(sb, field),
+                          join_names(cols, sizeof cols, p->classes, p->n_classes));
+}
+
+/* ---- encoded data ----------------------------------------------------------- */
+
+ffnn_status ffnn_data_from_table(ffnn_data *d, const ffnn_prep *p, const ffnn_table *t,
+                                 const long *rows, long n, bool need_target, ffnn_error *err)
+{
+    ffnn_prep_binding b;
+    ffnn_status st;
+    memset(d, 0, sizeof *d);
+    if (!rows)
+        n = t->nrows;
+    if ((st = ffnn_prep_bind(p, t->names, t->ncols, &b, t->source, err)) != FFNN_OK)
+        return st;
+    if (need_target && b.target_col < 0) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: missing target column \"%s\"", t->source,
+                            p->target ? p->target : "?");
+        goto fail;
+    }
+    d->n = n;
+    d->d = p->n_features;
+    if ((size_t)n > SIZE_MAX / sizeof(float) / (size_t)(d->d > 0 ? d->d : 1))
+        goto nomem;
+    d->X = ffnn_calloc((size_t)n * (size_t)d->d, sizeof *d->X);
+    if (!d->X)
+        goto nomem;
+    if (b.target_col >= 0 && !(d->y = ffnn_calloc((size_t)n, sizeof *d->y)))
+        goto nomem;
+    for (long i = 0; i < n; i++) {
+        long r = rows ? rows[i] : i;
+        char *const *row = t->cells + r * t->ncols;
+        st = ffnn_prep_encode(p, &b, row, d->X + i * (long)d->d, t->source, t->lines[r], err);
+        if (st != FFNN_OK)
+            goto fail;
+        if (d->y && (st = ffnn_prep_target(p, row[b.target_col], &d->y[i], t->source, t->lines[r],
+                                           b.target_col + 1, err)) != FFNN_OK)
+            goto fail;
+    }
+    ffnn_prep_binding_release(&b);
+    return FFNN_OK;
+nomem:
+    st = ffnn_error_nomem(err);
+fail:
+    ffnn_prep_binding_release(&b);
+    ffnn_data_release(d);
+    return st;
+}
+
+void ffnn_data_release(ffnn_data *d)
+{
+    if (!d)
+        return;
+    free(d->X);
+    free(d->y);
+    memset(d, 0, sizeof *d);
+}
