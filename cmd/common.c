@@ -1,6 +1,7 @@
 /* ffnn programs — shared helpers (see common.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ bool cmd_quiet = false;
 
 void cmd_init(const char *name)
 {
+    opterr = 0;
     const char *slash = strrchr(name, '/');
     progname = slash ? slash + 1 : name;
 }
@@ -55,8 +57,21 @@ int cmd_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
+    fprintf(stderr, "; try '%s --help'\n", progname);
     return 64;
+}
+
+int cmd_bad_option(int c, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "?";
+    if (c == ':') {
+        if (optopt && strncmp(arg, "--", 2) != 0)
+            return cmd_usage_error("option '-%c' needs an argument", optopt);
+        return cmd_usage_error("option '%s' needs an argument", arg);
+    }
+    if (optopt)
+        return cmd_usage_error("unknown option '-%c'", optopt);
+    return cmd_usage_error("unknown option '%s'", arg);
 }
 
 void cmd_version(void)

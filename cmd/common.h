@@ -18,8 +18,11 @@ int cmd_fail(const ffnn_error *err);
 int cmd_failf(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "prog: warning: ..." unless -q. */
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Usage error: "prog: msg" + "Try 'prog --help'." -> 64. */
+/* Usage error, one line: "prog: msg; try 'prog --help'" -> 64. */
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For getopt_long's ':' and '?' returns (optstrings start with ':'):
+ * "unknown option '--x'" or "option '-o' needs an argument" -> 64. */
+int cmd_bad_option(int c, char **argv);
 void cmd_version(void);
 /* Progress goes to stderr when it is a terminal or with -v. */
 bool cmd_progress_enabled(void);

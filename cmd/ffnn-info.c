@@ -78,12 +78,12 @@ int main(int argc, char **argv)
     bool json = false;
     int c;
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': json = true; break;
         case 'h': usage(); return 0;
         case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_usage_error("invalid option");
+        default: return cmd_bad_option(c, argv);
         }
     }
     if (argc - optind != 1)

@@ -38,14 +38,14 @@ int main(int argc, char **argv)
     const char *keep = NULL, *output = "-";
     int c;
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "k:o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":k:o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': keep = optarg; break;
         case 'o': output = optarg; break;
         case 'q': cmd_quiet = true; break;
         case 'h': usage(); return 0;
         case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_usage_error("invalid option");
+        default: return cmd_bad_option(c, argv);
         }
     }
     int nargs = argc - optind;

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
     int c;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "t:s:T:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:s:T:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             if (!cmd_parse_double(optarg, 0.0, 1.0, &frac) || frac <= 0.0 || frac >= 1.0)
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
         case 'q': cmd_quiet = true; break;
         case 'h': usage(); return 0;
         case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_usage_error("invalid option");
+        default: return cmd_bad_option(c, argv);
         }
     }
     if (argc - optind != 3)

@@ -91,7 +91,7 @@ int main(int argc, char **argv)
     int c;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, "c:T:i:s:e:o:vqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:T:i:s:e:o:vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config_path = optarg; break;
         case 'T': target = optarg; break;
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
         case 'q': cmd_quiet = true; break;
         case 'h': usage(); return 0;
         case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_usage_error("invalid option");
+        default: return cmd_bad_option(c, argv);
         }
     }
     if (argc - optind != 1)
