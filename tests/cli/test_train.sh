@@ -1,0 +1,96 @@
+# ffnn-train: the tutorial's model, determinism, history, learning bounds,
+# config errors, bad data.
+. "$(dirname "$0")/lib.sh"
+T=$BIN/ffnn-train
+P=$BIN/ffnn-predict
+CFG=$ROOT/configs
+
+"$BIN/ffnn-split" -t 0.33 -s 42 "$DATA/iris.csv" train.csv test.csv
+expect_ok "train iris-simple" "$T" -c "$CFG/iris-simple.json" -s 42 -o iris.ffnn --history hist.csv train.csv
+check "model written" [ -s iris.ffnn ]
+expect_ok "same seed again" "$T" -c "$CFG/iris-simple.json" -s 42 -o iris2.ffnn train.csv
+check "same seed -> byte-identical model" cmp -s iris.ffnn iris2.ffnn
+"$T" -c "$CFG/iris-simple.json" -s 43 -o iris3.ffnn train.csv
+check "another seed -> another model" sh -c '! cmp -s iris.ffnn iris3.ffnn'
+check "history header" [ "$(head -n 1 hist.csv)" = "epoch,loss,accuracy,learning_rate" ]
+check "history has 150 epochs" [ "$(($(wc -l < hist.csv) - 1))" = 150 ]
+check "history epochs numbered from 0" [ "$(sed -n 2p hist.csv | cut -d, -f1)" = 0 ]
+check "history learning rate is adam's 0.001" [ "$(sed -n 2p hist.csv | cut -d, -f4)" = 0.001 ]
+"$P" iris.ffnn test.csv > p1.csv; "$P" iris2.ffnn test.csv > p2.csv
+check "same seed -> byte-identical predictions" cmp -s p1.csv p2.csv
+
+# The tutorial's model: median test accuracy over seeds 1..10 >= 0.90.
+accs=""
+for s in 1 2 3 4 5 6 7 8 9 10; do
+    "$BIN/ffnn-split" -t 0.33 -s $s "$DATA/iris.csv" tr$s.csv te$s.csv
+    "$T" -c "$CFG/iris-simple.json" -s $s -o m$s.ffnn tr$s.csv
+    a=$("$P" m$s.ffnn te$s.csv | awk -F, 'NR > 1 { n++; if ($1 == $2) c++ } END { printf "%.4f", c / n }')
+    accs="$accs $a"
+done
+median=$(echo $accs | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f", (v[5] + v[6]) / 2 }')
+check "iris-simple median test accuracy over seeds 1-10 is $median (>= 0.90; all:$accs)" \
+    awk -v m="$median" 'BEGIN { exit !(m >= 0.90) }'
+
+# Breast cancer >= 0.95 test accuracy; diabetes test MAE <= 48.
+"$BIN/ffnn-split" --stratify -t 0.25 -s 1 "$DATA/breast_cancer.csv" bc-tr.csv bc-te.csv
+"$T" -c "$CFG/breast-cancer.json" -s 1 -o bc.ffnn bc-tr.csv
+acc=$("$P" bc.ffnn bc-te.csv | awk -F, 'NR > 1 { n++; if ($1 == $2) c++ } END { printf "%.4f", c / n }')
+check "breast cancer test accuracy $acc >= 0.95" awk -v a="$acc" 'BEGIN { exit !(a >= 0.95) }'
+"$BIN/ffnn-split" -t 0.25 -s 1 "$DATA/diabetes.csv" d-tr.csv d-te.csv
+"$T" -c "$CFG/diabetes.json" -s 1 -o d.ffnn d-tr.csv
+mae=$("$P" d.ffnn d-te.csv | awk -F, 'NR > 1 { n++; e = $1 - $2; s += e < 0 ? -e : e } END { printf "%.3f", s / n }')
+check "diabetes test MAE $mae <= 48" awk -v a="$mae" 'BEGIN { exit !(a <= 48) }'
+
+# String labels, default output name, stdin needs -o.
+cp "$DATA/iris_named.csv" named.csv
+expect_ok "string labels, default output name" "$T" -e 3 named.csv
+check "default output is named.ffnn" [ -s named.ffnn ]
+"$P" named.ffnn named.csv | head -n 1 > hdr
+check "class names in the predictions header" [ "$(cat hdr)" = "target,prediction,p_setosa,p_versicolor,p_virginica" ]
+expect_fail "stdin without -o" 64 "ffnn-train: -o MODEL is required when training data comes from standard input; try 'ffnn-train --help'" \
+    "$T" -
+
+# Config errors (exit 78) with the key's path and a suggestion.
+printf '{"layers": [{"units": 8}, {"unit": 4}]}\n' > typo.json
+expect_fail "unknown key with suggestion" 78 \
+    "ffnn-train: typo.json: layers[1].unit: unknown key; did you mean \"units\"?" "$T" -c typo.json train.csv
+printf '{"batch_size": "32"}\n' > type.json
+run "$T" -c type.json train.csv
+check "wrong type exits 78 naming the key" sh -c "[ $st = 78 ] && grep -q 'batch_size' err && [ \$(wc -l < err) = 1 ]"
+printf '{"epochs": 3,\n "layers": [}\n' > broken.json
+run "$T" -c broken.json train.csv
+check "invalid JSON exits 78 with line:column" sh -c "[ $st = 78 ] && grep -q 'broken.json:2:' err"
+expect_fail "missing config" 66 "ffnn-train: nope.json: cannot open: No such file or directory" "$T" -c nope.json train.csv
+
+# Bad data (exit 65) naming file:line:column.
+printf 'a,b,target\n1,2,0\n3,abc,1\n5,6,0\n7,8,1\n' > bad.csv
+expect_fail "non-numeric value" 65 'ffnn-train: bad.csv:3:2: expected a number, got "abc"' "$T" -o x.ffnn bad.csv
+printf 'a,b,target\n1,2,0\n3,,1\n5,6,0\n7,8,1\n' > missing.csv
+run "$T" -o x.ffnn missing.csv
+check "missing value exits 65 naming line 3 column 2" sh -c "[ $st = 65 ] && grep -q 'missing.csv:3:2: missing value' err"
+printf '{"impute": "mean", "epochs": 2}\n' > impute.json
+expect_ok "missing value imputed with impute mean" "$T" -c impute.json -o imp.ffnn missing.csv
+printf 'a,b,target\n1,2,0\n3,4\n' > ragged.csv
+expect_fail "ragged row" 65 "ffnn-train: ragged.csv:3: expected 3 fields, got 2" "$T" -o x.ffnn ragged.csv
+printf 'a,b,target\n1,2,0\n3,"4,1\n' > quote.csv
+run "$T" -o x.ffnn quote.csv
+check "unterminated quote exits 65 with file:line" sh -c "[ $st = 65 ] && grep -q '^ffnn-train: quote.csv:3' err"
+printf 'a,target\n1,0\n1e39,1\n2,0\n3,1\n' > huge.csv
+run "$T" -o x.ffnn huge.csv
+check "value beyond float32 exits 65 at line 3" sh -c "[ $st = 65 ] && grep -q 'huge.csv:3:1' err"
+expect_fail "unknown target" 78 "ffnn-train: target \"label\" is not a column of train.csv; columns: sepal length (cm), sepal width (cm), petal length (cm), petal width (cm), target" \
+    "$T" -T label -o x.ffnn train.csv
+printf '{"learning_rate_typo": 1}\n' > lr.json
+run "$T" -c lr.json train.csv
+check "top-level unknown key exits 78" [ "$st" = 78 ]
+printf '{"optimizer": {"name": "sgd", "learning_rate": 1e30}, "epochs": 5}\n' > nan.json
+run "$T" -c nan.json -o nan.ffnn train.csv
+check "diverging loss exits 65 naming the epoch" sh -c "[ $st = 65 ] && grep -q 'epoch [0-9]*: ' err"
+check "no model left after a failure" [ ! -e nan.ffnn ]
+run "$T" -o /nonexistent/dir/m.ffnn train.csv
+check "unwritable output exits 73" sh -c "[ $st = 73 ] && [ \$(wc -l < err) = 1 ]"
+expect_fail "missing training file" 66 "ffnn-train: nope.csv: cannot open: No such file or directory" "$T" nope.csv
+expect_fail "bad seed" 64 "ffnn-train: invalid seed '-1' (need a non-negative integer); try 'ffnn-train --help'" "$T" -s -1 train.csv
+expect_fail "unknown option" 64 "ffnn-train: unknown option '--frobnicate'; try 'ffnn-train --help'" "$T" --frobnicate train.csv
+run "$T" --help
+check "--help shows defaults" sh -c "[ $st = 0 ] && grep -q 'batch_size 32' out"
