@@ -226,7 +226,8 @@ ffnn_status ffnn_split_indices(long n, double test_fraction, const int *strata, 
         return ffnn_error_set(err, FFNN_EINTERNAL, "split: negative row count");
     if (n == 0)
         return FFNN_OK;
-    long nt = (long)floor(test_fraction * (double)n + 0.5);
+    /* scikit-learn's train_test_split: n_test = ceil(test_size * n). */
+    long nt = (long)ceil(test_fraction * (double)n);
     if (n >= 2) {
         if (nt < 1)
             nt = 1;

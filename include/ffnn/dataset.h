@@ -43,7 +43,7 @@ int ffnn_table_col(const ffnn_table *t, const char *name);
  * quoted as needed, LF line ends.  Returns 0, or -1 on a write error. */
 int ffnn_table_write(const ffnn_table *t, FILE *fp, const long *rows, long n);
 
-/* Seeded split of row indices: test gets round(test_fraction * n) rows
+/* Seeded split of row indices: test gets ceil(test_fraction * n) rows (scikit-learn)
  * (at least 1 and at most n-1 when n >= 2).  With strata (n labels, or NULL)
  * each stratum is split in proportion (largest-remainder allocation) so class
  * shares match.  Output index lists keep the shuffled order.  train/test must
