@@ -16,9 +16,9 @@ OPT       ?= -O2
 SAN       ?=
 CFLAGS    ?=
 WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALLCFLAGS := $(WARN) $(OPT) -g -D_GNU_SOURCE -DFFNN_VERSION='"$(VERSION)"' -Iinclude -pthread \
-             $(if $(SAN),-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all) \
-             $(CFLAGS)
+             $(if $(SAN),$(SANFLAGS)) $(CFLAGS)
 LDLIBS    := -lcjson -lmd -lm -pthread
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 

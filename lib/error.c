@@ -39,7 +39,17 @@ void ffnn_error_prefix(ffnn_error *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* prefix ": " old, truncated to the buffer. */
+    size_t cap = sizeof err->msg - 1, n = 0;
+    const char *parts[3] = {prefix, ": ", old};
+    for (int i = 0; i < 3; i++) {
+        size_t len = strlen(parts[i]);
+        if (len > cap - n)
+            len = cap - n;
+        memcpy(err->msg + n, parts[i], len);
+        n += len;
+    }
+    err->msg[n] = '\0';
 }
 
 ffnn_status ffnn_error_nomem(ffnn_error *err)
