@@ -180,6 +180,7 @@ static ffnn_status read_record(ffnn_csv_reader *r, bool *got, ffnn_error *err)
                 return st;
             if (r->len == 0)
                 break;
+            continue; /* a BOM may have used the whole chunk */
         }
         if (r->skip_lf) {
             r->skip_lf = false;
