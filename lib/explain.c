@@ -1,0 +1,435 @@
+/* ffnn — explanation common parts: names, feature groups, the evaluation
+ * context shared by the SHAP methods, coalition values, the result. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ffnn/explain.h"
+#include "explain_internal.h"
+#include "internal.h"
+
+static const char *const method_names[FFNN_EXPLAIN_COUNT] = {"deep", "exact", "kernel",
+                                                             "permutation"};
+static const char *const output_names[FFNN_EXPLAIN_OUTPUT_COUNT] = {"probability", "logit"};
+
+const char *ffnn_explain_method_name(ffnn_explain_method m)
+{
+    return (unsigned)m < FFNN_EXPLAIN_COUNT ? method_names[m] : "?";
+}
+
+int ffnn_explain_method_parse(const char *name)
+{
+    for (int i = 0; name && i < FFNN_EXPLAIN_COUNT; i++)
+        if (strcmp(name, method_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *ffnn_explain_output_name(ffnn_explain_output o)
+{
+    return (unsigned)o < FFNN_EXPLAIN_OUTPUT_COUNT ? output_names[o] : "?";
+}
+
+int ffnn_explain_output_parse(const char *name)
+{
+    if (name && strcmp(name, "output") == 0)
+        return FFNN_EXPLAIN_OUTPUT_PROBABILITY;
+    for (int i = 0; name && i < FFNN_EXPLAIN_OUTPUT_COUNT; i++)
+        if (strcmp(name, output_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+ffnn_explain_options ffnn_explain_options_default(void)
+{
+    ffnn_explain_options o;
+    memset(&o, 0, sizeof o);
+    o.method = FFNN_EXPLAIN_DEEP;
+    o.output = FFNN_EXPLAIN_OUTPUT_PROBABILITY;
+    o.nsamples = 0;
+    o.repeats = 5;
+    o.seed = 0;
+    o.exact_max_features = FFNN_EXPLAIN_EXACT_MAX_FEATURES;
+    o.batch_rows = 4096;
+    return o;
+}
+
+/* ---- features ------------------------------------------------------------ */
+
+/* The prep's columns describe the inputs only when their widths tile n_in. */
+static bool prep_usable(const ffnn_model *m)
+{
+    const ffnn_prep *p = &m->prep;
+    if (p->n_columns < 1 || !p->columns || p->n_features != m->n_in)
+        return false;
+    int next = 0;
+    for (int j = 0; j < p->n_columns; j++) {
+        const ffnn_prep_column *col = &p->columns[j];
+        int w = col->categorical ? col->n_cats : 1;
+        if (col->offset != next || w < 0)
+            return false;
+        next += w;
+    }
+    return next == m->n_in;
+}
+
+int ffnn_explain_n_features(const ffnn_model *m)
+{
+    return prep_usable(m) ? m->prep.n_columns : m->n_in;
+}
+
+void ffnn_explain_feature_map(const ffnn_model *m, int *feature_of)
+{
+    if (!feature_of)
+        return;
+    if (!prep_usable(m)) {
+        for (int i = 0; i < m->n_in; i++)
+            feature_of[i] = i;
+        return;
+    }
+    for (int j = 0; j < m->prep.n_columns; j++) {
+        const ffnn_prep_column *col = &m->prep.columns[j];
+        int w = col->categorical ? col->n_cats : 1;
+        for (int i = 0; i < w; i++)
+            feature_of[col->offset + i] = j;
+    }
+}
+
+char *ffnn_ex_feature_name(const ffnn_model *m, int j)
+{
+    char buf[32];
+    if (prep_usable(m) && m->prep.columns[j].name)
+        return ffnn_strdup(m->prep.columns[j].name);
+    snprintf(buf, sizeof buf, "x%d", j + 1);
+    return ffnn_strdup(buf);
+}
+
+static char *output_name(const ffnn_model *m, int k, int K)
+{
+    char buf[32];
+    const ffnn_prep *p = &m->prep;
+    if (p->task != FFNN_TASK_REGRESSION && p->classes && p->n_classes > 0) {
+        if (K == 1 && p->n_classes == 2)
+            return ffnn_strdup(p->classes[1]);
+        if (K == p->n_classes)
+            return ffnn_strdup(p->classes[k]);
+    }
+    if (p->task == FFNN_TASK_REGRESSION && p->target && K == 1)
+        return ffnn_strdup(p->target);
+    if (K == 1)
+        return ffnn_strdup("output");
+    snprintf(buf, sizeof buf, "output%d", k + 1);
+    return ffnn_strdup(buf);
+}
+
+/* ---- evaluation context -------------------------------------------------- */
+
+ffnn_status ffnn_ex_init(ffnn_ex_ctx *c, const ffnn_model *m, const ffnn_explain_options *opt,
+                         ffnn_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->m = m;
+    c->opt = opt;
+    c->n_in = m->n_in;
+    c->K = ffnn_model_n_out(m);
+    c->M = ffnn_explain_n_features(m);
+    c->batch = opt->batch_rows > 0 ? opt->batch_rows : 4096;
+    c->feature_of = ffnn_calloc((size_t)c->n_in, sizeof *c->feature_of);
+    c->feat_start = ffnn_calloc((size_t)c->M + 1, sizeof *c->feat_start);
+    c->feat_inputs = ffnn_calloc((size_t)c->n_in, sizeof *c->feat_inputs);
+    c->buf = ffnn_calloc((size_t)c->batch * (size_t)c->n_in, sizeof *c->buf);
+    c->vacc = ffnn_calloc((size_t)c->batch * (size_t)c->K, sizeof *c->vacc);
+    if (!c->feature_of || !c->feat_start || !c->feat_inputs || !c->buf || !c->vacc) {
+        ffnn_ex_release(c);
+        return ffnn_error_nomem(err);
+    }
+    ffnn_explain_feature_map(m, c->feature_of);
+    for (int i = 0; i < c->n_in; i++)
+        c->feat_start[c->feature_of[i] + 1]++;
+    for (int j = 0; j < c->M; j++)
+        c->feat_start[j + 1] += c->feat_start[j];
+    int *fill = ffnn_calloc((size_t)c->M + 1, sizeof *fill);
+    if (!fill) {
+        ffnn_ex_release(c);
+        return ffnn_error_nomem(err);
+    }
+    for (int i = 0; i < c->n_in; i++) {
+        int j = c->feature_of[i];
+        c->feat_inputs[c->feat_start[j] + fill[j]++] = i;
+    }
+    free(fill);
+    ffnn_status st = ffnn_workspace_create(&c->ws, m, c->batch, err);
+    if (st) {
+        ffnn_ex_release(c);
+        return st;
+    }
+    return FFNN_OK;
+}
+
+void ffnn_ex_release(ffnn_ex_ctx *c)
+{
+    free(c->feature_of);
+    free(c->feat_start);
+    free(c->feat_inputs);
+    free(c->buf);
+    free(c->vacc);
+    ffnn_workspace_destroy(c->ws);
+    memset(c, 0, sizeof *c);
+}
+
+void ffnn_ex_eval(ffnn_ex_ctx *c, const float *X, int B, double *out)
+{
+    const float *A = ffnn_model_forward(c->m, c->ws, X, B, false, NULL);
+    if (c->opt->output == FFNN_EXPLAIN_OUTPUT_LOGIT)
+        A = ffnn_model_logits(c->m, c->ws);
+    size_t n = (size_t)B * (size_t)c->K;
+    for (size_t i = 0; i < n; i++)
+        out[i] = A[i];
+}
+
+void ffnn_ex_eval_mean(ffnn_ex_ctx *c, const float *X, long n, double *out)
+{
+    int K = c->K;
+    for (int k = 0; k < K; k++)
+        out[k] = 0.0;
+    for (long start = 0; start < n; start += c->batch) {
+        int B = n - start < c->batch ? (int)(n - start) : c->batch;
+        ffnn_ex_eval(c, X + (size_t)start * (size_t)c->n_in, B, c->vacc);
+        for (int r = 0; r < B; r++)
+            for (int k = 0; k < K; k++)
+                out[k] += c->vacc[(size_t)r * K + k];
+    }
+    for (int k = 0; k < K; k++)
+        out[k] /= (double)n;
+}
+
+bool ffnn_ex_feature_constant(const ffnn_ex_ctx *c, const float *x, const float *Bg, long nb, int j)
+{
+    for (long k = 0; k < nb; k++) {
+        const float *b = Bg + (size_t)k * (size_t)c->n_in;
+        for (int t = c->feat_start[j]; t < c->feat_start[j + 1]; t++) {
+            int i = c->feat_inputs[t];
+            if (b[i] != x[i])
+                return false;
+        }
+    }
+    return true;
+}
+
+void ffnn_ex_coalitions(ffnn_ex_ctx *c, const float *x, const float *Bg, long nb,
+                        const unsigned char *masks, long nmask, const int *vfeat, int mv,
+                        double *out)
+{
+    int K = c->K, n_in = c->n_in;
+    size_t rowbytes = (size_t)n_in * sizeof(float);
+    for (long s = 0; s < nmask * K; s++)
+        out[s] = 0.0;
+    /* Pairs (mask s, reference k) in order, batch rows at a time. */
+    long s = 0, k = 0, s0 = 0, k0 = 0;
+    while (s < nmask) {
+        int B = 0;
+        s0 = s;
+        k0 = k;
+        while (B < c->batch && s < nmask) {
+            float *row = c->buf + (size_t)B * (size_t)n_in;
+            memcpy(row, Bg + (size_t)k * (size_t)n_in, rowbytes);
+            const unsigned char *mask = masks + (size_t)s * (size_t)mv;
+            for (int j = 0; j < mv; j++) {
+                if (!mask[j])
+                    continue;
+                int f = vfeat[j];
+                for (int t = c->feat_start[f]; t < c->feat_start[f + 1]; t++) {
+                    int i = c->feat_inputs[t];
+                    row[i] = x[i];
+                }
+            }
+            B++;
+            if (++k == nb) {
+                k = 0;
+                s++;
+            }
+        }
+        ffnn_ex_eval(c, c->buf, B, c->vacc);
+        long ss = s0, kk = k0;
+        for (int r = 0; r < B; r++) {
+            for (int q = 0; q < K; q++)
+                out[(size_t)ss * K + q] += c->vacc[(size_t)r * K + q];
+            if (++kk == nb) {
+                kk = 0;
+                ss++;
+            }
+        }
+    }
+    for (long t = 0; t < nmask * K; t++)
+        out[t] /= (double)nb;
+}
+
+int ffnn_ex_tick(ffnn_ex_ctx *c)
+{
+    c->done++;
+    if (c->opt->progress)
+        return c->opt->progress(c->opt->progress_ctx, c->done, c->total);
+    return 0;
+}
+
+/* ---- SHAP entry point ------------------------------------------------------ */
+
+void ffnn_shap_release(ffnn_shap *s)
+{
+    if (!s)
+        return;
+    if (s->feature_names)
+        for (int j = 0; j < s->n_features; j++)
+            free(s->feature_names[j]);
+    if (s->output_names)
+        for (int k = 0; k < s->n_outputs; k++)
+            free(s->output_names[k]);
+    free(s->feature_names);
+    free(s->output_names);
+    free(s->categorical);
+    free(s->values);
+    free(s->base_values);
+    free(s->output_values);
+    free(s->feature_values);
+    memset(s, 0, sizeof *s);
+}
+
+static ffnn_status shap_alloc(ffnn_shap *s, const ffnn_model *m, long n, ffnn_error *err)
+{
+    int K = ffnn_model_n_out(m), M = ffnn_explain_n_features(m);
+    s->n_rows = n;
+    s->n_outputs = K;
+    s->n_features = M;
+    s->feature_names = ffnn_calloc((size_t)M, sizeof *s->feature_names);
+    s->output_names = ffnn_calloc((size_t)K, sizeof *s->output_names);
+    s->categorical = ffnn_calloc((size_t)M, sizeof *s->categorical);
+    s->values = ffnn_calloc((size_t)n * (size_t)K * (size_t)M, sizeof *s->values);
+    s->base_values = ffnn_calloc((size_t)K, sizeof *s->base_values);
+    s->output_values = ffnn_calloc((size_t)n * (size_t)K, sizeof *s->output_values);
+    s->feature_values = ffnn_calloc((size_t)n * (size_t)M, sizeof *s->feature_values);
+    if (!s->feature_names || !s->output_names || !s->categorical || !s->values || !s->base_values ||
+        !s->output_values || !s->feature_values)
+        return ffnn_error_nomem(err);
+    bool named = prep_usable(m);
+    for (int j = 0; j < M; j++) {
+        if (!(s->feature_names[j] = ffnn_ex_feature_name(m, j)))
+            return ffnn_error_nomem(err);
+        s->categorical[j] = named && m->prep.columns[j].categorical;
+    }
+    for (int k = 0; k < K; k++)
+        if (!(s->output_names[k] = output_name(m, k, K)))
+            return ffnn_error_nomem(err);
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_explain_shap(const ffnn_model *m, const float *X, long n, const float *Bg, long nb,
+                              const ffnn_explain_options *opt, ffnn_shap *out, ffnn_error *err)
+{
+    memset(out, 0, sizeof *out);
+    ffnn_explain_options dflt = ffnn_explain_options_default();
+    if (!opt)
+        opt = &dflt;
+    if (opt->method == FFNN_EXPLAIN_PERMUTATION)
+        return ffnn_error_set(err, FFNN_EUSAGE,
+                              "permutation importance is global: use ffnn_explain_permutation");
+    if ((unsigned)opt->method >= FFNN_EXPLAIN_COUNT ||
+        (unsigned)opt->output >= FFNN_EXPLAIN_OUTPUT_COUNT)
+        return ffnn_error_set(err, FFNN_EUSAGE, "unknown explanation method or output");
+    if (n < 1)
+        return ffnn_error_set(err, FFNN_EDATA, "no rows to explain");
+    if (nb < 1)
+        return ffnn_error_set(err, FFNN_EDATA, "the background has no rows");
+    int M = ffnn_explain_n_features(m);
+    if (opt->method == FFNN_EXPLAIN_EXACT) {
+        int lim = opt->exact_max_features;
+        if (lim < 1 || lim > FFNN_EXPLAIN_EXACT_LIMIT)
+            lim = FFNN_EXPLAIN_EXACT_LIMIT;
+        if (M > lim)
+            return ffnn_error_set(err, FFNN_EUSAGE,
+                                  "exact: %d features is more than %d (2^%d coalitions per row); "
+                                  "use the kernel method",
+                                  M, lim, M);
+    }
+    out->method = opt->method;
+    out->output = opt->output;
+    out->n_background = nb;
+    ffnn_status st = shap_alloc(out, m, n, err);
+    if (st)
+        return st;
+
+    ffnn_ex_ctx c;
+    if ((st = ffnn_ex_init(&c, m, opt, err)))
+        return st;
+    int K = c.K;
+    ffnn_ex_eval_mean(&c, Bg, nb, out->base_values);
+    for (long start = 0; start < n; start += c.batch) {
+        int B = n - start < c.batch ? (int)(n - start) : c.batch;
+        ffnn_ex_eval(&c, X + (size_t)start * (size_t)c.n_in, B, out->output_values + (size_t)start * K);
+    }
+    for (long r = 0; r < n; r++)
+        for (int j = 0; j < M; j++)
+            out->feature_values[(size_t)r * M + j] =
+                out->categorical[j] ? NAN : X[(size_t)r * c.n_in + c.feat_inputs[c.feat_start[j]]];
+
+    c.total = n;
+    switch (opt->method) {
+    case FFNN_EXPLAIN_DEEP: st = ffnn_ex_deep(&c, X, n, Bg, nb, out, err); break;
+    case FFNN_EXPLAIN_EXACT: st = ffnn_ex_exact(&c, X, n, Bg, nb, out, err); break;
+    default: st = ffnn_ex_kernel(&c, X, n, Bg, nb, out, err); break;
+    }
+    ffnn_ex_release(&c);
+    return st;
+}
+
+void ffnn_shap_mean_abs(const ffnn_shap *s, double *imp)
+{
+    int K = s->n_outputs, M = s->n_features;
+    for (int t = 0; t < K * M; t++)
+        imp[t] = 0.0;
+    for (long r = 0; r < s->n_rows; r++)
+        for (int k = 0; k < K; k++)
+            for (int j = 0; j < M; j++)
+                imp[k * M + j] += fabs(s->values[((size_t)r * K + k) * M + j]);
+    for (int t = 0; t < K * M; t++)
+        imp[t] /= (double)(s->n_rows > 0 ? s->n_rows : 1);
+}
+
+/* ---- background sampling --------------------------------------------------- */
+
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+long ffnn_explain_sample_rows(long n, long k, uint64_t seed, long *idx)
+{
+    if (k <= 0 || k >= n) {
+        for (long i = 0; i < n; i++)
+            idx[i] = i;
+        return n;
+    }
+    long *all = ffnn_calloc((size_t)n, sizeof *all);
+    ffnn_rng r;
+    ffnn_rng_init(&r, seed, FFNN_RNG_SAMPLE, 0);
+    if (!all) {
+        /* No scratch: a seeded selection sampling (Knuth's algorithm S). */
+        long got = 0;
+        for (long i = 0; i < n && got < k; i++)
+            if ((double)(n - i) * ffnn_rng_uniform(&r) < (double)(k - got))
+                idx[got++] = i;
+        return got;
+    }
+    for (long i = 0; i < n; i++)
+        all[i] = i;
+    for (long i = 0; i < k; i++) {
+        long j = i + (long)ffnn_rng_below(&r, (uint64_t)(n - i));
+        long t = all[i];
+        all[i] = all[j];
+        all[j] = t;
+    }
+    memcpy(idx, all, (size_t)k * sizeof *idx);
+    free(all);
+    qsort(idx, (size_t)k, sizeof *idx, cmp_long);
+    return k;
+}
