@@ -1,0 +1,55 @@
+/* ffnn — dense and dropout layers over raw pointers (keras-semantics.md §3.1-3.2). */
+#include "ffnn/layer.h"
+
+#include <stddef.h>
+
+#include "ffnn/mat.h"
+
+/* X (B,I), W (O,I), b (O) -> Z (B,O) = X·Wᵀ + b, A (B,O) = act(Z).
+ * Z and A must be distinct: backward passes need both. */
+void ffnn_dense_forward(const float *X, const float *W, const float *b, float *Z, float *A,
+                        ffnn_act act, int B, int I, int O)
+{
+    ffnn_mat_xwt(Z, X, W, b, B, I, O);
+    ffnn_act_forward(act, Z, A, B, O);
+}
+
+/* X (B,I), W (O,I), dZ (B,O) -> dW (O,I) += dZᵀ·X, db (O) += Σ_rows dZ,
+ * dX (B,I) = dZ·W when dX is not NULL (dX overwritten, not accumulated). */
+void ffnn_dense_backward(const float *X, const float *W, const float *dZ, float *dW, float *db,
+                         float *dX, int B, int I, int O)
+{
+    ffnn_mat_dw(dW, db, dZ, X, B, O, I);
+    if (dX)
+        ffnn_mat_dzw(dX, dZ, W, B, O, I);
+}
+
+/* A (n) in place, mask (n): draws u = ffnn_rng_uniformf(rng) per element, in
+ * index order, and keeps the element iff u >= rate (probability 1 − rate):
+ *   mask = keep ? 1/(1−rate) : 0,  A ⊙= mask.
+ * rate <= 0 draws nothing and leaves A unchanged (mask 1); rate >= 1 draws
+ * nothing and zeroes A (mask 0), as Keras does. */
+void ffnn_dropout_forward(float *A, float *mask, float rate, long n, ffnn_rng *rng)
+{
+    if (rate <= 0.0f || rate >= 1.0f) {
+        float s = rate <= 0.0f ? 1.0f : 0.0f;
+        for (long i = 0; i < n; i++) {
+            mask[i] = s;
+            A[i] *= s;
+        }
+        return;
+    }
+    float scale = (float)(1.0 / (1.0 - (double)rate));
+    for (long i = 0; i < n; i++) {
+        float u = ffnn_rng_uniformf(rng);
+        mask[i] = u >= rate ? scale : 0.0f;
+        A[i] *= mask[i];
+    }
+}
+
+/* dA (n) ⊙= mask (n):  dL/dA_in = dL/dA_out · mask */
+void ffnn_dropout_backward(float *dA, const float *mask, long n)
+{
+    for (long i = 0; i < n; i++)
+        dA[i] *= mask[i];
+}
