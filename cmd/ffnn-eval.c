@@ -1,0 +1,355 @@
+/* ffnn-eval — metrics of a predictions CSV (or of a model on a labelled CSV)
+ * as text, JSON or one number; SVG charts; pass/fail bars for make and cron. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common.h"
+#include "ffnn/csv.h"
+#include "ffnn/eval.h"
+#include "ffnn/model_io.h"
+#include "ffnn/predict.h"
+
+/* Exit status when a --fail-under/--fail-over bar is not met. */
+#define EXIT_BAR 1
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTION]... [PREDICTIONS.csv|-]\n"
+           "  or:  %s -m MODEL [OPTION]... [LABELLED.csv|-]\n"
+           "  or:  %s --history HISTORY.csv --curve-svg FILE\n"
+           "Evaluate predictions (the CSV ffnn-predict writes: the true label column,\n"
+           "`prediction`, and p_<class> probabilities for a classifier), or predict the\n"
+           "labelled rows with MODEL first.  Prints scikit-learn's metrics: accuracy,\n"
+           "balanced accuracy, per-class precision/recall/F1/support with macro and\n"
+           "weighted averages, confusion matrix, log loss and ROC-AUC; for regression\n"
+           "MAE, MSE, RMSE, R2, max error and median absolute error.\n\n"
+           "  -m, --model=MODEL        predict LABELLED.csv with MODEL, then evaluate\n"
+           "  -j, --json               print all metrics as one JSON object\n"
+           "  -M, --metric=NAME        print one metric's value only (accuracy, f1_macro,\n"
+           "                           roc_auc, recall:CLASS, rmse, r2, ...)\n"
+           "  -T, --target=NAME        the true-label column (default: the column just\n"
+           "                           before `prediction`; with -m the model's target)\n"
+           "      --task=TASK          classification or regression (default: p_ columns\n"
+           "                           mean classification)\n"
+           "      --fail-under=METRIC=VALUE  exit %d when METRIC < VALUE (repeatable)\n"
+           "      --fail-over=METRIC=VALUE   exit %d when METRIC > VALUE (repeatable)\n"
+           "      --confusion-svg=FILE confusion-matrix heatmap\n"
+           "      --roc-svg=FILE       ROC curve(s) with AUC\n"
+           "      --history=FILE       a history CSV from ffnn-train --history\n"
+           "      --curve-svg=FILE     learning curve of the history's metric (and val_)\n"
+           "      --curve-metric=NAME  the history column to plot (default: accuracy or\n"
+           "                           mae, whichever the history has; or loss)\n"
+           "  -o, --output=FILE        write the report to FILE (atomically)\n"
+           "  -q, --quiet              no warnings\n"
+           "  -h, --help               show this help and exit\n"
+           "      --version            show the version and exit\n\n"
+           "With --history and no PREDICTIONS operand only the curve is drawn; give `-`\n"
+           "to also evaluate standard input.  Exit status: 0 ok, %d a bar not met,\n"
+           "64 usage, 65 bad data, 66 input missing, 73 cannot create output, 74 I/O\n"
+           "error (see ffnn-eval(1)).\n",
+           progname, progname, progname, EXIT_BAR, EXIT_BAR, EXIT_BAR);
+}
+
+typedef struct {
+    char *metric;
+    double value;
+    bool over;   /* --fail-over: fail when the metric is above value */
+} bar;
+
+/* "METRIC=VALUE" -> b; false on bad syntax. */
+static bool parse_bar(const char *s, bool over, bar *b)
+{
+    const char *eq = strrchr(s, '=');
+    if (!eq || eq == s || !cmd_parse_double(eq + 1, -INFINITY, INFINITY, &b->value))
+        return false;
+    b->metric = strndup(s, (size_t)(eq - s));
+    b->over = over;
+    return b->metric != NULL;
+}
+
+/* Writes one SVG file atomically with fn. */
+typedef ffnn_status (*svg_fn)(FILE *, const ffnn_eval_result *, const ffnn_eval_data *,
+                              ffnn_error *);
+static int write_svg(const char *path, svg_fn fn, const ffnn_eval_result *r,
+                     const ffnn_eval_data *d)
+{
+    ffnn_error err;
+    cmd_out o;
+    if (cmd_out_open(&o, path, &err))
+        return cmd_fail(&err);
+    if (fn(o.fp, r, d, &err)) {
+        cmd_out_abort(&o);
+        if (err.status == FFNN_EIO)
+            ffnn_error_prefix(&err, "%s", path);
+        return cmd_fail(&err);
+    }
+    if (cmd_out_commit(&o, &err))
+        return cmd_fail(&err);
+    return 0;
+}
+
+static int write_curve(const char *hist_path, const char *svg_path, const char *metric)
+{
+    ffnn_error err;
+    ffnn_eval_table t;
+    FILE *in = cmd_open_input(hist_path, &err);
+    if (!in)
+        return cmd_fail(&err);
+    ffnn_status st = ffnn_eval_table_read(&t, in, strcmp(hist_path, "-") ? hist_path : "<stdin>",
+                                          &err);
+    if (in != stdin)
+        fclose(in);
+    if (st)
+        return cmd_fail(&err);
+    cmd_out o;
+    int rc = 0;
+    if (cmd_out_open(&o, svg_path, &err)) {
+        rc = cmd_fail(&err);
+    } else if (ffnn_eval_curve_svg(o.fp, &t, metric, &err)) {
+        cmd_out_abort(&o);
+        if (err.status != FFNN_EIO)
+            ffnn_error_prefix(&err, "%s", hist_path);
+        rc = cmd_fail(&err);
+    } else if (cmd_out_commit(&o, &err)) {
+        rc = cmd_fail(&err);
+    }
+    ffnn_eval_table_release(&t);
+    return rc;
+}
+
+/* Runs the model over in and leaves the predictions CSV in a memory buffer
+ * (*buf, *len; malloc'd).  Sets *target to the model's target name unless
+ * already set. */
+static int predict_to_memory(const char *model_path, FILE *in, const char *name, char **buf,
+                             size_t *len, char **target)
+{
+    ffnn_error err;
+    ffnn_model *m = NULL;
+    if (ffnn_model_load(&m, model_path, &err))
+        return cmd_fail(&err);
+    FILE *mem = open_memstream(buf, len);
+    if (!mem) {
+        ffnn_model_destroy(m);
+        return cmd_failf(70, "out of memory");
+    }
+    ffnn_predict_options opt = {NULL, 0, 256};
+    ffnn_status st = ffnn_predict_stream(m, in, name, mem, &opt, NULL, &err);
+    if (fclose(mem) != 0 && !st)
+        st = ffnn_error_set(&err, FFNN_EINTERNAL, "out of memory");
+    if (!st && m->prep.target && !*target)
+        *target = strdup(m->prep.target);
+    ffnn_model_destroy(m);
+    if (st)
+        return cmd_fail(&err);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum {
+        OPT_VERSION = 256, OPT_TASK, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_CONFUSION, OPT_ROC,
+        OPT_HISTORY, OPT_CURVE, OPT_CURVE_METRIC
+    };
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, 'm'},
+        {"json", no_argument, NULL, 'j'},
+        {"metric", required_argument, NULL, 'M'},
+        {"target", required_argument, NULL, 'T'},
+        {"task", required_argument, NULL, OPT_TASK},
+        {"fail-under", required_argument, NULL, OPT_FAIL_UNDER},
+        {"fail-over", required_argument, NULL, OPT_FAIL_OVER},
+        {"confusion-svg", required_argument, NULL, OPT_CONFUSION},
+        {"roc-svg", required_argument, NULL, OPT_ROC},
+        {"history", required_argument, NULL, OPT_HISTORY},
+        {"curve-svg", required_argument, NULL, OPT_CURVE},
+        {"curve-metric", required_argument, NULL, OPT_CURVE_METRIC},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    const char *model = NULL, *metric = NULL, *output = "-", *confusion_svg = NULL,
+               *roc_svg = NULL, *history = NULL, *curve_svg = NULL, *curve_metric = NULL;
+    char *target = NULL;
+    bool json = false;
+    ffnn_eval_mode mode = FFNN_EVAL_AUTO;
+    bar *bars = NULL;
+    int nbars = 0, c, rc = 0;
+    ffnn_error err;
+    ffnn_eval_data d;
+    ffnn_eval_result r;
+    bool have_d = false, have_r = false;
+    char *buf = NULL;
+    size_t len = 0;
+    cmd_out o = {NULL, NULL, NULL};
+    FILE *in = NULL;
+
+    cmd_init(argv[0]);
+    while ((c = getopt_long(argc, argv, ":m:jM:T:o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'j': json = true; break;
+        case 'M': metric = optarg; break;
+        case 'T':
+            free(target);
+            target = strdup(optarg);
+            break;
+        case OPT_TASK:
+            if (strcmp(optarg, "classification") == 0)
+                mode = FFNN_EVAL_FORCE_CLASSIFICATION;
+            else if (strcmp(optarg, "regression") == 0)
+                mode = FFNN_EVAL_FORCE_REGRESSION;
+            else
+                return cmd_usage_error("--task: expected classification or regression, got \"%s\"",
+                                       optarg);
+            break;
+        case OPT_FAIL_UNDER:
+        case OPT_FAIL_OVER: {
+            bar *nb = realloc(bars, (size_t)(nbars + 1) * sizeof *nb);
+            if (!nb)
+                return cmd_failf(70, "out of memory");
+            bars = nb;
+            if (!parse_bar(optarg, c == OPT_FAIL_OVER, &bars[nbars]))
+                return cmd_usage_error("--%s: expected METRIC=NUMBER, got \"%s\"",
+                                       c == OPT_FAIL_OVER ? "fail-over" : "fail-under", optarg);
+            nbars++;
+            break;
+        }
+        case OPT_CONFUSION: confusion_svg = optarg; break;
+        case OPT_ROC: roc_svg = optarg; break;
+        case OPT_HISTORY: history = optarg; break;
+        case OPT_CURVE: curve_svg = optarg; break;
+        case OPT_CURVE_METRIC: curve_metric = optarg; break;
+        case 'o': output = optarg; break;
+        case 'q': cmd_quiet = true; break;
+        case 'h': usage(); return 0;
+        case OPT_VERSION: cmd_version(); return 0;
+        default: return cmd_bad_option(c, argv);
+        }
+    }
+    int nargs = argc - optind;
+    if (nargs > 1)
+        return cmd_usage_error("expected at most one input file, got %d", nargs);
+    if (json && metric)
+        return cmd_usage_error("--json and --metric exclude each other");
+    if ((history != NULL) != (curve_svg != NULL))
+        return cmd_usage_error("--history and --curve-svg go together");
+    if (curve_metric && !curve_svg)
+        return cmd_usage_error("--curve-metric needs --history and --curve-svg");
+
+    if (curve_svg) {
+        if ((rc = write_curve(history, curve_svg, curve_metric)))
+            goto out;
+        if (nargs == 0 && !model)
+            goto out;   /* only the curve */
+    }
+
+    const char *input = nargs ? argv[optind] : "-";
+    const char *name = strcmp(input, "-") ? input : "<stdin>";
+    if (!(in = cmd_open_input(input, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (model) {
+        rc = predict_to_memory(model, in, name, &buf, &len, &target);
+        if (in != stdin)
+            fclose(in);
+        in = NULL;
+        if (rc)
+            goto out;
+        if (!(in = fmemopen(buf, len ? len : 1, "r"))) {
+            rc = cmd_failf(70, "out of memory");
+            goto out;
+        }
+        if (len == 0)
+            fseek(in, 0, SEEK_END);
+    }
+    ffnn_eval_read_options ro = {target, mode};
+    ffnn_status st = ffnn_eval_data_read(&d, in, name, &ro, &err);
+    if (in != stdin)
+        fclose(in);
+    in = NULL;
+    if (st) {
+        if (model && target && strstr(err.msg, "(--target)"))
+            ffnn_error_set(&err, FFNN_EDATA, "%s: no column \"%s\" (the model's target)", name,
+                           target);
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    have_d = true;
+    if (ffnn_eval_compute(&r, &d, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    have_r = true;
+
+    /* Check every metric name before writing anything. */
+    double one = NAN;
+    if (metric && ffnn_eval_metric(&r, &d, metric, &one, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    for (int i = 0; i < nbars; i++) {
+        double v;
+        if (ffnn_eval_metric(&r, &d, bars[i].metric, &v, &err)) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+    }
+
+    if (cmd_out_open(&o, output, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    int wr;
+    if (metric) {
+        char nb[32];
+        wr = fprintf(o.fp, "%s\n", isnan(one) ? "nan" : ffnn_format_double(nb, one)) < 0;
+    } else if (json) {
+        wr = ffnn_eval_write_json(o.fp, &r, &d);
+    } else {
+        wr = ffnn_eval_write_report(o.fp, &r, &d);
+    }
+    if (wr) {
+        cmd_out_abort(&o);
+        rc = cmd_failf(74, "%s: write error", strcmp(output, "-") ? output : "<stdout>");
+        goto out;
+    }
+    if (cmd_out_commit(&o, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (confusion_svg && (rc = write_svg(confusion_svg, ffnn_eval_confusion_svg, &r, &d)))
+        goto out;
+    if (roc_svg && (rc = write_svg(roc_svg, ffnn_eval_roc_svg, &r, &d)))
+        goto out;
+
+    for (int i = 0; i < nbars; i++) {
+        double v;
+        char vb[32], bb[32];
+        ffnn_eval_metric(&r, &d, bars[i].metric, &v, &err);
+        bool bad = isnan(v) || (bars[i].over ? v > bars[i].value : v < bars[i].value);
+        if (!bad)
+            continue;
+        cmd_failf(EXIT_BAR, "%s %s is %s %s", bars[i].metric,
+                  isnan(v) ? "undefined" : ffnn_format_double(vb, v),
+                  isnan(v) ? "against the bar" : bars[i].over ? "over" : "under",
+                  ffnn_format_double(bb, bars[i].value));
+        rc = EXIT_BAR;
+    }
+out:
+    if (in && in != stdin)
+        fclose(in);
+    if (have_r)
+        ffnn_eval_result_release(&r);
+    if (have_d)
+        ffnn_eval_data_release(&d);
+    free(buf);
+    free(target);
+    for (int i = 0; i < nbars; i++)
+        free(bars[i].metric);
+    free(bars);
+    return rc;
+}
