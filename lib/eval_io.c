@@ -408,13 +408,12 @@ int ffnn_eval_write_report(FILE *fp, const ffnn_eval_result *r, const ffnn_eval_
     int nm = r->auc_per_class ? 4 : 2;
     for (int i = 0; i < nm; i++) {
         num4(a, sizeof a, vals[i]);
-        fprintf(fp, "%-18s %s%s\n", names[i], a,
-                i == 3 ? (r->task == FFNN_EVAL_BINARY ? "  (positive class: " : "  (one-vs-rest macro)")
-                       : "");
+        fprintf(fp, "%-18s %s", names[i], a);
         if (i == 3 && r->task == FFNN_EVAL_BINARY)
-            fprintf(fp, "%s)\n", r->k >= 2 ? d->classes[1] : "?");
+            fprintf(fp, "  (positive class: %s)", r->k >= 2 ? d->classes[1] : "?");
         else if (i == 3)
-            fputc('\n', fp);
+            fputs("  (one-vs-rest macro)", fp);
+        fputc('\n', fp);
     }
     fputc('\n', fp);
 

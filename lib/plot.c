@@ -356,10 +356,9 @@ char *ffnn_plot_format_tick(char buf[32], double v, double step)
     int dec = 0;
     if (step > 0 && isfinite(step)) {
         double l = floor(log10(step) + 1e-9);
-        dec = l < 0 ? (int)-l : 0;
         double lead = step / pow(10, l);
-        if (fabs(lead - 2.5) < 1e-6)
-            dec++;
+        double need = -l + (fabs(lead - 2.5) < 1e-6 ? 1 : 0);
+        dec = need > 0 ? (int)need : 0;
     }
     if (dec > 10)
         dec = 10;
@@ -714,12 +713,13 @@ ffnn_status ffnn_plot_confusion_write(FILE *fp, const char *const *classes, int 
     double grid = cell * k;
     double bottom = (rotate ? maxw * 0.72 + 22 : 24) + 34;
     double W = left + grid + 30, H = top + grid + bottom;
-    double tw = ffnn_plot_text_width(title, FONT_TITLE);
-    if (W < tw + 40)
-        W = tw + 40;
+    /* Bold text runs wider than the 0.6 em estimate. */
+    double tw = ffnn_plot_text_width(title, FONT_TITLE) * 1.1;
+    if (W < tw + 20)
+        W = tw + 20;
     ffnn_svg s;
     ffnn_svg_begin(&s, fp, W, H, title);
-    ffnn_svg_text(&s, left + grid / 2, 26, FFNN_SVG_MIDDLE, FONT_TITLE, 0, "black", true, title);
+    ffnn_svg_text(&s, W / 2, 26, FFNN_SVG_MIDDLE, FONT_TITLE, 0, "black", true, title);
     double size = cell >= 60 ? 14 : cell >= 40 ? 12 : 10;
     for (int i = 0; i < k; i++) {
         long rowsum = 0;
