@@ -1,0 +1,1026 @@
+/* ffnn — the training config JSON (ffnn-config(5)) <-> structs, and the
+ * reproducible JSON printer every ffnn JSON output goes through.
+ *
+ * Parsing starts from the library defaults (ffnn_prep_options_default,
+ * ffnn_arch_spec_default, ffnn_fit_options_default, ffnn_optim_default) and
+ * overlays the file's keys; ffnn_config_apply does the same for the tuner's
+ * hyperparameters.  Every problem is FFNN_ECONFIG "name: path: message".
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ffnn/config.h"
+#include "ffnn/csv.h"
+#include "internal.h"
+
+/* ---- printing ------------------------------------------------------------- */
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->oom = true;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_str(sbuf *b, const char *s)
+{
+    sb_put(b, s, strlen(s));
+}
+
+static void sb_indent(sbuf *b, int n)
+{
+    sb_put(b, "\n", 1);
+    for (int i = 0; i < n; i++)
+        sb_put(b, " ", 1);
+}
+
+/* A JSON string literal, escaped as cJSON escapes (UTF-8 passes through). */
+static void sb_json_string(sbuf *b, const char *s)
+{
+    sb_put(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        char esc[8];
+        switch (*p) {
+        case '"': sb_str(b, "\\\""); break;
+        case '\\': sb_str(b, "\\\\"); break;
+        case '\b': sb_str(b, "\\b"); break;
+        case '\f': sb_str(b, "\\f"); break;
+        case '\n': sb_str(b, "\\n"); break;
+        case '\r': sb_str(b, "\\r"); break;
+        case '\t': sb_str(b, "\\t"); break;
+        default:
+            if (*p < 0x20) {
+                snprintf(esc, sizeof esc, "\\u%04x", *p);
+                sb_str(b, esc);
+            } else {
+                sb_put(b, (const char *)p, 1);
+            }
+        }
+    }
+    sb_put(b, "\"", 1);
+}
+
+static bool is_container(const cJSON *x)
+{
+    return cJSON_IsArray(x) || cJSON_IsObject(x);
+}
+
+static void print_item(sbuf *b, const cJSON *x, int indent, int depth)
+{
+    char num[32];
+    if (cJSON_IsNull(x) || cJSON_IsInvalid(x)) {
+        sb_str(b, "null");
+    } else if (cJSON_IsFalse(x)) {
+        sb_str(b, "false");
+    } else if (cJSON_IsTrue(x)) {
+        sb_str(b, "true");
+    } else if (cJSON_IsNumber(x)) {
+        sb_str(b, isfinite(x->valuedouble) ? ffnn_format_double(num, x->valuedouble) : "null");
+    } else if (cJSON_IsRaw(x)) {
+        sb_str(b, x->valuestring ? x->valuestring : "null");
+    } else if (cJSON_IsString(x)) {
+        sb_json_string(b, x->valuestring);
+    } else {
+        bool obj = cJSON_IsObject(x);
+        bool flat = !obj;  /* arrays of scalars stay on one line */
+        for (const cJSON *c = x->child; c && flat; c = c->next)
+            flat = !is_container(c);
+        sb_str(b, obj ? "{" : "[");
+        for (const cJSON *c = x->child; c; c = c->next) {
+            if (indent && !flat)
+                sb_indent(b, indent * (depth + 1));
+            if (obj) {
+                sb_json_string(b, c->string);
+                sb_str(b, indent ? ": " : ":");
+            }
+            print_item(b, c, indent, depth + 1);
+            if (c->next)
+                sb_str(b, indent && flat ? ", " : ",");
+        }
+        if (indent && !flat && x->child)
+            sb_indent(b, indent * depth);
+        sb_str(b, obj ? "}" : "]");
+    }
+}
+
+char *ffnn_json_print(const cJSON *item, int indent)
+{
+    sbuf b = {0};
+    print_item(&b, item, indent < 0 ? 0 : indent, 0);
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* ---- suggestions ---------------------------------------------------------- */
+
+static int levenshtein(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    int row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *ffnn_suggest(const char *word, const char *const *candidates, int n)
+{
+    const char *best = NULL;
+    int bestd = 3;
+    int wl = (int)strlen(word);
+    for (int i = 0; i < n; i++) {
+        int d = levenshtein(word, candidates[i]);
+        /* A distance as large as the word itself is no resemblance ("x" vs "l2"). */
+        if (d < bestd && d < wl) {
+            best = candidates[i];
+            bestd = d;
+        }
+    }
+    if (best || wl == 0)
+        return best;
+    const char *prefix = NULL;
+    for (int i = 0; i < n; i++)
+        if (strncmp(candidates[i], word, (size_t)wl) == 0) {
+            if (prefix)
+                return NULL;
+            prefix = candidates[i];
+        }
+    return prefix;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+ffnn_config ffnn_config_default(void)
+{
+    ffnn_config c;
+    memset(&c, 0, sizeof c);
+    c.prep = ffnn_prep_options_default();
+    c.arch = ffnn_arch_spec_default();
+    c.fit = ffnn_fit_options_default();
+    c.has_seed = false;
+    return c;
+}
+
+void ffnn_config_release(ffnn_config *c)
+{
+    if (!c)
+        return;
+    free(c->prep.target);
+    for (int i = 0; i < c->prep.n_ignore; i++)
+        free(c->prep.ignore[i]);
+    free(c->prep.ignore);
+    c->prep.target = NULL;
+    c->prep.ignore = NULL;
+    c->prep.n_ignore = 0;
+}
+
+ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_error *err)
+{
+    ffnn_config c = *src;
+    c.prep.target = NULL;
+    c.prep.ignore = NULL;
+    c.prep.n_ignore = 0;
+    if (src->prep.target && !(c.prep.target = strdup(src->prep.target)))
+        goto nomem;
+    if (src->prep.n_ignore > 0) {
+        if (!(c.prep.ignore = ffnn_calloc((size_t)src->prep.n_ignore, sizeof *c.prep.ignore)))
+            goto nomem;
+        for (; c.prep.n_ignore < src->prep.n_ignore; c.prep.n_ignore++)
+            if (!(c.prep.ignore[c.prep.n_ignore] = strdup(src->prep.ignore[c.prep.n_ignore])))
+                goto nomem;
+    }
+    *dst = c;
+    return FFNN_OK;
+nomem:
+    ffnn_config_release(&c);
+    return ffnn_error_nomem(err);
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;
+    ffnn_error *err;
+} ctx;
+
+static ffnn_status fail(const ctx *x, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static ffnn_status fail(const ctx *x, const char *path, const char *fmt, ...)
+{
+    char msg[FFNN_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ffnn_error_set(x->err, FFNN_ECONFIG, "%s: %s: %s", x->name, path, msg);
+}
+
+/* The value as it appeared, for messages: `"32"`, `-1`, `[...]`, cut short. */
+static const char *shown(char *buf, size_t n, const cJSON *v)
+{
+    char *s = ffnn_json_print(v, 0);
+    if (!s)
+        snprintf(buf, n, "?");
+    else if (strlen(s) > 40)
+        snprintf(buf, n, "%.37s...", s);
+    else
+        snprintf(buf, n, "%s", s);
+    free(s);
+    return buf;
+}
+
+static ffnn_status type_error(const ctx *x, const char *path, const char *want, const cJSON *v)
+{
+    char b[48];
+    return fail(x, path, "expected %s, got %s", want, shown(b, sizeof b, v));
+}
+
+static void join(char *out, size_t n, const char *path, const char *key)
+{
+    if (path && *path)
+        snprintf(out, n, "%s.%s", path, key);
+    else
+        snprintf(out, n, "%s", key);
+}
+
+/* Checks o's keys against keys[n] (unknown -> suggestion, duplicates) and
+ * returns each key's index in idx order of appearance via the callback loop
+ * in the caller; here only validation. */
+static ffnn_status check_object(const ctx *x, const char *path, const cJSON *o,
+                                const char *const *keys, int n)
+{
+    char p[160];
+    for (const cJSON *c = o->child; c; c = c->next) {
+        bool known = false;
+        for (int i = 0; i < n && !known; i++)
+            known = strcmp(c->string, keys[i]) == 0;
+        join(p, sizeof p, path, c->string);
+        if (!known) {
+            const char *s = ffnn_suggest(c->string, keys, n);
+            if (s)
+                return fail(x, p, "unknown key; did you mean \"%s\"?", s);
+            return fail(x, p, "unknown key");
+        }
+        for (const cJSON *d = o->child; d != c; d = d->next)
+            if (strcmp(d->string, c->string) == 0)
+                return fail(x, p, "duplicate key");
+    }
+    return FFNN_OK;
+}
+
+static ffnn_status get_bool(const ctx *x, const char *path, const cJSON *v, bool *out)
+{
+    if (!cJSON_IsBool(v))
+        return type_error(x, path, "true or false", v);
+    *out = cJSON_IsTrue(v);
+    return FFNN_OK;
+}
+
+static ffnn_status get_int(const ctx *x, const char *path, const cJSON *v, int min, int *out)
+{
+    const char *want = min > 0 ? "a positive integer" : "a non-negative integer";
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || !isfinite(v->valuedouble))
+        return type_error(x, path, want, v);
+    if (v->valuedouble < min || v->valuedouble > 2147483647.0) {
+        char b[48];
+        return fail(x, path, "expected %s, got %s", want, shown(b, sizeof b, v));
+    }
+    *out = (int)v->valuedouble;
+    return FFNN_OK;
+}
+
+/* A number in a range; lo/hi inclusive unless *_open. */
+static ffnn_status get_num(const ctx *x, const char *path, const cJSON *v, double lo, bool lo_open,
+                           double hi, bool hi_open, const char *range, double *out)
+{
+    if (!cJSON_IsNumber(v))
+        return type_error(x, path, "a number", v);
+    double d = v->valuedouble;
+    if (!isfinite(d) || (lo_open ? d <= lo : d < lo) || (hi_open ? d >= hi : d > hi)) {
+        char b[48];
+        return fail(x, path, "must be %s, got %s", range, shown(b, sizeof b, v));
+    }
+    *out = d;
+    return FFNN_OK;
+}
+
+/* A name from a table (names[i] for i < n), parsed by parse (aliases ok). */
+static ffnn_status get_name(const ctx *x, const char *path, const cJSON *v, const char *what,
+                            const char *const *names, int n, int (*parse)(const char *), int *out)
+{
+    if (!cJSON_IsString(v))
+        return type_error(x, path, "a string", v);
+    int r = parse(v->valuestring);
+    if (r >= 0) {
+        *out = r;
+        return FFNN_OK;
+    }
+    const char *s = ffnn_suggest(v->valuestring, names, n);
+    if (s)
+        return fail(x, path, "unknown %s \"%s\"; did you mean \"%s\"?", what, v->valuestring, s);
+    char list[300];
+    size_t k = 0;
+    list[0] = '\0';
+    for (int i = 0; i < n && k < sizeof list; i++)
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", names[i]);
+    return fail(x, path, "unknown %s \"%s\" (valid: %s)", what, v->valuestring, list);
+}
+
+static ffnn_status get_act(const ctx *x, const char *path, const cJSON *v, int *out)
+{
+    const char *names[FFNN_ACT_COUNT];
+    for (int i = 0; i < FFNN_ACT_COUNT; i++)
+        names[i] = ffnn_act_name((ffnn_act)i);
+    return get_name(x, path, v, "activation", names, FFNN_ACT_COUNT, ffnn_act_parse, out);
+}
+
+static ffnn_status get_loss(const ctx *x, const char *path, const cJSON *v, int *out)
+{
+    const char *names[FFNN_LOSS_COUNT];
+    for (int i = 0; i < FFNN_LOSS_COUNT; i++)
+        names[i] = ffnn_loss_name((ffnn_loss_kind)i);
+    return get_name(x, path, v, "loss", names, FFNN_LOSS_COUNT, ffnn_loss_parse, out);
+}
+
+static ffnn_status get_string(const ctx *x, const char *path, const cJSON *v, char **out)
+{
+    if (!cJSON_IsString(v) || !v->valuestring[0])
+        return type_error(x, path, "a non-empty string", v);
+    char *s = strdup(v->valuestring);
+    if (!s)
+        return ffnn_error_nomem(x->err);
+    *out = s;
+    return FFNN_OK;
+}
+
+static const char *const monitors[] = {"val_loss", "loss", "val_accuracy", "accuracy",
+                                       "val_mae", "mae"};
+
+static ffnn_status get_monitor(const ctx *x, const char *path, const cJSON *v, char *out, size_t n)
+{
+    int i;
+    if (!cJSON_IsString(v))
+        return type_error(x, path, "a string", v);
+    for (i = 0; i < (int)FFNN_ARRAY_LEN(monitors); i++)
+        if (strcmp(v->valuestring, monitors[i]) == 0)
+            break;
+    if (i == (int)FFNN_ARRAY_LEN(monitors)) {
+        const char *s = ffnn_suggest(v->valuestring, monitors, (int)FFNN_ARRAY_LEN(monitors));
+        if (s)
+            return fail(x, path, "unknown quantity \"%s\"; did you mean \"%s\"?", v->valuestring, s);
+        return fail(x, path, "unknown quantity \"%s\" (valid: val_loss, loss, val_accuracy, "
+                    "accuracy, val_mae, mae)", v->valuestring);
+    }
+    snprintf(out, n, "%s", monitors[i]);
+    return FFNN_OK;
+}
+
+static const char *const mode_names[] = {"auto", "min", "max"};
+
+static int parse_mode(const char *s)
+{
+    return ffnn_mode_parse(s);
+}
+
+static ffnn_status apply_layers(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
+{
+    static const char *const keys[] = {"units", "activation", "dropout"};
+    char path[64], p[96];
+    if (!cJSON_IsArray(v))
+        return type_error(x, "layers", "an array of layer objects", v);
+    int n = cJSON_GetArraySize(v);
+    if (n > FFNN_MAX_LAYERS - 1)
+        return fail(x, "layers", "at most %d hidden layers, got %d", FFNN_MAX_LAYERS - 1, n);
+    ffnn_layer_spec def = ffnn_arch_spec_default().hidden[0];
+    ffnn_layer_spec hidden[FFNN_MAX_LAYERS];
+    int i = 0;
+    ffnn_status st;
+    for (const cJSON *l = v->child; l; l = l->next, i++) {
+        snprintf(path, sizeof path, "layers[%d]", i);
+        if (!cJSON_IsObject(l))
+            return type_error(x, path, "an object {\"units\", \"activation\", \"dropout\"}", l);
+        if ((st = check_object(x, path, l, keys, 3)))
+            return st;
+        hidden[i] = def;
+        for (const cJSON *c = l->child; c; c = c->next) {
+            join(p, sizeof p, path, c->string);
+            int k;
+            double d;
+            if (strcmp(c->string, "units") == 0) {
+                if ((st = get_int(x, p, c, 1, &k)))
+                    return st;
+                if (k > 1 << 20)
+                    return fail(x, p, "at most %d units, got %d", 1 << 20, k);
+                hidden[i].units = k;
+            } else if (strcmp(c->string, "activation") == 0) {
+                if ((st = get_act(x, p, c, &k)))
+                    return st;
+                hidden[i].activation = (ffnn_act)k;
+            } else {
+                if ((st = get_num(x, p, c, 0, false, 1, true, "in [0, 1)", &d)))
+                    return st;
+                hidden[i].dropout = (float)d;
+            }
+        }
+    }
+    a->n_hidden = n;
+    memcpy(a->hidden, hidden, (size_t)n * sizeof *hidden);
+    return FFNN_OK;
+}
+
+static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
+{
+    static const char *const keys[] = {"name", "from_logits", "delta"};
+    ffnn_arch_spec def = ffnn_arch_spec_default();
+    ffnn_status st;
+    int k;
+    if (cJSON_IsNull(v)) {
+        a->loss = def.loss;
+        a->from_logits = def.from_logits;
+        a->huber_delta = def.huber_delta;
+        return FFNN_OK;
+    }
+    if (cJSON_IsString(v)) {
+        if ((st = get_loss(x, "loss", v, &k)))
+            return st;
+        if (k != a->loss) {
+            a->from_logits = def.from_logits;
+            a->huber_delta = def.huber_delta;
+        }
+        a->loss = k;
+        return FFNN_OK;
+    }
+    if (!cJSON_IsObject(v))
+        return type_error(x, "loss", "a loss name or an object {\"name\", \"from_logits\", \"delta\"}", v);
+    if ((st = check_object(x, "loss", v, keys, 3)))
+        return st;
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
+    if (name && !cJSON_IsNull(name)) {
+        if ((st = get_loss(x, "loss.name", name, &k)))
+            return st;
+        if (k != a->loss) {
+            a->from_logits = def.from_logits;
+            a->huber_delta = def.huber_delta;
+        }
+        a->loss = k;
+    } else if (name) {
+        a->loss = def.loss;
+    }
+    for (const cJSON *c = v->child; c; c = c->next) {
+        if (strcmp(c->string, "from_logits") == 0) {
+            if ((st = get_bool(x, "loss.from_logits", c, &a->from_logits)))
+                return st;
+        } else if (strcmp(c->string, "delta") == 0) {
+            if ((st = get_num(x, "loss.delta", c, 0, true, INFINITY, false, "a positive number",
+                              &a->huber_delta)))
+                return st;
+        }
+    }
+    return FFNN_OK;
+}
+
+enum {
+    OK_LR = 1 << 0, OK_B1 = 1 << 1, OK_B2 = 1 << 2, OK_EPS = 1 << 3, OK_AMS = 1 << 4,
+    OK_WD = 1 << 5, OK_MOM = 1 << 6, OK_NES = 1 << 7, OK_RHO = 1 << 8, OK_CEN = 1 << 9,
+    OK_ACC = 1 << 10
+};
+
+static const char *const optim_keys[] = {"name", "learning_rate", "beta_1", "beta_2", "epsilon",
+                                         "amsgrad", "weight_decay", "momentum", "nesterov", "rho",
+                                         "centered", "initial_accumulator_value"};
+
+/* Which hyperparameters each optimizer takes (Keras 3 signatures). */
+static unsigned optim_params(ffnn_optim_kind k)
+{
+    switch (k) {
+    case FFNN_OPTIM_SGD: return OK_LR | OK_MOM | OK_NES | OK_WD;
+    case FFNN_OPTIM_ADAM:
+    case FFNN_OPTIM_ADAMW: return OK_LR | OK_B1 | OK_B2 | OK_EPS | OK_AMS | OK_WD;
+    case FFNN_OPTIM_RMSPROP: return OK_LR | OK_RHO | OK_MOM | OK_EPS | OK_CEN | OK_WD;
+    case FFNN_OPTIM_ADAGRAD: return OK_LR | OK_ACC | OK_EPS | OK_WD;
+    default: return 0;
+    }
+}
+
+static ffnn_status get_optim_name(const ctx *x, const char *path, const cJSON *v, int *out)
+{
+    const char *names[FFNN_OPTIM_COUNT];
+    for (int i = 0; i < FFNN_OPTIM_COUNT; i++)
+        names[i] = ffnn_optim_name((ffnn_optim_kind)i);
+    return get_name(x, path, v, "optimizer", names, FFNN_OPTIM_COUNT, ffnn_optim_parse, out);
+}
+
+static ffnn_status apply_optimizer(const ctx *x, ffnn_optim_spec *o, const cJSON *v)
+{
+    ffnn_status st;
+    int k;
+    if (cJSON_IsString(v)) {
+        if ((st = get_optim_name(x, "optimizer", v, &k)))
+            return st;
+        if (k != (int)o->kind)
+            *o = ffnn_optim_default((ffnn_optim_kind)k);
+        return FFNN_OK;
+    }
+    if (!cJSON_IsObject(v))
+        return type_error(x, "optimizer", "an optimizer name or an object {\"name\", ...}", v);
+    if ((st = check_object(x, "optimizer", v, optim_keys, (int)FFNN_ARRAY_LEN(optim_keys))))
+        return st;
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
+    if (name) {
+        if ((st = get_optim_name(x, "optimizer.name", name, &k)))
+            return st;
+        if (k != (int)o->kind)
+            *o = ffnn_optim_default((ffnn_optim_kind)k);
+    }
+    unsigned ok = optim_params(o->kind);
+    char p[96];
+    for (const cJSON *c = v->child; c; c = c->next) {
+        int i;
+        for (i = 1; i < (int)FFNN_ARRAY_LEN(optim_keys); i++)
+            if (strcmp(c->string, optim_keys[i]) == 0)
+                break;
+        if (i == (int)FFNN_ARRAY_LEN(optim_keys))
+            continue; /* "name" */
+        join(p, sizeof p, "optimizer", c->string);
+        unsigned bit = 1u << (i - 1);
+        if (!(ok & bit)) {
+            char list[200];
+            size_t n = 0;
+            list[0] = '\0';
+            for (int j = 1; j < (int)FFNN_ARRAY_LEN(optim_keys); j++)
+                if (ok & (1u << (j - 1)))
+                    n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "",
+                                          optim_keys[j]);
+            return fail(x, p, "not a parameter of %s (it takes %s)", ffnn_optim_name(o->kind), list);
+        }
+        switch (bit) {
+        case OK_LR: st = get_num(x, p, c, 0, true, INFINITY, false, "a positive number", &o->learning_rate); break;
+        case OK_B1: st = get_num(x, p, c, 0, false, 1, true, "in [0, 1)", &o->beta_1); break;
+        case OK_B2: st = get_num(x, p, c, 0, false, 1, true, "in [0, 1)", &o->beta_2); break;
+        case OK_EPS: st = get_num(x, p, c, 0, true, INFINITY, false, "a positive number", &o->epsilon); break;
+        case OK_AMS: st = get_bool(x, p, c, &o->amsgrad); break;
+        case OK_WD: st = get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number", &o->weight_decay); break;
+        case OK_MOM: st = get_num(x, p, c, 0, false, 1, false, "in [0, 1]", &o->momentum); break;
+        case OK_NES: st = get_bool(x, p, c, &o->nesterov); break;
+        case OK_RHO: st = get_num(x, p, c, 0, false, 1, false, "in [0, 1]", &o->rho); break;
+        case OK_CEN: st = get_bool(x, p, c, &o->centered); break;
+        default: st = get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number",
+                              &o->initial_accumulator_value); break;
+        }
+        if (st)
+            return st;
+    }
+    return FFNN_OK;
+}
+
+static ffnn_status get_mode(const ctx *x, const char *path, const cJSON *v, ffnn_mode *out)
+{
+    int k;
+    ffnn_status st = get_name(x, path, v, "mode", mode_names, 3, parse_mode, &k);
+    if (!st)
+        *out = (ffnn_mode)k;
+    return st;
+}
+
+static ffnn_status apply_early_stopping(const ctx *x, ffnn_early_stopping *e, const cJSON *v)
+{
+    static const char *const keys[] = {"enabled", "monitor", "min_delta", "patience", "mode",
+                                       "baseline", "restore_best_weights", "start_from_epoch"};
+    const char *w = "early_stopping";
+    char p[96];
+    ffnn_status st = FFNN_OK;
+    if (cJSON_IsBool(v)) {
+        e->enabled = cJSON_IsTrue(v);
+        return FFNN_OK;
+    }
+    if (!cJSON_IsObject(v))
+        return type_error(x, w, "true, false or an object {\"monitor\", \"patience\", ...}", v);
+    if ((st = check_object(x, w, v, keys, (int)FFNN_ARRAY_LEN(keys))))
+        return st;
+    e->enabled = true;
+    for (const cJSON *c = v->child; c && !st; c = c->next) {
+        const char *k = c->string;
+        join(p, sizeof p, w, k);
+        if (strcmp(k, "enabled") == 0)
+            st = get_bool(x, p, c, &e->enabled);
+        else if (strcmp(k, "monitor") == 0)
+            st = get_monitor(x, p, c, e->monitor, sizeof e->monitor);
+        else if (strcmp(k, "min_delta") == 0)
+            st = get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number", &e->min_delta);
+        else if (strcmp(k, "patience") == 0)
+            st = get_int(x, p, c, 0, &e->patience);
+        else if (strcmp(k, "mode") == 0)
+            st = get_mode(x, p, c, &e->mode);
+        else if (strcmp(k, "baseline") == 0) {
+            e->has_baseline = !cJSON_IsNull(c);
+            if (e->has_baseline)
+                st = get_num(x, p, c, -INFINITY, false, INFINITY, false, "a finite number",
+                             &e->baseline);
+            else
+                e->baseline = 0;
+        } else if (strcmp(k, "restore_best_weights") == 0)
+            st = get_bool(x, p, c, &e->restore_best_weights);
+        else
+            st = get_int(x, p, c, 0, &e->start_from_epoch);
+    }
+    return st;
+}
+
+static ffnn_status apply_reduce_lr(const ctx *x, ffnn_reduce_lr *r, const cJSON *v)
+{
+    static const char *const keys[] = {"enabled", "monitor", "factor", "patience", "mode",
+                                       "min_delta", "cooldown", "min_lr"};
+    const char *w = "reduce_lr_on_plateau";
+    char p[96];
+    ffnn_status st = FFNN_OK;
+    if (cJSON_IsBool(v)) {
+        r->enabled = cJSON_IsTrue(v);
+        return FFNN_OK;
+    }
+    if (!cJSON_IsObject(v))
+        return type_error(x, w, "true, false or an object {\"monitor\", \"factor\", ...}", v);
+    if ((st = check_object(x, w, v, keys, (int)FFNN_ARRAY_LEN(keys))))
+        return st;
+    r->enabled = true;
+    for (const cJSON *c = v->child; c && !st; c = c->next) {
+        const char *k = c->string;
+        join(p, sizeof p, w, k);
+        if (strcmp(k, "enabled") == 0)
+            st = get_bool(x, p, c, &r->enabled);
+        else if (strcmp(k, "monitor") == 0)
+            st = get_monitor(x, p, c, r->monitor, sizeof r->monitor);
+        else if (strcmp(k, "factor") == 0)
+            st = get_num(x, p, c, 0, true, 1, true, "in (0, 1)", &r->factor);
+        else if (strcmp(k, "patience") == 0)
+            st = get_int(x, p, c, 0, &r->patience);
+        else if (strcmp(k, "mode") == 0)
+            st = get_mode(x, p, c, &r->mode);
+        else if (strcmp(k, "min_delta") == 0)
+            st = get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number", &r->min_delta);
+        else if (strcmp(k, "cooldown") == 0)
+            st = get_int(x, p, c, 0, &r->cooldown);
+        else
+            st = get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number", &r->min_lr);
+    }
+    return st;
+}
+
+static const char *const top_keys[] = {
+    "description", "task", "target", "ignore", "layers", "output_activation", "loss",
+    "kernel_initializer", "l2", "optimizer", "batch_size", "epochs", "validation_split",
+    "stratify_validation", "shuffle", "early_stopping", "reduce_lr_on_plateau", "standardize",
+    "impute", "seed",
+};
+
+static int parse_task(const char *s)
+{
+    int t = ffnn_task_parse(s);
+    return t == FFNN_TASK_AUTO && strcmp(s, "auto") != 0 ? -2 : t;
+}
+
+static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
+{
+    static const char *const task_names[] = {"auto", "binary", "multiclass", "regression"};
+    static const char *const impute_names[] = {"none", "mean"};
+    const char *k = v->string;
+    ffnn_status st = FFNN_OK;
+    int n;
+    if (strcmp(k, "description") == 0) {
+        if (!cJSON_IsString(v))
+            return type_error(x, k, "a string", v);
+    } else if (strcmp(k, "task") == 0) {
+        if (cJSON_IsNull(v)) {
+            c->prep.task = FFNN_TASK_AUTO;
+            return FFNN_OK;
+        }
+        if (!cJSON_IsString(v))
+            return type_error(x, k, "a string", v);
+        n = parse_task(v->valuestring);
+        if (n == -2) {
+            const char *s = ffnn_suggest(v->valuestring, task_names, 4);
+            if (s)
+                return fail(x, k, "unknown task \"%s\"; did you mean \"%s\"?", v->valuestring, s);
+            return fail(x, k, "unknown task \"%s\" (valid: auto, binary, multiclass, regression)",
+                        v->valuestring);
+        }
+        c->prep.task = (ffnn_task)n;
+    } else if (strcmp(k, "target") == 0) {
+        char *s = NULL;
+        if (!cJSON_IsNull(v) && (st = get_string(x, k, v, &s)))
+            return st;
+        free(c->prep.target);
+        c->prep.target = s;
+    } else if (strcmp(k, "ignore") == 0) {
+        if (!cJSON_IsArray(v))
+            return type_error(x, k, "an array of column names", v);
+        int cnt = cJSON_GetArraySize(v), i = 0;
+        char **names = cnt ? ffnn_calloc((size_t)cnt, sizeof *names) : NULL;
+        if (cnt && !names)
+            return ffnn_error_nomem(x->err);
+        char p[64];
+        for (const cJSON *e = v->child; e && !st; e = e->next, i++) {
+            snprintf(p, sizeof p, "ignore[%d]", i);
+            st = get_string(x, p, e, &names[i]);
+        }
+        if (st) {
+            for (i = 0; i < cnt; i++)
+                free(names[i]);
+            free(names);
+            return st;
+        }
+        for (i = 0; i < c->prep.n_ignore; i++)
+            free(c->prep.ignore[i]);
+        free(c->prep.ignore);
+        c->prep.ignore = names;
+        c->prep.n_ignore = cnt;
+    } else if (strcmp(k, "layers") == 0) {
+        st = apply_layers(x, &c->arch, v);
+    } else if (strcmp(k, "output_activation") == 0) {
+        if (cJSON_IsNull(v))
+            c->arch.output_activation = -1;
+        else if (!(st = get_act(x, k, v, &n)))
+            c->arch.output_activation = n;
+    } else if (strcmp(k, "loss") == 0) {
+        st = apply_loss(x, &c->arch, v);
+    } else if (strcmp(k, "kernel_initializer") == 0) {
+        const char *names[FFNN_INIT_COUNT];
+        for (int i = 0; i < FFNN_INIT_COUNT; i++)
+            names[i] = ffnn_init_name((ffnn_init)i);
+        if (!(st = get_name(x, k, v, "initializer", names, FFNN_INIT_COUNT, ffnn_init_parse, &n)))
+            c->arch.kernel_initializer = (ffnn_init)n;
+    } else if (strcmp(k, "l2") == 0) {
+        st = get_num(x, k, v, 0, false, INFINITY, false, "a non-negative number", &c->arch.l2);
+    } else if (strcmp(k, "optimizer") == 0) {
+        st = apply_optimizer(x, &c->fit.optimizer, v);
+    } else if (strcmp(k, "batch_size") == 0) {
+        st = get_int(x, k, v, 1, &c->fit.batch_size);
+    } else if (strcmp(k, "epochs") == 0) {
+        st = get_int(x, k, v, 1, &c->fit.epochs);
+    } else if (strcmp(k, "validation_split") == 0) {
+        st = get_num(x, k, v, 0, false, 1, true, "in [0, 1)", &c->fit.validation_split);
+    } else if (strcmp(k, "stratify_validation") == 0) {
+        st = get_bool(x, k, v, &c->fit.stratify_validation);
+    } else if (strcmp(k, "shuffle") == 0) {
+        st = get_bool(x, k, v, &c->fit.shuffle);
+    } else if (strcmp(k, "early_stopping") == 0) {
+        st = apply_early_stopping(x, &c->fit.early_stopping, v);
+    } else if (strcmp(k, "reduce_lr_on_plateau") == 0) {
+        st = apply_reduce_lr(x, &c->fit.reduce_lr, v);
+    } else if (strcmp(k, "standardize") == 0) {
+        st = get_bool(x, k, v, &c->prep.standardize);
+    } else if (strcmp(k, "impute") == 0) {
+        if (!(st = get_name(x, k, v, "imputation", impute_names, 2, ffnn_impute_parse, &n)))
+            c->prep.impute = (ffnn_impute)n;
+    } else if (strcmp(k, "seed") == 0) {
+        if (cJSON_IsNull(v)) {
+            c->has_seed = false;
+            c->fit.seed = ffnn_fit_options_default().seed;
+            return FFNN_OK;
+        }
+        double d = v->valuedouble;
+        if (!cJSON_IsNumber(v) || !(d >= 0 && d <= 9007199254740992.0) || d != floor(d))
+            return type_error(x, k, "a non-negative integer up to 2^53", v);
+        c->fit.seed = (uint64_t)d;
+        c->has_seed = true;
+    }
+    return st;
+}
+
+ffnn_status ffnn_config_apply(ffnn_config *c, const cJSON *obj, const char *name, ffnn_error *err)
+{
+    ctx x = {name ? name : "config", err};
+    if (!cJSON_IsObject(obj))
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s: expected a JSON object at the top level",
+                              x.name);
+    ffnn_status st = check_object(&x, "", obj, top_keys, (int)FFNN_ARRAY_LEN(top_keys));
+    if (st)
+        return st;
+    /* Work on a copy so a failed overlay leaves c unchanged. */
+    ffnn_config tmp;
+    if ((st = ffnn_config_copy(&tmp, c, err)))
+        return st;
+    for (const cJSON *v = obj->child; v && !st; v = v->next)
+        st = apply_key(&x, &tmp, v);
+    if (st) {
+        ffnn_config_release(&tmp);
+        return st;
+    }
+    ffnn_config_release(c);
+    *c = tmp;
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_config_parse(ffnn_config *c, const char *json, const char *name, ffnn_error *err)
+{
+    if (!name)
+        name = "config";
+    *c = ffnn_config_default();
+    const char *p = json;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    if (!*p)
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s: empty file", name);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(json, &end, 1);
+    if (!root) {
+        long line = 1, col = 1;
+        if (!end || end < json)
+            end = json;
+        for (const char *q = json; q < end && *q; q++) {
+            if (*q == '\n') {
+                line++;
+                col = 1;
+            } else if ((*q & 0xC0) != 0x80) {
+                col++;
+            }
+        }
+        if (*end)
+            return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON near \"%.12s\"", name,
+                                  line, col, end);
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON: unexpected end of file",
+                              name, line, col);
+    }
+    ffnn_status st = ffnn_config_apply(c, root, name, err);
+    cJSON_Delete(root);
+    return st;
+}
+
+ffnn_status ffnn_config_load(ffnn_config *c, const char *path, ffnn_error *err)
+{
+    *c = ffnn_config_default();
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + len, 1, cap - 1 - len, fp);
+        len += r;
+        if (r == 0)
+            break;
+    }
+    ffnn_status st = FFNN_OK;
+    if (!buf)
+        st = ffnn_error_nomem(err);
+    else if (ferror(fp))
+        st = ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", path, strerror(errno));
+    else if (memchr(buf, '\0', len))
+        st = ffnn_error_set(err, FFNN_ECONFIG, "%s: not a JSON text (contains a NUL byte)", path);
+    fclose(fp);
+    if (!st) {
+        buf[len] = '\0';
+        st = ffnn_config_parse(c, buf, path, err);
+    }
+    free(buf);
+    return st;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+static double float_json(float f)
+{
+    char buf[32];
+    return strtod(ffnn_format_float(buf, f), NULL);
+}
+
+static bool add_name_or_null(cJSON *o, const char *key, const char *s)
+{
+    return s ? cJSON_AddStringToObject(o, key, s) != NULL : cJSON_AddNullToObject(o, key) != NULL;
+}
+
+char *ffnn_config_to_json(const ffnn_config *c)
+{
+    const ffnn_optim_spec *o = &c->fit.optimizer;
+    const ffnn_early_stopping *e = &c->fit.early_stopping;
+    const ffnn_reduce_lr *r = &c->fit.reduce_lr;
+    cJSON *root = cJSON_CreateObject(), *a = NULL, *x = NULL;
+    bool ok = root != NULL;
+    ok = ok && cJSON_AddStringToObject(root, "task",
+                                       c->prep.task == FFNN_TASK_AUTO ? "auto" : ffnn_task_name(c->prep.task));
+    ok = ok && add_name_or_null(root, "target", c->prep.target);
+    ok = ok && (a = cJSON_AddArrayToObject(root, "ignore"));
+    for (int i = 0; ok && i < c->prep.n_ignore; i++)
+        ok = cJSON_AddItemToArray(a, cJSON_CreateString(c->prep.ignore[i]));
+    ok = ok && (a = cJSON_AddArrayToObject(root, "layers"));
+    for (int i = 0; ok && i < c->arch.n_hidden; i++) {
+        ok = (x = cJSON_CreateObject()) && cJSON_AddItemToArray(a, x);
+        ok = ok && cJSON_AddNumberToObject(x, "units", c->arch.hidden[i].units);
+        ok = ok && cJSON_AddStringToObject(x, "activation", ffnn_act_name(c->arch.hidden[i].activation));
+        ok = ok && cJSON_AddNumberToObject(x, "dropout", float_json(c->arch.hidden[i].dropout));
+    }
+    ok = ok && add_name_or_null(root, "output_activation",
+                                c->arch.output_activation < 0 ? NULL
+                                    : ffnn_act_name((ffnn_act)c->arch.output_activation));
+    ok = ok && (x = cJSON_AddObjectToObject(root, "loss"));
+    ok = ok && add_name_or_null(x, "name", c->arch.loss < 0 ? NULL
+                                    : ffnn_loss_name((ffnn_loss_kind)c->arch.loss));
+    ok = ok && cJSON_AddBoolToObject(x, "from_logits", c->arch.from_logits);
+    ok = ok && cJSON_AddNumberToObject(x, "delta", c->arch.huber_delta);
+    ok = ok && cJSON_AddStringToObject(root, "kernel_initializer",
+                                       ffnn_init_name(c->arch.kernel_initializer));
+    ok = ok && cJSON_AddNumberToObject(root, "l2", c->arch.l2);
+    ok = ok && (x = cJSON_AddObjectToObject(root, "optimizer"));
+    ok = ok && cJSON_AddStringToObject(x, "name", ffnn_optim_name(o->kind));
+    unsigned params = optim_params(o->kind);
+    const double nums[] = {o->learning_rate, o->beta_1, o->beta_2, o->epsilon, 0, o->weight_decay,
+                           o->momentum, 0, o->rho, 0, o->initial_accumulator_value};
+    const bool bools[] = {0, 0, 0, 0, o->amsgrad, 0, 0, o->nesterov, 0, o->centered, 0};
+    for (int i = 1; ok && i < (int)FFNN_ARRAY_LEN(optim_keys); i++) {
+        unsigned bit = 1u << (i - 1);
+        if (!(params & bit))
+            continue;
+        if (bit == OK_AMS || bit == OK_NES || bit == OK_CEN)
+            ok = cJSON_AddBoolToObject(x, optim_keys[i], bools[i - 1]) != NULL;
+        else
+            ok = cJSON_AddNumberToObject(x, optim_keys[i], nums[i - 1]) != NULL;
+    }
+    ok = ok && cJSON_AddNumberToObject(root, "batch_size", c->fit.batch_size);
+    ok = ok && cJSON_AddNumberToObject(root, "epochs", c->fit.epochs);
+    ok = ok && cJSON_AddNumberToObject(root, "validation_split", c->fit.validation_split);
+    ok = ok && cJSON_AddBoolToObject(root, "stratify_validation", c->fit.stratify_validation);
+    ok = ok && cJSON_AddBoolToObject(root, "shuffle", c->fit.shuffle);
+    ok = ok && (x = cJSON_AddObjectToObject(root, "early_stopping"));
+    ok = ok && cJSON_AddBoolToObject(x, "enabled", e->enabled);
+    ok = ok && cJSON_AddStringToObject(x, "monitor", e->monitor);
+    ok = ok && cJSON_AddNumberToObject(x, "min_delta", e->min_delta);
+    ok = ok && cJSON_AddNumberToObject(x, "patience", e->patience);
+    ok = ok && cJSON_AddStringToObject(x, "mode", ffnn_mode_name(e->mode));
+    ok = ok && (e->has_baseline ? cJSON_AddNumberToObject(x, "baseline", e->baseline)
+                                : cJSON_AddNullToObject(x, "baseline"));
+    ok = ok && cJSON_AddBoolToObject(x, "restore_best_weights", e->restore_best_weights);
+    ok = ok && cJSON_AddNumberToObject(x, "start_from_epoch", e->start_from_epoch);
+    ok = ok && (x = cJSON_AddObjectToObject(root, "reduce_lr_on_plateau"));
+    ok = ok && cJSON_AddBoolToObject(x, "enabled", r->enabled);
+    ok = ok && cJSON_AddStringToObject(x, "monitor", r->monitor);
+    ok = ok && cJSON_AddNumberToObject(x, "factor", r->factor);
+    ok = ok && cJSON_AddNumberToObject(x, "patience", r->patience);
+    ok = ok && cJSON_AddStringToObject(x, "mode", ffnn_mode_name(r->mode));
+    ok = ok && cJSON_AddNumberToObject(x, "min_delta", r->min_delta);
+    ok = ok && cJSON_AddNumberToObject(x, "cooldown", r->cooldown);
+    ok = ok && cJSON_AddNumberToObject(x, "min_lr", r->min_lr);
+    ok = ok && cJSON_AddBoolToObject(root, "standardize", c->prep.standardize);
+    ok = ok && cJSON_AddStringToObject(root, "impute", ffnn_impute_name(c->prep.impute));
+    if (ok && c->has_seed) {
+        char seed[32];
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->fit.seed);
+        ok = cJSON_AddRawToObject(root, "seed", seed) != NULL;
+    } else if (ok) {
+        ok = cJSON_AddNullToObject(root, "seed") != NULL;
+    }
+    char *s = ok ? ffnn_json_print(root, 2) : NULL;
+    cJSON_Delete(root);
+    return s;
+}
