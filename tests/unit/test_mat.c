@@ -197,6 +197,7 @@ START_TEST(test_empty)
 }
 END_TEST
 
+Suite *mat_suite(void);
 Suite *mat_suite(void)
 {
     Suite *s = suite_create("mat");

@@ -233,6 +233,7 @@ START_TEST(test_empty)
 }
 END_TEST
 
+Suite *optim_suite(void);
 Suite *optim_suite(void)
 {
     Suite *s = suite_create("optim");
