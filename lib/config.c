@@ -877,9 +877,18 @@ ffnn_status ffnn_config_parse(ffnn_config *c, const char *json, const char *name
                 col++;
             }
         }
+        char near[16];
+        size_t k = 0;
+        while (k < 12 && end[k] && (unsigned char)end[k] >= 0x20) {
+            near[k] = end[k];
+            k++;
+        }
+        near[k] = '\0';
+        if (k)
+            return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON near \"%s\"", name,
+                                  line, col, near);
         if (*end)
-            return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON near \"%.12s\"", name,
-                                  line, col, end);
+            return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON", name, line, col);
         return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON: unexpected end of file",
                               name, line, col);
     }

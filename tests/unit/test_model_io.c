@@ -676,6 +676,7 @@ START_TEST(python_written_file)
 }
 END_TEST
 
+Suite *model_io_suite(void);
 Suite *model_io_suite(void)
 {
     Suite *s = suite_create("model_io");
