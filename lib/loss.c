@@ -1,9 +1,12 @@
-/* ffnn — losses (keras-semantics.md §3.4), TensorFlow backend semantics.
+/* ffnn — losses (keras-semantics.md §3.4).
  *
  * Which formula applies:
  *   cross-entropy, output sigmoid or softmax  -> on the logits Z (cached-logits
  *       rule, whatever from_logits says), gradient dL/dZ, *fused = true:
  *       BCE: sigmoid CE of each z_k, mean over k;  CCE/SCCE: softmax CE.
+ *       Exception: BCE on a softmax output uses this TensorFlow-only rule
+ *       only with tf_cached_logits; by default it is the clipped-probability
+ *       formula below (Keras 3 on JAX/torch, PyTorch's BCELoss).
  *   cross-entropy, from_logits, other output  -> the same logit formulas on the
  *       output P, gradient dL/dP.
  *   cross-entropy otherwise                   -> the clipped-probability
@@ -226,7 +229,11 @@ double ffnn_loss_eval(const ffnn_loss *L, ffnn_act out_act, const float *Z, cons
 {
     const float lo = (float)FFNN_EPSILON, hi = (float)(1.0 - FFNN_EPSILON);
     bool ce = L->kind == FFNN_LOSS_BCE || L->kind == FFNN_LOSS_CCE || L->kind == FFNN_LOSS_SCCE;
-    bool cached = ce && (out_act == FFNN_ACT_SIGMOID || out_act == FFNN_ACT_SOFTMAX);
+    /* binary_crossentropy on a softmax output takes TensorFlow's cached
+     * logits only when asked (tf_cached_logits); Keras 3 on JAX or torch, and
+     * PyTorch's BCELoss, use the clipped probabilities. */
+    bool cached = ce && (out_act == FFNN_ACT_SIGMOID ||
+                         (out_act == FFNN_ACT_SOFTMAX && (L->kind != FFNN_LOSS_BCE || L->tf_cached_logits)));
     bool logits = cached || (ce && L->from_logits);
     const float *X = cached ? Z : P;
     double delta = L->huber_delta > 0.0 ? L->huber_delta : 1.0;

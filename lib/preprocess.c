@@ -247,23 +247,34 @@ static ffnn_status distinct_strings(const char **v, long n, char ***out, int *no
 #define CELL(t, i, j) ((t)->cells[(i) * (long)(t)->ncols + (j)])
 
 /* Decides numeric vs categorical for feature column j (categories sorted by
- * byte order), using scratch (nrows pointers). */
+ * byte order), using scratch (nrows pointers).  A column whose values are
+ * mostly numbers but not all is a data error at its first non-number (a typo
+ * silently turning a numeric column into categories would be worse); one
+ * where numbers are half or fewer is categorical. */
 static ffnn_status type_column(ffnn_prep_column *c, const ffnn_table *t, int j,
                                const char **scratch, ffnn_error *err)
 {
-    long n = 0;
-    bool numeric = true;
+    long n = 0, nnum = 0, first_bad = -1;
     for (long i = 0; i < t->nrows; i++) {
         const char *s = CELL(t, i, j);
         double v;
         if (ffnn_csv_is_missing(s))
             continue;
         scratch[n++] = s;
-        if (numeric && !ffnn_parse_double(s, &v))
-            numeric = false;
+        if (ffnn_parse_double(s, &v))
+            nnum++;
+        else if (first_bad < 0)
+            first_bad = i;
     }
-    c->categorical = !numeric;
-    if (numeric)
+    c->categorical = nnum < n;
+    if (c->categorical && 2 * nnum > n) {
+        char buf[64];
+        return ffnn_error_set(err, FFNN_EDATA,
+                              "%s:%ld:%d: expected a number in column \"%s\", got \"%s\"",
+                              t->source, t->lines[first_bad], j + 1, t->names[j],
+                              show(buf, CELL(t, first_bad, j)));
+    }
+    if (!c->categorical)
         return FFNN_OK;
     return distinct_strings(scratch, n, &c->cats, &c->n_cats, err);
 }

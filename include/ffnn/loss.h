@@ -2,12 +2,13 @@
  * ("sum_over_batch_size": per-sample losses averaged over the last axis,
  * summed, divided by the batch size).
  *
- * Cross-entropies follow the TensorFlow backend's cached-logits rule
- * (keras-semantics.md §3.4): when the output activation is sigmoid or
- * softmax, the loss is computed on the pre-activation logits Z, so
- * binary_crossentropy on a softmax output is the mean of independent
- * sigmoid cross-entropies of the logits.  The gradient is then the fused one,
- * written directly as dL/dZ.
+ * Cross-entropies on a sigmoid or softmax output are computed on the
+ * pre-activation logits Z (TensorFlow's cached-logits rule,
+ * keras-semantics.md §3.4) and give the fused gradient dL/dZ — except
+ * binary_crossentropy on a softmax output, which by default is the clipped
+ * probability formula of Keras 3 on JAX/torch (and PyTorch's BCELoss); with
+ * tf_cached_logits it is TensorFlow's mean of independent sigmoid
+ * cross-entropies of the logits.
  */
 #ifndef FFNN_LOSS_H
 #define FFNN_LOSS_H
@@ -29,6 +30,7 @@ typedef struct {
     ffnn_loss_kind kind;
     bool from_logits;    /* the network output is linear logits */
     double huber_delta;  /* default 1.0 */
+    bool tf_cached_logits; /* BCE on softmax: TensorFlow's rule (logits), see below */
 } ffnn_loss;
 
 #define FFNN_EPSILON 1e-7

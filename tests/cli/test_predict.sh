@@ -42,7 +42,7 @@ cut -d, -f1,2,3 test.csv > short.csv
 expect_fail "missing feature column" 65 'ffnn-predict: short.csv: missing feature column "petal width (cm)"' "$P" iris.ffnn short.csv
 printf 'sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n5.1,3.5,1.4,0.2\n5.1,x,1.4,0.2\n' > badrow.csv
 run "$P" iris.ffnn badrow.csv
-check "bad value exits 65 with line and column" sh -c "[ $st = 65 ] && grep -q 'badrow.csv:3:2: expected a number, got \"x\"' err"
+check "bad value exits 65 with line and column" sh -c "[ $st = 65 ] && grep -q 'badrow.csv:3:2: expected a number in column \"sepal width (cm)\", got \"x\"' err"
 expect_fail "missing input" 66 "ffnn-predict: nope.csv: cannot open: No such file or directory" "$P" iris.ffnn nope.csv
 
 # ffnn-info
