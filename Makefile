@@ -77,7 +77,7 @@ $(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(L
 	$(CC) $(ALLCFLAGS) -I$(BUILD)/tests -Itests/unit tests/unit/main.c $(TEST_OBJ) $(LIBA) -o $@ $(LDLIBS) $(CHECK_LIBS)
 
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-cli
+	@$(MAKE) --no-print-directory check-deps check-unit check-cli
 	@$(MAKE) --no-print-directory check-asan
 
 check-unit: $(BUILD)/tests/unit
