@@ -299,6 +299,15 @@ int main(int argc, char **argv)
         }
     }
 
+    if (confusion_svg && d.task == FFNN_EVAL_REGRESSION) {
+        rc = cmd_failf(65, "--confusion-svg: a confusion matrix needs a classifier's predictions");
+        goto out;
+    }
+    if (roc_svg && !d.proba) {
+        rc = cmd_failf(65, "--roc-svg: ROC curves need class probabilities (p_ columns)");
+        goto out;
+    }
+
     if (cmd_out_open(&o, output, &err)) {
         rc = cmd_fail(&err);
         goto out;
