@@ -107,7 +107,7 @@ bench: deps
 bench-deps:
 	@sh tools/deps.sh python3-torch python3-sklearn libfann-dev hyperfine --
 
-ffnn.pc: ffnn.pc.in Makefile
+ffnn.pc: ffnn.pc.in Makefile FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' ffnn.pc.in > $@
 
 install: build ffnn.pc
@@ -125,6 +125,8 @@ uninstall:
 	rm -f $(PROGS:$(BIN)/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/libffnn.a \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/ffnn.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/ffnn
+
+FORCE:
 
 clean:
 	rm -rf build bin ffnn.pc demo-out
