@@ -770,6 +770,12 @@ ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, s
     if (len < 8)
         return bad(err, name, "truncated: file has %zu bytes, too short for a safetensors header", len);
     uint64_t hn = get_u64(buf);
+    bool text = true;
+    for (int i = 0; i < 8; i++)
+        text = text && ((buf[i] >= 0x20 && buf[i] < 0x7F) || buf[i] == '\t' || buf[i] == '\n' ||
+                        buf[i] == '\r');
+    if (hn > MAX_HEADER && text)
+        return bad(err, name, "not an ffnn model (no safetensors header; this looks like a text file)");
     if (hn > MAX_HEADER)
         return bad(err, name, "not an ffnn model (no safetensors header: header length %llu exceeds "
                    "%llu bytes)", (unsigned long long)hn, MAX_HEADER);

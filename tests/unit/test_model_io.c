@@ -362,8 +362,7 @@ START_TEST(header_errors)
     expect_error(b, len, msg);
     const char *csv = "sepal_length,sepal_width,species\n5.1,3.5,setosa\n";
     expect_error((const unsigned char *)csv, strlen(csv),
-                 "m.ffnn: not an ffnn model (no safetensors header: header length "
-                 "7308321214411335027 exceeds 100000000 bytes)");
+                 "m.ffnn: not an ffnn model (no safetensors header; this looks like a text file)");
     free(b);
 
     /* Flipped bytes in the header JSON. */
