@@ -1,0 +1,496 @@
+/* ffnn-tune — hyperparameter search (keras-tuner's Hyperband, random, grid)
+ * over a tune directory that survives kill -9 and can be driven by external
+ * executors. */
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "common.h"
+#include "ffnn/model_io.h"
+#include "ffnn/tune.h"
+
+static void usage(void)
+{
+    ffnn_tune_options d = ffnn_tune_options_default();
+    printf("Usage: %s -g HYPERGRID [-d DIR] [-j JOBS] [-s SEED] [-o MODEL] [--best-config FILE] TRAIN.csv\n"
+           "       %s --schedule -g HYPERGRID\n"
+           "       %s -g HYPERGRID -d DIR --init TRAIN.csv\n"
+           "       %s --pending DIR\n"
+           "       %s --run-trial ID DIR\n"
+           "Search hyperparameters for a feed-forward network on TRAIN.csv (keras-tuner's\n"
+           "Hyperband by default), then retrain the best ones on all training rows.\n\n"
+           "  -g, --hypergrid=FILE   search space and tuner settings (see ffnn-hypergrid(5))\n"
+           "  -d, --dir=DIR          tune directory; rerunning resumes it (default: TRAIN.tune)\n"
+           "  -j, --jobs=N           trials trained at once (default: all cores)\n"
+           "  -s, --seed=N           seed of sampling, splits and training (default: the\n"
+           "                         hypergrid's tuner.seed, else %llu)\n"
+           "  -T, --target=NAME      target column (default: the last column)\n"
+           "  -i, --ignore=COL,...   columns that are not features\n"
+           "  -o, --output=MODEL     retrain the best hyperparameters on all rows; write MODEL\n"
+           "      --best-config=FILE write the best config (an ffnn-train config)\n"
+           "      --json             print the result as JSON\n"
+           "      --top=N            trials in the ranked table (default 10, 0 = all)\n"
+           "      --overwrite        discard DIR's previous search\n"
+           "      --schedule         print the trial schedule and exit\n"
+           "      --init             set up DIR for --pending/--run-trial and exit\n"
+           "      --pending          create what can run now; print runnable trial ids of DIR\n"
+           "      --run-trial=ID     run one trial of DIR\n"
+           "      --algorithm=NAME   hyperband, random or grid (default %s)\n"
+           "      --max-epochs=N     Hyperband's max_epochs, epochs of random/grid (default %d)\n"
+           "      --factor=N         Hyperband's factor (default %d)\n"
+           "      --iterations=N     hyperband_iterations (default %d; may extend a search)\n"
+           "      --objective=NAME   val_accuracy, val_loss, ... (default %s)\n"
+           "      --max-trials=N     trials of random/grid search (default %d)\n"
+           "      --executions=N     executions_per_trial (default %d)\n"
+           "  -v, --verbose          progress on stderr even when it is not a terminal\n"
+           "  -q, --quiet            no warnings\n"
+           "  -h, --help             show this help and exit\n"
+           "      --version          show the version and exit\n\n"
+           "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
+           "output or DIR in use, 74 I/O error, 78 bad hypergrid (see ffnn(7)).\n",
+           progname, progname, progname, progname, progname, (unsigned long long)d.seed,
+           ffnn_tune_algorithm_name(d.algorithm), d.max_epochs, d.factor, d.hyperband_iterations,
+           d.objective, d.max_trials, d.executions_per_trial);
+}
+
+typedef struct {
+    bool tty;
+    const char *objective;
+    time_t start;
+} progress;
+
+static void on_trial(void *ctx, const ffnn_tune_progress *p)
+{
+    progress *pr = ctx;
+    const ffnn_trial *t = p->trial;
+    double elapsed = difftime(time(NULL), pr->start);
+    char eta[32] = "?";
+    if (p->epochs_done > 0) {
+        long s = (long)(elapsed * (double)(p->epochs_total - p->epochs_done) / (double)p->epochs_done);
+        snprintf(eta, sizeof eta, "%ld:%02ld", s / 60, s % 60);
+    }
+    fprintf(stderr, "trial %d/%d: %04d bracket %d round %d", p->done, p->total, t->id, t->bracket,
+            t->round);
+    if (t->status == FFNN_TRIAL_COMPLETED)
+        fprintf(stderr, " %s %.4f", pr->objective, t->score);
+    else
+        fprintf(stderr, " failed");
+    if (p->best >= 0)
+        fprintf(stderr, " best %.4f (%04d)", p->best_score, p->best);
+    fprintf(stderr, " ETA %s", eta);
+    fputs(pr->tty ? "\033[K\r" : "\n", stderr);
+}
+
+static void print_value(const cJSON *v, FILE *fp)
+{
+    if (cJSON_IsNumber(v)) {
+        fprintf(fp, "%.6g", v->valuedouble);
+    } else if (cJSON_IsString(v)) {
+        fputs(v->valuestring, fp);
+    } else {
+        char *s = cJSON_PrintUnformatted(v);
+        fputs(s ? s : "?", fp);
+        free(s);
+    }
+}
+
+static void print_text(const ffnn_tune *t, int top, FILE *fp)
+{
+    const ffnn_oracle *o = ffnn_tune_oracle(t);
+    const ffnn_hypergrid *g = ffnn_tune_grid(t);
+    int *order = calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *order);
+    if (!order)
+        return;
+    int k = ffnn_oracle_ranking(o, order), failed = 0;
+    for (int i = 0; i < o->n_trials; i++)
+        failed += o->trials[i].status == FFNN_TRIAL_FAILED;
+    fprintf(fp, "Search: %s, %d trials (%d completed, %d failed), objective %s (%s), seed %llu\n",
+            ffnn_tune_algorithm_name(g->tuner.algorithm), o->n_trials, k, failed, g->tuner.objective,
+            ffnn_mode_name(o->direction), (unsigned long long)g->tuner.seed);
+    if (k <= 0) {
+        free(order);
+        return;
+    }
+    const ffnn_trial *b = &o->trials[order[0]];
+    fprintf(fp, "Best %s: %.6g (trial %04d, bracket %d, round %d, epochs %d->%d)\n",
+            g->tuner.objective, b->score, b->id, b->bracket, b->round, b->initial_epoch, b->epochs);
+    fprintf(fp, "Best hyperparameters:\n");
+    for (const cJSON *v = b->values ? b->values->child : NULL; v; v = v->next) {
+        fprintf(fp, "  %-16s ", v->string);
+        print_value(v, fp);
+        fputc('\n', fp);
+    }
+    int n = top <= 0 || top > k ? k : top;
+    fprintf(fp, "\n%-5s %-6s %-9s %-4s %-6s %-9s", "rank", "trial", "score", "iter", "b/r", "epochs");
+    for (int i = 0; i < g->n_hp; i++)
+        fprintf(fp, " %s", g->hp[i].name);
+    fputc('\n', fp);
+    for (int i = 0; i < n; i++) {
+        const ffnn_trial *tr = &o->trials[order[i]];
+        char br[16], ep[24];
+        snprintf(br, sizeof br, "%d/%d", tr->bracket, tr->round);
+        snprintf(ep, sizeof ep, "%d->%d", tr->initial_epoch, tr->epochs);
+        fprintf(fp, "%-5d %04d   %-9.6g %-4d %-6s %-9s", i + 1, tr->id, tr->score, tr->iteration, br, ep);
+        for (int h = 0; h < g->n_hp; h++) {
+            fputc(' ', fp);
+            print_value(cJSON_GetObjectItemCaseSensitive(tr->values, g->hp[h].name), fp);
+        }
+        fputc('\n', fp);
+    }
+    free(order);
+}
+
+static char *default_dir(const char *train)
+{
+    const char *base = strrchr(train, '/');
+    base = base ? base + 1 : train;
+    size_t len = strlen(base);
+    if (len > 4 && strcmp(base + len - 4, ".csv") == 0)
+        len -= 4;
+    char *out = malloc(len + 6);
+    if (out)
+        snprintf(out, len + 6, "%.*s.tune", (int)len, base);
+    return out;
+}
+
+static int write_text(const char *path, const char *text)
+{
+    ffnn_error err;
+    cmd_out o;
+    if (cmd_out_open(&o, path, &err))
+        return cmd_fail(&err);
+    if (fputs(text, o.fp) == EOF) {
+        cmd_out_abort(&o);
+        return cmd_failf(74, "%s: write error", path);
+    }
+    if (cmd_out_commit(&o, &err))
+        return cmd_fail(&err);
+    return 0;
+}
+
+typedef struct {
+    const char *algorithm, *objective;
+    long max_epochs, factor, iterations, max_trials, executions;
+} tuner_flags;
+
+static int apply_flags(ffnn_hypergrid *g, const tuner_flags *f)
+{
+    if (f->algorithm) {
+        int a = ffnn_tune_algorithm_parse(f->algorithm);
+        if (a < 0)
+            return cmd_usage_error("invalid algorithm '%s' (hyperband, random or grid)", f->algorithm);
+        g->tuner.algorithm = (ffnn_tune_algorithm)a;
+    }
+    if (f->objective) {
+        if (strlen(f->objective) >= sizeof g->tuner.objective)
+            return cmd_usage_error("objective name too long");
+        snprintf(g->tuner.objective, sizeof g->tuner.objective, "%s", f->objective);
+        g->tuner.direction = FFNN_MODE_AUTO;
+    }
+    if (f->max_epochs > 0)
+        g->tuner.max_epochs = (int)f->max_epochs;
+    if (f->factor > 0)
+        g->tuner.factor = (int)f->factor;
+    if (f->iterations > 0)
+        g->tuner.hyperband_iterations = (int)f->iterations;
+    if (f->max_trials >= 0)
+        g->tuner.max_trials = (int)f->max_trials;
+    if (f->executions > 0)
+        g->tuner.executions_per_trial = (int)f->executions;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum {
+        OPT_BEST = 256, OPT_JSON, OPT_TOP, OPT_OVERWRITE, OPT_SCHEDULE, OPT_INIT, OPT_PENDING,
+        OPT_RUN_TRIAL, OPT_ALGORITHM, OPT_MAX_EPOCHS, OPT_FACTOR, OPT_ITERATIONS, OPT_OBJECTIVE,
+        OPT_MAX_TRIALS, OPT_EXECUTIONS, OPT_VERSION
+    };
+    static const struct option longopts[] = {
+        {"hypergrid", required_argument, NULL, 'g'},
+        {"dir", required_argument, NULL, 'd'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"seed", required_argument, NULL, 's'},
+        {"target", required_argument, NULL, 'T'},
+        {"ignore", required_argument, NULL, 'i'},
+        {"output", required_argument, NULL, 'o'},
+        {"best-config", required_argument, NULL, OPT_BEST},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"top", required_argument, NULL, OPT_TOP},
+        {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+        {"schedule", no_argument, NULL, OPT_SCHEDULE},
+        {"init", no_argument, NULL, OPT_INIT},
+        {"pending", no_argument, NULL, OPT_PENDING},
+        {"run-trial", required_argument, NULL, OPT_RUN_TRIAL},
+        {"algorithm", required_argument, NULL, OPT_ALGORITHM},
+        {"max-epochs", required_argument, NULL, OPT_MAX_EPOCHS},
+        {"factor", required_argument, NULL, OPT_FACTOR},
+        {"iterations", required_argument, NULL, OPT_ITERATIONS},
+        {"objective", required_argument, NULL, OPT_OBJECTIVE},
+        {"max-trials", required_argument, NULL, OPT_MAX_TRIALS},
+        {"executions", required_argument, NULL, OPT_EXECUTIONS},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    const char *grid_path = NULL, *dir = NULL, *target = NULL, *ignore = NULL, *output = NULL;
+    const char *best_path = NULL;
+    bool json = false, overwrite = false, schedule = false, init = false, pending = false;
+    bool have_seed = false;
+    uint64_t seed = 0;
+    long jobs = 0, top = 10, run_trial = -1;
+    tuner_flags tf = {NULL, NULL, 0, 0, 0, -1, 0};
+    int c;
+
+    cmd_init(argv[0]);
+    while ((c = getopt_long(argc, argv, ":g:d:j:s:T:i:o:vqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'g': grid_path = optarg; break;
+        case 'd': dir = optarg; break;
+        case 'j':
+            if (!cmd_parse_long(optarg, 1, 4096, &jobs))
+                return cmd_usage_error("invalid jobs '%s' (need an integer 1..4096)", optarg);
+            break;
+        case 's':
+            if (!cmd_parse_u64(optarg, &seed) || seed > 9007199254740992ULL)
+                return cmd_usage_error("invalid seed '%s' (need an integer 0..2^53)", optarg);
+            have_seed = true;
+            break;
+        case 'T': target = optarg; break;
+        case 'i': ignore = optarg; break;
+        case 'o': output = optarg; break;
+        case OPT_BEST: best_path = optarg; break;
+        case OPT_JSON: json = true; break;
+        case OPT_TOP:
+            if (!cmd_parse_long(optarg, 0, 1000000000L, &top))
+                return cmd_usage_error("invalid top '%s' (need an integer >= 0)", optarg);
+            break;
+        case OPT_OVERWRITE: overwrite = true; break;
+        case OPT_SCHEDULE: schedule = true; break;
+        case OPT_INIT: init = true; break;
+        case OPT_PENDING: pending = true; break;
+        case OPT_RUN_TRIAL:
+            if (!cmd_parse_long(optarg, 0, 100000000L, &run_trial))
+                return cmd_usage_error("invalid trial id '%s'", optarg);
+            break;
+        case OPT_ALGORITHM: tf.algorithm = optarg; break;
+        case OPT_OBJECTIVE: tf.objective = optarg; break;
+        case OPT_MAX_EPOCHS:
+            if (!cmd_parse_long(optarg, 1, 1000000000L, &tf.max_epochs))
+                return cmd_usage_error("invalid max-epochs '%s' (need an integer >= 1)", optarg);
+            break;
+        case OPT_FACTOR:
+            if (!cmd_parse_long(optarg, 2, 1000000000L, &tf.factor))
+                return cmd_usage_error("invalid factor '%s' (need an integer >= 2)", optarg);
+            break;
+        case OPT_ITERATIONS:
+            if (!cmd_parse_long(optarg, 1, 1000000000L, &tf.iterations))
+                return cmd_usage_error("invalid iterations '%s' (need an integer >= 1)", optarg);
+            break;
+        case OPT_MAX_TRIALS:
+            if (!cmd_parse_long(optarg, 0, 1000000000L, &tf.max_trials))
+                return cmd_usage_error("invalid max-trials '%s' (need an integer >= 0)", optarg);
+            break;
+        case OPT_EXECUTIONS:
+            if (!cmd_parse_long(optarg, 1, 255, &tf.executions))
+                return cmd_usage_error("invalid executions '%s' (need an integer 1..255)", optarg);
+            break;
+        case 'v': cmd_verbose++; break;
+        case 'q': cmd_quiet = true; break;
+        case 'h': usage(); return 0;
+        case OPT_VERSION: cmd_version(); return 0;
+        default: return cmd_bad_option(c, argv);
+        }
+    }
+    int nargs = argc - optind;
+    int modes = schedule + init + pending + (run_trial >= 0);
+    if (modes > 1)
+        return cmd_usage_error("--schedule, --init, --pending and --run-trial exclude each other");
+
+    ffnn_error err;
+    ffnn_hypergrid grid;
+    memset(&grid, 0, sizeof grid);
+    char *grid_json = NULL, *dir_alloc = NULL;
+    ffnn_tune *t = NULL;
+    ffnn_config best;
+    ffnn_model *model = NULL;
+    bool have_best = false;
+    int rc = 0;
+
+    if (schedule) {
+        if (!grid_path)
+            return cmd_usage_error("--schedule needs -g HYPERGRID");
+        if (nargs > 0)
+            return cmd_usage_error("--schedule takes no file arguments");
+        if (ffnn_hypergrid_load(&grid, grid_path, &err))
+            return cmd_fail(&err);
+        if ((rc = apply_flags(&grid, &tf)) == 0) {
+            long points = 1;
+            for (int i = 0; i < grid.n_hp && points >= 0; i++) {
+                long s = ffnn_hp_grid_size(&grid.hp[i]);
+                points = s < 0 ? -1 : points * s;
+            }
+            if (ffnn_tune_schedule_write(&grid.tuner, points, stdout) != 0 || fflush(stdout) != 0)
+                rc = cmd_failf(74, "standard output: write error");
+        }
+        ffnn_hypergrid_release(&grid);
+        return rc;
+    }
+
+    ffnn_tune_open_options oo;
+    memset(&oo, 0, sizeof oo);
+    const char *train = NULL;
+    if (pending || run_trial >= 0) {
+        if (nargs != 1)
+            return cmd_usage_error("expected one DIR argument, got %d", nargs);
+        if (grid_path || output || best_path || overwrite)
+            return cmd_usage_error("--pending and --run-trial take only DIR");
+        oo.dir = argv[optind];
+        oo.lock = pending ? FFNN_TUNE_LOCK_EXCLUSIVE : FFNN_TUNE_LOCK_SHARED;
+    } else {
+        if (nargs > 1)
+            return cmd_usage_error("expected one TRAIN.csv argument, got %d", nargs);
+        if (nargs == 1)
+            train = argv[optind];
+        if (!grid_path && !dir)
+            return cmd_usage_error("-g HYPERGRID is required (or -d DIR of an existing search)");
+        if (grid_path && !train)
+            return cmd_usage_error("expected a TRAIN.csv argument");
+        if (!grid_path && train)
+            return cmd_usage_error("TRAIN.csv needs -g HYPERGRID");
+        if (train && strcmp(train, "-") == 0)
+            return cmd_usage_error("TRAIN.csv must be a file (the search keeps a copy)");
+        if (init && !dir)
+            return cmd_usage_error("--init needs -d DIR");
+        oo.dir = dir ? dir : (dir_alloc = default_dir(train));
+        oo.train_path = train;
+        oo.create = grid_path != NULL;
+        oo.overwrite = overwrite;
+        oo.lock = FFNN_TUNE_LOCK_EXCLUSIVE;
+    }
+    if (!oo.dir)
+        return cmd_failf(70, "out of memory");
+    oo.target = target;
+    oo.ignore = ignore;
+    oo.has_seed = have_seed;
+    oo.seed = seed;
+    oo.iterations = (int)tf.iterations;
+    if (grid_path) {
+        if (ffnn_hypergrid_load(&grid, grid_path, &err)) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        if ((rc = apply_flags(&grid, &tf)))
+            goto out;
+        if (!(grid_json = ffnn_hypergrid_to_json(&grid))) {
+            rc = cmd_failf(70, "out of memory");
+            goto out;
+        }
+        oo.hypergrid_json = grid_json;
+        oo.hypergrid_name = grid_path;
+    } else if (tf.algorithm || tf.objective || tf.max_epochs || tf.factor || tf.max_trials >= 0 ||
+               tf.executions || target || ignore || have_seed) {
+        rc = cmd_usage_error("search settings need -g HYPERGRID (only --iterations may change a "
+                             "stored search)");
+        goto out;
+    }
+    if (ffnn_tune_open(&t, &oo, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (init) {
+        int *ids, n;
+        if (ffnn_tune_pending(t, &ids, &n, &err))
+            rc = cmd_fail(&err);
+        else
+            free(ids);
+        goto out;
+    }
+    if (pending) {
+        int *ids, n;
+        if (ffnn_tune_pending(t, &ids, &n, &err)) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        for (int i = 0; i < n; i++)
+            printf("%d\n", ids[i]);
+        free(ids);
+        if (fflush(stdout) != 0)
+            rc = cmd_failf(74, "standard output: write error");
+        goto out;
+    }
+    if (run_trial >= 0) {
+        if (ffnn_tune_run_trial(t, (int)run_trial, &err))
+            rc = cmd_fail(&err);
+        goto out;
+    }
+
+    if (jobs <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = n > 0 ? n : 1;
+    }
+    progress prog = {isatty(STDERR_FILENO) != 0, ffnn_tune_grid(t)->tuner.objective, time(NULL)};
+    bool show = cmd_progress_enabled();
+    ffnn_status st = ffnn_tune_run(t, (int)jobs, show ? on_trial : NULL, &prog, &err);
+    if (show && prog.tty)
+        fputs("\033[K", stderr);
+    if (st) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (output || best_path) {
+        int best_id;
+        if (ffnn_tune_best_config(t, &best, &best_id, &err)) {
+            have_best = true;
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        have_best = true;
+        if (best_path) {
+            char *text = ffnn_config_to_json(&best);
+            if (!text) {
+                rc = cmd_failf(70, "out of memory");
+                goto out;
+            }
+            rc = write_text(best_path, text);
+            free(text);
+            if (rc)
+                goto out;
+        }
+        if (output) {
+            if (ffnn_tune_retrain(&best, train ? train : ffnn_tune_data_path(t), &model, &err) ||
+                ffnn_model_save(model, output, &err)) {
+                rc = cmd_fail(&err);
+                goto out;
+            }
+        }
+    }
+    if (json) {
+        char *s = ffnn_tune_summary_json(t, (int)top);
+        if (!s) {
+            rc = cmd_failf(70, "out of memory");
+            goto out;
+        }
+        printf("%s\n", s);
+        free(s);
+    } else {
+        print_text(t, (int)top, stdout);
+    }
+    if (fflush(stdout) != 0)
+        rc = cmd_failf(74, "standard output: write error");
+out:
+    ffnn_model_destroy(model);
+    if (have_best)
+        ffnn_config_release(&best);
+    ffnn_tune_close(t);
+    ffnn_hypergrid_release(&grid);
+    free(grid_json);
+    free(dir_alloc);
+    return rc;
+}

@@ -1,0 +1,698 @@
+/* ffnn — running trials: one trial's training (fresh or continued from its
+ * parent's best-epoch checkpoint), the thread pool, the external-executor
+ * entry points, the best config and the final retrain. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ffnn/model_io.h"
+#include "ffnn/rng.h"
+#include "internal.h"
+#include "tune_internal.h"
+
+/* Purpose number of the per-trial fit seeds (ffnn/rng.h keeps 1..6). */
+#define TUNE_RNG_FIT 0x54554e45u
+
+/* Stream index of execution e of trial id: never 0, which the final retrain
+ * (like ffnn-train) uses for its weight init. */
+static uint64_t trial_stream(int id, int e)
+{
+    return ((uint64_t)(id + 1) << 8) | (uint64_t)e;
+}
+
+/* keras-tuner's SaveBestEpoch: one instance across the executions of a
+ * trial; keeps the weights of the strictly best objective value. */
+typedef struct {
+    const ffnn_model *m;
+    float *best;
+    ffnn_objective_field field;
+    int dir;
+    bool have;
+    double value;
+} save_best;
+
+static int save_best_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
+{
+    save_best *s = ctx;
+    double v = ffnn_objective_value(log, s->field);
+    (void)epochs;
+    if (!isnan(v) && (!s->have || (s->dir > 0 ? v > s->value : v < s->value))) {
+        s->have = true;
+        s->value = v;
+        memcpy(s->best, s->m->params, s->m->n_params * sizeof *s->best);
+    }
+    return 0;
+}
+
+static cJSON *number_array(const ffnn_history *h, int which)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < h->n; i++) {
+        const ffnn_epoch_log *l = &h->logs[i];
+        double v = which == 0 ? l->epoch : which == 1 ? l->loss : which == 2 ? l->metric
+                 : which == 3 ? l->val_loss : l->val_metric;
+        cJSON_AddItemToArray(a, cJSON_CreateNumber(v));
+    }
+    return a;
+}
+
+static cJSON *history_json(const ffnn_history *h)
+{
+    char vm[40];
+    cJSON *o = cJSON_CreateObject();
+    snprintf(vm, sizeof vm, "val_%s", h->metric_name);
+    cJSON_AddItemToObject(o, "epoch", number_array(h, 0));
+    cJSON_AddItemToObject(o, "loss", number_array(h, 1));
+    cJSON_AddItemToObject(o, h->metric_name, number_array(h, 2));
+    cJSON_AddItemToObject(o, "val_loss", number_array(h, 3));
+    cJSON_AddItemToObject(o, vm, number_array(h, 4));
+    return o;
+}
+
+static void trial_fail(ffnn_trial *tr, const ffnn_error *e)
+{
+    tr->status = FFNN_TRIAL_FAILED;
+    tr->score = NAN;
+    tr->error = e->status ? e->status : FFNN_EINTERNAL;
+    free(tr->message);
+    tr->message = strdup(e->msg);
+}
+
+/* Trains trial tr (a private copy) and records its outcome in tr; writes its
+ * checkpoint when a promotion may need it.  Returns non-OK only for errors
+ * that must stop the search (writing files, memory); training problems make
+ * the trial failed. */
+static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
+{
+    const ffnn_tune_options *tu = &t->grid.tuner;
+    uint64_t seed = tu->seed;
+    ffnn_config cfg;
+    ffnn_prep lprep;
+    ffnn_table *tab = (ffnn_table *)&t->table;
+    ffnn_data ltrain, lval;
+    ffnn_model *m = NULL, *parent = NULL;
+    ffnn_history hist;
+    float *best = NULL;
+    cJSON *execs = NULL;
+    char *path = NULL;
+    ffnn_error e;
+    ffnn_status fatal = FFNN_OK;
+    memset(&lprep, 0, sizeof lprep);
+    memset(&ltrain, 0, sizeof ltrain);
+    memset(&lval, 0, sizeof lval);
+    memset(&hist, 0, sizeof hist);
+    ffnn_error_clear(&e);
+
+    const ffnn_prep *prep = &t->prep;
+    const ffnn_data *train = &t->train, *val = &t->val;
+    if (ffnn_tune_config(&t->grid, tr->values, seed, &cfg, &e))
+        goto failed;
+    if (t->prep_searched) {
+        if (ffnn_prep_fit(&lprep, tab, &cfg.prep, &e) ||
+            ffnn_tune_split(tab, &lprep, tu->validation_split, seed, cfg.fit.stratify_validation,
+                            &ltrain, &lval, &e))
+            goto failed;
+        prep = &lprep;
+        train = &ltrain;
+        val = &lval;
+    }
+    if (ffnn_model_create(&m, &cfg.arch, prep, &e))
+        goto failed;
+    if (tr->parent >= 0) {
+        path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->parent);
+        if (!path) {
+            fatal = ffnn_error_nomem(err);
+            goto out;
+        }
+        if (ffnn_model_load(&parent, path, &e))
+            goto failed;
+        if (parent->n_params != m->n_params) {
+            ffnn_error_set(&e, FFNN_EDATA, "%s: checkpoint does not match the trial's model", path);
+            goto failed;
+        }
+    }
+    best = ffnn_calloc(m->n_params, sizeof *best);
+    execs = cJSON_CreateArray();
+    if (!best || !execs) {
+        fatal = ffnn_error_nomem(err);
+        goto out;
+    }
+    save_best sb = {m, best, t->field, t->direction == FFNN_MODE_MAX ? 1 : -1, false, 0.0};
+    double sum = 0.0, steps = 0.0;
+    int E = tu->executions_per_trial;
+    for (int x = 0; x < E; x++) {
+        if (parent) {
+            memcpy(m->params, parent->params, m->n_params * sizeof *m->params);
+        } else {
+            ffnn_rng r;
+            ffnn_rng_init(&r, seed, FFNN_RNG_INIT, trial_stream(tr->id, x));
+            ffnn_model_init(m, &r);
+        }
+        ffnn_fit_options fo = cfg.fit;
+        ffnn_rng sr;
+        ffnn_rng_init(&sr, seed, TUNE_RNG_FIT, trial_stream(tr->id, x));
+        fo.seed = ffnn_rng_u64(&sr) >> 11; /* fits a JSON number exactly */
+        fo.epochs = tr->epochs;
+        fo.validation_split = 0.0;
+        ffnn_fit_extra extra = {save_best_epoch, &sb, tr->initial_epoch, val};
+        ffnn_history_release(&hist);
+        if (ffnn_fit(m, train, &fo, &extra, &hist, &e))
+            goto failed;
+        /* This execution's best epoch (strictly better wins: ties keep the
+         * earliest), 0-based within the fit call, as KT reports it. */
+        int bi = -1;
+        double bv = NAN;
+        for (int i = 0; i < hist.n; i++) {
+            double v = ffnn_objective_value(&hist.logs[i], t->field);
+            if (!isnan(v) && (bi < 0 || (sb.dir > 0 ? v > bv : v < bv))) {
+                bi = i;
+                bv = v;
+            }
+        }
+        if (bi < 0) {
+            ffnn_error_set(&e, FFNN_EDATA, "objective %s has no value in the training logs",
+                           tu->objective);
+            goto failed;
+        }
+        sum += bv;
+        steps += bi;
+        cJSON *ex = cJSON_CreateObject();
+        cJSON_AddNumberToObject(ex, "seed", (double)fo.seed);
+        cJSON_AddNumberToObject(ex, "best_epoch", hist.logs[bi].epoch);
+        cJSON_AddNumberToObject(ex, "value", bv);
+        cJSON_AddBoolToObject(ex, "stopped_early", hist.stopped_early);
+        cJSON_AddItemToObject(ex, "history", history_json(&hist));
+        cJSON_AddItemToArray(execs, ex);
+    }
+    tr->status = FFNN_TRIAL_COMPLETED;
+    tr->score = sum / E;
+    tr->best_step = (int)(steps / E);
+    cJSON_Delete(tr->result);
+    tr->result = execs;
+    execs = NULL;
+    free(tr->message);
+    tr->message = NULL;
+    if (ffnn_tune_needs_checkpoint(t, tr)) {
+        if (sb.have)
+            memcpy(m->params, best, m->n_params * sizeof *best);
+        free(path);
+        path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->id);
+        if (!path) {
+            fatal = ffnn_error_nomem(err);
+            goto out;
+        }
+        if ((fatal = ffnn_model_save(m, path, err)))
+            goto out;
+        tr->checkpoint = true;
+    }
+    goto out;
+failed:
+    trial_fail(tr, &e);
+out:
+    ffnn_history_release(&hist);
+    ffnn_model_destroy(m);
+    ffnn_model_destroy(parent);
+    ffnn_data_release(&ltrain);
+    ffnn_data_release(&lval);
+    ffnn_prep_release(&lprep);
+    ffnn_config_release(&cfg);
+    cJSON_Delete(execs);
+    free(best);
+    free(path);
+    return fatal;
+}
+
+/* A private copy of the fields a worker needs. */
+static ffnn_status copy_job(const ffnn_trial *src, ffnn_trial *dst, ffnn_error *err)
+{
+    *dst = *src;
+    dst->values = cJSON_Duplicate(src->values, 1);
+    dst->result = NULL;
+    dst->message = NULL;
+    return dst->values ? FFNN_OK : ffnn_error_nomem(err);
+}
+
+/* Moves a finished job's outcome into the oracle's trial. */
+static void apply_job(ffnn_trial *dst, ffnn_trial *job)
+{
+    dst->status = job->status;
+    dst->score = job->score;
+    dst->best_step = job->best_step;
+    dst->error = job->error;
+    dst->checkpoint = job->checkpoint;
+    cJSON_Delete(dst->result);
+    dst->result = job->result;
+    free(dst->message);
+    dst->message = job->message;
+    job->result = NULL;
+    job->message = NULL;
+    ffnn_trial_release(job);
+}
+
+/* Writes the files of newly created trials, then oracle.json (in that order,
+ * so oracle.json never names a trial whose file is missing). */
+static ffnn_status persist_new(ffnn_tune *t, int first, ffnn_error *err)
+{
+    for (int i = first; i < t->oracle.n_trials; i++) {
+        ffnn_status st = ffnn_tune_save_trial(t, &t->oracle.trials[i], err);
+        if (st)
+            return st;
+    }
+    return ffnn_tune_save_oracle(t, err);
+}
+
+/* max_consecutive_failed_trials failed trials in a row (by id): the last
+ * one's message. */
+static const ffnn_trial *failure_run(const ffnn_tune *t)
+{
+    int run = 0, k = t->grid.tuner.max_consecutive_failed_trials;
+    for (int i = 0; i < t->oracle.n_trials; i++) {
+        const ffnn_trial *tr = &t->oracle.trials[i];
+        if (tr->status == FFNN_TRIAL_FAILED) {
+            if (++run >= k)
+                return tr;
+        } else if (tr->status == FFNN_TRIAL_COMPLETED) {
+            run = 0;
+        }
+    }
+    return NULL;
+}
+
+static ffnn_status failure_error(const ffnn_trial *tr, int k, ffnn_error *err)
+{
+    return ffnn_error_set(err, tr->error ? tr->error : FFNN_EDATA,
+                          "%d trials failed in a row (last: trial %04d: %s)", k, tr->id,
+                          tr->message ? tr->message : "failed");
+}
+
+/* ---- the thread pool ------------------------------------------------------------ */
+
+typedef struct {
+    ffnn_tune *t;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    int *queue;
+    int qhead, qtail;
+    int running;
+    bool stop;
+    int *finished;
+    int nfinished;
+    ffnn_status fatal;
+    ffnn_error fatal_err;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->qhead == p->qtail)
+            pthread_cond_wait(&p->work, &p->mu);
+        if (p->stop)
+            break;
+        int id = p->queue[p->qhead++];
+        ffnn_trial job;
+        ffnn_error e;
+        ffnn_status st = copy_job(&p->t->oracle.trials[id], &job, &e);
+        p->running++;
+        pthread_mutex_unlock(&p->mu);
+        if (!st && !(st = execute(p->t, &job, &e)))
+            st = ffnn_tune_save_trial(p->t, &job, &e);
+        pthread_mutex_lock(&p->mu);
+        p->running--;
+        if (st) {
+            if (!p->fatal) {
+                p->fatal = st;
+                p->fatal_err = e;
+            }
+            ffnn_trial_release(&job);
+        } else {
+            apply_job(&p->t->oracle.trials[id], &job);
+            p->finished[p->nfinished++] = id;
+        }
+        pthread_cond_signal(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static long trial_epochs(const ffnn_tune *t, const ffnn_trial *tr)
+{
+    return (long)(tr->epochs - tr->initial_epoch) * t->grid.tuner.executions_per_trial;
+}
+
+static void expected_totals(const ffnn_tune *t, int *trials, long *epochs)
+{
+    const ffnn_tune_options *tu = &t->grid.tuner;
+    if (tu->algorithm == FFNN_TUNE_HYPERBAND) {
+        ffnn_schedule_totals s = ffnn_hyperband_totals(tu->max_epochs, tu->factor);
+        *trials = (int)(s.trials * tu->hyperband_iterations);
+        *epochs = s.epochs * tu->hyperband_iterations * tu->executions_per_trial;
+    } else {
+        *trials = t->oracle.done ? t->oracle.n_trials : tu->max_trials;
+        *epochs = (long)*trials * tu->max_epochs * tu->executions_per_trial;
+    }
+    if (t->oracle.done && t->oracle.n_trials > 0 && *trials > t->oracle.n_trials) {
+        *trials = t->oracle.n_trials;
+        long e = 0;
+        for (int i = 0; i < t->oracle.n_trials; i++)
+            e += trial_epochs(t, &t->oracle.trials[i]);
+        *epochs = e;
+    }
+}
+
+ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void *ctx,
+                          ffnn_error *err)
+{
+    ffnn_oracle *o = &t->oracle;
+    if (jobs < 1)
+        jobs = 1;
+    const ffnn_trial *bad = failure_run(t);
+    if (bad)
+        return failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
+    pool p;
+    memset(&p, 0, sizeof p);
+    p.t = t;
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.work, NULL);
+    pthread_cond_init(&p.done, NULL);
+    int expected;
+    long epochs_total, epochs_done = 0;
+    expected_totals(t, &expected, &epochs_total);
+    int cap = expected > o->n_trials ? expected : o->n_trials;
+    cap += 64;
+    p.queue = ffnn_calloc((size_t)cap, sizeof *p.queue);
+    p.finished = ffnn_calloc((size_t)cap, sizeof *p.finished);
+    pthread_t *threads = ffnn_calloc((size_t)jobs, sizeof *threads);
+    ffnn_status st = FFNN_OK;
+    int started = 0, done = 0, best = -1;
+    double best_score = NAN;
+    if (!p.queue || !p.finished || !threads) {
+        st = ffnn_error_nomem(err);
+        goto out;
+    }
+    for (int i = 0; i < o->n_trials; i++) {
+        if (o->trials[i].status == FFNN_TRIAL_PENDING)
+            p.queue[p.qtail++] = i;
+        else
+            done++, epochs_done += trial_epochs(t, &o->trials[i]);
+    }
+    int *rank = ffnn_calloc((size_t)cap, sizeof *rank);
+    if (!rank) {
+        st = ffnn_error_nomem(err);
+        goto out;
+    }
+    if (ffnn_oracle_ranking(o, rank) > 0) {
+        best = rank[0];
+        best_score = o->trials[best].score;
+    }
+    free(rank);
+    for (; started < jobs; started++)
+        if (pthread_create(&threads[started], NULL, worker, &p) != 0)
+            break;
+    if (started == 0) {
+        st = ffnn_error_set(err, FFNN_EINTERNAL, "cannot start worker threads");
+        goto out;
+    }
+    pthread_mutex_lock(&p.mu);
+    for (;;) {
+        for (int k = 0; k < p.nfinished; k++) {
+            const ffnn_trial *tr = &o->trials[p.finished[k]];
+            done++;
+            epochs_done += trial_epochs(t, tr);
+            if (tr->status == FFNN_TRIAL_COMPLETED &&
+                (best < 0 || (t->direction == FFNN_MODE_MAX ? tr->score > best_score
+                                                            : tr->score < best_score) ||
+                 (tr->score == best_score && tr->id < best))) {
+                best = tr->id;
+                best_score = tr->score;
+            }
+            if (cb) {
+                ffnn_tune_progress pr = {done, expected > done ? expected : done, epochs_done,
+                                         epochs_total > epochs_done ? epochs_total : epochs_done,
+                                         tr, best, best_score};
+                cb(ctx, &pr);
+            }
+        }
+        bool any = p.nfinished > 0;
+        p.nfinished = 0;
+        if (p.fatal) {
+            st = p.fatal;
+            if (err)
+                *err = p.fatal_err;
+            break;
+        }
+        if ((bad = failure_run(t))) {
+            st = failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
+            break;
+        }
+        int first = o->n_trials, n_new = 0;
+        if ((st = ffnn_oracle_advance(o, &n_new, err)))
+            break;
+        if (o->n_trials + 64 > cap) {
+            int ncap = 2 * (o->n_trials + 64);
+            int *q = realloc(p.queue, (size_t)ncap * sizeof *q);
+            if (q)
+                p.queue = q;
+            int *f = q ? realloc(p.finished, (size_t)ncap * sizeof *f) : NULL;
+            if (f)
+                p.finished = f;
+            if (!q || !f) {
+                st = ffnn_error_nomem(err);
+                break;
+            }
+            cap = ncap;
+        }
+        if (n_new > 0) {
+            if ((st = persist_new(t, first, err)))
+                break;
+            for (int i = first; i < o->n_trials; i++)
+                p.queue[p.qtail++] = i;
+            pthread_cond_broadcast(&p.work);
+        }
+        if (n_new > 0 || any)
+            ffnn_tune_cleanup_checkpoints(t);
+        if (ffnn_oracle_finished(o))
+            break;
+        if (p.running == 0 && p.qhead == p.qtail) {
+            st = ffnn_error_set(err, FFNN_EINTERNAL, "search stalled with no runnable trial");
+            break;
+        }
+        pthread_cond_wait(&p.done, &p.mu);
+    }
+    p.stop = true;
+    pthread_cond_broadcast(&p.work);
+    pthread_mutex_unlock(&p.mu);
+    for (int i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    if (!st) {
+        ffnn_tune_cleanup_checkpoints(t);
+        st = ffnn_tune_save_oracle(t, err);
+    }
+out:
+    free(threads);
+    free(p.queue);
+    free(p.finished);
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.work);
+    pthread_cond_destroy(&p.done);
+    return st;
+}
+
+/* ---- external executors ------------------------------------------------------------ */
+
+ffnn_status ffnn_tune_pending(ffnn_tune *t, int **ids, int *n, ffnn_error *err)
+{
+    ffnn_oracle *o = &t->oracle;
+    *ids = NULL;
+    *n = 0;
+    const ffnn_trial *bad = failure_run(t);
+    if (bad)
+        return failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
+    int first = o->n_trials, n_new = 0;
+    ffnn_status st = ffnn_oracle_advance(o, &n_new, err);
+    if (st)
+        return st;
+    if (n_new > 0 && (st = persist_new(t, first, err)))
+        return st;
+    ffnn_tune_cleanup_checkpoints(t);
+    int *out = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *out);
+    if (!out)
+        return ffnn_error_nomem(err);
+    for (int i = 0; i < o->n_trials; i++)
+        if (o->trials[i].status == FFNN_TRIAL_PENDING)
+            out[(*n)++] = i;
+    *ids = out;
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err)
+{
+    ffnn_oracle *o = &t->oracle;
+    if (id < 0 || id >= o->n_trials)
+        return ffnn_error_set(err, FFNN_EUSAGE,
+                              "%s: trial %04d does not exist yet; run ffnn-tune --pending %s first",
+                              t->dir, id < 0 ? 0 : id, t->dir);
+    if (o->trials[id].status != FFNN_TRIAL_PENDING)
+        return FFNN_OK;
+    ffnn_trial job;
+    ffnn_status st = copy_job(&o->trials[id], &job, err);
+    if (st)
+        return st;
+    if (!(st = execute(t, &job, err))) {
+        /* Another executor may have finished the same trial meanwhile (and
+         * removed the parent's checkpoint): keep its result. */
+        ffnn_trial now;
+        bool other = job.status == FFNN_TRIAL_FAILED && !ffnn_tune_load_trial(t, id, &now, NULL) &&
+                     now.status == FFNN_TRIAL_COMPLETED;
+        if (other)
+            ffnn_trial_release(&now);
+        else if (!(st = ffnn_tune_save_trial(t, &job, err)) && job.status == FFNN_TRIAL_COMPLETED &&
+                 job.parent >= 0) {
+            char *cp = ffnn_tune_path(t, "trials/%04d.ffnn", job.parent);
+            if (cp)
+                unlink(cp);
+            free(cp);
+        }
+        if (!other && !st)
+            apply_job(&o->trials[id], &job);
+    }
+    ffnn_trial_release(&job);
+    return st;
+}
+
+/* ---- the result ------------------------------------------------------------------------ */
+
+ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, ffnn_error *err)
+{
+    *cfg = ffnn_config_default();
+    int *order = ffnn_calloc((size_t)(t->oracle.n_trials ? t->oracle.n_trials : 1), sizeof *order);
+    if (!order)
+        return ffnn_error_nomem(err);
+    int k = ffnn_oracle_ranking(&t->oracle, order);
+    int id = k > 0 ? order[0] : -1;
+    free(order);
+    if (k < 0)
+        return ffnn_error_nomem(err);
+    if (id < 0)
+        return ffnn_error_set(err, FFNN_EDATA, "%s: no trial completed", t->dir);
+    if (best_id)
+        *best_id = id;
+    ffnn_config c;
+    ffnn_status st = ffnn_tune_config(&t->grid, t->oracle.trials[id].values, t->grid.tuner.seed, &c,
+                                      err);
+    if (st) {
+        ffnn_config_release(&c);
+        return st;
+    }
+    /* Round-trip through the JSON text ffnn-train will read, so both
+     * programs train from the very same values. */
+    char *json = ffnn_config_to_json(&c);
+    ffnn_config_release(&c);
+    if (!json)
+        return ffnn_error_nomem(err);
+    ffnn_config_release(cfg);
+    st = ffnn_config_parse(cfg, json, "best config", err);
+    free(json);
+    return st;
+}
+
+ffnn_status ffnn_tune_retrain(const ffnn_config *cfg, const char *path, ffnn_model **out,
+                              ffnn_error *err)
+{
+    ffnn_table table;
+    ffnn_prep prep;
+    ffnn_data data;
+    ffnn_model *model = NULL;
+    ffnn_history hist;
+    memset(&table, 0, sizeof table);
+    memset(&prep, 0, sizeof prep);
+    memset(&data, 0, sizeof data);
+    memset(&hist, 0, sizeof hist);
+    *out = NULL;
+    ffnn_status st;
+    if ((st = ffnn_table_load(&table, path, false, err)) ||
+        (st = ffnn_prep_fit(&prep, &table, &cfg->prep, err)) ||
+        (st = ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, err)) ||
+        (st = ffnn_model_create(&model, &cfg->arch, &prep, err)))
+        goto out;
+    /* As cmd/ffnn-train.c: init stream (seed, INIT, 0), then fit. */
+    ffnn_rng rng;
+    ffnn_rng_init(&rng, cfg->fit.seed, FFNN_RNG_INIT, 0);
+    ffnn_model_init(model, &rng);
+    ffnn_fit_extra extra;
+    memset(&extra, 0, sizeof extra);
+    if ((st = ffnn_fit(model, &data, &cfg->fit, &extra, &hist, err)))
+        goto out;
+    *out = model;
+    model = NULL;
+out:
+    ffnn_history_release(&hist);
+    ffnn_model_destroy(model);
+    ffnn_data_release(&data);
+    ffnn_prep_release(&prep);
+    ffnn_table_release(&table);
+    return st;
+}
+
+static cJSON *trial_summary(const ffnn_trial *tr, int rank)
+{
+    cJSON *o = cJSON_CreateObject();
+    char id[16];
+    if (rank > 0)
+        cJSON_AddNumberToObject(o, "rank", rank);
+    snprintf(id, sizeof id, "%04d", tr->id);
+    cJSON_AddStringToObject(o, "trial", id);
+    cJSON_AddStringToObject(o, "status", ffnn_trial_status_name(tr->status));
+    if (tr->status == FFNN_TRIAL_COMPLETED)
+        cJSON_AddNumberToObject(o, "score", tr->score);
+    cJSON_AddNumberToObject(o, "iteration", tr->iteration);
+    cJSON_AddNumberToObject(o, "bracket", tr->bracket);
+    cJSON_AddNumberToObject(o, "round", tr->round);
+    cJSON_AddNumberToObject(o, "initial_epoch", tr->initial_epoch);
+    cJSON_AddNumberToObject(o, "epochs", tr->epochs);
+    if (tr->parent >= 0) {
+        snprintf(id, sizeof id, "%04d", tr->parent);
+        cJSON_AddStringToObject(o, "parent", id);
+    }
+    cJSON_AddItemToObject(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
+    return o;
+}
+
+char *ffnn_tune_summary_json(const ffnn_tune *t, int top)
+{
+    const ffnn_oracle *o = &t->oracle;
+    int *order = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *order);
+    if (!order)
+        return NULL;
+    int k = ffnn_oracle_ranking(o, order);
+    int failed = 0, pending = 0;
+    for (int i = 0; i < o->n_trials; i++) {
+        failed += o->trials[i].status == FFNN_TRIAL_FAILED;
+        pending += o->trials[i].status == FFNN_TRIAL_PENDING;
+    }
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "algorithm", ffnn_tune_algorithm_name(t->grid.tuner.algorithm));
+    cJSON_AddStringToObject(root, "objective", t->grid.tuner.objective);
+    cJSON_AddStringToObject(root, "direction", ffnn_mode_name(t->direction));
+    cJSON_AddNumberToObject(root, "seed", (double)t->grid.tuner.seed);
+    cJSON_AddNumberToObject(root, "trials", o->n_trials);
+    cJSON_AddNumberToObject(root, "completed", k);
+    cJSON_AddNumberToObject(root, "failed", failed);
+    cJSON_AddNumberToObject(root, "pending", pending);
+    cJSON_AddBoolToObject(root, "finished", ffnn_oracle_finished(o));
+    if (k > 0)
+        cJSON_AddItemToObject(root, "best", trial_summary(&o->trials[order[0]], 0));
+    else
+        cJSON_AddNullToObject(root, "best");
+    cJSON *ranking = cJSON_AddArrayToObject(root, "ranking");
+    for (int i = 0; i < k && (top <= 0 || i < top); i++)
+        cJSON_AddItemToArray(ranking, trial_summary(&o->trials[order[i]], i + 1));
+    char *s = ffnn_json_print(root, 2);
+    cJSON_Delete(root);
+    free(order);
+    return s;
+}

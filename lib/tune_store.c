@@ -1,0 +1,766 @@
+/* ffnn — the tune directory: search.json (the search, fixed), data.csv (a
+ * copy of the training rows), oracle.json (schedule position),
+ * trials/NNNN.json (one per trial) and trials/NNNN.ffnn (best-epoch weights
+ * while a promotion may need them), a lock file; every file written
+ * atomically (temporary file + rename). */
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "ffnn/model_io.h"
+#include "internal.h"
+#include "tune_internal.h"
+
+#define TUNE_FORMAT "ffnn-tune"
+#define TUNE_VERSION 1
+
+char *ffnn_tune_path(const ffnn_tune *t, const char *fmt, ...)
+{
+    char rel[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rel, sizeof rel, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(t->dir) + strlen(rel) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", t->dir, rel);
+    return p;
+}
+
+ffnn_status ffnn_tune_write_file(const char *path, const void *data, size_t len, ffnn_error *err)
+{
+    return ffnn_write_atomic(path, data, len, err);
+}
+
+/* Reads a whole file; NULL with errno set on failure. */
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    size_t cap = 8192, n = 0, k;
+    char *buf = malloc(cap);
+    while (buf && (k = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+        n += k;
+        if (cap - n < 2) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (buf && ferror(fp)) {
+        free(buf);
+        buf = NULL;
+        errno = EIO;
+    }
+    fclose(fp);
+    if (buf) {
+        buf[n] = '\0';
+        if (len)
+            *len = n;
+    }
+    return buf;
+}
+
+static uint64_t fnv64(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static ffnn_status write_json(const char *path, const cJSON *root, ffnn_error *err)
+{
+    char *s = ffnn_json_print(root, 2);
+    if (!s)
+        return ffnn_error_nomem(err);
+    size_t n = strlen(s);
+    s[n] = '\n'; /* replaces the terminator; length passed explicitly */
+    ffnn_status st = ffnn_write_atomic(path, s, n + 1, err);
+    free(s);
+    return st;
+}
+
+/* ---- trials ------------------------------------------------------------------ */
+
+static cJSON *trial_to_json(const ffnn_trial *tr)
+{
+    cJSON *o = cJSON_CreateObject();
+    char id[16];
+    snprintf(id, sizeof id, "%04d", tr->id);
+    cJSON_AddStringToObject(o, "trial", id);
+    cJSON_AddStringToObject(o, "status", ffnn_trial_status_name(tr->status));
+    cJSON_AddNumberToObject(o, "iteration", tr->iteration);
+    cJSON_AddNumberToObject(o, "bracket", tr->bracket);
+    cJSON_AddNumberToObject(o, "round", tr->round);
+    if (tr->parent >= 0) {
+        snprintf(id, sizeof id, "%04d", tr->parent);
+        cJSON_AddStringToObject(o, "parent", id);
+    } else {
+        cJSON_AddNullToObject(o, "parent");
+    }
+    cJSON_AddNumberToObject(o, "initial_epoch", tr->initial_epoch);
+    cJSON_AddNumberToObject(o, "epochs", tr->epochs);
+    cJSON_AddItemToObject(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
+    if (tr->status == FFNN_TRIAL_COMPLETED) {
+        cJSON_AddNumberToObject(o, "score", tr->score);
+        cJSON_AddNumberToObject(o, "best_step", tr->best_step);
+    }
+    if (tr->message)
+        cJSON_AddStringToObject(o, "message", tr->message);
+    if (tr->result)
+        cJSON_AddItemToObject(o, "executions", cJSON_Duplicate(tr->result, 1));
+    return o;
+}
+
+ffnn_status ffnn_tune_save_trial(const ffnn_tune *t, const ffnn_trial *tr, ffnn_error *err)
+{
+    char *path = ffnn_tune_path(t, "trials/%04d.json", tr->id);
+    cJSON *o = trial_to_json(tr);
+    ffnn_status st = path && o ? write_json(path, o, err) : ffnn_error_nomem(err);
+    cJSON_Delete(o);
+    free(path);
+    return st;
+}
+
+static int json_int(const cJSON *o, const char *k, int dflt)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? (int)v->valuedouble : dflt;
+}
+
+static int json_id(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? atoi(v->valuestring) : -1;
+}
+
+ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffnn_error *err)
+{
+    memset(tr, 0, sizeof *tr);
+    char *path = ffnn_tune_path(t, "trials/%04d.json", id);
+    if (!path)
+        return ffnn_error_nomem(err);
+    char *text = read_all(path, NULL);
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    ffnn_status st = FFNN_OK;
+    const cJSON *values = cJSON_GetObjectItemCaseSensitive(o, "hyperparameters");
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(o, "status");
+    if (!o || !cJSON_IsObject(values) || !cJSON_IsString(status) || json_id(o, "trial") != id) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: missing or unreadable trial file", path);
+        goto out;
+    }
+    tr->id = id;
+    tr->iteration = json_int(o, "iteration", 0);
+    tr->bracket = json_int(o, "bracket", 0);
+    tr->round = json_int(o, "round", 0);
+    tr->parent = json_id(o, "parent");
+    tr->initial_epoch = json_int(o, "initial_epoch", 0);
+    tr->epochs = json_int(o, "epochs", 0);
+    tr->values = cJSON_Duplicate(values, 1);
+    tr->status = strcmp(status->valuestring, "completed") == 0 ? FFNN_TRIAL_COMPLETED
+                 : strcmp(status->valuestring, "failed") == 0 ? FFNN_TRIAL_FAILED
+                                                              : FFNN_TRIAL_PENDING;
+    const cJSON *score = cJSON_GetObjectItemCaseSensitive(o, "score");
+    tr->score = cJSON_IsNumber(score) ? score->valuedouble : NAN;
+    if (tr->status == FFNN_TRIAL_COMPLETED && isnan(tr->score))
+        tr->status = FFNN_TRIAL_PENDING;
+    tr->best_step = json_int(o, "best_step", -1);
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(o, "message");
+    if (cJSON_IsString(msg))
+        tr->message = strdup(msg->valuestring);
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "executions");
+    if (ex)
+        tr->result = cJSON_Duplicate(ex, 1);
+out:
+    cJSON_Delete(o);
+    free(path);
+    return st;
+}
+
+/* ---- oracle.json ---------------------------------------------------------------- */
+
+ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err)
+{
+    const ffnn_oracle *o = &t->oracle;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "algorithm", ffnn_tune_algorithm_name(t->grid.tuner.algorithm));
+    cJSON_AddNumberToObject(root, "trials", o->n_trials);
+    cJSON_AddNumberToObject(root, "iteration", o->iteration);
+    cJSON_AddNumberToObject(root, "bracket", o->bracket);
+    cJSON_AddNumberToObject(root, "round", o->round);
+    cJSON_AddNumberToObject(root, "seed_state", (double)o->seed_state);
+    cJSON_AddBoolToObject(root, "exhausted", o->exhausted);
+    cJSON_AddBoolToObject(root, "done", o->done);
+    char *path = ffnn_tune_path(t, "oracle.json");
+    ffnn_status st = path ? write_json(path, root, err) : ffnn_error_nomem(err);
+    free(path);
+    cJSON_Delete(root);
+    return st;
+}
+
+static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
+{
+    char *path = ffnn_tune_path(t, "oracle.json");
+    if (!path)
+        return ffnn_error_nomem(err);
+    char *text = read_all(path, NULL);
+    ffnn_status st = FFNN_OK;
+    if (!text) {
+        free(path);
+        return FFNN_OK; /* a new search */
+    }
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(root)) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: unreadable; use --overwrite to start afresh", path);
+        goto out;
+    }
+    ffnn_oracle *o = &t->oracle;
+    int n = json_int(root, "trials", 0);
+    o->iteration = json_int(root, "iteration", 0);
+    o->bracket = json_int(root, "bracket", o->bracket);
+    o->round = json_int(root, "round", 0);
+    const cJSON *ss = cJSON_GetObjectItemCaseSensitive(root, "seed_state");
+    o->seed_state = cJSON_IsNumber(ss) ? (uint64_t)ss->valuedouble : 0;
+    o->exhausted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "exhausted"));
+    o->done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "done"));
+    for (int i = 0; i < n && !st; i++) {
+        ffnn_trial tr;
+        if ((st = ffnn_tune_load_trial(t, i, &tr, err)))
+            break;
+        st = ffnn_oracle_add_trial(o, &tr, err);
+        ffnn_trial_release(&tr);
+    }
+    for (int i = 0; i < o->n_trials && !st; i++) {
+        ffnn_trial *tr = &o->trials[i];
+        if (ffnn_tune_needs_checkpoint(t, tr)) {
+            char *cp = ffnn_tune_path(t, "trials/%04d.ffnn", i);
+            struct stat sb;
+            tr->checkpoint = cp && stat(cp, &sb) == 0;
+            free(cp);
+        }
+    }
+out:
+    cJSON_Delete(root);
+    free(path);
+    return st;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------ */
+
+bool ffnn_tune_needs_checkpoint(const ffnn_tune *t, const ffnn_trial *tr)
+{
+    return t->grid.tuner.algorithm == FFNN_TUNE_HYPERBAND && tr->round < tr->bracket;
+}
+
+void ffnn_tune_cleanup_checkpoints(ffnn_tune *t)
+{
+    ffnn_oracle *o = &t->oracle;
+    int n = o->n_trials, nb = ffnn_hyperband_brackets(t->grid.tuner.max_epochs, t->grid.tuner.factor);
+    if (t->grid.tuner.algorithm != FFNN_TUNE_HYPERBAND || n == 0)
+        return;
+    int iters = o->trials[n - 1].iteration + 1;
+    /* decided[(iteration, bracket, round)]: the next round exists, so the
+     * round's promotions are chosen; child_done[i]: trial i's child finished. */
+    bool *decided = ffnn_calloc((size_t)iters * (size_t)nb * (size_t)nb, sizeof *decided);
+    bool *child_done = ffnn_calloc((size_t)n, sizeof *child_done);
+    if (!decided || !child_done) {
+        free(decided);
+        free(child_done);
+        return;
+    }
+#define KEY(tr, r) (((size_t)(tr)->iteration * (size_t)nb + (size_t)(tr)->bracket) * (size_t)nb + (size_t)(r))
+    for (int i = 0; i < n; i++) {
+        const ffnn_trial *c = &o->trials[i];
+        if (c->parent >= 0 && c->round > 0 && c->bracket < nb) {
+            decided[KEY(c, c->round - 1)] = true;
+            if (c->status != FFNN_TRIAL_PENDING)
+                child_done[c->parent] = true;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        ffnn_trial *tr = &o->trials[i];
+        if (!tr->checkpoint || tr->bracket >= nb)
+            continue;
+        bool keep = decided[KEY(tr, tr->round)] ? (tr->promoted && !child_done[i]) : true;
+        if (tr->status == FFNN_TRIAL_FAILED)
+            keep = false;
+        if (!keep) {
+            char *cp = ffnn_tune_path(t, "trials/%04d.ffnn", i);
+            if (cp)
+                unlink(cp);
+            free(cp);
+            tr->checkpoint = false;
+        }
+    }
+#undef KEY
+    free(decided);
+    free(child_done);
+}
+
+/* ---- validation split ------------------------------------------------------------- */
+
+ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double fraction,
+                            uint64_t seed, bool stratify, ffnn_data *train, ffnn_data *val,
+                            ffnn_error *err)
+{
+    memset(train, 0, sizeof *train);
+    memset(val, 0, sizeof *val);
+    long n = tab->nrows, ntr = 0, nva = 0;
+    long *tr = ffnn_calloc((size_t)n, sizeof *tr), *va = ffnn_calloc((size_t)n, sizeof *va);
+    ffnn_data all;
+    memset(&all, 0, sizeof all);
+    ffnn_status st = FFNN_OK;
+    if (!tr || !va) {
+        st = ffnn_error_nomem(err);
+        goto out;
+    }
+    if ((st = ffnn_data_from_table(&all, prep, tab, NULL, n, true, err)))
+        goto out;
+    bool classification = prep->task != FFNN_TASK_REGRESSION;
+    if (stratify && classification) {
+        int *strata = ffnn_calloc((size_t)n, sizeof *strata);
+        if (!strata) {
+            st = ffnn_error_nomem(err);
+            goto out;
+        }
+        for (long i = 0; i < n; i++)
+            strata[i] = (int)all.y[i];
+        ffnn_rng rng;
+        ffnn_rng_init(&rng, seed, FFNN_RNG_SPLIT, 1);
+        st = ffnn_split_indices(n, fraction, strata, &rng, tr, &ntr, va, &nva, err);
+        free(strata);
+        if (st)
+            goto out;
+    } else {
+        long split_at = (long)floor((double)n * (1.0 - fraction));
+        for (long i = 0; i < n; i++) {
+            if (i < split_at)
+                tr[ntr++] = i;
+            else
+                va[nva++] = i;
+        }
+    }
+    if (ntr < 1 || nva < 1) {
+        st = ffnn_error_set(err, FFNN_EDATA, "validation_split %g of %ld rows leaves no %s rows",
+                            fraction, n, ntr < 1 ? "training" : "validation");
+        goto out;
+    }
+    /* Keep file order inside each part, as ffnn_fit does. */
+    for (int part = 0; part < 2; part++) {
+        long *idx = part ? va : tr, k = part ? nva : ntr;
+        for (long i = 1; i < k; i++)
+            for (long j = i; j > 0 && idx[j - 1] > idx[j]; j--) {
+                long tmp = idx[j];
+                idx[j] = idx[j - 1];
+                idx[j - 1] = tmp;
+            }
+        ffnn_data *d = part ? val : train;
+        d->n = k;
+        d->d = all.d;
+        d->X = ffnn_calloc((size_t)k * (size_t)all.d, sizeof *d->X);
+        d->y = ffnn_calloc((size_t)k, sizeof *d->y);
+        if (!d->X || !d->y) {
+            st = ffnn_error_nomem(err);
+            goto out;
+        }
+        for (long i = 0; i < k; i++) {
+            memcpy(d->X + (size_t)i * (size_t)all.d, all.X + (size_t)idx[i] * (size_t)all.d,
+                   (size_t)all.d * sizeof *d->X);
+            d->y[i] = all.y[idx[i]];
+        }
+    }
+out:
+    ffnn_data_release(&all);
+    free(tr);
+    free(va);
+    if (st) {
+        ffnn_data_release(train);
+        ffnn_data_release(val);
+    }
+    return st;
+}
+
+/* ---- open / close ------------------------------------------------------------------- */
+
+static ffnn_status take_lock(ffnn_tune *t, ffnn_tune_lock mode, ffnn_error *err)
+{
+    char *path = ffnn_tune_path(t, "lock");
+    if (!path)
+        return ffnn_error_nomem(err);
+    t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (t->lock_fd < 0) {
+        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
+                                        strerror(errno));
+        free(path);
+        return st;
+    }
+    free(path);
+    int op = (mode == FFNN_TUNE_LOCK_SHARED ? LOCK_SH : LOCK_EX) | LOCK_NB;
+    /* Short waits cover another process's brief --pending or --run-trial
+     * bookkeeping; a running search holds the lock for good. */
+    for (int tries = 0;; tries++) {
+        if (flock(t->lock_fd, op) == 0)
+            return FFNN_OK;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot lock: %s", t->dir, strerror(errno));
+        if (tries >= 40)
+            return ffnn_error_set(err, FFNN_ECANTCREAT,
+                                  "%s: in use by another ffnn-tune process (it holds %s/lock)",
+                                  t->dir, t->dir);
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Removes what a search leaves in dir (only ffnn-tune's own names). */
+static void remove_search(ffnn_tune *t)
+{
+    static const char *const files[] = {"oracle.json", "search.json", "data.csv", "best.json"};
+    for (size_t i = 0; i < FFNN_ARRAY_LEN(files); i++) {
+        char *p = ffnn_tune_path(t, "%s", files[i]);
+        if (p)
+            unlink(p);
+        free(p);
+    }
+    char *tdir = ffnn_tune_path(t, "trials");
+    DIR *d = tdir ? opendir(tdir) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        bool ours = n >= 9 && strspn(e->d_name, "0123456789") >= 4 &&
+                    (strcmp(e->d_name + n - 5, ".json") == 0 || strcmp(e->d_name + n - 5, ".ffnn") == 0);
+        bool tmp = e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+        if (ours || tmp) {
+            char *p = ffnn_tune_path(t, "trials/%s", e->d_name);
+            if (p)
+                unlink(p);
+            free(p);
+        }
+    }
+    if (d)
+        closedir(d);
+    if (tdir)
+        rmdir(tdir);
+    free(tdir);
+}
+
+static ffnn_status make_dir(const char *path, ffnn_error *err)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST) {
+        struct stat sb;
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            return FFNN_OK;
+        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: not a directory", path);
+    }
+    return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create directory: %s", path,
+                          strerror(errno));
+}
+
+/* Applies -T, -i, -s and --iterations to a parsed hypergrid. */
+static ffnn_status apply_overrides(ffnn_hypergrid *g, const ffnn_tune_open_options *opt,
+                                   ffnn_error *err)
+{
+    if (opt->target) {
+        cJSON_DeleteItemFromObjectCaseSensitive(g->fit, "target");
+        if (!cJSON_AddStringToObject(g->fit, "target", opt->target))
+            return ffnn_error_nomem(err);
+    }
+    if (opt->ignore) {
+        cJSON *arr = cJSON_CreateArray();
+        const char *s = opt->ignore;
+        while (arr && *s) {
+            size_t n = strcspn(s, ",");
+            char buf[256];
+            snprintf(buf, sizeof buf, "%.*s", (int)(n < 255 ? n : 255), s);
+            cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
+            s += n;
+            if (*s == ',')
+                s++;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(g->fit, "ignore");
+        if (!arr || !cJSON_AddItemToObject(g->fit, "ignore", arr))
+            return ffnn_error_nomem(err);
+    }
+    if (opt->has_seed) {
+        g->tuner.seed = opt->seed;
+        g->tuner.has_seed = true;
+    }
+    if (opt->iterations > 0)
+        g->tuner.hyperband_iterations = opt->iterations;
+    return FFNN_OK;
+}
+
+static bool same_search(const ffnn_hypergrid *a, const ffnn_hypergrid *b)
+{
+    ffnn_hypergrid x = *a, y = *b;
+    x.tuner.hyperband_iterations = y.tuner.hyperband_iterations = 1;
+    char *sa = ffnn_hypergrid_to_json(&x), *sb = ffnn_hypergrid_to_json(&y);
+    bool same = sa && sb && strcmp(sa, sb) == 0;
+    free(sa);
+    free(sb);
+    return same;
+}
+
+static ffnn_status write_search(ffnn_tune *t, uint64_t data_hash, ffnn_error *err)
+{
+    char *g = ffnn_hypergrid_to_json(&t->grid);
+    cJSON *search = g ? cJSON_Parse(g) : NULL;
+    free(g);
+    cJSON *root = cJSON_CreateObject();
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)data_hash);
+    cJSON_AddStringToObject(root, "format", TUNE_FORMAT);
+    cJSON_AddNumberToObject(root, "version", TUNE_VERSION);
+    cJSON_AddStringToObject(root, "data", "data.csv");
+    cJSON_AddStringToObject(root, "data_fnv64", hex);
+    if (search)
+        cJSON_AddItemToObject(root, "search", search);
+    char *path = ffnn_tune_path(t, "search.json");
+    ffnn_status st = search && path ? write_json(path, root, err) : ffnn_error_nomem(err);
+    free(path);
+    cJSON_Delete(root);
+    return st;
+}
+
+/* Loads search.json: the stored hypergrid (into *g) and data hash. */
+static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash, bool *found,
+                               ffnn_error *err)
+{
+    char *path = ffnn_tune_path(t, "search.json");
+    if (!path)
+        return ffnn_error_nomem(err);
+    char *text = read_all(path, NULL);
+    *found = text != NULL;
+    ffnn_status st = FFNN_OK;
+    if (!text) {
+        free(path);
+        return FFNN_OK;
+    }
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+    const cJSON *search = cJSON_GetObjectItemCaseSensitive(root, "search");
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(root, "data_fnv64");
+    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, TUNE_FORMAT) != 0 || !search ||
+        !cJSON_IsString(hash)) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: not an ffnn-tune directory file", path);
+        goto out;
+    }
+    if (json_int(root, "version", 0) != TUNE_VERSION) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: unsupported version", path);
+        goto out;
+    }
+    *data_hash = strtoull(hash->valuestring, NULL, 16);
+    char *s = cJSON_PrintUnformatted(search);
+    st = s ? ffnn_hypergrid_parse(g, s, path, err) : ffnn_error_nomem(err);
+    free(s);
+out:
+    cJSON_Delete(root);
+    free(path);
+    return st;
+}
+
+/* Loads data.csv, learns the search's preprocessing, splits, and resolves
+ * the objective. */
+static ffnn_status prepare_data(ffnn_tune *t, ffnn_error *err)
+{
+    ffnn_status st = ffnn_table_load(&t->table, t->data_path, false, err);
+    if (st)
+        return st;
+    ffnn_config cfg;
+    st = ffnn_tune_config(&t->grid, NULL, t->grid.tuner.seed, &cfg, err);
+    if (!st)
+        st = ffnn_prep_fit(&t->prep, &t->table, &cfg.prep, err);
+    bool stratify = cfg.fit.stratify_validation;
+    ffnn_config_release(&cfg);
+    if (st)
+        return st;
+    static const char *const prep_keys[] = {"task", "target", "ignore", "standardize", "impute"};
+    for (int i = 0; i < t->grid.n_hp; i++)
+        for (size_t k = 0; k < FFNN_ARRAY_LEN(prep_keys); k++)
+            if (strcmp(t->grid.hp[i].name, prep_keys[k]) == 0)
+                t->prep_searched = true;
+    t->regression = t->prep.task == FFNN_TASK_REGRESSION;
+    t->direction = t->grid.tuner.direction;
+    if ((st = ffnn_tune_objective(t->grid.tuner.objective, t->regression, &t->field, &t->direction,
+                                  err)))
+        return st;
+    return ffnn_tune_split(&t->table, &t->prep, t->grid.tuner.validation_split, t->grid.tuner.seed,
+                           stratify, &t->train, &t->val, err);
+}
+
+ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, ffnn_error *err)
+{
+    *out = NULL;
+    ffnn_tune *t = ffnn_calloc(1, sizeof *t);
+    if (!t)
+        return ffnn_error_nomem(err);
+    t->lock_fd = -1;
+    ffnn_hypergrid cmd, stored;
+    memset(&cmd, 0, sizeof cmd);
+    memset(&stored, 0, sizeof stored);
+    char *data = NULL, *tdir = NULL;
+    size_t data_len = 0;
+    uint64_t stored_hash = 0;
+    bool found = false;
+    ffnn_status st = FFNN_OK;
+    if (!(t->dir = strdup(opt->dir)) || !(t->data_path = ffnn_tune_path(t, "data.csv"))) {
+        st = ffnn_error_nomem(err);
+        goto fail;
+    }
+    if (opt->hypergrid_json &&
+        ((st = ffnn_hypergrid_parse(&cmd, opt->hypergrid_json,
+                                    opt->hypergrid_name ? opt->hypergrid_name : "hypergrid", err)) ||
+         (st = apply_overrides(&cmd, opt, err))))
+        goto fail;
+    if (opt->train_path) {
+        data = read_all(opt->train_path, &data_len);
+        if (!data) {
+            st = ffnn_error_set(err, FFNN_ENOINPUT, "%s: %s", opt->train_path, strerror(errno));
+            goto fail;
+        }
+    }
+    if (!opt->create) {
+        struct stat sb;
+        if (stat(opt->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            st = ffnn_error_set(err, FFNN_ENOINPUT, "%s: no such tune directory", opt->dir);
+            goto fail;
+        }
+    } else if ((st = make_dir(opt->dir, err))) {
+        goto fail;
+    }
+    if ((st = take_lock(t, opt->lock, err)))
+        goto fail;
+    if (opt->overwrite)
+        remove_search(t);
+    if ((st = read_search(t, &stored, &stored_hash, &found, err)))
+        goto fail;
+    if (found) {
+        int stored_iterations = stored.tuner.hyperband_iterations;
+        if (opt->hypergrid_json && !same_search(&cmd, &stored)) {
+            st = ffnn_error_set(err, FFNN_ECONFIG,
+                                "%s: holds a different search (hypergrid, tuner, seed or target "
+                                "differ); use --overwrite or another directory", opt->dir);
+            goto fail;
+        }
+        if (data && fnv64(data, data_len) != stored_hash) {
+            st = ffnn_error_set(err, FFNN_ECONFIG,
+                                "%s: was searched with different training data than %s; use "
+                                "--overwrite or another directory", opt->dir, opt->train_path);
+            goto fail;
+        }
+        if (opt->hypergrid_json) {
+            t->grid = cmd;
+            memset(&cmd, 0, sizeof cmd);
+        } else {
+            t->grid = stored;
+            memset(&stored, 0, sizeof stored);
+            if (opt->iterations > 0)
+                t->grid.tuner.hyperband_iterations = opt->iterations;
+        }
+        if (t->grid.tuner.hyperband_iterations != stored_iterations &&
+            opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE &&
+            (st = write_search(t, stored_hash, err)))
+            goto fail;
+    } else {
+        if (!opt->hypergrid_json || !data) {
+            st = ffnn_error_set(err, FFNN_ENOINPUT,
+                                "%s: not a tune directory (no search.json); start it with "
+                                "ffnn-tune -g HYPERGRID -d %s TRAIN.csv", opt->dir, opt->dir);
+            goto fail;
+        }
+        if (opt->lock != FFNN_TUNE_LOCK_EXCLUSIVE) {
+            st = ffnn_error_set(err, FFNN_EUSAGE, "%s: not initialised", opt->dir);
+            goto fail;
+        }
+        t->grid = cmd;
+        memset(&cmd, 0, sizeof cmd);
+        if ((st = ffnn_tune_write_file(t->data_path, data, data_len, err)) ||
+            (st = write_search(t, fnv64(data, data_len), err)))
+            goto fail;
+    }
+    tdir = ffnn_tune_path(t, "trials");
+    if (!tdir || (st = make_dir(tdir, err)))
+        goto fail;
+    ffnn_oracle_init(&t->oracle, &t->grid, FFNN_MODE_MAX);
+    if ((st = prepare_data(t, err)))
+        goto fail;
+    t->oracle.direction = t->direction;
+    if ((st = load_oracle(t, err)))
+        goto fail;
+    /* --iterations may extend (or end) a search. */
+    if (t->grid.tuner.algorithm == FFNN_TUNE_HYPERBAND && !t->oracle.exhausted)
+        t->oracle.done = t->oracle.iteration >= t->grid.tuner.hyperband_iterations;
+    free(tdir);
+    free(data);
+    ffnn_hypergrid_release(&cmd);
+    ffnn_hypergrid_release(&stored);
+    *out = t;
+    return FFNN_OK;
+fail:
+    free(tdir);
+    free(data);
+    ffnn_hypergrid_release(&cmd);
+    ffnn_hypergrid_release(&stored);
+    ffnn_tune_close(t);
+    return st;
+}
+
+void ffnn_tune_close(ffnn_tune *t)
+{
+    if (!t)
+        return;
+    ffnn_oracle_release(&t->oracle);
+    ffnn_hypergrid_release(&t->grid);
+    ffnn_data_release(&t->train);
+    ffnn_data_release(&t->val);
+    ffnn_prep_release(&t->prep);
+    ffnn_table_release(&t->table);
+    if (t->lock_fd >= 0)
+        close(t->lock_fd);
+    free(t->dir);
+    free(t->data_path);
+    free(t);
+}
+
+const ffnn_oracle *ffnn_tune_oracle(const ffnn_tune *t)
+{
+    return &t->oracle;
+}
+
+const ffnn_hypergrid *ffnn_tune_grid(const ffnn_tune *t)
+{
+    return &t->grid;
+}
+
+uint64_t ffnn_tune_seed(const ffnn_tune *t)
+{
+    return t->grid.tuner.seed;
+}
+
+const char *ffnn_tune_data_path(const ffnn_tune *t)
+{
+    return t->data_path;
+}
