@@ -76,8 +76,10 @@ static int write_svg(const char *path, svg_fn fn, const ffnn_eval_result *r,
 {
     ffnn_error err;
     cmd_out o;
-    if (cmd_out_open(&o, path, &err))
+    if (cmd_out_open(&o, path, &err)) {
+        cmd_out_abort(&o);   /* frees what a failed open allocated */
         return cmd_fail(&err);
+    }
     if (fn(o.fp, r, d, &err)) {
         cmd_out_abort(&o);
         if (err.status == FFNN_EIO)
@@ -105,6 +107,7 @@ static int write_curve(const char *hist_path, const char *svg_path, const char *
     cmd_out o;
     int rc = 0;
     if (cmd_out_open(&o, svg_path, &err)) {
+        cmd_out_abort(&o);
         rc = cmd_fail(&err);
     } else if (ffnn_eval_curve_svg(o.fp, &t, metric, &err)) {
         cmd_out_abort(&o);
@@ -201,19 +204,25 @@ int main(int argc, char **argv)
                 mode = FFNN_EVAL_FORCE_CLASSIFICATION;
             else if (strcmp(optarg, "regression") == 0)
                 mode = FFNN_EVAL_FORCE_REGRESSION;
-            else
-                return cmd_usage_error("--task: expected classification or regression, got \"%s\"",
-                                       optarg);
+            else {
+                rc = cmd_usage_error("--task: expected classification or regression, got \"%s\"",
+                                     optarg);
+                goto out;
+            }
             break;
         case OPT_FAIL_UNDER:
         case OPT_FAIL_OVER: {
             bar *nb = realloc(bars, (size_t)(nbars + 1) * sizeof *nb);
-            if (!nb)
-                return cmd_failf(70, "out of memory");
+            if (!nb) {
+                rc = cmd_failf(70, "out of memory");
+                goto out;
+            }
             bars = nb;
-            if (!parse_bar(optarg, c == OPT_FAIL_OVER, &bars[nbars]))
-                return cmd_usage_error("--%s: expected METRIC=NUMBER, got \"%s\"",
-                                       c == OPT_FAIL_OVER ? "fail-over" : "fail-under", optarg);
+            if (!parse_bar(optarg, c == OPT_FAIL_OVER, &bars[nbars])) {
+                rc = cmd_usage_error("--%s: expected METRIC=NUMBER, got \"%s\"",
+                                     c == OPT_FAIL_OVER ? "fail-over" : "fail-under", optarg);
+                goto out;
+            }
             nbars++;
             break;
         }
@@ -224,20 +233,22 @@ int main(int argc, char **argv)
         case OPT_CURVE_METRIC: curve_metric = optarg; break;
         case 'o': output = optarg; break;
         case 'q': cmd_quiet = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case 'h': usage(); goto out;
+        case OPT_VERSION: cmd_version(); goto out;
+        default: rc = cmd_bad_option(c, argv); goto out;
         }
     }
     int nargs = argc - optind;
     if (nargs > 1)
-        return cmd_usage_error("expected at most one input file, got %d", nargs);
-    if (json && metric)
-        return cmd_usage_error("--json and --metric exclude each other");
-    if ((history != NULL) != (curve_svg != NULL))
-        return cmd_usage_error("--history and --curve-svg go together");
-    if (curve_metric && !curve_svg)
-        return cmd_usage_error("--curve-metric needs --history and --curve-svg");
+        rc = cmd_usage_error("expected at most one input file, got %d", nargs);
+    else if (json && metric)
+        rc = cmd_usage_error("--json and --metric exclude each other");
+    else if ((history != NULL) != (curve_svg != NULL))
+        rc = cmd_usage_error("--history and --curve-svg go together");
+    else if (curve_metric && !curve_svg)
+        rc = cmd_usage_error("--curve-metric needs --history and --curve-svg");
+    if (rc)
+        goto out;
 
     if (curve_svg) {
         if ((rc = write_curve(history, curve_svg, curve_metric)))
@@ -309,6 +320,7 @@ int main(int argc, char **argv)
     }
 
     if (cmd_out_open(&o, output, &err)) {
+        cmd_out_abort(&o);
         rc = cmd_fail(&err);
         goto out;
     }
