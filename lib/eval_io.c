@@ -622,6 +622,20 @@ ffnn_status ffnn_eval_roc_svg(FILE *fp, const ffnn_eval_result *r, const ffnn_ev
         double *f, *t;
         if ((st = ffnn_eval_roc_curve(pos, d->proba + c, d->k, d->n, &f, &t, &npts, err)))
             goto done;
+        /* Drop points inside a horizontal or vertical run: the picture is
+         * the same and a million rows stay a small file. */
+        long m = 0;
+        for (long j = 0; j < npts; j++) {
+            bool inner = j > 0 && j + 1 < npts &&
+                         ((f[j - 1] == f[j] && f[j] == f[j + 1]) ||
+                          (t[j - 1] == t[j] && t[j] == t[j + 1]));
+            if (!inner) {
+                f[m] = f[j];
+                t[m] = t[j];
+                m++;
+            }
+        }
+        npts = m;
         curves[i].name = d->classes[c];
         curves[i].fpr = f;
         curves[i].tpr = t;
