@@ -361,8 +361,10 @@ static int write_file(const char *path, int (*writer)(FILE *, const void *, cons
 {
     ffnn_error err;
     cmd_out o;
-    if (cmd_out_open(&o, path, &err))
+    if (cmd_out_open(&o, path, &err)) {
+        cmd_out_abort(&o); /* frees what a failed open kept */
         return cmd_fail(&err);
+    }
     if (writer(o.fp, ctx, po, &err)) {
         cmd_out_abort(&o);
         return cmd_fail(&err);
