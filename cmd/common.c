@@ -160,14 +160,19 @@ int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
     o->path = strdup(path);
     size_t len = strlen(path) + 16;
     o->tmp = malloc(len);
-    if (!o->path || !o->tmp)
+    if (!o->path || !o->tmp) {
+        free(o->path);
+        free(o->tmp);
+        o->path = o->tmp = NULL;
         return ffnn_error_nomem(err);
+    }
     snprintf(o->tmp, len, "%s.tmpXXXXXX", path);
     int fd = mkstemp(o->tmp);
     if (fd < 0) {
         int e = errno;
         free(o->tmp);
-        o->tmp = NULL;
+        free(o->path);
+        o->tmp = o->path = NULL;
         return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
     }
     mode_t mask = umask(0);
@@ -175,9 +180,13 @@ int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
     fchmod(fd, 0666 & ~mask);
     o->fp = fdopen(fd, "w");
     if (!o->fp) {
+        int e = errno;
         close(fd);
         unlink(o->tmp);
-        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(errno));
+        free(o->tmp);
+        free(o->path);
+        o->tmp = o->path = NULL;
+        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
     }
     return 0;
 }
