@@ -1,10 +1,11 @@
-/* loss: values against numpy (tests/data/kernels/gen_loss.py), the
+/* loss (and metrics): values against numpy (tests/data/kernels/gen_loss.py), the
  * cached-logits rule and fused flag, and finite-difference gradients of
  * every loss × relevant output activation, taken end to end through the
  * activation with respect to the logits Z. */
 #include <stdlib.h>
 
 #include "ffnn/loss.h"
+#include "ffnn/metrics.h"
 #include "ffnn/rng.h"
 #include "testutil.h"
 
@@ -284,6 +285,38 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* ---- metrics (metrics.h; kept here, beside the losses they accompany) --- */
+
+START_TEST(test_metric_binary)
+{
+    const float P[5] = {0.2f, 0.5f, 0.51f, 0.9f, 0.0f};
+    const double y[5] = {0, 1, 1, 0, 0};
+    /* p > 0.5: 0.5 counts as class 0 */
+    ck_assert_int_eq(ffnn_metric_correct(P, y, 5, 1), 3);
+}
+END_TEST
+
+START_TEST(test_metric_argmax_ties)
+{
+    const float P[12] = {0.4f, 0.4f, 0.2f,  /* tie 0/1 -> 0 */
+                         0.1f, 0.45f, 0.45f, /* tie 1/2 -> 1 */
+                         1.0f / 3, 1.0f / 3, 1.0f / 3, /* all tied -> 0 */
+                         0.1f, 0.2f, 0.7f};
+    const double y0[4] = {0, 1, 0, 2}, y1[4] = {1, 2, 2, 1};
+    ck_assert_int_eq(ffnn_metric_correct(P, y0, 4, 3), 4);
+    ck_assert_int_eq(ffnn_metric_correct(P, y1, 4, 3), 0);
+}
+END_TEST
+
+START_TEST(test_metric_abs_err)
+{
+    const float P[3] = {1.5f, -2.0f, 0.25f};
+    const double y[3] = {1.0, 1.0, 0.25};
+    ck_assert_close(ffnn_metric_abs_err(P, y, 3), 3.5, 1e-15);
+    ck_assert_close(ffnn_metric_abs_err(P, y, 0), 0.0, 0);
+}
+END_TEST
+
 Suite *loss_suite(void);
 Suite *loss_suite(void)
 {
@@ -298,5 +331,10 @@ Suite *loss_suite(void)
     tcase_add_loop_test(tc, test_gradients, 0, (int)(sizeof combos / sizeof combos[0]));
     tcase_add_test(tc, test_names);
     suite_add_tcase(s, tc);
+    TCase *tm = tcase_create("metrics");
+    tcase_add_test(tm, test_metric_binary);
+    tcase_add_test(tm, test_metric_argmax_ties);
+    tcase_add_test(tm, test_metric_abs_err);
+    suite_add_tcase(s, tm);
     return s;
 }
