@@ -35,6 +35,7 @@ static void usage(void)
            "  -r, --repeats=N          permutation: shuffles per feature (default %d)\n"
            "      --exact-limit=M      exact: most features allowed (default %d, at most %d)\n"
            "  -s, --seed=N             seed for sampling and shuffles (default %llu)\n"
+           "  -j, --jobs=N             threads (default: one per CPU); same output for any N\n"
            "      --summary            print features ranked by importance instead of the CSV\n"
            "      --json               print JSON instead of the CSV\n"
            "  -o, --csv=FILE           write the CSV to FILE (atomically)\n"
@@ -473,6 +474,7 @@ int main(int argc, char **argv)
         {"repeats", required_argument, NULL, 'r'},
         {"exact-limit", required_argument, NULL, OPT_EXACT_LIMIT},
         {"seed", required_argument, NULL, 's'},
+        {"jobs", required_argument, NULL, 'j'},
         {"summary", no_argument, NULL, OPT_SUMMARY},
         {"json", no_argument, NULL, OPT_JSON},
         {"csv", required_argument, NULL, 'o'},
@@ -492,9 +494,11 @@ int main(int argc, char **argv)
     const char *background = NULL;
     long bgsize = DEFAULT_BACKGROUND_SIZE, v;
     int c;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    opt.threads = ncpu < 1 ? 1 : ncpu > FFNN_EXPLAIN_MAX_THREADS ? FFNN_EXPLAIN_MAX_THREADS : (int)ncpu;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":m:b:k:n:r:s:o:vqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:b:k:n:r:s:j:o:vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
             if ((v = ffnn_explain_method_parse(optarg)) < 0)
@@ -529,6 +533,12 @@ int main(int argc, char **argv)
         case 's':
             if (!cmd_parse_u64(optarg, &opt.seed))
                 return cmd_usage_error("invalid seed '%s' (need a non-negative integer)", optarg);
+            break;
+        case 'j':
+            if (!cmd_parse_long(optarg, 1, FFNN_EXPLAIN_MAX_THREADS, &v))
+                return cmd_usage_error("invalid jobs '%s' (need 1 to %d)", optarg,
+                                       FFNN_EXPLAIN_MAX_THREADS);
+            opt.threads = (int)v;
             break;
         case OPT_SUMMARY: out.summary = true; break;
         case OPT_JSON: out.json = true; break;

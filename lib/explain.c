@@ -1,6 +1,7 @@
 /* ffnn — explanation common parts: names, feature groups, the evaluation
  * context shared by the SHAP methods, coalition values, the result. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ ffnn_explain_options ffnn_explain_options_default(void)
     o.seed = 0;
     o.exact_max_features = FFNN_EXPLAIN_EXACT_MAX_FEATURES;
     o.batch_rows = 4096;
+    o.threads = 1;
     return o;
 }
 
@@ -266,10 +268,17 @@ void ffnn_ex_coalitions(ffnn_ex_ctx *c, const float *x, const float *Bg, long nb
 
 int ffnn_ex_tick(ffnn_ex_ctx *c)
 {
-    c->done++;
-    if (c->opt->progress)
-        return c->opt->progress(c->opt->progress_ctx, c->done, c->total);
-    return 0;
+    ffnn_ex_progress *p = c->progress;
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->mu);
+    p->done++;
+    if (!p->cancelled && c->opt->progress &&
+        c->opt->progress(c->opt->progress_ctx, p->done, p->total))
+        p->cancelled = true;
+    int stop = p->cancelled;
+    pthread_mutex_unlock(&p->mu);
+    return stop;
 }
 
 /* ---- SHAP entry point ------------------------------------------------------ */
@@ -322,6 +331,87 @@ static ffnn_status shap_alloc(ffnn_shap *s, const ffnn_model *m, long n, ffnn_er
     return FFNN_OK;
 }
 
+/* One thread's share of the rows: [r0, r1). */
+typedef struct {
+    const ffnn_model *m;
+    const ffnn_explain_options *opt;
+    const float *X, *Bg;
+    long r0, r1, nb;
+    ffnn_shap *s;
+    ffnn_ex_progress *progress;
+    ffnn_status st;
+    ffnn_error err;
+} rows_job;
+
+static void *rows_run(void *arg)
+{
+    rows_job *j = arg;
+    ffnn_ex_ctx c;
+    if ((j->st = ffnn_ex_init(&c, j->m, j->opt, &j->err)))
+        return NULL;
+    c.row0 = j->r0;
+    c.progress = j->progress;
+    /* A view of the result starting at row r0: the methods index rows from 0. */
+    ffnn_shap v = *j->s;
+    int K = c.K, M = c.M;
+    v.n_rows = j->r1 - j->r0;
+    v.values = j->s->values + (size_t)j->r0 * K * M;
+    v.output_values = j->s->output_values + (size_t)j->r0 * K;
+    const float *X = j->X + (size_t)j->r0 * (size_t)c.n_in;
+    switch (j->opt->method) {
+    case FFNN_EXPLAIN_DEEP: j->st = ffnn_ex_deep(&c, X, v.n_rows, j->Bg, j->nb, &v, &j->err); break;
+    case FFNN_EXPLAIN_EXACT: j->st = ffnn_ex_exact(&c, X, v.n_rows, j->Bg, j->nb, &v, &j->err); break;
+    default: j->st = ffnn_ex_kernel(&c, X, v.n_rows, j->Bg, j->nb, &v, &j->err); break;
+    }
+    ffnn_ex_release(&c);
+    return NULL;
+}
+
+/* Explains rows on opt->threads threads, each a contiguous block of rows with
+ * its own workspace.  Every row's values depend on that row alone (kernel's
+ * stream is indexed by the row), so the split never changes the result. */
+static ffnn_status run_rows(const ffnn_model *m, const ffnn_explain_options *opt, const float *X,
+                            long n, const float *Bg, long nb, ffnn_shap *out, ffnn_error *err)
+{
+    int T = opt->threads > 1 ? opt->threads : 1;
+    if (T > FFNN_EXPLAIN_MAX_THREADS)
+        T = FFNN_EXPLAIN_MAX_THREADS;
+    if (T > n)
+        T = (int)n;
+    ffnn_ex_progress prog = {PTHREAD_MUTEX_INITIALIZER, 0, n, false};
+    rows_job jobs[FFNN_EXPLAIN_MAX_THREADS];
+    pthread_t tid[FFNN_EXPLAIN_MAX_THREADS];
+    bool started[FFNN_EXPLAIN_MAX_THREADS];
+    for (int t = 0; t < T; t++) {
+        rows_job *j = &jobs[t];
+        memset(j, 0, sizeof *j);
+        j->m = m;
+        j->opt = opt;
+        j->X = X;
+        j->Bg = Bg;
+        j->nb = nb;
+        j->s = out;
+        j->r0 = n * t / T;
+        j->r1 = n * (t + 1) / T;
+        j->progress = &prog;
+        started[t] = t > 0 && pthread_create(&tid[t], NULL, rows_run, j) == 0;
+    }
+    rows_run(&jobs[0]);
+    for (int t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            rows_run(&jobs[t]);
+    }
+    for (int t = 0; t < T; t++)
+        if (jobs[t].st) {
+            if (err)
+                *err = jobs[t].err;
+            return jobs[t].st;
+        }
+    return FFNN_OK;
+}
+
 ffnn_status ffnn_explain_shap(const ffnn_model *m, const float *X, long n, const float *Bg, long nb,
                               const ffnn_explain_options *opt, ffnn_shap *out, ffnn_error *err)
 {
@@ -371,14 +461,8 @@ ffnn_status ffnn_explain_shap(const ffnn_model *m, const float *X, long n, const
             out->feature_values[(size_t)r * M + j] =
                 out->categorical[j] ? NAN : X[(size_t)r * c.n_in + c.feat_inputs[c.feat_start[j]]];
 
-    c.total = n;
-    switch (opt->method) {
-    case FFNN_EXPLAIN_DEEP: st = ffnn_ex_deep(&c, X, n, Bg, nb, out, err); break;
-    case FFNN_EXPLAIN_EXACT: st = ffnn_ex_exact(&c, X, n, Bg, nb, out, err); break;
-    default: st = ffnn_ex_kernel(&c, X, n, Bg, nb, out, err); break;
-    }
     ffnn_ex_release(&c);
-    return st;
+    return run_rows(m, opt, X, n, Bg, nb, out, err);
 }
 
 void ffnn_shap_mean_abs(const ffnn_shap *s, double *imp)

@@ -3,8 +3,16 @@
 #ifndef FFNN_EXPLAIN_INTERNAL_H
 #define FFNN_EXPLAIN_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include "ffnn/explain.h"
+
+/* Progress shared by the threads of one call. */
+typedef struct {
+    pthread_mutex_t mu;
+    long done, total;
+    bool cancelled;
+} ffnn_ex_progress;
 
 typedef struct {
     const ffnn_model *m;
@@ -17,7 +25,8 @@ typedef struct {
     int batch;         /* rows per forward pass */
     float *buf;        /* batch * n_in synthetic rows */
     double *vacc;      /* scratch for coalition values */
-    long done, total;  /* progress */
+    long row0;         /* index of the first row of this call in the whole input */
+    ffnn_ex_progress *progress; /* NULL: none */
 } ffnn_ex_ctx;
 
 /* The user's name of feature j (malloc'd; x1, x2, ... for a model without
@@ -45,7 +54,8 @@ void ffnn_ex_coalitions(ffnn_ex_ctx *c, const float *x, const float *Bg, long nb
                         const unsigned char *masks, long nmask, const int *vfeat, int mv,
                         double *out);
 
-/* Advances progress by one unit; returns nonzero if the caller cancelled. */
+/* Advances progress by one unit; returns nonzero if the caller (or another
+ * thread's call) cancelled. */
 int ffnn_ex_tick(ffnn_ex_ctx *c);
 
 ffnn_status ffnn_ex_deep(ffnn_ex_ctx *c, const float *X, long n, const float *Bg, long nb,

@@ -325,7 +325,7 @@ ffnn_status ffnn_ex_kernel(ffnn_ex_ctx *c, const float *X, long n, const float *
             for (size_t t = 0; t < S.tsize; t++)
                 S.table[t] = -1;
             ffnn_rng rng;
-            ffnn_rng_init(&rng, c->opt->seed, FFNN_RNG_EXPLAIN, (uint64_t)r);
+            ffnn_rng_init(&rng, c->opt->seed, FFNN_RNG_EXPLAIN, (uint64_t)(c->row0 + r));
             choose_samples(&S, mv, ns, &rng, wv, rem, comb, perm, mask);
             ffnn_ex_coalitions(c, x, Bg, nb, S.masks, S.n, vfeat, mv, v);
 

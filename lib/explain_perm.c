@@ -112,7 +112,8 @@ ffnn_status ffnn_explain_permutation(const ffnn_model *m, const float *X, const 
         }
     }
     memcpy(Xp, X, nx * sizeof *Xp);
-    c.total = (long)M * R;
+    ffnn_ex_progress prog = {PTHREAD_MUTEX_INITIALIZER, 0, (long)M * R, false};
+    c.progress = &prog;
     out->baseline = score(&c, Xp, y, n, out->classification, P);
     for (int j = 0; j < M; j++) {
         int w = c.feat_start[j + 1] - c.feat_start[j];

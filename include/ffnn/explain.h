@@ -10,7 +10,8 @@
  *
  * Rows (X) and the background (Bg) are encoded rows, n_in floats each, as
  * ffnn_data_from_table produces them.  All sums are accumulated in double.
- * Given the same inputs, options and seed, results are bit-identical.
+ * Given the same inputs, options and seed, results are bit-identical, for
+ * any number of threads.
  *
  * Methods (reference: shap-semantics.md):
  *  - deep: DeepLIFT rescale rule against each background row, averaged
@@ -67,6 +68,9 @@ int ffnn_explain_output_parse(const char *name); /* also "output"; -1 if unknown
 /* The hardest cap: 2^30 coalitions. */
 #define FFNN_EXPLAIN_EXACT_LIMIT 30
 
+/* The most threads one call uses. */
+#define FFNN_EXPLAIN_MAX_THREADS 64
+
 /* Progress: called with work done so far and the total; return nonzero to
  * cancel (the call then fails with FFNN_EINTERNAL "cancelled"). */
 typedef int (*ffnn_explain_progress)(void *ctx, long done, long total);
@@ -79,6 +83,8 @@ typedef struct {
     uint64_t seed;          /* kernel sampling, permutation shuffles (0) */
     int exact_max_features; /* exact: refuse above this many features (20) */
     int batch_rows;         /* rows per forward pass (4096) */
+    int threads;            /* deep/exact/kernel: rows explained in parallel
+                               (1); results do not depend on it */
     ffnn_explain_progress progress;
     void *progress_ctx;
 } ffnn_explain_options;

@@ -54,7 +54,11 @@ check "deep differs from exact (an approximation)" differ deep-probability.csv e
 "$X" -m kernel -n 10 -k 20 -s 7 iris.ffnn test.csv -b train.csv > k1.csv
 "$X" -m kernel -n 10 -k 20 -s 7 iris.ffnn test.csv -b train.csv > k2.csv
 "$X" -m kernel -n 10 -k 20 -s 8 iris.ffnn test.csv -b train.csv > k3.csv
+"$X" -m kernel -n 10 -k 20 -s 7 -j 1 iris.ffnn test.csv -b train.csv > k1j.csv
+"$X" -m kernel -n 10 -k 20 -s 7 -j 5 iris.ffnn test.csv -b train.csv > k5j.csv
 check "same seed, identical output" cmp -s k1.csv k2.csv
+check "-j 1 and -j 5 give identical output" cmp -s k1j.csv k5j.csv
+check "-j default gives the same output" cmp -s k1.csv k5j.csv
 check "other seed, other output" differ k1.csv k3.csv
 check "sampled kernel still adds up" additive k1.csv
 

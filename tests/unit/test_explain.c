@@ -575,6 +575,12 @@ START_TEST(test_kernel_sampled)
     explain(m, X, 3, B, 5, &o, &s2);
     check_additivity(&s1, 1e-9);
     ck_assert(memcmp(s1.values, s2.values, 3 * 12 * sizeof(double)) == 0);
+    /* threads split the rows; every row's values stay the same */
+    ffnn_shap_release(&s2);
+    o.threads = 3;
+    explain(m, X, 3, B, 5, &o, &s2);
+    ck_assert(memcmp(s1.values, s2.values, 3 * 12 * sizeof(double)) == 0);
+    o.threads = 1;
     /* the default budget (2M+2048 = 2072 of 4094 coalitions) is close to exact */
     ffnn_shap_release(&s2);
     o.nsamples = 0;
