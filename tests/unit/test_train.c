@@ -1,0 +1,312 @@
+/* train: learning smoke test, determinism, EarlyStopping and
+ * ReduceLROnPlateau schedules (Keras 3 rules), divergence, validation. */
+#include <stdlib.h>
+#include <string.h>
+#include "ffnn/train.h"
+#include "testutil.h"
+
+/* n rows of 2 features: class 1 when x0 + x1 > 0 (or a regression target). */
+static ffnn_data make_data(long n, bool regression, uint64_t seed)
+{
+    ffnn_data d;
+    ffnn_rng r;
+    ffnn_rng_init(&r, seed, 99, 0);
+    d.n = n;
+    d.d = 2;
+    d.X = malloc((size_t)n * 2 * sizeof *d.X);
+    d.y = malloc((size_t)n * sizeof *d.y);
+    for (long i = 0; i < n; i++) {
+        double a = ffnn_rng_normal(&r), b = ffnn_rng_normal(&r);
+        d.X[2 * i] = (float)a;
+        d.X[2 * i + 1] = (float)b;
+        d.y[i] = regression ? 0.0 : (a + b > 0);
+    }
+    return d;
+}
+
+/* A model by hand with a prep that only carries the task. */
+static ffnn_model *make_model(ffnn_task task, ffnn_act hidden_act, ffnn_loss_kind loss, int n_out,
+                              ffnn_act out_act)
+{
+    ffnn_layer_spec ls[2] = {{8, hidden_act, 0}, {n_out, out_act, 0}};
+    ffnn_model *m;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_model_create_layers(&m, 2, ls, 2, &err), FFNN_OK);
+    m->loss.kind = loss;
+    m->prep.task = task;
+    m->prep.n_classes = task == FFNN_TASK_REGRESSION ? 0 : 2;
+    return m;
+}
+
+START_TEST(test_learns_a_linear_boundary)
+{
+    ffnn_data d = make_data(400, false, 1);
+    ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 1, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.epochs = 40;
+    o.optimizer.learning_rate = 0.01;
+    o.validation_split = 0.25;
+    ffnn_history h;
+    ffnn_error err;
+    ck_assert_msg(ffnn_fit(m, &d, &o, NULL, &h, &err) == FFNN_OK, "%s", err.msg);
+    ck_assert_int_eq(h.n, 40);
+    ck_assert_str_eq(h.metric_name, "accuracy");
+    /* Stated bound: a separable problem reaches 95% validation accuracy. */
+    ck_assert_msg(h.logs[39].val_metric >= 0.95, "val accuracy %g", h.logs[39].val_metric);
+    ck_assert(h.logs[39].loss < h.logs[0].loss);
+    ck_assert_ptr_nonnull(strstr(m->train_info, "\"train_rows\":300,\"validation_rows\":100"));
+    double loss, acc;
+    ck_assert_int_eq(ffnn_evaluate(m, &d, 32, &loss, &acc, &err), FFNN_OK);
+    ck_assert(acc >= 0.95);
+    ffnn_history_release(&h);
+    ffnn_model_destroy(m);
+    ffnn_data_release(&d);
+}
+END_TEST
+
+START_TEST(test_same_seed_same_weights)
+{
+    ffnn_data d = make_data(100, false, 2);
+    float *w[2];
+    for (int k = 0; k < 2; k++) {
+        ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_TANH, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+        m->layers[0].dropout = 0.3f;
+        ffnn_rng r;
+        ffnn_rng_init(&r, 5, FFNN_RNG_INIT, 0);
+        ffnn_model_init(m, &r);
+        ffnn_fit_options o = ffnn_fit_options_default();
+        o.epochs = 5;
+        o.seed = 5;
+        ffnn_error err;
+        ck_assert_int_eq(ffnn_fit(m, &d, &o, NULL, NULL, &err), FFNN_OK);
+        w[k] = malloc(m->n_params * sizeof(float));
+        memcpy(w[k], m->params, m->n_params * sizeof(float));
+        ffnn_model_destroy(m);
+    }
+    ck_assert(memcmp(w[0], w[1], (2 * 8 + 8 + 8 + 1) * sizeof(float)) == 0);
+    free(w[0]);
+    free(w[1]);
+    ffnn_data_release(&d);
+}
+END_TEST
+
+/* With learning rate 0 the loss never changes, so the callbacks see a
+ * plateau from epoch 0 on and their schedules can be checked exactly. */
+static int fit_plateau(ffnn_fit_options *o, ffnn_history *h, ffnn_error *err)
+{
+    ffnn_data d = make_data(64, false, 3);
+    ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 3, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    int st = ffnn_fit(m, &d, o, NULL, h, err);
+    ffnn_model_destroy(m);
+    ffnn_data_release(&d);
+    return st;
+}
+
+START_TEST(test_early_stopping_schedule)
+{
+    ffnn_history h;
+    ffnn_error err;
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
+    o.optimizer.learning_rate = 0.0;
+    o.shuffle = false;
+    o.epochs = 50;
+    o.early_stopping.enabled = true;
+    snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "loss");
+    /* patience P: epoch 0 is the best; stops at epoch 0 + P. */
+    int pats[] = {0, 1, 2, 5};
+    int want[] = {2, 2, 3, 6}; /* epochs run; patience 0 still runs epoch 1 (epoch > 0 rule) */
+    for (int i = 0; i < 4; i++) {
+        o.early_stopping.patience = pats[i];
+        ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_OK);
+        ck_assert_msg(h.n == want[i], "patience %d: %d epochs, want %d", pats[i], h.n, want[i]);
+        ck_assert(h.stopped_early);
+        ck_assert_int_eq(h.best_epoch, 0);
+        ffnn_history_release(&h);
+    }
+    /* A baseline that is never beaten keeps wait counting from epoch 0. */
+    o.early_stopping.patience = 3;
+    o.early_stopping.has_baseline = true;
+    o.early_stopping.baseline = -1.0;
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_OK);
+    ck_assert_int_eq(h.n, 3);
+    ffnn_history_release(&h);
+    /* start_from_epoch delays monitoring. */
+    o.early_stopping.has_baseline = false;
+    o.early_stopping.patience = 1;
+    o.early_stopping.start_from_epoch = 10;
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_OK);
+    ck_assert_int_eq(h.n, 12);
+    ck_assert_int_eq(h.best_epoch, 10);
+    ffnn_history_release(&h);
+    /* Unknown monitor and val_ monitor without validation data. */
+    snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "val_acc");
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "early_stopping.monitor: unknown quantity \"val_acc\"; valid: loss, accuracy, "
+                              "val_loss, val_accuracy");
+    snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "val_loss");
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "early_stopping.monitor: \"val_loss\" needs validation data; set "
+                              "\"validation_split\" or monitor \"loss\"");
+}
+END_TEST
+
+START_TEST(test_restore_best_weights)
+{
+    /* Keras 3: the best epoch's weights come back at the end even without an
+     * early stop.  Train with a large learning rate so the loss bounces, then
+     * check the final weights give the best recorded loss. */
+    ffnn_data d = make_data(200, false, 4);
+    ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 4, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
+    o.optimizer.learning_rate = 3.0;
+    o.epochs = 15;
+    o.validation_split = 0.5;
+    o.stratify_validation = false; /* Keras: the last 100 rows validate */
+    o.early_stopping.enabled = true;
+    o.early_stopping.patience = 100;
+    o.early_stopping.restore_best_weights = true;
+    ffnn_history h;
+    ffnn_error err;
+    ck_assert_msg(ffnn_fit(m, &d, &o, NULL, &h, &err) == FFNN_OK, "%s", err.msg);
+    ck_assert(!h.stopped_early);
+    ck_assert(h.restored_best);
+    double best = h.logs[h.best_epoch].val_loss;
+    for (int i = 0; i < h.n; i++)
+        ck_assert(h.logs[i].val_loss >= best);
+    ck_assert_msg(h.best_epoch != h.n - 1, "the test needs a bouncing loss (best epoch %d)", h.best_epoch);
+    /* The restored weights reproduce the best epoch's validation loss. */
+    ffnn_data val = {100, 2, d.X + 200, d.y + 100};
+    double loss, acc;
+    ck_assert_int_eq(ffnn_evaluate(m, &val, o.batch_size, &loss, &acc, &err), FFNN_OK);
+    ck_assert_msg(loss == best, "restored loss %.17g, best %.17g", loss, best);
+    ck_assert(acc == h.logs[h.best_epoch].val_metric);
+    ffnn_history_release(&h);
+    ffnn_model_destroy(m);
+    ffnn_data_release(&d);
+}
+END_TEST
+
+START_TEST(test_reduce_lr_schedule)
+{
+    ffnn_history h;
+    ffnn_error err;
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
+    o.optimizer.learning_rate = 0.0;
+    o.epochs = 9;
+    o.reduce_lr.enabled = true;
+    snprintf(o.reduce_lr.monitor, sizeof o.reduce_lr.monitor, "loss");
+    o.reduce_lr.patience = 2;
+    o.reduce_lr.factor = 0.5;
+    /* lr 0 never drops below min_lr 0: stays 0. */
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_OK);
+    for (int i = 0; i < 9; i++)
+        ck_assert(h.logs[i].learning_rate == 0.0);
+    ffnn_history_release(&h);
+}
+END_TEST
+
+/* A plateau with a nonzero learning rate: zero weights and zero targets give
+ * zero gradients, so the monitored loss is constant. */
+START_TEST(test_reduce_lr_on_constant_loss)
+{
+    ffnn_data d = make_data(32, true, 6);
+    ffnn_model *m = make_model(FFNN_TASK_REGRESSION, FFNN_ACT_RELU, FFNN_LOSS_MSE, 1, FFNN_ACT_LINEAR);
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
+    o.optimizer.learning_rate = 0.1;
+    o.epochs = 9;
+    o.reduce_lr.enabled = true;
+    snprintf(o.reduce_lr.monitor, sizeof o.reduce_lr.monitor, "loss");
+    o.reduce_lr.patience = 2;
+    o.reduce_lr.factor = 0.5;
+    o.reduce_lr.cooldown = 1;
+    o.reduce_lr.min_lr = 0.02;
+    ffnn_history h;
+    ffnn_error err;
+    ck_assert_msg(ffnn_fit(m, &d, &o, NULL, &h, &err) == FFNN_OK, "%s", err.msg);
+    ck_assert_str_eq(h.metric_name, "mae");
+    /* Keras 3 order: the log keeps this epoch's rate; epoch 0 improves on
+     * +inf; waits 1, 2 -> halve after epoch 2 (cooldown 1); epoch 3 leaves
+     * cooldown and counts wait 1; epoch 4 halves; epoch 6 would give 0.0125,
+     * clamped to min_lr 0.02.  Rates are float32, as Keras's variable. */
+    double want[9] = {0.1, 0.1, 0.1, 0.05, 0.05, 0.025, 0.025, 0.02, 0.02};
+    for (int i = 0; i < 9; i++)
+        ck_assert_msg(fabs(h.logs[i].learning_rate - want[i]) < 1e-8, "epoch %d: lr %.17g, want %g", i,
+                      h.logs[i].learning_rate, want[i]);
+    ffnn_history_release(&h);
+    ffnn_model_destroy(m);
+    ffnn_data_release(&d);
+}
+END_TEST
+
+START_TEST(test_divergence_is_an_error)
+{
+    ffnn_data d = make_data(64, true, 7);
+    for (long i = 0; i < d.n; i++)
+        d.y[i] = 1e30;
+    ffnn_model *m = make_model(FFNN_TASK_REGRESSION, FFNN_ACT_RELU, FFNN_LOSS_MSE, 1, FFNN_ACT_LINEAR);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 7, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
+    o.optimizer.learning_rate = 1.0;
+    o.epochs = 20;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_fit(m, &d, &o, NULL, NULL, &err), FFNN_EDATA);
+    ck_assert_msg(strncmp(err.msg, "epoch ", 6) == 0 && strstr(err.msg, "lower the learning rate"), "%s", err.msg);
+    ffnn_model_destroy(m);
+    ffnn_data_release(&d);
+}
+END_TEST
+
+START_TEST(test_validation_split_rules)
+{
+    ffnn_data d = make_data(10, false, 8);
+    ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.epochs = 1;
+    o.validation_split = 0.3;
+    o.stratify_validation = false;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_fit(m, &d, &o, NULL, NULL, &err), FFNN_OK);
+    /* Keras: split_at = floor(10 * 0.7) = 7 */
+    ck_assert_ptr_nonnull(strstr(m->train_info, "\"train_rows\":7,\"validation_rows\":3"));
+    o.validation_split = 1e-17; /* 1 - 1e-17 == 1 in double: split_at = N */
+    ck_assert_int_eq(ffnn_fit(m, &d, &o, NULL, NULL, &err), FFNN_EDATA);
+    ck_assert_str_eq(err.msg, "validation_split 1e-17 of 10 rows leaves no validation rows");
+    o.validation_split = 1.0;
+    ck_assert_int_eq(ffnn_fit(m, &d, &o, NULL, NULL, &err), FFNN_ECONFIG);
+    ffnn_model_destroy(m);
+    ffnn_data_release(&d);
+}
+END_TEST
+
+Suite *train_suite(void)
+{
+    Suite *s = suite_create("train");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_learns_a_linear_boundary);
+    tcase_add_test(tc, test_same_seed_same_weights);
+    tcase_add_test(tc, test_early_stopping_schedule);
+    tcase_add_test(tc, test_restore_best_weights);
+    tcase_add_test(tc, test_reduce_lr_schedule);
+    tcase_add_test(tc, test_reduce_lr_on_constant_loss);
+    tcase_add_test(tc, test_divergence_is_an_error);
+    tcase_add_test(tc, test_validation_split_rules);
+    suite_add_tcase(s, tc);
+    return s;
+}
