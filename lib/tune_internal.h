@@ -9,6 +9,7 @@ struct ffnn_tune {
     char *dir;
     char *data_path;            /* DIR/data.csv */
     int lock_fd;
+    unsigned file_mode;         /* 0666 & ~umask, for trial files */
     ffnn_hypergrid grid;        /* with -s/-T/-i/--iterations applied */
     ffnn_oracle oracle;
     ffnn_objective_field field; /* what the objective reads */
@@ -31,7 +32,9 @@ ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double
 
 /* Files of the directory. */
 char *ffnn_tune_path(const ffnn_tune *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-ffnn_status ffnn_tune_write_file(const char *path, const void *data, size_t len, ffnn_error *err);
+/* Atomic (temporary file + rename), not synced; see tune_store.c. */
+ffnn_status ffnn_tune_write_file(const char *path, const void *data, size_t len, unsigned mode,
+                                 ffnn_error *err);
 ffnn_status ffnn_tune_save_trial(const ffnn_tune *t, const ffnn_trial *tr, ffnn_error *err);
 ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err);
 /* Reads trials/NNNN.json back into *tr (status, score, result); FFNN_EDATA if

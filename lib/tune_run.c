@@ -204,7 +204,13 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
             fatal = ffnn_error_nomem(err);
             goto out;
         }
-        if ((fatal = ffnn_model_save(m, path, err)))
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        if ((fatal = ffnn_model_serialize(m, &buf, &len, err)))
+            goto out;
+        fatal = ffnn_tune_write_file(path, buf, len, t->file_mode, err);
+        free(buf);
+        if (fatal)
             goto out;
         tr->checkpoint = true;
     }
@@ -252,15 +258,11 @@ static void apply_job(ffnn_trial *dst, ffnn_trial *job)
     ffnn_trial_release(job);
 }
 
-/* Writes the files of newly created trials, then oracle.json (in that order,
- * so oracle.json never names a trial whose file is missing). */
+/* Records newly created trials: oracle.json holds the definitions of every
+ * trial without a result file. */
 static ffnn_status persist_new(ffnn_tune *t, int first, ffnn_error *err)
 {
-    for (int i = first; i < t->oracle.n_trials; i++) {
-        ffnn_status st = ffnn_tune_save_trial(t, &t->oracle.trials[i], err);
-        if (st)
-            return st;
-    }
+    (void)first;
     return ffnn_tune_save_oracle(t, err);
 }
 

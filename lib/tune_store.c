@@ -21,6 +21,7 @@
 #include "tune_internal.h"
 
 #define TUNE_FORMAT "ffnn-tune"
+
 #define TUNE_VERSION 1
 
 char *ffnn_tune_path(const ffnn_tune *t, const char *fmt, ...)
@@ -37,9 +38,61 @@ char *ffnn_tune_path(const ffnn_tune *t, const char *fmt, ...)
     return p;
 }
 
-ffnn_status ffnn_tune_write_file(const char *path, const void *data, size_t len, ffnn_error *err)
+/* Atomic (temporary file + rename) but not synced: trial files are written
+ * thousands of times per search, and kill -9 cannot tear a rename.  Before
+ * oracle.json names new trials, ffnn_tune_save_oracle syncs the file system
+ * (syncfs), so after a power cut oracle.json never names a file that was
+ * lost; a completed result written since may be lost and is then re-run. */
+ffnn_status ffnn_tune_write_file(const char *path, const void *data, size_t len, unsigned mode,
+                                 ffnn_error *err)
 {
-    return ffnn_write_atomic(path, data, len, err);
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp)
+        return ffnn_error_nomem(err);
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+    memcpy(tmp, path, dlen);
+    snprintf(tmp + dlen, plen + 16 - dlen, ".%s.XXXXXX", path + dlen);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
+                                        strerror(errno));
+        free(tmp);
+        return st;
+    }
+    const char *p = data;
+    size_t left = len;
+    int e = 0;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            e = w < 0 ? errno : EIO;
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fchmod(fd, (mode_t)mode) != 0 && !e)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0) {
+        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
+                                        strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return st;
+    }
+    if (e) {
+        unlink(tmp);
+        free(tmp);
+        return ffnn_error_set(err, FFNN_EIO, "%s: write error: %s", path, strerror(e));
+    }
+    free(tmp);
+    return FFNN_OK;
 }
 
 /* Reads a whole file; NULL with errno set on failure. */
@@ -88,14 +141,16 @@ static uint64_t fnv64(const void *data, size_t len)
     return h;
 }
 
-static ffnn_status write_json(const char *path, const cJSON *root, ffnn_error *err)
+static ffnn_status write_json(const char *path, const cJSON *root, bool durable, unsigned mode,
+                              ffnn_error *err)
 {
     char *s = ffnn_json_print(root, 2);
     if (!s)
         return ffnn_error_nomem(err);
     size_t n = strlen(s);
     s[n] = '\n'; /* replaces the terminator; length passed explicitly */
-    ffnn_status st = ffnn_write_atomic(path, s, n + 1, err);
+    ffnn_status st = durable ? ffnn_write_atomic(path, s, n + 1, err)
+                             : ffnn_tune_write_file(path, s, n + 1, mode, err);
     free(s);
     return st;
 }
@@ -136,7 +191,7 @@ ffnn_status ffnn_tune_save_trial(const ffnn_tune *t, const ffnn_trial *tr, ffnn_
 {
     char *path = ffnn_tune_path(t, "trials/%04d.json", tr->id);
     cJSON *o = trial_to_json(tr);
-    ffnn_status st = path && o ? write_json(path, o, err) : ffnn_error_nomem(err);
+    ffnn_status st = path && o ? write_json(path, o, false, t->file_mode, err) : ffnn_error_nomem(err);
     cJSON_Delete(o);
     free(path);
     return st;
@@ -154,20 +209,15 @@ static int json_id(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? atoi(v->valuestring) : -1;
 }
 
-ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffnn_error *err)
+static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffnn_trial *tr,
+                                   ffnn_error *err)
 {
     memset(tr, 0, sizeof *tr);
-    char *path = ffnn_tune_path(t, "trials/%04d.json", id);
-    if (!path)
-        return ffnn_error_nomem(err);
-    char *text = read_all(path, NULL);
-    cJSON *o = text ? cJSON_Parse(text) : NULL;
-    free(text);
     ffnn_status st = FFNN_OK;
     const cJSON *values = cJSON_GetObjectItemCaseSensitive(o, "hyperparameters");
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(o, "status");
     if (!o || !cJSON_IsObject(values) || !cJSON_IsString(status) || json_id(o, "trial") != id) {
-        st = ffnn_error_set(err, FFNN_EDATA, "%s: missing or unreadable trial file", path);
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: missing or unreadable trial", path);
         goto out;
     }
     tr->id = id;
@@ -193,6 +243,19 @@ ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffn
     if (ex)
         tr->result = cJSON_Duplicate(ex, 1);
 out:
+    return st;
+}
+
+ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffnn_error *err)
+{
+    memset(tr, 0, sizeof *tr);
+    char *path = ffnn_tune_path(t, "trials/%04d.json", id);
+    if (!path)
+        return ffnn_error_nomem(err);
+    char *text = read_all(path, NULL);
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    ffnn_status st = trial_from_json(o, id, path, tr, err);
     cJSON_Delete(o);
     free(path);
     return st;
@@ -212,8 +275,14 @@ ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err)
     cJSON_AddNumberToObject(root, "seed_state", (double)o->seed_state);
     cJSON_AddBoolToObject(root, "exhausted", o->exhausted);
     cJSON_AddBoolToObject(root, "done", o->done);
+    /* Trials without a result file yet: their definitions live here until
+     * trials/NNNN.json is written when they finish. */
+    cJSON *pending = cJSON_AddArrayToObject(root, "pending");
+    for (int i = 0; i < o->n_trials; i++)
+        if (o->trials[i].status == FFNN_TRIAL_PENDING)
+            cJSON_AddItemToArray(pending, trial_to_json(&o->trials[i]));
     char *path = ffnn_tune_path(t, "oracle.json");
-    ffnn_status st = path ? write_json(path, root, err) : ffnn_error_nomem(err);
+    ffnn_status st = path ? write_json(path, root, false, t->file_mode, err) : ffnn_error_nomem(err);
     free(path);
     cJSON_Delete(root);
     return st;
@@ -245,10 +314,24 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
     o->seed_state = cJSON_IsNumber(ss) ? (uint64_t)ss->valuedouble : 0;
     o->exhausted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "exhausted"));
     o->done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "done"));
+    const cJSON *pending = cJSON_GetObjectItemCaseSensitive(root, "pending");
+    const cJSON *next = pending ? pending->child : NULL;
     for (int i = 0; i < n && !st; i++) {
         ffnn_trial tr;
-        if ((st = ffnn_tune_load_trial(t, i, &tr, err)))
-            break;
+        /* A result file wins over the definition in "pending" (the trial
+         * finished after oracle.json was last written). */
+        while (next && json_id(next, "trial") < i)
+            next = next->next;
+        if (ffnn_tune_load_trial(t, i, &tr, NULL)) {
+            if (!next || json_id(next, "trial") != i) {
+                st = ffnn_error_set(err, FFNN_EDATA,
+                                    "%s/trials/%04d.json: missing or unreadable; use --overwrite "
+                                    "to start afresh", t->dir, i);
+                break;
+            }
+            if ((st = trial_from_json(next, i, path, &tr, err)))
+                break;
+        }
         st = ffnn_oracle_add_trial(o, &tr, err);
         ffnn_trial_release(&tr);
     }
@@ -538,7 +621,7 @@ static ffnn_status write_search(ffnn_tune *t, uint64_t data_hash, ffnn_error *er
     if (search)
         cJSON_AddItemToObject(root, "search", search);
     char *path = ffnn_tune_path(t, "search.json");
-    ffnn_status st = search && path ? write_json(path, root, err) : ffnn_error_nomem(err);
+    ffnn_status st = search && path ? write_json(path, root, true, t->file_mode, err) : ffnn_error_nomem(err);
     free(path);
     cJSON_Delete(root);
     return st;
@@ -618,6 +701,9 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     if (!t)
         return ffnn_error_nomem(err);
     t->lock_fd = -1;
+    mode_t mask = umask(022);
+    umask(mask);
+    t->file_mode = 0666u & ~(unsigned)mask;
     ffnn_hypergrid cmd, stored;
     memset(&cmd, 0, sizeof cmd);
     memset(&stored, 0, sizeof stored);
@@ -697,7 +783,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
         }
         t->grid = cmd;
         memset(&cmd, 0, sizeof cmd);
-        if ((st = ffnn_tune_write_file(t->data_path, data, data_len, err)) ||
+        if ((st = ffnn_write_atomic(t->data_path, data, data_len, err)) ||
             (st = write_search(t, fnv64(data, data_len), err)))
             goto fail;
     }
