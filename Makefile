@@ -48,7 +48,7 @@ build: $(LIBA) $(PROGS)
 deps:
 	@sh tools/deps.sh $(DEPS_PKGS) -- $(TEST_PKGS)
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard include/ffnn/*.h) lib/internal.h
+$(BUILD)/lib/%.o: lib/%.c $(wildcard include/ffnn/*.h) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -c $< -o $@
 

@@ -473,13 +473,14 @@ static ffnn_status apply_layers(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
 
 static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
 {
-    static const char *const keys[] = {"name", "from_logits", "delta"};
+    static const char *const keys[] = {"name", "from_logits", "delta", "tf_cached_logits"};
     ffnn_arch_spec def = ffnn_arch_spec_default();
     ffnn_status st;
     int k;
     if (cJSON_IsNull(v)) {
         a->loss = def.loss;
         a->from_logits = def.from_logits;
+        a->tf_cached_logits = def.tf_cached_logits;
         a->huber_delta = def.huber_delta;
         return FFNN_OK;
     }
@@ -488,6 +489,7 @@ static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
             return st;
         if (k != a->loss) {
             a->from_logits = def.from_logits;
+            a->tf_cached_logits = def.tf_cached_logits;
             a->huber_delta = def.huber_delta;
         }
         a->loss = k;
@@ -495,7 +497,7 @@ static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
     }
     if (!cJSON_IsObject(v))
         return type_error(x, "loss", "a loss name or an object {\"name\", \"from_logits\", \"delta\"}", v);
-    if ((st = check_object(x, "loss", v, keys, 3)))
+    if ((st = check_object(x, "loss", v, keys, 4)))
         return st;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
     if (name && !cJSON_IsNull(name)) {
@@ -503,6 +505,7 @@ static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
             return st;
         if (k != a->loss) {
             a->from_logits = def.from_logits;
+            a->tf_cached_logits = def.tf_cached_logits;
             a->huber_delta = def.huber_delta;
         }
         a->loss = k;
@@ -512,6 +515,9 @@ static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
     for (const cJSON *c = v->child; c; c = c->next) {
         if (strcmp(c->string, "from_logits") == 0) {
             if ((st = get_bool(x, "loss.from_logits", c, &a->from_logits)))
+                return st;
+        } else if (strcmp(c->string, "tf_cached_logits") == 0) {
+            if ((st = get_bool(x, "loss.tf_cached_logits", c, &a->tf_cached_logits)))
                 return st;
         } else if (strcmp(c->string, "delta") == 0) {
             if ((st = get_num(x, "loss.delta", c, 0, true, INFINITY, false, "a positive number",
@@ -978,6 +984,7 @@ char *ffnn_config_to_json(const ffnn_config *c)
                                     : ffnn_loss_name((ffnn_loss_kind)c->arch.loss));
     ok = ok && cJSON_AddBoolToObject(x, "from_logits", c->arch.from_logits);
     ok = ok && cJSON_AddNumberToObject(x, "delta", c->arch.huber_delta);
+    ok = ok && cJSON_AddBoolToObject(x, "tf_cached_logits", c->arch.tf_cached_logits);
     ok = ok && cJSON_AddStringToObject(root, "kernel_initializer",
                                        ffnn_init_name(c->arch.kernel_initializer));
     ok = ok && cJSON_AddNumberToObject(root, "l2", c->arch.l2);

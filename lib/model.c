@@ -168,6 +168,7 @@ ffnn_status ffnn_model_create(ffnn_model **out, const ffnn_arch_spec *spec, cons
         return st;
     m->loss.kind = (ffnn_loss_kind)loss;
     m->loss.from_logits = spec->from_logits;
+    m->loss.tf_cached_logits = spec->tf_cached_logits;
     m->loss.huber_delta = spec->huber_delta;
     m->kernel_initializer = spec->kernel_initializer;
     m->l2 = spec->l2;

@@ -141,6 +141,7 @@ static cJSON *model_json(const ffnn_model *m, ffnn_error *err)
     ok = ok && cJSON_AddStringToObject(o, "name", ffnn_loss_name(m->loss.kind));
     ok = ok && cJSON_AddBoolToObject(o, "from_logits", m->loss.from_logits);
     ok = ok && cJSON_AddNumberToObject(o, "huber_delta", m->loss.huber_delta);
+    ok = ok && cJSON_AddBoolToObject(o, "tf_cached_logits", m->loss.tf_cached_logits);
     ok = ok && cJSON_AddStringToObject(root, "kernel_initializer",
                                        ffnn_init_name(m->kernel_initializer));
     ok = ok && cJSON_AddNumberToObject(root, "l2", m->l2);
@@ -551,7 +552,7 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
                                           "columns"};
     static const char *const top_opt[] = {"training"};
     static const char *const layer_req[] = {"units", "activation", "dropout"};
-    static const char *const loss_req[] = {"name", "from_logits", "huber_delta"};
+    static const char *const loss_req[] = {"name", "from_logits", "huber_delta", "tf_cached_logits"};
     static const char *const col_req[] = {"name", "categorical", "categories"};
     ffnn_status st;
     char where[64];
@@ -589,7 +590,7 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
     }
 
     const cJSON *lo = get(j, "loss");
-    if ((st = check_keys(lo, loss_req, 3, NULL, 0, name, "loss", err)))
+    if ((st = check_keys(lo, loss_req, 4, NULL, 0, name, "loss", err)))
         return st;
     const cJSON *x = get(lo, "name");
     int loss = cJSON_IsString(x) ? ffnn_loss_parse(x->valuestring) : -1;
@@ -598,6 +599,9 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
     const cJSON *fl = get(lo, "from_logits");
     if (!cJSON_IsBool(fl))
         return bad(err, name, "ffnn.model: loss.from_logits must be true or false");
+    const cJSON *tc = get(lo, "tf_cached_logits");
+    if (!cJSON_IsBool(tc))
+        return bad(err, name, "ffnn.model: loss.tf_cached_logits must be true or false");
     const cJSON *hd = get(lo, "huber_delta");
     if (!cJSON_IsNumber(hd) || !(hd->valuedouble > 0 && isfinite(hd->valuedouble)))
         return bad(err, name, "ffnn.model: loss.huber_delta must be a positive number");
@@ -669,6 +673,7 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
     }
     m->loss.kind = (ffnn_loss_kind)loss;
     m->loss.from_logits = cJSON_IsTrue(fl);
+    m->loss.tf_cached_logits = cJSON_IsTrue(tc);
     m->loss.huber_delta = hd->valuedouble;
     m->kernel_initializer = (ffnn_init)init;
     m->l2 = l2->valuedouble;

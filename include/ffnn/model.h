@@ -41,6 +41,7 @@ typedef struct {
     int output_activation;   /* ffnn_act, or -1: from the task */
     int loss;                /* ffnn_loss_kind, or -1: from the task */
     bool from_logits;
+    bool tf_cached_logits;   /* BCE on softmax: TensorFlow's logits rule (loss.h) */
     double huber_delta;
     ffnn_init kernel_initializer;
     double l2;               /* L2 factor on kernels (Keras: l2 * Σ w²) */

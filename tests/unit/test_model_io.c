@@ -305,7 +305,7 @@ START_TEST(layout)
     const char *mt = cJSON_GetObjectItemCaseSensitive(meta, "ffnn.model")->valuestring;
     const char *want_prefix = "{\"n_in\":4,\"layers\":[{\"units\":5,\"activation\":\"relu\",\"dropout\":0.1},"
                               "{\"units\":3,\"activation\":\"softmax\",\"dropout\":0}],\"loss\":{\"name\":"
-                              "\"categorical_crossentropy\",\"from_logits\":false,\"huber_delta\":1},"
+                              "\"categorical_crossentropy\",\"from_logits\":false,\"huber_delta\":1,\"tf_cached_logits\":false},"
                               "\"kernel_initializer\":\"he_normal\",\"l2\":0.0001,\"task\":\"multiclass\","
                               "\"target\":\"species\",\"classes\":[\"setosa\",\"versicolor\",\"virginica\"],"
                               "\"standardize\":true,\"impute\":\"mean\",\"columns\":[{\"name\":\"x\","

@@ -11,7 +11,7 @@ model = {
     "n_in": 2,
     "layers": [{"units": 3, "activation": "relu", "dropout": 0},
                {"units": 1, "activation": "sigmoid", "dropout": 0}],
-    "loss": {"name": "binary_crossentropy", "from_logits": False, "huber_delta": 1},
+    "loss": {"name": "binary_crossentropy", "from_logits": False, "huber_delta": 1, "tf_cached_logits": False},
     "kernel_initializer": "glorot_uniform",
     "l2": 0,
     "task": "binary",
