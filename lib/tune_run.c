@@ -108,7 +108,7 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
 
     const ffnn_prep *prep = &t->prep;
     const ffnn_data *train = &t->train, *val = &t->val;
-    if (ffnn_tune_config(&t->grid, tr->values, seed, &cfg, &e))
+    if (ffnn_tune_config(&t->grid, tr->values, seed, true, &cfg, &e))
         goto failed;
     if (t->prep_searched) {
         if (ffnn_prep_fit(&lprep, tab, &cfg.prep, &e) ||
@@ -584,8 +584,8 @@ ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, 
     if (best_id)
         *best_id = id;
     ffnn_config c;
-    ffnn_status st = ffnn_tune_config(&t->grid, t->oracle.trials[id].values, t->grid.tuner.seed, &c,
-                                      err);
+    ffnn_status st = ffnn_tune_config(&t->grid, t->oracle.trials[id].values, t->grid.tuner.seed,
+                                      false, &c, err);
     if (st) {
         ffnn_config_release(&c);
         return st;

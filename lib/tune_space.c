@@ -687,7 +687,7 @@ static double value_number(const cJSON *values, const char *name, double dflt)
 }
 
 ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint64_t seed,
-                             ffnn_config *cfg, ffnn_error *err)
+                             bool search, ffnn_config *cfg, ffnn_error *err)
 {
     *cfg = ffnn_config_default();
     cJSON *base = cJSON_CreateObject(), *overlay = cJSON_CreateObject();
@@ -697,9 +697,11 @@ ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint6
         goto out;
     }
     cJSON_AddNumberToObject(base, "epochs", g->tuner.max_epochs);
-    cJSON *es = cJSON_AddObjectToObject(base, "early_stopping");
-    cJSON_AddStringToObject(es, "monitor", "loss");
-    cJSON_AddNumberToObject(es, "patience", 5);
+    if (search) {
+        cJSON *es = cJSON_AddObjectToObject(base, "early_stopping");
+        cJSON_AddStringToObject(es, "monitor", "loss");
+        cJSON_AddNumberToObject(es, "patience", 5);
+    }
     if ((st = ffnn_config_apply(cfg, base, "search defaults", err)) ||
         (st = ffnn_config_apply(cfg, g->fit, "fit", err)))
         goto out;

@@ -673,7 +673,7 @@ static ffnn_status prepare_data(ffnn_tune *t, ffnn_error *err)
     if (st)
         return st;
     ffnn_config cfg;
-    st = ffnn_tune_config(&t->grid, NULL, t->grid.tuner.seed, &cfg, err);
+    st = ffnn_tune_config(&t->grid, NULL, t->grid.tuner.seed, true, &cfg, err);
     if (!st)
         st = ffnn_prep_fit(&t->prep, &t->table, &cfg.prep, err);
     bool stratify = cfg.fit.stratify_validation;

@@ -101,13 +101,15 @@ void ffnn_hypergrid_release(ffnn_hypergrid *g);
 /* Normalised wrapped form (every tuner key), malloc'd; parses back equal. */
 char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g);
 
-/* The config a trial with hyperparameter values `values` trains with:
- * defaults, then the search defaults (epochs max_epochs, early_stopping on
- * loss with patience 5), then g->fit, then the values (tutorial names mapped
- * to layers/optimizer, other names applied as config keys), then seed.
- * *cfg must be released by the caller (also on error). */
+/* The config for hyperparameter values `values`: defaults, then epochs
+ * max_epochs and, for a search trial (search true), the tutorial's
+ * EarlyStopping(monitor="loss", patience=5) passed to search(); then g->fit,
+ * then the values (tutorial names mapped to layers/optimizer, other names
+ * applied as config keys), then seed.  The final retrain (search false)
+ * trains epochs without that callback unless "fit" asks for one.  *cfg must
+ * be released by the caller (also on error). */
 ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const struct cJSON *values, uint64_t seed,
-                             ffnn_config *cfg, ffnn_error *err);
+                             bool search, ffnn_config *cfg, ffnn_error *err);
 
 /* ---- Hyperband schedule (KT tuners/hyperband.py, same double expressions) - */
 
