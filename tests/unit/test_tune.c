@@ -1,0 +1,365 @@
+/* tune: Hyperband schedule and trial order (keras-semantics.md §1.10),
+ * sampling grids (§2.2), the hypergrid parser, objectives, duplicate
+ * avoidance, ranking, and the hyperparameter -> config mapping. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include "ffnn/tune.h"
+#include "testutil.h"
+
+START_TEST(schedule_totals)
+{
+    /* The worked tables of keras-semantics.md §1.10. */
+    static const struct { int R, f, nb; long trials, epochs, configs; } c[] = {
+        {150, 3, 5, 254, 3900, 172}, {81, 3, 5, 211, 1767, 143},
+        {10, 3, 3, 30, 120, 22},     {100, 3, 5, 254, 2672, 172}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        ffnn_schedule_totals t = ffnn_hyperband_totals(c[i].R, c[i].f);
+        ck_assert_int_eq(ffnn_hyperband_brackets(c[i].R, c[i].f), c[i].nb);
+        ck_assert_int_eq(t.trials, c[i].trials);
+        ck_assert_int_eq(t.epochs, c[i].epochs);
+        ck_assert_int_eq(t.configs, c[i].configs);
+    }
+}
+END_TEST
+
+START_TEST(schedule_rounds)
+{
+    static const int size4[] = {98, 33, 11, 4, 2}, ep4[] = {2, 6, 17, 50, 150};
+    static const int size3[] = {41, 14, 5, 2};
+    for (int r = 0; r <= 4; r++) {
+        ck_assert_int_eq(ffnn_hyperband_size(150, 3, 4, r), size4[r]);
+        ck_assert_int_eq(ffnn_hyperband_epochs(150, 3, 4, r), ep4[r]);
+    }
+    for (int r = 0; r <= 3; r++)
+        ck_assert_int_eq(ffnn_hyperband_size(150, 3, 3, r), size3[r]);
+    /* R = 81: bracket 3 is 34/12/4/2 (KT keeps more survivors than the paper). */
+    ck_assert_int_eq(ffnn_hyperband_size(81, 3, 3, 0), 34);
+    ck_assert_int_eq(ffnn_hyperband_size(81, 3, 3, 1), 12);
+    ck_assert_int_eq(ffnn_hyperband_size(81, 3, 3, 2), 4);
+    ck_assert_int_eq(ffnn_hyperband_size(81, 3, 3, 3), 2);
+    ck_assert_int_eq(ffnn_hyperband_size(81, 3, 4, 0), 81);
+    ck_assert_int_eq(ffnn_hyperband_size(243, 3, 5, 0), 243);
+}
+END_TEST
+
+static ffnn_hypergrid parse_ok(const char *json)
+{
+    ffnn_hypergrid g;
+    ffnn_error err;
+    ffnn_status st = ffnn_hypergrid_parse(&g, json, "hypergrid.json", &err);
+    ck_assert_msg(st == FFNN_OK, "%s", err.msg);
+    return g;
+}
+
+static void expect_error(const char *json, ffnn_status want, const char *msg)
+{
+    ffnn_hypergrid g;
+    ffnn_error err;
+    ffnn_error_clear(&err);
+    ck_assert_int_eq(ffnn_hypergrid_parse(&g, json, "hypergrid.json", &err), want);
+    ck_assert_str_eq(err.msg, msg);
+}
+
+/* Completes every pending trial with score f(id). */
+static void complete_all(ffnn_oracle *o, double (*score)(int))
+{
+    for (int i = 0; i < o->n_trials; i++)
+        if (o->trials[i].status == FFNN_TRIAL_PENDING) {
+            o->trials[i].status = FFNN_TRIAL_COMPLETED;
+            o->trials[i].score = score(i);
+        }
+}
+
+static double score_by_id(int id)
+{
+    return (double)((id * 7) % 5); /* ties on purpose */
+}
+
+START_TEST(trial_order_r10)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
+                                "\"tuner\":{\"max_epochs\":10,\"factor\":3}}");
+    ffnn_oracle o;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
+    /* #1-12 b2r0, #13-16 b2r1, #17-18 b2r2, #19-24 b1r0, #25-26 b1r1, #27-30 b0 */
+    static const int want_b[] = {2, 2, 2, 1, 1, 0}, want_r[] = {0, 1, 2, 0, 1, 0};
+    static const int want_n[] = {12, 4, 2, 6, 2, 4};
+    while (!ffnn_oracle_finished(&o)) {
+        ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+        complete_all(&o, score_by_id);
+    }
+    ck_assert_int_eq(o.n_trials, 30);
+    int id = 0;
+    for (int s = 0; s < 6; s++)
+        for (int j = 0; j < want_n[s]; j++, id++) {
+            ck_assert_int_eq(o.trials[id].bracket, want_b[s]);
+            ck_assert_int_eq(o.trials[id].round, want_r[s]);
+        }
+    /* Round 1 of bracket 2 promotes the top 4 of round 0, best first, ties
+     * in creation order: scores (id*7)%5 for ids 0..11 = 0,2,4,1,3,0,2,4,1,3,0,2. */
+    ck_assert_int_eq(o.trials[12].parent, 2);
+    ck_assert_int_eq(o.trials[13].parent, 7);
+    ck_assert_int_eq(o.trials[14].parent, 4);
+    ck_assert_int_eq(o.trials[15].parent, 9);
+    ck_assert_int_eq(o.trials[12].initial_epoch, 2);
+    ck_assert_int_eq(o.trials[12].epochs, 4);
+    ck_assert_int_eq(o.trials[16].initial_epoch, 4);
+    ck_assert_int_eq(o.trials[16].epochs, 10);
+    ck_assert(cJSON_Compare(o.trials[12].values, o.trials[2].values, 1));
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+START_TEST(promotion_waits_for_round)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
+                                "\"tuner\":{\"max_epochs\":10,\"factor\":3}}");
+    ffnn_oracle o;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&o, &g, FFNN_MODE_MIN);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 12);
+    for (int i = 0; i < 11; i++) {
+        o.trials[i].status = FFNN_TRIAL_COMPLETED;
+        o.trials[i].score = 1.0;
+    }
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 0); /* trial 11 still pending */
+    o.trials[11].status = FFNN_TRIAL_COMPLETED;
+    o.trials[11].score = 0.5; /* min: best */
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 4);
+    ck_assert_int_eq(o.trials[12].parent, 11);
+    ck_assert_int_eq(o.trials[13].parent, 0);
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+START_TEST(duplicates_stop_search)
+{
+    /* Two configurations only: the first bracket needs 12; after 20
+     * collisions sampling gives up and the search ends (KT issue #35). */
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"values\":[8,16]}},"
+                                "\"tuner\":{\"max_epochs\":10}}");
+    ffnn_oracle o;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 2);
+    ck_assert(o.exhausted && o.done);
+    ck_assert(!cJSON_Compare(o.trials[0].values, o.trials[1].values, 1));
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+START_TEST(same_seed_same_trials)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":16,\"max\":64,\"step\":12},"
+                                "\"droprate\":{\"min\":0,\"max\":0.5}},\"tuner\":{\"seed\":7}}");
+    ffnn_oracle a, b;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&a, &g, FFNN_MODE_MAX);
+    ffnn_oracle_init(&b, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_advance(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_oracle_advance(&b, &n, &err), FFNN_OK);
+    ck_assert_int_eq(a.n_trials, 98);
+    for (int i = 0; i < a.n_trials; i++)
+        ck_assert(cJSON_Compare(a.trials[i].values, b.trials[i].values, 1));
+    ck_assert_int_eq(a.seed_state, 2 * 98);
+    ffnn_oracle_release(&a);
+    ffnn_oracle_release(&b);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+static double grid_value(const ffnn_hp *hp, long i)
+{
+    cJSON *v = ffnn_hp_grid_value(hp, i);
+    double d = v->valuedouble;
+    cJSON_Delete(v);
+    return d;
+}
+
+START_TEST(sampling_kt_rules)
+{
+    ck_assert_double_eq(ffnn_py_floordiv(0.5, 0.1), 4.0);
+    ck_assert_double_eq(ffnn_py_floordiv(1.0, 0.1), 9.0);
+    ck_assert_int_eq(ffnn_prob_to_index(0.0, 3), 0);
+    ck_assert_int_eq(ffnn_prob_to_index(0.999999999, 3), 2);
+    ck_assert_int_eq(ffnn_prob_to_index(0.5, 2), 1);
+    ffnn_hypergrid g = parse_ok(
+        "{\"droprate\":{\"min\":0,\"max\":0.5,\"step\":0.1},"
+        "\"learning_rate\":{\"min\":0.1,\"max\":0.5,\"step\":0.1},"
+        "\"width\":{\"min\":6,\"max\":13,\"step\":3},"
+        "\"depth\":{\"min\":2,\"max\":32,\"step\":2,\"sampling\":\"log\"},"
+        "\"batch_size\":{\"min\":16,\"max\":64}}");
+    /* Float(0, 0.5, step=0.1): 0.5 is never sampled. */
+    ck_assert_int_eq(ffnn_hp_grid_size(&g.hp[0]), 5);
+    ck_assert_double_eq(grid_value(&g.hp[0], 3), 0.30000000000000004);
+    ck_assert_double_eq(grid_value(&g.hp[0], 4), 0.4);
+    /* Float(0.1, 0.5, step=0.1) includes 0.5. */
+    ck_assert_int_eq(ffnn_hp_grid_size(&g.hp[1]), 5);
+    ck_assert_double_eq(grid_value(&g.hp[1], 4), 0.5);
+    /* Int(6, 13, step=3): 6, 9, 12. */
+    ck_assert_int_eq(g.hp[2].kind, FFNN_HP_INT);
+    ck_assert_int_eq(ffnn_hp_grid_size(&g.hp[2]), 3);
+    ck_assert_double_eq(grid_value(&g.hp[2], 2), 12);
+    /* Int(2, 32, step=2, log): 2, 4, 8, 16, 32. */
+    ck_assert_int_eq(ffnn_hp_grid_size(&g.hp[3]), 5);
+    ck_assert_double_eq(grid_value(&g.hp[3], 4), 32);
+    /* Int without a step: step 1, both ends inclusive. */
+    ck_assert_int_eq(ffnn_hp_grid_size(&g.hp[4]), 49);
+    cJSON *v = ffnn_hp_value(&g.hp[4], 0.9999999);
+    ck_assert_double_eq(v->valuedouble, 64);
+    cJSON_Delete(v);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+START_TEST(hypergrid_errors)
+{
+    expect_error("{\"width\":{\"min\":16,\"max\":64,\"stp\":12}}", FFNN_ECONFIG,
+                 "hypergrid.json: width.stp: unknown key; did you mean \"step\"?");
+    expect_error("{\"widht\":{\"values\":[8]}}", FFNN_ECONFIG,
+                 "hypergrid.json: widht: unknown key; did you mean \"width\"?");
+    expect_error("{\"hypergrid\":{},\"tuner\":{\"factor\":1}}", FFNN_ECONFIG,
+                 "hypergrid.json: tuner.factor: must be an integer >= 2");
+    expect_error("{\"hypergrid\":{},\"tunr\":{}}", FFNN_ECONFIG,
+                 "hypergrid.json: tunr: unknown key; did you mean \"tuner\"?");
+    expect_error("{\"width\":{\"min\":64,\"max\":16}}", FFNN_ECONFIG,
+                 "hypergrid.json: width: min 64 is greater than max 16");
+    expect_error("{\"width\":{\"values\":[]}}", FFNN_ECONFIG,
+                 "hypergrid.json: width.values: must be a non-empty array");
+    expect_error("{\"droprate\":{\"min\":0,\"max\":1,\"sampling\":\"log\"}}", FFNN_ECONFIG,
+                 "hypergrid.json: droprate: log sampling needs min > 0");
+    expect_error("{\"hypergrid\":{\"droprate\":{\"min\":0,\"max\":0.5}},\"tuner\":{\"algorithm\":\"grid\"}}",
+                 FFNN_ECONFIG,
+                 "hypergrid.json: droprate: grid search needs a \"step\" or \"values\" for every "
+                 "hyperparameter");
+    expect_error("{\"width\":", FFNN_ECONFIG, "hypergrid.json:1:10: invalid JSON");
+}
+END_TEST
+
+START_TEST(objectives)
+{
+    ffnn_objective_field f;
+    ffnn_mode d = FFNN_MODE_AUTO;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_tune_objective("val_accuracy", false, &f, &d, &err), FFNN_OK);
+    ck_assert_int_eq(f, FFNN_OBJ_VAL_METRIC);
+    ck_assert_int_eq(d, FFNN_MODE_MAX);
+    d = FFNN_MODE_AUTO;
+    ck_assert_int_eq(ffnn_tune_objective("val_loss", false, &f, &d, &err), FFNN_OK);
+    ck_assert_int_eq(f, FFNN_OBJ_VAL_LOSS);
+    ck_assert_int_eq(d, FFNN_MODE_MIN);
+    d = FFNN_MODE_AUTO;
+    ck_assert_int_eq(ffnn_tune_objective("val_mae", true, &f, &d, &err), FFNN_OK);
+    ck_assert_int_eq(d, FFNN_MODE_MIN);
+    d = FFNN_MODE_AUTO;
+    ck_assert_int_eq(ffnn_tune_objective("val_f1", false, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "tuner.objective: unknown objective \"val_f1\"; valid: val_accuracy, "
+                              "val_loss, accuracy, loss");
+    d = FFNN_MODE_AUTO;
+    ck_assert_int_eq(ffnn_tune_objective("val_mse", true, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "tuner.objective: unavailable objective \"val_mse\"; valid: val_mae, "
+                              "val_loss, mae, loss");
+}
+END_TEST
+
+START_TEST(ranking_stable)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
+                                "\"tuner\":{\"max_epochs\":10}}");
+    ffnn_oracle o;
+    ffnn_error err;
+    int n, order[64];
+    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    complete_all(&o, score_by_id);
+    o.trials[5].status = FFNN_TRIAL_FAILED;
+    o.trials[5].score = NAN;
+    int k = ffnn_oracle_ranking(&o, order);
+    ck_assert_int_eq(k, 11);
+    ck_assert_int_eq(order[0], 2);
+    ck_assert_int_eq(order[1], 7);
+    ck_assert_int_eq(order[k - 1], 10); /* score 0: ids 0, 10 (5 failed) */
+    ck_assert_int_eq(order[k - 2], 0);
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+START_TEST(hypermodel_config)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"values\":[20]},\"depth\":{\"values\":[2]},"
+                                "\"batch_size\":{\"values\":[16]}},"
+                                "\"fit\":{\"epochs\":40}}");
+    cJSON *v = cJSON_Parse("{\"width\":20,\"depth\":2,\"batch_size\":16}");
+    ffnn_config c;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_tune_config(&g, v, 9, true, &c, &err), FFNN_OK);
+    ck_assert_int_eq(c.arch.n_hidden, 2);
+    ck_assert_int_eq(c.arch.hidden[1].units, 20);
+    ck_assert_float_eq_tol(c.arch.hidden[1].dropout, 0.8f, 1e-6f); /* the tutorial's default */
+    ck_assert_int_eq(c.fit.optimizer.kind, FFNN_OPTIM_ADAM);
+    ck_assert_double_eq(c.fit.optimizer.learning_rate, 0.01);
+    ck_assert_int_eq(c.fit.batch_size, 16);
+    ck_assert_int_eq(c.fit.epochs, 40);
+    ck_assert(c.fit.early_stopping.enabled);
+    ck_assert_str_eq(c.fit.early_stopping.monitor, "loss");
+    ck_assert_int_eq(c.fit.early_stopping.patience, 5);
+    ck_assert_int_eq(c.fit.seed, 9);
+    ffnn_config_release(&c);
+    ck_assert_int_eq(ffnn_tune_config(&g, v, 9, false, &c, &err), FFNN_OK);
+    ck_assert(!c.fit.early_stopping.enabled);
+    ffnn_config_release(&c);
+    cJSON_Delete(v);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+START_TEST(hypergrid_roundtrip)
+{
+    ffnn_hypergrid g = parse_ok("{\"width\":{\"min\":16,\"max\":64,\"step\":12},"
+                                "\"droprate\":{\"min\":0.0,\"max\":0.5},\"activation\":\"relu\"}");
+    char *s = ffnn_hypergrid_to_json(&g);
+    ffnn_hypergrid h = parse_ok(s);
+    char *t = ffnn_hypergrid_to_json(&h);
+    ck_assert_str_eq(s, t);
+    ck_assert_int_eq(h.hp[2].kind, FFNN_HP_FIXED);
+    ck_assert_int_eq(h.hp[1].kind, FFNN_HP_FLOAT);
+    ck_assert_int_eq(h.tuner.max_epochs, 150);
+    free(s);
+    free(t);
+    ffnn_hypergrid_release(&g);
+    ffnn_hypergrid_release(&h);
+}
+END_TEST
+
+Suite *tune_suite(void)
+{
+    Suite *s = suite_create("tune");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, schedule_totals);
+    tcase_add_test(tc, schedule_rounds);
+    tcase_add_test(tc, trial_order_r10);
+    tcase_add_test(tc, promotion_waits_for_round);
+    tcase_add_test(tc, duplicates_stop_search);
+    tcase_add_test(tc, same_seed_same_trials);
+    tcase_add_test(tc, sampling_kt_rules);
+    tcase_add_test(tc, hypergrid_errors);
+    tcase_add_test(tc, objectives);
+    tcase_add_test(tc, ranking_stable);
+    tcase_add_test(tc, hypermodel_config);
+    tcase_add_test(tc, hypergrid_roundtrip);
+    suite_add_tcase(s, tc);
+    return s;
+}
