@@ -344,6 +344,7 @@ START_TEST(hypergrid_roundtrip)
 }
 END_TEST
 
+Suite *tune_suite(void);
 Suite *tune_suite(void)
 {
     Suite *s = suite_create("tune");

@@ -1,0 +1,115 @@
+# ffnn-tune: schedule, errors, determinism across -j, resume, lock, external
+# executors (xargs -P 2), kill -9 + resume, and the best config reproducing the
+# model with ffnn-train.
+. "$ROOT/tests/cli/lib.sh"
+T=$BIN/ffnn-tune
+SMALL=$ROOT/tests/data/tune/small.json
+
+run "$T" --help
+check "--help exits 0 on stdout" [ "$st" = 0 -a -s out -a ! -s err ]
+run "$T" --version
+check "--version exits 0" [ "$st" = 0 -a -s out ]
+
+# Schedules of keras-semantics.md §1.10, without training.
+for spec in "150 254 3900" "81 211 1767" "10 30 120"; do
+    set -- $spec
+    run "$T" --schedule -g "$ROOT/configs/iris-hypergrid.json" --max-epochs "$1"
+    check "schedule R=$1: $2 trials, $3 epochs" grep -qx "per iteration: $2 trials, $3 epochs, [0-9]* random configurations" out
+done
+run "$T" --schedule -g "$ROOT/configs/iris-hypergrid-tutorial.json"
+check "tutorial schedule: 2540 trials, 39000 epochs" grep -qx "total: 2540 trials, 39000 epochs" out
+
+# Errors: one line, exact status.
+expect_fail "no arguments" 64 "ffnn-tune: -g HYPERGRID is required (or -d DIR of an existing search); try 'ffnn-tune --help'" "$T"
+printf '{"width":{"min":16,"max":64,"stp":12}}\n' > hg.json
+expect_fail "misspelt hypergrid key" 78 'ffnn-tune: hg.json: width.stp: unknown key; did you mean "step"?' \
+    "$T" -g hg.json train.csv
+expect_fail "missing hypergrid" 66 "ffnn-tune: nope.json: No such file or directory" "$T" -g nope.json train.csv
+expect_fail "missing training data" 66 "ffnn-tune: train.csv: No such file or directory" "$T" -g "$SMALL" train.csv
+"$BIN/ffnn-split" -s 5 --stratify "$DATA/iris.csv" train.csv test.csv
+printf '{"hypergrid":{"width":{"values":[8]}},"tuner":{"objective":"val_f1"}}\n' > obj.json
+expect_fail "unknown objective" 78 'ffnn-tune: tuner.objective: unknown objective "val_f1"; valid: val_accuracy, val_loss, accuracy, loss' \
+    "$T" -g obj.json -d obj.tune train.csv
+expect_fail "--run-trial on a missing directory" 66 "ffnn-tune: nowhere: no such tune directory" \
+    "$T" --run-trial 0 nowhere
+
+# The same seed gives the same trials, scores and model bytes for -j1 and -j2.
+run "$T" -g "$SMALL" -d j1 -j 1 -o j1.ffnn --best-config best.json train.csv
+check "search -j1 succeeds" [ "$st" = 0 ]
+cp out j1.out
+run "$T" -g "$SMALL" -d j2 -j 2 -o j2.ffnn train.csv
+check "search -j2 succeeds" [ "$st" = 0 ]
+check "-j1 and -j2: same model bytes" cmp -s j1.ffnn j2.ffnn
+check "-j1 and -j2: same ranked table" cmp -s j1.out out
+check "-j1 and -j2: same trial files" diff -r -q -x lock j1 j2
+check "46 trial results" [ "$(ls j1/trials/*.json | wc -l)" = 46 ]
+check "no checkpoint left after the search" [ -z "$(ls j1/trials | grep ffnn)" ]
+check "best hyperparameters printed" grep -q '^Best hyperparameters:' j1.out
+
+# ffnn-train with the best config reproduces the model byte for byte.
+"$BIN/ffnn-train" -c best.json -o again.ffnn train.csv
+check "ffnn-train -c best.json gives the same bytes" cmp -s j1.ffnn again.ffnn
+
+# A finished directory answers at once without touching a trial.
+ls -l --full-time j1/trials > before.ls
+run "$T" -g "$SMALL" -d j1 -o j1b.ffnn train.csv
+ls -l --full-time j1/trials > after.ls
+check "rerun of a finished search changes nothing" cmp -s before.ls after.ls
+check "rerun gives the same model" cmp -s j1.ffnn j1b.ffnn
+run "$T" -d j1 --json
+check "stored search reports as JSON" grep -q '"finished": true' out
+if have_numpy; then
+    check "--json is valid JSON" "$PYTHON" -c 'import json,sys; d=json.load(open("out")); assert d["completed"] == 46' 
+fi
+
+# A different search in the same directory is refused; --overwrite starts afresh.
+expect_fail "different seed in an existing directory" 78 \
+    "ffnn-tune: j1: holds a different search (hypergrid, tuner, seed or target differ); use --overwrite or another directory" \
+    "$T" -g "$SMALL" -d j1 -s 9 train.csv
+run "$T" -g "$SMALL" -d j1 -s 9 --overwrite train.csv
+check "--overwrite runs the new search" [ "$st" = 0 ]
+check "--overwrite: new seed recorded" grep -q '"seed": 9' j1/search.json
+
+# Two processes cannot share a directory.
+flock -o j2/lock sleep 30 &
+holder=$!
+sleep 0.3
+expect_fail "second process is refused" 73 "ffnn-tune: j2: in use by another ffnn-tune process (it holds j2/lock)" \
+    "$T" -g "$SMALL" -d j2 train.csv
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+
+# External executors: --init, then --pending / --run-trial with xargs -P 2.
+run "$T" -g "$SMALL" -d ext --init train.csv
+check "--init" [ "$st" = 0 ]
+rounds=0
+while ids=$("$T" --pending ext) && [ -n "$ids" ]; do
+    echo "$ids" | xargs -P 2 -n 1 sh -c '"$0" --run-trial "$1" ext' "$T" || break
+    rounds=$((rounds + 1))
+    [ "$rounds" -lt 100 ] || break
+done
+run "$T" -d ext -o ext.ffnn
+check "xargs -P 2 search: same model as the built-in runner" cmp -s ext.ffnn j2.ffnn
+check "xargs -P 2 search: same trial files" diff -r -q -x lock ext j2
+
+# kill -9 at any moment, then the same command resumes to the same result.
+"$T" -g "$SMALL" -d killed -j 2 --iterations 4 -o ref.ffnn train.csv > /dev/null 2>&1 &
+pid=$!
+sleep 0.4
+kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+run "$T" -g "$SMALL" -d killed -j 2 --iterations 4 -o resumed.ffnn train.csv
+check "resume after kill -9 succeeds" [ "$st" = 0 ]
+run "$T" -g "$SMALL" -d clean -j 1 --iterations 4 -o clean.ffnn train.csv
+check "resumed search gives the uninterrupted result" cmp -s resumed.ffnn clean.ffnn
+check "resumed search: same trial files" diff -r -q -x lock killed clean
+
+# --iterations extends a finished search (keras-tuner issue #234).
+run "$T" -g "$SMALL" -d j2 --iterations 4 -o ext4.ffnn train.csv
+check "--iterations extends a search" cmp -s ext4.ffnn clean.ffnn
+
+# Random and grid search.
+printf '{"hypergrid":{"width":{"values":[4,8]},"depth":{"values":[1,2]}},"tuner":{"algorithm":"grid","max_epochs":5,"max_trials":0}}\n' > grid.json
+run "$T" -g grid.json -d grid train.csv
+check "grid search runs every point" grep -q '^Search: grid, 4 trials (4 completed, 0 failed)' out
+printf '{"hypergrid":{"width":{"min":4,"max":32}},"tuner":{"algorithm":"random","max_epochs":5,"max_trials":3}}\n' > random.json
+run "$T" -g random.json -d random train.csv
+check "random search runs max_trials" grep -q '^Search: random, 3 trials (3 completed, 0 failed)' out
