@@ -36,7 +36,7 @@ MAN7      := $(wildcard man/*.7)
 
 # Build and test dependencies, all Debian packages.
 DEPS_PKGS := libcjson-dev check libmd-dev pkg-config
-TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time
+TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all
 
 .PHONY: all deps build check check-unit check-cli check-asan demo install uninstall clean bench bench-deps check-deps
 
