@@ -35,9 +35,8 @@ fi
 
 if [ -x "$B/ffnn-tune" ]; then
     step "Tune with Hyperband (the tutorial's full search: max_epochs 150, factor 3, 10 iterations)" \
-        "ffnn-tune -g configs/iris-hypergrid-tutorial.json -d tune -o best.ffnn --best-config best.json train.csv"
+        "ffnn-tune -g configs/iris-hypergrid-tutorial.json -d tune -s 42 -o best.ffnn --best-config best.json train.csv"
     grid=$ROOT/configs/iris-hypergrid-tutorial.json
-    [ -f "$grid" ] || grid=$ROOT/configs/iris-hypergrid.json
     start=$(date +%s.%N)
     "$B/ffnn-tune" -g "$grid" -d tune -s 42 -o best.ffnn --best-config best.json train.csv
     end=$(date +%s.%N)
@@ -49,8 +48,13 @@ if [ -x "$B/ffnn-tune" ]; then
 fi
 
 if [ -x "$B/ffnn-explain" ]; then
+    model=iris.ffnn
+    [ -f best.ffnn ] && model=best.ffnn
     step "Explain: which features drive the predictions (SHAP, training rows as background)" \
-        "ffnn-explain iris.ffnn test.csv -b train.csv --summary --bar-svg shap.svg"
-    "$B/ffnn-explain" iris.ffnn test.csv -b train.csv --summary --bar-svg shap.svg > shap.csv
+        "ffnn-explain $model test.csv -b train.csv --summary --bar-svg shap.svg"
+    "$B/ffnn-explain" $model test.csv -b train.csv --summary --bar-svg shap.svg
+    "$B/ffnn-explain" $model test.csv -b train.csv > shap.csv
+    echo "per-row SHAP values: shap.csv; bar chart: shap.svg"
 fi
+
 printf '\nAll outputs are in %s\n' "$O"
