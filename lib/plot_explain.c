@@ -130,6 +130,10 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
         xmax = other_total;
     if (!(xmax > 0))
         xmax = 1;
+    /* Room on the right for the stacked chart's legend, which sits over the
+     * shortest (bottom) bars. */
+    if (K > 1)
+        xmax *= 1.35;
 
     const double rowh = 26, top = 52;
     double namew = names_width(s->feature_names, order, nshow, rest > 0);
