@@ -855,6 +855,8 @@ START_TEST(test_charts)
 }
 END_TEST
 
+Suite *explain_suite(void);
+
 Suite *explain_suite(void)
 {
     Suite *s = suite_create("explain");

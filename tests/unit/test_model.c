@@ -302,6 +302,8 @@ START_TEST(test_summary)
 }
 END_TEST
 
+Suite *model_suite(void);
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");

@@ -294,6 +294,8 @@ START_TEST(test_validation_split_rules)
 }
 END_TEST
 
+Suite *train_suite(void);
+
 Suite *train_suite(void)
 {
     Suite *s = suite_create("train");
