@@ -219,6 +219,7 @@ fi
 # ==== case 2: 100k x 64 synthetic, 64-256-256-10 ====================================
 if has_case 2; then
     C="2 synthetic 100k×64, 3 ep"
+    rm -f "$W/synth.ffnn"
     R2_1=""; R2_2=""
     measure c2_ffnn_e0 "$REPS" "$BIN/ffnn-train" -c "$B/synth.json" -e 0 -o "$W/synth0.ffnn" "$SYNTH" || true
     E0=$(col "$W/runs/c2_ffnn_e0.t" 1 | med)
