@@ -2,31 +2,30 @@
  *
  * Every tuned kernel computes each output element as one scalar sum taken in
  * the same order as its _ref twin (0, then each term in increasing index, then
- * the bias or the existing dW/db value), so tuned and reference results are in
- * fact bitwise equal; the tests only rely on a tight tolerance so the order may
- * change later.  Speed comes from register tiles of MR rows × NR columns whose
- * NR-wide inner loops GCC vectorises across independent output elements (never
- * across the terms of one sum, which would reorder it).  Nothing here depends
- * on the CPU: the per-CPU clones run the same arithmetic, and ISO C mode
- * (-std=c11) keeps -ffp-contract=off, so no clone fuses a multiply and an add.
+ * the bias or the existing dW/db value), so tuned and reference results are
+ * bitwise equal, and so is any split of the rows (or of dW's output rows)
+ * between threads: a row's sums do not depend on which tile or thread
+ * computes them.  Speed comes from register tiles of MR rows × 16 columns,
+ * each row of a tile one 16-float vector (GCC/clang vector extensions), so the
+ * vector runs across independent output elements, never across the terms of
+ * one sum.  The tile height MR is chosen per CPU at run time (AVX-512: 8 rows,
+ * 8 of 32 zmm registers; AVX2: 4 rows, 8 of 16 ymm; SSE: 2 rows, 8 of 16 xmm)
+ * and nothing else differs between the variants.  ISO C mode (-std=c11) keeps
+ * GCC at -ffp-contract=off and the pragma below does the same for clang, so
+ * no variant fuses a multiply and an add.  Compilers without vector
+ * extensions run the reference kernels (same results, slower).
  */
 #include "ffnn/mat.h"
 
 #include <stddef.h>
+#include <string.h>
 
-/* Tiles are written once with (mr, nw) parameters and always called with
- * constants, so each call site compiles to fixed-size, vectorised loops. */
-#define TILE static inline __attribute__((always_inline)) void
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FFNN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FFNN_CLONES
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
 #endif
 
-#define NR 16  /* widest register tile: one zmm, two ymm (narrower: 8, 4, 1) */
-#define MR 8   /* rows per register tile (then 4, then 1) */
-#define KC 256 /* reduction depth per packed block of W in ffnn_mat_xwt */
+#define VW 16  /* tile width: floats per vector */
+#define KC 256 /* reduction depth per block of packed W in xwt */
 
 /* ---- reference kernels: the definition of each product ------------------ */
 
@@ -73,217 +72,435 @@ void ffnn_mat_dw_ref(float *dW, float *db, const float *dZ, const float *X, int 
     }
 }
 
-/* ---- Z = X·Wᵀ + b -------------------------------------------------------- */
+/* ---- packed W ------------------------------------------------------------ */
 
-/* One tile of Z: rows r0..r0+mr, columns o0..o0+nr (nr <= nw), reduction
- * indices k0..k0+kc of I against the packed block Wt (kc, nw) =
- * W[o0.., k0..]ᵀ, zero-padded past nr.  first: start the sums at 0, else
- * continue the partial sums stored in Z; last: add the bias. */
-TILE xwt_tile(float *restrict Z, const float *restrict X, const float *restrict Wt,
-              const float *restrict b, int mr, int nw, int r0, int o0, int nr, int k0, int kc,
-              int I, int O, int first, int last)
+int ffnn_mat_panels(int O)
 {
-    float acc[MR][NR];
-    for (int r = 0; r < mr; r++) {
-        const float *z = Z + (size_t)(r0 + r) * O + o0;
-        for (int j = 0; j < nw; j++)
-            acc[r][j] = first || j >= nr ? 0.0f : z[j];
-    }
-    const float *x0 = X + (size_t)r0 * I + k0;
-    for (int k = 0; k < kc; k++) {
-        const float *w = Wt + (size_t)k * nw;
-        for (int r = 0; r < mr; r++) {
-            float xv = x0[(size_t)r * I + k];
-            for (int j = 0; j < nw; j++)
-                acc[r][j] += xv * w[j];
+    return (O + VW - 1) / VW;
+}
+
+size_t ffnn_mat_packed_size(int I, int O)
+{
+    return (size_t)ffnn_mat_panels(O) * VW * (size_t)(I > 0 ? I : 0);
+}
+
+/* Panel p holds W[16p .. 16p+15][·]ᵀ as I rows of 16 floats, zero past O. */
+void ffnn_mat_pack(float *Wp, const float *W, int I, int O, int p0, int p1)
+{
+    for (int p = p0; p < p1; p++) {
+        float *dst = Wp + (size_t)p * VW * (size_t)I;
+        int o0 = p * VW, nr = O - o0 < VW ? O - o0 : VW;
+        for (int j = 0; j < VW; j++) {
+            if (j < nr) {
+                const float *w = W + (size_t)(o0 + j) * I;
+                for (int k = 0; k < I; k++)
+                    dst[(size_t)k * VW + j] = w[k];
+            } else {
+                for (int k = 0; k < I; k++)
+                    dst[(size_t)k * VW + j] = 0.0f;
+            }
         }
     }
-    for (int r = 0; r < mr; r++) {
-        float *z = Z + (size_t)(r0 + r) * O + o0;
-        if (last && b)
-            for (int j = 0; j < nr; j++)
-                z[j] = acc[r][j] + b[o0 + j];
-        else
-            for (int j = 0; j < nr; j++)
-                z[j] = acc[r][j];
-    }
 }
 
-/* All rows of Z for columns o0..o0+nr, packed nw wide. */
-TILE xwt_cols(float *restrict Z, const float *restrict X, const float *restrict W,
-              const float *restrict b, float *restrict Wt, int nw, int o0, int nr, int B, int I,
-              int O)
+#if defined(__GNUC__)
+
+typedef float vf __attribute__((vector_size(VW * sizeof(float))));
+typedef int vi __attribute__((vector_size(VW * sizeof(int))));
+
+#define INLINE static inline __attribute__((always_inline))
+#define MR_MAX 8
+
+/* v = p[0..n), zero past n (n <= VW). */
+INLINE void vload(vf *v, const float *p, int n)
 {
-    for (int k0 = 0; k0 < I; k0 += KC) {
-        int kc = I - k0 < KC ? I - k0 : KC;
-        for (int k = 0; k < kc; k++)
-            for (int j = 0; j < nw; j++)
-                Wt[(size_t)k * nw + j] = j < nr ? W[(size_t)(o0 + j) * I + k0 + k] : 0.0f;
-        int first = k0 == 0, last = k0 + kc == I;
-        int r0 = 0;
-        for (; r0 + MR <= B; r0 += MR)
-            xwt_tile(Z, X, Wt, b, MR, nw, r0, o0, nr, k0, kc, I, O, first, last);
-        for (; r0 + 4 <= B; r0 += 4)
-            xwt_tile(Z, X, Wt, b, 4, nw, r0, o0, nr, k0, kc, I, O, first, last);
-        for (; r0 < B; r0++)
-            xwt_tile(Z, X, Wt, b, 1, nw, r0, o0, nr, k0, kc, I, O, first, last);
+    if (n == VW) {
+        memcpy(v, p, sizeof *v);
+    } else {
+        float t[VW] = {0};
+        memcpy(t, p, (size_t)n * sizeof(float));
+        memcpy(v, t, sizeof *v);
     }
 }
 
-/* X (B,I), W (O,I), b (O) or NULL -> Z (B,O):  Z = X·Wᵀ + b.
- * W is packed up to NR output rows × KC inputs at a time, transposed, into a
- * stack block so the inner loop runs along outputs; the last O mod NR
- * outputs use the narrowest tile (8, 4 or 1) that holds them. */
-FFNN_CLONES
+INLINE void vstore(float *p, const vf *v, int n)
+{
+    if (n == VW)
+        memcpy(p, v, sizeof *v);
+    else
+        memcpy(p, v, (size_t)n * sizeof(float));
+}
+
+/* x > 0 ? x : 0, per lane (as activation.c's relu). */
+INLINE void vrelu(vf *v)
+{
+    const vf zero = {0};
+    *v = (vf)((vi)*v & (*v > zero));
+}
+
+/* ---- Z = X·Wᵀ + b  (A = relu(Z)) ----------------------------------------- */
+
+typedef struct {
+    float *Z, *A;         /* A: relu(Z) or NULL */
+    const float *X;
+    const float *W;       /* unpacked (O,I), or NULL when Wp is given */
+    const float *Wp;      /* packed by ffnn_mat_pack, or NULL */
+    const float *b;
+    int B, I, O;
+} xwt_args;
+
+/* Rows r0..r0+mr, columns o0..o0+nr, reduction k0..k0+kc against panel
+ * (kc rows of 16).  first: sums start at 0, else continue the partial sums in
+ * Z; last: add the bias, store A. */
+INLINE void xwt_tile(const xwt_args *p, const float *panel, int mr, int r0, int o0, int nr, int k0,
+                     int kc, int first, int last)
+{
+    const int I = p->I, O = p->O;
+    vf acc[MR_MAX];
+#pragma GCC unroll 8
+    for (int r = 0; r < mr; r++) {
+        if (first)
+            acc[r] = (vf){0};
+        else
+            vload(&acc[r], p->Z + (size_t)(r0 + r) * O + o0, nr);
+    }
+    const float *x = p->X + (size_t)r0 * I + k0;
+    for (int k = 0; k < kc; k++) {
+        vf w;
+        memcpy(&w, panel + (size_t)k * VW, sizeof w);
+#pragma GCC unroll 8
+        for (int r = 0; r < mr; r++)
+            acc[r] += x[(size_t)r * I + k] * w;
+    }
+    vf bias = {0};
+    if (last && p->b)
+        vload(&bias, p->b + o0, nr);
+#pragma GCC unroll 8
+    for (int r = 0; r < mr; r++) {
+        vf z = acc[r];
+        if (last && p->b)
+            z += bias;
+        vstore(p->Z + (size_t)(r0 + r) * O + o0, &z, nr);
+        if (last && p->A) {
+            vrelu(&z);
+            vstore(p->A + (size_t)(r0 + r) * O + o0, &z, nr);
+        }
+    }
+}
+
+INLINE void xwt_rows(const xwt_args *p, const float *panel, int MR, int o0, int nr, int k0, int kc,
+                     int first, int last)
+{
+    int r0 = 0;
+    for (; r0 + MR <= p->B; r0 += MR)
+        xwt_tile(p, panel, MR, r0, o0, nr, k0, kc, first, last);
+    if (MR > 4)
+        for (; r0 + 4 <= p->B; r0 += 4)
+            xwt_tile(p, panel, 4, r0, o0, nr, k0, kc, first, last);
+    if (MR > 2)
+        for (; r0 + 2 <= p->B; r0 += 2)
+            xwt_tile(p, panel, 2, r0, o0, nr, k0, kc, first, last);
+    for (; r0 < p->B; r0++)
+        xwt_tile(p, panel, 1, r0, o0, nr, k0, kc, first, last);
+}
+
+INLINE void xwt_body(const xwt_args *p, int MR)
+{
+    float stack_panel[KC * VW];
+    const int I = p->I, O = p->O;
+    if (I == 0) {
+        for (int r = 0; r < p->B; r++)
+            for (int o = 0; o < O; o++) {
+                float z = p->b ? 0.0f + p->b[o] : 0.0f;
+                p->Z[(size_t)r * O + o] = z;
+                if (p->A)
+                    p->A[(size_t)r * O + o] = z > 0.0f ? z : 0.0f;
+            }
+        return;
+    }
+    for (int pi = 0; pi < ffnn_mat_panels(O); pi++) {
+        int o0 = pi * VW, nr = O - o0 < VW ? O - o0 : VW;
+        for (int k0 = 0; k0 < I; k0 += KC) {
+            int kc = I - k0 < KC ? I - k0 : KC;
+            const float *panel;
+            if (p->Wp) {
+                panel = p->Wp + ((size_t)pi * I + k0) * VW;
+            } else {
+                for (int k = 0; k < kc; k++)
+                    for (int j = 0; j < VW; j++)
+                        stack_panel[k * VW + j] = j < nr ? p->W[(size_t)(o0 + j) * I + k0 + k] : 0.0f;
+                panel = stack_panel;
+            }
+            int first = k0 == 0, last = k0 + kc == I;
+            if (nr == VW)
+                xwt_rows(p, panel, MR, o0, VW, k0, kc, first, last);
+            else
+                xwt_rows(p, panel, MR, o0, nr, k0, kc, first, last);
+        }
+    }
+}
+
+/* ---- dX = dZ·W  (⊙ mask, gated) ------------------------------------------ */
+
+typedef struct {
+    float *dX;
+    const float *dZ, *W;
+    const float *mask;    /* (B,I) or NULL */
+    const float *gate;    /* (B,I) or NULL: dX = gate > 0 ? dX : 0 */
+    int B, O, I;
+} dzw_args;
+
+INLINE void dzw_tile(const dzw_args *p, int mr, int r0, int i0, int nr)
+{
+    const int O = p->O, I = p->I;
+    vf acc[MR_MAX];
+#pragma GCC unroll 8
+    for (int r = 0; r < mr; r++)
+        acc[r] = (vf){0};
+    const float *dz = p->dZ + (size_t)r0 * O;
+    for (int o = 0; o < O; o++) {
+        vf w;
+        vload(&w, p->W + (size_t)o * I + i0, nr);
+#pragma GCC unroll 8
+        for (int r = 0; r < mr; r++)
+            acc[r] += dz[(size_t)r * O + o] * w;
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < mr; r++) {
+        size_t at = (size_t)(r0 + r) * I + i0;
+        vf d = acc[r];
+        if (p->mask) {
+            vf m;
+            vload(&m, p->mask + at, nr);
+            d *= m;
+        }
+        if (p->gate) {
+            const vf zero = {0};
+            vf g;
+            vload(&g, p->gate + at, nr);
+            d = (vf)((vi)d & (g > zero));
+        }
+        vstore(p->dX + at, &d, nr);
+    }
+}
+
+INLINE void dzw_rows(const dzw_args *p, int MR, int i0, int nr)
+{
+    int r0 = 0;
+    for (; r0 + MR <= p->B; r0 += MR)
+        dzw_tile(p, MR, r0, i0, nr);
+    if (MR > 4)
+        for (; r0 + 4 <= p->B; r0 += 4)
+            dzw_tile(p, 4, r0, i0, nr);
+    if (MR > 2)
+        for (; r0 + 2 <= p->B; r0 += 2)
+            dzw_tile(p, 2, r0, i0, nr);
+    for (; r0 < p->B; r0++)
+        dzw_tile(p, 1, r0, i0, nr);
+}
+
+INLINE void dzw_body(const dzw_args *p, int MR)
+{
+    int i0 = 0;
+    for (; i0 + VW <= p->I; i0 += VW)
+        dzw_rows(p, MR, i0, VW);
+    if (i0 < p->I)
+        dzw_rows(p, MR, i0, p->I - i0);
+}
+
+/* ---- dW (+)= dZᵀ·X, db (+)= Σ dZ, output rows o0..o1 --------------------- */
+
+typedef struct {
+    float *dW, *db;
+    const float *dZ, *X;
+    int B, O, I, o0, o1;
+    int add;              /* 1: += ; 0: store 0 + sum */
+} dw_args;
+
+INLINE void dw_tile(const dw_args *p, int mr, int o0, int i0, int nr)
+{
+    const int O = p->O, I = p->I;
+    vf acc[MR_MAX];
+#pragma GCC unroll 8
+    for (int q = 0; q < mr; q++)
+        acc[q] = (vf){0};
+    for (int r = 0; r < p->B; r++) {
+        vf x;
+        vload(&x, p->X + (size_t)r * I + i0, nr);
+        const float *dz = p->dZ + (size_t)r * O + o0;
+#pragma GCC unroll 8
+        for (int q = 0; q < mr; q++)
+            acc[q] += dz[q] * x;
+    }
+#pragma GCC unroll 8
+    for (int q = 0; q < mr; q++) {
+        float *w = p->dW + (size_t)(o0 + q) * I + i0;
+        vf s = {0};
+        if (p->add)
+            vload(&s, w, nr);
+        s += acc[q];
+        vstore(w, &s, nr);
+    }
+}
+
+INLINE void dw_rows(const dw_args *p, int MR, int i0, int nr)
+{
+    int o0 = p->o0;
+    for (; o0 + MR <= p->o1; o0 += MR)
+        dw_tile(p, MR, o0, i0, nr);
+    if (MR > 4)
+        for (; o0 + 4 <= p->o1; o0 += 4)
+            dw_tile(p, 4, o0, i0, nr);
+    if (MR > 2)
+        for (; o0 + 2 <= p->o1; o0 += 2)
+            dw_tile(p, 2, o0, i0, nr);
+    for (; o0 < p->o1; o0++)
+        dw_tile(p, 1, o0, i0, nr);
+}
+
+/* db[o0..o0+n) (+)= Σ_r dZ[r, o0..o0+n) */
+INLINE void db_cols(const dw_args *p, int o0, int n)
+{
+    vf acc = {0};
+    for (int r = 0; r < p->B; r++) {
+        vf d;
+        vload(&d, p->dZ + (size_t)r * p->O + o0, n);
+        acc += d;
+    }
+    vf s = {0};
+    if (p->add)
+        vload(&s, p->db + o0, n);
+    s += acc;
+    vstore(p->db + o0, &s, n);
+}
+
+INLINE void dw_body(const dw_args *p, int MR)
+{
+    int i0 = 0;
+    for (; i0 + VW <= p->I; i0 += VW)
+        dw_rows(p, MR, i0, VW);
+    if (i0 < p->I)
+        dw_rows(p, MR, i0, p->I - i0);
+    if (!p->db)
+        return;
+    int o0 = p->o0;
+    for (; o0 + VW <= p->o1; o0 += VW)
+        db_cols(p, o0, VW);
+    if (o0 < p->o1)
+        db_cols(p, o0, p->o1 - o0);
+}
+
+/* ---- per-CPU variants ------------------------------------------------------ */
+
+#define VARIANTS(isa, attr, mr)                                                          \
+    attr static void xwt_##isa(const xwt_args *p) { xwt_body(p, mr); }                    \
+    attr static void dzw_##isa(const dzw_args *p) { dzw_body(p, mr); }                    \
+    attr static void dw_##isa(const dw_args *p) { dw_body(p, mr); }
+
+#if defined(__x86_64__) && (defined(__clang__) || __GNUC__ >= 6)
+VARIANTS(avx512, __attribute__((target("avx512f"))), 8)
+VARIANTS(avx2, __attribute__((target("avx2"))), 4)
+VARIANTS(base, , 2)
+#define RUN(kernel, args)                                                                \
+    do {                                                                                 \
+        if (__builtin_cpu_supports("avx512f"))                                           \
+            kernel##_avx512(args);                                                       \
+        else if (__builtin_cpu_supports("avx2"))                                         \
+            kernel##_avx2(args);                                                         \
+        else                                                                             \
+            kernel##_base(args);                                                         \
+    } while (0)
+#else
+VARIANTS(base, , 4)
+#define RUN(kernel, args) kernel##_base(args)
+#endif
+
+#endif /* __GNUC__ */
+
+/* ---- entry points ---------------------------------------------------------- */
+
 void ffnn_mat_xwt(float *restrict Z, const float *restrict X, const float *restrict W,
                   const float *restrict b, int B, int I, int O)
 {
-    float Wt[KC * NR];
-    if (I == 0) {
-        for (int r = 0; r < B; r++)
-            for (int o = 0; o < O; o++)
-                Z[(size_t)r * O + o] = b ? 0.0f + b[o] : 0.0f;
-        return;
-    }
-    int o0 = 0;
-    for (; o0 + NR <= O; o0 += NR)
-        xwt_cols(Z, X, W, b, Wt, NR, o0, NR, B, I, O);
-    int nr = O - o0;
-    if (nr > 8)
-        xwt_cols(Z, X, W, b, Wt, 16, o0, nr, B, I, O);
-    else if (nr > 4)
-        xwt_cols(Z, X, W, b, Wt, 8, o0, nr, B, I, O);
-    else if (nr > 1)
-        xwt_cols(Z, X, W, b, Wt, 4, o0, nr, B, I, O);
-    else if (nr == 1)
-        xwt_cols(Z, X, W, b, Wt, 1, o0, nr, B, I, O);
+#if defined(__GNUC__)
+    xwt_args a = {Z, NULL, X, W, NULL, b, B, I, O};
+    RUN(xwt, &a);
+#else
+    ffnn_mat_xwt_ref(Z, X, W, b, B, I, O);
+#endif
 }
 
-/* ---- dX = dZ·W ----------------------------------------------------------- */
-
-/* One tile of dX: rows r0..r0+mr, columns i0..i0+nw. */
-TILE dzw_tile(float *restrict dX, const float *restrict dZ, const float *restrict W, int mr,
-              int nw, int r0, int i0, int O, int I)
+void ffnn_mat_xwt_packed(float *restrict Z, float *restrict A, const float *restrict X,
+                         const float *restrict Wp, const float *restrict b, int B, int I, int O)
 {
-    float acc[MR][NR];
-    for (int r = 0; r < mr; r++)
-        for (int j = 0; j < nw; j++)
-            acc[r][j] = 0.0f;
-    for (int o = 0; o < O; o++) {
-        const float *w = W + (size_t)o * I + i0;
-        for (int r = 0; r < mr; r++) {
-            float d = dZ[(size_t)(r0 + r) * O + o];
-            for (int j = 0; j < nw; j++)
-                acc[r][j] += d * w[j];
+#if defined(__GNUC__)
+    xwt_args a = {Z, A, X, NULL, Wp, b, B, I, O};
+    RUN(xwt, &a);
+#else
+    /* Panel p, reduction row k, lane j holds W[16p + j][k]. */
+    for (int r = 0; r < B; r++)
+        for (int o = 0; o < O; o++) {
+            const float *w = Wp + (size_t)(o / VW) * VW * (size_t)I + o % VW;
+            float s = 0.0f;
+            for (int i = 0; i < I; i++)
+                s += X[(size_t)r * I + i] * w[(size_t)i * VW];
+            float z = b ? s + b[o] : s;
+            Z[(size_t)r * O + o] = z;
+            if (A)
+                A[(size_t)r * O + o] = z > 0.0f ? z : 0.0f;
         }
-    }
-    for (int r = 0; r < mr; r++)
-        for (int j = 0; j < nw; j++)
-            dX[(size_t)(r0 + r) * I + i0 + j] = acc[r][j];
+#endif
 }
 
-/* Columns i0..i0+nw of dX, all rows. */
-TILE dzw_cols(float *restrict dX, const float *restrict dZ, const float *restrict W, int nw,
-              int i0, int B, int O, int I)
-{
-    int r0 = 0;
-    for (; r0 + MR <= B; r0 += MR)
-        dzw_tile(dX, dZ, W, MR, nw, r0, i0, O, I);
-    for (; r0 + 4 <= B; r0 += 4)
-        dzw_tile(dX, dZ, W, 4, nw, r0, i0, O, I);
-    for (; r0 < B; r0++)
-        dzw_tile(dX, dZ, W, 1, nw, r0, i0, O, I);
-}
-
-/* dZ (B,O), W (O,I) -> dX (B,I):  dX = dZ·W (overwrites dX).  Columns go in
- * tiles of 16, then 8, 4 and 1 for the remainder (never reading past W). */
-FFNN_CLONES
 void ffnn_mat_dzw(float *restrict dX, const float *restrict dZ, const float *restrict W, int B,
                   int O, int I)
 {
-    int i0 = 0;
-    for (; i0 + 16 <= I; i0 += 16)
-        dzw_cols(dX, dZ, W, 16, i0, B, O, I);
-    for (; i0 + 8 <= I; i0 += 8)
-        dzw_cols(dX, dZ, W, 8, i0, B, O, I);
-    for (; i0 + 4 <= I; i0 += 4)
-        dzw_cols(dX, dZ, W, 4, i0, B, O, I);
-    for (; i0 < I; i0++)
-        dzw_cols(dX, dZ, W, 1, i0, B, O, I);
+    ffnn_mat_dzw_gated(dX, dZ, W, NULL, NULL, B, O, I);
 }
 
-/* ---- dW += dZᵀ·X, db += Σ dZ --------------------------------------------- */
-
-/* One tile of dW: rows o0..o0+mr, columns i0..i0+nw. */
-TILE dw_tile(float *restrict dW, const float *restrict dZ, const float *restrict X, int mr,
-             int nw, int o0, int i0, int B, int O, int I)
+void ffnn_mat_dzw_gated(float *restrict dX, const float *restrict dZ, const float *restrict W,
+                        const float *restrict mask, const float *restrict gate, int B, int O, int I)
 {
-    float acc[MR][NR];
-    for (int q = 0; q < mr; q++)
-        for (int j = 0; j < nw; j++)
-            acc[q][j] = 0.0f;
-    for (int r = 0; r < B; r++) {
-        const float *x = X + (size_t)r * I + i0;
-        const float *dz = dZ + (size_t)r * O + o0;
-        for (int q = 0; q < mr; q++) {
-            float d = dz[q];
-            for (int j = 0; j < nw; j++)
-                acc[q][j] += d * x[j];
-        }
+#if defined(__GNUC__)
+    dzw_args a = {dX, dZ, W, mask, gate, B, O, I};
+    RUN(dzw, &a);
+#else
+    ffnn_mat_dzw_ref(dX, dZ, W, B, O, I);
+    for (size_t i = 0; i < (size_t)B * I; i++) {
+        if (mask)
+            dX[i] *= mask[i];
+        if (gate)
+            dX[i] = gate[i] > 0.0f ? dX[i] : 0.0f;
     }
-    for (int q = 0; q < mr; q++)
-        for (int j = 0; j < nw; j++)
-            dW[(size_t)(o0 + q) * I + i0 + j] += acc[q][j];
+#endif
 }
 
-/* Columns i0..i0+nw of dW, all rows. */
-TILE dw_cols(float *restrict dW, const float *restrict dZ, const float *restrict X, int nw,
-             int i0, int B, int O, int I)
-{
-    int o0 = 0;
-    for (; o0 + MR <= O; o0 += MR)
-        dw_tile(dW, dZ, X, MR, nw, o0, i0, B, O, I);
-    for (; o0 + 4 <= O; o0 += 4)
-        dw_tile(dW, dZ, X, 4, nw, o0, i0, B, O, I);
-    for (; o0 < O; o0++)
-        dw_tile(dW, dZ, X, 1, nw, o0, i0, B, O, I);
-}
-
-/* db[o0..o0+nw] += Σ_r dZ[r, o0..o0+nw] */
-TILE db_cols(float *restrict db, const float *restrict dZ, int nw, int o0, int B, int O)
-{
-    float acc[NR];
-    for (int j = 0; j < nw; j++)
-        acc[j] = 0.0f;
-    for (int r = 0; r < B; r++)
-        for (int j = 0; j < nw; j++)
-            acc[j] += dZ[(size_t)r * O + o0 + j];
-    for (int j = 0; j < nw; j++)
-        db[o0 + j] += acc[j];
-}
-
-/* dZ (B,O), X (B,I) -> dW (O,I) += dZᵀ·X ; db (O) += Σ_rows dZ (db may be NULL).
- * Columns of dW (and entries of db) go in tiles of 16, then 8, 4 and 1. */
-FFNN_CLONES
 void ffnn_mat_dw(float *restrict dW, float *restrict db, const float *restrict dZ,
                  const float *restrict X, int B, int O, int I)
 {
-    int i0 = 0;
-    for (; i0 + 16 <= I; i0 += 16)
-        dw_cols(dW, dZ, X, 16, i0, B, O, I);
-    for (; i0 + 8 <= I; i0 += 8)
-        dw_cols(dW, dZ, X, 8, i0, B, O, I);
-    for (; i0 + 4 <= I; i0 += 4)
-        dw_cols(dW, dZ, X, 4, i0, B, O, I);
-    for (; i0 < I; i0++)
-        dw_cols(dW, dZ, X, 1, i0, B, O, I);
-    if (!db)
-        return;
-    int o0 = 0;
-    for (; o0 + 16 <= O; o0 += 16)
-        db_cols(db, dZ, 16, o0, B, O);
-    for (; o0 + 4 <= O; o0 += 4)
-        db_cols(db, dZ, 4, o0, B, O);
-    for (; o0 < O; o0++)
-        db_cols(db, dZ, 1, o0, B, O);
+    ffnn_mat_dw_rows(dW, db, dZ, X, B, O, I, 0, O, true);
+}
+
+void ffnn_mat_dw_rows(float *restrict dW, float *restrict db, const float *restrict dZ,
+                      const float *restrict X, int B, int O, int I, int o0, int o1, bool add)
+{
+#if defined(__GNUC__)
+    dw_args a = {dW, db, dZ, X, B, O, I, o0, o1, add};
+    RUN(dw, &a);
+#else
+    for (int o = o0; o < o1; o++) {
+        for (int i = 0; i < I; i++) {
+            float s = 0.0f;
+            for (int r = 0; r < B; r++)
+                s += dZ[(size_t)r * O + o] * X[(size_t)r * I + i];
+            dW[(size_t)o * I + i] = (add ? dW[(size_t)o * I + i] : 0.0f) + s;
+        }
+        if (db) {
+            float s = 0.0f;
+            for (int r = 0; r < B; r++)
+                s += dZ[(size_t)r * O + o];
+            db[o] = (add ? db[o] : 0.0f) + s;
+        }
+    }
+#endif
 }

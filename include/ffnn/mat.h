@@ -1,10 +1,17 @@
 /* ffnn — the only matrix products (DESIGN §4).  Row-major, batch first,
  * weights [out][in].  Each tuned kernel has a naive reference (_ref) kept for
- * the tests.  Kernels never allocate.  Results do not depend on the number of
- * threads: work is split by output rows and every sum runs in a fixed order.
+ * the tests, and gives bitwise the reference's results (each element is one
+ * sum in increasing index order).  Kernels never allocate.  Results do not
+ * depend on the number of threads: callers split the work by rows of the
+ * output (a contiguous sub-matrix: offset the pointers, pass fewer rows), or
+ * by output rows of dW with ffnn_mat_dw_rows, and every sum runs in a fixed
+ * order whatever the split.
  */
 #ifndef FFNN_MAT_H
 #define FFNN_MAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 /* X (B,I), W (O,I), b (O) or NULL -> Z (B,O):  Z = X·Wᵀ + b */
 void ffnn_mat_xwt(float *restrict Z, const float *restrict X, const float *restrict W,
@@ -15,6 +22,29 @@ void ffnn_mat_dzw(float *restrict dX, const float *restrict dZ, const float *res
 /* dZ (B,O), X (B,I) -> dW (O,I) += dZᵀ·X ; db (O) += Σ_rows dZ (db may be NULL) */
 void ffnn_mat_dw(float *restrict dW, float *restrict db, const float *restrict dZ,
                  const float *restrict X, int B, int O, int I);
+
+/* W packed for ffnn_mat_xwt_packed: ffnn_mat_panels(O) panels of 16 output
+ * rows, each stored transposed (I rows of 16 floats, zero past O);
+ * ffnn_mat_packed_size(I, O) floats in all. */
+int ffnn_mat_panels(int O);
+size_t ffnn_mat_packed_size(int I, int O);
+/* Packs panels p0..p1-1 of W (O,I) into Wp (threads may pack disjoint
+ * panel ranges). */
+void ffnn_mat_pack(float *Wp, const float *W, int I, int O, int p0, int p1);
+/* X (B,I), packed W, b (O) or NULL -> Z (B,O) = X·Wᵀ + b and, when A is not
+ * NULL, A (B,O) = relu(Z) = Z > 0 ? Z : 0 in the same pass. */
+void ffnn_mat_xwt_packed(float *restrict Z, float *restrict A, const float *restrict X,
+                         const float *restrict Wp, const float *restrict b, int B, int I, int O);
+/* dZ (B,O), W (O,I) -> dX (B,I) = dZ·W, then dX ⊙= mask (B,I) when mask is
+ * not NULL, then dX = gate > 0 ? dX : 0 per element when gate (B,I) is not
+ * NULL — a dropout and relu backward fused into the product's output pass. */
+void ffnn_mat_dzw_gated(float *restrict dX, const float *restrict dZ, const float *restrict W,
+                        const float *restrict mask, const float *restrict gate, int B, int O, int I);
+/* Output rows o0..o1-1 only: dW[o,:] (+)= Σ_r dZ[r,o]·X[r,:], db[o] (+)= Σ_r
+ * dZ[r,o] (db may be NULL); dW and dZ are the whole (O,I) and (B,O) arrays.
+ * add false stores 0 + sum, bitwise what zeroing then adding gives. */
+void ffnn_mat_dw_rows(float *restrict dW, float *restrict db, const float *restrict dZ,
+                      const float *restrict X, int B, int O, int I, int o0, int o1, bool add);
 
 void ffnn_mat_xwt_ref(float *Z, const float *X, const float *W, const float *b, int B, int I, int O);
 void ffnn_mat_dzw_ref(float *dX, const float *dZ, const float *W, int B, int O, int I);

@@ -1,0 +1,35 @@
+/* ffnn — a small fixed pool of worker threads (pthreads).
+ *
+ * ffnn_pool_run(pool, n, fn, ctx) calls fn(ctx, part, n) once for every part
+ * in 0..n-1 and returns when all have returned; the calling thread takes part
+ * of the work.  Which thread runs which part is fixed (part p on thread
+ * p mod threads), but callers must not depend on it: each part writes its own
+ * outputs, so results never depend on the number of threads.  One pool serves
+ * one caller at a time; it is not re-entrant (fn must not call
+ * ffnn_pool_run on the same pool).
+ */
+#ifndef FFNN_POOL_H
+#define FFNN_POOL_H
+
+#include "ffnn/error.h"
+
+typedef struct ffnn_pool ffnn_pool;
+
+/* One part of a parallel job: part in 0..nparts-1. */
+typedef void (*ffnn_pool_fn)(void *ctx, int part, int nparts);
+
+/* Starts threads-1 workers (threads is clamped to 1..FFNN_POOL_MAX; 1 starts
+ * none and runs everything on the caller).  FFNN_EINTERNAL if a thread or
+ * memory cannot be had. */
+ffnn_status ffnn_pool_create(ffnn_pool **out, int threads, ffnn_error *err);
+/* Stops and joins the workers; accepts NULL. */
+void ffnn_pool_destroy(ffnn_pool *pool);
+/* Threads including the caller's (1 for a NULL pool). */
+int ffnn_pool_threads(const ffnn_pool *pool);
+/* Runs fn for parts 0..nparts-1 and waits for all of them.  A NULL pool, or
+ * nparts <= 1, runs every part on the calling thread in order. */
+void ffnn_pool_run(ffnn_pool *pool, int nparts, ffnn_pool_fn fn, void *ctx);
+
+#define FFNN_POOL_MAX 256
+
+#endif
