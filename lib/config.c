@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/config.h"
+#include "ffnn/file.h"
 #include "ffnn/csv.h"
 #include "internal.h"
 
@@ -906,39 +907,15 @@ ffnn_status ffnn_config_parse(ffnn_config *c, const char *json, const char *name
 ffnn_status ffnn_config_load(ffnn_config *c, const char *path, ffnn_error *err)
 {
     *c = ffnn_config_default();
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + len, 1, cap - 1 - len, fp);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    ffnn_status st = FFNN_OK;
-    if (!buf)
-        st = ffnn_error_nomem(err);
-    else if (ferror(fp))
-        st = ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", path, strerror(errno));
-    else if (memchr(buf, '\0', len))
+    char *buf;
+    size_t len;
+    ffnn_status st = ffnn_file_read(path, &buf, &len, err);
+    if (st)
+        return st;
+    if (memchr(buf, '\0', len))
         st = ffnn_error_set(err, FFNN_ECONFIG, "%s: not a JSON text (contains a NUL byte)", path);
-    fclose(fp);
-    if (!st) {
-        buf[len] = '\0';
+    else
         st = ffnn_config_parse(c, buf, path, err);
-    }
     free(buf);
     return st;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "ffnn/config.h"
 #include "ffnn/csv.h"
+#include "ffnn/file.h"
 #include "ffnn/model_io.h"
 #include "internal.h"
 
@@ -1053,99 +1054,6 @@ done:
 
 /* ---- files ---------------------------------------------------------------- */
 
-/* The process umask without changing it (umask(2) would race with other
- * threads): Linux reports it in /proc/self/status; 022 otherwise. */
-static mode_t current_umask(void)
-{
-    mode_t mask = 022;
-    FILE *fp = fopen("/proc/self/status", "r");
-    if (!fp)
-        return mask;
-    char line[256];
-    while (fgets(line, sizeof line, fp))
-        if (strncmp(line, "Umask:", 6) == 0) {
-            mask = (mode_t)strtoul(line + 6, NULL, 8) & 0777;
-            break;
-        }
-    fclose(fp);
-    return mask;
-}
-
-ffnn_status ffnn_write_atomic(const char *path, const void *data, size_t len, ffnn_error *err)
-{
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp)
-        return ffnn_error_nomem(err);
-    const char *slash = strrchr(path, '/');
-    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-    /* ".<name>.XXXXXX" beside the target, so rename(2) stays in one file system. */
-    memcpy(tmp, path, dlen);
-    snprintf(tmp + dlen, plen + 16 - dlen, ".%s.XXXXXX", path + dlen);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
-                                        strerror(errno));
-        free(tmp);
-        return st;
-    }
-    /* mkstemp makes the file 0600; give it the mode an ordinary create would,
-     * or keep the mode of the file being replaced. */
-    struct stat sb;
-    mode_t mode = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_mode & 07777
-                                                               : 0666 & ~current_umask();
-    const char *what = NULL;
-    int e = 0;
-    if (fchmod(fd, mode) != 0) {
-        what = "cannot create";
-        e = errno;
-    }
-    const unsigned char *p = data;
-    size_t left = len;
-    while (!what && left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            what = "write error";
-            e = w < 0 ? errno : EIO;
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (!what && fsync(fd) != 0) {
-        what = "write error";
-        e = errno;
-    }
-    if (close(fd) != 0 && !what) {
-        what = "write error";
-        e = errno;
-    }
-    if (!what && rename(tmp, path) != 0) {
-        what = "cannot create";
-        e = errno;
-    }
-    if (what) {
-        unlink(tmp);
-        free(tmp);
-        return ffnn_error_set(err, strcmp(what, "write error") == 0 ? FFNN_EIO : FFNN_ECANTCREAT,
-                              "%s: %s: %s", path, what, strerror(e));
-    }
-    free(tmp);
-    /* Make the rename durable; failure here loses nothing already written. */
-    char *dir = dlen ? strndup(path, dlen) : strdup(".");
-    if (dir) {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            (void)fsync(dfd);
-            close(dfd);
-        }
-        free(dir);
-    }
-    return FFNN_OK;
-}
-
 ffnn_status ffnn_model_save(const ffnn_model *m, const char *path, ffnn_error *err)
 {
     unsigned char *buf;
@@ -1153,7 +1061,7 @@ ffnn_status ffnn_model_save(const ffnn_model *m, const char *path, ffnn_error *e
     ffnn_status st = ffnn_model_serialize(m, &buf, &len, err);
     if (st)
         return st;
-    st = ffnn_write_atomic(path, buf, len, err);
+    st = ffnn_file_write_atomic(path, buf, len, -1, true, err);
     free(buf);
     return st;
 }
@@ -1161,40 +1069,11 @@ ffnn_status ffnn_model_save(const ffnn_model *m, const char *path, ffnn_error *e
 ffnn_status ffnn_model_load(ffnn_model **out, const char *path, ffnn_error *err)
 {
     *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(fp);
-        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(EISDIR));
-    }
-    size_t cap = 1 << 16, len = 0;
-    unsigned char *buf = malloc(cap);
-    ffnn_status st = FFNN_OK;
-    while (buf) {
-        if (len == cap) {
-            unsigned char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + len, 1, cap - len, fp);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    if (!buf)
-        st = ffnn_error_nomem(err);
-    else if (ferror(fp))
-        st = ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", path, strerror(errno));
-    fclose(fp);
+    char *buf;
+    size_t len;
+    ffnn_status st = ffnn_file_read(path, &buf, &len, err);
     if (!st)
-        st = ffnn_model_deserialize(out, buf, len, path, err);
+        st = ffnn_model_deserialize(out, (const unsigned char *)buf, len, path, err);
     free(buf);
     return st;
 }

@@ -32,9 +32,6 @@ ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double
 
 /* Files of the directory. */
 char *ffnn_tune_path(const ffnn_tune *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Atomic (temporary file + rename), not synced; see tune_store.c. */
-ffnn_status ffnn_tune_write_file(const char *path, const void *data, size_t len, unsigned mode,
-                                 ffnn_error *err);
 ffnn_status ffnn_tune_save_trial(const ffnn_tune *t, const ffnn_trial *tr, ffnn_error *err);
 ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err);
 /* Reads trials/NNNN.json back into *tr (status, score, result); FFNN_EDATA if

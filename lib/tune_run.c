@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "ffnn/file.h"
 #include "ffnn/model_io.h"
 #include "ffnn/rng.h"
 #include "internal.h"
@@ -208,7 +209,7 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
         size_t len = 0;
         if ((fatal = ffnn_model_serialize(m, &buf, &len, err)))
             goto out;
-        fatal = ffnn_tune_write_file(path, buf, len, t->file_mode, err);
+        fatal = ffnn_file_write_atomic(path, buf, len, (int)t->file_mode, false, err);
         free(buf);
         if (fatal)
             goto out;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ffnn/file.h"
 #include "ffnn/tune.h"
 #include "internal.h"
 
@@ -575,35 +576,11 @@ out:
 ffnn_status ffnn_hypergrid_load(ffnn_hypergrid *g, const char *path, ffnn_error *err)
 {
     memset(g, 0, sizeof *g);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: %s", path, strerror(errno));
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t k;
-    while (buf && (k = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
-        len += k;
-        if (cap - len < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    bool bad = ferror(fp);
-    fclose(fp);
-    if (!buf)
-        return ffnn_error_nomem(err);
-    if (bad) {
-        free(buf);
-        return ffnn_error_set(err, FFNN_EIO, "%s: read error", path);
-    }
-    buf[len] = '\0';
-    ffnn_status st = ffnn_hypergrid_parse(g, buf, path, err);
+    char *buf;
+    ffnn_status st = ffnn_file_read(path, &buf, NULL, err);
+    if (st)
+        return st;
+    st = ffnn_hypergrid_parse(g, buf, path, err);
     free(buf);
     return st;
 }

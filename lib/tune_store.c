@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "ffnn/file.h"
 #include "ffnn/model_io.h"
 #include "internal.h"
 #include "tune_internal.h"
@@ -38,96 +39,13 @@ char *ffnn_tune_path(const ffnn_tune *t, const char *fmt, ...)
     return p;
 }
 
-/* Atomic (temporary file + rename) but not synced: trial files are written
- * thousands of times per search, and kill -9 cannot tear a rename.  Before
- * oracle.json names new trials, ffnn_tune_save_oracle syncs the file system
- * (syncfs), so after a power cut oracle.json never names a file that was
- * lost; a completed result written since may be lost and is then re-run. */
-ffnn_status ffnn_tune_write_file(const char *path, const void *data, size_t len, unsigned mode,
-                                 ffnn_error *err)
-{
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp)
-        return ffnn_error_nomem(err);
-    const char *slash = strrchr(path, '/');
-    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-    memcpy(tmp, path, dlen);
-    snprintf(tmp + dlen, plen + 16 - dlen, ".%s.XXXXXX", path + dlen);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
-                                        strerror(errno));
-        free(tmp);
-        return st;
-    }
-    const char *p = data;
-    size_t left = len;
-    int e = 0;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            e = w < 0 ? errno : EIO;
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fchmod(fd, (mode_t)mode) != 0 && !e)
-        e = errno;
-    if (close(fd) != 0 && !e)
-        e = errno;
-    if (!e && rename(tmp, path) != 0) {
-        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
-                                        strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return st;
-    }
-    if (e) {
-        unlink(tmp);
-        free(tmp);
-        return ffnn_error_set(err, FFNN_EIO, "%s: write error: %s", path, strerror(e));
-    }
-    free(tmp);
-    return FFNN_OK;
-}
-
-/* Reads a whole file; NULL with errno set on failure. */
+/* Reads a whole file; NULL when it cannot be read (a missing file is the
+ * normal case for a new search, so no message is kept). */
 static char *read_all(const char *path, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    size_t cap = 8192, n = 0, k;
-    char *buf = malloc(cap);
-    while (buf && (k = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
-        n += k;
-        if (cap - n < 2) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (buf && ferror(fp)) {
-        free(buf);
-        buf = NULL;
-        errno = EIO;
-    }
-    fclose(fp);
-    if (buf) {
-        buf[n] = '\0';
-        if (len)
-            *len = n;
-    }
-    return buf;
+    char *buf;
+    ffnn_error ignored;
+    return ffnn_file_read(path, &buf, len, &ignored) == FFNN_OK ? buf : NULL;
 }
 
 static uint64_t fnv64(const void *data, size_t len)
@@ -149,8 +67,10 @@ static ffnn_status write_json(const char *path, const cJSON *root, bool durable,
         return ffnn_error_nomem(err);
     size_t n = strlen(s);
     s[n] = '\n'; /* replaces the terminator; length passed explicitly */
-    ffnn_status st = durable ? ffnn_write_atomic(path, s, n + 1, err)
-                             : ffnn_tune_write_file(path, s, n + 1, mode, err);
+    /* Trial files are written thousands of times per search and kill -9
+     * cannot tear a rename, so only the oracle's files are synced (see
+     * ffnn_tune_save_oracle). */
+    ffnn_status st = ffnn_file_write_atomic(path, s, n + 1, durable ? -1 : (int)mode, durable, err);
     free(s);
     return st;
 }
@@ -722,11 +642,8 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
          (st = apply_overrides(&cmd, opt, err))))
         goto fail;
     if (opt->train_path) {
-        data = read_all(opt->train_path, &data_len);
-        if (!data) {
-            st = ffnn_error_set(err, FFNN_ENOINPUT, "%s: %s", opt->train_path, strerror(errno));
+        if ((st = ffnn_file_read(opt->train_path, &data, &data_len, err)))
             goto fail;
-        }
     }
     if (!opt->create) {
         struct stat sb;
@@ -783,7 +700,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
         }
         t->grid = cmd;
         memset(&cmd, 0, sizeof cmd);
-        if ((st = ffnn_write_atomic(t->data_path, data, data_len, err)) ||
+        if ((st = ffnn_file_write_atomic(t->data_path, data, data_len, -1, true, err)) ||
             (st = write_search(t, fnv64(data, data_len), err)))
             goto fail;
     }

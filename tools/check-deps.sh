@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/.."
 layer() {
     case $1 in
-        error|rng|pool) echo 1 ;;
+        error|rng|pool|file) echo 1 ;;
         mat|csv|activation|loss|metrics) echo 2 ;;
         dataset|preprocess|layer|optim) echo 3 ;;
         model) echo 4 ;;

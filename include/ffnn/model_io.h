@@ -30,17 +30,13 @@ ffnn_status ffnn_model_serialize(const ffnn_model *m, unsigned char **buf, size_
 ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, size_t len,
                                    const char *name, ffnn_error *err);
 
-/* Writes atomically: a temporary file beside path, fsync, rename.  Failure to
- * create is FFNN_ECANTCREAT, to write FFNN_EIO; no partial file remains. */
+/* Writes atomically and durably (ffnn_file_write_atomic): failure to create
+ * is FFNN_ECANTCREAT, to write FFNN_EIO; no partial file remains. */
 ffnn_status ffnn_model_save(const ffnn_model *m, const char *path, ffnn_error *err);
 /* Reads path: missing -> FFNN_ENOINPUT, then ffnn_model_deserialize. */
 ffnn_status ffnn_model_load(ffnn_model **out, const char *path, ffnn_error *err);
 
 /* Hex SHA-256 of len bytes (65-byte out). */
 void ffnn_sha256_hex(const void *data, size_t len, char out[65]);
-
-/* Writes a buffer atomically to path (temp file + rename); used for every
- * output file the programs write. */
-ffnn_status ffnn_write_atomic(const char *path, const void *data, size_t len, ffnn_error *err);
 
 #endif

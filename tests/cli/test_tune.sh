@@ -24,8 +24,8 @@ expect_fail "no arguments" 64 "ffnn-tune: -g HYPERGRID is required (or -d DIR of
 printf '{"width":{"min":16,"max":64,"stp":12}}\n' > hg.json
 expect_fail "misspelt hypergrid key" 78 'ffnn-tune: hg.json: width.stp: unknown key; did you mean "step"?' \
     "$T" -g hg.json train.csv
-expect_fail "missing hypergrid" 66 "ffnn-tune: nope.json: No such file or directory" "$T" -g nope.json train.csv
-expect_fail "missing training data" 66 "ffnn-tune: train.csv: No such file or directory" "$T" -g "$SMALL" train.csv
+expect_fail "missing hypergrid" 66 "ffnn-tune: nope.json: cannot open: No such file or directory" "$T" -g nope.json train.csv
+expect_fail "missing training data" 66 "ffnn-tune: train.csv: cannot open: No such file or directory" "$T" -g "$SMALL" train.csv
 "$BIN/ffnn-split" -s 5 --stratify "$DATA/iris.csv" train.csv test.csv
 printf '{"hypergrid":{"width":{"values":[8]}},"tuner":{"objective":"val_f1"}}\n' > obj.json
 expect_fail "unknown objective" 78 'ffnn-tune: tuner.objective: unknown objective "val_f1"; valid: val_accuracy, val_loss, accuracy, loss' \

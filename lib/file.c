@@ -1,0 +1,155 @@
+/* ffnn — whole-file reads and atomic writes (see file.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ffnn/file.h"
+
+ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_error *err)
+{
+    *data = NULL;
+    if (len)
+        *len = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(fp);
+        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(EISDIR));
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (cap - n < 2) {
+            char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, fp);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    ffnn_status st = FFNN_OK;
+    if (!buf)
+        st = ffnn_error_nomem(err);
+    else if (ferror(fp))
+        st = ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", path, strerror(errno));
+    fclose(fp);
+    if (st) {
+        free(buf);
+        return st;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    if (len)
+        *len = n;
+    return FFNN_OK;
+}
+
+/* umask(2) would change the mask and race with other threads; Linux reports
+ * it in /proc/self/status.  022 when that cannot be read. */
+unsigned ffnn_file_umask(void)
+{
+    unsigned mask = 022;
+    FILE *fp = fopen("/proc/self/status", "r");
+    if (!fp)
+        return mask;
+    char line[256];
+    while (fgets(line, sizeof line, fp))
+        if (strncmp(line, "Umask:", 6) == 0) {
+            mask = (unsigned)strtoul(line + 6, NULL, 8) & 0777;
+            break;
+        }
+    fclose(fp);
+    return mask;
+}
+
+ffnn_status ffnn_file_write_atomic(const char *path, const void *data, size_t len, int mode,
+                                   bool durable, ffnn_error *err)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    if (!tmp)
+        return ffnn_error_nomem(err);
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+    /* ".<name>.XXXXXX" beside the target, so rename(2) stays in one file system. */
+    memcpy(tmp, path, dlen);
+    snprintf(tmp + dlen, plen + 16 - dlen, ".%s.XXXXXX", path + dlen);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
+                                        strerror(errno));
+        free(tmp);
+        return st;
+    }
+    /* mkstemp makes the file 0600: give it the mode asked for, or that of the
+     * file being replaced, or what an ordinary create would. */
+    struct stat sb;
+    mode_t m = mode >= 0 ? (mode_t)mode
+               : stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_mode & 07777
+                                                             : (mode_t)(0666 & ~ffnn_file_umask());
+    const char *what = NULL;
+    int e = 0;
+    if (fchmod(fd, m) != 0) {
+        what = "cannot create";
+        e = errno;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (!what && left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            what = "write error";
+            e = w < 0 ? errno : EIO;
+            break;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (!what && durable && fsync(fd) != 0) {
+        what = "write error";
+        e = errno;
+    }
+    if (close(fd) != 0 && !what) {
+        what = "write error";
+        e = errno;
+    }
+    if (!what && rename(tmp, path) != 0) {
+        what = "cannot create";
+        e = errno;
+    }
+    if (what) {
+        unlink(tmp);
+        free(tmp);
+        return ffnn_error_set(err, strcmp(what, "write error") == 0 ? FFNN_EIO : FFNN_ECANTCREAT,
+                              "%s: %s: %s", path, what, strerror(e));
+    }
+    free(tmp);
+    if (durable) {
+        /* Make the rename durable; failure here loses nothing already written. */
+        char *dir = dlen ? strndup(path, dlen) : strdup(".");
+        if (dir) {
+            int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+            if (dfd >= 0) {
+                (void)fsync(dfd);
+                close(dfd);
+            }
+            free(dir);
+        }
+    }
+    return FFNN_OK;
+}
