@@ -553,7 +553,8 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
                                           "columns"};
     static const char *const top_opt[] = {"training"};
     static const char *const layer_req[] = {"units", "activation", "dropout"};
-    static const char *const loss_req[] = {"name", "from_logits", "huber_delta", "tf_cached_logits"};
+    static const char *const loss_req[] = {"name", "from_logits", "huber_delta"};
+    static const char *const loss_opt[] = {"tf_cached_logits"};
     static const char *const col_req[] = {"name", "categorical", "categories"};
     ffnn_status st;
     char where[64];
@@ -591,7 +592,7 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
     }
 
     const cJSON *lo = get(j, "loss");
-    if ((st = check_keys(lo, loss_req, 4, NULL, 0, name, "loss", err)))
+    if ((st = check_keys(lo, loss_req, 3, loss_opt, 1, name, "loss", err)))
         return st;
     const cJSON *x = get(lo, "name");
     int loss = cJSON_IsString(x) ? ffnn_loss_parse(x->valuestring) : -1;
@@ -601,7 +602,7 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
     if (!cJSON_IsBool(fl))
         return bad(err, name, "ffnn.model: loss.from_logits must be true or false");
     const cJSON *tc = get(lo, "tf_cached_logits");
-    if (!cJSON_IsBool(tc))
+    if (tc && !cJSON_IsBool(tc))
         return bad(err, name, "ffnn.model: loss.tf_cached_logits must be true or false");
     const cJSON *hd = get(lo, "huber_delta");
     if (!cJSON_IsNumber(hd) || !(hd->valuedouble > 0 && isfinite(hd->valuedouble)))
