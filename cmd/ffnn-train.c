@@ -9,6 +9,13 @@
 #include "ffnn/model_io.h"
 #include "ffnn/train.h"
 
+/* Online CPUs, at least 1: the default for --threads. */
+static long cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
+}
+
 static void usage(void)
 {
     ffnn_config d = ffnn_config_default();
@@ -21,6 +28,8 @@ static void usage(void)
            "                         (default: the config's \"seed\", else %llu)\n"
            "  -e, --epochs=N         override the config's epochs (default %d)\n"
            "  -o, --output=MODEL     model file to write (default: TRAIN with .ffnn)\n"
+           "  -j, --threads=N        threads for large batches (default: all %ld CPUs);\n"
+           "                         the results do not depend on N\n"
            "      --history=FILE     write the per-epoch history CSV\n"
            "  -v, --verbose          progress on stderr even when it is not a terminal\n"
            "  -q, --quiet            no warnings\n"
@@ -30,7 +39,7 @@ static void usage(void)
            "%s (learning_rate %g), batch_size %d, standardize %s.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
            "output, 74 I/O error, 78 bad config (see ffnn(7)).\n",
-           progname, (unsigned long long)d.fit.seed, d.fit.epochs, d.arch.n_hidden,
+           progname, (unsigned long long)d.fit.seed, d.fit.epochs, cpu_count(), d.arch.n_hidden,
            d.arch.hidden[0].units, ffnn_act_name(d.arch.hidden[0].activation),
            ffnn_optim_name(d.fit.optimizer.kind), d.fit.optimizer.learning_rate, d.fit.batch_size,
            d.prep.standardize ? "on" : "off");
@@ -77,6 +86,7 @@ int main(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},
         {"epochs", required_argument, NULL, 'e'},
         {"output", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, 'j'},
         {"history", required_argument, NULL, OPT_HISTORY},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
@@ -87,11 +97,11 @@ int main(int argc, char **argv)
     const char *config_path = NULL, *target = NULL, *ignore = NULL, *output = NULL, *history = NULL;
     uint64_t seed = 0;
     bool have_seed = false;
-    long epochs = -1;
+    long epochs = -1, threads = cpu_count();
     int c;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":c:T:i:s:e:o:vqh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":c:T:i:s:e:o:j:vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config_path = optarg; break;
         case 'T': target = optarg; break;
@@ -106,6 +116,11 @@ int main(int argc, char **argv)
                 return cmd_usage_error("invalid epochs '%s' (need an integer 0..100000000)", optarg);
             break;
         case 'o': output = optarg; break;
+        case 'j':
+            if (!cmd_parse_long(optarg, 1, FFNN_POOL_MAX, &threads))
+                return cmd_usage_error("invalid threads '%s' (need an integer 1..%d)", optarg,
+                                       FFNN_POOL_MAX);
+            break;
         case OPT_HISTORY: history = optarg; break;
         case 'v': cmd_verbose++; break;
         case 'q': cmd_quiet = true; break;
@@ -152,6 +167,7 @@ int main(int argc, char **argv)
         cfg.fit.seed = seed;
     if (epochs >= 0)
         cfg.fit.epochs = (int)epochs;
+    cfg.fit.threads = (int)threads;
     if (!output)
         output = out_alloc = default_output(train_path);
 

@@ -14,6 +14,43 @@ void ffnn_dense_forward(const float *X, const float *W, const float *b, float *Z
     ffnn_act_forward(act, Z, A, B, O);
 }
 
+/* X (B,I), Wp = W (O,I) packed by ffnn_mat_pack, b (O) -> Z (B,O) = X·Wᵀ + b,
+ * A (B,O) = act(Z); relu is applied in the product's output pass. */
+void ffnn_dense_forward_packed(const float *X, const float *Wp, const float *b, float *Z, float *A,
+                               ffnn_act act, int B, int I, int O)
+{
+    if (act == FFNN_ACT_RELU) {
+        ffnn_mat_xwt_packed(Z, A, X, Wp, b, B, I, O);
+        return;
+    }
+    ffnn_mat_xwt_packed(Z, NULL, X, Wp, b, B, I, O);
+    ffnn_act_forward(act, Z, A, B, O);
+}
+
+/* dZ (B,O), W (O,I) -> dZp (B,I), the gradient at the previous layer's
+ * pre-activation: dA = dZ·W, dA ⊙= mask (its dropout, NULL if none), then
+ * through its activation act given its Zp and Ap (B,I).  Relu (and the mask)
+ * are applied in the product's output pass; other activations run in place
+ * on dZp afterwards. */
+void ffnn_dense_backward_input(const float *dZ, const float *W, const float *mask, ffnn_act act,
+                               const float *Zp, const float *Ap, float *dZp, int B, int I, int O)
+{
+    if (act == FFNN_ACT_RELU) {
+        ffnn_mat_dzw_gated(dZp, dZ, W, mask, Zp, B, O, I);
+        return;
+    }
+    ffnn_mat_dzw_gated(dZp, dZ, W, mask, NULL, B, O, I);
+    ffnn_act_backward(act, Zp, Ap, dZp, dZp, B, I);
+}
+
+/* X (B,I), dZ (B,O) -> rows o0..o1-1 of dW (O,I) and db (O):
+ * dW = dZᵀ·X, db = Σ_rows dZ (add: accumulated onto dW and db instead). */
+void ffnn_dense_backward_params(const float *X, const float *dZ, float *dW, float *db, int B, int I,
+                                int O, int o0, int o1, bool add)
+{
+    ffnn_mat_dw_rows(dW, db, dZ, X, B, O, I, o0, o1, add);
+}
+
 /* X (B,I), W (O,I), dZ (B,O) -> dW (O,I) += dZᵀ·X, db (O) += Σ_rows dZ,
  * dX (B,I) = dZ·W when dX is not NULL (dX overwritten, not accumulated). */
 void ffnn_dense_backward(const float *X, const float *W, const float *dZ, float *dW, float *db,
@@ -45,6 +82,29 @@ void ffnn_dropout_forward(float *A, float *mask, float rate, long n, ffnn_rng *r
         mask[i] = u >= rate ? scale : 0.0f;
         A[i] *= mask[i];
     }
+}
+
+/* mask (n): the draws of ffnn_dropout_forward alone (same stream, same
+ * values), so masks can be drawn in order before a forward pass that applies
+ * them row by row on several threads. */
+void ffnn_dropout_mask(float *mask, float rate, long n, ffnn_rng *rng)
+{
+    if (rate <= 0.0f || rate >= 1.0f) {
+        float s = rate <= 0.0f ? 1.0f : 0.0f;
+        for (long i = 0; i < n; i++)
+            mask[i] = s;
+        return;
+    }
+    float scale = (float)(1.0 / (1.0 - (double)rate));
+    for (long i = 0; i < n; i++)
+        mask[i] = ffnn_rng_uniformf(rng) >= rate ? scale : 0.0f;
+}
+
+/* D (n) = A (n) ⊙ mask (n) */
+void ffnn_dropout_apply(float *D, const float *A, const float *mask, long n)
+{
+    for (long i = 0; i < n; i++)
+        D[i] = A[i] * mask[i];
 }
 
 /* dA (n) ⊙= mask (n):  dL/dA_in = dL/dA_out · mask */

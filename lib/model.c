@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/layer.h"
+#include "ffnn/mat.h"
 #include "ffnn/loss.h"
 #include "ffnn/model.h"
 #include "internal.h"
@@ -281,42 +282,41 @@ ffnn_status ffnn_workspace_create(ffnn_workspace **out, const ffnn_model *m, int
     ffnn_workspace *ws = ffnn_calloc(1, sizeof *ws);
     if (!ws)
         return ffnn_error_nomem(err);
-    ws->max_batch = max_batch;
     int L = m->n_layers;
     size_t wmax = (size_t)max_batch * (size_t)ffnn_model_max_width(m);
+    size_t npacked = 0;
+    for (int l = 0, in = m->n_in; l < L; in = m->layers[l].units, l++) {
+        ws->wp_off[l] = npacked;
+        npacked += ffnn_mat_packed_size(in, m->layers[l].units);
+    }
+    ws->n_layers = L;
     ws->Z = ffnn_calloc((size_t)L, sizeof *ws->Z);
     ws->A = ffnn_calloc((size_t)L, sizeof *ws->A);
     ws->D = ffnn_calloc((size_t)L, sizeof *ws->D);
     ws->mask = ffnn_calloc((size_t)L, sizeof *ws->mask);
+    ws->G = ffnn_calloc((size_t)L, sizeof *ws->G);
     ws->dA = ffnn_calloc(wmax, sizeof(float));
     ws->dZ = ffnn_calloc(wmax, sizeof(float));
     ws->grad = ffnn_calloc(m->n_params, sizeof(float));
-    bool ok = ws->Z && ws->A && ws->D && ws->mask && ws->dA && ws->dZ && ws->grad;
+    ws->Wp = ffnn_calloc(npacked, sizeof(float));
+    bool ok = ws->Z && ws->A && ws->D && ws->mask && ws->G && ws->dA && ws->dZ && ws->grad && ws->Wp;
     for (int l = 0; ok && l < L; l++) {
         size_t n = (size_t)max_batch * (size_t)m->layers[l].units;
         ws->Z[l] = ffnn_calloc(n, sizeof(float));
         ws->A[l] = ffnn_calloc(n, sizeof(float));
-        ok = ws->Z[l] && ws->A[l];
+        ws->G[l] = ffnn_calloc(n, sizeof(float));
+        ok = ws->Z[l] && ws->A[l] && ws->G[l];
         if (ok && m->layers[l].dropout > 0.0f) {
             ws->D[l] = ffnn_calloc(n, sizeof(float));
             ws->mask[l] = ffnn_calloc(n, sizeof(float));
             ok = ws->D[l] && ws->mask[l];
         }
     }
-    /* Remember the layer count for destroy. */
-    ws->max_batch = ok ? max_batch : 0;
     if (!ok) {
-        for (int l = 0; l < L; l++) {
-            if (ws->Z) free(ws->Z[l]);
-            if (ws->A) free(ws->A[l]);
-            if (ws->D) free(ws->D[l]);
-            if (ws->mask) free(ws->mask[l]);
-        }
-        free(ws->Z); free(ws->A); free(ws->D); free(ws->mask);
-        free(ws->dA); free(ws->dZ); free(ws->grad); free(ws);
+        ffnn_workspace_destroy(ws);
         return ffnn_error_nomem(err);
     }
-    ws->n_layers = L;
+    ws->max_batch = max_batch;
     *out = ws;
     return FFNN_OK;
 }
@@ -326,13 +326,14 @@ void ffnn_workspace_destroy(ffnn_workspace *ws)
     if (!ws)
         return;
     for (int l = 0; l < ws->n_layers; l++) {
-        free(ws->Z[l]);
-        free(ws->A[l]);
-        free(ws->D[l]);
-        free(ws->mask[l]);
+        if (ws->Z) free(ws->Z[l]);
+        if (ws->A) free(ws->A[l]);
+        if (ws->D) free(ws->D[l]);
+        if (ws->mask) free(ws->mask[l]);
+        if (ws->G) free(ws->G[l]);
     }
-    free(ws->Z); free(ws->A); free(ws->D); free(ws->mask);
-    free(ws->dA); free(ws->dZ); free(ws->grad);
+    free(ws->Z); free(ws->A); free(ws->D); free(ws->mask); free(ws->G);
+    free(ws->dA); free(ws->dZ); free(ws->grad); free(ws->Wp);
     free(ws);
 }
 
@@ -348,22 +349,97 @@ static const float *layer_input(const ffnn_model *m, const ffnn_workspace *ws, c
     return ws->A[l - 1];
 }
 
-const float *ffnn_model_forward(const ffnn_model *m, ffnn_workspace *ws, const float *X, int B,
-                                bool training, ffnn_rng *rng)
+/* ---- threads --------------------------------------------------------------
+ * A pass over a batch is split only when its products are large enough to
+ * repay waking the workers (a size fixed here, never measured): then rows go
+ * to parts in blocks of ROW_ALIGN (whole register tiles), weight-gradient
+ * output rows likewise.  Every element is computed by one part in the same
+ * order as without threads, so the split never changes a result. */
+
+#define PAR_MIN_MACS (1L << 20) /* multiply-adds per pass below which one thread runs it */
+#define ROW_ALIGN 8
+
+static long pass_macs(const ffnn_model *m, int B)
 {
+    long macs = 0;
+    for (int l = 0, in = m->n_in; l < m->n_layers; in = m->layers[l].units, l++)
+        macs += (long)in * m->layers[l].units;
+    return macs * B;
+}
+
+static int pass_parts(const ffnn_model *m, const ffnn_workspace *ws, int B)
+{
+    int t = ffnn_pool_threads(ws->pool);
+    if (t <= 1 || pass_macs(m, B) < PAR_MIN_MACS)
+        return 1;
+    int blocks = (B + ROW_ALIGN - 1) / ROW_ALIGN;
+    return t < blocks ? t : blocks;
+}
+
+/* [*lo, *hi) of 0..n for part of parts, in whole blocks of ROW_ALIGN. */
+static void part_range(int n, int part, int parts, int *lo, int *hi)
+{
+    int chunk = (n + parts - 1) / parts;
+    chunk = (chunk + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
+    long a = (long)part * chunk, b = a + chunk;
+    *lo = (int)(a < n ? a : n);
+    *hi = (int)(b < n ? b : n);
+}
+
+typedef struct {
+    const ffnn_model *m;
+    ffnn_workspace *ws;
+    const float *X, *T;
+    int B;
+    bool training, fused;
+} pass;
+
+static void pack_part(void *ctx, int part, int parts)
+{
+    const pass *p = ctx;
+    const ffnn_model *m = p->m;
+    for (int l = 0, in = m->n_in; l < m->n_layers; in = m->layers[l].units, l++) {
+        int np = ffnn_mat_panels(m->layers[l].units);
+        ffnn_mat_pack(p->ws->Wp + p->ws->wp_off[l], m->params + m->w_off[l], in, m->layers[l].units,
+                      np * part / parts, np * (part + 1) / parts);
+    }
+}
+
+static void forward_part(void *ctx, int part, int parts)
+{
+    const pass *p = ctx;
+    const ffnn_model *m = p->m;
+    ffnn_workspace *ws = p->ws;
+    int r0, r1;
+    part_range(p->B, part, parts, &r0, &r1);
+    if (r0 >= r1)
+        return;
     int in = m->n_in;
     for (int l = 0; l < m->n_layers; l++) {
         const ffnn_layer_spec *ls = &m->layers[l];
-        const float *Xl = layer_input(m, ws, X, l, training);
-        ffnn_dense_forward(Xl, m->params + m->w_off[l], m->params + m->b_off[l], ws->Z[l], ws->A[l],
-                           ls->activation, B, in, ls->units);
-        if (training && ls->dropout > 0.0f) {
-            size_t n = (size_t)B * (size_t)ls->units;
-            memcpy(ws->D[l], ws->A[l], n * sizeof(float));
-            ffnn_dropout_forward(ws->D[l], ws->mask[l], ls->dropout, (long)n, rng);
-        }
+        size_t xo = (size_t)r0 * (size_t)in, zo = (size_t)r0 * (size_t)ls->units;
+        const float *Xl = layer_input(m, ws, p->X, l, p->training);
+        ffnn_dense_forward_packed(Xl + xo, ws->Wp + ws->wp_off[l], m->params + m->b_off[l],
+                                  ws->Z[l] + zo, ws->A[l] + zo, ls->activation, r1 - r0, in, ls->units);
+        if (p->training && ls->dropout > 0.0f)
+            ffnn_dropout_apply(ws->D[l] + zo, ws->A[l] + zo, ws->mask[l] + zo,
+                               (long)(r1 - r0) * ls->units);
         in = ls->units;
     }
+}
+
+const float *ffnn_model_forward(const ffnn_model *m, ffnn_workspace *ws, const float *X, int B,
+                                bool training, ffnn_rng *rng)
+{
+    /* Dropout masks are drawn first, layer by layer in index order: the same
+     * draws as drawing each layer's after its product. */
+    for (int l = 0; training && l < m->n_layers; l++)
+        if (m->layers[l].dropout > 0.0f)
+            ffnn_dropout_mask(ws->mask[l], m->layers[l].dropout, (long)B * m->layers[l].units, rng);
+    pass p = {m, ws, X, NULL, B, training, false};
+    int parts = pass_parts(m, ws, B);
+    ffnn_pool_run(ws->pool, parts, pack_part, &p);
+    ffnn_pool_run(ws->pool, parts, forward_part, &p);
     return ws->A[m->n_layers - 1];
 }
 
@@ -386,48 +462,70 @@ double ffnn_model_l2_penalty(const ffnn_model *m)
     return m->l2 * s;
 }
 
+/* Rows of the backward chain: dL/dZ of every layer, from the output's down. */
+static void chain_part(void *ctx, int part, int parts)
+{
+    const pass *p = ctx;
+    const ffnn_model *m = p->m;
+    ffnn_workspace *ws = p->ws;
+    int L = m->n_layers, r0, r1;
+    part_range(p->B, part, parts, &r0, &r1);
+    if (r0 >= r1)
+        return;
+    const ffnn_layer_spec *out = &m->layers[L - 1];
+    if (!p->fused) {
+        size_t o = (size_t)r0 * (size_t)out->units;
+        ffnn_act_backward(out->activation, ws->Z[L - 1] + o, ws->A[L - 1] + o, ws->G[L - 1] + o,
+                          ws->G[L - 1] + o, r1 - r0, out->units);
+    }
+    for (int l = L - 1; l >= 1; l--) {
+        const ffnn_layer_spec *prev = &m->layers[l - 1];
+        int in = prev->units;
+        size_t zo = (size_t)r0 * (size_t)m->layers[l].units, xo = (size_t)r0 * (size_t)in;
+        ffnn_dense_backward_input(ws->G[l] + zo, m->params + m->w_off[l],
+                                  prev->dropout > 0.0f ? ws->mask[l - 1] + xo : NULL, prev->activation,
+                                  ws->Z[l - 1] + xo, ws->A[l - 1] + xo, ws->G[l - 1] + xo, r1 - r0, in,
+                                  m->layers[l].units);
+    }
+}
+
+/* Output rows of every layer's dW and db, then the L2 term on them. */
+static void grad_part(void *ctx, int part, int parts)
+{
+    const pass *p = ctx;
+    const ffnn_model *m = p->m;
+    ffnn_workspace *ws = p->ws;
+    float c = (float)(2.0 * m->l2); /* d(l2·Σw²)/dw = 2·l2·w */
+    for (int l = 0, in = m->n_in; l < m->n_layers; in = m->layers[l].units, l++) {
+        int O = m->layers[l].units, o0, o1;
+        part_range(O, part, parts, &o0, &o1);
+        if (o0 >= o1)
+            continue;
+        /* dW = dZᵀ·X, db = Σ dZ */
+        ffnn_dense_backward_params(layer_input(m, ws, p->X, l, true), ws->G[l], ws->grad + m->w_off[l],
+                                   ws->grad + m->b_off[l], p->B, in, O, o0, o1, false);
+        if (m->l2 != 0.0) {
+            size_t lo = (size_t)o0 * (size_t)in, hi = (size_t)o1 * (size_t)in;
+            const float *W = m->params + m->w_off[l];
+            float *G = ws->grad + m->w_off[l];
+            for (size_t i = lo; i < hi; i++)
+                G[i] += c * W[i];
+        }
+    }
+}
+
 double ffnn_model_backward(const ffnn_model *m, ffnn_workspace *ws, const float *X, const float *T,
                            int B)
 {
     int L = m->n_layers;
     const ffnn_layer_spec *out = &m->layers[L - 1];
     bool fused = false;
-    memset(ws->grad, 0, m->n_params * sizeof(float));
-
     double loss = ffnn_loss_eval(&m->loss, out->activation, ws->Z[L - 1], ws->A[L - 1], T, B,
-                                 out->units, ws->dA, 1.0 / B, &fused);
-    if (fused)
-        memcpy(ws->dZ, ws->dA, (size_t)B * (size_t)out->units * sizeof(float));
-    else
-        ffnn_act_backward(out->activation, ws->Z[L - 1], ws->A[L - 1], ws->dA, ws->dZ, B, out->units);
-
-    for (int l = L - 1; l >= 0; l--) {
-        const ffnn_layer_spec *ls = &m->layers[l];
-        int in = l ? m->layers[l - 1].units : m->n_in;
-        const float *Xl = layer_input(m, ws, X, l, true);
-        /* dW += dZᵀ·X, db += Σ dZ, dX = dZ·W (into dA) */
-        ffnn_dense_backward(Xl, m->params + m->w_off[l], ws->dZ, ws->grad + m->w_off[l],
-                            ws->grad + m->b_off[l], l ? ws->dA : NULL, B, in, ls->units);
-        if (l == 0)
-            break;
-        const ffnn_layer_spec *prev = &m->layers[l - 1];
-        size_t n = (size_t)B * (size_t)in;
-        if (prev->dropout > 0.0f)
-            ffnn_dropout_backward(ws->dA, ws->mask[l - 1], (long)n);
-        ffnn_act_backward(prev->activation, ws->Z[l - 1], ws->A[l - 1], ws->dA, ws->dZ, B, in);
-    }
-
-    if (m->l2 != 0.0) {
-        /* d(l2·Σw²)/dw = 2·l2·w */
-        float c = (float)(2.0 * m->l2);
-        for (int l = 0; l < L; l++) {
-            size_t n = m->b_off[l] - m->w_off[l];
-            const float *W = m->params + m->w_off[l];
-            float *G = ws->grad + m->w_off[l];
-            for (size_t i = 0; i < n; i++)
-                G[i] += c * W[i];
-        }
-    }
+                                 out->units, ws->G[L - 1], 1.0 / B, &fused);
+    pass p = {m, ws, X, T, B, true, fused};
+    int parts = pass_parts(m, ws, B);
+    ffnn_pool_run(ws->pool, parts, chain_part, &p);
+    ffnn_pool_run(ws->pool, parts, grad_part, &p);
     return loss;
 }
 

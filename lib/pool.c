@@ -9,15 +9,18 @@
 #include "ffnn/pool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "internal.h"
 
-/* How long an idle thread polls before it sleeps. */
+/* How long an idle thread polls before it sleeps, and after how long polling
+ * yields the CPU between polls (so more threads than CPUs still progress). */
 #define WORKER_SPIN_NS 300000L
 #define CALLER_SPIN_NS 2000000L
+#define YIELD_AFTER_NS 20000L
 
 struct ffnn_pool {
     int threads;                 /* including the caller */
@@ -53,18 +56,36 @@ static long elapsed_ns(const struct timespec *t0)
     return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
 }
 
+/* One poll interval of a thread that has been waiting since t0; returns 0
+ * once it has waited limit_ns (time to sleep instead). */
+static int keep_polling(const struct timespec *t0, int i, long limit_ns, int *yielding)
+{
+    if (*yielding)
+        sched_yield();
+    else
+        cpu_relax();
+    if (i % 64 == 0) {
+        long ns = elapsed_ns(t0);
+        if (ns > YIELD_AFTER_NS)
+            *yielding = 1;
+        if (ns > limit_ns)
+            return 0;
+    }
+    return 1;
+}
+
 /* Polls for a generation other than seen for up to WORKER_SPIN_NS, then
  * sleeps for it.  Returns the new generation. */
 static unsigned wait_generation(ffnn_pool *p, unsigned seen)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    int yielding = 0;
     for (int i = 1;; i++) {
         unsigned g = atomic_load_explicit(&p->gen, memory_order_acquire);
         if (g != seen)
             return g;
-        cpu_relax();
-        if (i % 64 == 0 && elapsed_ns(&t0) > WORKER_SPIN_NS)
+        if (!keep_polling(&t0, i, WORKER_SPIN_NS, &yielding))
             break;
     }
     unsigned g;
@@ -192,9 +213,9 @@ void ffnn_pool_run(ffnn_pool *p, int nparts, ffnn_pool_fn fn, void *ctx)
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    int yielding = 0;
     for (int i = 1; atomic_load_explicit(&p->pending, memory_order_acquire) != 0; i++) {
-        cpu_relax();
-        if (i % 64 == 0 && elapsed_ns(&t0) > CALLER_SPIN_NS) {
+        if (!keep_polling(&t0, i, CALLER_SPIN_NS, &yielding)) {
             pthread_mutex_lock(&p->mu);
             while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0)
                 pthread_cond_wait(&p->done, &p->mu);

@@ -49,6 +49,7 @@ ffnn_fit_options ffnn_fit_options_default(void)
     o.reduce_lr.cooldown = 0;
     o.reduce_lr.min_lr = 0.0;
     o.seed = 0;
+    o.threads = 1;
     return o;
 }
 
@@ -318,6 +319,7 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
     double *ytr = NULL, *yva = NULL, *yb = NULL;
     int *perm = NULL;
     ffnn_workspace *ws = NULL;
+    ffnn_pool *pool = NULL;
     ffnn_optim optim;
     memset(&optim, 0, sizeof optim);
     if (!tr || !va) {
@@ -385,6 +387,11 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
     int ws_rows = opt->batch_size;
     if ((st = ffnn_workspace_create(&ws, m, ws_rows, err)))
         goto done;
+    if (opt->threads > 1) {
+        if ((st = ffnn_pool_create(&pool, opt->threads, err)))
+            goto done;
+        ws->pool = pool;
+    }
     Xb = ffnn_calloc((size_t)ws_rows * (size_t)D, sizeof *Xb);
     Tb = ffnn_calloc((size_t)ws_rows * (size_t)K, sizeof *Tb);
     yb = ffnn_calloc((size_t)ws_rows, sizeof *yb);
@@ -528,6 +535,7 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
 done:
     ffnn_optim_release(&optim);
     ffnn_workspace_destroy(ws);
+    ffnn_pool_destroy(pool);
     free(tr); free(va); free(Xtr); free(ytr); free(Xva); free(yva);
     free(Xb); free(Tb); free(yb); free(best_w); free(perm);
     if (hist == &local_hist)

@@ -14,6 +14,7 @@
 #include "ffnn/activation.h"
 #include "ffnn/loss.h"
 #include "ffnn/dataset.h"
+#include "ffnn/pool.h"
 
 typedef enum {
     FFNN_INIT_GLOROT_UNIFORM = 0,
@@ -87,7 +88,11 @@ int ffnn_model_n_out(const ffnn_model *m);
 int ffnn_model_max_width(const ffnn_model *m);
 
 /* Per-batch buffers for forward and backward, sized once for max_batch rows.
- * No allocation happens after ffnn_workspace_create. */
+ * No allocation happens after ffnn_workspace_create.  pool (NULL after
+ * create; set by the caller, not owned) lets forward and backward split large
+ * batches between threads: rows for the products and activations, output
+ * rows for the weight gradients, in fixed ranges, so the results are bitwise
+ * the same for any number of threads. */
 typedef struct {
     int max_batch;
     int n_layers;
@@ -95,6 +100,10 @@ typedef struct {
     float **D, **mask;        /* per layer with dropout: dropped output, mask (else NULL) */
     float *dA, *dZ;           /* scratch, max_batch * max width */
     float *grad;              /* n_params, same layout as params */
+    float **G;                /* per layer: dL/dZ of the last backward (max_batch, units) */
+    float *Wp;                /* every layer's W packed by ffnn_mat_pack (forward) */
+    size_t wp_off[FFNN_MAX_LAYERS];
+    ffnn_pool *pool;          /* worker threads, or NULL: this thread only */
 } ffnn_workspace;
 
 ffnn_status ffnn_workspace_create(ffnn_workspace **out, const ffnn_model *m, int max_batch,

@@ -49,6 +49,8 @@ typedef struct {
     ffnn_early_stopping early_stopping;
     ffnn_reduce_lr reduce_lr;
     uint64_t seed;               /* seeds init, shuffling, dropout, validation split (default 0) */
+    int threads;                 /* 1: threads for large batches, this one included (how to run,
+                                    not what: results are bitwise the same for any value) */
 } ffnn_fit_options;
 
 ffnn_fit_options ffnn_fit_options_default(void);
