@@ -107,6 +107,7 @@ void ffnn_mat_pack(float *Wp, const float *W, int I, int O, int p0, int p1)
 
 typedef float vf __attribute__((vector_size(VW * sizeof(float))));
 typedef int vi __attribute__((vector_size(VW * sizeof(int))));
+typedef float vf4 __attribute__((vector_size(4 * sizeof(float))));
 
 #define INLINE static inline __attribute__((always_inline))
 #define MR_MAX 8
@@ -299,13 +300,73 @@ INLINE void dzw_rows(const dzw_args *p, int MR, int i0, int nr)
         dzw_tile(p, 1, r0, i0, nr);
 }
 
+/* Edge columns i0..i0+nw (nw 8, 4 or 1, a constant at each call) in 4-float
+ * vectors (scalars for nw 1): a partial 16-float load in the inner loop
+ * would cost a store-forwarding stall on every term. */
+INLINE void dzw_edge(const dzw_args *p, int mr, int r0, int i0, int nw)
+{
+    const int O = p->O, I = p->I, nv = nw / 4;
+    vf4 acc[MR_MAX][2];
+    float acc1[MR_MAX];
+#pragma GCC unroll 8
+    for (int r = 0; r < mr; r++) {
+        acc[r][0] = acc[r][1] = (vf4){0};
+        acc1[r] = 0.0f;
+    }
+    for (int o = 0; o < O; o++) {
+        const float *w = p->W + (size_t)o * I + i0;
+        vf4 w4[2];
+        memcpy(w4, w, (size_t)nv * sizeof(vf4));
+#pragma GCC unroll 8
+        for (int r = 0; r < mr; r++) {
+            float d = p->dZ[(size_t)(r0 + r) * O + o];
+            if (nw == 1)
+                acc1[r] += d * w[0];
+#pragma GCC unroll 2
+            for (int v = 0; v < nv; v++)
+                acc[r][v] += d * w4[v];
+        }
+    }
+    for (int r = 0; r < mr; r++) {
+        float t[8];
+        memcpy(t, acc[r], (size_t)nv * sizeof(vf4));
+        if (nw == 1)
+            t[0] = acc1[r];
+        for (int j = 0; j < nw; j++) {
+            size_t at = (size_t)(r0 + r) * I + i0 + j;
+            float d = t[j];
+            if (p->mask)
+                d *= p->mask[at];
+            if (p->gate)
+                d = p->gate[at] > 0.0f ? d : 0.0f;
+            p->dX[at] = d;
+        }
+    }
+}
+
+INLINE void dzw_edge_rows(const dzw_args *p, int MR, int i0, int nw)
+{
+    int r0 = 0;
+    for (; r0 + MR <= p->B; r0 += MR)
+        dzw_edge(p, MR, r0, i0, nw);
+    if (MR > 4)
+        for (; r0 + 4 <= p->B; r0 += 4)
+            dzw_edge(p, 4, r0, i0, nw);
+    for (; r0 < p->B; r0++)
+        dzw_edge(p, 1, r0, i0, nw);
+}
+
 INLINE void dzw_body(const dzw_args *p, int MR)
 {
     int i0 = 0;
     for (; i0 + VW <= p->I; i0 += VW)
         dzw_rows(p, MR, i0, VW);
-    if (i0 < p->I)
-        dzw_rows(p, MR, i0, p->I - i0);
+    for (; i0 + 8 <= p->I; i0 += 8)
+        dzw_edge_rows(p, MR, i0, 8);
+    for (; i0 + 4 <= p->I; i0 += 4)
+        dzw_edge_rows(p, MR, i0, 4);
+    for (; i0 < p->I; i0++)
+        dzw_edge_rows(p, MR, i0, 1);
 }
 
 /* ---- dW (+)= dZᵀ·X, db (+)= Σ dZ, output rows o0..o1 --------------------- */
@@ -358,20 +419,66 @@ INLINE void dw_rows(const dw_args *p, int MR, int i0, int nr)
         dw_tile(p, 1, o0, i0, nr);
 }
 
-/* db[o0..o0+n) (+)= Σ_r dZ[r, o0..o0+n) */
-INLINE void db_cols(const dw_args *p, int o0, int n)
+/* Edge columns i0..i0+nw of dW (nw 8, 4 or 1, constant), as dzw_edge. */
+INLINE void dw_edge(const dw_args *p, int mr, int o0, int i0, int nw)
 {
-    vf acc = {0};
-    for (int r = 0; r < p->B; r++) {
-        vf d;
-        vload(&d, p->dZ + (size_t)r * p->O + o0, n);
-        acc += d;
+    const int O = p->O, I = p->I, nv = nw / 4;
+    vf4 acc[MR_MAX][2];
+    float acc1[MR_MAX];
+#pragma GCC unroll 8
+    for (int q = 0; q < mr; q++) {
+        acc[q][0] = acc[q][1] = (vf4){0};
+        acc1[q] = 0.0f;
     }
-    vf s = {0};
-    if (p->add)
-        vload(&s, p->db + o0, n);
-    s += acc;
-    vstore(p->db + o0, &s, n);
+    for (int r = 0; r < p->B; r++) {
+        const float *x = p->X + (size_t)r * I + i0;
+        const float *dz = p->dZ + (size_t)r * O + o0;
+        vf4 x4[2];
+        memcpy(x4, x, (size_t)nv * sizeof(vf4));
+#pragma GCC unroll 8
+        for (int q = 0; q < mr; q++) {
+            if (nw == 1)
+                acc1[q] += dz[q] * x[0];
+#pragma GCC unroll 2
+            for (int v = 0; v < nv; v++)
+                acc[q][v] += dz[q] * x4[v];
+        }
+    }
+    for (int q = 0; q < mr; q++) {
+        float t[8];
+        memcpy(t, acc[q], (size_t)nv * sizeof(vf4));
+        if (nw == 1)
+            t[0] = acc1[q];
+        for (int j = 0; j < nw; j++) {
+            float *w = p->dW + (size_t)(o0 + q) * I + i0 + j;
+            *w = (p->add ? *w : 0.0f) + t[j];
+        }
+    }
+}
+
+INLINE void dw_edge_rows(const dw_args *p, int MR, int i0, int nw)
+{
+    int o0 = p->o0;
+    for (; o0 + MR <= p->o1; o0 += MR)
+        dw_edge(p, MR, o0, i0, nw);
+    if (MR > 4)
+        for (; o0 + 4 <= p->o1; o0 += 4)
+            dw_edge(p, 4, o0, i0, nw);
+    for (; o0 < p->o1; o0++)
+        dw_edge(p, 1, o0, i0, nw);
+}
+
+/* db[o0..o0+nw) (+)= Σ_r dZ[r, o0..o0+nw) (nw 16, 4 or 1, constant) */
+INLINE void db_cols(const dw_args *p, int o0, int nw)
+{
+    float acc[VW];
+    for (int j = 0; j < nw; j++)
+        acc[j] = 0.0f;
+    for (int r = 0; r < p->B; r++)
+        for (int j = 0; j < nw; j++)
+            acc[j] += p->dZ[(size_t)r * p->O + o0 + j];
+    for (int j = 0; j < nw; j++)
+        p->db[o0 + j] = (p->add ? p->db[o0 + j] : 0.0f) + acc[j];
 }
 
 INLINE void dw_body(const dw_args *p, int MR)
@@ -379,15 +486,21 @@ INLINE void dw_body(const dw_args *p, int MR)
     int i0 = 0;
     for (; i0 + VW <= p->I; i0 += VW)
         dw_rows(p, MR, i0, VW);
-    if (i0 < p->I)
-        dw_rows(p, MR, i0, p->I - i0);
+    for (; i0 + 8 <= p->I; i0 += 8)
+        dw_edge_rows(p, MR, i0, 8);
+    for (; i0 + 4 <= p->I; i0 += 4)
+        dw_edge_rows(p, MR, i0, 4);
+    for (; i0 < p->I; i0++)
+        dw_edge_rows(p, MR, i0, 1);
     if (!p->db)
         return;
     int o0 = p->o0;
     for (; o0 + VW <= p->o1; o0 += VW)
         db_cols(p, o0, VW);
-    if (o0 < p->o1)
-        db_cols(p, o0, p->o1 - o0);
+    for (; o0 + 4 <= p->o1; o0 += 4)
+        db_cols(p, o0, 4);
+    for (; o0 < p->o1; o0++)
+        db_cols(p, o0, 1);
 }
 
 /* ---- per-CPU variants ------------------------------------------------------ */
