@@ -231,13 +231,13 @@ if has_case 2; then
             continue
         fi
         if measure c2_ffnn_t$t "$REPS" "$BIN/ffnn-train" -c "$B/synth.json" ${TOPT:+$TOPT=$t} -o "$W/synth.ffnn" "$SYNTH"; then
-            row "$C" "ffnn-train ($t thread)" "whole process" s "$(col "$W/runs/c2_ffnn_t$t.t" 1 | stats)" ""
+            row "$C" "ffnn-train ($t thread$( [ $t -gt 1 ] && echo s))" "whole process" s "$(col "$W/runs/c2_ffnn_t$t.t" 1 | stats)" ""
             s=$(col "$W/runs/c2_ffnn_t$t.t" 1 | awk -v e="$E0" -v n=$SYNTH_SAMPLES '{ print n / ($1 - e) }' | stats)
-            row "$C" "ffnn-train ($t thread)" "loop, samples/s (whole − \`-e 0\`)" rate "$s" ""
+            row "$C" "ffnn-train ($t thread$( [ $t -gt 1 ] && echo s))" "loop, samples/s (whole − \`-e 0\`)" rate "$s" ""
             eval "R2_$t=\${s%% *}"
             g=$(calc "$FLOP / ($SYNTH_SAMPLES / ${s%% *}) / 1e9")
             pk=$PEAK1; [ $t -gt 1 ] && pk=$PEAKN
-            row "$C" "ffnn-train ($t thread)" "GFLOP/s (6·weights·samples/loop)" gflops "$g $g $g 1" \
+            row "$C" "ffnn-train ($t thread$( [ $t -gt 1 ] && echo s))" "GFLOP/s (6·weights·samples/loop)" gflops "$g $g $g 1" \
                 "$(awk -v g="$g" -v p="$pk" 'BEGIN { if (p > 0) printf "%.1f%% of FMA peak %.0f", 100 * g / p, p }')"
         fi
     done
@@ -246,16 +246,16 @@ if has_case 2; then
         eval "f=\${R2_$t:-\$R2_1}"
         if [ $HAVE_TORCH = 1 ] && measure c2_torch_t$t "$PREPS" env $(peer_vars $t) "$PY" "$B/peers/torch_mlp.py" "$SYNTH" \
                 --layers 256,256 --loss ce --batch 128 --epochs 3 --threads $t; then
-            row "$C" "PyTorch $TORCH_V ($t thread)" "whole process" s "$(col "$W/runs/c2_torch_t$t.t" 1 | stats)" ""
+            row "$C" "PyTorch $TORCH_V ($t thread$( [ $t -gt 1 ] && echo s))" "whole process" s "$(col "$W/runs/c2_torch_t$t.t" 1 | stats)" ""
             s=$(jfield "$W/runs/c2_torch_t$t.out" loop_s | awk -v n=$SYNTH_SAMPLES '{ print n / $1 }' | stats)
-            row "$C" "PyTorch $TORCH_V ($t thread)" "loop only, samples/s" rate "$s" "$(ratio rate "$f" "${s%% *}")"
+            row "$C" "PyTorch $TORCH_V ($t thread$( [ $t -gt 1 ] && echo s))" "loop only, samples/s" rate "$s" "$(ratio rate "$f" "${s%% *}")"
             eval "PT2_$t=\${s%% *}"
         fi
         if [ $HAVE_SK = 1 ] && measure c2_sklearn_t$t "$PREPS" env $(peer_vars $t) "$PY" "$B/peers/sklearn_mlp.py" "$SYNTH" \
                 --layers 256,256 --batch 128 --epochs 3 --threads $t; then
-            row "$C" "scikit-learn $SK_V ($t thread) ¹" "whole process" s "$(col "$W/runs/c2_sklearn_t$t.t" 1 | stats)" ""
+            row "$C" "scikit-learn $SK_V ($t thread$( [ $t -gt 1 ] && echo s)) ¹" "whole process" s "$(col "$W/runs/c2_sklearn_t$t.t" 1 | stats)" ""
             s=$(jfield "$W/runs/c2_sklearn_t$t.out" loop_s | awk -v n=$SYNTH_SAMPLES '{ print n / $1 }' | stats)
-            row "$C" "scikit-learn $SK_V ($t thread) ¹" "loop only (fit), samples/s" rate "$s" "$(ratio rate "$f" "${s%% *}")"
+            row "$C" "scikit-learn $SK_V ($t thread$( [ $t -gt 1 ] && echo s)) ¹" "loop only (fit), samples/s" rate "$s" "$(ratio rate "$f" "${s%% *}")"
         fi
     done
     if [ -n "$R2_1" ]; then
@@ -340,7 +340,7 @@ if has_case 4; then
             target "case 4: memory flat in the input size" \
                 "$(printf 'peak RSS %.1f MB (100 MB in) vs %.1f MB (10 MB in)' "$(calc "$r1/1024")" "$(calc "$r2/1024")")" \
                 "$(awk -v a="$r1" -v b="$r2" 'BEGIN { print (a <= b * 1.25 + 4096) ? "met" : "missed" }')" \
-                "$(awk -v a="$r1" -v b="$r2" 'BEGIN { printf "grows %.1f MB for 10× the input", (a - b) / 1024 }')"
+                "$(awk -v a="$r1" -v b="$r2" 'BEGIN { d = (a - b) / 1024; if (d < 0.05) print "no growth for 10× the input"; else printf "grows %.1f MB for 10× the input", d }')"
         fi
     fi
 fi
@@ -415,7 +415,7 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
     echo "|---|---|"
     echo "| date | $DATE |"
     echo "| CPU | ${CPU:-unknown} ($NCPU cores online; $ISA) |"
-    echo "| measured fp32 FMA peak | ${PEAK1:-?} GFLOP/s on 1 thread, ${PEAKN:-?} on $NCPU threads ($PEAK_ISA, bench/peak.c) |"
+    echo "| measured fp32 FMA peak | ${PEAK1:-?} GFLOP/s on 1 thread, ${PEAKN:-?} on $NCPU threads ($PEAK_ISA, bench/peak.c; an all-core figure below $NCPU × the 1-thread one means another process held a core) |"
     [ -n "$SG1" ] && echo "| OpenBLAS sgemm (practical ceiling) | 1024²: $SG1 GFLOP/s 1 thread, $SGN on $NCPU; model shape 128×256·256×256: $SGM1 / $SGMN |"
     echo "| ffnn | commit $COMMIT, $CCV, default flags (-O2) |"
     echo "| peers | PyTorch ${TORCH_V:-absent}, scikit-learn ${SK_V:-absent}, FANN $( [ $HAVE_FANN = 1 ] && echo 2.2 || echo absent); BLAS for torch/sklearn: $PEER_BLAS |"
