@@ -25,6 +25,7 @@
 struct ffnn_pool {
     int threads;                 /* including the caller */
     int started;                 /* workers running */
+    int tried;                   /* start_workers has run */
     pthread_t *tid;
     pthread_mutex_t mu;
     pthread_cond_t wake;         /* workers: a new generation */
@@ -107,7 +108,7 @@ static void *worker_main(void *arg)
         seen = wait_generation(p, seen);
         if (p->stop)
             return NULL;
-        for (int part = id; part < p->nparts; part += p->threads)
+        for (int part = id; part < p->nparts; part += p->started + 1)
             p->fn(p->ctx, part, p->nparts);
         if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
             pthread_mutex_lock(&p->mu);
@@ -158,25 +159,29 @@ ffnn_status ffnn_pool_create(ffnn_pool **out, int threads, ffnn_error *err)
     pthread_cond_init(&p->done, NULL);
     atomic_init(&p->gen, 0u);
     atomic_init(&p->pending, 0);
-    for (int i = 1; i < threads; i++) {
+    *out = p;
+    return FFNN_OK;
+}
+
+/* Starts the workers on the first parallel job, so a pool that only ever
+ * sees small jobs costs no threads.  If a thread cannot be started the pool
+ * keeps the ones it has (or none): parts are only ever spread over running
+ * threads, and the results do not depend on how many there are. */
+static void start_workers(ffnn_pool *p)
+{
+    p->tried = 1;
+    while (p->started < p->threads - 1) {
         worker_arg *w = malloc(sizeof *w);
-        int rc = -1;
-        if (w) {
-            w->pool = p;
-            w->id = i;
-            rc = pthread_create(&p->tid[p->started], NULL, worker_main, w);
-            if (rc != 0)
-                free(w);
-        }
-        if (rc != 0) {
-            ffnn_pool_destroy(p);
-            return ffnn_error_set(err, FFNN_EINTERNAL, "cannot start worker thread %d of %d", i,
-                                  threads - 1);
+        if (!w)
+            break;
+        w->pool = p;
+        w->id = p->started + 1;
+        if (pthread_create(&p->tid[p->started], NULL, worker_main, w) != 0) {
+            free(w);
+            break;
         }
         p->started++;
     }
-    *out = p;
-    return FFNN_OK;
 }
 
 void ffnn_pool_destroy(ffnn_pool *p)
@@ -198,7 +203,9 @@ int ffnn_pool_threads(const ffnn_pool *p)
 
 void ffnn_pool_run(ffnn_pool *p, int nparts, ffnn_pool_fn fn, void *ctx)
 {
-    if (!p || p->threads == 1 || nparts <= 1) {
+    if (p && p->threads > 1 && nparts > 1 && !p->tried)
+        start_workers(p);
+    if (!p || p->started == 0 || nparts <= 1) {
         for (int part = 0; part < nparts; part++)
             fn(ctx, part, nparts);
         return;
@@ -206,9 +213,9 @@ void ffnn_pool_run(ffnn_pool *p, int nparts, ffnn_pool_fn fn, void *ctx)
     p->fn = fn;
     p->ctx = ctx;
     p->nparts = nparts;
-    atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
+    atomic_store_explicit(&p->pending, p->started, memory_order_relaxed);
     publish(p);
-    for (int part = 0; part < nparts; part += p->threads)
+    for (int part = 0; part < nparts; part += p->started + 1)
         fn(ctx, part, nparts);
 
     struct timespec t0;

@@ -3,7 +3,7 @@
  * ffnn_pool_run(pool, n, fn, ctx) calls fn(ctx, part, n) once for every part
  * in 0..n-1 and returns when all have returned; the calling thread takes part
  * of the work.  Which thread runs which part is fixed (part p on thread
- * p mod threads), but callers must not depend on it: each part writes its own
+ * p mod running threads), but callers must not depend on it: each part writes its own
  * outputs, so results never depend on the number of threads.  One pool serves
  * one caller at a time; it is not re-entrant (fn must not call
  * ffnn_pool_run on the same pool).
@@ -18,9 +18,11 @@ typedef struct ffnn_pool ffnn_pool;
 /* One part of a parallel job: part in 0..nparts-1. */
 typedef void (*ffnn_pool_fn)(void *ctx, int part, int nparts);
 
-/* Starts threads-1 workers (threads is clamped to 1..FFNN_POOL_MAX; 1 starts
- * none and runs everything on the caller).  FFNN_EINTERNAL if a thread or
- * memory cannot be had. */
+/* A pool of threads-1 workers plus the caller (threads is clamped to
+ * 1..FFNN_POOL_MAX).  Workers start on the first job with more than one
+ * part, so a pool that only sees small jobs costs no threads; if the system
+ * refuses a thread the pool runs with those it got (the results do not
+ * change).  FFNN_EINTERNAL when out of memory. */
 ffnn_status ffnn_pool_create(ffnn_pool **out, int threads, ffnn_error *err);
 /* Stops and joins the workers; accepts NULL. */
 void ffnn_pool_destroy(ffnn_pool *pool);

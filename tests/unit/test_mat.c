@@ -1,9 +1,12 @@
 /* mat: tuned kernels equal the naive references over many shapes (edge sizes,
  * odd sizes, non-multiples of the tile sizes), bitwise determinism, and hand
- * values. */
+ * values; bitwise: fused relu / mask / gate = the composed references, and
+ * any split of rows between 1-3 pool threads = the whole call; the pool runs
+ * each part once. */
 #include <stdlib.h>
 
 #include "ffnn/mat.h"
+#include "ffnn/pool.h"
 #include "ffnn/rng.h"
 #include "testutil.h"
 
@@ -197,6 +200,176 @@ START_TEST(test_empty)
 }
 END_TEST
 
+/* ---- bitwise: tuned = reference, fused = composed, any split = whole ---- */
+
+static void assert_same(const float *got, const float *want, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(memcmp(&got[i], &want[i], sizeof(float)) == 0,
+                      "%s: element %zu: %.9g vs %.9g", what, i, got[i], want[i]);
+}
+
+/* Random values with some exact zeros and negative zeros (the relu gate and
+ * 0 + x must treat them as the reference does). */
+static float *rand_buf0(ffnn_rng *r, size_t n)
+{
+    float *p = rand_buf(r, n);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = ffnn_rng_below(r, 16);
+        if (k == 0)
+            p[i] = 0.0f;
+        else if (k == 1)
+            p[i] = -0.0f;
+    }
+    return p;
+}
+
+typedef struct {
+    float *Z, *A, *dX, *dW, *db;
+    const float *X, *W, *Wp, *b, *dZ, *mask, *gate;
+    int B, I, O;
+} split_job;
+
+/* Part of a kernel call split as model.c splits it: rows of X / dZ for
+ * xwt and dzw, output rows of dW. */
+static void range(int n, int part, int parts, int *lo, int *hi)
+{
+    int chunk = (n + parts - 1) / parts;
+    *lo = part * chunk < n ? part * chunk : n;
+    *hi = *lo + chunk < n ? *lo + chunk : n;
+}
+
+static void split_part(void *ctx, int part, int parts)
+{
+    const split_job *j = ctx;
+    int r0, r1, o0, o1;
+    range(j->B, part, parts, &r0, &r1);
+    range(j->O, part, parts, &o0, &o1);
+    size_t zo = (size_t)r0 * j->O, xo = (size_t)r0 * j->I;
+    ffnn_mat_xwt_packed(j->Z + zo, j->A + zo, j->X + xo, j->Wp, j->b, r1 - r0, j->I, j->O);
+    ffnn_mat_dzw_gated(j->dX + xo, j->dZ + zo, j->W, j->mask ? j->mask + xo : NULL,
+                       j->gate ? j->gate + xo : NULL, r1 - r0, j->O, j->I);
+    ffnn_mat_dw_rows(j->dW, j->db, j->dZ, j->X, j->B, j->O, j->I, o0, o1, false);
+}
+
+static void check_bitwise(ffnn_rng *r, int B, int I, int O)
+{
+    size_t nx = (size_t)B * I, nw = (size_t)O * I, nz = (size_t)B * O;
+    float *X = rand_buf0(r, nx), *W = rand_buf0(r, nw), *b = rand_buf0(r, (size_t)O);
+    float *dZ = rand_buf0(r, nz), *mask = rand_buf0(r, nx), *gate = rand_buf0(r, nx);
+    float *Wp = malloc(ffnn_mat_packed_size(I, O) * sizeof(float) + 4);
+    float *Zr = malloc(nz * 4 + 4), *Ar = malloc(nz * 4 + 4), *dXr = malloc(nx * 4 + 4);
+    float *dWr = calloc(nw + 1, 4), *dbr = calloc((size_t)O + 1, 4);
+    float *Z = malloc(nz * 4 + 4), *A = malloc(nz * 4 + 4), *dX = malloc(nx * 4 + 4);
+    float *dW = malloc(nw * 4 + 4), *db = malloc((size_t)O * 4 + 4);
+
+    /* references: the _ref kernels composed with the activation code's relu */
+    int use_mask = (B + O) % 2, use_gate = (I + O) % 3 != 0;
+    ffnn_mat_xwt_ref(Zr, X, W, b, B, I, O);
+    for (size_t i = 0; i < nz; i++)
+        Ar[i] = Zr[i] > 0.0f ? Zr[i] : 0.0f;
+    ffnn_mat_dzw_ref(dXr, dZ, W, B, O, I);
+    for (size_t i = 0; i < nx; i++) {
+        if (use_mask)
+            dXr[i] *= mask[i];
+        if (use_gate)
+            dXr[i] = gate[i] > 0.0f ? dXr[i] : 0.0f;
+    }
+    ffnn_mat_dw_ref(dWr, dbr, dZ, X, B, O, I);
+
+    /* the plain tuned kernels */
+    ffnn_mat_xwt(Z, X, W, b, B, I, O);
+    assert_same(Z, Zr, nz, "xwt");
+    ffnn_mat_dzw(dX, dZ, W, B, O, I);
+    float *dXp = malloc(nx * 4 + 4);
+    ffnn_mat_dzw_ref(dXp, dZ, W, B, O, I);
+    assert_same(dX, dXp, nx, "dzw");
+    free(dXp);
+    for (size_t i = 0; i < nw; i++)
+        dW[i] = 0.0f;
+    for (int o = 0; o < O; o++)
+        db[o] = 0.0f;
+    ffnn_mat_dw(dW, db, dZ, X, B, O, I);
+    assert_same(dW, dWr, nw, "dw");
+    assert_same(db, dbr, (size_t)O, "db");
+
+    /* packing in two ranges = packing at once */
+    int np = ffnn_mat_panels(O);
+    ffnn_mat_pack(Wp, W, I, O, 0, np / 2);
+    ffnn_mat_pack(Wp, W, I, O, np / 2, np);
+
+    /* fused and split variants, 1, 2 and 3 parts on pools of 1..3 threads */
+    for (int t = 1; t <= 3; t++) {
+        ffnn_pool *pool;
+        ffnn_error err;
+        ck_assert_int_eq(ffnn_pool_create(&pool, t, &err), FFNN_OK);
+        for (int parts = 1; parts <= 3; parts++) {
+            memset(Z, 0xff, nz * 4);
+            memset(A, 0xff, nz * 4);
+            memset(dX, 0xff, nx * 4);
+            memset(dW, 0xff, nw * 4);
+            memset(db, 0xff, (size_t)O * 4);
+            split_job j = {Z, A, dX, dW, db, X, W, Wp, b, dZ, use_mask ? mask : NULL,
+                           use_gate ? gate : NULL, B, I, O};
+            ffnn_pool_run(pool, parts, split_part, &j);
+            assert_same(Z, Zr, nz, "xwt_packed Z");
+            assert_same(A, Ar, nz, "xwt_packed relu");
+            assert_same(dX, dXr, nx, "dzw_gated");
+            assert_same(dW, dWr, nw, "dw_rows");
+            assert_same(db, dbr, (size_t)O, "dw_rows db");
+        }
+        ffnn_pool_destroy(pool);
+    }
+    free(X); free(W); free(b); free(dZ); free(mask); free(gate); free(Wp);
+    free(Zr); free(Ar); free(dXr); free(dWr); free(dbr);
+    free(Z); free(A); free(dX); free(dW); free(db);
+}
+
+/* Every tuned kernel gives the reference's bits, and splitting the rows (or
+ * dW's output rows) between threads changes nothing, over edge shapes. */
+START_TEST(test_bitwise_and_splits)
+{
+    static const int shapes[][3] = {
+        {128, 64, 256}, {128, 256, 10}, {100, 4, 16}, {100, 16, 3}, {37, 30, 17},
+        {9, 300, 33}, {1, 1, 1}, {3, 8, 12}, {64, 13, 5}, {17, 257, 2},
+    };
+    ffnn_rng r;
+    ffnn_rng_init(&r, 31, 99, 3);
+    for (size_t i = 0; i < (sizeof shapes / sizeof shapes[0]); i++)
+        check_bitwise(&r, shapes[i][0], shapes[i][1], shapes[i][2]);
+    for (int t = 0; t < 30; t++)
+        check_bitwise(&r, pick(&r), pick(&r), pick(&r));
+}
+END_TEST
+
+/* A pool runs every part exactly once, whatever the threads and parts. */
+static void count_part(void *ctx, int part, int parts)
+{
+    int *hits = ctx;
+    ck_assert(part >= 0 && part < parts);
+    __atomic_fetch_add(&hits[part], 1, __ATOMIC_RELAXED);
+}
+
+START_TEST(test_pool_runs_each_part_once)
+{
+    for (int t = 0; t <= 4; t++) {
+        ffnn_pool *pool = NULL;
+        ffnn_error err;
+        if (t > 0)
+            ck_assert_int_eq(ffnn_pool_create(&pool, t, &err), FFNN_OK);
+        ck_assert_int_eq(ffnn_pool_threads(pool), t > 0 ? t : 1);
+        for (int rep = 0; rep < 200; rep++) {
+            int parts = rep % 7, hits[7] = {0};
+            ffnn_pool_run(pool, parts, count_part, hits);
+            for (int p = 0; p < 7; p++)
+                ck_assert_int_eq(hits[p], p < parts ? 1 : 0);
+        }
+        ffnn_pool_destroy(pool);
+    }
+    ffnn_pool_destroy(NULL);
+}
+END_TEST
+
 Suite *mat_suite(void);
 Suite *mat_suite(void)
 {
@@ -208,6 +381,8 @@ Suite *mat_suite(void)
     tcase_add_test(tc, test_deep_reduction);
     tcase_add_test(tc, test_hand_values);
     tcase_add_test(tc, test_empty);
+    tcase_add_test(tc, test_bitwise_and_splits);
+    tcase_add_test(tc, test_pool_runs_each_part_once);
     suite_add_tcase(s, tc);
     return s;
 }
