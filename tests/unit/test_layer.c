@@ -1,9 +1,11 @@
 /* layer: dense forward against the definition, finite-difference dW, db, dX
- * through the activation, inverted dropout. */
+ * through the activation, inverted dropout; the fused and split variants are
+ * bitwise the composed ones. */
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "ffnn/layer.h"
+#include "ffnn/mat.h"
 #include "testutil.h"
 
 static float *rand_buf(ffnn_rng *r, size_t n, double lo, double hi)
@@ -215,6 +217,79 @@ START_TEST(test_dropout_backward)
 }
 END_TEST
 
+/* Drawing the mask first and applying it later is bitwise the one-call
+ * dropout (the forward pass draws every layer's mask before it runs). */
+START_TEST(test_dropout_mask_then_apply)
+{
+    static const float rates[] = {0.0f, 0.1f, 0.5f, 0.9f, 1.0f};
+    for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
+        ffnn_rng r0, r1, g;
+        ffnn_rng_init(&g, 5, 99, (uint64_t)k);
+        float *A = rand_buf(&g, 777, -2, 2);
+        float *A1 = malloc(777 * sizeof(float)), *D = malloc(777 * sizeof(float));
+        float *m1 = malloc(777 * sizeof(float)), *m2 = malloc(777 * sizeof(float));
+        memcpy(A1, A, 777 * sizeof(float));
+        ffnn_rng_init(&r0, 8, FFNN_RNG_DROPOUT, 1);
+        ffnn_rng_init(&r1, 8, FFNN_RNG_DROPOUT, 1);
+        ffnn_dropout_forward(A1, m1, rates[k], 777, &r0);
+        ffnn_dropout_mask(m2, rates[k], 777, &r1);
+        ffnn_dropout_apply(D, A, m2, 777);
+        ck_assert(memcmp(m1, m2, 777 * sizeof(float)) == 0);
+        ck_assert(memcmp(A1, D, 777 * sizeof(float)) == 0);
+        /* both streams advanced by the same number of draws */
+        ck_assert(ffnn_rng_u64(&r0) == ffnn_rng_u64(&r1));
+        free(A); free(A1); free(D); free(m1); free(m2);
+    }
+}
+END_TEST
+
+/* The packed forward with relu fused, the fused backward to the previous
+ * layer, and the row-range parameter gradients are bitwise the plain
+ * kernels composed with the activation code, for every activation. */
+START_TEST(test_fused_equals_composed)
+{
+    const int B = 37, I = 29, O = 21;
+    ffnn_rng g;
+    ffnn_rng_init(&g, 6, 99, 0);
+    float *X = rand_buf(&g, (size_t)B * I, -1, 1), *W = rand_buf(&g, (size_t)O * I, -1, 1);
+    float *b = rand_buf(&g, (size_t)O, -1, 1), *dZ = rand_buf(&g, (size_t)B * O, -1, 1);
+    float *Zp = rand_buf(&g, (size_t)B * I, -1, 1), *mask = rand_buf(&g, (size_t)B * I, 0, 2);
+    float *Wp = malloc(ffnn_mat_packed_size(I, O) * sizeof(float));
+    ffnn_mat_pack(Wp, W, I, O, 0, ffnn_mat_panels(O));
+    size_t nz = (size_t)B * O, nx = (size_t)B * I;
+    float *Z1 = malloc(nz * 4), *A1 = malloc(nz * 4), *Z2 = malloc(nz * 4), *A2 = malloc(nz * 4);
+    float *Ap = malloc(nx * 4), *d1 = malloc(nx * 4), *d2 = malloc(nx * 4);
+    for (int a = 0; a < FFNN_ACT_COUNT; a++) {
+        ffnn_act act = (ffnn_act)a;
+        ffnn_dense_forward(X, W, b, Z1, A1, act, B, I, O);
+        ffnn_dense_forward_packed(X, Wp, b, Z2, A2, act, B, I, O);
+        ck_assert_msg(memcmp(Z1, Z2, nz * 4) == 0, "%s Z", ffnn_act_name(act));
+        ck_assert_msg(memcmp(A1, A2, nz * 4) == 0, "%s A", ffnn_act_name(act));
+
+        ffnn_act_forward(act, Zp, Ap, B, I);
+        for (int use_mask = 0; use_mask < 2; use_mask++) {
+            ffnn_mat_dzw_ref(d1, dZ, W, B, O, I);
+            if (use_mask)
+                ffnn_dropout_backward(d1, mask, (long)nx);
+            ffnn_act_backward(act, Zp, Ap, d1, d1, B, I);
+            ffnn_dense_backward_input(dZ, W, use_mask ? mask : NULL, act, Zp, Ap, d2, B, I, O);
+            ck_assert_msg(memcmp(d1, d2, nx * 4) == 0, "%s backward (mask %d)", ffnn_act_name(act),
+                          use_mask);
+        }
+    }
+    float *gW1 = calloc((size_t)O * I, 4), *gb1 = calloc((size_t)O, 4);
+    float *gW2 = malloc((size_t)O * I * 4), *gb2 = malloc((size_t)O * 4);
+    ffnn_dense_backward(X, W, dZ, gW1, gb1, NULL, B, I, O);
+    ffnn_dense_backward_params(X, dZ, gW2, gb2, B, I, O, 0, 8, false);
+    ffnn_dense_backward_params(X, dZ, gW2, gb2, B, I, O, 8, O, false);
+    ck_assert(memcmp(gW1, gW2, (size_t)O * I * 4) == 0);
+    ck_assert(memcmp(gb1, gb2, (size_t)O * 4) == 0);
+    free(X); free(W); free(b); free(dZ); free(Zp); free(mask); free(Wp);
+    free(Z1); free(A1); free(Z2); free(A2); free(Ap); free(d1); free(d2);
+    free(gW1); free(gb1); free(gW2); free(gb2);
+}
+END_TEST
+
 Suite *layer_suite(void);
 Suite *layer_suite(void)
 {
@@ -228,6 +303,8 @@ Suite *layer_suite(void)
     tcase_add_test(tc, test_dropout_scaling_and_fraction);
     tcase_add_test(tc, test_dropout_deterministic);
     tcase_add_test(tc, test_dropout_backward);
+    tcase_add_test(tc, test_dropout_mask_then_apply);
+    tcase_add_test(tc, test_fused_equals_composed);
     suite_add_tcase(s, tc);
     return s;
 }

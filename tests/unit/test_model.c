@@ -302,6 +302,86 @@ START_TEST(test_summary)
 }
 END_TEST
 
+/* Forward and backward on pools of 1, 2 and 3 threads (and none) give the
+ * same bits: outputs, logits, every layer's Z and A, the gradient and the
+ * loss.  The batch is large enough to be split, and not a multiple of the
+ * row blocks; dropout, L2, tanh and a softmax output are included. */
+START_TEST(test_threads_same_bits)
+{
+    ffnn_layer_spec ls[4] = {{128, FFNN_ACT_RELU, 0.2f}, {96, FFNN_ACT_TANH, 0},
+                             {64, FFNN_ACT_RELU, 0.1f}, {7, FFNN_ACT_SOFTMAX, 0}};
+    const int B = 130, D = 50, K = 7;
+    ffnn_model *m;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_model_create_layers(&m, D, ls, 4, &err), FFNN_OK);
+    m->loss.kind = FFNN_LOSS_CCE;
+    m->l2 = 1e-3;
+    ffnn_rng r;
+    ffnn_rng_init(&r, 77, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    float *X = malloc((size_t)B * D * sizeof(float)), *T = calloc((size_t)B * K, sizeof(float));
+    for (int i = 0; i < B * D; i++)
+        X[i] = (float)ffnn_rng_normal(&r);
+    for (int i = 0; i < B; i++)
+        T[i * K + i % K] = 1.0f;
+    float *grad0 = malloc(m->n_params * sizeof(float)), *out0 = malloc((size_t)B * K * sizeof(float));
+    float *P0 = malloc((size_t)B * K * sizeof(float));
+    float *Z0[4], *A0[4];
+    double loss0 = 0;
+    for (int t = 0; t <= 3; t++) {
+        ffnn_workspace *ws;
+        ffnn_pool *pool = NULL;
+        ck_assert_int_eq(ffnn_workspace_create(&ws, m, B, &err), FFNN_OK);
+        if (t > 0) {
+            ck_assert_int_eq(ffnn_pool_create(&pool, t, &err), FFNN_OK);
+            ws->pool = pool;
+        }
+        ffnn_rng dr;
+        ffnn_rng_init(&dr, 9, FFNN_RNG_DROPOUT, 0);
+        const float *out = ffnn_model_forward(m, ws, X, B, true, &dr);
+        double loss = ffnn_model_backward(m, ws, X, T, B);
+        if (t == 0) {
+            memcpy(grad0, ws->grad, m->n_params * sizeof(float));
+            memcpy(out0, out, (size_t)B * K * sizeof(float));
+            for (int l = 0; l < 4; l++) {
+                size_t n = (size_t)B * ls[l].units * sizeof(float);
+                Z0[l] = malloc(n);
+                A0[l] = malloc(n);
+                memcpy(Z0[l], ws->Z[l], n);
+                memcpy(A0[l], ws->A[l], n);
+            }
+            loss0 = loss;
+        } else {
+            ck_assert_msg(memcmp(&loss, &loss0, sizeof loss) == 0, "threads %d: loss", t);
+            ck_assert_msg(memcmp(out, out0, (size_t)B * K * sizeof(float)) == 0, "threads %d: output", t);
+            for (int l = 0; l < 4; l++) {
+                size_t n = (size_t)B * ls[l].units * sizeof(float);
+                ck_assert_msg(memcmp(ws->Z[l], Z0[l], n) == 0, "threads %d: Z[%d]", t, l);
+                ck_assert_msg(memcmp(ws->A[l], A0[l], n) == 0, "threads %d: A[%d]", t, l);
+            }
+            ck_assert_msg(memcmp(ws->grad, grad0, m->n_params * sizeof(float)) == 0,
+                          "threads %d: gradient", t);
+        }
+        /* prediction (no dropout) on an odd count of rows agrees too */
+        float *P = malloc((size_t)B * K * sizeof(float));
+        ffnn_model_predict(m, ws, X, B - 3, P);
+        if (t == 0)
+            memcpy(P0, P, (size_t)(B - 3) * K * sizeof(float));
+        else
+            ck_assert(memcmp(P, P0, (size_t)(B - 3) * K * sizeof(float)) == 0);
+        free(P);
+        ffnn_workspace_destroy(ws);
+        ffnn_pool_destroy(pool);
+    }
+    for (int l = 0; l < 4; l++) {
+        free(Z0[l]);
+        free(A0[l]);
+    }
+    free(grad0); free(out0); free(P0); free(X); free(T);
+    ffnn_model_destroy(m);
+}
+END_TEST
+
 Suite *model_suite(void);
 
 Suite *model_suite(void)
@@ -315,6 +395,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_output_rules);
     tcase_add_test(tc, test_save_load_identical_predictions);
     tcase_add_test(tc, test_summary);
+    tcase_add_test(tc, test_threads_same_bits);
     suite_add_tcase(s, tc);
     return s;
 }

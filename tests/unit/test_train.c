@@ -294,6 +294,80 @@ START_TEST(test_validation_split_rules)
 }
 END_TEST
 
+/* Whole fits on 1, 2 and 3 threads give the same bits: weights, history and
+ * summary.  The batches are large enough to be split between threads (and
+ * the last one is short); dropout, L2, validation and tanh are included. */
+START_TEST(test_threads_same_result)
+{
+    const long n = 700;
+    const int D = 40;
+    ffnn_data d;
+    ffnn_rng r;
+    ffnn_rng_init(&r, 12, 99, 0);
+    d.n = n;
+    d.d = D;
+    d.X = malloc((size_t)n * D * sizeof *d.X);
+    d.y = malloc((size_t)n * sizeof *d.y);
+    for (long i = 0; i < n; i++) {
+        double s = 0;
+        for (int k = 0; k < D; k++) {
+            d.X[i * D + k] = (float)ffnn_rng_normal(&r);
+            s += d.X[i * D + k] * (k % 3 - 1);
+        }
+        d.y[i] = s < -1 ? 0 : s < 1 ? 1 : 2;
+    }
+    float *w0 = NULL;
+    ffnn_history h0;
+    char *info0 = NULL;
+    for (int t = 1; t <= 3; t++) {
+        ffnn_layer_spec ls[3] = {{128, FFNN_ACT_RELU, 0.2f}, {64, FFNN_ACT_TANH, 0},
+                                 {3, FFNN_ACT_SOFTMAX, 0}};
+        ffnn_model *m;
+        ffnn_error err;
+        ck_assert_int_eq(ffnn_model_create_layers(&m, D, ls, 3, &err), FFNN_OK);
+        m->loss.kind = FFNN_LOSS_CCE;
+        m->prep.task = FFNN_TASK_MULTICLASS;
+        m->prep.n_classes = 3;
+        m->l2 = 1e-4;
+        ffnn_rng ir;
+        ffnn_rng_init(&ir, 4, FFNN_RNG_INIT, 0);
+        ffnn_model_init(m, &ir);
+        ffnn_fit_options o = ffnn_fit_options_default();
+        o.epochs = 3;
+        o.batch_size = 128;
+        o.seed = 4;
+        o.validation_split = 0.2;
+        o.threads = t;
+        ffnn_history h;
+        ck_assert_msg(ffnn_fit(m, &d, &o, NULL, &h, &err) == FFNN_OK, "%s", err.msg);
+        if (t == 1) {
+            w0 = malloc(m->n_params * sizeof(float));
+            memcpy(w0, m->params, m->n_params * sizeof(float));
+            h0 = h;
+            info0 = strdup(m->train_info);
+        } else {
+            ck_assert_msg(memcmp(w0, m->params, m->n_params * sizeof(float)) == 0,
+                          "threads %d: weights differ", t);
+            ck_assert_int_eq(h.n, h0.n);
+            for (int e = 0; e < h.n; e++) {
+                const ffnn_epoch_log *a = &h.logs[e], *b = &h0.logs[e];
+                double va[5] = {a->loss, a->metric, a->val_loss, a->val_metric, a->learning_rate};
+                double vb[5] = {b->loss, b->metric, b->val_loss, b->val_metric, b->learning_rate};
+                ck_assert_int_eq(a->epoch, b->epoch);
+                ck_assert_msg(memcmp(va, vb, sizeof va) == 0, "threads %d: epoch %d logs differ", t, e);
+            }
+            ck_assert_str_eq(m->train_info, info0);
+            ffnn_history_release(&h);
+        }
+        ffnn_model_destroy(m);
+    }
+    ffnn_history_release(&h0);
+    free(w0);
+    free(info0);
+    ffnn_data_release(&d);
+}
+END_TEST
+
 Suite *train_suite(void);
 
 Suite *train_suite(void)
@@ -309,6 +383,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_reduce_lr_on_constant_loss);
     tcase_add_test(tc, test_divergence_is_an_error);
     tcase_add_test(tc, test_validation_split_rules);
+    tcase_add_test(tc, test_threads_same_result);
     suite_add_tcase(s, tc);
     return s;
 }
