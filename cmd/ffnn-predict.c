@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 
     ffnn_error err;
     ffnn_model *m = NULL;
-    ffnn_predict_options opt = {NULL, 0, 256};
+    ffnn_predict_options opt = {NULL, 0, 0, 0};
     FILE *in = NULL;
     cmd_out o = {NULL, NULL, NULL};
     int rc = 0;

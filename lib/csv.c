@@ -505,14 +505,126 @@ static void format_c(char *buf, size_t size, int prec, double v)
         uselocale(old);
 }
 
+/* Writes the p-digit integer D with decimal exponent e10 (D = d.ddd × 10^e10)
+ * the way printf's %.{p}g does: trailing zeros removed, scientific notation
+ * when e10 < -4 or e10 >= p, a two-digit exponent at least. */
+static void emit_g(char *buf, bool neg, uint64_t D, int p, int e10)
+{
+    char dig[24];
+    int nd = 0;
+    for (uint64_t t = D; nd == 0 || t; t /= 10)
+        nd++;
+    for (int i = nd - 1; i >= 0; i--, D /= 10)
+        dig[i] = (char)('0' + D % 10);
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--;
+    char *o = buf;
+    if (neg)
+        *o++ = '-';
+    if (e10 < -4 || e10 >= p) {
+        *o++ = dig[0];
+        if (nd > 1) {
+            *o++ = '.';
+            memcpy(o, dig + 1, (size_t)nd - 1);
+            o += nd - 1;
+        }
+        int x = e10 < 0 ? -e10 : e10;
+        *o++ = 'e';
+        *o++ = e10 < 0 ? '-' : '+';
+        if (x >= 100)
+            *o++ = (char)('0' + x / 100);
+        *o++ = (char)('0' + x / 10 % 10);
+        *o++ = (char)('0' + x % 10);
+    } else if (e10 >= 0) {
+        for (int i = 0; i <= e10; i++)
+            *o++ = i < nd ? dig[i] : '0';
+        if (nd > e10 + 1) {
+            *o++ = '.';
+            memcpy(o, dig + e10 + 1, (size_t)(nd - e10 - 1));
+            o += nd - e10 - 1;
+        }
+    } else {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -e10 - 1; i++)
+            *o++ = '0';
+        memcpy(o, dig, (size_t)nd);
+        o += nd;
+    }
+    *o = '\0';
+}
+
+static uint32_t float_bits(float v)
+{
+    uint32_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+/* The shortest decimal that reads back as v, found with exact double
+ * arithmetic: for p = 6..9 digits (when fewer digits suffice, the 6-digit
+ * rounding is that decimal padded with zeros, which emit_g strips), D = round(|v|·10^k) and x = D/10^k are
+ * each one correctly rounded operation on exact operands (D < 2^53, 10^|k|
+ * ≤ 1e22), and x is accepted strictly between the midpoints to v's
+ * neighbouring floats, which are exact in double, or exactly on one when v's
+ * mantissa is even — so strtof(result) == v.
+ * Returns false outside 1e-13 ≤ |v| < 1e22 (the caller falls back to
+ * printf). */
+static bool shortest_float(char *buf, float v)
+{
+    double a = fabs((double)v);
+    if (!(a >= 1e-13 && a < 1e22))
+        return false;
+    float up = nextafterf(fabsf(v), INFINITY), down = nextafterf(fabsf(v), 0.0f);
+    double hi = ((double)up + a) / 2, lo = ((double)down + a) / 2;
+    int e10 = (int)floor(log10(a));
+    for (int p = 6; p <= 9; p++) {
+        for (int tries = 0; tries < 3; tries++) {
+            int k = p - 1 - e10;
+            if (k > 22 || k < -22)
+                return false;
+            double scaled = k >= 0 ? a * pow10_exact[k] : a / pow10_exact[-k];
+            double D = rint(scaled);
+            if (D >= pow10_exact[p]) {       /* log10 was one low, or rounding carried */
+                e10++;
+                continue;
+            }
+            if (D < pow10_exact[p - 1]) {    /* log10 was one high */
+                e10--;
+                continue;
+            }
+            double x = k >= 0 ? D / pow10_exact[k] : D * pow10_exact[-k];
+            bool inside = x > lo && x < hi;
+            if (!inside && (x == lo || x == hi) && !(float_bits(v) & 1)) {
+                /* A tie reads back as v only if it is exactly the midpoint
+                 * (strtof rounds ties to even, and v is even). */
+                inside = k >= 0 ? fma(x, pow10_exact[k], -D) == 0.0
+                                : fma(D, pow10_exact[-k], -x) == 0.0;
+            }
+            if (inside) {
+                emit_g(buf, v < 0, (uint64_t)D, p, e10);
+                return true;
+            }
+            break;
+        }
+    }
+    return false;
+}
+
 char *ffnn_format_float(char *buf, float v)
 {
     if (!isfinite(v)) {
         strcpy(buf, isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
         return buf;
     }
+    if (v == 0.0f) {
+        strcpy(buf, signbit(v) ? "-0" : "0");
+        return buf;
+    }
+    if (shortest_float(buf, v))
+        return buf;
     locale_t loc = get_c_locale();
-    for (int prec = 6; prec < 9; prec++) {
+    for (int prec = 1; prec < 9; prec++) {
         format_c(buf, 32, prec, v);
         if (loc && strtof_l(buf, NULL, loc) == v)
             return buf;

@@ -3,7 +3,8 @@
  * `prediction` (class name or value), then for classification one
  * probability column per class `p_<class>`.  keep: columns copied through
  * first (identifiers).  Memory is flat in the input length: rows are read,
- * encoded and predicted in blocks.
+ * encoded and predicted in blocks; parsing overlaps prediction on a second
+ * thread unless opt->threads is 1.  The output bytes do not depend on it.
  */
 #ifndef FFNN_PREDICT_H
 #define FFNN_PREDICT_H
@@ -15,7 +16,9 @@
 typedef struct {
     char **keep;     /* column names to copy through, before everything else */
     int n_keep;
-    int block_rows;  /* rows per forward pass, default 256 */
+    int block_rows;  /* rows per forward pass, default 1024 */
+    int threads;     /* 1: one thread; otherwise a reader thread parses the
+                        next block while this one predicts (same output) */
 } ffnn_predict_options;
 
 /* Reads CSV from in (name for messages), writes predictions CSV to out.

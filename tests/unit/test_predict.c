@@ -1,0 +1,162 @@
+/* predict: the two-stage stream gives the bytes of the one-thread run, errors
+ * stop it cleanly; float formatting is shortest and round-trips. */
+#include <stdlib.h>
+#include <string.h>
+#include "ffnn/csv.h"
+#include "ffnn/predict.h"
+#include "testutil.h"
+
+/* A 3-class model on features a,b (hand-built prep via a tiny table). */
+static ffnn_model *toy_model(void)
+{
+    const char *csv = "a,b,y\n1,2,x\n2,1,y\n0,0,z\n3,3,x\n";
+    FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
+    ffnn_table t;
+    ffnn_prep p;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_table_read(&t, fp, "toy.csv", false, &err), FFNN_OK);
+    fclose(fp);
+    ffnn_prep_options o = ffnn_prep_options_default();
+    ck_assert_int_eq(ffnn_prep_fit(&p, &t, &o, &err), FFNN_OK);
+    ffnn_arch_spec s = ffnn_arch_spec_default();
+    ffnn_model *m;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p, &err), FFNN_OK);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 1, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    ffnn_prep_release(&p);
+    ffnn_table_release(&t);
+    return m;
+}
+
+/* n rows "id,a,b,y"; row bad (1-based data row, 0 = none) has a = "oops". */
+static char *rows_csv(long n, long bad)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&text, &len);
+    fprintf(fp, "id,a,b,y\n");
+    ffnn_rng r;
+    ffnn_rng_init(&r, 9, 99, 0);
+    for (long i = 1; i <= n; i++) {
+        if (i == bad)
+            fprintf(fp, "r%ld,oops,1,x\n", i);
+        else
+            fprintf(fp, "\"r,%ld\",%.3f,%.3f,%c\n", i, 4 * ffnn_rng_uniform(&r), 4 * ffnn_rng_uniform(&r),
+                    "xyz"[i % 3]);
+    }
+    fclose(fp);
+    return text;
+}
+
+static ffnn_status run(const ffnn_model *m, const char *csv, int threads, int block, char **out, long *rows,
+                       ffnn_error *err)
+{
+    size_t len;
+    FILE *in = fmemopen((void *)csv, strlen(csv), "r");
+    FILE *o = open_memstream(out, &len);
+    char *keep[] = {"id"};
+    ffnn_predict_options opt = {keep, 1, block, threads};
+    ffnn_status st = ffnn_predict_stream(m, in, "rows.csv", o, &opt, rows, err);
+    fclose(in);
+    fclose(o);
+    return st;
+}
+
+START_TEST(test_threads_same_bytes)
+{
+    ffnn_model *m = toy_model();
+    char *csv = rows_csv(5000, 0);
+    int blocks[] = {1, 7, 1024};
+    char *ref = NULL;
+    for (int bi = 0; bi < 3; bi++)
+        for (int threads = 1; threads <= 2; threads++) {
+            char *out;
+            long rows;
+            ffnn_error err;
+            ck_assert_int_eq(run(m, csv, threads, blocks[bi], &out, &rows, &err), FFNN_OK);
+            ck_assert_int_eq(rows, 5000);
+            if (!ref) {
+                ref = out;
+                ck_assert_ptr_nonnull(strstr(ref, "id,y,prediction,p_x,p_y,p_z\n\"r,1\",y,"));
+            } else {
+                ck_assert_msg(strcmp(ref, out) == 0, "block %d, %d threads: output differs", blocks[bi], threads);
+                free(out);
+            }
+        }
+    free(ref);
+    free(csv);
+    ffnn_model_destroy(m);
+}
+END_TEST
+
+START_TEST(test_error_stops_the_stream)
+{
+    ffnn_model *m = toy_model();
+    char *csv = rows_csv(3000, 2500);
+    for (int threads = 1; threads <= 2; threads++) {
+        char *out;
+        long rows = -1;
+        ffnn_error err;
+        ck_assert_int_eq(run(m, csv, threads, 1000, &out, &rows, &err), FFNN_EDATA);
+        ck_assert_str_eq(err.msg, "rows.csv:2501:2: expected a number in column \"a\", got \"oops\"");
+        ck_assert_int_eq(rows, 0);
+        /* The two full blocks before the bad row were written, nothing after. */
+        long lines = 0;
+        for (const char *p = out; *p; p++)
+            lines += *p == '\n';
+        ck_assert_int_eq(lines, 1 + 2000);
+        free(out);
+    }
+    free(csv);
+    ffnn_model_destroy(m);
+}
+END_TEST
+
+START_TEST(test_format_float_shortest)
+{
+    ffnn_rng r;
+    ffnn_rng_init(&r, 3, 99, 0);
+    char buf[40], ref[40];
+    for (int i = 0; i < 300000; i++) {
+        uint32_t bits = (uint32_t)ffnn_rng_u64(&r);
+        float f;
+        if (i % 3 == 0)
+            f = (float)ffnn_rng_uniform(&r); /* probabilities */
+        else
+            memcpy(&f, &bits, sizeof f);     /* any bit pattern */
+        if (!isfinite(f))
+            continue;
+        ffnn_format_float(buf, f);
+        ck_assert_msg(strtof(buf, NULL) == f, "%s does not read back as %.9g", buf, (double)f);
+        /* No longer than the shortest of printf's %.1g .. %.9g that reads back. */
+        for (int p = 1; p <= 9; p++) {
+            snprintf(ref, sizeof ref, "%.*g", p, (double)f);
+            if (strtof(ref, NULL) == f)
+                break;
+        }
+        ck_assert_msg(strlen(buf) <= strlen(ref), "%s is longer than %s", buf, ref);
+    }
+    ck_assert_str_eq(ffnn_format_float(buf, 0.5f), "0.5");
+    ck_assert_str_eq(ffnn_format_float(buf, 1e-5f), "1e-05");
+    ck_assert_str_eq(ffnn_format_float(buf, 123456792.0f), "1.2345679e+08");
+    ck_assert_str_eq(ffnn_format_float(buf, 100.0f), "100");
+    ck_assert_str_eq(ffnn_format_float(buf, -0.1f), "-0.1");
+    ck_assert_str_eq(ffnn_format_float(buf, 0.0f), "0");
+    ck_assert_str_eq(ffnn_format_float(buf, 1e-40f), "1e-40");
+}
+END_TEST
+
+Suite *predict_suite(void);
+
+Suite *predict_suite(void)
+{
+    Suite *s = suite_create("predict");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_threads_same_bytes);
+    tcase_add_test(tc, test_error_stops_the_stream);
+    tcase_add_test(tc, test_format_float_shortest);
+    suite_add_tcase(s, tc);
+    return s;
+}
