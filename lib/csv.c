@@ -469,6 +469,9 @@ bool ffnn_csv_is_missing(const char *s)
     static const char *const tokens[] = {"NA", "NaN", "nan", "N/A", "null", "?"};
     while (is_space((unsigned char)*s))
         s++;
+    /* Every token starts with N, n or ?; numbers never do (the hot case). */
+    if (*s != 'N' && *s != 'n' && *s != '?' && *s != '\0')
+        return false;
     size_t n = strlen(s);
     while (n > 0 && is_space((unsigned char)s[n - 1]))
         n--;
