@@ -161,6 +161,10 @@ PEAK1=""; PEAKN=""
 set -- $("$W/peak" 1 "$NCPU" 2>/dev/null | awk '{ printf "%s %s ", $2, $3 }')
 PEAK1=${1:-}; PEAKN=${3:-}; PEAK_ISA=${2:-?}
 say "FMA peak: $PEAK1 GFLOP/s on 1 thread, $PEAKN on $NCPU ($PEAK_ISA)"
+if [ "$NCPU" -gt 1 ] && [ -n "$PEAK1" ] && [ -n "$PEAKN" ] &&
+   awk -v a="$PEAK1" -v b="$PEAKN" -v n="$NCPU" 'BEGIN { exit !(b < 0.75 * n * a) }'; then
+    note "the $NCPU-thread FMA probe reached only $PEAKN GFLOP/s against $PEAK1 on one thread: another process was using a core, so every multi-thread figure below understates what this machine does when idle"
+fi
 SG1=""; SGN=""; SGM1=""; SGMN=""
 if [ $HAVE_SK = 1 ]; then  # numpy + threadpoolctl come with sklearn
     set -- $(env $(peer_vars "$NCPU") "$PY" "$B/peers/sgemm.py" 1 "$NCPU" 2>/dev/null | awk '{ printf "%s %s ", $2, $3 }')
