@@ -15,7 +15,7 @@ CC        ?= cc
 OPT       ?= -O2
 SAN       ?=
 CFLAGS    ?=
-WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -fno-math-errno
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALLCFLAGS := $(WARN) $(OPT) -g -D_GNU_SOURCE -DFFNN_VERSION='"$(VERSION)"' -Iinclude -pthread \
              $(if $(SAN),$(SANFLAGS)) $(CFLAGS)

@@ -9,6 +9,37 @@
 #include "ffnn/dataset.h"
 #include "internal.h"
 
+/* Cell strings live in chunks of at least ARENA_CHUNK bytes (one malloc per
+ * chunk rather than per cell: reading a 6-million-cell file went from
+ * allocation-bound to parse-bound). */
+#define ARENA_CHUNK ((size_t)1 << 20)
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, size;
+    char data[];
+} arena_chunk;
+
+static char *arena_strdup(ffnn_table *t, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    arena_chunk *c = t->arena;
+    if (!c || c->size - c->used < n) {
+        size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        arena_chunk *nc = malloc(sizeof *nc + size);
+        if (!nc)
+            return NULL;
+        nc->next = c;
+        nc->used = 0;
+        nc->size = size;
+        t->arena = c = nc;
+    }
+    char *p = c->data + c->used;
+    memcpy(p, s, n);
+    c->used += n;
+    return p;
+}
+
 void ffnn_table_release(ffnn_table *t)
 {
     if (!t)
@@ -16,9 +47,10 @@ void ffnn_table_release(ffnn_table *t)
     if (t->names)
         for (int j = 0; j < t->ncols; j++)
             free(t->names[j]);
-    if (t->cells)
-        for (long i = 0; i < t->nrows * (long)t->ncols; i++)
-            free(t->cells[i]);
+    for (arena_chunk *c = t->arena, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
     free(t->names);
     free(t->cells);
     free(t->lines);
@@ -87,8 +119,6 @@ ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allo
     for (int j = 0; j < nf; j++)
         if (!(t->names[j] = strdup(f[j])))
             goto nomem;
-    /* A table is released by ncols*nrows, so cells are counted only once a
-     * whole row is in. */
     if ((st = check_duplicates(t, header_line, err)) != FFNN_OK)
         goto fail;
     for (;;) {
@@ -116,13 +146,9 @@ ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allo
             cap = ncap;
         }
         char **row = t->cells + t->nrows * t->ncols;
-        for (int j = 0; j < nf; j++) {
-            if (!(row[j] = strdup(f[j]))) {
-                while (j-- > 0)
-                    free(row[j]);
+        for (int j = 0; j < nf; j++)
+            if (!(row[j] = arena_strdup(t, f[j])))
                 goto nomem;
-            }
-        }
         t->lines[t->nrows++] = ffnn_csv_line(r);
     }
     if (t->nrows == 0 && !allow_empty) {

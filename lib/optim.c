@@ -157,7 +157,8 @@ void ffnn_optim_reset(ffnn_optim *o)
 /* Adam / AdamW (amsgrad):
  *   m += (g − m)(1 − β1);  v += (g² − v)(1 − β2);  [v̂ = max(v̂, v); v = v̂]
  *   α = lr·√(1 − β2ᵗ)/(1 − β1ᵗ);  w −= m·α / (√v + ε) */
-static void adam_step(ffnn_optim *o, float *restrict w, const float *restrict g, float lr)
+static void adam_step(ffnn_optim *o, float *restrict w, const float *restrict g, float lr, size_t b,
+                      size_t e)
 {
     const ffnn_optim_spec *s = &o->spec;
     float t = (float)(o->iterations + 1);
@@ -166,30 +167,36 @@ static void adam_step(ffnn_optim *o, float *restrict w, const float *restrict g,
     float eps = (float)s->epsilon;
     float alpha = lr * sqrtf(1.0f - powf(b2, t)) / (1.0f - powf(b1, t));
     float *restrict m = o->m, *restrict v = o->v, *restrict vh = o->vhat;
-    for (size_t i = 0; i < o->n; i++) {
+    if (!vh) {
+        /* The common case, kept branch-free so it vectorises. */
+        for (size_t i = b; i < e; i++) {
+            m[i] += (g[i] - m[i]) * c1;
+            v[i] += (g[i] * g[i] - v[i]) * c2;
+            w[i] -= m[i] * alpha / (sqrtf(v[i]) + eps);
+        }
+        return;
+    }
+    for (size_t i = b; i < e; i++) {
         m[i] += (g[i] - m[i]) * c1;
         v[i] += (g[i] * g[i] - v[i]) * c2;
-        float vv = v[i];
-        if (vh) {
-            vh[i] = vh[i] > vv ? vh[i] : vv;
-            vv = vh[i];
-        }
-        w[i] -= m[i] * alpha / (sqrtf(vv) + eps);
+        vh[i] = vh[i] > v[i] ? vh[i] : v[i];
+        w[i] -= m[i] * alpha / (sqrtf(vh[i]) + eps);
     }
 }
 
 /* SGD: momentum 0: w −= g·lr.  Else m = m·μ − g·lr, then w += m, or with
  * Nesterov w += m·μ − g·lr. */
-static void sgd_step(ffnn_optim *o, float *restrict w, const float *restrict g, float lr)
+static void sgd_step(ffnn_optim *o, float *restrict w, const float *restrict g, float lr, size_t b,
+                     size_t e)
 {
     float *restrict m = o->m;
     if (!m) {
-        for (size_t i = 0; i < o->n; i++)
+        for (size_t i = b; i < e; i++)
             w[i] -= g[i] * lr;
         return;
     }
     float mu = (float)o->spec.momentum;
-    for (size_t i = 0; i < o->n; i++) {
+    for (size_t i = b; i < e; i++) {
         m[i] = m[i] * mu - g[i] * lr;
         if (o->spec.nesterov)
             w[i] += m[i] * mu - g[i] * lr;
@@ -201,12 +208,13 @@ static void sgd_step(ffnn_optim *o, float *restrict w, const float *restrict g, 
 /* RMSprop:  v = ρv + (1−ρ)g²;  centered: mg = ρ·mg + (1−ρ)g, den = v − mg² + ε,
  * else den = v + ε;  inc = lr·g/√den;  momentum: mom = μ·mom + inc, w −= mom;
  * else w −= inc. */
-static void rmsprop_step(ffnn_optim *o, float *restrict w, const float *restrict g, float lr)
+static void rmsprop_step(ffnn_optim *o, float *restrict w, const float *restrict g, float lr,
+                         size_t b, size_t e)
 {
     float rho = (float)o->spec.rho, c = (float)(1.0 - o->spec.rho);
     float eps = (float)o->spec.epsilon, mu = (float)o->spec.momentum;
     float *restrict v = o->v, *restrict mom = o->m, *restrict mg = o->vhat;
-    for (size_t i = 0; i < o->n; i++) {
+    for (size_t i = b; i < e; i++) {
         v[i] = rho * v[i] + c * (g[i] * g[i]);
         float den;
         if (mg) {
@@ -226,34 +234,69 @@ static void rmsprop_step(ffnn_optim *o, float *restrict w, const float *restrict
 }
 
 /* Adagrad:  a += g²;  w −= lr·g / √(a + ε) */
-static void adagrad_step(ffnn_optim *o, float *restrict w, const float *restrict g, float lr)
+static void adagrad_step(ffnn_optim *o, float *restrict w, const float *restrict g, float lr,
+                         size_t b, size_t e)
 {
     float eps = (float)o->spec.epsilon;
     float *restrict a = o->v;
-    for (size_t i = 0; i < o->n; i++) {
+    for (size_t i = b; i < e; i++) {
         a[i] += g[i] * g[i];
         w[i] -= lr * g[i] / sqrtf(a[i] + eps);
     }
 }
 
-/* w (n), g (n): decoupled weight decay w −= w·wd·lr (if wd != 0, every
- * parameter), then the kind's update with the current o->lr, then
- * iterations += 1. */
-void ffnn_optim_step(ffnn_optim *o, float *w, const float *g)
+/* Elements [b, e) of one step: decoupled weight decay w −= w·wd·lr (if
+ * wd != 0, every parameter), then the kind's update.  Each element's update
+ * reads only its own state, so any split of the range gives the same bits. */
+static void step_range(ffnn_optim *o, float *w, const float *g, size_t b, size_t e)
 {
     float lr = (float)o->lr;
     if (o->spec.weight_decay != 0.0) {
         float wd = (float)o->spec.weight_decay;
-        for (size_t i = 0; i < o->n; i++)
+        for (size_t i = b; i < e; i++)
             w[i] = w[i] - w[i] * wd * lr;
     }
     switch (o->spec.kind) {
-    case FFNN_OPTIM_SGD: sgd_step(o, w, g, lr); break;
+    case FFNN_OPTIM_SGD: sgd_step(o, w, g, lr, b, e); break;
     case FFNN_OPTIM_ADAM:
-    case FFNN_OPTIM_ADAMW: adam_step(o, w, g, lr); break;
-    case FFNN_OPTIM_RMSPROP: rmsprop_step(o, w, g, lr); break;
-    case FFNN_OPTIM_ADAGRAD: adagrad_step(o, w, g, lr); break;
+    case FFNN_OPTIM_ADAMW: adam_step(o, w, g, lr, b, e); break;
+    case FFNN_OPTIM_RMSPROP: rmsprop_step(o, w, g, lr, b, e); break;
+    case FFNN_OPTIM_ADAGRAD: adagrad_step(o, w, g, lr, b, e); break;
     default: break;
     }
+}
+
+void ffnn_optim_step(ffnn_optim *o, float *w, const float *g)
+{
+    step_range(o, w, g, 0, o->n);
+    o->iterations++;
+}
+
+typedef struct {
+    ffnn_optim *o;
+    float *w;
+    const float *g;
+} step_job;
+
+static void step_part(void *ctx, int part, int nparts)
+{
+    step_job *j = ctx;
+    /* Parts in whole cache lines of floats. */
+    size_t n = j->o->n, chunk = ((n + (size_t)nparts - 1) / (size_t)nparts + 15) & ~(size_t)15;
+    size_t b = (size_t)part * chunk, e = b + chunk < n ? b + chunk : n;
+    if (b < e)
+        step_range(j->o, j->w, j->g, b, e);
+}
+
+void ffnn_optim_step_pool(ffnn_optim *o, float *w, const float *g, ffnn_pool *pool)
+{
+    int parts = ffnn_pool_threads(pool);
+    /* Small models: one thread (waking workers costs more than the step). */
+    if (parts < 2 || o->n < (size_t)1 << 15) {
+        ffnn_optim_step(o, w, g);
+        return;
+    }
+    step_job j = {o, w, g};
+    ffnn_pool_run(pool, parts, step_part, &j);
     o->iterations++;
 }

@@ -246,36 +246,74 @@ static ffnn_status distinct_strings(const char **v, long n, char ***out, int *no
 
 #define CELL(t, i, j) ((t)->cells[(i) * (long)(t)->ncols + (j)])
 
-/* Decides numeric vs categorical for feature column j (categories sorted by
- * byte order), using scratch (nrows pointers).  A column whose values are
- * mostly numbers but not all is a data error at its first non-number (a typo
- * silently turning a numeric column into categories would be worse); one
- * where numbers are half or fewer is categorical. */
-static ffnn_status type_column(ffnn_prep_column *c, const ffnn_table *t, int j,
+/* Per-column counts from one row-major pass over the table (cells are laid
+ * out row by row, so column-by-column passes would miss the cache on every
+ * cell). */
+typedef struct {
+    long n;         /* non-missing cells */
+    long nnum;      /* of which numbers */
+    long first_bad; /* first row whose non-missing cell is not a number, or -1 */
+    double sum;     /* of the numbers */
+    double ss;      /* Σ (v − mean)² of the numbers, after scan_squares */
+} column_scan;
+
+static void scan_columns(const ffnn_table *t, const int *src, int ncols, column_scan *cs)
+{
+    for (int c = 0; c < ncols; c++)
+        cs[c] = (column_scan){0, 0, -1, 0.0, 0.0};
+    for (long i = 0; i < t->nrows; i++)
+        for (int c = 0; c < ncols; c++) {
+            const char *s = CELL(t, i, src[c]);
+            double v;
+            if (ffnn_csv_is_missing(s))
+                continue;
+            cs[c].n++;
+            if (ffnn_parse_double(s, &v)) {
+                cs[c].nnum++;
+                cs[c].sum += v;
+            } else if (cs[c].first_bad < 0) {
+                cs[c].first_bad = i;
+            }
+        }
+}
+
+/* Second pass for the numeric columns: squared deviations from the mean. */
+static void scan_squares(const ffnn_prep *p, const ffnn_table *t, const int *src, column_scan *cs)
+{
+    for (long i = 0; i < t->nrows; i++)
+        for (int c = 0; c < p->n_columns; c++) {
+            if (p->columns[c].categorical || cs[c].nnum == 0)
+                continue;
+            const char *s = CELL(t, i, src[c]);
+            double v, mean = cs[c].sum / (double)cs[c].nnum;
+            if (!ffnn_csv_is_missing(s) && ffnn_parse_double(s, &v))
+                cs[c].ss += (v - mean) * (v - mean);
+        }
+}
+
+/* Decides numeric vs categorical for feature column c (table column j)
+ * from its scan (categories sorted by byte order, collected with scratch, n
+ * pointers).  A column whose values are mostly numbers but not all is a data
+ * error at its first non-number (a typo silently turning a numeric column
+ * into categories would be worse); one where numbers are half or fewer is
+ * categorical. */
+static ffnn_status type_column(ffnn_prep_column *c, const column_scan *cs, const ffnn_table *t, int j,
                                const char **scratch, ffnn_error *err)
 {
-    long n = 0, nnum = 0, first_bad = -1;
-    for (long i = 0; i < t->nrows; i++) {
-        const char *s = CELL(t, i, j);
-        double v;
-        if (ffnn_csv_is_missing(s))
-            continue;
-        scratch[n++] = s;
-        if (ffnn_parse_double(s, &v))
-            nnum++;
-        else if (first_bad < 0)
-            first_bad = i;
-    }
-    c->categorical = nnum < n;
-    if (c->categorical && 2 * nnum > n) {
+    c->categorical = cs->nnum < cs->n;
+    if (c->categorical && 2 * cs->nnum > cs->n) {
         char buf[64];
         return ffnn_error_set(err, FFNN_EDATA,
                               "%s:%ld:%d: expected a number in column \"%s\", got \"%s\"",
-                              t->source, t->lines[first_bad], j + 1, t->names[j],
-                              show(buf, CELL(t, first_bad, j)));
+                              t->source, t->lines[cs->first_bad], j + 1, t->names[j],
+                              show(buf, CELL(t, cs->first_bad, j)));
     }
     if (!c->categorical)
         return FFNN_OK;
+    long n = 0;
+    for (long i = 0; i < t->nrows; i++)
+        if (!ffnn_csv_is_missing(CELL(t, i, j)))
+            scratch[n++] = CELL(t, i, j);
     return distinct_strings(scratch, n, &c->cats, &c->n_cats, err);
 }
 
@@ -301,30 +339,17 @@ static ffnn_status check_features(const ffnn_prep *p, const ffnn_table *t, const
 }
 
 /* Mean (imputation value) and, if standardising, population std of numeric
- * column c.  Imputed rows count in the std with zero deviation, as a
- * SimpleImputer -> StandardScaler pipeline computes it. */
-static ffnn_status column_stats(ffnn_prep *p, int c, const ffnn_table *t, int j, ffnn_error *err)
+ * column c from its scan.  Imputed rows count in the std with zero deviation,
+ * as a SimpleImputer -> StandardScaler pipeline computes it. */
+static ffnn_status column_stats(ffnn_prep *p, int c, const column_scan *cs, const ffnn_table *t,
+                                ffnn_error *err)
 {
     ffnn_prep_column *col = &p->columns[c];
-    double sum = 0, ss = 0;
-    long n = 0;
-    for (long i = 0; i < t->nrows; i++) {
-        double v;
-        if (!ffnn_csv_is_missing(CELL(t, i, j)) && ffnn_parse_double(CELL(t, i, j), &v)) {
-            sum += v;
-            n++;
-        }
-    }
-    if (n == 0)
+    if (cs->nnum == 0)
         return ffnn_error_set(err, FFNN_EDATA, "%s: column \"%s\" has no values to impute from",
                               t->source, col->name);
-    double mean = sum / (double)n;
-    for (long i = 0; i < t->nrows; i++) {
-        double v;
-        if (!ffnn_csv_is_missing(CELL(t, i, j)) && ffnn_parse_double(CELL(t, i, j), &v))
-            ss += (v - mean) * (v - mean);
-    }
-    double sd = sqrt(ss / (double)t->nrows);
+    double mean = cs->sum / (double)cs->nnum;
+    double sd = sqrt(cs->ss / (double)t->nrows);
     col->fill = mean;
     if (p->standardize) {
         p->mean[col->offset] = (float)mean;
@@ -475,6 +500,7 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     bool *skip = NULL;
     int *src = NULL;
     const char **scratch = NULL;
+    column_scan *scan = NULL;
 
     memset(p, 0, sizeof *p);
     if (!opt)
@@ -513,17 +539,18 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     p->columns = ffnn_calloc((size_t)p->n_columns, sizeof *p->columns);
     src = ffnn_calloc((size_t)p->n_columns, sizeof *src);
     scratch = ffnn_calloc((size_t)t->nrows, sizeof *scratch);
-    if (!p->columns || !src || !scratch)
+    scan = ffnn_calloc((size_t)p->n_columns, sizeof *scan);
+    if (!p->columns || !src || !scratch || !scan)
         goto nomem;
-    for (int j = 0, c = 0; j < t->ncols; j++) {
-        if (skip[j])
-            continue;
-        src[c] = j;
-        if (!(p->columns[c].name = strdup(t->names[j])))
+    for (int j = 0, c = 0; j < t->ncols; j++)
+        if (!skip[j])
+            src[c++] = j;
+    scan_columns(t, src, p->n_columns, scan);
+    for (int c = 0; c < p->n_columns; c++) {
+        if (!(p->columns[c].name = strdup(t->names[src[c]])))
             goto nomem;
-        if ((st = type_column(&p->columns[c], t, j, scratch, err)) != FFNN_OK)
+        if ((st = type_column(&p->columns[c], &scan[c], t, src[c], scratch, err)) != FFNN_OK)
             goto fail;
-        c++;
     }
     if ((st = check_features(p, t, src, err)) != FFNN_OK)
         goto fail;
@@ -544,8 +571,9 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
         goto nomem;
     for (long f = 0; f < width; f++)
         p->scale[f] = 1.0f;
+    scan_squares(p, t, src, scan);
     for (int c = 0; c < p->n_columns; c++)
-        if (!p->columns[c].categorical && (st = column_stats(p, c, t, src[c], err)) != FFNN_OK)
+        if (!p->columns[c].categorical && (st = column_stats(p, c, &scan[c], t, err)) != FFNN_OK)
             goto fail;
 
     if ((st = fit_target(p, t, tcol, opt, err)) != FFNN_OK)
@@ -553,6 +581,7 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     free(skip);
     free(src);
     free(scratch);
+    free(scan);
     return FFNN_OK;
 nomem:
     st = ffnn_error_nomem(err);
@@ -560,6 +589,7 @@ fail:
     free(skip);
     free(src);
     free(scratch);
+    free(scan);
     ffnn_prep_release(p);
     return st;
 }

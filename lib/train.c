@@ -445,7 +445,7 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
                 goto done;
             }
             loss_sum += bl + penalty * b;
-            ffnn_optim_step(&optim, m->params, ws->grad);
+            ffnn_optim_step_pool(&optim, m->params, ws->grad, ws->pool);
         }
         for (size_t i = 0; i < m->n_params; i++)
             if (!isfinite(m->params[i])) {

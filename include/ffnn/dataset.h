@@ -22,9 +22,10 @@ typedef struct {
     int ncols;
     char **names;     /* ncols header names */
     long nrows;
-    char **cells;     /* nrows*ncols, row-major, each a malloc'd string */
+    char **cells;     /* nrows*ncols, row-major, strings owned by the table */
     long *lines;      /* nrows: line number each row starts on (messages) */
     char *source;     /* file name used in messages */
+    void *arena;      /* private: the chunks the cells live in */
 } ffnn_table;
 
 /* Reads a whole CSV (header required).  Ragged rows are FFNN_EDATA

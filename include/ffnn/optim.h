@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "ffnn/error.h"
+#include "ffnn/pool.h"
 
 typedef enum {
     FFNN_OPTIM_SGD = 0,
@@ -54,5 +55,8 @@ void ffnn_optim_reset(ffnn_optim *o);
  * (every parameter, as Keras does with no exclusions), then the update, then
  * iterations += 1. */
 void ffnn_optim_step(ffnn_optim *o, float *w, const float *g);
+/* The same step split over the pool's threads (bitwise the same result; one
+ * thread for small n or a NULL pool). */
+void ffnn_optim_step_pool(ffnn_optim *o, float *w, const float *g, ffnn_pool *pool);
 
 #endif
