@@ -1,6 +1,7 @@
 /* optim: Keras 3 update formulas against an independent numpy float32
  * implementation, defaults, names, reset. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ffnn/optim.h"
 #include "testutil.h"
@@ -233,6 +234,56 @@ START_TEST(test_empty)
 }
 END_TEST
 
+/* The step split over a pool gives the bits of the one-thread step, for every
+ * optimizer variant and 1..3 threads (n large enough to split). */
+START_TEST(test_pool_step_same_bits)
+{
+    const size_t n = 100003;
+    ffnn_optim_spec specs[7];
+    specs[0] = ffnn_optim_default(FFNN_OPTIM_ADAM);
+    specs[1] = ffnn_optim_default(FFNN_OPTIM_ADAM);
+    specs[1].amsgrad = true;
+    specs[2] = ffnn_optim_default(FFNN_OPTIM_ADAMW);
+    specs[3] = ffnn_optim_default(FFNN_OPTIM_SGD);
+    specs[3].momentum = 0.9;
+    specs[3].nesterov = true;
+    specs[4] = ffnn_optim_default(FFNN_OPTIM_RMSPROP);
+    specs[4].centered = true;
+    specs[4].momentum = 0.5;
+    specs[5] = ffnn_optim_default(FFNN_OPTIM_ADAGRAD);
+    specs[6] = ffnn_optim_default(FFNN_OPTIM_SGD);
+    float *w0 = malloc(n * sizeof *w0), *w1 = malloc(n * sizeof *w1), *g = malloc(n * sizeof *g);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 1, 99, 0);
+    for (size_t i = 0; i < n; i++)
+        g[i] = (float)ffnn_rng_normal(&r);
+    for (int k = 0; k < 7; k++)
+        for (int threads = 1; threads <= 3; threads++) {
+            ffnn_optim a, b;
+            ffnn_pool *pool;
+            ffnn_error err;
+            ck_assert_int_eq(ffnn_pool_create(&pool, threads, &err), FFNN_OK);
+            ck_assert_int_eq(ffnn_optim_init(&a, &specs[k], n, &err), FFNN_OK);
+            ck_assert_int_eq(ffnn_optim_init(&b, &specs[k], n, &err), FFNN_OK);
+            for (size_t i = 0; i < n; i++)
+                w0[i] = w1[i] = (float)i / (float)n - 0.5f;
+            for (int step = 0; step < 3; step++) {
+                ffnn_optim_step(&a, w0, g);
+                ffnn_optim_step_pool(&b, w1, g, pool);
+            }
+            ck_assert_int_eq(a.iterations, b.iterations);
+            ck_assert_msg(memcmp(w0, w1, n * sizeof *w0) == 0, "%s, %d threads: weights differ",
+                          ffnn_optim_name(specs[k].kind), threads);
+            ffnn_optim_release(&a);
+            ffnn_optim_release(&b);
+            ffnn_pool_destroy(pool);
+        }
+    free(w0);
+    free(w1);
+    free(g);
+}
+END_TEST
+
 Suite *optim_suite(void);
 Suite *optim_suite(void)
 {
@@ -251,6 +302,7 @@ Suite *optim_suite(void)
     tcase_add_test(tc, test_current_lr);
     tcase_add_test(tc, test_bad_kind);
     tcase_add_test(tc, test_empty);
+    tcase_add_test(tc, test_pool_step_same_bits);
     suite_add_tcase(s, tc);
     return s;
 }
