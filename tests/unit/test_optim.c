@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ffnn/optim.h"
+#include "ffnn/rng.h"
 #include "testutil.h"
 
 /* Produced by `/usr/bin/python3 tests/data/kernels/gen_optim.py` (numpy,
