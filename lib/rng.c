@@ -23,35 +23,6 @@ void ffnn_rng_init(ffnn_rng *r, uint64_t seed, uint64_t purpose, uint64_t index)
         r->s[i] = splitmix64(&x);
 }
 
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t ffnn_rng_u64(ffnn_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-double ffnn_rng_uniform(ffnn_rng *r)
-{
-    return (double)(ffnn_rng_u64(r) >> 11) * 0x1.0p-53;
-}
-
-float ffnn_rng_uniformf(ffnn_rng *r)
-{
-    return (float)(ffnn_rng_u64(r) >> 40) * 0x1.0p-24f;
-}
-
 uint64_t ffnn_rng_below(ffnn_rng *r, uint64_t n)
 {
     /* Rejection sampling on the top bits: unbiased and portable. */

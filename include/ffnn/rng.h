@@ -26,11 +26,35 @@ enum {
 };
 
 void ffnn_rng_init(ffnn_rng *r, uint64_t seed, uint64_t purpose, uint64_t index);
-uint64_t ffnn_rng_u64(ffnn_rng *r);
+
+/* The next 64 random bits (xoshiro256**).  Inline: dropout masks draw one
+ * value per activation. */
+static inline uint64_t ffnn_rng_u64(ffnn_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t x = s[1] * 5;
+    uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
 /* Uniform in [0,1) with 53 random bits. */
-double ffnn_rng_uniform(ffnn_rng *r);
+static inline double ffnn_rng_uniform(ffnn_rng *r)
+{
+    return (double)(ffnn_rng_u64(r) >> 11) * 0x1.0p-53;
+}
+
 /* Uniform in [0,1) with 24 random bits (exactly representable as float). */
-float ffnn_rng_uniformf(ffnn_rng *r);
+static inline float ffnn_rng_uniformf(ffnn_rng *r)
+{
+    return (float)(ffnn_rng_u64(r) >> 40) * 0x1.0p-24f;
+}
 /* Uniform integer in [0, n), unbiased; n > 0. */
 uint64_t ffnn_rng_below(ffnn_rng *r, uint64_t n);
 /* Standard normal (Box-Muller, one value per call, deterministic). */
