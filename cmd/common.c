@@ -234,6 +234,20 @@ void cmd_out_abort(cmd_out *o)
     o->tmp = o->path = NULL;
 }
 
+char *cmd_default_name(const char *path, const char *ext)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t len = strlen(base);
+    if (len > 4 && strcmp(base + len - 4, ".csv") == 0)
+        len -= 4;
+    size_t size = len + strlen(ext) + 1;
+    char *out = malloc(size);
+    if (out)
+        snprintf(out, size, "%.*s%s", (int)len, base, ext);
+    return out;
+}
+
 FILE *cmd_open_input(const char *path, ffnn_error *err)
 {
     if (strcmp(path, "-") == 0)

@@ -46,6 +46,9 @@ int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err);
 int cmd_out_commit(cmd_out *o, ffnn_error *err);
 void cmd_out_abort(cmd_out *o);
 
+/* "data/iris.csv", ".ffnn" -> "iris.ffnn" (in the current directory); malloc'd. */
+char *cmd_default_name(const char *path, const char *ext);
+
 /* Opens an input ("-" = stdin); missing -> 66 with a message. */
 FILE *cmd_open_input(const char *path, ffnn_error *err);
 

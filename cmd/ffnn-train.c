@@ -62,20 +62,6 @@ static int on_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
     return 0;
 }
 
-/* "data/iris.csv" -> "iris.ffnn" */
-static char *default_output(const char *train)
-{
-    const char *base = strrchr(train, '/');
-    base = base ? base + 1 : train;
-    size_t len = strlen(base);
-    if (len > 4 && strcmp(base + len - 4, ".csv") == 0)
-        len -= 4;
-    char *out = malloc(len + 6);
-    if (out)
-        snprintf(out, len + 6, "%.*s.ffnn", (int)len, base);
-    return out;
-}
-
 int main(int argc, char **argv)
 {
     enum { OPT_HISTORY = 256, OPT_VERSION };
@@ -169,7 +155,7 @@ int main(int argc, char **argv)
         cfg.fit.epochs = (int)epochs;
     cfg.fit.threads = (int)threads;
     if (!output)
-        output = out_alloc = default_output(train_path);
+        output = out_alloc = cmd_default_name(train_path, ".ffnn");
 
     if (ffnn_table_load(&table, train_path, false, &err) || ffnn_prep_fit(&prep, &table, &cfg.prep, &err) ||
         ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, &err) ||

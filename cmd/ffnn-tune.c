@@ -143,19 +143,6 @@ static void print_text(const ffnn_tune *t, int top, FILE *fp)
     free(order);
 }
 
-static char *default_dir(const char *train)
-{
-    const char *base = strrchr(train, '/');
-    base = base ? base + 1 : train;
-    size_t len = strlen(base);
-    if (len > 4 && strcmp(base + len - 4, ".csv") == 0)
-        len -= 4;
-    char *out = malloc(len + 6);
-    if (out)
-        snprintf(out, len + 6, "%.*s.tune", (int)len, base);
-    return out;
-}
-
 static int write_text(const char *path, const char *text)
 {
     ffnn_error err;
@@ -368,7 +355,7 @@ int main(int argc, char **argv)
             return cmd_usage_error("TRAIN.csv must be a file (the search keeps a copy)");
         if (init && !dir)
             return cmd_usage_error("--init needs -d DIR");
-        oo.dir = dir ? dir : (dir_alloc = default_dir(train));
+        oo.dir = dir ? dir : (dir_alloc = cmd_default_name(train, ".tune"));
         oo.train_path = train;
         oo.create = grid_path != NULL;
         oo.overwrite = overwrite;
