@@ -1,5 +1,4 @@
-/* ffnn — the training config JSON (ffnn-config(5)) <-> structs, and the
- * reproducible JSON printer every ffnn JSON output goes through.
+/* ffnn — the training config JSON (ffnn-config(5)) <-> structs.
  *
  * Parsing starts from the library defaults (ffnn_prep_options_default,
  * ffnn_arch_spec_default, ffnn_fit_options_default, ffnn_optim_default) and
@@ -16,129 +15,9 @@
 #include <string.h>
 #include "ffnn/config.h"
 #include "ffnn/file.h"
+#include "ffnn/json.h"
 #include "ffnn/csv.h"
 #include "internal.h"
-
-/* ---- printing ------------------------------------------------------------- */
-
-typedef struct {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->oom = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-    sb_put(b, s, strlen(s));
-}
-
-static void sb_indent(sbuf *b, int n)
-{
-    sb_put(b, "\n", 1);
-    for (int i = 0; i < n; i++)
-        sb_put(b, " ", 1);
-}
-
-/* A JSON string literal, escaped as cJSON escapes (UTF-8 passes through). */
-static void sb_json_string(sbuf *b, const char *s)
-{
-    sb_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        char esc[8];
-        switch (*p) {
-        case '"': sb_str(b, "\\\""); break;
-        case '\\': sb_str(b, "\\\\"); break;
-        case '\b': sb_str(b, "\\b"); break;
-        case '\f': sb_str(b, "\\f"); break;
-        case '\n': sb_str(b, "\\n"); break;
-        case '\r': sb_str(b, "\\r"); break;
-        case '\t': sb_str(b, "\\t"); break;
-        default:
-            if (*p < 0x20) {
-                snprintf(esc, sizeof esc, "\\u%04x", *p);
-                sb_str(b, esc);
-            } else {
-                sb_put(b, (const char *)p, 1);
-            }
-        }
-    }
-    sb_put(b, "\"", 1);
-}
-
-static bool is_container(const cJSON *x)
-{
-    return cJSON_IsArray(x) || cJSON_IsObject(x);
-}
-
-static void print_item(sbuf *b, const cJSON *x, int indent, int depth)
-{
-    char num[32];
-    if (cJSON_IsNull(x) || cJSON_IsInvalid(x)) {
-        sb_str(b, "null");
-    } else if (cJSON_IsFalse(x)) {
-        sb_str(b, "false");
-    } else if (cJSON_IsTrue(x)) {
-        sb_str(b, "true");
-    } else if (cJSON_IsNumber(x)) {
-        sb_str(b, isfinite(x->valuedouble) ? ffnn_format_double(num, x->valuedouble) : "null");
-    } else if (cJSON_IsRaw(x)) {
-        sb_str(b, x->valuestring ? x->valuestring : "null");
-    } else if (cJSON_IsString(x)) {
-        sb_json_string(b, x->valuestring);
-    } else {
-        bool obj = cJSON_IsObject(x);
-        bool flat = !obj;  /* arrays of scalars stay on one line */
-        for (const cJSON *c = x->child; c && flat; c = c->next)
-            flat = !is_container(c);
-        sb_str(b, obj ? "{" : "[");
-        for (const cJSON *c = x->child; c; c = c->next) {
-            if (indent && !flat)
-                sb_indent(b, indent * (depth + 1));
-            if (obj) {
-                sb_json_string(b, c->string);
-                sb_str(b, indent ? ": " : ":");
-            }
-            print_item(b, c, indent, depth + 1);
-            if (c->next)
-                sb_str(b, indent && flat ? ", " : ",");
-        }
-        if (indent && !flat && x->child)
-            sb_indent(b, indent * depth);
-        sb_str(b, obj ? "}" : "]");
-    }
-}
-
-char *ffnn_json_print(const cJSON *item, int indent)
-{
-    sbuf b = {0};
-    print_item(&b, item, indent < 0 ? 0 : indent, 0);
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
 
 /* ---- suggestions ---------------------------------------------------------- */
 

@@ -6,10 +6,10 @@ cd "$(dirname "$0")/.."
 layer() {
     case $1 in
         error|rng|pool|file) echo 1 ;;
-        mat|csv|activation|loss|metrics) echo 2 ;;
+        mat|csv|json|activation|loss|metrics) echo 2 ;;
         dataset|preprocess|layer|optim) echo 3 ;;
         model) echo 4 ;;
-        train|model_io|config|predict|eval|eval_io|plot|plot_explain|explain|explain_*|tune|tune_*) echo 5 ;;
+        train|model_io|model_io_internal|model_read|config|predict|eval|eval_io|plot|plot_explain|explain|explain_*|tune|tune_*) echo 5 ;;
         internal) echo 0 ;;
         *) echo "" ;;
     esac

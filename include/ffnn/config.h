@@ -17,6 +17,7 @@
 #include "ffnn/error.h"
 #include "ffnn/dataset.h"
 #include "ffnn/model.h"
+#include "ffnn/json.h"
 #include "ffnn/train.h"
 
 typedef struct {
@@ -48,14 +49,6 @@ char *ffnn_config_to_json(const ffnn_config *c);
 
 /* Deep copy (strings duplicated); release dst with ffnn_config_release. */
 ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_error *err);
-
-/* JSON text of a cJSON tree, keys in the tree's order, numbers printed so
- * they read back exactly (ffnn_format_double; non-finite as null), strings
- * escaped as cJSON does.  indent 0: compact, no spaces; else pretty with
- * indent spaces per level (arrays of scalars kept on one line).  malloc'd,
- * NULL when out of memory.  Used for every JSON file ffnn writes, so output
- * is byte-reproducible. */
-char *ffnn_json_print(const struct cJSON *item, int indent);
 
 /* Levenshtein-closest of candidates[n] to word if within distance 2 (or a
  * prefix match), else NULL. */
