@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 layer() {
     case $1 in
         error|rng|pool|file) echo 1 ;;
-        mat|csv|json|activation|loss|metrics) echo 2 ;;
+        mat|mat_*|csv|json|activation|loss|metrics) echo 2 ;;
         dataset|preprocess|layer|optim) echo 3 ;;
         model) echo 4 ;;
         train|model_io|model_io_internal|model_read|config|predict|eval|eval_io|plot|plot_explain|explain|explain_*|tune|tune_*) echo 5 ;;

@@ -332,6 +332,8 @@ START_TEST(test_bitwise_and_splits)
     static const int shapes[][3] = {
         {128, 64, 256}, {128, 256, 10}, {100, 4, 16}, {100, 16, 3}, {37, 30, 17},
         {9, 300, 33}, {1, 1, 1}, {3, 8, 12}, {64, 13, 5}, {17, 257, 2},
+        /* past the copied strips' row limits (read in place instead) */
+        {300, 40, 20}, {24, 48, 600}, {600, 17, 9},
     };
     ffnn_rng r;
     ffnn_rng_init(&r, 31, 99, 3);
