@@ -157,81 +157,27 @@ int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
         o->fp = stdout;
         return 0;
     }
-    o->path = strdup(path);
-    size_t len = strlen(path) + 16;
-    o->tmp = malloc(len);
-    if (!o->path || !o->tmp) {
-        free(o->path);
-        free(o->tmp);
-        o->path = o->tmp = NULL;
-        return ffnn_error_nomem(err);
-    }
-    snprintf(o->tmp, len, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(o->tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(o->tmp);
-        free(o->path);
-        o->tmp = o->path = NULL;
-        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    o->fp = fdopen(fd, "w");
-    if (!o->fp) {
-        int e = errno;
-        close(fd);
-        unlink(o->tmp);
-        free(o->tmp);
-        free(o->path);
-        o->tmp = o->path = NULL;
-        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
-    }
-    return 0;
+    int st = ffnn_atomic_open(&o->file, path, -1, true, err);
+    o->fp = o->file.fp;
+    return st;
 }
 
 int cmd_out_commit(cmd_out *o, ffnn_error *err)
 {
-    int rc = 0;
-    if (!o->tmp) {
-        if (fflush(o->fp) != 0 || ferror(o->fp))
-            rc = ffnn_error_set(err, FFNN_EIO, "<stdout>: write error: %s", strerror(errno));
-        return rc;
-    }
-    if (fflush(o->fp) != 0 || ferror(o->fp) || fsync(fileno(o->fp)) != 0) {
-        rc = ffnn_error_set(err, FFNN_EIO, "%s: write error: %s", o->path, strerror(errno));
-        cmd_out_abort(o);
-        return rc;
-    }
-    if (fclose(o->fp) != 0) {
-        o->fp = NULL;
-        rc = ffnn_error_set(err, FFNN_EIO, "%s: write error: %s", o->path, strerror(errno));
-        cmd_out_abort(o);
-        return rc;
+    if (o->fp == stdout) {
+        if (fflush(stdout) != 0 || ferror(stdout))
+            return ffnn_error_set(err, FFNN_EIO, "<stdout>: write error: %s", strerror(errno));
+        return 0;
     }
     o->fp = NULL;
-    if (rename(o->tmp, o->path) != 0) {
-        rc = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", o->path, strerror(errno));
-        cmd_out_abort(o);
-        return rc;
-    }
-    free(o->tmp);
-    free(o->path);
-    o->tmp = o->path = NULL;
-    return 0;
+    return ffnn_atomic_commit(&o->file, err);
 }
 
 void cmd_out_abort(cmd_out *o)
 {
-    if (o->fp && o->fp != stdout)
-        fclose(o->fp);
+    if (o->fp != stdout)
+        ffnn_atomic_abort(&o->file);
     o->fp = NULL;
-    if (o->tmp)
-        unlink(o->tmp);
-    free(o->tmp);
-    free(o->path);
-    o->tmp = o->path = NULL;
 }
 
 char *cmd_default_name(const char *path, const char *ext)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "ffnn/error.h"
+#include "ffnn/file.h"
 
 extern const char *progname;   /* set by cmd_init */
 extern int cmd_verbose;        /* -v count */
@@ -35,12 +36,12 @@ bool cmd_parse_double(const char *s, double min, double max, double *out);
 char **cmd_split_list(const char *s, int *n);
 void cmd_free_list(char **v, int n);
 
-/* An output opened as a temporary file beside path ("-" = stdout);
- * cmd_out_commit fsyncs and renames it into place, cmd_out_abort removes it. */
+/* An output file written atomically (ffnn_atomic_file, durable), or
+ * standard output for "-"; cmd_out_commit renames it into place,
+ * cmd_out_abort removes it.  Write to fp. */
 typedef struct {
     FILE *fp;
-    char *path;
-    char *tmp;
+    ffnn_atomic_file file;
 } cmd_out;
 int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err);
 int cmd_out_commit(cmd_out *o, ffnn_error *err);

@@ -186,7 +186,8 @@ int main(int argc, char **argv)
     bool have_d = false, have_r = false;
     char *buf = NULL;
     size_t len = 0;
-    cmd_out o = {NULL, NULL, NULL};
+    cmd_out o;
+    memset(&o, 0, sizeof o);
     FILE *in = NULL;
 
     cmd_init(argv[0]);

@@ -57,7 +57,8 @@ int main(int argc, char **argv)
     ffnn_model *m = NULL;
     ffnn_predict_options opt = {NULL, 0, 0, 0};
     FILE *in = NULL;
-    cmd_out o = {NULL, NULL, NULL};
+    cmd_out o;
+    memset(&o, 0, sizeof o);
     int rc = 0;
     if (ffnn_model_load(&m, model_path, &err)) {
         rc = cmd_fail(&err);
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (ffnn_predict_stream(m, in, strcmp(input, "-") == 0 ? "<stdin>" : input, o.fp, &opt, NULL, &err)) {
+        if (err.status == FFNN_EIO)
+            ffnn_error_prefix(&err, "%s", strcmp(output, "-") == 0 ? "<stdout>" : output);
         cmd_out_abort(&o);
         rc = cmd_fail(&err);
         goto out;

@@ -75,24 +75,30 @@ unsigned ffnn_file_umask(void)
     return mask;
 }
 
-ffnn_status ffnn_file_write_atomic(const char *path, const void *data, size_t len, int mode,
-                                   bool durable, ffnn_error *err)
+ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bool durable,
+                             ffnn_error *err)
 {
+    memset(f, 0, sizeof *f);
+    f->durable = durable;
     size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp)
+    f->path = strdup(path);
+    f->tmp = malloc(plen + 16);
+    if (!f->path || !f->tmp) {
+        ffnn_atomic_abort(f);
         return ffnn_error_nomem(err);
+    }
     const char *slash = strrchr(path, '/');
     size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
     /* ".<name>.XXXXXX" beside the target, so rename(2) stays in one file system. */
-    memcpy(tmp, path, dlen);
-    snprintf(tmp + dlen, plen + 16 - dlen, ".%s.XXXXXX", path + dlen);
-    int fd = mkstemp(tmp);
+    memcpy(f->tmp, path, dlen);
+    snprintf(f->tmp + dlen, plen + 16 - dlen, ".%s.XXXXXX", path + dlen);
+    int fd = mkstemp(f->tmp);
     if (fd < 0) {
-        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
-                                        strerror(errno));
-        free(tmp);
-        return st;
+        int e = errno;
+        free(f->tmp);
+        f->tmp = NULL;
+        ffnn_atomic_abort(f);
+        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
     }
     /* mkstemp makes the file 0600: give it the mode asked for, or that of the
      * file being replaced, or what an ordinary create would. */
@@ -100,48 +106,54 @@ ffnn_status ffnn_file_write_atomic(const char *path, const void *data, size_t le
     mode_t m = mode >= 0 ? (mode_t)mode
                : stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_mode & 07777
                                                              : (mode_t)(0666 & ~ffnn_file_umask());
+    if (fchmod(fd, m) != 0 || !(f->fp = fdopen(fd, "w"))) {
+        int e = errno;
+        close(fd);
+        ffnn_atomic_abort(f);
+        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
+    }
+    return FFNN_OK;
+}
+
+void ffnn_atomic_abort(ffnn_atomic_file *f)
+{
+    if (f->fp)
+        fclose(f->fp);
+    if (f->tmp)
+        unlink(f->tmp);
+    free(f->tmp);
+    free(f->path);
+    memset(f, 0, sizeof *f);
+}
+
+ffnn_status ffnn_atomic_commit(ffnn_atomic_file *f, ffnn_error *err)
+{
     const char *what = NULL;
     int e = 0;
-    if (fchmod(fd, m) != 0) {
-        what = "cannot create";
-        e = errno;
+    errno = 0;
+    if (fflush(f->fp) != 0 || ferror(f->fp) || (f->durable && fsync(fileno(f->fp)) != 0)) {
+        what = "write error";
+        e = errno ? errno : EIO;
     }
-    const char *p = data;
-    size_t left = len;
-    while (!what && left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            what = "write error";
-            e = w < 0 ? errno : EIO;
-            break;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (!what && durable && fsync(fd) != 0) {
+    if (fclose(f->fp) != 0 && !what) {
         what = "write error";
         e = errno;
     }
-    if (close(fd) != 0 && !what) {
-        what = "write error";
-        e = errno;
-    }
-    if (!what && rename(tmp, path) != 0) {
+    f->fp = NULL;
+    if (!what && rename(f->tmp, f->path) != 0) {
         what = "cannot create";
         e = errno;
     }
     if (what) {
-        unlink(tmp);
-        free(tmp);
-        return ffnn_error_set(err, strcmp(what, "write error") == 0 ? FFNN_EIO : FFNN_ECANTCREAT,
-                              "%s: %s: %s", path, what, strerror(e));
+        ffnn_status st = ffnn_error_set(err, strcmp(what, "write error") == 0 ? FFNN_EIO : FFNN_ECANTCREAT,
+                                        "%s: %s: %s", f->path, what, strerror(e));
+        ffnn_atomic_abort(f);
+        return st;
     }
-    free(tmp);
-    if (durable) {
+    if (f->durable) {
         /* Make the rename durable; failure here loses nothing already written. */
-        char *dir = dlen ? strndup(path, dlen) : strdup(".");
+        const char *slash = strrchr(f->path, '/');
+        char *dir = slash ? strndup(f->path, (size_t)(slash - f->path) + 1) : strdup(".");
         if (dir) {
             int dfd = open(dir, O_RDONLY | O_DIRECTORY);
             if (dfd >= 0) {
@@ -151,5 +163,23 @@ ffnn_status ffnn_file_write_atomic(const char *path, const void *data, size_t le
             free(dir);
         }
     }
+    free(f->tmp);
+    f->tmp = NULL;
+    ffnn_atomic_abort(f);
     return FFNN_OK;
+}
+
+ffnn_status ffnn_file_write_atomic(const char *path, const void *data, size_t len, int mode,
+                                   bool durable, ffnn_error *err)
+{
+    ffnn_atomic_file f;
+    ffnn_status st = ffnn_atomic_open(&f, path, mode, durable, err);
+    if (st)
+        return st;
+    if (len && fwrite(data, 1, len, f.fp) != len) {
+        int e = errno ? errno : EIO;
+        ffnn_atomic_abort(&f);
+        return ffnn_error_set(err, FFNN_EIO, "%s: write error: %s", path, strerror(e));
+    }
+    return ffnn_atomic_commit(&f, err);
 }

@@ -621,9 +621,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     if (!t)
         return ffnn_error_nomem(err);
     t->lock_fd = -1;
-    mode_t mask = umask(022);
-    umask(mask);
-    t->file_mode = 0666u & ~(unsigned)mask;
+    t->file_mode = 0666u & ~ffnn_file_umask();
     ffnn_hypergrid cmd, stored;
     memset(&cmd, 0, sizeof cmd);
     memset(&stored, 0, sizeof stored);

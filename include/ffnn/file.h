@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "ffnn/error.h"
 
 /* Reads the whole file at path into *data (malloc'd, with a NUL after the
@@ -13,15 +14,32 @@
  * directory), FFNN_EIO "path: read error: <reason>", out of memory. */
 ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_error *err);
 
-/* Writes len bytes to path atomically: a temporary file ".<name>.XXXXXX"
- * beside it, then rename(2), so readers see the old file or the new one,
- * never a part.  The file gets mode (if >= 0), else the mode of the file it
- * replaces, else 0666 & ~umask.  durable: fsync the file before the rename
- * and the directory after it (survives a power cut, not only kill -9).
- * Errors: FFNN_ECANTCREAT "path: cannot create: <reason>", FFNN_EIO
- * "path: write error: <reason>"; the temporary file is removed on failure. */
+/* Writes len bytes to path through an ffnn_atomic_file (same modes, same
+ * errors). */
 ffnn_status ffnn_file_write_atomic(const char *path, const void *data, size_t len, int mode,
                                    bool durable, ffnn_error *err);
+
+/* An output written to a temporary file ".<name>.XXXXXX" beside path and
+ * renamed over path only by ffnn_atomic_commit, so readers see the old file
+ * or the new one, never a part.  Write to fp. */
+typedef struct {
+    FILE *fp;
+    char *path;
+    char *tmp;
+    bool durable;
+} ffnn_atomic_file;
+
+/* Creates the temporary file.  It gets mode (if >= 0), else the mode of the
+ * file it replaces, else 0666 & ~umask.  durable: commit fsyncs the file
+ * before the rename and the directory after it (survives a power cut, not
+ * only kill -9).  FFNN_ECANTCREAT "path: cannot create: <reason>". */
+ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bool durable,
+                             ffnn_error *err);
+/* Flushes, closes and renames into place.  FFNN_EIO "path: write error:
+ * <reason>" or FFNN_ECANTCREAT; on failure the temporary file is removed. */
+ffnn_status ffnn_atomic_commit(ffnn_atomic_file *f, ffnn_error *err);
+/* Closes and removes the temporary file; path is left as it was. */
+void ffnn_atomic_abort(ffnn_atomic_file *f);
 
 /* The process's umask, read without changing it (thread-safe). */
 unsigned ffnn_file_umask(void);
