@@ -1,5 +1,6 @@
 /* ffnn-info — what a model file holds: a Keras-style summary and metadata. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,6 @@ int main(int argc, char **argv)
     cJSON_Delete(o);
     ffnn_model_destroy(m);
     if (fflush(stdout) != 0 || ferror(stdout))
-        return cmd_failf(74, "write error on standard output");
+        return cmd_failf(74, "<stdout>: write error: %s", strerror(errno));
     return 0;
 }

@@ -5,6 +5,7 @@
  * block and writes it.  Blocks are written in input order and each row's
  * output depends only on that row, so the bytes are those of a sequential
  * run; with threads = 1 the same stages alternate in the calling thread. */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -247,7 +248,7 @@ static ffnn_status write_block(pipeline *pl, block *b, ffnn_workspace *ws, doubl
     if (!format_block(pl->m, b, pl->npass, prob, out))
         return ffnn_error_nomem(err);
     if (out->len && fwrite(out->buf, 1, out->len, fp) != out->len)
-        return ffnn_error_set(err, FFNN_EIO, "write error");
+        return ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno));
     return FFNN_OK;
 }
 
@@ -329,7 +330,7 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
     if (!bytes_put(&text, '\n'))
         goto nomem;
     if (fwrite(text.buf, 1, text.len, out) != text.len) {
-        st = ffnn_error_set(err, FFNN_EIO, "write error");
+        st = ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno));
         goto done;
     }
 

@@ -44,6 +44,16 @@ printf 'sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)\n5
 run "$P" iris.ffnn badrow.csv
 check "bad value exits 65 with line and column" sh -c "[ $st = 65 ] && grep -q 'badrow.csv:3:2: expected a number in column \"sepal width (cm)\", got \"x\"' err"
 expect_fail "missing input" 66 "ffnn-predict: nope.csv: cannot open: No such file or directory" "$P" iris.ffnn nope.csv
+if [ -w /dev/full ]; then
+    run sh -c "'$P' iris.ffnn test.csv > /dev/full"
+    check "full output device exits 74 with one line" \
+        sh -c "[ $st = 74 ] && [ \"\$(cat err)\" = 'ffnn-predict: <stdout>: write error: No space left on device' ]"
+    run sh -c "'$BIN/ffnn-info' iris.ffnn > /dev/full"
+    check "ffnn-info to a full device exits 74" \
+        sh -c "[ $st = 74 ] && [ \"\$(cat err)\" = 'ffnn-info: <stdout>: write error: No space left on device' ]"
+else
+    skip "write-error checks: no /dev/full"
+fi
 
 # ffnn-info
 expect_ok "info" "$BIN/ffnn-info" iris.ffnn
