@@ -483,6 +483,28 @@ bool ffnn_csv_is_missing(const char *s)
     return false;
 }
 
+const char *ffnn_csv_show(char buf[64], const char *s)
+{
+    size_t o = 0;
+    for (; *s && o < 40; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n' || c == '\r' || c == '\t' || c == '"' || c == '\\') {
+            buf[o++] = '\\';
+            buf[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            o += (size_t)snprintf(buf + o, 6, "\\x%02x", c);
+        } else {
+            buf[o++] = (char)c;
+        }
+    }
+    if (*s) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 int ffnn_csv_write_field(FILE *fp, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n"))

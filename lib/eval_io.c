@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/csv.h"
+#include "ffnn/dataset.h"
 #include "ffnn/eval.h"
 #include "ffnn/plot.h"
 #include "internal.h"
@@ -276,9 +277,11 @@ ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
         for (int c = 0; c < np; c++) {
             double v;
             if (!ffnn_parse_double(fields[pcols[c]], &v)) {
+                char shown[64];
                 st = ffnn_error_set(err, FFNN_EDATA,
                                     "%s:%ld:%d: %s: expected a probability, got \"%s\"", name,
-                                    line, pcols[c] + 1, hdr[pcols[c]], fields[pcols[c]]);
+                                    line, pcols[c] + 1, hdr[pcols[c]],
+                                    ffnn_csv_show(shown, fields[pcols[c]]));
                 goto fail;
             }
             r.proba[(size_t)r.n * (size_t)np + (size_t)c] = v;
@@ -305,14 +308,15 @@ ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
         if (!d->t || !d->p)
             goto nomem;
         for (long i = 0; i < r.n; i++) {
+            char shown[64];
             if (!ffnn_parse_double(r.truth[i], &d->t[i])) {
                 st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: expected a number, got \"%s\"",
-                                    name, r.line[i], true_col + 1, r.truth[i]);
+                                    name, r.line[i], true_col + 1, ffnn_csv_show(shown, r.truth[i]));
                 goto fail;
             }
             if (!ffnn_parse_double(r.pred[i], &d->p[i])) {
                 st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: expected a number, got \"%s\"",
-                                    name, r.line[i], pred_col + 1, r.pred[i]);
+                                    name, r.line[i], pred_col + 1, ffnn_csv_show(shown, r.pred[i]));
                 goto fail;
             }
         }
@@ -672,66 +676,37 @@ void ffnn_eval_table_release(ffnn_eval_table *t)
 ffnn_status ffnn_eval_table_read(ffnn_eval_table *t, FILE *fp, const char *name, ffnn_error *err)
 {
     memset(t, 0, sizeof *t);
-    ffnn_csv_reader *csv = NULL;
-    ffnn_status st;
-    char **fields;
-    int nf;
-    long cap = 0;
-    if ((st = ffnn_csv_reader_create(&csv, fp, name, err)))
+    ffnn_table tab;
+    ffnn_status st = ffnn_table_read(&tab, fp, name, false, err);
+    if (st)
         return st;
-    if ((st = ffnn_csv_next(csv, &fields, &nf, err)))
-        goto fail;
-    if (nf == 0) {
-        st = ffnn_error_set(err, FFNN_EDATA, "%s: empty input: no header row", name);
-        goto fail;
+    /* Take the names; convert the cells. */
+    t->ncols = tab.ncols;
+    t->names = tab.names;
+    tab.names = NULL;
+    t->v = ffnn_calloc((size_t)tab.nrows * (size_t)tab.ncols, sizeof *t->v);
+    if (!t->v) {
+        st = ffnn_error_nomem(err);
+        goto done;
     }
-    if (!(t->names = calloc((size_t)nf, sizeof *t->names)))
-        goto nomem;
-    t->ncols = nf;
-    for (int j = 0; j < nf; j++)
-        if (!(t->names[j] = strdup(fields[j])))
-            goto nomem;
-    for (;;) {
-        if ((st = ffnn_csv_next(csv, &fields, &nf, err)))
-            goto fail;
-        if (nf == 0)
-            break;
-        long line = ffnn_csv_line(csv);
-        if (nf != t->ncols) {
-            st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld: expected %d fields, got %d", name, line,
-                                t->ncols, nf);
-            goto fail;
-        }
-        if (t->n == cap) {
-            cap = cap ? cap * 2 : 64;
-            double *v = realloc(t->v, (size_t)cap * (size_t)t->ncols * sizeof *v);
-            if (!v)
-                goto nomem;
-            t->v = v;
-        }
-        for (int j = 0; j < nf; j++) {
-            double *x = &t->v[(size_t)t->n * (size_t)t->ncols + (size_t)j];
-            if (ffnn_csv_is_missing(fields[j]))
+    for (long i = 0; i < tab.nrows; i++)
+        for (int j = 0; j < tab.ncols; j++) {
+            const char *cell = tab.cells[i * tab.ncols + j];
+            double *x = &t->v[(size_t)i * (size_t)tab.ncols + (size_t)j];
+            if (ffnn_csv_is_missing(cell)) {
                 *x = NAN;
-            else if (!ffnn_parse_double(fields[j], x)) {
-                st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: expected a number, got \"%s\"",
-                                    name, line, j + 1, fields[j]);
-                goto fail;
+            } else if (!ffnn_parse_double(cell, x)) {
+                char shown[64];
+                st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: expected a number, got \"%s\"", name,
+                                    tab.lines[i], j + 1, ffnn_csv_show(shown, cell));
+                goto done;
             }
         }
-        t->n++;
-    }
-    if (t->n == 0) {
-        st = ffnn_error_set(err, FFNN_EDATA, "%s: no rows after the header", name);
-        goto fail;
-    }
-    ffnn_csv_reader_destroy(csv);
-    return FFNN_OK;
-nomem:
-    st = ffnn_error_nomem(err);
-fail:
-    ffnn_csv_reader_destroy(csv);
-    ffnn_eval_table_release(t);
+    t->n = tab.nrows;
+done:
+    ffnn_table_release(&tab);
+    if (st)
+        ffnn_eval_table_release(t);
     return st;
 }
 

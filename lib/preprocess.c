@@ -64,29 +64,6 @@ ffnn_prep_options ffnn_prep_options_default(void)
 
 /* ---- message helpers ------------------------------------------------------ */
 
-/* A field as it appears in a one-line message: control bytes escaped, cut
- * at about 40 bytes. */
-static const char *show(char buf[64], const char *s)
-{
-    size_t o = 0;
-    for (; *s && o < 40; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '\n' || c == '\r' || c == '\t' || c == '"' || c == '\\') {
-            buf[o++] = '\\';
-            buf[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c;
-        } else if (c < 0x20 || c == 0x7f) {
-            o += (size_t)snprintf(buf + o, 6, "\\x%02x", c);
-        } else {
-            buf[o++] = (char)c;
-        }
-    }
-    if (*s) {
-        memcpy(buf + o, "...", 3);
-        o += 3;
-    }
-    buf[o] = '\0';
-    return buf;
-}
 
 /* "a, b, c" into buf, cut with ", ..." when it does not fit. */
 static const char *join_names(char *buf, size_t size, char *const *names, int n)
@@ -109,7 +86,7 @@ static ffnn_status out_of_range(ffnn_error *err, const char *source, long line, 
 {
     char b[64];
     return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: value out of range for float32: \"%s\"",
-                          source, line, col, show(b, s));
+                          source, line, col, ffnn_csv_show(b, s));
 }
 
 static ffnn_status missing_value(ffnn_error *err, const char *source, long line, int col,
@@ -306,7 +283,7 @@ static ffnn_status type_column(ffnn_prep_column *c, const column_scan *cs, const
         return ffnn_error_set(err, FFNN_EDATA,
                               "%s:%ld:%d: expected a number in column \"%s\", got \"%s\"",
                               t->source, t->lines[cs->first_bad], j + 1, t->names[j],
-                              show(buf, CELL(t, cs->first_bad, j)));
+                              ffnn_csv_show(buf, CELL(t, cs->first_bad, j)));
     }
     if (!c->categorical)
         return FFNN_OK;
@@ -433,7 +410,7 @@ static ffnn_status fit_target(ffnn_prep *p, const ffnn_table *t, int tcol,
                                 "%s:%ld:%d: task is \"regression\" but target \"%s\" has the "
                                 "non-numeric value \"%s\"",
                                 t->source, t->lines[first_text], tcol + 1, tname,
-                                show(b, CELL(t, first_text, tcol)));
+                                ffnn_csv_show(b, CELL(t, first_text, tcol)));
             goto done;
         }
     } else if (task == FFNN_TASK_BINARY || task == FFNN_TASK_MULTICLASS) {
@@ -684,7 +661,7 @@ ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, cha
         } else if (!ffnn_parse_double(s, &v)) {
             return ffnn_error_set(err, FFNN_EDATA,
                                   "%s:%ld:%d: expected a number in column \"%s\", got \"%s\"",
-                                  source, line, fcol, col->name, show(sb, s));
+                                  source, line, fcol, col->name, ffnn_csv_show(sb, s));
         } else if (isinf((float)v)) {
             return out_of_range(err, source, line, fcol, s);
         }
@@ -706,7 +683,7 @@ ffnn_status ffnn_prep_target(const ffnn_prep *p, const char *field, double *y, c
         if (!ffnn_parse_double(field, &v))
             return ffnn_error_set(err, FFNN_EDATA,
                                   "%s:%ld:%d: expected a number in target column \"%s\", got \"%s\"",
-                                  source, line, col, tname, show(sb, field));
+                                  source, line, col, tname, ffnn_csv_show(sb, field));
         if (isinf((float)v))
             return out_of_range(err, source, line, col, field);
         *y = v;
@@ -730,7 +707,7 @@ ffnn_status ffnn_prep_target(const ffnn_prep *p, const char *field, double *y, c
     }
     char cols[256];
     return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: unknown class \"%s\" (classes: %s)", source,
-                          line, col, show(sb, field),
+                          line, col, ffnn_csv_show(sb, field),
                           join_names(cols, sizeof cols, p->classes, p->n_classes));
 }
 

@@ -49,6 +49,11 @@ bool ffnn_parse_double(const char *s, double *out);
  * "?", possibly surrounded by spaces or tabs (so a blank field is missing). */
 bool ffnn_csv_is_missing(const char *s);
 
+/* A field as it may appear in a one-line message: quotes, backslashes and
+ * control bytes escaped, cut at about 40 bytes ("..." marks the cut).
+ * Returns buf. */
+const char *ffnn_csv_show(char buf[64], const char *s);
+
 /* Writes one field, quoting it if it holds a comma, quote, CR or LF.
  * Returns 0, or -1 on a write error. */
 int ffnn_csv_write_field(FILE *fp, const char *s);

@@ -410,6 +410,41 @@ START_TEST(test_reports)
 }
 END_TEST
 
+/* The history reader's errors: one line each, with file:line:col. */
+static void expect_history_error(const char *text, ffnn_status want, const char *msg)
+{
+    ffnn_eval_table t;
+    ffnn_error err;
+    FILE *fp = fmemopen((void *)text, strlen(text), "r");
+    ck_assert_int_eq(ffnn_eval_table_read(&t, fp, "h.csv", &err), want);
+    fclose(fp);
+    ck_assert_str_eq(err.msg, msg);
+    ck_assert_ptr_null(t.names);
+    ck_assert_ptr_null(t.v);
+}
+
+START_TEST(test_history_errors)
+{
+    expect_history_error("epoch,loss\n0,0.5\n1,x\n", FFNN_EDATA, "h.csv:3:2: expected a number, got \"x\"");
+    expect_history_error("epoch,loss\n0,\"a\nb\"\n", FFNN_EDATA,
+                         "h.csv:2:2: expected a number, got \"a\\nb\"");
+    expect_history_error("epoch,loss\n0,0.5\n1\n", FFNN_EDATA, "h.csv:3: expected 2 fields, got 1");
+    expect_history_error("epoch,loss\n", FFNN_EDATA, "h.csv: no data rows");
+    expect_history_error("", FFNN_EDATA, "h.csv: empty file");
+    /* Missing values read as NaN. */
+    const char *ok = "epoch,loss,val_loss\n0,0.5,\n1,0.25,NA\n";
+    ffnn_eval_table t;
+    ffnn_error err;
+    FILE *fp = fmemopen((void *)ok, strlen(ok), "r");
+    ck_assert_int_eq(ffnn_eval_table_read(&t, fp, "h.csv", &err), FFNN_OK);
+    fclose(fp);
+    ck_assert_int_eq(t.n, 2);
+    ck_assert(t.v[4] == 0.25 && isnan(t.v[2]) && isnan(t.v[5]));
+    ck_assert_str_eq(t.names[2], "val_loss");
+    ffnn_eval_table_release(&t);
+}
+END_TEST
+
 START_TEST(test_history)
 {
     ffnn_eval_table t;
@@ -456,6 +491,7 @@ Suite *eval_suite(void)
     tcase_add_test(tc, test_read_errors);
     tcase_add_test(tc, test_reports);
     tcase_add_test(tc, test_history);
+    tcase_add_test(tc, test_history_errors);
     suite_add_tcase(s, tc);
     return s;
 }
