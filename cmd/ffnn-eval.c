@@ -139,7 +139,7 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
     ffnn_predict_options opt = {NULL, 0, 0, 0};
     ffnn_status st = ffnn_predict_stream(m, in, name, mem, &opt, NULL, &err);
     if (fclose(mem) != 0 && !st)
-        st = ffnn_error_set(&err, FFNN_EINTERNAL, "out of memory");
+        st = ffnn_error_nomem(&err);
     if (!st && m->prep.target && !*target)
         *target = strdup(m->prep.target);
     ffnn_model_destroy(m);

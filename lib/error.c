@@ -54,7 +54,7 @@ void ffnn_error_prefix(ffnn_error *err, const char *fmt, ...)
 
 ffnn_status ffnn_error_nomem(ffnn_error *err)
 {
-    return ffnn_error_set(err, FFNN_EINTERNAL, "out of memory");
+    return ffnn_error_set(err, FFNN_ENOMEM, "out of memory");
 }
 
 const char *ffnn_status_name(ffnn_status status)
@@ -65,8 +65,10 @@ const char *ffnn_status_name(ffnn_status status)
     case FFNN_EDATA: return "data";
     case FFNN_ENOINPUT: return "noinput";
     case FFNN_EINTERNAL: return "internal";
+    case FFNN_ENOMEM: return "nomem";
     case FFNN_ECANTCREAT: return "cantcreat";
     case FFNN_EIO: return "io";
+    case FFNN_ECANCELED: return "canceled";
     case FFNN_ECONFIG: return "config";
     }
     return "unknown";

@@ -361,7 +361,7 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
 
     ffnn_model *m;
     if ((st = ffnn_model_create_layers(&m, (int)n_in, layers, nl, err))) {
-        if (st == FFNN_EINTERNAL)
+        if (st == FFNN_ENOMEM)
             return st;
         ffnn_error_prefix(err, "%s: ffnn.model", name);
         if (err)

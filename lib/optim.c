@@ -99,7 +99,7 @@ static void clear_state(ffnn_optim *o)
 
 /* Allocates the state arrays the kind and options need (see the table at the
  * top).  On failure o is left released.  FFNN_ECONFIG for an unknown kind,
- * FFNN_EINTERNAL when out of memory. */
+ * FFNN_ENOMEM when out of memory. */
 ffnn_status ffnn_optim_init(ffnn_optim *o, const ffnn_optim_spec *spec, size_t n, ffnn_error *err)
 {
     memset(o, 0, sizeof *o);

@@ -417,7 +417,7 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
         if (pthread_create(&threads[started], NULL, worker, &p) != 0)
             break;
     if (started == 0) {
-        st = ffnn_error_set(err, FFNN_EINTERNAL, "cannot start worker threads");
+        st = ffnn_error_set(err, FFNN_ENOMEM, "cannot start worker threads");
         goto out;
     }
     pthread_mutex_lock(&p.mu);

@@ -16,9 +16,12 @@ typedef enum {
     FFNN_EUSAGE = 64,    /* EX_USAGE: bad command-line use */
     FFNN_EDATA = 65,     /* EX_DATAERR: bad CSV, values, shapes, model file */
     FFNN_ENOINPUT = 66,  /* EX_NOINPUT: input file missing or unreadable */
-    FFNN_EINTERNAL = 70, /* EX_SOFTWARE: internal error, out of memory */
+    FFNN_EINTERNAL = 70, /* EX_SOFTWARE: internal error (a bug) */
+    FFNN_ENOMEM = 71,    /* EX_OSERR: out of memory, cannot start threads */
     FFNN_ECANTCREAT = 73,/* EX_CANTCREAT: cannot create an output file */
     FFNN_EIO = 74,       /* EX_IOERR: read or write failed */
+    FFNN_ECANCELED = 75, /* EX_TEMPFAIL: stopped on request (a signal); the
+                            programs exit 128 + the signal number instead */
     FFNN_ECONFIG = 78    /* EX_CONFIG: bad config or hypergrid JSON */
 } ffnn_status;
 
@@ -42,10 +45,11 @@ ffnn_status ffnn_error_vset(ffnn_error *err, ffnn_status status, const char *fmt
 void ffnn_error_prefix(ffnn_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Out-of-memory shorthand: sets FFNN_EINTERNAL "out of memory". */
+/* Out-of-memory shorthand: sets FFNN_ENOMEM "out of memory". */
 ffnn_status ffnn_error_nomem(ffnn_error *err);
 
-/* "ok", "usage", "data", "noinput", "internal", "cantcreat", "io", "config". */
+/* "ok", "usage", "data", "noinput", "internal", "nomem", "cantcreat", "io",
+ * "canceled", "config". */
 const char *ffnn_status_name(ffnn_status status);
 
 #endif

@@ -53,7 +53,7 @@ double ffnn_eval_log_loss(const int *yt, const double *P, long n, int k);
 /* Area under the ROC curve of score for the rows with pos[i] != 0 as
  * positives: trapezoid over distinct thresholds.  NaN when only one class is
  * present.  stride: distance between consecutive scores (1, or k to read one
- * column of a row-major matrix).  Allocates a scratch index (FFNN_EINTERNAL on
+ * column of a row-major matrix).  Allocates a scratch index (FFNN_ENOMEM on
  * failure, *auc = NaN). */
 ffnn_status ffnn_eval_roc_auc(const unsigned char *pos, const double *score, long stride, long n,
                               double *auc, ffnn_error *err);
@@ -70,7 +70,7 @@ typedef struct {
     double mae, mse, rmse, r2, max_error, median_absolute_error;
 } ffnn_eval_regression;
 /* Fills r from n targets t and predictions p.  Allocates a scratch copy for
- * the median (FFNN_EINTERNAL on failure).  NaN everywhere when n == 0. */
+ * the median (FFNN_ENOMEM on failure).  NaN everywhere when n == 0. */
 ffnn_status ffnn_eval_regression_compute(const double *t, const double *p, long n,
                                          ffnn_eval_regression *r, ffnn_error *err);
 

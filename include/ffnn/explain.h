@@ -72,7 +72,7 @@ int ffnn_explain_output_parse(const char *name); /* also "output"; -1 if unknown
 #define FFNN_EXPLAIN_MAX_THREADS 64
 
 /* Progress: called with work done so far and the total; return nonzero to
- * cancel (the call then fails with FFNN_EINTERNAL "cancelled"). */
+ * cancel (the call then fails with FFNN_ECANCELED "cancelled"). */
 typedef int (*ffnn_explain_progress)(void *ctx, long done, long total);
 
 typedef struct {
@@ -119,7 +119,7 @@ typedef struct {
  * opt->method in {deep, exact, kernel}.  out is filled (release with
  * ffnn_shap_release, also after a failure).  Errors: FFNN_EUSAGE for a
  * method that cannot run (permutation here, exact with too many features),
- * FFNN_EDATA for n < 1 or nb < 1, FFNN_EINTERNAL out of memory or cancelled. */
+ * FFNN_EDATA for n < 1 or nb < 1, FFNN_ENOMEM out of memory, FFNN_ECANCELED cancelled. */
 ffnn_status ffnn_explain_shap(const ffnn_model *m, const float *X, long n, const float *Bg, long nb,
                               const ffnn_explain_options *opt, ffnn_shap *out, ffnn_error *err);
 void ffnn_shap_release(ffnn_shap *s);
@@ -152,7 +152,7 @@ typedef struct {
 } ffnn_perm_importance;
 
 /* X (n, n_in), y (n): class indices or values.  Errors: FFNN_EDATA n < 1
- * or y NULL, FFNN_EUSAGE repeats < 1, FFNN_EINTERNAL. */
+ * or y NULL, FFNN_EUSAGE repeats < 1, FFNN_ENOMEM. */
 ffnn_status ffnn_explain_permutation(const ffnn_model *m, const float *X, const double *y, long n,
                                      const ffnn_explain_options *opt, ffnn_perm_importance *out,
                                      ffnn_error *err);

@@ -22,7 +22,7 @@ typedef void (*ffnn_pool_fn)(void *ctx, int part, int nparts);
  * 1..FFNN_POOL_MAX).  Workers start on the first job with more than one
  * part, so a pool that only sees small jobs costs no threads; if the system
  * refuses a thread the pool runs with those it got (the results do not
- * change).  FFNN_EINTERNAL when out of memory. */
+ * change).  FFNN_ENOMEM when out of memory. */
 ffnn_status ffnn_pool_create(ffnn_pool **out, int threads, ffnn_error *err);
 /* Stops and joins the workers; accepts NULL. */
 void ffnn_pool_destroy(ffnn_pool *pool);
