@@ -38,7 +38,7 @@ MAN7      := $(wildcard man/*.7)
 DEPS_PKGS := libcjson-dev check libmd-dev pkg-config
 TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all
 
-.PHONY: all deps build check check-unit check-cli check-asan demo install uninstall clean bench bench-deps check-deps
+.PHONY: all deps build check check-unit check-cli check-asan check-fault demo install uninstall clean bench bench-deps check-deps
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -79,6 +79,7 @@ $(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(L
 check: deps
 	@$(MAKE) --no-print-directory check-deps check-unit check-cli
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-fault
 
 check-unit: $(BUILD)/tests/unit
 	cd tests/data && CK_FORK=yes $(CURDIR)/$(BUILD)/tests/unit
@@ -91,6 +92,21 @@ check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SAN=1 OPT=-O1 build build/asan/tests/unit
 	cd tests/data && CK_FORK=no ASAN_OPTIONS=detect_leaks=1 $(CURDIR)/build/asan/tests/unit
 	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 sh tests/cli/run.sh
+
+# Allocation-failure injection (tests/fault/README): the programs under
+# ASan+UBSan with malloc & co. wrapped, the n-th allocation failing, for every n.
+FAULT_WRAP := malloc calloc realloc strdup strndup
+ifdef FAULT
+$(PROGS): $(BUILD)/tests/failalloc.o
+LDLIBS += $(FAULT_WRAP:%=-Wl,--wrap=%)
+endif
+$(BUILD)/tests/failalloc.o: tests/fault/failalloc.c
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+check-fault:
+	@$(MAKE) --no-print-directory BUILD=build/fault BIN=build/fault/bin SAN=1 OPT=-O1 FAULT=1 build
+	FFNN_BIN=$(CURDIR)/build/fault/bin sh tests/fault/run.sh
 
 # Layering of DESIGN §4: a module includes only headers of lower layers.
 check-deps:
