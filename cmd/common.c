@@ -38,6 +38,11 @@ int cmd_failf(int status, const char *fmt, ...)
     return status;
 }
 
+int cmd_nomem(void)
+{
+    return cmd_failf(FFNN_ENOMEM, "out of memory");
+}
+
 void cmd_warn(const char *fmt, ...)
 {
     va_list ap;
@@ -132,7 +137,11 @@ char **cmd_split_list(const char *s, int *n)
     for (;;) {
         const char *comma = strchr(start, ',');
         size_t len = comma ? (size_t)(comma - start) : strlen(start);
-        v[*n] = strndup(start, len);
+        if (!(v[*n] = strndup(start, len))) {
+            cmd_free_list(v, *n);
+            *n = 0;
+            return NULL;
+        }
         (*n)++;
         if (!comma)
             break;

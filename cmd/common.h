@@ -17,6 +17,8 @@ void cmd_init(const char *name);
 /* "prog: message" on stderr; returns status. */
 int cmd_fail(const ffnn_error *err);
 int cmd_failf(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "prog: out of memory" -> 71 (FFNN_ENOMEM). */
+int cmd_nomem(void);
 /* "prog: warning: ..." unless -q. */
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Usage error, one line: "prog: msg; try 'prog --help'" -> 64. */
@@ -32,7 +34,8 @@ bool cmd_progress_enabled(void);
 bool cmd_parse_long(const char *s, long min, long max, long *out);
 bool cmd_parse_u64(const char *s, uint64_t *out);
 bool cmd_parse_double(const char *s, double min, double max, double *out);
-/* Splits "a,b,c" into a malloc'd array of malloc'd strings. */
+/* Splits "a,b,c" into a malloc'd array of malloc'd strings; NULL when out
+ * of memory. */
 char **cmd_split_list(const char *s, int *n);
 void cmd_free_list(char **v, int n);
 

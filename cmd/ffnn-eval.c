@@ -68,30 +68,29 @@ static bool parse_bar(const char *s, bool over, bar *b)
     return b->metric != NULL;
 }
 
-/* Writes one SVG file atomically with fn. */
+/* Writes one SVG file with fn into o, left open for main to commit with the
+ * other outputs (so a failure leaves none of them behind). */
 typedef ffnn_status (*svg_fn)(FILE *, const ffnn_eval_result *, const ffnn_eval_data *,
                               ffnn_error *);
-static int write_svg(const char *path, svg_fn fn, const ffnn_eval_result *r,
+static int write_svg(cmd_out *o, const char *path, svg_fn fn, const ffnn_eval_result *r,
                      const ffnn_eval_data *d)
 {
     ffnn_error err;
-    cmd_out o;
-    if (cmd_out_open(&o, path, &err)) {
-        cmd_out_abort(&o);   /* frees what a failed open allocated */
+    if (cmd_out_open(o, path, &err)) {
+        cmd_out_abort(o);   /* frees what a failed open allocated */
         return cmd_fail(&err);
     }
-    if (fn(o.fp, r, d, &err)) {
-        cmd_out_abort(&o);
+    if (fn(o->fp, r, d, &err)) {
+        cmd_out_abort(o);
         if (err.status == FFNN_EIO)
             ffnn_error_prefix(&err, "%s", path);
         return cmd_fail(&err);
     }
-    if (cmd_out_commit(&o, &err))
-        return cmd_fail(&err);
     return 0;
 }
 
-static int write_curve(const char *hist_path, const char *svg_path, const char *metric)
+/* The learning curve into o, left open like write_svg's. */
+static int write_curve(cmd_out *o, const char *hist_path, const char *svg_path, const char *metric)
 {
     ffnn_error err;
     ffnn_eval_table t;
@@ -104,17 +103,14 @@ static int write_curve(const char *hist_path, const char *svg_path, const char *
         fclose(in);
     if (st)
         return cmd_fail(&err);
-    cmd_out o;
     int rc = 0;
-    if (cmd_out_open(&o, svg_path, &err)) {
-        cmd_out_abort(&o);
+    if (cmd_out_open(o, svg_path, &err)) {
+        cmd_out_abort(o);
         rc = cmd_fail(&err);
-    } else if (ffnn_eval_curve_svg(o.fp, &t, metric, &err)) {
-        cmd_out_abort(&o);
+    } else if (ffnn_eval_curve_svg(o->fp, &t, metric, &err)) {
+        cmd_out_abort(o);
         if (err.status != FFNN_EIO)
             ffnn_error_prefix(&err, "%s", hist_path);
-        rc = cmd_fail(&err);
-    } else if (cmd_out_commit(&o, &err)) {
         rc = cmd_fail(&err);
     }
     ffnn_eval_table_release(&t);
@@ -134,14 +130,14 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
     FILE *mem = open_memstream(buf, len);
     if (!mem) {
         ffnn_model_destroy(m);
-        return cmd_failf(70, "out of memory");
+        return cmd_nomem();
     }
     ffnn_predict_options opt = {NULL, 0, 0, 0};
     ffnn_status st = ffnn_predict_stream(m, in, name, mem, &opt, NULL, &err);
     if (fclose(mem) != 0 && !st)
         st = ffnn_error_nomem(&err);
-    if (!st && m->prep.target && !*target)
-        *target = strdup(m->prep.target);
+    if (!st && m->prep.target && !*target && !(*target = strdup(m->prep.target)))
+        st = ffnn_error_nomem(&err);
     ffnn_model_destroy(m);
     if (st)
         return cmd_fail(&err);
@@ -188,6 +184,8 @@ int main(int argc, char **argv)
     size_t len = 0;
     cmd_out o;
     memset(&o, 0, sizeof o);
+    cmd_out svg[3];   /* the charts, written before the report, committed after it */
+    int nsvg = 0;
     FILE *in = NULL;
 
     cmd_init(argv[0]);
@@ -215,7 +213,7 @@ int main(int argc, char **argv)
         case OPT_FAIL_OVER: {
             bar *nb = realloc(bars, (size_t)(nbars + 1) * sizeof *nb);
             if (!nb) {
-                rc = cmd_failf(70, "out of memory");
+                rc = cmd_nomem();
                 goto out;
             }
             bars = nb;
@@ -252,10 +250,14 @@ int main(int argc, char **argv)
         goto out;
 
     if (curve_svg) {
-        if ((rc = write_curve(history, curve_svg, curve_metric)))
+        if ((rc = write_curve(&svg[nsvg], history, curve_svg, curve_metric)))
             goto out;
-        if (nargs == 0 && !model)
-            goto out;   /* only the curve */
+        nsvg++;
+        if (nargs == 0 && !model) {   /* only the curve */
+            if (cmd_out_commit(&svg[0], &err))
+                rc = cmd_fail(&err);
+            goto out;
+        }
     }
 
     const char *input = nargs ? argv[optind] : "-";
@@ -272,7 +274,7 @@ int main(int argc, char **argv)
         if (rc)
             goto out;
         if (!(in = fmemopen(buf, len ? len : 1, "r"))) {
-            rc = cmd_failf(70, "out of memory");
+            rc = cmd_nomem();
             goto out;
         }
         if (len == 0)
@@ -320,6 +322,13 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if (confusion_svg && (rc = write_svg(&svg[nsvg], confusion_svg, ffnn_eval_confusion_svg, &r, &d)))
+        goto out;
+    nsvg += confusion_svg != NULL;
+    if (roc_svg && (rc = write_svg(&svg[nsvg], roc_svg, ffnn_eval_roc_svg, &r, &d)))
+        goto out;
+    nsvg += roc_svg != NULL;
+
     if (cmd_out_open(&o, output, &err)) {
         cmd_out_abort(&o);
         rc = cmd_fail(&err);
@@ -343,10 +352,11 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
-    if (confusion_svg && (rc = write_svg(confusion_svg, ffnn_eval_confusion_svg, &r, &d)))
-        goto out;
-    if (roc_svg && (rc = write_svg(roc_svg, ffnn_eval_roc_svg, &r, &d)))
-        goto out;
+    for (int i = 0; i < nsvg; i++)
+        if (cmd_out_commit(&svg[i], &err)) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
 
     for (int i = 0; i < nbars; i++) {
         double v;
@@ -362,6 +372,8 @@ int main(int argc, char **argv)
         rc = EXIT_BAR;
     }
 out:
+    for (int i = 0; i < nsvg; i++)
+        cmd_out_abort(&svg[i]);   /* no-op on committed ones */
     if (in && in != stdin)
         fclose(in);
     if (have_r)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
+#include "ffnn/json.h"
 #include "ffnn/model_io.h"
 
 static void usage(void)
@@ -19,50 +20,65 @@ static void usage(void)
            progname);
 }
 
+/* Adds a string to array a; false when out of memory. */
+static bool add_string(cJSON *a, const char *s)
+{
+    cJSON *x = cJSON_CreateString(s);
+    if (!x || !cJSON_AddItemToArray(a, x)) {
+        cJSON_Delete(x);
+        return false;
+    }
+    return true;
+}
+
+/* The --json object; NULL when out of memory. */
 static cJSON *info_json(const ffnn_model *m)
 {
     const ffnn_prep *p = &m->prep;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "task", ffnn_task_name(p->task));
-    cJSON_AddStringToObject(o, "target", p->target ? p->target : "");
-    if (p->task != FFNN_TASK_REGRESSION) {
-        cJSON *cl = cJSON_AddArrayToObject(o, "classes");
-        for (int k = 0; k < p->n_classes; k++)
-            cJSON_AddItemToArray(cl, cJSON_CreateString(p->classes[k]));
+    cJSON *o = cJSON_CreateObject(), *a = NULL, *c = NULL, *L = NULL;
+    bool ok = o != NULL;
+    ok = ok && cJSON_AddStringToObject(o, "task", ffnn_task_name(p->task));
+    ok = ok && cJSON_AddStringToObject(o, "target", p->target ? p->target : "");
+    if (ok && p->task != FFNN_TASK_REGRESSION) {
+        ok = (a = cJSON_AddArrayToObject(o, "classes")) != NULL;
+        for (int k = 0; ok && k < p->n_classes; k++)
+            ok = add_string(a, p->classes[k]);
     }
-    cJSON *cols = cJSON_AddArrayToObject(o, "columns");
-    for (int i = 0; i < p->n_columns; i++) {
-        cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "name", p->columns[i].name);
-        cJSON_AddStringToObject(c, "kind", p->columns[i].categorical ? "categorical" : "numeric");
-        if (p->columns[i].categorical) {
+    ok = ok && (a = cJSON_AddArrayToObject(o, "columns"));
+    for (int i = 0; ok && i < p->n_columns; i++) {
+        ok = (c = cJSON_CreateObject()) && cJSON_AddItemToArray(a, c);
+        ok = ok && cJSON_AddStringToObject(c, "name", p->columns[i].name);
+        ok = ok && cJSON_AddStringToObject(c, "kind", p->columns[i].categorical ? "categorical" : "numeric");
+        if (ok && p->columns[i].categorical) {
             cJSON *cats = cJSON_AddArrayToObject(c, "categories");
-            for (int k = 0; k < p->columns[i].n_cats; k++)
-                cJSON_AddItemToArray(cats, cJSON_CreateString(p->columns[i].cats[k]));
+            ok = cats != NULL;
+            for (int k = 0; ok && k < p->columns[i].n_cats; k++)
+                ok = add_string(cats, p->columns[i].cats[k]);
         }
-        cJSON_AddItemToArray(cols, c);
     }
-    cJSON_AddNumberToObject(o, "inputs", m->n_in);
-    cJSON_AddBoolToObject(o, "standardize", p->standardize);
-    cJSON_AddStringToObject(o, "impute", ffnn_impute_name(p->impute));
-    cJSON *layers = cJSON_AddArrayToObject(o, "layers");
+    ok = ok && cJSON_AddNumberToObject(o, "inputs", m->n_in);
+    ok = ok && cJSON_AddBoolToObject(o, "standardize", p->standardize);
+    ok = ok && cJSON_AddStringToObject(o, "impute", ffnn_impute_name(p->impute));
+    ok = ok && (a = cJSON_AddArrayToObject(o, "layers"));
     int in = m->n_in;
-    for (int l = 0; l < m->n_layers; l++) {
-        cJSON *L = cJSON_CreateObject();
-        cJSON_AddNumberToObject(L, "units", m->layers[l].units);
-        cJSON_AddStringToObject(L, "activation", ffnn_act_name(m->layers[l].activation));
-        cJSON_AddNumberToObject(L, "dropout", m->layers[l].dropout);
-        cJSON_AddNumberToObject(L, "params", (double)in * m->layers[l].units + m->layers[l].units);
-        cJSON_AddItemToArray(layers, L);
+    for (int l = 0; ok && l < m->n_layers; l++) {
+        ok = (L = cJSON_CreateObject()) && cJSON_AddItemToArray(a, L);
+        ok = ok && cJSON_AddNumberToObject(L, "units", m->layers[l].units);
+        ok = ok && cJSON_AddStringToObject(L, "activation", ffnn_act_name(m->layers[l].activation));
+        ok = ok && cJSON_AddNumberToObject(L, "dropout", m->layers[l].dropout);
+        ok = ok && cJSON_AddNumberToObject(L, "params", (double)in * m->layers[l].units + m->layers[l].units);
         in = m->layers[l].units;
     }
-    cJSON_AddNumberToObject(o, "params", (double)m->n_params);
-    cJSON_AddStringToObject(o, "loss", ffnn_loss_name(m->loss.kind));
-    cJSON_AddStringToObject(o, "kernel_initializer", ffnn_init_name(m->kernel_initializer));
-    if (m->train_info) {
-        cJSON *t = cJSON_Parse(m->train_info);
-        if (t)
-            cJSON_AddItemToObject(o, "training", t);
+    ok = ok && cJSON_AddNumberToObject(o, "params", (double)m->n_params);
+    ok = ok && cJSON_AddStringToObject(o, "loss", ffnn_loss_name(m->loss.kind));
+    ok = ok && cJSON_AddStringToObject(o, "kernel_initializer", ffnn_init_name(m->kernel_initializer));
+    /* train_info is JSON the model loader has already parsed once, so
+     * failing to parse it again means out of memory. */
+    if (ok && m->train_info)
+        ok = ffnn_json_add(o, "training", cJSON_Parse(m->train_info));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
     }
     return o;
 }
@@ -93,11 +109,15 @@ int main(int argc, char **argv)
     ffnn_model *m;
     if (ffnn_model_load(&m, argv[optind], &err))
         return cmd_fail(&err);
-    cJSON *o = info_json(m);
     if (json) {
-        char *s = cJSON_Print(o);
-        if (s)
-            puts(s);
+        cJSON *o = info_json(m);
+        char *s = o ? cJSON_Print(o) : NULL;
+        cJSON_Delete(o);
+        if (!s) {
+            ffnn_model_destroy(m);
+            return cmd_nomem();
+        }
+        puts(s);
         free(s);
     } else {
         const ffnn_prep *p = &m->prep;
@@ -128,7 +148,6 @@ int main(int argc, char **argv)
         if (m->train_info)
             printf("Training:   %s\n", m->train_info);
     }
-    cJSON_Delete(o);
     ffnn_model_destroy(m);
     if (fflush(stdout) != 0 || ferror(stdout))
         return cmd_failf(74, "<stdout>: write error: %s", strerror(errno));

@@ -64,8 +64,10 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
-    if (keep)
-        opt.keep = cmd_split_list(keep, &opt.n_keep);
+    if (keep && !(opt.keep = cmd_split_list(keep, &opt.n_keep))) {
+        rc = cmd_nomem();
+        goto out;
+    }
     if (!(in = cmd_open_input(input, &err))) {
         rc = cmd_fail(&err);
         goto out;

@@ -129,6 +129,8 @@ int main(int argc, char **argv)
     ffnn_model *model = NULL;
     ffnn_history hist;
     char *out_alloc = NULL;
+    cmd_out ho;   /* the history, committed after the model is saved */
+    memset(&ho, 0, sizeof ho);
     int rc = 0;
     memset(&table, 0, sizeof table);
     memset(&prep, 0, sizeof prep);
@@ -141,21 +143,29 @@ int main(int argc, char **argv)
     }
     if (target) {
         free(cfg.prep.target);
-        cfg.prep.target = strdup(target);
+        if (!(cfg.prep.target = strdup(target))) {
+            rc = cmd_nomem();
+            goto out;
+        }
     }
     if (ignore) {
         for (int i = 0; i < cfg.prep.n_ignore; i++)
             free(cfg.prep.ignore[i]);
         free(cfg.prep.ignore);
-        cfg.prep.ignore = cmd_split_list(ignore, &cfg.prep.n_ignore);
+        if (!(cfg.prep.ignore = cmd_split_list(ignore, &cfg.prep.n_ignore))) {
+            rc = cmd_nomem();
+            goto out;
+        }
     }
     if (have_seed)
         cfg.fit.seed = seed;
     if (epochs >= 0)
         cfg.fit.epochs = (int)epochs;
     cfg.fit.threads = (int)threads;
-    if (!output)
-        output = out_alloc = cmd_default_name(train_path, ".ffnn");
+    if (!output && !(output = out_alloc = cmd_default_name(train_path, ".ffnn"))) {
+        rc = cmd_nomem();
+        goto out;
+    }
 
     if (ffnn_table_load(&table, train_path, false, &err) || ffnn_prep_fit(&prep, &table, &cfg.prep, &err) ||
         ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, &err) ||
@@ -182,30 +192,29 @@ int main(int argc, char **argv)
     }
     if (prog.tty && extra.on_epoch)
         fputc('\n', stderr);
+    if (history) {
+        if (cmd_out_open(&ho, history, &err)) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        if (ffnn_history_write(&hist, ho.fp) != 0) {
+            rc = cmd_failf(74, "%s: write error", history);
+            goto out;
+        }
+    }
     if (ffnn_model_save(model, output, &err)) {
         rc = cmd_fail(&err);
         goto out;
     }
-    if (history) {
-        cmd_out o;
-        if (cmd_out_open(&o, history, &err)) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
-        if (ffnn_history_write(&hist, o.fp) != 0) {
-            cmd_out_abort(&o);
-            rc = cmd_failf(74, "%s: write error", history);
-            goto out;
-        }
-        if (cmd_out_commit(&o, &err)) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
+    if (history && cmd_out_commit(&ho, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
     }
     if (cmd_progress_enabled())
         fprintf(stderr, "%s: %d epochs%s; model written to %s\n", progname, hist.n,
                 hist.stopped_early ? " (stopped early)" : "", output);
 out:
+    cmd_out_abort(&ho);   /* no-op once committed */
     ffnn_history_release(&hist);
     ffnn_model_destroy(model);
     ffnn_data_release(&data);

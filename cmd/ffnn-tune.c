@@ -362,7 +362,7 @@ int main(int argc, char **argv)
         oo.lock = FFNN_TUNE_LOCK_EXCLUSIVE;
     }
     if (!oo.dir)
-        return cmd_failf(70, "out of memory");
+        return cmd_nomem();
     oo.target = target;
     oo.ignore = ignore;
     oo.has_seed = have_seed;
@@ -376,7 +376,7 @@ int main(int argc, char **argv)
         if ((rc = apply_flags(&grid, &tf)))
             goto out;
         if (!(grid_json = ffnn_hypergrid_to_json(&grid))) {
-            rc = cmd_failf(70, "out of memory");
+            rc = cmd_nomem();
             goto out;
         }
         oo.hypergrid_json = grid_json;
@@ -442,7 +442,7 @@ int main(int argc, char **argv)
         if (best_path) {
             char *text = ffnn_config_to_json(&best);
             if (!text) {
-                rc = cmd_failf(70, "out of memory");
+                rc = cmd_nomem();
                 goto out;
             }
             rc = write_text(best_path, text);
@@ -461,7 +461,7 @@ int main(int argc, char **argv)
     if (json) {
         char *s = ffnn_tune_summary_json(t, (int)top);
         if (!s) {
-            rc = cmd_failf(70, "out of memory");
+            rc = cmd_nomem();
             goto out;
         }
         printf("%s\n", s);

@@ -750,8 +750,11 @@ ffnn_status ffnn_config_parse(ffnn_config *c, const char *json, const char *name
     if (!*p)
         return ffnn_error_set(err, FFNN_ECONFIG, "%s: empty file", name);
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(json, &end, 1);
+    bool nomem;
+    cJSON *root = ffnn_json_parse(json, strlen(json) + 1, &end, true, &nomem);
     if (!root) {
+        if (nomem)
+            return ffnn_error_nomem(err);
         long line = 1, col = 1;
         if (!end || end < json)
             end = json;

@@ -1,6 +1,7 @@
 /* ffnn — whole-file reads and atomic writes (see file.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,16 +152,21 @@ ffnn_status ffnn_atomic_commit(ffnn_atomic_file *f, ffnn_error *err)
         return st;
     }
     if (f->durable) {
-        /* Make the rename durable; failure here loses nothing already written. */
+        /* Make the rename durable; failure here loses nothing already written.
+         * The directory's name goes in a local buffer, so this needs no memory. */
         const char *slash = strrchr(f->path, '/');
-        char *dir = slash ? strndup(f->path, (size_t)(slash - f->path) + 1) : strdup(".");
-        if (dir) {
+        size_t dlen = slash ? (size_t)(slash - f->path) + 1 : 0;
+        char dir[PATH_MAX] = ".";
+        if (dlen < sizeof dir) {
+            if (dlen) {
+                memcpy(dir, f->path, dlen);
+                dir[dlen] = '\0';
+            }
             int dfd = open(dir, O_RDONLY | O_DIRECTORY);
             if (dfd >= 0) {
                 (void)fsync(dfd);
                 close(dfd);
             }
-            free(dir);
         }
     }
     free(f->tmp);

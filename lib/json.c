@@ -1,6 +1,7 @@
 /* ffnn — the reproducible JSON printer every ffnn JSON output goes through
  * (see json.h). */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -126,4 +127,25 @@ char *ffnn_json_print(const cJSON *item, int indent)
         return NULL;
     }
     return b.s;
+}
+
+cJSON *ffnn_json_parse(const char *text, size_t len, const char **end,
+                       bool require_null_terminated, bool *nomem)
+{
+    int saved = errno;
+    errno = 0;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, end, require_null_terminated);
+    if (nomem)
+        *nomem = !root && errno == ENOMEM;
+    if (root || errno != ENOMEM)
+        errno = saved;
+    return root;
+}
+
+bool ffnn_json_add(cJSON *object, const char *key, cJSON *item)
+{
+    if (item && cJSON_AddItemToObject(object, key, item))
+        return true;
+    cJSON_Delete(item);
+    return false;
 }

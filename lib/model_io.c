@@ -122,18 +122,17 @@ static cJSON *model_json(const ffnn_model *m, ffnn_error *err)
     if (ok)
         ok = p->target ? cJSON_AddStringToObject(root, "target", p->target) != NULL
                        : cJSON_AddNullToObject(root, "target") != NULL;
-    ok = ok && (a = string_array(p->classes, p->n_classes)) && cJSON_AddItemToObject(root, "classes", a);
+    ok = ok && ffnn_json_add(root, "classes", string_array(p->classes, p->n_classes));
     ok = ok && cJSON_AddBoolToObject(root, "standardize", p->standardize);
     ok = ok && cJSON_AddStringToObject(root, "impute", ffnn_impute_name(p->impute));
     ok = ok && (a = cJSON_AddArrayToObject(root, "columns"));
     for (int j = 0; ok && j < p->n_columns; j++) {
         const ffnn_prep_column *c = &p->columns[j];
-        cJSON *cats;
         ok = (o = cJSON_CreateObject()) && cJSON_AddItemToArray(a, o);
         ok = ok && cJSON_AddStringToObject(o, "name", c->name ? c->name : "");
         ok = ok && cJSON_AddBoolToObject(o, "categorical", c->categorical);
-        ok = ok && (cats = string_array(c->categorical ? c->cats : NULL, c->categorical ? c->n_cats : 0)) &&
-             cJSON_AddItemToObject(o, "categories", cats);
+        ok = ok && ffnn_json_add(o, "categories", string_array(c->categorical ? c->cats : NULL,
+                                                               c->categorical ? c->n_cats : 0));
     }
     if (!ok) {
         cJSON_Delete(root);
@@ -141,15 +140,18 @@ static cJSON *model_json(const ffnn_model *m, ffnn_error *err)
         return NULL;
     }
     if (m->train_info) {
-        cJSON *t = cJSON_Parse(m->train_info);
-        if (!cJSON_IsObject(t)) {
+        bool nomem;
+        cJSON *t = ffnn_json_parse(m->train_info, strlen(m->train_info) + 1, NULL, false, &nomem);
+        if (!t || !cJSON_IsObject(t)) {
             cJSON_Delete(t);
             cJSON_Delete(root);
-            ffnn_error_set(err, FFNN_EINTERNAL, "model: training summary is not a JSON object");
+            if (nomem)
+                ffnn_error_nomem(err);
+            else
+                ffnn_error_set(err, FFNN_EINTERNAL, "model: training summary is not a JSON object");
             return NULL;
         }
-        if (!cJSON_AddItemToObject(root, "training", t)) {
-            cJSON_Delete(t);
+        if (!ffnn_json_add(root, "training", t)) {
             cJSON_Delete(root);
             ffnn_error_nomem(err);
             return NULL;
@@ -276,8 +278,11 @@ ffnn_status ffnn_model_serialize(const ffnn_model *m, unsigned char **buf, size_
     char sha[65];
     ffnn_sha256_hex(data, dlen, sha);
 
-    if (!(mj = model_json(m, err))) {
-        st = err ? err->status : FFNN_EINTERNAL;
+    ffnn_error merr;
+    if (!(mj = model_json(m, &merr))) {
+        st = merr.status;
+        if (err)
+            *err = merr;
         goto done;
     }
     if (!(mtext = ffnn_json_print(mj, 0)))
@@ -290,11 +295,8 @@ ffnn_status ffnn_model_serialize(const ffnn_model *m, unsigned char **buf, size_
         !cJSON_AddStringToObject(meta, "ffnn.sha256", sha))
         goto nomem;
     for (int i = 0; i < nt; i++) {
-        cJSON *e = tensor_entry(&ts[i]);
-        if (!e || !cJSON_AddItemToObject(hdr, ts[i].name, e)) {
-            cJSON_Delete(e);
+        if (!ffnn_json_add(hdr, ts[i].name, tensor_entry(&ts[i])))
             goto nomem;
-        }
     }
     if (!(htext = ffnn_json_print(hdr, 0)))
         goto nomem;

@@ -112,7 +112,8 @@ static int cmp_str_ptr(const void *a, const void *b)
 }
 
 /* The first key that occurs twice in any object of the tree, or NULL.
- * (cJSON keeps duplicate members; lookups see only the first.) */
+ * (cJSON keeps duplicate members; lookups see only the first.)  Out of
+ * memory for the sorted names, it compares every pair instead. */
 static const char *duplicate_key(const cJSON *item)
 {
     if (cJSON_IsObject(item)) {
@@ -133,6 +134,11 @@ static const char *duplicate_key(const cJSON *item)
                         return d;
                     }
                 free(names);
+            } else {
+                for (const cJSON *a = item->child; a; a = a->next)
+                    for (const cJSON *b = a->next; b; b = b->next)
+                        if (strcmp(a->string ? a->string : "", b->string ? b->string : "") == 0)
+                            return b->string ? b->string : "";
             }
         }
     }
@@ -211,14 +217,17 @@ static ffnn_status check_keys(const cJSON *obj, const char *const *req, int nreq
     return FFNN_OK;
 }
 
+/* The strings of array a, malloc'd, *n of them; when out of memory sets *ok
+ * false (and leaves it alone otherwise) and returns what it has for the
+ * model's destroy to free. */
 static char **read_strings(const cJSON *a, int *n, bool *ok)
 {
     *n = cJSON_GetArraySize(a);
-    *ok = true;
     if (*n == 0)
         return NULL;
     char **s = ffnn_calloc((size_t)*n, sizeof *s);
     if (!s) {
+        *n = 0;
         *ok = false;
         return NULL;
     }
@@ -494,8 +503,11 @@ ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, s
     if (bu >= 0)
         return bad(err, name, "invalid header: not UTF-8 at byte %ld", bu + 8);
     const char *end = NULL;
-    hdr = cJSON_ParseWithLengthOpts(htext, hn, &end, 0);
+    bool nomem;
+    hdr = ffnn_json_parse(htext, hn, &end, false, &nomem);
     if (!hdr) {
+        if (nomem)
+            return ffnn_error_nomem(err);
         size_t pos = end && end >= htext && end <= htext + hn ? (size_t)(end - htext) : 0;
         return bad(err, name, "invalid header JSON at byte %zu", pos + 8);
     }
@@ -673,8 +685,12 @@ ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, s
         goto done;
     }
     const char *mend = NULL;
-    mj = cJSON_ParseWithOpts(mt->valuestring, &mend, 1);
+    mj = ffnn_json_parse(mt->valuestring, strlen(mt->valuestring) + 1, &mend, true, &nomem);
     if (!mj) {
+        if (nomem) {
+            st = ffnn_error_nomem(err);
+            goto done;
+        }
         size_t at = mend ? (size_t)(mend - mt->valuestring) : 0;
         st = bad(err, name, "ffnn.model: invalid JSON at character %zu", at + 1);
         goto done;

@@ -2,6 +2,9 @@
 #ifndef FFNN_JSON_H
 #define FFNN_JSON_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct cJSON;
 
 /* JSON text of a cJSON tree, keys in the tree's order, numbers printed so
@@ -11,5 +14,17 @@ struct cJSON;
  * NULL when out of memory.  Used for every JSON file ffnn writes, so output
  * is byte-reproducible. */
 char *ffnn_json_print(const struct cJSON *item, int indent);
+
+/* cJSON_ParseWithLengthOpts(text, len, end, require_null_terminated), and
+ * when it returns NULL, *nomem tells why: true for want of memory, false for
+ * bad JSON (then *end, if end is given, points at the error).  cJSON returns
+ * NULL for both; a failed malloc sets errno to ENOMEM and nothing else in its
+ * parser does, so that is how they are told apart.  nomem may be NULL. */
+/* cJSON_AddItemToObject that always takes item: adds it, or deletes it and
+ * returns false (out of memory, or item NULL because making it ran out). */
+bool ffnn_json_add(struct cJSON *object, const char *key, struct cJSON *item);
+
+struct cJSON *ffnn_json_parse(const char *text, size_t len, const char **end,
+                              bool require_null_terminated, bool *nomem);
 
 #endif

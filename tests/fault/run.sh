@@ -104,7 +104,7 @@ one() {
             # Where the failed allocation was made: the first ffnn frames.
             rm -rf "$d" && cp -r "$S/in" "$d" && cd "$d" &&
                 FFNN_FAIL_ALLOC=$n FFNN_FAIL_STACK=1 timeout 60 $cmd 2>&1 >/dev/null |
-                sed -n '/^failalloc:/,/^$/p' | grep -E ' (lib|cmd)/[^ ]*:[0-9]+' | head -3 |
+                sed -n '/^failalloc:/,/^$/p' | grep -E ' (lib|cmd)/[^ ]*:[0-9]+' | grep -v ' lib/internal.h:' | head -3 |
                 sed 's/^ *#[0-9]* 0x[0-9a-f]* in /    at: /'
             echo "    rerun: cd $d && FFNN_FAIL_ALLOC=$n FFNN_FAIL_STACK=1 $cmd"
         } > "$d.report"
