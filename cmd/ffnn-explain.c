@@ -9,6 +9,7 @@
 #include "common.h"
 #include "ffnn/csv.h"
 #include "ffnn/explain.h"
+#include "ffnn/json.h"
 #include "ffnn/model_io.h"
 #include "ffnn/plot_explain.h"
 
@@ -263,77 +264,99 @@ static int print_perm_summary(FILE *fp, const ffnn_perm_importance *p)
     return 0;
 }
 
+/* The JSON builders return NULL when out of memory. */
 static cJSON *num_array(const double *v, int n)
 {
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; a && i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(num9(v[i])));
+        if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(num9(v[i])))) {
+            cJSON_Delete(a);
+            return NULL;
+        }
     return a;
 }
 
 static cJSON *str_array(char *const *v, int n)
 {
     cJSON *a = cJSON_CreateArray();
-    for (int i = 0; a && i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+    for (int i = 0; a && i < n; i++) {
+        cJSON *x = cJSON_CreateString(v[i]);
+        if (!x || !cJSON_AddItemToArray(a, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
     return a;
+}
+
+/* Adds item to array a, or deletes it: false when out of memory. */
+static bool push(cJSON *a, cJSON *item)
+{
+    if (item && cJSON_AddItemToArray(a, item))
+        return true;
+    cJSON_Delete(item);
+    return false;
 }
 
 static cJSON *shap_json(const ffnn_shap *s)
 {
     int K = s->n_outputs, M = s->n_features;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "method", ffnn_explain_method_name(s->method));
-    cJSON_AddStringToObject(o, "output", ffnn_explain_output_name(s->output));
-    cJSON_AddNumberToObject(o, "rows", (double)s->n_rows);
-    cJSON_AddNumberToObject(o, "background_rows", (double)s->n_background);
-    cJSON_AddItemToObject(o, "features", str_array(s->feature_names, M));
-    cJSON_AddItemToObject(o, "outputs", str_array(s->output_names, K));
-    cJSON_AddItemToObject(o, "base_values", num_array(s->base_values, K));
-    double *imp = calloc((size_t)K * M, sizeof *imp);
-    if (imp) {
+    cJSON *o = cJSON_CreateObject(), *a = NULL, *row = NULL, *vals = NULL;
+    bool ok = o != NULL;
+    ok = ok && cJSON_AddStringToObject(o, "method", ffnn_explain_method_name(s->method));
+    ok = ok && cJSON_AddStringToObject(o, "output", ffnn_explain_output_name(s->output));
+    ok = ok && cJSON_AddNumberToObject(o, "rows", (double)s->n_rows);
+    ok = ok && cJSON_AddNumberToObject(o, "background_rows", (double)s->n_background);
+    ok = ok && ffnn_json_add(o, "features", str_array(s->feature_names, M));
+    ok = ok && ffnn_json_add(o, "outputs", str_array(s->output_names, K));
+    ok = ok && ffnn_json_add(o, "base_values", num_array(s->base_values, K));
+    double *imp = ok ? calloc((size_t)K * M, sizeof *imp) : NULL;
+    ok = ok && imp && (a = cJSON_AddArrayToObject(o, "mean_abs"));
+    if (ok)
         ffnn_shap_mean_abs(s, imp);
-        cJSON *ma = cJSON_CreateArray();
-        for (int k = 0; k < K; k++)
-            cJSON_AddItemToArray(ma, num_array(imp + (size_t)k * M, M));
-        cJSON_AddItemToObject(o, "mean_abs", ma);
-        free(imp);
+    for (int k = 0; ok && k < K; k++)
+        ok = push(a, num_array(imp + (size_t)k * M, M));
+    free(imp);
+    ok = ok && (a = cJSON_AddArrayToObject(o, "explanations"));
+    for (long r = 0; ok && r < s->n_rows; r++) {
+        ok = push(a, row = cJSON_CreateObject());
+        ok = ok && cJSON_AddNumberToObject(row, "row", (double)r);
+        ok = ok && ffnn_json_add(row, "output_values", num_array(s->output_values + (size_t)r * K, K));
+        ok = ok && (vals = cJSON_AddArrayToObject(row, "values"));
+        for (int k = 0; ok && k < K; k++)
+            ok = push(vals, num_array(s->values + ((size_t)r * K + k) * M, M));
     }
-    cJSON *rows = cJSON_CreateArray();
-    for (long r = 0; r < s->n_rows; r++) {
-        cJSON *row = cJSON_CreateObject();
-        cJSON_AddNumberToObject(row, "row", (double)r);
-        cJSON_AddItemToObject(row, "output_values", num_array(s->output_values + (size_t)r * K, K));
-        cJSON *vals = cJSON_CreateArray();
-        for (int k = 0; k < K; k++)
-            cJSON_AddItemToArray(vals, num_array(s->values + ((size_t)r * K + k) * M, M));
-        cJSON_AddItemToObject(row, "values", vals);
-        cJSON_AddItemToArray(rows, row);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
     }
-    cJSON_AddItemToObject(o, "explanations", rows);
     return o;
 }
 
 static cJSON *perm_json(const ffnn_perm_importance *p, uint64_t seed)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "method", "permutation");
-    cJSON_AddStringToObject(o, "scoring", p->classification ? "accuracy" : "r2");
-    cJSON_AddNumberToObject(o, "baseline", num9(p->baseline));
-    cJSON_AddNumberToObject(o, "repeats", p->repeats);
-    cJSON_AddNumberToObject(o, "seed", (double)seed);
-    cJSON_AddNumberToObject(o, "rows", (double)p->n_rows);
-    cJSON *fs = cJSON_CreateArray();
-    for (int j = 0; j < p->n_features; j++) {
-        cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "name", p->feature_names[j]);
-        cJSON_AddNumberToObject(f, "importance_mean", num9(p->mean[j]));
-        cJSON_AddNumberToObject(f, "importance_std", num9(p->std[j]));
-        cJSON_AddItemToObject(f, "importances",
-                              num_array(p->importances + (size_t)j * p->repeats, p->repeats));
-        cJSON_AddItemToArray(fs, f);
+    cJSON *o = cJSON_CreateObject(), *fs = NULL, *f = NULL;
+    bool ok = o != NULL;
+    ok = ok && cJSON_AddStringToObject(o, "method", "permutation");
+    ok = ok && cJSON_AddStringToObject(o, "scoring", p->classification ? "accuracy" : "r2");
+    ok = ok && cJSON_AddNumberToObject(o, "baseline", num9(p->baseline));
+    ok = ok && cJSON_AddNumberToObject(o, "repeats", p->repeats);
+    ok = ok && cJSON_AddNumberToObject(o, "seed", (double)seed);
+    ok = ok && cJSON_AddNumberToObject(o, "rows", (double)p->n_rows);
+    ok = ok && (fs = cJSON_AddArrayToObject(o, "features"));
+    for (int j = 0; ok && j < p->n_features; j++) {
+        ok = push(fs, f = cJSON_CreateObject());
+        ok = ok && cJSON_AddStringToObject(f, "name", p->feature_names[j]);
+        ok = ok && cJSON_AddNumberToObject(f, "importance_mean", num9(p->mean[j]));
+        ok = ok && cJSON_AddNumberToObject(f, "importance_std", num9(p->std[j]));
+        ok = ok && ffnn_json_add(f, "importances",
+                                 num_array(p->importances + (size_t)j * p->repeats, p->repeats));
     }
-    cJSON_AddItemToObject(o, "features", fs);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -356,23 +379,42 @@ typedef struct {
     ffnn_plot_explain_options plot;
 } outputs;
 
-/* Writes one file atomically with writer(fp, ctx). */
-static int write_file(const char *path, int (*writer)(FILE *, const void *, const ffnn_plot_explain_options *, ffnn_error *),
+/* The output files, written to temporary files first and renamed into place
+ * together once everything (standard output too) has succeeded, so a failure
+ * leaves none of them behind. */
+typedef struct {
+    cmd_out o[3];
+    int n;
+} pending;
+
+/* Writes one file with writer(fp, ctx) into a new entry of pend. */
+static int write_file(pending *pend, const char *path,
+                      int (*writer)(FILE *, const void *, const ffnn_plot_explain_options *, ffnn_error *),
                       const void *ctx, const ffnn_plot_explain_options *po)
 {
     ffnn_error err;
-    cmd_out o;
-    if (cmd_out_open(&o, path, &err)) {
-        cmd_out_abort(&o); /* frees what a failed open kept */
+    cmd_out *o = &pend->o[pend->n];
+    if (cmd_out_open(o, path, &err)) {
+        cmd_out_abort(o); /* frees what a failed open kept */
         return cmd_fail(&err);
     }
-    if (writer(o.fp, ctx, po, &err)) {
-        cmd_out_abort(&o);
-        return cmd_fail(&err);
-    }
-    if (cmd_out_commit(&o, &err))
+    pend->n++;
+    if (writer(o->fp, ctx, po, &err))
         return cmd_fail(&err);
     return 0;
+}
+
+/* Commits pend's files when rc is 0, else removes them; returns rc or the
+ * commit's failure. */
+static int finish_files(pending *pend, int rc)
+{
+    ffnn_error err;
+    for (int i = 0; i < pend->n; i++) {
+        if (!rc && cmd_out_commit(&pend->o[i], &err))
+            rc = cmd_fail(&err);
+        cmd_out_abort(&pend->o[i]);   /* no-op once committed */
+    }
+    return rc;
 }
 
 static int w_bar(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po, ffnn_error *err)
@@ -421,42 +463,42 @@ static int print_json(cJSON *j)
 
 static int report_shap(const ffnn_shap *s, const outputs *out)
 {
-    int rc;
-    if (out->bar_svg && (rc = write_file(out->bar_svg, w_bar, s, &out->plot)))
-        return rc;
-    if (out->beeswarm_svg && (rc = write_file(out->beeswarm_svg, w_swarm, s, &out->plot)))
-        return rc;
-    if (out->csv && strcmp(out->csv, "-") != 0 && (rc = write_file(out->csv, w_csv, s, NULL)))
-        return rc;
-    if (out->json) {
-        if ((rc = print_json(shap_json(s))))
-            return rc;
-    } else if (out->summary) {
-        if (print_shap_summary(stdout, s))
-            return cmd_nomem();
-    } else if (!out->csv || strcmp(out->csv, "-") == 0) {
+    pending pend = {.n = 0};
+    int rc = 0;
+    if (out->bar_svg)
+        rc = write_file(&pend, out->bar_svg, w_bar, s, &out->plot);
+    if (!rc && out->beeswarm_svg)
+        rc = write_file(&pend, out->beeswarm_svg, w_swarm, s, &out->plot);
+    if (!rc && out->csv && strcmp(out->csv, "-") != 0)
+        rc = write_file(&pend, out->csv, w_csv, s, NULL);
+    if (!rc && out->json)
+        rc = print_json(shap_json(s));
+    else if (!rc && out->summary && print_shap_summary(stdout, s))
+        rc = cmd_nomem();
+    else if (!rc && !out->summary && (!out->csv || strcmp(out->csv, "-") == 0))
         write_shap_csv(stdout, s);
-    }
-    return finish_stdout();
+    if (!rc)
+        rc = finish_stdout();
+    return finish_files(&pend, rc);
 }
 
 static int report_perm(const ffnn_perm_importance *p, const outputs *out, uint64_t seed)
 {
-    int rc;
-    if (out->bar_svg && (rc = write_file(out->bar_svg, w_pbar, p, &out->plot)))
-        return rc;
-    if (out->csv && strcmp(out->csv, "-") != 0 && (rc = write_file(out->csv, w_pcsv, p, NULL)))
-        return rc;
-    if (out->json) {
-        if ((rc = print_json(perm_json(p, seed))))
-            return rc;
-    } else if (out->summary) {
-        if (print_perm_summary(stdout, p))
-            return cmd_nomem();
-    } else if (!out->csv || strcmp(out->csv, "-") == 0) {
+    pending pend = {.n = 0};
+    int rc = 0;
+    if (out->bar_svg)
+        rc = write_file(&pend, out->bar_svg, w_pbar, p, &out->plot);
+    if (!rc && out->csv && strcmp(out->csv, "-") != 0)
+        rc = write_file(&pend, out->csv, w_pcsv, p, NULL);
+    if (!rc && out->json)
+        rc = print_json(perm_json(p, seed));
+    else if (!rc && out->summary && print_perm_summary(stdout, p))
+        rc = cmd_nomem();
+    else if (!rc && !out->summary && (!out->csv || strcmp(out->csv, "-") == 0))
         write_perm_csv(stdout, p);
-    }
-    return finish_stdout();
+    if (!rc)
+        rc = finish_stdout();
+    return finish_files(&pend, rc);
 }
 
 int main(int argc, char **argv)

@@ -493,27 +493,16 @@ long ffnn_explain_sample_rows(long n, long k, uint64_t seed, long *idx)
             idx[i] = i;
         return n;
     }
-    long *all = ffnn_calloc((size_t)n, sizeof *all);
     ffnn_rng r;
     ffnn_rng_init(&r, seed, FFNN_RNG_SAMPLE, 0);
-    if (!all) {
-        /* No scratch: a seeded selection sampling (Knuth's algorithm S). */
-        long got = 0;
-        for (long i = 0; i < n && got < k; i++)
-            if ((double)(n - i) * ffnn_rng_uniform(&r) < (double)(k - got))
-                idx[got++] = i;
-        return got;
-    }
     for (long i = 0; i < n; i++)
-        all[i] = i;
+        idx[i] = i;
     for (long i = 0; i < k; i++) {
         long j = i + (long)ffnn_rng_below(&r, (uint64_t)(n - i));
-        long t = all[i];
-        all[i] = all[j];
-        all[j] = t;
+        long t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
     }
-    memcpy(idx, all, (size_t)k * sizeof *idx);
-    free(all);
     qsort(idx, (size_t)k, sizeof *idx, cmp_long);
     return k;
 }

@@ -39,37 +39,22 @@ static char *fmt_sig(char buf[32], double v)
     return ffnn_plot_format_tick(buf, v, step);
 }
 
-typedef struct {
-    double key;
-    int i;
-} keyed;
-
-static int cmp_desc(const void *a, const void *b)
+static int cmp_desc(const void *a, const void *b, void *key)
 {
-    const keyed *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? 1 : -1;
-    return (x->i > y->i) - (x->i < y->i);
+    int x = *(const int *)a, y = *(const int *)b;
+    double kx = ((const double *)key)[x], ky = ((const double *)key)[y];
+    if (kx != ky)
+        return kx < ky ? 1 : -1;
+    return (x > y) - (x < y);
 }
 
-/* Indices 0..n-1 ordered by key descending, ties by index.  false if out of
- * memory (idx is then in index order). */
-static bool order_desc(const double *key, int n, int *idx)
+/* Indices 0..n-1 ordered by key descending, ties by index (sorted in place:
+ * needs no memory). */
+static void order_desc(const double *key, int n, int *idx)
 {
-    keyed *k = ffnn_calloc((size_t)n, sizeof *k);
     for (int i = 0; i < n; i++)
         idx[i] = i;
-    if (!k)
-        return false;
-    for (int i = 0; i < n; i++) {
-        k[i].key = key[i];
-        k[i].i = i;
-    }
-    qsort(k, (size_t)n, sizeof *k, cmp_desc);
-    for (int i = 0; i < n; i++)
-        idx[i] = k[i].i;
-    free(k);
-    return true;
+    qsort_r(idx, (size_t)n, sizeof *idx, cmp_desc, (void *)key);
 }
 
 /* Rows drawn for M features: all when they fit, else max_display-1 features
@@ -106,10 +91,12 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
         return ffnn_error_set(err, FFNN_EDATA, "nothing to plot");
     double *imp = ffnn_calloc((size_t)K * M, sizeof *imp), *total = ffnn_calloc((size_t)M, sizeof *total);
     int *order = ffnn_calloc((size_t)M, sizeof *order);
-    if (!imp || !total || !order) {
+    ffnn_plot_legend_item *items = ffnn_calloc((size_t)K, sizeof *items);
+    if (!imp || !total || !order || !items) {
         free(imp);
         free(total);
         free(order);
+        free(items);
         return ffnn_error_nomem(err);
     }
     ffnn_shap_mean_abs(s, imp);
@@ -185,17 +172,14 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
     }
     ffnn_svg_line(&svg, f.left, f.top, f.left, f.top + f.height, "#333333", 1, NULL);
     if (K > 1) {
-        ffnn_plot_legend_item *items = ffnn_calloc((size_t)K, sizeof *items);
-        if (items) {
-            for (int k = 0; k < K; k++) {
-                items[k].label = s->output_names[k];
-                items[k].color = ffnn_plot_palette(k);
-                items[k].key = FFNN_PLOT_KEY_BOX;
-            }
-            ffnn_plot_legend(&svg, &ax, items, K, FFNN_PLOT_LEGEND_BOTTOM_RIGHT);
-            free(items);
+        for (int k = 0; k < K; k++) {
+            items[k].label = s->output_names[k];
+            items[k].color = ffnn_plot_palette(k);
+            items[k].key = FFNN_PLOT_KEY_BOX;
         }
+        ffnn_plot_legend(&svg, &ax, items, K, FFNN_PLOT_LEGEND_BOTTOM_RIGHT);
     }
+    free(items);
     free(imp);
     free(total);
     free(order);
@@ -310,15 +294,11 @@ ffnn_status ffnn_plot_shap_beeswarm_write(FILE *fp, const ffnn_shap *s,
 
     const double rowh = 30, head = 44, panel_head = K > 1 ? 28 : 8, panel_foot = 56;
     int nshow = shown_features(M, o.max_display), rest = M - nshow, rows = nshow + (rest > 0);
-    /* Names are the same set in every panel only when M fits; size for all. */
-    int *all = ffnn_calloc((size_t)M, sizeof *all);
-    double namew = 0;
-    if (all) {
-        for (int j = 0; j < M; j++)
-            all[j] = j;
-        namew = names_width(s->feature_names, all, M, rest > 0);
-        free(all);
-    }
+    /* Names are the same set in every panel only when M fits; size for all
+     * (order, not yet in use, holds the indices). */
+    for (int j = 0; j < M; j++)
+        order[j] = j;
+    double namew = names_width(s->feature_names, order, M, rest > 0);
     double left = 16 + namew + 12, right = 96;
     double W = o.width, pw = W - left - right;
     if (pw < 120) {

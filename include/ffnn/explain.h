@@ -160,8 +160,9 @@ void ffnn_perm_importance_release(ffnn_perm_importance *p);
 
 /* Seeded sample of k of n background rows without replacement
  * (ffnn_rng_init(&r, seed, FFNN_RNG_SAMPLE, 0), Fisher-Yates), returned in
- * increasing order in idx (k entries).  k >= n selects all rows. Returns the
- * number selected. */
+ * increasing order in the first k entries of idx, which has room for n (the
+ * shuffle's scratch, so this needs no memory).  k >= n selects all rows.
+ * Returns the number selected. */
 long ffnn_explain_sample_rows(long n, long k, uint64_t seed, long *idx);
 
 #endif
