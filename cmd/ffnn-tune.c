@@ -84,27 +84,39 @@ static void on_trial(void *ctx, const ffnn_tune_progress *p)
     fputs(pr->tty ? "\033[K\r" : "\n", stderr);
 }
 
-static void print_value(const cJSON *v, FILE *fp)
+/* false when out of memory */
+static bool print_value(const cJSON *v, FILE *fp)
 {
     if (cJSON_IsNumber(v)) {
         fprintf(fp, "%.6g", v->valuedouble);
     } else if (cJSON_IsString(v)) {
         fputs(v->valuestring, fp);
+    } else if (!v) {
+        fputs("?", fp);
     } else {
         char *s = cJSON_PrintUnformatted(v);
-        fputs(s ? s : "?", fp);
+        if (!s)
+            return false;
+        fputs(s, fp);
         free(s);
     }
+    return true;
 }
 
-static void print_text(const ffnn_tune *t, int top, FILE *fp)
+/* The text report; false when out of memory (fp then has part of it). */
+static bool print_text(const ffnn_tune *t, int top, FILE *fp)
 {
     const ffnn_oracle *o = ffnn_tune_oracle(t);
     const ffnn_hypergrid *g = ffnn_tune_grid(t);
     int *order = calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *order);
+    bool ok = true;
     if (!order)
-        return;
+        return false;
     int k = ffnn_oracle_ranking(o, order), failed = 0;
+    if (k < 0) {
+        free(order);
+        return false;
+    }
     for (int i = 0; i < o->n_trials; i++)
         failed += o->trials[i].status == FFNN_TRIAL_FAILED;
     fprintf(fp, "Search: %s, %d trials (%d completed, %d failed), objective %s (%s), seed %llu\n",
@@ -112,15 +124,15 @@ static void print_text(const ffnn_tune *t, int top, FILE *fp)
             ffnn_mode_name(o->direction), (unsigned long long)g->tuner.seed);
     if (k <= 0) {
         free(order);
-        return;
+        return true;
     }
     const ffnn_trial *b = &o->trials[order[0]];
     fprintf(fp, "Best %s: %.6g (trial %04d, bracket %d, round %d, epochs %d->%d)\n",
             g->tuner.objective, b->score, b->id, b->bracket, b->round, b->initial_epoch, b->epochs);
     fprintf(fp, "Best hyperparameters:\n");
-    for (const cJSON *v = b->values ? b->values->child : NULL; v; v = v->next) {
+    for (const cJSON *v = b->values ? b->values->child : NULL; ok && v; v = v->next) {
         fprintf(fp, "  %-16s ", v->string);
-        print_value(v, fp);
+        ok = print_value(v, fp);
         fputc('\n', fp);
     }
     int n = top <= 0 || top > k ? k : top;
@@ -128,33 +140,32 @@ static void print_text(const ffnn_tune *t, int top, FILE *fp)
     for (int i = 0; i < g->n_hp; i++)
         fprintf(fp, " %s", g->hp[i].name);
     fputc('\n', fp);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; ok && i < n; i++) {
         const ffnn_trial *tr = &o->trials[order[i]];
         char br[16], ep[24];
         snprintf(br, sizeof br, "%d/%d", tr->bracket, tr->round);
         snprintf(ep, sizeof ep, "%d->%d", tr->initial_epoch, tr->epochs);
         fprintf(fp, "%-5d %04d   %-9.6g %-4d %-6s %-9s", i + 1, tr->id, tr->score, tr->iteration, br, ep);
-        for (int h = 0; h < g->n_hp; h++) {
+        for (int h = 0; ok && h < g->n_hp; h++) {
             fputc(' ', fp);
-            print_value(cJSON_GetObjectItemCaseSensitive(tr->values, g->hp[h].name), fp);
+            ok = print_value(cJSON_GetObjectItemCaseSensitive(tr->values, g->hp[h].name), fp);
         }
         fputc('\n', fp);
     }
     free(order);
+    return ok;
 }
 
-static int write_text(const char *path, const char *text)
+/* Writes text to path's temporary file in o, for the caller to commit. */
+static int write_text(cmd_out *o, const char *path, const char *text)
 {
     ffnn_error err;
-    cmd_out o;
-    if (cmd_out_open(&o, path, &err))
+    if (cmd_out_open(o, path, &err))
         return cmd_fail(&err);
-    if (fputs(text, o.fp) == EOF) {
-        cmd_out_abort(&o);
+    if (fputs(text, o->fp) == EOF) {
+        cmd_out_abort(o);
         return cmd_failf(74, "%s: write error", path);
     }
-    if (cmd_out_commit(&o, &err))
-        return cmd_fail(&err);
     return 0;
 }
 
@@ -308,6 +319,9 @@ int main(int argc, char **argv)
     ffnn_config best;
     ffnn_model *model = NULL;
     bool have_best = false;
+    cmd_out best_out;
+    memset(&best_out, 0, sizeof best_out);
+    char *report = NULL;
     int rc = 0;
 
     if (schedule) {
@@ -431,6 +445,26 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
+    /* The report is made in memory first, before any output file: out of
+     * memory halfway through must leave neither half a report on standard
+     * output nor the files. */
+    if (json) {
+        report = ffnn_tune_summary_json(t, (int)top);
+    } else {
+        size_t len;
+        FILE *mem = open_memstream(&report, &len);
+        bool ok = mem && print_text(t, (int)top, mem);
+        if (mem && fclose(mem) != 0)
+            ok = false;
+        if (!ok) {
+            free(report);
+            report = NULL;
+        }
+    }
+    if (!report) {
+        rc = cmd_nomem();
+        goto out;
+    }
     if (output || best_path) {
         int best_id;
         if (ffnn_tune_best_config(t, &best, &best_id, &err)) {
@@ -439,13 +473,15 @@ int main(int argc, char **argv)
             goto out;
         }
         have_best = true;
+        /* The best config is committed after the model is saved, so a
+         * failure leaves neither. */
         if (best_path) {
             char *text = ffnn_config_to_json(&best);
             if (!text) {
                 rc = cmd_nomem();
                 goto out;
             }
-            rc = write_text(best_path, text);
+            rc = write_text(&best_out, best_path, text);
             free(text);
             if (rc)
                 goto out;
@@ -458,20 +494,18 @@ int main(int argc, char **argv)
             }
         }
     }
-    if (json) {
-        char *s = ffnn_tune_summary_json(t, (int)top);
-        if (!s) {
-            rc = cmd_nomem();
-            goto out;
-        }
-        printf("%s\n", s);
-        free(s);
-    } else {
-        print_text(t, (int)top, stdout);
+    if (best_path && cmd_out_commit(&best_out, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
     }
+    fputs(report, stdout);
+    if (json)
+        putchar('\n');
     if (fflush(stdout) != 0)
         rc = cmd_failf(74, "standard output: write error");
 out:
+    cmd_out_abort(&best_out);   /* no-op once committed */
+    free(report);
     ffnn_model_destroy(model);
     if (have_best)
         ffnn_config_release(&best);

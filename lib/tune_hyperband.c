@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ffnn/json.h"
 #include "ffnn/rng.h"
 #include "ffnn/tune.h"
 #include "internal.h"
@@ -189,16 +190,20 @@ void ffnn_trial_release(ffnn_trial *t)
     memset(t, 0, sizeof *t);
 }
 
-static uint64_t values_hash(const cJSON *values)
+/* FNV-1a of the values' compact JSON in *out; false when out of memory. */
+static bool values_hash(const cJSON *values, uint64_t *out)
 {
     char *s = cJSON_PrintUnformatted(values);
+    if (!s)
+        return false;
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char *p = s ? s : ""; *p; p++) {
+    for (const char *p = s; *p; p++) {
         h ^= (unsigned char)*p;
         h *= 0x100000001b3ULL;
     }
     free(s);
-    return h;
+    *out = h;
+    return true;
 }
 
 void ffnn_oracle_init(ffnn_oracle *o, const ffnn_hypergrid *g, ffnn_mode direction)
@@ -281,10 +286,13 @@ ffnn_status ffnn_oracle_add_trial(ffnn_oracle *o, const ffnn_trial *src, ffnn_er
     t->values = values;
     t->result = src->result ? cJSON_Duplicate(src->result, 1) : NULL;
     t->message = src->message ? strdup(src->message) : NULL;
+    if ((src->result && !t->result) || (src->message && !t->message))
+        return ffnn_error_nomem(err);
     if (t->parent >= 0 && t->parent < o->n_trials)
         o->trials[t->parent].promoted = true;
+    uint64_t h;
     if (t->parent < 0 && o->grid->tuner.algorithm != FFNN_TUNE_GRID)
-        return add_hash(o, values_hash(values), err);
+        return values_hash(values, &h) ? add_hash(o, h, err) : ffnn_error_nomem(err);
     return FFNN_OK;
 }
 
@@ -300,12 +308,18 @@ static cJSON *random_values(ffnn_oracle *o, bool *exhausted, uint64_t *hash, ffn
             ffnn_error_nomem(err);
             return NULL;
         }
-        for (int i = 0; i < g->n_hp; i++) {
+        bool ok = true;
+        for (int i = 0; ok && i < g->n_hp; i++) {
             ffnn_rng r;
             ffnn_rng_init(&r, g->tuner.seed, FFNN_RNG_SAMPLE, o->seed_state++);
-            cJSON_AddItemToObject(v, g->hp[i].name, ffnn_hp_value(&g->hp[i], ffnn_rng_uniform(&r)));
+            ok = ffnn_json_add(v, g->hp[i].name, ffnn_hp_value(&g->hp[i], ffnn_rng_uniform(&r)));
         }
-        uint64_t h = values_hash(v);
+        uint64_t h;
+        if (!ok || !values_hash(v, &h)) {
+            cJSON_Delete(v);
+            ffnn_error_nomem(err);
+            return NULL;
+        }
         if (!has_hash(o, h)) {
             *hash = h;
             return v;
@@ -496,14 +510,15 @@ static cJSON *grid_values(const ffnn_hypergrid *g, long i)
         idx[k] = i % sizes[k];
         i /= sizes[k];
     }
-    for (int k = 0; idx && k < g->n_hp; k++)
-        cJSON_AddItemToObject(v, g->hp[k].name, ffnn_hp_grid_value(&g->hp[k], idx[k]));
+    bool ok = idx != NULL;
+    for (int k = 0; ok && k < g->n_hp; k++)
+        ok = ffnn_json_add(v, g->hp[k].name, ffnn_hp_grid_value(&g->hp[k], idx[k]));
     free(sizes);
-    if (!idx) {
+    free(idx);
+    if (!ok) {
         cJSON_Delete(v);
         return NULL;
     }
-    free(idx);
     return v;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "ffnn/file.h"
+#include "ffnn/json.h"
 #include "ffnn/model_io.h"
 #include "ffnn/rng.h"
 #include "internal.h"
@@ -48,6 +49,7 @@ static int save_best_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
     return 0;
 }
 
+/* The JSON builders return NULL when out of memory. */
 static cJSON *number_array(const ffnn_history *h, int which)
 {
     cJSON *a = cJSON_CreateArray();
@@ -55,7 +57,10 @@ static cJSON *number_array(const ffnn_history *h, int which)
         const ffnn_epoch_log *l = &h->logs[i];
         double v = which == 0 ? l->epoch : which == 1 ? l->loss : which == 2 ? l->metric
                  : which == 3 ? l->val_loss : l->val_metric;
-        cJSON_AddItemToArray(a, cJSON_CreateNumber(v));
+        if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(v))) {
+            cJSON_Delete(a);
+            return NULL;
+        }
     }
     return a;
 }
@@ -65,21 +70,28 @@ static cJSON *history_json(const ffnn_history *h)
     char vm[40];
     cJSON *o = cJSON_CreateObject();
     snprintf(vm, sizeof vm, "val_%s", h->metric_name);
-    cJSON_AddItemToObject(o, "epoch", number_array(h, 0));
-    cJSON_AddItemToObject(o, "loss", number_array(h, 1));
-    cJSON_AddItemToObject(o, h->metric_name, number_array(h, 2));
-    cJSON_AddItemToObject(o, "val_loss", number_array(h, 3));
-    cJSON_AddItemToObject(o, vm, number_array(h, 4));
+    bool ok = o != NULL;
+    ok = ok && ffnn_json_add(o, "epoch", number_array(h, 0));
+    ok = ok && ffnn_json_add(o, "loss", number_array(h, 1));
+    ok = ok && ffnn_json_add(o, h->metric_name, number_array(h, 2));
+    ok = ok && ffnn_json_add(o, "val_loss", number_array(h, 3));
+    ok = ok && ffnn_json_add(o, vm, number_array(h, 4));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
     return o;
 }
 
-static void trial_fail(ffnn_trial *tr, const ffnn_error *e)
+/* Records the trial as failed with e's message; false when out of memory. */
+static bool trial_fail(ffnn_trial *tr, const ffnn_error *e)
 {
     tr->status = FFNN_TRIAL_FAILED;
     tr->score = NAN;
     tr->error = e->status ? e->status : FFNN_EINTERNAL;
     free(tr->message);
     tr->message = strdup(e->msg);
+    return tr->message != NULL;
 }
 
 /* Trains trial tr (a private copy) and records its outcome in tr; writes its
@@ -181,12 +193,16 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
         sum += bv;
         steps += bi;
         cJSON *ex = cJSON_CreateObject();
-        cJSON_AddNumberToObject(ex, "seed", (double)fo.seed);
-        cJSON_AddNumberToObject(ex, "best_epoch", hist.logs[bi].epoch);
-        cJSON_AddNumberToObject(ex, "value", bv);
-        cJSON_AddBoolToObject(ex, "stopped_early", hist.stopped_early);
-        cJSON_AddItemToObject(ex, "history", history_json(&hist));
-        cJSON_AddItemToArray(execs, ex);
+        bool ok = ex && cJSON_AddItemToArray(execs, ex);
+        ok = ok && cJSON_AddNumberToObject(ex, "seed", (double)fo.seed);
+        ok = ok && cJSON_AddNumberToObject(ex, "best_epoch", hist.logs[bi].epoch);
+        ok = ok && cJSON_AddNumberToObject(ex, "value", bv);
+        ok = ok && cJSON_AddBoolToObject(ex, "stopped_early", hist.stopped_early);
+        ok = ok && ffnn_json_add(ex, "history", history_json(&hist));
+        if (!ok) {
+            fatal = ffnn_error_nomem(err);
+            goto out;
+        }
     }
     tr->status = FFNN_TRIAL_COMPLETED;
     tr->score = sum / E;
@@ -217,7 +233,12 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     }
     goto out;
 failed:
-    trial_fail(tr, &e);
+    /* Out of memory stops the search (the trial is not to blame); so does
+     * being unable to record the failure. */
+    if (e.status == FFNN_ENOMEM || !trial_fail(tr, &e)) {
+        fatal = ffnn_error_nomem(err);
+        goto out;
+    }
 out:
     ffnn_history_release(&hist);
     ffnn_model_destroy(m);
@@ -303,6 +324,10 @@ typedef struct {
     bool stop;
     int *finished;
     int nfinished;
+    /* One worker: it takes the next trial only once the coordinator has
+     * taken the last one's result, so the two never run at the same time
+     * and a -j 1 search does the same work in the same order every time. */
+    bool serial;
     ffnn_status fatal;
     ffnn_error fatal_err;
 } pool;
@@ -312,7 +337,7 @@ static void *worker(void *arg)
     pool *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stop && p->qhead == p->qtail)
+        while (!p->stop && (p->qhead == p->qtail || (p->serial && p->nfinished > 0)))
             pthread_cond_wait(&p->work, &p->mu);
         if (p->stop)
             break;
@@ -379,6 +404,7 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     pool p;
     memset(&p, 0, sizeof p);
     p.t = t;
+    p.serial = jobs == 1;
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.work, NULL);
     pthread_cond_init(&p.done, NULL);
@@ -484,6 +510,8 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
             st = ffnn_error_set(err, FFNN_EINTERNAL, "search stalled with no runnable trial");
             break;
         }
+        if (p.serial)
+            pthread_cond_broadcast(&p.work);
         pthread_cond_wait(&p.done, &p.mu);
     }
     p.stop = true;
@@ -641,27 +669,33 @@ out:
     return st;
 }
 
+/* NULL when out of memory */
 static cJSON *trial_summary(const ffnn_trial *tr, int rank)
 {
     cJSON *o = cJSON_CreateObject();
     char id[16];
+    bool ok = o != NULL;
     if (rank > 0)
-        cJSON_AddNumberToObject(o, "rank", rank);
+        ok = ok && cJSON_AddNumberToObject(o, "rank", rank);
     snprintf(id, sizeof id, "%04d", tr->id);
-    cJSON_AddStringToObject(o, "trial", id);
-    cJSON_AddStringToObject(o, "status", ffnn_trial_status_name(tr->status));
+    ok = ok && cJSON_AddStringToObject(o, "trial", id);
+    ok = ok && cJSON_AddStringToObject(o, "status", ffnn_trial_status_name(tr->status));
     if (tr->status == FFNN_TRIAL_COMPLETED)
-        cJSON_AddNumberToObject(o, "score", tr->score);
-    cJSON_AddNumberToObject(o, "iteration", tr->iteration);
-    cJSON_AddNumberToObject(o, "bracket", tr->bracket);
-    cJSON_AddNumberToObject(o, "round", tr->round);
-    cJSON_AddNumberToObject(o, "initial_epoch", tr->initial_epoch);
-    cJSON_AddNumberToObject(o, "epochs", tr->epochs);
+        ok = ok && cJSON_AddNumberToObject(o, "score", tr->score);
+    ok = ok && cJSON_AddNumberToObject(o, "iteration", tr->iteration);
+    ok = ok && cJSON_AddNumberToObject(o, "bracket", tr->bracket);
+    ok = ok && cJSON_AddNumberToObject(o, "round", tr->round);
+    ok = ok && cJSON_AddNumberToObject(o, "initial_epoch", tr->initial_epoch);
+    ok = ok && cJSON_AddNumberToObject(o, "epochs", tr->epochs);
     if (tr->parent >= 0) {
         snprintf(id, sizeof id, "%04d", tr->parent);
-        cJSON_AddStringToObject(o, "parent", id);
+        ok = ok && cJSON_AddStringToObject(o, "parent", id);
     }
-    cJSON_AddItemToObject(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
+    ok = ok && ffnn_json_add(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -677,24 +711,25 @@ char *ffnn_tune_summary_json(const ffnn_tune *t, int top)
         failed += o->trials[i].status == FFNN_TRIAL_FAILED;
         pending += o->trials[i].status == FFNN_TRIAL_PENDING;
     }
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "algorithm", ffnn_tune_algorithm_name(t->grid.tuner.algorithm));
-    cJSON_AddStringToObject(root, "objective", t->grid.tuner.objective);
-    cJSON_AddStringToObject(root, "direction", ffnn_mode_name(t->direction));
-    cJSON_AddNumberToObject(root, "seed", (double)t->grid.tuner.seed);
-    cJSON_AddNumberToObject(root, "trials", o->n_trials);
-    cJSON_AddNumberToObject(root, "completed", k);
-    cJSON_AddNumberToObject(root, "failed", failed);
-    cJSON_AddNumberToObject(root, "pending", pending);
-    cJSON_AddBoolToObject(root, "finished", ffnn_oracle_finished(o));
+    cJSON *root = k >= 0 ? cJSON_CreateObject() : NULL, *ranking = NULL;
+    bool ok = root != NULL;
+    ok = ok && cJSON_AddStringToObject(root, "algorithm", ffnn_tune_algorithm_name(t->grid.tuner.algorithm));
+    ok = ok && cJSON_AddStringToObject(root, "objective", t->grid.tuner.objective);
+    ok = ok && cJSON_AddStringToObject(root, "direction", ffnn_mode_name(t->direction));
+    ok = ok && cJSON_AddNumberToObject(root, "seed", (double)t->grid.tuner.seed);
+    ok = ok && cJSON_AddNumberToObject(root, "trials", o->n_trials);
+    ok = ok && cJSON_AddNumberToObject(root, "completed", k);
+    ok = ok && cJSON_AddNumberToObject(root, "failed", failed);
+    ok = ok && cJSON_AddNumberToObject(root, "pending", pending);
+    ok = ok && cJSON_AddBoolToObject(root, "finished", ffnn_oracle_finished(o));
     if (k > 0)
-        cJSON_AddItemToObject(root, "best", trial_summary(&o->trials[order[0]], 0));
+        ok = ok && ffnn_json_add(root, "best", trial_summary(&o->trials[order[0]], 0));
     else
-        cJSON_AddNullToObject(root, "best");
-    cJSON *ranking = cJSON_AddArrayToObject(root, "ranking");
-    for (int i = 0; i < k && (top <= 0 || i < top); i++)
-        cJSON_AddItemToArray(ranking, trial_summary(&o->trials[order[i]], i + 1));
-    char *s = ffnn_json_print(root, 2);
+        ok = ok && cJSON_AddNullToObject(root, "best");
+    ok = ok && (ranking = cJSON_AddArrayToObject(root, "ranking"));
+    for (int i = 0; ok && i < k && (top <= 0 || i < top); i++)
+        ok = cJSON_AddItemToArray(ranking, trial_summary(&o->trials[order[i]], i + 1));
+    char *s = ok ? ffnn_json_print(root, 2) : NULL;
     cJSON_Delete(root);
     free(order);
     return s;

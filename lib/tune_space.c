@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/file.h"
+#include "ffnn/json.h"
 #include "ffnn/tune.h"
 #include "internal.h"
 
@@ -328,12 +329,14 @@ static ffnn_status probe_value(const char *path, const char *name, const cJSON *
     char buf[256];
     snprintf(buf, sizeof buf, "%s", path);
     char *seg = buf;
-    for (char *dot; (dot = strchr(seg, '.')); seg = dot + 1) {
+    for (char *dot; cur && (dot = strchr(seg, '.')); seg = dot + 1) {
         *dot = '\0';
-        cJSON *o = cJSON_AddObjectToObject(cur, seg);
-        cur = o;
+        cur = cJSON_AddObjectToObject(cur, seg);
     }
-    cJSON_AddItemToObject(cur, seg, cJSON_Duplicate(value, 1));
+    if (!cur || !value || !ffnn_json_add(cur, seg, cJSON_Duplicate(value, 1))) {
+        cJSON_Delete(overlay);
+        return ffnn_error_nomem(err);
+    }
     ffnn_config c = ffnn_config_default();
     ffnn_status st = ffnn_config_apply(&c, overlay, file, err);
     ffnn_config_release(&c);
@@ -505,9 +508,12 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
     memset(g, 0, sizeof *g);
     g->tuner = ffnn_tune_options_default();
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(json, &end, 1);
+    bool nomem;
+    cJSON *root = ffnn_json_parse(json, strlen(json) + 1, &end, true, &nomem);
     ffnn_status st = FFNN_OK;
     if (!root) {
+        if (nomem)
+            return ffnn_error_nomem(err);
         long line = 1, col = 1;
         for (const char *p = json; end && p < end && *p; p++) {
             if (*p == '\n') {
@@ -543,7 +549,10 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
                                     name);
                 goto out;
             }
-            g->fit = cJSON_Duplicate(fit, 1);
+            if (!(g->fit = cJSON_Duplicate(fit, 1))) {
+                st = ffnn_error_nomem(err);
+                goto out;
+            }
             ffnn_config c = ffnn_config_default();
             char fname[300];
             snprintf(fname, sizeof fname, "%s: fit", name);
@@ -585,50 +594,56 @@ ffnn_status ffnn_hypergrid_load(ffnn_hypergrid *g, const char *path, ffnn_error 
     return st;
 }
 
+/* NULL when out of memory */
 static cJSON *hp_to_json(const ffnn_hp *hp)
 {
     if (hp->kind == FFNN_HP_FIXED)
         return cJSON_Duplicate(cJSON_GetArrayItem(hp->values, 0), 1);
     cJSON *o = cJSON_CreateObject();
+    bool ok = o != NULL;
     if (hp->kind == FFNN_HP_CHOICE) {
-        cJSON_AddItemToObject(o, "values", cJSON_Duplicate(hp->values, 1));
-        return o;
+        ok = ok && ffnn_json_add(o, "values", cJSON_Duplicate(hp->values, 1));
+    } else {
+        ok = ok && cJSON_AddStringToObject(o, "type", hp->kind == FFNN_HP_INT ? "int" : "float");
+        ok = ok && cJSON_AddNumberToObject(o, "min", hp->min);
+        ok = ok && cJSON_AddNumberToObject(o, "max", hp->max);
+        if (hp->step != 0.0)
+            ok = ok && cJSON_AddNumberToObject(o, "step", hp->step);
+        ok = ok && cJSON_AddStringToObject(o, "sampling", ffnn_hp_sampling_name(hp->sampling));
     }
-    cJSON_AddStringToObject(o, "type", hp->kind == FFNN_HP_INT ? "int" : "float");
-    cJSON_AddNumberToObject(o, "min", hp->min);
-    cJSON_AddNumberToObject(o, "max", hp->max);
-    if (hp->step != 0.0)
-        cJSON_AddNumberToObject(o, "step", hp->step);
-    cJSON_AddStringToObject(o, "sampling", ffnn_hp_sampling_name(hp->sampling));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
     return o;
 }
 
 char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *space = cJSON_AddObjectToObject(root, "hypergrid");
-    for (int i = 0; i < g->n_hp; i++)
-        cJSON_AddItemToObject(space, g->hp[i].name, hp_to_json(&g->hp[i]));
+    cJSON *root = cJSON_CreateObject(), *space = NULL, *t = NULL, *ob = NULL;
+    bool ok = root && (space = cJSON_AddObjectToObject(root, "hypergrid"));
+    for (int i = 0; ok && i < g->n_hp; i++)
+        ok = ffnn_json_add(space, g->hp[i].name, hp_to_json(&g->hp[i]));
     const ffnn_tune_options *o = &g->tuner;
-    cJSON *t = cJSON_AddObjectToObject(root, "tuner");
-    cJSON_AddStringToObject(t, "algorithm", ffnn_tune_algorithm_name(o->algorithm));
-    cJSON_AddNumberToObject(t, "max_epochs", o->max_epochs);
-    cJSON_AddNumberToObject(t, "factor", o->factor);
-    cJSON_AddNumberToObject(t, "hyperband_iterations", o->hyperband_iterations);
-    cJSON_AddNumberToObject(t, "executions_per_trial", o->executions_per_trial);
-    cJSON_AddNumberToObject(t, "max_trials", o->max_trials);
+    ok = ok && (t = cJSON_AddObjectToObject(root, "tuner"));
+    ok = ok && cJSON_AddStringToObject(t, "algorithm", ffnn_tune_algorithm_name(o->algorithm));
+    ok = ok && cJSON_AddNumberToObject(t, "max_epochs", o->max_epochs);
+    ok = ok && cJSON_AddNumberToObject(t, "factor", o->factor);
+    ok = ok && cJSON_AddNumberToObject(t, "hyperband_iterations", o->hyperband_iterations);
+    ok = ok && cJSON_AddNumberToObject(t, "executions_per_trial", o->executions_per_trial);
+    ok = ok && cJSON_AddNumberToObject(t, "max_trials", o->max_trials);
     if (o->direction == FFNN_MODE_AUTO) {
-        cJSON_AddStringToObject(t, "objective", o->objective);
+        ok = ok && cJSON_AddStringToObject(t, "objective", o->objective);
     } else {
-        cJSON *ob = cJSON_AddObjectToObject(t, "objective");
-        cJSON_AddStringToObject(ob, "name", o->objective);
-        cJSON_AddStringToObject(ob, "direction", ffnn_mode_name(o->direction));
+        ok = ok && (ob = cJSON_AddObjectToObject(t, "objective"));
+        ok = ok && cJSON_AddStringToObject(ob, "name", o->objective);
+        ok = ok && cJSON_AddStringToObject(ob, "direction", ffnn_mode_name(o->direction));
     }
-    cJSON_AddNumberToObject(t, "validation_split", o->validation_split);
-    cJSON_AddNumberToObject(t, "seed", (double)o->seed);
-    cJSON_AddNumberToObject(t, "max_consecutive_failed_trials", o->max_consecutive_failed_trials);
-    cJSON_AddItemToObject(root, "fit", cJSON_Duplicate(g->fit, 1));
-    char *s = cJSON_Print(root);
+    ok = ok && cJSON_AddNumberToObject(t, "validation_split", o->validation_split);
+    ok = ok && cJSON_AddNumberToObject(t, "seed", (double)o->seed);
+    ok = ok && cJSON_AddNumberToObject(t, "max_consecutive_failed_trials", o->max_consecutive_failed_trials);
+    ok = ok && ffnn_json_add(root, "fit", cJSON_Duplicate(g->fit, 1));
+    char *s = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     return s;
 }
@@ -654,7 +669,7 @@ static bool overlay_set(cJSON *overlay, const char *path, const cJSON *value)
         cur = o;
     }
     cJSON_DeleteItemFromObjectCaseSensitive(cur, seg);
-    return cJSON_AddItemToObject(cur, seg, cJSON_Duplicate(value, 1));
+    return ffnn_json_add(cur, seg, cJSON_Duplicate(value, 1));
 }
 
 static double value_number(const cJSON *values, const char *name, double dflt)
@@ -673,11 +688,16 @@ ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint6
         st = ffnn_error_nomem(err);
         goto out;
     }
-    cJSON_AddNumberToObject(base, "epochs", g->tuner.max_epochs);
+    cJSON *es = NULL;
+    bool ok = cJSON_AddNumberToObject(base, "epochs", g->tuner.max_epochs) != NULL;
     if (search) {
-        cJSON *es = cJSON_AddObjectToObject(base, "early_stopping");
-        cJSON_AddStringToObject(es, "monitor", "loss");
-        cJSON_AddNumberToObject(es, "patience", 5);
+        ok = ok && (es = cJSON_AddObjectToObject(base, "early_stopping"));
+        ok = ok && cJSON_AddStringToObject(es, "monitor", "loss");
+        ok = ok && cJSON_AddNumberToObject(es, "patience", 5);
+    }
+    if (!ok) {
+        st = ffnn_error_nomem(err);
+        goto out;
     }
     if ((st = ffnn_config_apply(cfg, base, "search defaults", err)) ||
         (st = ffnn_config_apply(cfg, g->fit, "fit", err)))
@@ -689,17 +709,21 @@ ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint6
         double lr = value_number(values, "learning_rate", 1e-2);
         const cJSON *act = cJSON_GetObjectItemCaseSensitive(values, "activation");
         const char *activation = cJSON_IsString(act) ? act->valuestring : "relu";
-        cJSON *layers = cJSON_AddArrayToObject(overlay, "layers");
-        for (int i = 0; i < depth; i++) {
-            cJSON *l = cJSON_CreateObject();
-            cJSON_AddNumberToObject(l, "units", width);
-            cJSON_AddStringToObject(l, "activation", activation);
-            cJSON_AddNumberToObject(l, "dropout", drop);
-            cJSON_AddItemToArray(layers, l);
+        cJSON *layers = cJSON_AddArrayToObject(overlay, "layers"), *l = NULL, *opt = NULL;
+        ok = layers != NULL;
+        for (int i = 0; ok && i < depth; i++) {
+            ok = (l = cJSON_CreateObject()) && cJSON_AddItemToArray(layers, l);
+            ok = ok && cJSON_AddNumberToObject(l, "units", width);
+            ok = ok && cJSON_AddStringToObject(l, "activation", activation);
+            ok = ok && cJSON_AddNumberToObject(l, "dropout", drop);
         }
-        cJSON *opt = cJSON_AddObjectToObject(overlay, "optimizer");
-        cJSON_AddStringToObject(opt, "name", "adam");
-        cJSON_AddNumberToObject(opt, "learning_rate", lr);
+        ok = ok && (opt = cJSON_AddObjectToObject(overlay, "optimizer"));
+        ok = ok && cJSON_AddStringToObject(opt, "name", "adam");
+        ok = ok && cJSON_AddNumberToObject(opt, "learning_rate", lr);
+        if (!ok) {
+            st = ffnn_error_nomem(err);
+            goto out;
+        }
     }
     for (const cJSON *v = values ? values->child : NULL; v; v = v->next)
         if (!is_hypermodel_name(v->string) && !overlay_set(overlay, v->string, v)) {

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "ffnn/file.h"
+#include "ffnn/json.h"
 #include "ffnn/model_io.h"
 #include "internal.h"
 #include "tune_internal.h"
@@ -39,13 +40,27 @@ char *ffnn_tune_path(const ffnn_tune *t, const char *fmt, ...)
     return p;
 }
 
-/* Reads a whole file; NULL when it cannot be read (a missing file is the
- * normal case for a new search, so no message is kept). */
-static char *read_all(const char *path, size_t *len)
+/* Reads a whole file into *text (NUL-terminated), or sets it NULL when the
+ * file cannot be opened (a missing file is the normal case for a new search);
+ * fails only on a read error or out of memory, which must not pass for a
+ * missing file. */
+static ffnn_status read_all(const char *path, char **text, ffnn_error *err)
 {
-    char *buf;
-    ffnn_error ignored;
-    return ffnn_file_read(path, &buf, len, &ignored) == FFNN_OK ? buf : NULL;
+    ffnn_status st = ffnn_file_read(path, text, NULL, err);
+    if (st == FFNN_ENOINPUT) {
+        *text = NULL;
+        return FFNN_OK;
+    }
+    return st;
+}
+
+/* Parses text (NULL: a missing file) into *root, NULL when missing or not
+ * JSON; fails only when out of memory. */
+static ffnn_status parse_text(const char *text, cJSON **root, ffnn_error *err)
+{
+    bool nomem = false;
+    *root = text ? ffnn_json_parse(text, strlen(text) + 1, NULL, false, &nomem) : NULL;
+    return nomem ? ffnn_error_nomem(err) : FFNN_OK;
 }
 
 static uint64_t fnv64(const void *data, size_t len)
@@ -77,33 +92,39 @@ static ffnn_status write_json(const char *path, const cJSON *root, bool durable,
 
 /* ---- trials ------------------------------------------------------------------ */
 
+/* NULL when out of memory */
 static cJSON *trial_to_json(const ffnn_trial *tr)
 {
     cJSON *o = cJSON_CreateObject();
     char id[16];
     snprintf(id, sizeof id, "%04d", tr->id);
-    cJSON_AddStringToObject(o, "trial", id);
-    cJSON_AddStringToObject(o, "status", ffnn_trial_status_name(tr->status));
-    cJSON_AddNumberToObject(o, "iteration", tr->iteration);
-    cJSON_AddNumberToObject(o, "bracket", tr->bracket);
-    cJSON_AddNumberToObject(o, "round", tr->round);
+    bool ok = o != NULL;
+    ok = ok && cJSON_AddStringToObject(o, "trial", id);
+    ok = ok && cJSON_AddStringToObject(o, "status", ffnn_trial_status_name(tr->status));
+    ok = ok && cJSON_AddNumberToObject(o, "iteration", tr->iteration);
+    ok = ok && cJSON_AddNumberToObject(o, "bracket", tr->bracket);
+    ok = ok && cJSON_AddNumberToObject(o, "round", tr->round);
     if (tr->parent >= 0) {
         snprintf(id, sizeof id, "%04d", tr->parent);
-        cJSON_AddStringToObject(o, "parent", id);
+        ok = ok && cJSON_AddStringToObject(o, "parent", id);
     } else {
-        cJSON_AddNullToObject(o, "parent");
+        ok = ok && cJSON_AddNullToObject(o, "parent");
     }
-    cJSON_AddNumberToObject(o, "initial_epoch", tr->initial_epoch);
-    cJSON_AddNumberToObject(o, "epochs", tr->epochs);
-    cJSON_AddItemToObject(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
+    ok = ok && cJSON_AddNumberToObject(o, "initial_epoch", tr->initial_epoch);
+    ok = ok && cJSON_AddNumberToObject(o, "epochs", tr->epochs);
+    ok = ok && ffnn_json_add(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
     if (tr->status == FFNN_TRIAL_COMPLETED) {
-        cJSON_AddNumberToObject(o, "score", tr->score);
-        cJSON_AddNumberToObject(o, "best_step", tr->best_step);
+        ok = ok && cJSON_AddNumberToObject(o, "score", tr->score);
+        ok = ok && cJSON_AddNumberToObject(o, "best_step", tr->best_step);
     }
     if (tr->message)
-        cJSON_AddStringToObject(o, "message", tr->message);
+        ok = ok && cJSON_AddStringToObject(o, "message", tr->message);
     if (tr->result)
-        cJSON_AddItemToObject(o, "executions", cJSON_Duplicate(tr->result, 1));
+        ok = ok && ffnn_json_add(o, "executions", cJSON_Duplicate(tr->result, 1));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -147,7 +168,10 @@ static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffn
     tr->parent = json_id(o, "parent");
     tr->initial_epoch = json_int(o, "initial_epoch", 0);
     tr->epochs = json_int(o, "epochs", 0);
-    tr->values = cJSON_Duplicate(values, 1);
+    if (!(tr->values = cJSON_Duplicate(values, 1))) {
+        st = ffnn_error_nomem(err);
+        goto out;
+    }
     tr->status = strcmp(status->valuestring, "completed") == 0 ? FFNN_TRIAL_COMPLETED
                  : strcmp(status->valuestring, "failed") == 0 ? FFNN_TRIAL_FAILED
                                                               : FFNN_TRIAL_PENDING;
@@ -157,12 +181,14 @@ static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffn
         tr->status = FFNN_TRIAL_PENDING;
     tr->best_step = json_int(o, "best_step", -1);
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(o, "message");
-    if (cJSON_IsString(msg))
-        tr->message = strdup(msg->valuestring);
+    if (cJSON_IsString(msg) && !(tr->message = strdup(msg->valuestring)))
+        st = ffnn_error_nomem(err);
     const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "executions");
-    if (ex)
-        tr->result = cJSON_Duplicate(ex, 1);
+    if (!st && ex && !(tr->result = cJSON_Duplicate(ex, 1)))
+        st = ffnn_error_nomem(err);
 out:
+    if (st)
+        ffnn_trial_release(tr);
     return st;
 }
 
@@ -172,10 +198,14 @@ ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffn
     char *path = ffnn_tune_path(t, "trials/%04d.json", id);
     if (!path)
         return ffnn_error_nomem(err);
-    char *text = read_all(path, NULL);
-    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    char *text;
+    cJSON *o = NULL;
+    ffnn_status st = read_all(path, &text, err);
+    if (!st)
+        st = parse_text(text, &o, err);
     free(text);
-    ffnn_status st = trial_from_json(o, id, path, tr, err);
+    if (!st)
+        st = trial_from_json(o, id, path, tr, err);
     cJSON_Delete(o);
     free(path);
     return st;
@@ -186,22 +216,23 @@ ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffn
 ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err)
 {
     const ffnn_oracle *o = &t->oracle;
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "algorithm", ffnn_tune_algorithm_name(t->grid.tuner.algorithm));
-    cJSON_AddNumberToObject(root, "trials", o->n_trials);
-    cJSON_AddNumberToObject(root, "iteration", o->iteration);
-    cJSON_AddNumberToObject(root, "bracket", o->bracket);
-    cJSON_AddNumberToObject(root, "round", o->round);
-    cJSON_AddNumberToObject(root, "seed_state", (double)o->seed_state);
-    cJSON_AddBoolToObject(root, "exhausted", o->exhausted);
-    cJSON_AddBoolToObject(root, "done", o->done);
+    cJSON *root = cJSON_CreateObject(), *pending = NULL;
+    bool ok = root != NULL;
+    ok = ok && cJSON_AddStringToObject(root, "algorithm", ffnn_tune_algorithm_name(t->grid.tuner.algorithm));
+    ok = ok && cJSON_AddNumberToObject(root, "trials", o->n_trials);
+    ok = ok && cJSON_AddNumberToObject(root, "iteration", o->iteration);
+    ok = ok && cJSON_AddNumberToObject(root, "bracket", o->bracket);
+    ok = ok && cJSON_AddNumberToObject(root, "round", o->round);
+    ok = ok && cJSON_AddNumberToObject(root, "seed_state", (double)o->seed_state);
+    ok = ok && cJSON_AddBoolToObject(root, "exhausted", o->exhausted);
+    ok = ok && cJSON_AddBoolToObject(root, "done", o->done);
     /* Trials without a result file yet: their definitions live here until
      * trials/NNNN.json is written when they finish. */
-    cJSON *pending = cJSON_AddArrayToObject(root, "pending");
-    for (int i = 0; i < o->n_trials; i++)
+    ok = ok && (pending = cJSON_AddArrayToObject(root, "pending"));
+    for (int i = 0; ok && i < o->n_trials; i++)
         if (o->trials[i].status == FFNN_TRIAL_PENDING)
-            cJSON_AddItemToArray(pending, trial_to_json(&o->trials[i]));
-    char *path = ffnn_tune_path(t, "oracle.json");
+            ok = cJSON_AddItemToArray(pending, trial_to_json(&o->trials[i]));
+    char *path = ok ? ffnn_tune_path(t, "oracle.json") : NULL;
     ffnn_status st = path ? write_json(path, root, false, t->file_mode, err) : ffnn_error_nomem(err);
     free(path);
     cJSON_Delete(root);
@@ -213,14 +244,17 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
     char *path = ffnn_tune_path(t, "oracle.json");
     if (!path)
         return ffnn_error_nomem(err);
-    char *text = read_all(path, NULL);
-    ffnn_status st = FFNN_OK;
-    if (!text) {
+    char *text;
+    cJSON *root = NULL;
+    ffnn_status st = read_all(path, &text, err);
+    if (st || !text) {
         free(path);
-        return FFNN_OK; /* a new search */
+        return st; /* !text: a new search */
     }
-    cJSON *root = cJSON_Parse(text);
+    st = parse_text(text, &root, err);
     free(text);
+    if (st)
+        goto out;
     if (!cJSON_IsObject(root)) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: unreadable; use --overwrite to start afresh", path);
         goto out;
@@ -242,7 +276,14 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
          * finished after oracle.json was last written). */
         while (next && json_id(next, "trial") < i)
             next = next->next;
-        if (ffnn_tune_load_trial(t, i, &tr, NULL)) {
+        ffnn_error terr;
+        if (ffnn_tune_load_trial(t, i, &tr, &terr)) {
+            if (terr.status == FFNN_ENOMEM || terr.status == FFNN_EIO) {
+                if (err)
+                    *err = terr;
+                st = terr.status;
+                break;
+            }
             if (!next || json_id(next, "trial") != i) {
                 st = ffnn_error_set(err, FFNN_EDATA,
                                     "%s/trials/%04d.json: missing or unreadable; use --overwrite "
@@ -260,6 +301,8 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
         if (ffnn_tune_needs_checkpoint(t, tr)) {
             char *cp = ffnn_tune_path(t, "trials/%04d.ffnn", i);
             struct stat sb;
+            if (!cp)
+                st = ffnn_error_nomem(err);
             tr->checkpoint = cp && stat(cp, &sb) == 0;
             free(cp);
         }
@@ -437,36 +480,44 @@ static ffnn_status take_lock(ffnn_tune *t, ffnn_tune_lock mode, ffnn_error *err)
     }
 }
 
-/* Removes what a search leaves in dir (only ffnn-tune's own names). */
-static void remove_search(ffnn_tune *t)
+/* Removes what a search leaves in dir (only ffnn-tune's own names); fails
+ * only when out of memory (what is left would pass for the old search). */
+static ffnn_status remove_search(ffnn_tune *t, ffnn_error *err)
 {
     static const char *const files[] = {"oracle.json", "search.json", "data.csv", "best.json"};
     for (size_t i = 0; i < FFNN_ARRAY_LEN(files); i++) {
         char *p = ffnn_tune_path(t, "%s", files[i]);
-        if (p)
-            unlink(p);
+        if (!p)
+            return ffnn_error_nomem(err);
+        unlink(p);
         free(p);
     }
+    ffnn_status st = FFNN_OK;
     char *tdir = ffnn_tune_path(t, "trials");
-    DIR *d = tdir ? opendir(tdir) : NULL;
+    if (!tdir)
+        return ffnn_error_nomem(err);
+    DIR *d = opendir(tdir);
     struct dirent *e;
-    while (d && (e = readdir(d))) {
+    while (!st && d && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
         bool ours = n >= 9 && strspn(e->d_name, "0123456789") >= 4 &&
                     (strcmp(e->d_name + n - 5, ".json") == 0 || strcmp(e->d_name + n - 5, ".ffnn") == 0);
         bool tmp = e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
         if (ours || tmp) {
             char *p = ffnn_tune_path(t, "trials/%s", e->d_name);
-            if (p)
+            if (!p)
+                st = ffnn_error_nomem(err);
+            else
                 unlink(p);
             free(p);
         }
     }
     if (d)
         closedir(d);
-    if (tdir)
+    if (!st)
         rmdir(tdir);
     free(tdir);
+    return st;
 }
 
 static ffnn_status make_dir(const char *path, ffnn_error *err)
@@ -497,13 +548,16 @@ static ffnn_status apply_overrides(ffnn_hypergrid *g, const ffnn_tune_open_optio
             size_t n = strcspn(s, ",");
             char buf[256];
             snprintf(buf, sizeof buf, "%.*s", (int)(n < 255 ? n : 255), s);
-            cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
+            if (!cJSON_AddItemToArray(arr, cJSON_CreateString(buf))) {
+                cJSON_Delete(arr);
+                arr = NULL;
+            }
             s += n;
             if (*s == ',')
                 s++;
         }
         cJSON_DeleteItemFromObjectCaseSensitive(g->fit, "ignore");
-        if (!arr || !cJSON_AddItemToObject(g->fit, "ignore", arr))
+        if (!ffnn_json_add(g->fit, "ignore", arr))
             return ffnn_error_nomem(err);
     }
     if (opt->has_seed) {
@@ -515,33 +569,40 @@ static ffnn_status apply_overrides(ffnn_hypergrid *g, const ffnn_tune_open_optio
     return FFNN_OK;
 }
 
-static bool same_search(const ffnn_hypergrid *a, const ffnn_hypergrid *b)
+/* *same: a and b are one search (hyperband_iterations may differ). */
+static ffnn_status same_search(const ffnn_hypergrid *a, const ffnn_hypergrid *b, bool *same,
+                               ffnn_error *err)
 {
     ffnn_hypergrid x = *a, y = *b;
     x.tuner.hyperband_iterations = y.tuner.hyperband_iterations = 1;
     char *sa = ffnn_hypergrid_to_json(&x), *sb = ffnn_hypergrid_to_json(&y);
-    bool same = sa && sb && strcmp(sa, sb) == 0;
+    ffnn_status st = sa && sb ? FFNN_OK : ffnn_error_nomem(err);
+    *same = sa && sb && strcmp(sa, sb) == 0;
     free(sa);
     free(sb);
-    return same;
+    return st;
 }
 
 static ffnn_status write_search(ffnn_tune *t, uint64_t data_hash, ffnn_error *err)
 {
+    /* The hypergrid's own JSON, which can only fail to parse for want of memory. */
     char *g = ffnn_hypergrid_to_json(&t->grid);
     cJSON *search = g ? cJSON_Parse(g) : NULL;
     free(g);
     cJSON *root = cJSON_CreateObject();
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)data_hash);
-    cJSON_AddStringToObject(root, "format", TUNE_FORMAT);
-    cJSON_AddNumberToObject(root, "version", TUNE_VERSION);
-    cJSON_AddStringToObject(root, "data", "data.csv");
-    cJSON_AddStringToObject(root, "data_fnv64", hex);
-    if (search)
-        cJSON_AddItemToObject(root, "search", search);
-    char *path = ffnn_tune_path(t, "search.json");
-    ffnn_status st = search && path ? write_json(path, root, true, t->file_mode, err) : ffnn_error_nomem(err);
+    bool ok = root != NULL;
+    ok = ok && cJSON_AddStringToObject(root, "format", TUNE_FORMAT);
+    ok = ok && cJSON_AddNumberToObject(root, "version", TUNE_VERSION);
+    ok = ok && cJSON_AddStringToObject(root, "data", "data.csv");
+    ok = ok && cJSON_AddStringToObject(root, "data_fnv64", hex);
+    if (ok)
+        ok = ffnn_json_add(root, "search", search);
+    else
+        cJSON_Delete(search);
+    char *path = ok ? ffnn_tune_path(t, "search.json") : NULL;
+    ffnn_status st = path ? write_json(path, root, true, t->file_mode, err) : ffnn_error_nomem(err);
     free(path);
     cJSON_Delete(root);
     return st;
@@ -554,15 +615,18 @@ static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_h
     char *path = ffnn_tune_path(t, "search.json");
     if (!path)
         return ffnn_error_nomem(err);
-    char *text = read_all(path, NULL);
+    char *text;
+    cJSON *root = NULL;
+    ffnn_status st = read_all(path, &text, err);
     *found = text != NULL;
-    ffnn_status st = FFNN_OK;
-    if (!text) {
+    if (st || !text) {
         free(path);
-        return FFNN_OK;
+        return st;
     }
-    cJSON *root = cJSON_Parse(text);
+    st = parse_text(text, &root, err);
     free(text);
+    if (st)
+        goto out;
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *search = cJSON_GetObjectItemCaseSensitive(root, "search");
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(root, "data_fnv64");
@@ -654,13 +718,16 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     }
     if ((st = take_lock(t, opt->lock, err)))
         goto fail;
-    if (opt->overwrite)
-        remove_search(t);
+    if (opt->overwrite && (st = remove_search(t, err)))
+        goto fail;
     if ((st = read_search(t, &stored, &stored_hash, &found, err)))
         goto fail;
     if (found) {
         int stored_iterations = stored.tuner.hyperband_iterations;
-        if (opt->hypergrid_json && !same_search(&cmd, &stored)) {
+        bool same = true;
+        if (opt->hypergrid_json && (st = same_search(&cmd, &stored, &same, err)))
+            goto fail;
+        if (!same) {
             st = ffnn_error_set(err, FFNN_ECONFIG,
                                 "%s: holds a different search (hypergrid, tuner, seed or target "
                                 "differ); use --overwrite or another directory", opt->dir);
@@ -703,7 +770,9 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
             goto fail;
     }
     tdir = ffnn_tune_path(t, "trials");
-    if (!tdir || (st = make_dir(tdir, err)))
+    if (!tdir)
+        st = ffnn_error_nomem(err);
+    if (st || (st = make_dir(tdir, err)))
         goto fail;
     ffnn_oracle_init(&t->oracle, &t->grid, FFNN_MODE_MAX);
     if ((st = prepare_data(t, err)))

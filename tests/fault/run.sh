@@ -32,21 +32,19 @@ wl() {
     case $1 in
     split)      echo "$B/ffnn-split -s 1 -t 0.3 --stratify data.csv o-train.csv o-test.csv" ;;
     train)      echo "$B/ffnn-train -j 1 -c cfg.json -s 1 -o o.ffnn --history o-hist.csv data.csv" ;;
-    info)       echo "$B/ffnn-info model.ffnn" ;;
-    info-json)  echo "$B/ffnn-info --json model.ffnn" ;;
+    info)       echo "$B/ffnn-info --json model.ffnn" ;;
     predict)    echo "$B/ffnn-predict -o o-pred.csv model.ffnn test.csv" ;;
     eval)       echo "$B/ffnn-eval -o o-report.txt --confusion-svg o-cm.svg --roc-svg o-roc.svg pred.csv" ;;
     eval-model) echo "$B/ffnn-eval -m model.ffnn --json test.csv" ;;
     eval-curve) echo "$B/ffnn-eval --history hist.csv --curve-svg o-curve.svg" ;;
-    explain-deep)   echo "$B/ffnn-explain -j 1 -m deep -k 8 -o o-shap.csv --bar-svg o-bar.svg --beeswarm-svg o-bee.svg model.ffnn test.csv -b train.csv" ;;
-    explain-kernel) echo "$B/ffnn-explain -j 1 -m kernel -k 8 -n 20 -s 1 model.ffnn test.csv -b train.csv" ;;
-    explain-exact)  echo "$B/ffnn-explain -j 1 -m exact -k 8 --json model.ffnn test.csv -b train.csv" ;;
+    explain-deep)   echo "$B/ffnn-explain -j 1 -m deep -k 8 --json -o o-shap.csv --bar-svg o-bar.svg --beeswarm-svg o-bee.svg model.ffnn few.csv -b train.csv" ;;
+    explain-kernel) echo "$B/ffnn-explain -j 1 -m kernel -k 8 -n 20 -s 1 model.ffnn few.csv -b train.csv" ;;
     explain-perm)   echo "$B/ffnn-explain -j 1 -m permutation -r 2 -s 1 --summary model.ffnn test.csv" ;;
     tune)       echo "$B/ffnn-tune -j 1 -q -g grid.json -d o.tune -o o-best.ffnn --best-config o-best.json data.csv" ;;
     *) return 1 ;;
     esac
 }
-ALL="split train info info-json predict eval eval-model eval-curve explain-deep explain-kernel explain-exact explain-perm tune"
+ALL="split train info predict eval eval-model eval-curve explain-deep explain-kernel explain-perm tune"
 
 # Files in the current directory tree, one per line, sorted.
 listing() { find . \( -type f -o -type d \) | LC_ALL=C sort; }
@@ -55,7 +53,9 @@ listing() { find . \( -type f -o -type d \) | LC_ALL=C sort; }
 # nothing when it passes, else one "FAIL" line (and details).
 one() {
     name=$1 n=$2
-    d=$S/run/$name.$n
+    # Every run directory's path has the same length: the number of
+    # allocations may depend on it.
+    d=$S/run/$name.$(printf %06d "$n")
     rm -rf "$d" && cp -r "$S/in" "$d" && cd "$d" || exit 1
     listing > "$d.before"
     cmd=$(wl "$name")
@@ -69,8 +69,8 @@ one() {
         if ! cmp -s "$d.out" "$S/ref/$name.out"; then why="survived, but stdout differs from the clean run"
         elif [ -s "$d.err" ]; then why="survived, but wrote to stderr"
         else
-            for f in $(cd "$S/ref/$name.dir" && find . -type f -name 'o*' ! -path './o.tune/*'); do
-                cmp -s "$f" "$S/ref/$name.dir/$f" || why="survived, but $f differs from the clean run"
+            for f in $(cd "$S/run/$name.000000" && find . -type f -name 'o*' ! -path './o.tune/*'); do
+                cmp -s "$f" "$S/run/$name.000000/$f" || why="survived, but $f differs from the clean run"
             done
         fi
         [ -z "$why" ] && echo "survived $name:$n"
@@ -90,7 +90,7 @@ one() {
                 timeout 120 $cmd > "$d.out2" 2> "$d.err2"
                 st2=$?
                 if [ "$st2" != 0 ]; then why="resume after the failure: exit $st2: $(head -1 "$d.err2")"
-                elif ! cmp -s o-best.ffnn "$S/ref/$name.dir/o-best.ffnn" || ! cmp -s o-best.json "$S/ref/$name.dir/o-best.json"; then
+                elif ! cmp -s o-best.ffnn "$S/run/$name.000000/o-best.ffnn" || ! cmp -s o-best.json "$S/run/$name.000000/o-best.json"; then
                     why="resume after the failure: best model or config differs from the clean run"
                 fi
             fi ;;
@@ -127,7 +127,8 @@ S=$(mktemp -d "${TMPDIR:-/tmp}/ffnn-fault.XXXXXX")
 mkdir -p "$S/in" "$S/run" "$S/ref"
 
 # Inputs: every 5th iris row (30 rows), a short config, a 2-trial hypergrid,
-# and a model, predictions and history made from them without injection.
+# and a model, predictions and history made from them without injection;
+# explain explains 3 rows (few.csv) against 8 background rows.
 cd "$S/in"
 awk 'NR == 1 || NR % 5 == 0' "$ROOT/datasets/iris.csv" > data.csv
 cat > cfg.json <<'EOF'
@@ -135,21 +136,21 @@ cat > cfg.json <<'EOF'
  "validation_split": 0.2, "early_stopping": {"patience": 2}}
 EOF
 cat > grid.json <<'EOF'
-{"hypergrid": {"width": {"values": [4, 8]}, "depth": {"values": [1]}, "droprate": {"values": [0.1]}},
- "tuner": {"algorithm": "hyperband", "max_epochs": 3, "factor": 3, "seed": 1},
- "fit": {"batch_size": 8, "validation_split": 0.3}}
+{"hypergrid": {"width": {"values": [4, 8]}},
+ "tuner": {"max_epochs": 3, "factor": 3, "seed": 1}, "fit": {"validation_split": 0.3}}
 EOF
 B=$FFNN_BIN
 $B/ffnn-split -s 2 -t 0.3 data.csv train.csv test.csv &&
 $B/ffnn-train -j 1 -c cfg.json -s 1 -o model.ffnn --history hist.csv train.csv &&
-$B/ffnn-predict -o pred.csv model.ffnn test.csv || { echo "fault: cannot make the inputs" >&2; exit 1; }
+$B/ffnn-predict -o pred.csv model.ffnn test.csv &&
+head -4 test.csv > few.csv || { echo "fault: cannot make the inputs" >&2; exit 1; }
 
 [ $# -gt 0 ] && ALL="$*"
 total=0 failed=0 t0=$(date +%s)
 for name in $ALL; do
     wl "$name" > /dev/null || { echo "fault: no workload '$name'" >&2; exit 1; }
     # The clean run: N, the reference output, and N again (must be stable).
-    d=$S/ref/$name.dir
+    d=$S/run/$name.000000
     cp -r "$S/in" "$d" && cd "$d" || exit 1
     cmd=$(wl "$name")
     FFNN_COUNT_ALLOC=$S/ref/$name.n $cmd > "$S/ref/$name.out" 2> "$S/ref/$name.err"
@@ -158,7 +159,7 @@ for name in $ALL; do
         echo "FAIL $name: the clean run exited $st: $(head -3 "$S/ref/$name.err")"; failed=$((failed + 1)); continue
     fi
     N=$(cat "$S/ref/$name.n")
-    rm -rf "$S/tmp" && cp -r "$S/in" "$S/tmp" && cd "$S/tmp" &&
+    rm -rf "$S/run/$name.999999" && cp -r "$S/in" "$S/run/$name.999999" && cd "$S/run/$name.999999" &&
         FFNN_COUNT_ALLOC=$S/ref/$name.n2 $cmd > /dev/null 2>&1
     if [ "$(cat "$S/ref/$name.n2")" != "$N" ]; then
         echo "FAIL $name: allocation count not reproducible ($N, then $(cat "$S/ref/$name.n2"))"; failed=$((failed + 1)); continue
