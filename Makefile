@@ -95,7 +95,7 @@ check-asan:
 
 # Allocation-failure injection (tests/fault/README): the programs under
 # ASan+UBSan with malloc & co. wrapped, the n-th allocation failing, for every n.
-FAULT_WRAP := malloc calloc realloc strdup strndup
+FAULT_WRAP := malloc calloc realloc strdup strndup fopen fdopen open_memstream fmemopen
 ifdef FAULT
 $(PROGS): $(BUILD)/tests/failalloc.o
 LDLIBS += $(FAULT_WRAP:%=-Wl,--wrap=%)

@@ -208,7 +208,9 @@ FILE *cmd_open_input(const char *path, ffnn_error *err)
     if (strcmp(path, "-") == 0)
         return stdin;
     FILE *fp = fopen(path, "rb");
-    if (!fp)
+    if (!fp && errno == ENOMEM)
+        ffnn_error_nomem(err);
+    else if (!fp)
         ffnn_error_set(err, errno == ENOENT || errno == EACCES ? FFNN_ENOINPUT : FFNN_EIO,
                        "%s: cannot open: %s", path, strerror(errno));
     return fp;

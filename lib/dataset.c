@@ -172,6 +172,8 @@ ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, f
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         memset(t, 0, sizeof *t);
+        if (errno == ENOMEM)
+            return ffnn_error_nomem(err);
         return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
     }
     ffnn_status st = ffnn_table_read(t, fp, path, allow_empty, err);

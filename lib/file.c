@@ -16,6 +16,8 @@ ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_erro
     if (len)
         *len = 0;
     FILE *fp = fopen(path, "rb");
+    if (!fp && errno == ENOMEM)
+        return ffnn_error_nomem(err);
     if (!fp)
         return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
@@ -59,20 +61,28 @@ ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_erro
 }
 
 /* umask(2) would change the mask and race with other threads; Linux reports
- * it in /proc/self/status.  022 when that cannot be read. */
+ * it in /proc/self/status ("Umask:" is in its first lines; read with
+ * read(2), so no memory is needed).  022 when that cannot be read. */
 unsigned ffnn_file_umask(void)
 {
     unsigned mask = 022;
-    FILE *fp = fopen("/proc/self/status", "r");
-    if (!fp)
+    char buf[1024];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return mask;
-    char line[256];
-    while (fgets(line, sizeof line, fp))
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return mask;
+    buf[n] = '\0';
+    for (const char *line = buf; line;) {
         if (strncmp(line, "Umask:", 6) == 0) {
             mask = (unsigned)strtoul(line + 6, NULL, 8) & 0777;
             break;
         }
-    fclose(fp);
+        if ((line = strchr(line, '\n')))
+            line++;
+    }
     return mask;
 }
 
@@ -111,6 +121,8 @@ ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bo
         int e = errno;
         close(fd);
         ffnn_atomic_abort(f);
+        if (e == ENOMEM)
+            return ffnn_error_nomem(err);
         return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
     }
     return FFNN_OK;

@@ -4,9 +4,9 @@
  * allocation made by ffnn's own objects (lib/ and cmd/) goes through here.
  * cJSON's allocations are routed here too, through cJSON_InitHooks in a
  * constructor (test code only: the library never touches cJSON's globals).
- * Allocations made inside libc itself (stdio buffers, fopen, qsort,
- * pthread_create, strerror, ...) are not seen: --wrap only rewrites the calls
- * in the objects being linked.
+ * Allocations made inside libc itself (stdio buffers, qsort, pthread_create,
+ * strerror, ...) are not seen: --wrap only rewrites the calls in the objects
+ * being linked.
  *
  *   FFNN_FAIL_ALLOC=n      the n-th counted allocation returns NULL (errno
  *                          ENOMEM); every other one succeeds.  One shot.
@@ -16,7 +16,8 @@
  *                          symbolizer) to stderr: for debugging a finding.
  *
  * Counted: malloc, calloc, realloc (any size, including shrinking), strdup,
- * strndup, and cJSON's internal malloc.  free is passed through.  The count is
+ * strndup, cJSON's internal malloc, and the stdio calls that allocate a FILE
+ * (fopen, fdopen, open_memstream, fmemopen).  free is passed through.  The count is
  * atomic, but the order is only reproducible when the work is single-threaded,
  * so the workloads run with -j 1.
  */
@@ -39,6 +40,14 @@ void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t size);
 char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
+FILE *__real_fopen(const char *path, const char *mode);
+FILE *__real_fdopen(int fd, const char *mode);
+FILE *__real_open_memstream(char **buf, size_t *len);
+FILE *__real_fmemopen(void *buf, size_t size, const char *mode);
+FILE *__wrap_fopen(const char *path, const char *mode);
+FILE *__wrap_fdopen(int fd, const char *mode);
+FILE *__wrap_open_memstream(char **buf, size_t *len);
+FILE *__wrap_fmemopen(void *buf, size_t size, const char *mode);
 void __sanitizer_print_stack_trace(void) __attribute__((weak));
 
 static atomic_long count;
@@ -85,6 +94,28 @@ char *__wrap_strdup(const char *s)
 char *__wrap_strndup(const char *s, size_t n)
 {
     return fail_now() ? NULL : __real_strndup(s, n);
+}
+
+/* The stdio functions that allocate a FILE: they fail as glibc's do when
+ * malloc fails (NULL, errno ENOMEM). */
+FILE *__wrap_fopen(const char *path, const char *mode)
+{
+    return fail_now() ? NULL : __real_fopen(path, mode);
+}
+
+FILE *__wrap_fdopen(int fd, const char *mode)
+{
+    return fail_now() ? NULL : __real_fdopen(fd, mode);
+}
+
+FILE *__wrap_open_memstream(char **buf, size_t *len)
+{
+    return fail_now() ? NULL : __real_open_memstream(buf, len);
+}
+
+FILE *__wrap_fmemopen(void *buf, size_t size, const char *mode)
+{
+    return fail_now() ? NULL : __real_fmemopen(buf, size, mode);
 }
 
 static void *cjson_malloc(size_t size)
