@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,53 @@ const char *progname = "ffnn";
 int cmd_verbose = 0;
 bool cmd_quiet = false;
 
+const char *cmd_stop_hint = NULL;
+
+static void on_signal(int signo)
+{
+    ffnn_request_stop(signo);
+}
+
+/* SIGINT, SIGTERM and SIGHUP ask the library to stop (it checks between
+ * batches); system calls are not restarted, so a blocked read returns.  The
+ * handler is one-shot: a second signal has the default effect. */
+static void catch_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old;
+        /* A signal ignored by the parent (nohup, `cmd &` in a script) stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 void cmd_init(const char *name)
 {
     opterr = 0;
     const char *slash = strrchr(name, '/');
     progname = slash ? slash + 1 : name;
+    catch_signals();
+}
+
+/* After a stop request every failure is the interruption: 128 + signal. */
+static int interrupted(void)
+{
+    int sig = ffnn_stop_requested();
+    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+    fprintf(stderr, "%s: interrupted by %s%s\n", progname, name, cmd_stop_hint ? cmd_stop_hint : "");
+    return 128 + sig;
 }
 
 int cmd_fail(const ffnn_error *err)
 {
+    if (ffnn_stop_requested())
+        return interrupted();
     fprintf(stderr, "%s: %s\n", progname, err->msg[0] ? err->msg : ffnn_status_name(err->status));
     return err->status ? (int)err->status : 70;
 }
@@ -30,6 +69,8 @@ int cmd_fail(const ffnn_error *err)
 int cmd_failf(int status, const char *fmt, ...)
 {
     va_list ap;
+    if (ffnn_stop_requested())
+        return interrupted();
     fprintf(stderr, "%s: ", progname);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -48,6 +89,35 @@ void cmd_warn(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void cmd_warn_constant(const ffnn_prep *p, const char *source)
+{
+    char list[400];
+    size_t len = 0;
+    int n = 0, shown = 0;
+    list[0] = '\0';
+    for (int c = 0; c < p->n_columns; c++) {
+        if (!p->columns[c].constant)
+            continue;
+        if (n++ < 4 && len < sizeof list) {
+            int w = snprintf(list + len, sizeof list - len, "%s\"%.60s\"", shown ? ", " : "",
+                             p->columns[c].name);
+            len += w > 0 ? (size_t)w : 0;
+            shown++;
+        }
+    }
+    if (n == 0)
+        return;
+    if (n > shown)
+        cmd_warn("%s: columns %s and %d more have the same value in every row; they carry no "
+                 "information", source, list, n - shown);
+    else if (n > 1)
+        cmd_warn("%s: columns %s have the same value in every row; they carry no information",
+                 source, list);
+    else
+        cmd_warn("%s: column %s has the same value in every row; it carries no information",
+                 source, list);
 }
 
 int cmd_usage_error(const char *fmt, ...)
@@ -168,6 +238,10 @@ int cmd_out_commit(cmd_out *o, ffnn_error *err)
         if (fflush(stdout) != 0 || ferror(stdout))
             return ffnn_error_set(err, FFNN_EIO, "<stdout>: write error: %s", strerror(errno));
         return 0;
+    }
+    if (ffnn_stop_requested()) {
+        cmd_out_abort(o);
+        return ffnn_error_canceled(err);
     }
     o->fp = NULL;
     return ffnn_atomic_commit(&o->file, err);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "ffnn/dataset.h"
 #include "ffnn/error.h"
 #include "ffnn/file.h"
 
@@ -13,12 +14,21 @@ extern const char *progname;   /* set by cmd_init */
 extern int cmd_verbose;        /* -v count */
 extern bool cmd_quiet;         /* -q */
 
+/* Sets progname and catches SIGINT/SIGTERM/SIGHUP as a stop request
+ * (ffnn_request_stop): the library stops at its next check, and cmd_fail
+ * then reports "prog: interrupted by SIGINT<cmd_stop_hint>" -> 128 + signal. */
 void cmd_init(const char *name);
-/* "prog: message" on stderr; returns status. */
+extern const char *cmd_stop_hint;
+/* "prog: message" on stderr; returns status (after a stop request, the
+ * interruption line and 128 + signal instead). */
 int cmd_fail(const ffnn_error *err);
 int cmd_failf(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "prog: warning: ..." unless -q. */
 void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One warning line naming p's constant feature columns (if any), which carry
+ * no information: "prog: warning: SOURCE: column "x" has the same value in
+ * every row; it carries no information". */
+void cmd_warn_constant(const ffnn_prep *p, const char *source);
 /* Usage error, one line: "prog: msg; try 'prog --help'" -> 64. */
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* For getopt_long's ':' and '?' returns (optstrings start with ':'):
@@ -37,8 +47,9 @@ char **cmd_split_list(const char *s, int *n);
 void cmd_free_list(char **v, int n);
 
 /* An output file written atomically (ffnn_atomic_file, durable), or
- * standard output for "-"; cmd_out_commit renames it into place,
- * cmd_out_abort removes it.  Write to fp. */
+ * standard output for "-"; cmd_out_commit renames it into place (or, after
+ * a stop request, removes it: FFNN_ECANCELED), cmd_out_abort removes it.
+ * Write to fp. */
 typedef struct {
     FILE *fp;
     ffnn_atomic_file file;

@@ -134,7 +134,7 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
     FILE *mem = open_memstream(buf, len);
     if (!mem) {
         ffnn_model_destroy(m);
-        return cmd_failf(70, "out of memory");
+        return cmd_failf(71, "out of memory");
     }
     ffnn_predict_options opt = {NULL, 0, 0, 0};
     ffnn_status st = ffnn_predict_stream(m, in, name, mem, &opt, NULL, &err);
@@ -215,7 +215,7 @@ int main(int argc, char **argv)
         case OPT_FAIL_OVER: {
             bar *nb = realloc(bars, (size_t)(nbars + 1) * sizeof *nb);
             if (!nb) {
-                rc = cmd_failf(70, "out of memory");
+                rc = cmd_failf(71, "out of memory");
                 goto out;
             }
             bars = nb;
@@ -272,7 +272,7 @@ int main(int argc, char **argv)
         if (rc)
             goto out;
         if (!(in = fmemopen(buf, len ? len : 1, "r"))) {
-            rc = cmd_failf(70, "out of memory");
+            rc = cmd_failf(71, "out of memory");
             goto out;
         }
         if (len == 0)

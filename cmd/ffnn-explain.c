@@ -412,7 +412,7 @@ static int print_json(cJSON *j)
     char *text = j ? cJSON_Print(j) : NULL;
     cJSON_Delete(j);
     if (!text)
-        return cmd_failf(70, "out of memory");
+        return cmd_failf(71, "out of memory");
     fputs(text, stdout);
     fputc('\n', stdout);
     free(text);
@@ -433,7 +433,7 @@ static int report_shap(const ffnn_shap *s, const outputs *out)
             return rc;
     } else if (out->summary) {
         if (print_shap_summary(stdout, s))
-            return cmd_failf(70, "out of memory");
+            return cmd_failf(71, "out of memory");
     } else if (!out->csv || strcmp(out->csv, "-") == 0) {
         write_shap_csv(stdout, s);
     }
@@ -452,7 +452,7 @@ static int report_perm(const ffnn_perm_importance *p, const outputs *out, uint64
             return rc;
     } else if (out->summary) {
         if (print_perm_summary(stdout, p))
-            return cmd_failf(70, "out of memory");
+            return cmd_failf(71, "out of memory");
     } else if (!out->csv || strcmp(out->csv, "-") == 0) {
         write_perm_csv(stdout, p);
     }
@@ -615,7 +615,7 @@ int main(int argc, char **argv)
         }
         long nb = tbg.nrows;
         if (!(rows = malloc((size_t)nb * sizeof *rows))) {
-            rc = cmd_failf(70, "out of memory");
+            rc = cmd_failf(71, "out of memory");
             goto done;
         }
         nb = ffnn_explain_sample_rows(nb, bgsize, opt.seed, rows);

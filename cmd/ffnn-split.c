@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     long *tr = calloc((size_t)n, sizeof *tr), *te = calloc((size_t)n, sizeof *te);
     int *strata = NULL;
     if (!tr || !te) {
-        rc = cmd_failf(70, "out of memory");
+        rc = cmd_failf(71, "out of memory");
         goto out;
     }
     if (stratify) {
@@ -113,7 +113,7 @@ int main(int argc, char **argv)
         int nseen = 0;
         if (!strata || !seen) {
             free(seen);
-            rc = cmd_failf(70, "out of memory");
+            rc = cmd_failf(71, "out of memory");
             goto out;
         }
         for (long i = 0; i < n; i++) {

@@ -163,6 +163,7 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
+    cmd_warn_constant(&prep, strcmp(train_path, "-") ? train_path : "<stdin>");
     ffnn_rng rng;
     ffnn_rng_init(&rng, cfg.fit.seed, FFNN_RNG_INIT, 0);
     ffnn_model_init(model, &rng);
@@ -182,7 +183,7 @@ int main(int argc, char **argv)
     }
     if (prog.tty && extra.on_epoch)
         fputc('\n', stderr);
-    if (ffnn_model_save(model, output, &err)) {
+    if (ffnn_stop_requested() || ffnn_model_save(model, output, &err)) {
         rc = cmd_fail(&err);
         goto out;
     }

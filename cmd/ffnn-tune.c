@@ -236,6 +236,7 @@ int main(int argc, char **argv)
     int c;
 
     cmd_init(argv[0]);
+    cmd_stop_hint = "; run the same command again to resume";
     while ((c = getopt_long(argc, argv, ":g:d:j:s:T:i:o:vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'g': grid_path = optarg; break;
@@ -362,7 +363,7 @@ int main(int argc, char **argv)
         oo.lock = FFNN_TUNE_LOCK_EXCLUSIVE;
     }
     if (!oo.dir)
-        return cmd_failf(70, "out of memory");
+        return cmd_failf(71, "out of memory");
     oo.target = target;
     oo.ignore = ignore;
     oo.has_seed = have_seed;
@@ -376,7 +377,7 @@ int main(int argc, char **argv)
         if ((rc = apply_flags(&grid, &tf)))
             goto out;
         if (!(grid_json = ffnn_hypergrid_to_json(&grid))) {
-            rc = cmd_failf(70, "out of memory");
+            rc = cmd_failf(71, "out of memory");
             goto out;
         }
         oo.hypergrid_json = grid_json;
@@ -391,6 +392,7 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
+    cmd_warn_constant(ffnn_tune_prep(t), ffnn_tune_data_path(t));
     if (init) {
         int *ids, n;
         if (ffnn_tune_pending(t, &ids, &n, &err))
@@ -442,7 +444,7 @@ int main(int argc, char **argv)
         if (best_path) {
             char *text = ffnn_config_to_json(&best);
             if (!text) {
-                rc = cmd_failf(70, "out of memory");
+                rc = cmd_failf(71, "out of memory");
                 goto out;
             }
             rc = write_text(best_path, text);
@@ -461,7 +463,7 @@ int main(int argc, char **argv)
     if (json) {
         char *s = ffnn_tune_summary_json(t, (int)top);
         if (!s) {
-            rc = cmd_failf(70, "out of memory");
+            rc = cmd_failf(71, "out of memory");
             goto out;
         }
         printf("%s\n", s);

@@ -365,6 +365,8 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
             st = b->st;
             if (err)
                 *err = b->err;
+        } else if (ffnn_stop_requested()) {
+            st = ffnn_error_canceled(err);
         } else if (b->rows > 0) {
             st = write_block(&pl, b, ws, prob, &text, out, err);
             total += b->rows;

@@ -328,6 +328,7 @@ static ffnn_status column_stats(ffnn_prep *p, int c, const column_scan *cs, cons
     double mean = cs->sum / (double)cs->nnum;
     double sd = sqrt(cs->ss / (double)t->nrows);
     col->fill = mean;
+    col->constant = !(cs->ss > 0);
     if (p->standardize) {
         p->mean[col->offset] = (float)mean;
         p->scale[col->offset] = sd > 0 ? (float)sd : 1.0f;

@@ -765,3 +765,8 @@ const char *ffnn_tune_data_path(const ffnn_tune *t)
 {
     return t->data_path;
 }
+
+const ffnn_prep *ffnn_tune_prep(const ffnn_tune *t)
+{
+    return &t->prep;
+}

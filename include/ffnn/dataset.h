@@ -90,6 +90,10 @@ typedef struct {
     char **cats;         /* categorical: category strings, sorted (byte order) */
     int offset;          /* first encoded feature index */
     double fill;         /* numeric imputation value (mean), used if impute */
+    bool constant;       /* numeric with one value in every training row: it
+                            carries no information, and standardising divides
+                            by 1 instead of 0 (scikit-learn's rule); not saved
+                            in model files */
 } ffnn_prep_column;
 
 typedef struct {

@@ -24,7 +24,8 @@ typedef struct {
 /* Reads CSV from in (name for messages), writes predictions CSV to out.
  * *nrows receives the number of rows predicted (may be NULL).  Errors name
  * file:line:column; a write failure is FFNN_EIO "write error: <reason>"
- * (the caller knows the output's name and may prefix it). */
+ * (the caller knows the output's name and may prefix it); a stop request
+ * (ffnn_request_stop) is FFNN_ECANCELED before the next block. */
 ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name, FILE *out,
                                 const ffnn_predict_options *opt, long *nrows, ffnn_error *err);
 
