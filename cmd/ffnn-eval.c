@@ -46,8 +46,8 @@ static void usage(void)
            "      --version            show the version and exit\n\n"
            "With --history and no PREDICTIONS operand only the curve is drawn; give `-`\n"
            "to also evaluate standard input.  Exit status: 0 ok, %d a bar not met,\n"
-           "64 usage, 65 bad data, 66 input missing, 73 cannot create output, 74 I/O\n"
-           "error (see ffnn-eval(1)).\n",
+           "64 usage, 65 bad data, 66 input missing, 71 out of memory, 73 cannot create\n"
+           "output, 74 I/O error, 128+N signal N (see ffnn-eval(1)).\n",
            progname, progname, progname, EXIT_BAR, EXIT_BAR, EXIT_BAR);
 }
 

@@ -48,7 +48,8 @@ static void usage(void)
            "      --version            show the version and exit\n\n"
            "INPUT.csv may be '-' for standard input; permutation needs its target column.\n"
            "Exit status: 0 ok, 64 usage (also: exact with too many features), 65 bad data\n"
-           "or model, 66 input missing, 73 cannot create output, 74 I/O error (ffnn(7)).\n",
+           "or model, 66 input missing, 71 out of memory, 73 cannot create output, 74 I/O\n"
+           "error, 128+N signal N (ffnn(7)).\n",
            progname, ffnn_explain_method_name(d.method), DEFAULT_BACKGROUND_SIZE, d.repeats,
            d.exact_max_features, FFNN_EXPLAIN_EXACT_LIMIT, (unsigned long long)d.seed,
            p.max_display);

@@ -20,7 +20,8 @@ static void usage(void)
            "Input columns are matched to the model's features by name; extra columns are\n"
            "ignored.  Memory use does not grow with the input length.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data or model, 66 input missing,\n"
-           "73 cannot create output, 74 I/O error (see ffnn(7)).\n",
+           "71 out of memory, 73 cannot create output, 74 I/O error, 128+N signal N\n"
+           "(see ffnn(7)).\n",
            progname);
 }
 

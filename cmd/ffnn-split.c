@@ -22,7 +22,8 @@ static void usage(void)
            "  -h, --help             show this help and exit\n"
            "      --version          show the version and exit\n\n"
            "INPUT may be '-' for standard input.  Exit status: 0 ok, 64 usage, 65 bad data,\n"
-           "66 input missing, 73 cannot create output, 74 I/O error (see ffnn(7)).\n",
+           "66 input missing, 71 out of memory, 73 cannot create output, 74 I/O error,\n"
+           "128+N signal N (see ffnn(7)).\n",
            progname, DEFAULT_TEST_FRACTION, DEFAULT_SEED);
 }
 

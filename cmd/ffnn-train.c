@@ -38,7 +38,8 @@ static void usage(void)
            "Defaults without a config: %d hidden layer of %d %s units, output from the task,\n"
            "%s (learning_rate %g), batch_size %d, standardize %s.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
-           "output, 74 I/O error, 78 bad config (see ffnn(7)).\n",
+           "output, 71 out of memory, 74 I/O error, 78 bad config, 128+N signal N: no\n"
+           "model written (see ffnn(7)).\n",
            progname, (unsigned long long)d.fit.seed, d.fit.epochs, cpu_count(), d.arch.n_hidden,
            d.arch.hidden[0].units, ffnn_act_name(d.arch.hidden[0].activation),
            ffnn_optim_name(d.fit.optimizer.kind), d.fit.optimizer.learning_rate, d.fit.batch_size,

@@ -50,7 +50,8 @@ static void usage(void)
            "  -h, --help             show this help and exit\n"
            "      --version          show the version and exit\n\n"
            "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
-           "output or DIR in use, 74 I/O error, 78 bad hypergrid (see ffnn(7)).\n",
+           "output or DIR in use, 71 out of memory, 74 I/O error, 78 bad hypergrid,\n"
+           "128+N signal N: run the same command to resume (see ffnn(7)).\n",
            progname, progname, progname, progname, progname, (unsigned long long)d.seed,
            ffnn_tune_algorithm_name(d.algorithm), d.max_epochs, d.factor, d.hyperband_iterations,
            d.objective, d.max_trials, d.executions_per_trial);
