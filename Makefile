@@ -36,9 +36,9 @@ MAN7      := $(wildcard man/*.7)
 
 # Build and test dependencies, all Debian packages.
 DEPS_PKGS := libcjson-dev check libmd-dev pkg-config
-TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all
+TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all valgrind
 
-.PHONY: all deps build check check-unit check-cli check-asan demo install uninstall clean bench bench-deps check-deps
+.PHONY: all deps build check check-unit check-cli check-asan check-valgrind demo install uninstall clean bench bench-deps check-deps
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -76,21 +76,33 @@ $(BUILD)/tests/%.o: tests/unit/%.c tests/unit/testutil.h $(wildcard include/ffnn
 $(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(LIBA)
 	$(CC) $(ALLCFLAGS) -I$(BUILD)/tests -Itests/unit tests/unit/main.c $(TEST_OBJ) $(LIBA) -o $@ $(LDLIBS) $(CHECK_LIBS)
 
+# CLI test scripts run two at a time (tests/cli/run.sh).
+TEST_JOBS ?= 2
+
 check: deps
 	@$(MAKE) --no-print-directory check-deps check-unit check-cli
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-valgrind
 
 check-unit: $(BUILD)/tests/unit
 	cd tests/data && CK_FORK=yes $(CURDIR)/$(BUILD)/tests/unit
 
 check-cli: build
-	FFNN_BIN=$(CURDIR)/$(BIN) sh tests/cli/run.sh
+	FFNN_BIN=$(CURDIR)/$(BIN) FFNN_TEST_JOBS=$(TEST_JOBS) sh tests/cli/run.sh
 
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer.
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SAN=1 OPT=-O1 build build/asan/tests/unit
 	cd tests/data && CK_FORK=no ASAN_OPTIONS=detect_leaks=1 $(CURDIR)/build/asan/tests/unit
-	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 sh tests/cli/run.sh
+	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 FFNN_TEST_JOBS=$(TEST_JOBS) sh tests/cli/run.sh
+
+# The CLI suite again with every program under valgrind's memcheck (the
+# normal build): an invalid access or a definite/indirect leak is exit 99.
+check-valgrind: build
+	@if command -v valgrind >/dev/null; then \
+	  sh tools/valgrind-bin.sh $(BIN) build/valgrind/bin && \
+	  FFNN_BIN=$(CURDIR)/build/valgrind/bin FFNN_VALGRIND=1 FFNN_TEST_JOBS=$(TEST_JOBS) sh tests/cli/run.sh; \
+	else echo "check-valgrind: skipped, valgrind is not installed"; fi
 
 # Layering of DESIGN §4: a module includes only headers of lower layers.
 check-deps:
