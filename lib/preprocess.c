@@ -667,6 +667,12 @@ ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, cha
             return out_of_range(err, source, line, fcol, s);
         }
         x[o] = (float)((v - p->mean[o]) / p->scale[o]);
+        if (isinf(x[o]))   /* finite, but not once standardised */
+            return ffnn_error_set(err, FFNN_EDATA,
+                                  "%s:%ld:%d: value \"%s\" in column \"%s\" is out of float32 range "
+                                  "once standardised (mean %g, scale %g)",
+                                  source, line, fcol, ffnn_csv_show(sb, s), col->name,
+                                  (double)p->mean[o], (double)p->scale[o]);
     }
     return FFNN_OK;
 }

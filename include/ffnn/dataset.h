@@ -154,7 +154,9 @@ void ffnn_prep_binding_release(ffnn_prep_binding *b);
  * standardisation, x = (value - mean) / scale in double from the stored
  * float mean/scale.  Unknown categories encode as all zeros (scikit-learn's
  * handle_unknown="ignore").  A missing or non-numeric value is FFNN_EDATA
- * "source:line:col: ..." (missing only when impute is none). */
+ * "source:line:col: ..." (missing only when impute is none), and so is a
+ * value that overflows float32 once standardised (it would reach the network
+ * as inf and come out as NaN or silent garbage). */
 ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, char *const *fields,
                              float *x, const char *source, long line, ffnn_error *err);
 
