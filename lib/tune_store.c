@@ -166,6 +166,15 @@ out:
     return st;
 }
 
+ffnn_status ffnn_tune_trial_parse(const char *text, int id, const char *name, ffnn_trial *tr,
+                                  ffnn_error *err)
+{
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    ffnn_status st = trial_from_json(o, id, name, tr, err);
+    cJSON_Delete(o);
+    return st;
+}
+
 ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffnn_error *err)
 {
     memset(tr, 0, sizeof *tr);
@@ -173,10 +182,8 @@ ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffn
     if (!path)
         return ffnn_error_nomem(err);
     char *text = read_all(path, NULL);
-    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    ffnn_status st = ffnn_tune_trial_parse(text, id, path, tr, err);
     free(text);
-    ffnn_status st = trial_from_json(o, id, path, tr, err);
-    cJSON_Delete(o);
     free(path);
     return st;
 }
@@ -214,13 +221,17 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
     if (!path)
         return ffnn_error_nomem(err);
     char *text = read_all(path, NULL);
-    ffnn_status st = FFNN_OK;
-    if (!text) {
-        free(path);
-        return FFNN_OK; /* a new search */
-    }
-    cJSON *root = cJSON_Parse(text);
+    ffnn_status st = text ? ffnn_tune_oracle_parse(t, text, path, err) : FFNN_OK; /* none: a new search */
     free(text);
+    free(path);
+    return st;
+}
+
+ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *path,
+                                   ffnn_error *err)
+{
+    ffnn_status st = FFNN_OK;
+    cJSON *root = cJSON_Parse(text);
     if (!cJSON_IsObject(root)) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: unreadable; use --overwrite to start afresh", path);
         goto out;
@@ -266,7 +277,6 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
     }
 out:
     cJSON_Delete(root);
-    free(path);
     return st;
 }
 
@@ -547,22 +557,11 @@ static ffnn_status write_search(ffnn_tune *t, uint64_t data_hash, ffnn_error *er
     return st;
 }
 
-/* Loads search.json: the stored hypergrid (into *g) and data hash. */
-static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash, bool *found,
-                               ffnn_error *err)
+ffnn_status ffnn_tune_search_parse(const char *text, const char *path, ffnn_hypergrid *g,
+                                   uint64_t *data_hash, ffnn_error *err)
 {
-    char *path = ffnn_tune_path(t, "search.json");
-    if (!path)
-        return ffnn_error_nomem(err);
-    char *text = read_all(path, NULL);
-    *found = text != NULL;
     ffnn_status st = FFNN_OK;
-    if (!text) {
-        free(path);
-        return FFNN_OK;
-    }
     cJSON *root = cJSON_Parse(text);
-    free(text);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *search = cJSON_GetObjectItemCaseSensitive(root, "search");
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(root, "data_fnv64");
@@ -581,6 +580,20 @@ static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_h
     free(s);
 out:
     cJSON_Delete(root);
+    return st;
+}
+
+/* Loads search.json: the stored hypergrid (into *g) and data hash. */
+static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash, bool *found,
+                               ffnn_error *err)
+{
+    char *path = ffnn_tune_path(t, "search.json");
+    if (!path)
+        return ffnn_error_nomem(err);
+    char *text = read_all(path, NULL);
+    *found = text != NULL;
+    ffnn_status st = text ? ffnn_tune_search_parse(text, path, g, data_hash, err) : FFNN_OK;
+    free(text);
     free(path);
     return st;
 }

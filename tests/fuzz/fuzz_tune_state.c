@@ -1,0 +1,104 @@
+/* Fuzzes the readers of a tune directory's state files, chosen by the
+ * input's first byte:
+ *   'S'  search.json (ffnn_tune_search_parse: format, version, data hash,
+ *        the stored hypergrid);
+ *   'H', 'R', 'G'  oracle.json (ffnn_tune_oracle_parse) for a Hyperband,
+ *        random or grid search, with no trial files (every trial comes from
+ *        the "pending" list), then what a resumed ffnn-tune does next:
+ *        checkpoint cleanup, ranking, and ffnn_oracle_advance;
+ *   anything else  a trial file trials/0000.json (ffnn_tune_trial_parse),
+ *        added to a Hyperband oracle that is then advanced.
+ * The rest of the input is the file's text. */
+#include <cjson/cJSON.h>
+#include "tune_internal.h"
+#include "fuzz.h"
+
+static const char *const grids[3] = {
+    "{\"hypergrid\":{\"width\":{\"min\":4,\"max\":16,\"step\":4},\"droprate\":{\"min\":0,\"max\":0.5}},"
+    "\"tuner\":{\"algorithm\":\"hyperband\",\"max_epochs\":9,\"factor\":3,\"hyperband_iterations\":2}}",
+    "{\"hypergrid\":{\"width\":{\"min\":4,\"max\":16,\"step\":4},\"droprate\":{\"min\":0,\"max\":0.5}},"
+    "\"tuner\":{\"algorithm\":\"random\",\"max_epochs\":5,\"max_trials\":6}}",
+    "{\"hypergrid\":{\"width\":{\"min\":4,\"max\":16,\"step\":4},\"depth\":{\"values\":[1,2]}},"
+    "\"tuner\":{\"algorithm\":\"grid\",\"max_epochs\":5}}",
+};
+
+/* One tune handle per grid, built once: the directory does not exist, so
+ * every trial file and checkpoint is missing. */
+static ffnn_tune *tune_for(int which)
+{
+    static ffnn_tune tunes[3];
+    static bool ready[3];
+    ffnn_tune *t = &tunes[which];
+    if (!ready[which]) {
+        ffnn_error err;
+        static char dir[] = "/nonexistent/ffnn-fuzz-tune";
+        t->dir = dir;
+        t->lock_fd = -1;
+        if (ffnn_hypergrid_parse(&t->grid, grids[which], "grid", &err) != 0) {
+            fprintf(stderr, "fuzz_tune_state: %s\n", err.msg);
+            abort();
+        }
+        t->direction = FFNN_MODE_MAX;
+        ready[which] = true;
+    }
+    ffnn_oracle_init(&t->oracle, &t->grid, t->direction);
+    return t;
+}
+
+/* What ffnn_tune_open and ffnn_tune_run do with a loaded oracle. */
+static void resume(ffnn_tune *t)
+{
+    ffnn_oracle *o = &t->oracle;
+    ffnn_error err;
+    if (t->grid.tuner.algorithm == FFNN_TUNE_HYPERBAND && !o->exhausted)
+        o->done = o->iteration >= t->grid.tuner.hyperband_iterations;
+    ffnn_tune_cleanup_checkpoints(t);
+    int *order = malloc(((size_t)o->n_trials + 1) * sizeof *order);
+    if (!order)
+        abort();
+    ffnn_oracle_ranking(o, order);
+    free(order);
+    ffnn_oracle_finished(o);
+    int n_new;
+    ffnn_oracle_advance(o, &n_new, &err);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    char *text = fuzz_text(data + 1, size - 1);
+    ffnn_error err;
+    switch (data[0]) {
+    case 'S': {
+        ffnn_hypergrid g;
+        memset(&g, 0, sizeof g);
+        uint64_t hash;
+        ffnn_tune_search_parse(text, "search.json", &g, &hash, &err);
+        ffnn_hypergrid_release(&g);
+        break;
+    }
+    case 'H':
+    case 'R':
+    case 'G': {
+        ffnn_tune *t = tune_for(data[0] == 'H' ? 0 : data[0] == 'R' ? 1 : 2);
+        if (ffnn_tune_oracle_parse(t, text, "oracle.json", &err) == 0)
+            resume(t);
+        ffnn_oracle_release(&t->oracle);
+        break;
+    }
+    default: {
+        ffnn_tune *t = tune_for(0);
+        ffnn_trial tr;
+        if (ffnn_tune_trial_parse(text, 0, "trials/0000.json", &tr, &err) == 0) {
+            if (ffnn_oracle_add_trial(&t->oracle, &tr, &err) == 0)
+                resume(t);
+        }
+        ffnn_trial_release(&tr);
+        ffnn_oracle_release(&t->oracle);
+        break;
+    }
+    }
+    free(text);
+    return 0;
+}
