@@ -6,10 +6,15 @@
  *        random or grid search, with no trial files (every trial comes from
  *        the "pending" list), then what a resumed ffnn-tune does next:
  *        checkpoint cleanup, ranking, and ffnn_oracle_advance;
- *   anything else  a trial file trials/0000.json (ffnn_tune_trial_parse),
- *        added to a Hyperband oracle that is then advanced.
+ *   anything else  a trial file trials/0000.json, written to a scratch
+ *        directory (under $TMPDIR, removed at exit) and read back by a
+ *        Hyperband oracle.json that has one trial and has finished, then
+ *        resumed as above.
  * The rest of the input is the file's text. */
 #include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "tune_internal.h"
 #include "fuzz.h"
 
@@ -22,19 +27,46 @@ static const char *const grids[3] = {
     "\"tuner\":{\"algorithm\":\"grid\",\"max_epochs\":5}}",
 };
 
-/* One tune handle per grid, built once: the directory does not exist, so
- * every trial file and checkpoint is missing. */
+static char scratch[4096], scratch_trials[4200], scratch_file[4300];
+
+static void remove_scratch(void)
+{
+    unlink(scratch_file);
+    rmdir(scratch_trials);
+    rmdir(scratch);
+}
+
+/* A directory holding trials/ for the trial-file mode. */
+static const char *scratch_dir(void)
+{
+    if (!scratch[0]) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(scratch, sizeof scratch, "%s/ffnn-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(scratch))
+            abort();
+        snprintf(scratch_trials, sizeof scratch_trials, "%s/trials", scratch);
+        snprintf(scratch_file, sizeof scratch_file, "%s/0000.json", scratch_trials);
+        if (mkdir(scratch_trials, 0700) != 0)
+            abort();
+        atexit(remove_scratch);
+    }
+    return scratch;
+}
+
+/* One tune handle per grid (and one for the trial-file mode), built once.
+ * Their directory does not exist, except the trial-file mode's, so trial
+ * files and checkpoints are missing. */
 static ffnn_tune *tune_for(int which)
 {
-    static ffnn_tune tunes[3];
-    static bool ready[3];
+    static ffnn_tune tunes[4];
+    static bool ready[4];
     ffnn_tune *t = &tunes[which];
     if (!ready[which]) {
         ffnn_error err;
         static char dir[] = "/nonexistent/ffnn-fuzz-tune";
-        t->dir = dir;
+        t->dir = which == 3 ? (char *)scratch_dir() : dir;
         t->lock_fd = -1;
-        if (ffnn_hypergrid_parse(&t->grid, grids[which], "grid", &err) != 0) {
+        if (ffnn_hypergrid_parse(&t->grid, grids[which == 3 ? 0 : which], "grid", &err) != 0) {
             fprintf(stderr, "fuzz_tune_state: %s\n", err.msg);
             abort();
         }
@@ -88,13 +120,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     default: {
-        ffnn_tune *t = tune_for(0);
-        ffnn_trial tr;
-        if (ffnn_tune_trial_parse(text, 0, "trials/0000.json", &tr, &err) == 0) {
-            if (ffnn_oracle_add_trial(&t->oracle, &tr, &err) == 0)
-                resume(t);
-        }
-        ffnn_trial_release(&tr);
+        ffnn_tune *t = tune_for(3);
+        FILE *fp = fopen(scratch_file, "w");
+        if (!fp || fwrite(text, 1, strlen(text), fp) != strlen(text) || fclose(fp) != 0)
+            abort();
+        if (ffnn_tune_oracle_parse(t, "{\"trials\":1,\"iteration\":2,\"bracket\":2,\"round\":0,"
+                                      "\"done\":true}", "oracle.json", &err) == 0)
+            resume(t);
         ffnn_oracle_release(&t->oracle);
         break;
     }

@@ -23,8 +23,10 @@ fi
 # Findings abort (-fno-sanitize-recover); leaks count as findings too.
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Scratch files of the harnesses (fuzz_tune_state's trial file) stay in DIR.
+mkdir -p "$dir/crash" "$dir/tmp"
+TMPDIR=$(cd "$dir/tmp" && pwd); export TMPDIR
 fail=0
-mkdir -p "$dir/crash"
 for src in tests/fuzz/fuzz_*.c; do
     name=${src#tests/fuzz/fuzz_}; name=${name%.c}
     bin=$dir/fuzz_$name
