@@ -99,7 +99,9 @@ check-deps:
 
 # ---- fuzzing (tests/fuzz/README) -------------------------------------------
 # libFuzzer harnesses, one per parser of outside input, built with clang and
-# ASan+UBSan over their own copy of the library objects (build/fuzz/lib).
+# ASan+UBSan over their own copy of the library objects (build/fuzz/lib),
+# with the CSV read size and cell arena chunk shrunk so that inputs of a few
+# hundred bytes cross their boundaries (and ASan need not map 1 MB per run).
 # `make fuzz` runs each for FUZZ_TIME seconds; `make check-fuzz` replays
 # tests/fuzz/regress/ and runs each for FUZZ_CHECK_TIME seconds from its seed
 # corpus, failing on any finding.  Both skip (and succeed) without clang's
@@ -110,7 +112,7 @@ FUZZ_CHECK_TIME ?= 10
 FUZZ_DIR        := build/fuzz
 FUZZ_CFLAGS     := $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                    -fno-sanitize-recover=all -D_GNU_SOURCE -DFFNN_VERSION='"$(VERSION)"' \
-                   -Iinclude -Ilib -pthread
+                   -Iinclude -Ilib -pthread -DCSV_CHUNK=61u -DARENA_CHUNK=509u
 FUZZ_SRC        := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS       := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_LIBA       := $(FUZZ_DIR)/libffnn.a
