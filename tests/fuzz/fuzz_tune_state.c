@@ -7,7 +7,9 @@
  *        the "pending" list), then what a resumed ffnn-tune does next:
  *        checkpoint cleanup, ranking, and ffnn_oracle_advance;
  *   anything else  a trial file trials/0000.json, written to a scratch
- *        directory (under $TMPDIR, removed at exit) and read back by a
+ *        directory (in /dev/shm, else $TMPDIR or /tmp; removed at exit:
+ *        on a disk file system rewriting it cost more than the parsing)
+ *        and read back by a
  *        Hyperband oracle.json that has one trial and has finished, then
  *        resumed as above.
  * The rest of the input is the file's text. */
@@ -41,6 +43,9 @@ static const char *scratch_dir(void)
 {
     if (!scratch[0]) {
         const char *tmp = getenv("TMPDIR");
+        struct stat sb;
+        if (stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) && access("/dev/shm", W_OK) == 0)
+            tmp = "/dev/shm";
         snprintf(scratch, sizeof scratch, "%s/ffnn-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(scratch))
             abort();
