@@ -102,6 +102,21 @@ long ffnn_prob_to_index(double u, long n)
     return i;
 }
 
+/* The parser refuses stepped ranges with more grid points than this, so a
+ * count always fits a long and an index a double exactly. */
+#define MAX_GRID_POINTS 1e15
+
+/* Grid points of a stepped Int/Float, in double (a hand-written step can
+ * make it any size, or inf/NaN). */
+static double grid_points(const ffnn_hp *hp)
+{
+    if (hp->sampling != FFNN_HP_LINEAR)
+        return floor(log(hp->max / hp->min) / log(hp->step) + 1e-8) + 1;
+    if (hp->kind == FFNN_HP_INT)
+        return (double)(((long)hp->max - (long)hp->min) / (long)hp->step + 1); /* |x| < 9e15 */
+    return ffnn_py_floordiv(hp->max - hp->min, hp->step) + 1.0;
+}
+
 long ffnn_hp_grid_size(const ffnn_hp *hp)
 {
     switch (hp->kind) {
@@ -113,11 +128,8 @@ long ffnn_hp_grid_size(const ffnn_hp *hp)
     case FFNN_HP_FLOAT:
         if (hp->step == 0.0)
             return -1;
-        if (hp->sampling != FFNN_HP_LINEAR)
-            return (long)(log(hp->max / hp->min) / log(hp->step) + 1e-8) + 1;
-        if (hp->kind == FFNN_HP_INT)
-            return ((long)hp->max - (long)hp->min) / (long)hp->step + 1;
-        return (long)(ffnn_py_floordiv(hp->max - hp->min, hp->step) + 1.0);
+        double n = grid_points(hp);
+        return n <= MAX_GRID_POINTS ? (long)n : (long)MAX_GRID_POINTS;
     }
     return -1;
 }
@@ -316,6 +328,9 @@ static ffnn_status parse_hp(ffnn_hp *hp, const cJSON *item, const char *name, co
                                   "%s: %s.step: with %s sampling the step is a factor and must be > 1",
                                   name, path, ffnn_hp_sampling_name(hp->sampling));
     }
+    if (hp->step != 0.0 && !(grid_points(hp) <= MAX_GRID_POINTS))
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s: %s: more than %g grid points; use a larger step",
+                              name, path, MAX_GRID_POINTS);
     return FFNN_OK;
 }
 

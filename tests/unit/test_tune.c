@@ -254,6 +254,9 @@ START_TEST(hypergrid_errors)
     expect_error("{\"width\":{\"values\":[\"x\"]}}", FFNN_ECONFIG,
                  "hypergrid.json: hyperparameters: layers[0].units: expected a positive integer, "
                  "got \"x\"");
+    /* A grid count that no long holds (found by fuzzing: cast to long). */
+    expect_error("{\"droprate\":{\"min\":0,\"max\":2e21,\"step\":2}}", FFNN_ECONFIG,
+                 "hypergrid.json: droprate: more than 1e+15 grid points; use a larger step");
     expect_error("{\"activation\":{\"values\":[\"relu\",3]}}", FFNN_ECONFIG,
                  "hypergrid.json: hyperparameters: layers[0].activation: expected a string, got 3");
 }
