@@ -12,7 +12,9 @@
 /* Cell strings live in chunks of at least ARENA_CHUNK bytes (one malloc per
  * chunk rather than per cell: reading a 6-million-cell file went from
  * allocation-bound to parse-bound). */
+#ifndef ARENA_CHUNK /* a test build may shrink it (tests/fuzz: tables span chunks) */
 #define ARENA_CHUNK ((size_t)1 << 20)
+#endif
 
 typedef struct arena_chunk {
     struct arena_chunk *next;

@@ -4,9 +4,11 @@
  * while a promotion may need them), a lock file; every file written
  * atomically (temporary file + rename). */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -117,16 +119,35 @@ ffnn_status ffnn_tune_save_trial(const ffnn_tune *t, const ffnn_trial *tr, ffnn_
     return st;
 }
 
-static int json_int(const cJSON *o, const char *k, int dflt)
+/* An integer member: dflt when absent; when present it must be a whole
+ * number in [lo, INT_MAX], else *bad is set (hand-edited or corrupted
+ * files are reported, never cast out of range). */
+static int json_int(const cJSON *o, const char *k, int dflt, int lo, bool *bad)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? (int)v->valuedouble : dflt;
+    if (!v)
+        return dflt;
+    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    if (!(d >= lo && d <= INT_MAX) || d != floor(d)) {
+        *bad = true;
+        return dflt;
+    }
+    return (int)d;
 }
 
+/* A trial id stored as "NNNN": -1 when absent or null, -2 when it is not a
+ * non-negative decimal int. */
 static int json_id(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? atoi(v->valuestring) : -1;
+    if (!v || cJSON_IsNull(v))
+        return -1;
+    if (!cJSON_IsString(v) || !isdigit((unsigned char)v->valuestring[0]))
+        return -2;
+    char *end;
+    errno = 0;
+    long id = strtol(v->valuestring, &end, 10);
+    return *end || errno || id > INT_MAX ? -2 : (int)id;
 }
 
 static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffnn_trial *tr,
@@ -140,13 +161,20 @@ static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffn
         st = ffnn_error_set(err, FFNN_EDATA, "%s: missing or unreadable trial", path);
         goto out;
     }
+    bool bad = false;
     tr->id = id;
-    tr->iteration = json_int(o, "iteration", 0);
-    tr->bracket = json_int(o, "bracket", 0);
-    tr->round = json_int(o, "round", 0);
+    tr->iteration = json_int(o, "iteration", 0, 0, &bad);
+    tr->bracket = json_int(o, "bracket", 0, 0, &bad);
+    tr->round = json_int(o, "round", 0, 0, &bad);
     tr->parent = json_id(o, "parent");
-    tr->initial_epoch = json_int(o, "initial_epoch", 0);
-    tr->epochs = json_int(o, "epochs", 0);
+    tr->initial_epoch = json_int(o, "initial_epoch", 0, 0, &bad);
+    tr->epochs = json_int(o, "epochs", 0, 0, &bad);
+    tr->best_step = json_int(o, "best_step", -1, -1, &bad);
+    /* A parent is always created before its child. */
+    if (bad || tr->parent < -1 || tr->parent >= id) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: missing or unreadable trial", path);
+        goto out;
+    }
     tr->values = cJSON_Duplicate(values, 1);
     tr->status = strcmp(status->valuestring, "completed") == 0 ? FFNN_TRIAL_COMPLETED
                  : strcmp(status->valuestring, "failed") == 0 ? FFNN_TRIAL_FAILED
@@ -155,7 +183,6 @@ static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffn
     tr->score = cJSON_IsNumber(score) ? score->valuedouble : NAN;
     if (tr->status == FFNN_TRIAL_COMPLETED && isnan(tr->score))
         tr->status = FFNN_TRIAL_PENDING;
-    tr->best_step = json_int(o, "best_step", -1);
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(o, "message");
     if (cJSON_IsString(msg))
         tr->message = strdup(msg->valuestring);
@@ -166,6 +193,15 @@ out:
     return st;
 }
 
+ffnn_status ffnn_tune_trial_parse(const char *text, int id, const char *name, ffnn_trial *tr,
+                                  ffnn_error *err)
+{
+    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    ffnn_status st = trial_from_json(o, id, name, tr, err);
+    cJSON_Delete(o);
+    return st;
+}
+
 ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffnn_error *err)
 {
     memset(tr, 0, sizeof *tr);
@@ -173,10 +209,8 @@ ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffn
     if (!path)
         return ffnn_error_nomem(err);
     char *text = read_all(path, NULL);
-    cJSON *o = text ? cJSON_Parse(text) : NULL;
+    ffnn_status st = ffnn_tune_trial_parse(text, id, path, tr, err);
     free(text);
-    ffnn_status st = trial_from_json(o, id, path, tr, err);
-    cJSON_Delete(o);
     free(path);
     return st;
 }
@@ -208,30 +242,73 @@ ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err)
     return st;
 }
 
+/* The schedule position and the trials read back must be ones the search
+ * can have made (the oracle and checkpoint cleanup index by them): Hyperband
+ * brackets below the bracket count, rounds up to the bracket, iterations in
+ * creation order, a round-r trial continuing a round r-1 trial of its own
+ * bracket; other searches have no parents. */
+static ffnn_status check_schedule(const ffnn_tune *t, const char *path, ffnn_error *err)
+{
+    const ffnn_oracle *o = &t->oracle;
+    const ffnn_tune_options *tu = &t->grid.tuner;
+    bool hb = tu->algorithm == FFNN_TUNE_HYPERBAND;
+    int nb = ffnn_hyperband_brackets(tu->max_epochs, tu->factor);
+    if (hb && (o->bracket >= nb || o->round > o->bracket))
+        return ffnn_error_set(err, FFNN_EDATA,
+                              "%s: bracket %d, round %d does not fit the search (%d brackets); use "
+                              "--overwrite to start afresh", path, o->bracket, o->round, nb);
+    for (int i = 0; i < o->n_trials; i++) {
+        const ffnn_trial *tr = &o->trials[i];
+        const ffnn_trial *p = tr->parent >= 0 ? &o->trials[tr->parent] : NULL;
+        bool ok = hb ? tr->bracket < nb && tr->round <= tr->bracket && tr->iteration <= o->iteration &&
+                           (i == 0 || tr->iteration >= o->trials[i - 1].iteration) &&
+                           (tr->round == 0 ? !p
+                                           : p && p->iteration == tr->iteration &&
+                                                 p->bracket == tr->bracket && p->round == tr->round - 1)
+                     : !p;
+        if (!ok)
+            return ffnn_error_set(err, FFNN_EDATA,
+                                  "%s: trial %04d (iteration %d, bracket %d, round %d) does not fit "
+                                  "the search; use --overwrite to start afresh", path, i,
+                                  tr->iteration, tr->bracket, tr->round);
+    }
+    return FFNN_OK;
+}
+
 static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "oracle.json");
     if (!path)
         return ffnn_error_nomem(err);
     char *text = read_all(path, NULL);
-    ffnn_status st = FFNN_OK;
-    if (!text) {
-        free(path);
-        return FFNN_OK; /* a new search */
-    }
-    cJSON *root = cJSON_Parse(text);
+    ffnn_status st = text ? ffnn_tune_oracle_parse(t, text, path, err) : FFNN_OK; /* none: a new search */
     free(text);
+    free(path);
+    return st;
+}
+
+ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *path,
+                                   ffnn_error *err)
+{
+    ffnn_status st = FFNN_OK;
+    cJSON *root = cJSON_Parse(text);
     if (!cJSON_IsObject(root)) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: unreadable; use --overwrite to start afresh", path);
         goto out;
     }
     ffnn_oracle *o = &t->oracle;
-    int n = json_int(root, "trials", 0);
-    o->iteration = json_int(root, "iteration", 0);
-    o->bracket = json_int(root, "bracket", o->bracket);
-    o->round = json_int(root, "round", 0);
+    bool bad = false;
+    int n = json_int(root, "trials", 0, 0, &bad);
+    o->iteration = json_int(root, "iteration", 0, 0, &bad);
+    o->bracket = json_int(root, "bracket", o->bracket, 0, &bad);
+    o->round = json_int(root, "round", 0, 0, &bad);
     const cJSON *ss = cJSON_GetObjectItemCaseSensitive(root, "seed_state");
-    o->seed_state = cJSON_IsNumber(ss) ? (uint64_t)ss->valuedouble : 0;
+    double ssd = cJSON_IsNumber(ss) ? ss->valuedouble : 0;
+    if (bad || !(ssd >= 0 && ssd < 18446744073709551616.0)) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: unreadable; use --overwrite to start afresh", path);
+        goto out;
+    }
+    o->seed_state = (uint64_t)ssd;
     o->exhausted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "exhausted"));
     o->done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "done"));
     const cJSON *pending = cJSON_GetObjectItemCaseSensitive(root, "pending");
@@ -255,6 +332,8 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
         st = ffnn_oracle_add_trial(o, &tr, err);
         ffnn_trial_release(&tr);
     }
+    if (!st)
+        st = check_schedule(t, path, err);
     for (int i = 0; i < o->n_trials && !st; i++) {
         ffnn_trial *tr = &o->trials[i];
         if (ffnn_tune_needs_checkpoint(t, tr)) {
@@ -266,7 +345,6 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
     }
 out:
     cJSON_Delete(root);
-    free(path);
     return st;
 }
 
@@ -547,22 +625,11 @@ static ffnn_status write_search(ffnn_tune *t, uint64_t data_hash, ffnn_error *er
     return st;
 }
 
-/* Loads search.json: the stored hypergrid (into *g) and data hash. */
-static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash, bool *found,
-                               ffnn_error *err)
+ffnn_status ffnn_tune_search_parse(const char *text, const char *path, ffnn_hypergrid *g,
+                                   uint64_t *data_hash, ffnn_error *err)
 {
-    char *path = ffnn_tune_path(t, "search.json");
-    if (!path)
-        return ffnn_error_nomem(err);
-    char *text = read_all(path, NULL);
-    *found = text != NULL;
     ffnn_status st = FFNN_OK;
-    if (!text) {
-        free(path);
-        return FFNN_OK;
-    }
     cJSON *root = cJSON_Parse(text);
-    free(text);
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *search = cJSON_GetObjectItemCaseSensitive(root, "search");
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(root, "data_fnv64");
@@ -571,7 +638,8 @@ static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_h
         st = ffnn_error_set(err, FFNN_EDATA, "%s: not an ffnn-tune directory file", path);
         goto out;
     }
-    if (json_int(root, "version", 0) != TUNE_VERSION) {
+    bool bad = false;
+    if (json_int(root, "version", 0, 0, &bad) != TUNE_VERSION || bad) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: unsupported version", path);
         goto out;
     }
@@ -581,6 +649,20 @@ static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_h
     free(s);
 out:
     cJSON_Delete(root);
+    return st;
+}
+
+/* Loads search.json: the stored hypergrid (into *g) and data hash. */
+static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash, bool *found,
+                               ffnn_error *err)
+{
+    char *path = ffnn_tune_path(t, "search.json");
+    if (!path)
+        return ffnn_error_nomem(err);
+    char *text = read_all(path, NULL);
+    *found = text != NULL;
+    ffnn_status st = text ? ffnn_tune_search_parse(text, path, g, data_hash, err) : FFNN_OK;
+    free(text);
     free(path);
     return st;
 }
