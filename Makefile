@@ -77,7 +77,7 @@ $(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(L
 	$(CC) $(ALLCFLAGS) -I$(BUILD)/tests -Itests/unit tests/unit/main.c $(TEST_OBJ) $(LIBA) -o $@ $(LDLIBS) $(CHECK_LIBS)
 
 check: deps
-	@$(MAKE) --no-print-directory check-deps check-unit check-cli
+	@$(MAKE) --no-print-directory check-deps check-unit check-cli check-bad
 	@$(MAKE) --no-print-directory check-asan
 
 check-unit: $(BUILD)/tests/unit
@@ -91,6 +91,12 @@ check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SAN=1 OPT=-O1 build build/asan/tests/unit
 	cd tests/data && CK_FORK=no ASAN_OPTIONS=detect_leaks=1 $(CURDIR)/build/asan/tests/unit
 	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 sh tests/cli/run.sh
+	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 sh tests/bad/run.sh
+
+# The bad-input corpus: every program fed garbage (tests/bad/README).
+.PHONY: check-bad
+check-bad: build
+	FFNN_BIN=$(CURDIR)/$(BIN) sh tests/bad/run.sh
 
 # Layering of DESIGN §4: a module includes only headers of lower layers.
 check-deps:

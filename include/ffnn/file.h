@@ -32,7 +32,11 @@ typedef struct {
 /* Creates the temporary file.  It gets mode (if >= 0), else the mode of the
  * file it replaces, else 0666 & ~umask.  durable: commit fsyncs the file
  * before the rename and the directory after it (survives a power cut, not
- * only kill -9).  FFNN_ECANTCREAT "path: cannot create: <reason>". */
+ * only kill -9).  An existing path that is not a regular file is no place
+ * for a rename: a directory is FFNN_ECANTCREAT "path: cannot create: Is a
+ * directory" at once, and a device or FIFO (/dev/null, /dev/full) is opened
+ * and written in place, its write errors reported by commit.
+ * FFNN_ECANTCREAT "path: cannot create: <reason>". */
 ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bool durable,
                              ffnn_error *err);
 /* Flushes, closes and renames into place.  FFNN_EIO "path: write error:
