@@ -199,6 +199,12 @@ FILE *cmd_open_input(const char *path, ffnn_error *err)
     if (strcmp(path, "-") == 0)
         return stdin;
     FILE *fp = fopen(path, "rb");
+    struct stat sb;
+    if (fp && fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(fp);
+        ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(EISDIR));
+        return NULL;
+    }
     if (!fp)
         ffnn_error_set(err, errno == ENOENT || errno == EACCES ? FFNN_ENOINPUT : FFNN_EIO,
                        "%s: cannot open: %s", path, strerror(errno));

@@ -50,7 +50,7 @@ void cmd_out_abort(cmd_out *o);
 /* "data/iris.csv", ".ffnn" -> "iris.ffnn" (in the current directory); malloc'd. */
 char *cmd_default_name(const char *path, const char *ext);
 
-/* Opens an input ("-" = stdin); missing -> 66 with a message. */
+/* Opens an input ("-" = stdin); missing or a directory -> 66 with a message. */
 FILE *cmd_open_input(const char *path, ffnn_error *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "ffnn/csv.h"
 #include "ffnn/dataset.h"
 #include "internal.h"
@@ -170,9 +171,13 @@ ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, f
     if (strcmp(path, "-") == 0)
         return ffnn_table_read(t, stdin, "<stdin>", allow_empty, err);
     FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    struct stat sb;
+    int e = !fp ? errno : fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode) ? EISDIR : 0;
+    if (e) {
+        if (fp)
+            fclose(fp);
         memset(t, 0, sizeof *t);
-        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
     }
     ffnn_status st = ffnn_table_read(t, fp, path, allow_empty, err);
     fclose(fp);
