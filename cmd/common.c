@@ -74,6 +74,16 @@ int cmd_bad_option(int c, char **argv)
     return cmd_usage_error("unknown option '%s'", arg);
 }
 
+int cmd_flush_stdout(void)
+{
+    int e = errno; /* from the write that failed, if fflush has nothing left to write */
+    if (fflush(stdout) != 0)
+        e = errno;
+    else if (!ferror(stdout))
+        return 0;
+    return cmd_failf(74, "<stdout>: write error: %s", strerror(e ? e : EIO));
+}
+
 void cmd_version(void)
 {
     printf("%s (ffnn) %s\n", progname, FFNN_VERSION);

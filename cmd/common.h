@@ -25,6 +25,9 @@ int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "unknown option '--x'" or "option '-o' needs an argument" -> 64. */
 int cmd_bad_option(int c, char **argv);
 void cmd_version(void);
+/* Flushes standard output; on a write error now or earlier prints
+ * "<stdout>: write error: <reason>" and returns 74, else returns 0. */
+int cmd_flush_stdout(void);
 /* Progress goes to stderr when it is a terminal or with -v. */
 bool cmd_progress_enabled(void);
 

@@ -400,12 +400,6 @@ static int w_pcsv(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po
     return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error") : 0;
 }
 
-static int finish_stdout(void)
-{
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return cmd_failf(74, "standard output: write error");
-    return 0;
-}
 
 static int print_json(cJSON *j)
 {
@@ -437,7 +431,7 @@ static int report_shap(const ffnn_shap *s, const outputs *out)
     } else if (!out->csv || strcmp(out->csv, "-") == 0) {
         write_shap_csv(stdout, s);
     }
-    return finish_stdout();
+    return cmd_flush_stdout();
 }
 
 static int report_perm(const ffnn_perm_importance *p, const outputs *out, uint64_t seed)
@@ -456,7 +450,7 @@ static int report_perm(const ffnn_perm_importance *p, const outputs *out, uint64
     } else if (!out->csv || strcmp(out->csv, "-") == 0) {
         write_perm_csv(stdout, p);
     }
-    return finish_stdout();
+    return cmd_flush_stdout();
 }
 
 int main(int argc, char **argv)

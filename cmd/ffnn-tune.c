@@ -323,8 +323,9 @@ int main(int argc, char **argv)
                 long s = ffnn_hp_grid_size(&grid.hp[i]);
                 points = s < 0 ? -1 : points * s;
             }
-            if (ffnn_tune_schedule_write(&grid.tuner, points, stdout) != 0 || fflush(stdout) != 0)
-                rc = cmd_failf(74, "standard output: write error");
+            int w = ffnn_tune_schedule_write(&grid.tuner, points, stdout);
+            if ((rc = cmd_flush_stdout()) == 0 && w != 0)
+                rc = cmd_failf(74, "<stdout>: write error");
         }
         ffnn_hypergrid_release(&grid);
         return rc;
@@ -408,8 +409,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < n; i++)
             printf("%d\n", ids[i]);
         free(ids);
-        if (fflush(stdout) != 0)
-            rc = cmd_failf(74, "standard output: write error");
+        rc = cmd_flush_stdout();
         goto out;
     }
     if (run_trial >= 0) {
@@ -469,8 +469,8 @@ int main(int argc, char **argv)
     } else {
         print_text(t, (int)top, stdout);
     }
-    if (fflush(stdout) != 0)
-        rc = cmd_failf(74, "standard output: write error");
+    if (!rc)
+        rc = cmd_flush_stdout();
 out:
     ffnn_model_destroy(model);
     if (have_best)
