@@ -120,6 +120,13 @@ ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allo
     for (int j = 0; j < nf; j++)
         if (!(t->names[j] = strdup(f[j])))
             goto nomem;
+    /* Names end up in model files, JSON and SVG, which must be UTF-8. */
+    for (int j = 0; j < nf; j++)
+        if (ffnn_utf8_invalid(t->names[j], strlen(t->names[j])) >= 0) {
+            st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: column name is not valid UTF-8",
+                                t->source, header_line, j + 1);
+            goto fail;
+        }
     if ((st = check_duplicates(t, header_line, err)) != FFNN_OK)
         goto fail;
     for (;;) {
