@@ -190,6 +190,54 @@ void cmd_out_abort(cmd_out *o)
     o->fp = NULL;
 }
 
+cmd_out *cmd_outs_open(cmd_outs *s, const char *path, ffnn_error *err)
+{
+    if (s->n == CMD_OUTS_MAX) {
+        ffnn_error_set(err, FFNN_EINTERNAL, "too many output files");
+        return NULL;
+    }
+    cmd_out *o = &s->o[s->n];
+    if (cmd_out_open(o, path, err)) {
+        cmd_out_abort(o); /* frees what a failed open kept */
+        return NULL;
+    }
+    s->n++;
+    return o;
+}
+
+int cmd_outs_commit(cmd_outs *s, ffnn_error *err)
+{
+    int st = 0;
+    for (int i = 0; i < s->n; i++) {
+        if (st)
+            cmd_out_abort(&s->o[i]);
+        else
+            st = cmd_out_commit(&s->o[i], err);
+    }
+    s->n = 0;
+    return st;
+}
+
+void cmd_outs_abort(cmd_outs *s)
+{
+    for (int i = 0; i < s->n; i++)
+        cmd_out_abort(&s->o[i]);
+    s->n = 0;
+}
+
+int cmd_check_output(const char *path, ffnn_error *err)
+{
+    struct stat sb;
+    if (strcmp(path, "-") == 0 ||
+        (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)))
+        return 0;
+    ffnn_atomic_file f;
+    int st = ffnn_atomic_open(&f, path, -1, false, err);
+    if (st == 0)
+        ffnn_atomic_abort(&f);
+    return st;
+}
+
 char *cmd_default_name(const char *path, const char *ext)
 {
     const char *base = strrchr(path, '/');

@@ -1,4 +1,5 @@
 /* ffnn-train — train a model on a CSV file and save it. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -156,6 +157,10 @@ int main(int argc, char **argv)
     cfg.fit.threads = (int)threads;
     if (!output)
         output = out_alloc = cmd_default_name(train_path, ".ffnn");
+    if (cmd_check_output(output, &err) || (history && cmd_check_output(history, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
 
     if (ffnn_table_load(&table, train_path, false, &err) || ffnn_prep_fit(&prep, &table, &cfg.prep, &err) ||
         ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, &err) ||
@@ -182,25 +187,32 @@ int main(int argc, char **argv)
     }
     if (prog.tty && extra.on_epoch)
         fputc('\n', stderr);
+    /* The history is written (not yet renamed into place) before the model
+     * is saved, so a failure of either leaves neither. */
+    cmd_out ho = {NULL};
+    if (history) {
+        if (cmd_out_open(&ho, history, &err)) {
+            cmd_out_abort(&ho);
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        if (ffnn_history_write(&hist, ho.fp) != 0 || fflush(ho.fp) != 0) {
+            int e = errno;
+            cmd_out_abort(&ho);
+            rc = cmd_failf(74, "%s: write error: %s", strcmp(history, "-") ? history : "<stdout>",
+                           strerror(e ? e : EIO));
+            goto out;
+        }
+    }
     if (ffnn_model_save(model, output, &err)) {
+        if (history)
+            cmd_out_abort(&ho);
         rc = cmd_fail(&err);
         goto out;
     }
-    if (history) {
-        cmd_out o;
-        if (cmd_out_open(&o, history, &err)) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
-        if (ffnn_history_write(&hist, o.fp) != 0) {
-            cmd_out_abort(&o);
-            rc = cmd_failf(74, "%s: write error", history);
-            goto out;
-        }
-        if (cmd_out_commit(&o, &err)) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
+    if (history && cmd_out_commit(&ho, &err)) {
+        rc = cmd_fail(&err);
+        goto out;
     }
     if (cmd_progress_enabled())
         fprintf(stderr, "%s: %d epochs%s; model written to %s\n", progname, hist.n,

@@ -388,6 +388,10 @@ int main(int argc, char **argv)
                              "stored search)");
         goto out;
     }
+    if ((output && cmd_check_output(output, &err)) || (best_path && cmd_check_output(best_path, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
     if (ffnn_tune_open(&t, &oo, &err)) {
         rc = cmd_fail(&err);
         goto out;
