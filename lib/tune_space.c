@@ -364,6 +364,47 @@ static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_err
     return FFNN_OK;
 }
 
+/* The tutorial's hypermodel names build layers and the optimizer, so their
+ * values are checked by building that config: each value of a choice, the
+ * lowest and highest value of a range ("file: width: layers[0].units:
+ * expected a positive integer, got 0"). */
+static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn_error *err)
+{
+    ffnn_hypergrid probe;
+    memset(&probe, 0, sizeof probe);
+    probe.hypermodel = true;
+    probe.tuner.max_epochs = 1;
+    probe.fit = cJSON_CreateObject();
+    cJSON *values = cJSON_CreateObject();
+    ffnn_status st = FFNN_OK;
+    if (!probe.fit || !values)
+        st = ffnn_error_nomem(err);
+    bool choice = hp->kind == FFNN_HP_FIXED || hp->kind == FFNN_HP_CHOICE;
+    long n = choice ? ffnn_hp_grid_size(hp) : 2;
+    for (long i = 0; i < n && !st; i++) {
+        cJSON *v = choice ? cJSON_Duplicate(cJSON_GetArrayItem(hp->values, (int)i), 1)
+                          : ffnn_hp_value(hp, i ? 0.999999 : 0.0);
+        if (!v) {
+            st = ffnn_error_nomem(err);
+            break;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(values, hp->name);
+        cJSON_AddItemToObject(values, hp->name, v);
+        ffnn_config c;
+        if ((st = ffnn_tune_config(&probe, values, 0, false, &c, err)) == FFNN_OK) {
+            ffnn_config_release(&c);
+        } else if (st == FFNN_ECONFIG && err) {
+            const char *msg = strncmp(err->msg, "hyperparameters: ", 17) == 0 ? err->msg + 17 : err->msg;
+            char tail[FFNN_ERROR_MSG_MAX];
+            snprintf(tail, sizeof tail, "%s", msg);
+            ffnn_error_set(err, FFNN_ECONFIG, "%s: %s: %s", file, hp->name, tail);
+        }
+    }
+    cJSON_Delete(values);
+    cJSON_Delete(probe.fit);
+    return st;
+}
+
 static ffnn_status parse_space(ffnn_hypergrid *g, const cJSON *space, const char *name,
                                const char *prefix, ffnn_error *err)
 {
@@ -405,6 +446,8 @@ static ffnn_status parse_space(ffnn_hypergrid *g, const cJSON *space, const char
             return st;
         if (hm) {
             g->hypermodel = true;
+            if ((st = check_hypermodel_hp(hp, name, err)))
+                return st;
         } else if ((st = check_config_hp(hp, name, err))) {
             return st;
         }
