@@ -16,6 +16,18 @@ bool cmd_quiet = false;
 
 void cmd_init(const char *name)
 {
+    /* A closed standard descriptor would be reused by the next open, and an
+     * output file would receive what was meant for standard output ('>&-').
+     * Fill it with /dev/null opened the wrong way round (gnulib's stdopen),
+     * so that using it still fails with EBADF. */
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            int nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+            if (nfd >= 0 && nfd != fd) {
+                dup2(nfd, fd);
+                close(nfd);
+            }
+        }
     opterr = 0;
     const char *slash = strrchr(name, '/');
     progname = slash ? slash + 1 : name;
@@ -208,6 +220,19 @@ cmd_out *cmd_outs_open(cmd_outs *s, const char *path, ffnn_error *err)
 int cmd_outs_commit(cmd_outs *s, ffnn_error *err)
 {
     int st = 0;
+    /* Every write error (a device such as /dev/full reports them only now)
+     * before the first rename. */
+    for (int i = 0; i < s->n && !st; i++) {
+        FILE *fp = s->o[i].fp;
+        if (fp && (fflush(fp) != 0 || ferror(fp)))
+            st = ffnn_error_set(err, FFNN_EIO, "%s: write error: %s",
+                                fp == stdout ? "<stdout>" : s->o[i].file.path,
+                                strerror(errno ? errno : EIO));
+    }
+    if (st) {
+        cmd_outs_abort(s);
+        return st;
+    }
     for (int i = 0; i < s->n; i++) {
         if (st)
             cmd_out_abort(&s->o[i]);

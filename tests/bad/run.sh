@@ -3,7 +3,8 @@
 # tests/bad/*.cases, each in a fresh temporary directory holding a copy of
 # the fixtures, and checks the exact exit status, exactly one line on stderr
 # (equal to `stderr`, or containing `grep`), nothing on stdout (unless
-# `stdout any`), and that the failed run left no new file behind.
+# `stdout any`), and that the failed run left no new file behind and
+# changed or removed none.
 # Prints "not ok - ..." for each failure and "bad: N passed, N failed".
 # Usage: sh tests/bad/run.sh [PATTERN]   (only cases whose name holds PATTERN)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -86,13 +87,14 @@ check_case() {
     if ! (cd "$d" && eval "$helpers" && eval "$setup") > "$top/setup.log" 2>&1; then
         echo "not ok - $name: setup failed: $(head -c 300 "$top/setup.log")"; fail=$((fail + 1)); return
     fi
-    (cd "$d" && find . | sort) > "$top/before"
+    (cd "$d" && find . | sort && find . -type f -exec cksum {} + | sort) > "$top/before"
     (cd "$d" && $TIMEOUT sh -c "$cmd") > "$top/out" 2> "$top/err"
     st=$?
-    (cd "$d" && find . | sort) > "$top/after"
+    (cd "$d" && find . | sort && find . -type f -exec cksum {} + | sort) > "$top/after"
     got=$(cat "$top/err")
     lines=$(wc -l < "$top/err")
-    new=$(comm -13 "$top/before" "$top/after" | tr '\n' ' ')
+    new=$(comm -13 "$top/before" "$top/after" | tr '\n' ' ')   # new paths, changed checksums
+    gone=$(comm -23 "$top/before" "$top/after" | tr '\n' ' ')  # removed paths, old checksums
     why=
     if [ ! -c /dev/full ] && [ -e /dev/full ]; then
         why="/dev/full is no longer a device"
@@ -107,7 +109,9 @@ check_case() {
     elif [ "$want_stdout" != any ] && [ -s "$top/out" ]; then
         why="wrote $(wc -c < "$top/out") bytes to stdout"
     elif [ "$st" != 0 ] && [ -n "$new" ]; then
-        why="left new files: $new"
+        why="left new or changed files: $new"
+    elif [ "$st" != 0 ] && [ -n "$gone" ]; then
+        why="removed or changed files: $gone"
     fi
     if [ -n "$why" ]; then
         echo "not ok - $name ($where): $why"
