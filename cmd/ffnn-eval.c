@@ -129,7 +129,9 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
         ffnn_model_destroy(m);
         return cmd_failf(70, "out of memory");
     }
-    ffnn_predict_options opt = {NULL, 0, 0, 0};
+    /* Labels are checked against the model here, where the input's line
+     * and column are known. */
+    ffnn_predict_options opt = {NULL, 0, 0, 0, true};
     ffnn_status st = ffnn_predict_stream(m, in, name, mem, &opt, NULL, &err);
     if (fclose(mem) != 0 && !st)
         st = ffnn_error_nomem(&err);

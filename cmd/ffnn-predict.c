@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 
     ffnn_error err;
     ffnn_model *m = NULL;
-    ffnn_predict_options opt = {NULL, 0, 0, 0};
+    ffnn_predict_options opt = {NULL, 0, 0, 0, false};
     FILE *in = NULL;
     cmd_out o;
     memset(&o, 0, sizeof o);
