@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/file.h"
+#include "ffnn/json.h"
 #include "ffnn/tune.h"
 #include "internal.h"
 
@@ -547,21 +548,10 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
 {
     memset(g, 0, sizeof *g);
     g->tuner = ffnn_tune_options_default();
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(json, &end, 1);
-    ffnn_status st = FFNN_OK;
-    if (!root) {
-        long line = 1, col = 1;
-        for (const char *p = json; end && p < end && *p; p++) {
-            if (*p == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON", name, line, col);
-    }
+    cJSON *root;
+    ffnn_status st = ffnn_json_parse(json, name, &root, err);
+    if (st)
+        return st;
     if (!cJSON_IsObject(root)) {
         st = ffnn_error_set(err, FFNN_ECONFIG, "%s: must be a JSON object", name);
         goto out;

@@ -244,7 +244,8 @@ START_TEST(hypergrid_errors)
                  FFNN_ECONFIG,
                  "hypergrid.json: droprate: grid search needs a \"step\" or \"values\" for every "
                  "hyperparameter");
-    expect_error("{\"width\":", FFNN_ECONFIG, "hypergrid.json:1:10: invalid JSON");
+    expect_error("{\"width\":", FFNN_ECONFIG, "hypergrid.json:1:10: invalid JSON: unexpected end of file");
+    expect_error("{\"width\": {\"values\": [4]},}", FFNN_ECONFIG, "hypergrid.json:1:27: invalid JSON near \"}\"");
 }
 END_TEST
 
