@@ -1,5 +1,6 @@
 /* ffnn-eval — metrics of a predictions CSV (or of a model on a labelled CSV)
  * as text, JSON or one number; SVG charts; pass/fail bars for make and cron. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -344,7 +345,8 @@ int main(int argc, char **argv)
     }
     if (wr) {
         cmd_out_abort(&o);
-        rc = cmd_failf(74, "%s: write error", strcmp(output, "-") ? output : "<stdout>");
+        rc = cmd_failf(74, "%s: write error: %s", strcmp(output, "-") ? output : "<stdout>",
+                       strerror(errno ? errno : EIO));
         goto out;
     }
     if (cmd_out_commit(&o, &err) || cmd_outs_commit(&outs, &err)) {

@@ -1,6 +1,7 @@
 /* ffnn-explain — SHAP values and permutation importance for a model's
  * predictions, in the user's own feature columns. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -396,13 +397,13 @@ static int w_csv(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po,
 {
     (void)po;
     write_shap_csv(fp, ctx);
-    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error") : 0;
+    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno ? errno : EIO)) : 0;
 }
 static int w_pcsv(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po, ffnn_error *err)
 {
     (void)po;
     write_perm_csv(fp, ctx);
-    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error") : 0;
+    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno ? errno : EIO)) : 0;
 }
 
 
