@@ -110,6 +110,12 @@ int main(int argc, char **argv)
     ffnn_table t;
     if (ffnn_table_load(&t, in, false, &err))
         return cmd_fail(&err);
+    if (t.nrows < 2) {
+        /* One row would leave TRAIN_OUT with none. */
+        int st = cmd_failf(65, "%s: 1 data row; a split needs at least 2", t.source);
+        ffnn_table_release(&t);
+        return st;
+    }
     int rc = 0;
     long n = t.nrows, ntr = 0, nte = 0;
     long *tr = calloc((size_t)n, sizeof *tr), *te = calloc((size_t)n, sizeof *te);
