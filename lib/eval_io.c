@@ -283,7 +283,7 @@ ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
         }
         for (int c = 0; c < np; c++) {
             double v;
-            if (!ffnn_parse_double(fields[pcols[c]], &v)) {
+            if (!ffnn_parse_double(fields[pcols[c]], &v) || !(v >= 0 && v <= 1)) {
                 char shown[64];
                 st = ffnn_error_set(err, FFNN_EDATA,
                                     "%s:%ld:%d: %s: expected a probability, got \"%s\"", name,
