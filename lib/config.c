@@ -762,7 +762,9 @@ ffnn_status ffnn_config_load(ffnn_config *c, const char *path, ffnn_error *err)
     *c = ffnn_config_default();
     char *buf;
     size_t len;
-    ffnn_status st = ffnn_file_read(path, &buf, &len, err);
+    ffnn_status st = ffnn_file_read_max(path, FFNN_JSON_FILE_MAX, &buf, &len, err);
+    if (st == FFNN_EDATA && err)
+        err->status = st = FFNN_ECONFIG;
     if (st)
         return st;
     if (memchr(buf, '\0', len))

@@ -11,6 +11,12 @@
 
 ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_error *err)
 {
+    return ffnn_file_read_max(path, SIZE_MAX - 1, data, len, err);
+}
+
+ffnn_status ffnn_file_read_max(const char *path, size_t max, char **data, size_t *len,
+                               ffnn_error *err)
+{
     *data = NULL;
     if (len)
         *len = 0;
@@ -35,14 +41,19 @@ ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_erro
             buf = nb;
             cap *= 2;
         }
-        size_t r = fread(buf + n, 1, cap - n - 1, fp);
+        size_t want = cap - n - 1;
+        if (want > max + 1 - n)
+            want = max + 1 - n;
+        size_t r = fread(buf + n, 1, want, fp);
         n += r;
-        if (r == 0)
+        if (r == 0 || n > max)
             break;
     }
     ffnn_status st = FFNN_OK;
     if (!buf)
         st = ffnn_error_nomem(err);
+    else if (n > max)
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: larger than %zu bytes", path, max);
     else if (ferror(fp))
         st = ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", path, strerror(errno));
     fclose(fp);

@@ -610,10 +610,16 @@ ffnn_status ffnn_hypergrid_load(ffnn_hypergrid *g, const char *path, ffnn_error 
 {
     memset(g, 0, sizeof *g);
     char *buf;
-    ffnn_status st = ffnn_file_read(path, &buf, NULL, err);
+    size_t len;
+    ffnn_status st = ffnn_file_read_max(path, FFNN_JSON_FILE_MAX, &buf, &len, err);
+    if (st == FFNN_EDATA && err)
+        err->status = st = FFNN_ECONFIG;
     if (st)
         return st;
-    st = ffnn_hypergrid_parse(g, buf, path, err);
+    if (memchr(buf, '\0', len))
+        st = ffnn_error_set(err, FFNN_ECONFIG, "%s: not a JSON text (contains a NUL byte)", path);
+    else
+        st = ffnn_hypergrid_parse(g, buf, path, err);
     free(buf);
     return st;
 }

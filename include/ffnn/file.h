@@ -13,6 +13,11 @@
  * FFNN_ENOINPUT "path: cannot open: <reason>" (missing, unreadable, a
  * directory), FFNN_EIO "path: read error: <reason>", out of memory. */
 ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_error *err);
+/* The same, but reading stops after max bytes (max < SIZE_MAX): a longer
+ * file is FFNN_EDATA "path: larger than <max> bytes".  For files that are
+ * small by nature, so that /dev/zero or an endless pipe ends at once. */
+ffnn_status ffnn_file_read_max(const char *path, size_t max, char **data, size_t *len,
+                               ffnn_error *err);
 
 /* Writes len bytes to path through an ffnn_atomic_file (same modes, same
  * errors). */

@@ -6,6 +6,10 @@
 
 struct cJSON;
 
+/* Config and hypergrid files are read whole, up to this size (so that
+ * /dev/zero or an endless pipe given as one fails at once). */
+#define FFNN_JSON_FILE_MAX ((size_t)64 << 20)
+
 /* Parses text (NUL-terminated) as one JSON value with nothing but
  * whitespace after it; *out is the tree (cJSON_Delete it).  A syntax error
  * is FFNN_ECONFIG "name:line:col: invalid JSON near \"<text>\"" (col
