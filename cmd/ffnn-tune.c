@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "common.h"
@@ -352,7 +353,9 @@ int main(int argc, char **argv)
             return cmd_usage_error("expected a TRAIN.csv argument");
         if (!grid_path && train)
             return cmd_usage_error("TRAIN.csv needs -g HYPERGRID");
-        if (train && strcmp(train, "-") == 0)
+        struct stat sb;
+        if (train && (strcmp(train, "-") == 0 ||
+                      (stat(train, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))))
             return cmd_usage_error("TRAIN.csv must be a file (the search keeps a copy)");
         if (init && !dir)
             return cmd_usage_error("--init needs -d DIR");
