@@ -33,20 +33,50 @@ void cmd_init(const char *name)
     progname = slash ? slash + 1 : name;
 }
 
+/* Writes "prog: <prefix><message><suffix>" and a newline on stderr, the
+ * message's control bytes escaped (\n, \t, \xNN): names from the data (a
+ * quoted column name may hold a line break) must not split the one-line
+ * message or drive the terminal. */
+static void put_message(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+{
+    char buf[4096];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    fprintf(stderr, "%s: %s", progname, prefix);
+    for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", stderr);
+        else if (*p == '\t')
+            fputs("\\t", stderr);
+        else if (*p < 0x20 || *p == 0x7F)
+            fprintf(stderr, "\\x%02X", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fprintf(stderr, "%s\n", suffix);
+}
+
+static void put_messagef(const char *prefix, const char *suffix, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void put_messagef(const char *prefix, const char *suffix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    put_message(prefix, fmt, ap, suffix);
+    va_end(ap);
+}
+
 int cmd_fail(const ffnn_error *err)
 {
-    fprintf(stderr, "%s: %s\n", progname, err->msg[0] ? err->msg : ffnn_status_name(err->status));
+    put_messagef("", "", "%s", err->msg[0] ? err->msg : ffnn_status_name(err->status));
     return err->status ? (int)err->status : 70;
 }
 
 int cmd_failf(int status, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    put_message("", fmt, ap, "");
     va_end(ap);
-    fputc('\n', stderr);
     return status;
 }
 
@@ -55,21 +85,19 @@ void cmd_warn(const char *fmt, ...)
     va_list ap;
     if (cmd_quiet)
         return;
-    fprintf(stderr, "%s: warning: ", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    put_message("warning: ", fmt, ap, "");
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cmd_usage_error(const char *fmt, ...)
 {
+    char suffix[64];
     va_list ap;
-    fprintf(stderr, "%s: ", progname);
+    snprintf(suffix, sizeof suffix, "; try '%s --help'", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    put_message("", fmt, ap, suffix);
     va_end(ap);
-    fprintf(stderr, "; try '%s --help'\n", progname);
     return 64;
 }
 
