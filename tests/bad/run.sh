@@ -5,7 +5,8 @@
 # (equal to `stderr`, or containing `grep`), nothing on stdout (unless
 # `stdout any`), and that the failed run left no new file behind and
 # changed or removed none.
-# Prints "not ok - ..." for each failure and "bad: N passed, N failed".
+# A message with a location (file:line: or file:line:col:) must be expected
+# with that location.  Prints "not ok - ..." for each failure and "bad: N passed, N failed".
 # Usage: sh tests/bad/run.sh [PATTERN]   (only cases whose name holds PATTERN)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${FFNN_BIN:=$ROOT/bin}"
@@ -106,6 +107,9 @@ check_case() {
         why="stderr differs; want: $want_line"
     elif [ -n "$want_frag" ] && ! grep -qF -e "$want_frag" "$top/err"; then
         why="stderr lacks: $want_frag"
+    elif loc=$(grep -oE '[^ :]+:[0-9]+(:[0-9]+)?: ' "$top/err" | head -n 1) && [ -n "$loc" ] &&
+         case "$want_line$want_frag" in *"$loc"*) false ;; *) true ;; esac; then
+        why="the expected message does not check the location $loc"
     elif [ "$want_stdout" != any ] && [ -s "$top/out" ]; then
         why="wrote $(wc -c < "$top/out") bytes to stdout"
     elif [ "$st" != 0 ] && [ -n "$new" ]; then
