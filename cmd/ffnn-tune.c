@@ -2,6 +2,7 @@
  * over a tune directory that survives kill -9 and can be driven by external
  * executors. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -144,18 +145,17 @@ static void print_text(const ffnn_tune *t, int top, FILE *fp)
     free(order);
 }
 
-static int write_text(const char *path, const char *text)
+/* Writes len bytes to path into the set of outputs (renamed into place
+ * together by cmd_outs_commit). */
+static int write_text(cmd_outs *outs, const char *path, const char *text, size_t len)
 {
     ffnn_error err;
-    cmd_out o;
-    if (cmd_out_open(&o, path, &err))
+    cmd_out *o = cmd_outs_open(outs, path, &err);
+    if (!o)
         return cmd_fail(&err);
-    if (fputs(text, o.fp) == EOF) {
-        cmd_out_abort(&o);
-        return cmd_failf(74, "%s: write error", path);
-    }
-    if (cmd_out_commit(&o, &err))
-        return cmd_fail(&err);
+    if (fwrite(text, 1, len, o->fp) != len)
+        return cmd_failf(74, "%s: write error: %s", strcmp(path, "-") ? path : "<stdout>",
+                         strerror(errno ? errno : EIO));
     return 0;
 }
 
@@ -309,6 +309,7 @@ int main(int argc, char **argv)
     ffnn_config best;
     ffnn_model *model = NULL;
     bool have_best = false;
+    cmd_outs outs = {.n = 0};   /* --best-config and -o, committed at the end */
     int rc = 0;
 
     if (schedule) {
@@ -351,6 +352,8 @@ int main(int argc, char **argv)
             return cmd_usage_error("-g HYPERGRID is required (or -d DIR of an existing search)");
         if (grid_path && !train)
             return cmd_usage_error("expected a TRAIN.csv argument");
+        if (output && strcmp(output, "-") == 0)
+            return cmd_usage_error("-o MODEL must be a file (standard output has the summary)");
         if (!grid_path && train)
             return cmd_usage_error("TRAIN.csv needs -g HYPERGRID");
         struct stat sb;
@@ -446,23 +449,31 @@ int main(int argc, char **argv)
             goto out;
         }
         have_best = true;
+        /* The best config and the model are renamed into place together,
+         * after the summary is printed: a failure leaves neither. */
         if (best_path) {
             char *text = ffnn_config_to_json(&best);
             if (!text) {
                 rc = cmd_failf(70, "out of memory");
                 goto out;
             }
-            rc = write_text(best_path, text);
+            rc = write_text(&outs, best_path, text, strlen(text));
             free(text);
             if (rc)
                 goto out;
         }
         if (output) {
+            unsigned char *buf = NULL;
+            size_t len = 0;
             if (ffnn_tune_retrain(&best, train ? train : ffnn_tune_data_path(t), &model, &err) ||
-                ffnn_model_save(model, output, &err)) {
+                ffnn_model_serialize(model, &buf, &len, &err)) {
                 rc = cmd_fail(&err);
                 goto out;
             }
+            rc = write_text(&outs, output, (const char *)buf, len);
+            free(buf);
+            if (rc)
+                goto out;
         }
     }
     if (json) {
@@ -478,7 +489,10 @@ int main(int argc, char **argv)
     }
     if (!rc)
         rc = cmd_flush_stdout();
+    if (!rc && cmd_outs_commit(&outs, &err))
+        rc = cmd_fail(&err);
 out:
+    cmd_outs_abort(&outs);
     ffnn_model_destroy(model);
     if (have_best)
         ffnn_config_release(&best);
