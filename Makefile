@@ -80,7 +80,7 @@ $(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(L
 TEST_JOBS ?= 2
 
 check: deps
-	@$(MAKE) --no-print-directory check-deps check-unit check-cli
+	@$(MAKE) --no-print-directory check-deps check-unit check-cli check-bad
 	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-valgrind
@@ -96,6 +96,12 @@ check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SAN=1 OPT=-O1 build build/asan/tests/unit
 	cd tests/data && CK_FORK=no ASAN_OPTIONS=detect_leaks=1 $(CURDIR)/build/asan/tests/unit
 	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 FFNN_TEST_JOBS=$(TEST_JOBS) sh tests/cli/run.sh
+	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 sh tests/bad/run.sh
+
+# The bad-input corpus: every program fed garbage (tests/bad/README).
+.PHONY: check-bad
+check-bad: build
+	FFNN_BIN=$(CURDIR)/$(BIN) sh tests/bad/run.sh
 
 # The CLI suite again with every program under valgrind's memcheck (the
 # normal build): an invalid access or a definite/indirect leak is exit 99.

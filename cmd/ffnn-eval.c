@@ -1,5 +1,6 @@
 /* ffnn-eval — metrics of a predictions CSV (or of a model on a labelled CSV)
  * as text, JSON or one number; SVG charts; pass/fail bars for make and cron. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -68,30 +69,27 @@ static bool parse_bar(const char *s, bool over, bar *b)
     return b->metric != NULL;
 }
 
-/* Writes one SVG file atomically with fn. */
+/* Writes one SVG file with fn into the set of outputs (committed together
+ * once everything is written). */
 typedef ffnn_status (*svg_fn)(FILE *, const ffnn_eval_result *, const ffnn_eval_data *,
                               ffnn_error *);
-static int write_svg(const char *path, svg_fn fn, const ffnn_eval_result *r,
+static int write_svg(cmd_outs *outs, const char *path, svg_fn fn, const ffnn_eval_result *r,
                      const ffnn_eval_data *d)
 {
     ffnn_error err;
-    cmd_out o;
-    if (cmd_out_open(&o, path, &err)) {
-        cmd_out_abort(&o);   /* frees what a failed open allocated */
+    cmd_out *o = cmd_outs_open(outs, path, &err);
+    if (!o)
         return cmd_fail(&err);
-    }
-    if (fn(o.fp, r, d, &err)) {
-        cmd_out_abort(&o);
+    if (fn(o->fp, r, d, &err)) {
         if (err.status == FFNN_EIO)
             ffnn_error_prefix(&err, "%s", path);
         return cmd_fail(&err);
     }
-    if (cmd_out_commit(&o, &err))
-        return cmd_fail(&err);
     return 0;
 }
 
-static int write_curve(const char *hist_path, const char *svg_path, const char *metric)
+static int write_curve(cmd_outs *outs, const char *hist_path, const char *svg_path,
+                       const char *metric)
 {
     ffnn_error err;
     ffnn_eval_table t;
@@ -104,17 +102,13 @@ static int write_curve(const char *hist_path, const char *svg_path, const char *
         fclose(in);
     if (st)
         return cmd_fail(&err);
-    cmd_out o;
     int rc = 0;
-    if (cmd_out_open(&o, svg_path, &err)) {
-        cmd_out_abort(&o);
+    cmd_out *o = cmd_outs_open(outs, svg_path, &err);
+    if (!o) {
         rc = cmd_fail(&err);
-    } else if (ffnn_eval_curve_svg(o.fp, &t, metric, &err)) {
-        cmd_out_abort(&o);
+    } else if (ffnn_eval_curve_svg(o->fp, &t, metric, &err)) {
         if (err.status != FFNN_EIO)
             ffnn_error_prefix(&err, "%s", hist_path);
-        rc = cmd_fail(&err);
-    } else if (cmd_out_commit(&o, &err)) {
         rc = cmd_fail(&err);
     }
     ffnn_eval_table_release(&t);
@@ -136,7 +130,9 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
         ffnn_model_destroy(m);
         return cmd_failf(71, "out of memory");
     }
-    ffnn_predict_options opt = {NULL, 0, 0, 0};
+    /* Labels are checked against the model here, where the input's line
+     * and column are known. */
+    ffnn_predict_options opt = {NULL, 0, 0, 0, true};
     ffnn_status st = ffnn_predict_stream(m, in, name, mem, &opt, NULL, &err);
     if (fclose(mem) != 0 && !st)
         st = ffnn_error_nomem(&err);
@@ -188,6 +184,7 @@ int main(int argc, char **argv)
     size_t len = 0;
     cmd_out o;
     memset(&o, 0, sizeof o);
+    cmd_outs outs = {.n = 0};   /* the SVG files, committed with the report */
     FILE *in = NULL;
 
     cmd_init(argv[0]);
@@ -250,12 +247,21 @@ int main(int argc, char **argv)
         rc = cmd_usage_error("--curve-metric needs --history and --curve-svg");
     if (rc)
         goto out;
+    const char *const paths[] = {output, confusion_svg, roc_svg, curve_svg};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (paths[i] && cmd_check_output(paths[i], &err)) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
 
     if (curve_svg) {
-        if ((rc = write_curve(history, curve_svg, curve_metric)))
+        if ((rc = write_curve(&outs, history, curve_svg, curve_metric)))
             goto out;
-        if (nargs == 0 && !model)
-            goto out;   /* only the curve */
+        if (nargs == 0 && !model) {   /* only the curve */
+            if (cmd_outs_commit(&outs, &err))
+                rc = cmd_fail(&err);
+            goto out;
+        }
     }
 
     const char *input = nargs ? argv[optind] : "-";
@@ -320,6 +326,9 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if ((confusion_svg && (rc = write_svg(&outs, confusion_svg, ffnn_eval_confusion_svg, &r, &d))) ||
+        (roc_svg && (rc = write_svg(&outs, roc_svg, ffnn_eval_roc_svg, &r, &d))))
+        goto out;
     if (cmd_out_open(&o, output, &err)) {
         cmd_out_abort(&o);
         rc = cmd_fail(&err);
@@ -336,17 +345,14 @@ int main(int argc, char **argv)
     }
     if (wr) {
         cmd_out_abort(&o);
-        rc = cmd_failf(74, "%s: write error", strcmp(output, "-") ? output : "<stdout>");
+        rc = cmd_failf(74, "%s: write error: %s", strcmp(output, "-") ? output : "<stdout>",
+                       strerror(errno ? errno : EIO));
         goto out;
     }
-    if (cmd_out_commit(&o, &err)) {
+    if (cmd_out_commit(&o, &err) || cmd_outs_commit(&outs, &err)) {
         rc = cmd_fail(&err);
         goto out;
     }
-    if (confusion_svg && (rc = write_svg(confusion_svg, ffnn_eval_confusion_svg, &r, &d)))
-        goto out;
-    if (roc_svg && (rc = write_svg(roc_svg, ffnn_eval_roc_svg, &r, &d)))
-        goto out;
 
     for (int i = 0; i < nbars; i++) {
         double v;
@@ -362,6 +368,7 @@ int main(int argc, char **argv)
         rc = EXIT_BAR;
     }
 out:
+    cmd_outs_abort(&outs);
     if (in && in != stdin)
         fclose(in);
     if (have_r)

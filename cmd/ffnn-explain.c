@@ -1,6 +1,7 @@
 /* ffnn-explain — SHAP values and permutation importance for a model's
  * predictions, in the user's own feature columns. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -357,23 +358,28 @@ typedef struct {
     ffnn_plot_explain_options plot;
 } outputs;
 
-/* Writes one file atomically with writer(fp, ctx). */
-static int write_file(const char *path, int (*writer)(FILE *, const void *, const ffnn_plot_explain_options *, ffnn_error *),
+/* Writes path with writer(fp, ctx) into the set of outputs (committed
+ * together once everything is written). */
+static int stage_file(cmd_outs *st, const char *path,
+                      int (*writer)(FILE *, const void *, const ffnn_plot_explain_options *, ffnn_error *),
                       const void *ctx, const ffnn_plot_explain_options *po)
 {
     ffnn_error err;
-    cmd_out o;
-    if (cmd_out_open(&o, path, &err)) {
-        cmd_out_abort(&o); /* frees what a failed open kept */
+    cmd_out *o = cmd_outs_open(st, path, &err);
+    if (!o)
+        return cmd_fail(&err);
+    if (writer(o->fp, ctx, po, &err)) {
+        if (err.status == FFNN_EIO && strncmp(err.msg, "write error", 11) == 0)
+            ffnn_error_prefix(&err, "%s", path);
         return cmd_fail(&err);
     }
-    if (writer(o.fp, ctx, po, &err)) {
-        cmd_out_abort(&o);
-        return cmd_fail(&err);
-    }
-    if (cmd_out_commit(&o, &err))
-        return cmd_fail(&err);
     return 0;
+}
+
+static int commit_files(cmd_outs *st)
+{
+    ffnn_error err;
+    return cmd_outs_commit(st, &err) ? cmd_fail(&err) : 0;
 }
 
 static int w_bar(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po, ffnn_error *err)
@@ -392,21 +398,15 @@ static int w_csv(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po,
 {
     (void)po;
     write_shap_csv(fp, ctx);
-    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error") : 0;
+    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno ? errno : EIO)) : 0;
 }
 static int w_pcsv(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po, ffnn_error *err)
 {
     (void)po;
     write_perm_csv(fp, ctx);
-    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error") : 0;
+    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno ? errno : EIO)) : 0;
 }
 
-static int finish_stdout(void)
-{
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return cmd_failf(74, "standard output: write error");
-    return 0;
-}
 
 static int print_json(cJSON *j)
 {
@@ -422,42 +422,55 @@ static int print_json(cJSON *j)
 
 static int report_shap(const ffnn_shap *s, const outputs *out)
 {
-    int rc;
-    if (out->bar_svg && (rc = write_file(out->bar_svg, w_bar, s, &out->plot)))
-        return rc;
-    if (out->beeswarm_svg && (rc = write_file(out->beeswarm_svg, w_swarm, s, &out->plot)))
-        return rc;
-    if (out->csv && strcmp(out->csv, "-") != 0 && (rc = write_file(out->csv, w_csv, s, NULL)))
-        return rc;
+    cmd_outs st = {.n = 0};
+    int rc = 0;
+    if ((out->bar_svg && (rc = stage_file(&st, out->bar_svg, w_bar, s, &out->plot))) ||
+        (out->beeswarm_svg && (rc = stage_file(&st, out->beeswarm_svg, w_swarm, s, &out->plot))) ||
+        (out->csv && strcmp(out->csv, "-") != 0 && (rc = stage_file(&st, out->csv, w_csv, s, NULL))))
+        goto fail;
     if (out->json) {
         if ((rc = print_json(shap_json(s))))
-            return rc;
+            goto fail;
     } else if (out->summary) {
-        if (print_shap_summary(stdout, s))
-            return cmd_failf(71, "out of memory");
+        if (print_shap_summary(stdout, s)) {
+            rc = cmd_failf(71, "out of memory");
+            goto fail;
+        }
     } else if (!out->csv || strcmp(out->csv, "-") == 0) {
         write_shap_csv(stdout, s);
     }
-    return finish_stdout();
+    if ((rc = cmd_flush_stdout()))
+        goto fail;
+    return commit_files(&st);
+fail:
+    cmd_outs_abort(&st);
+    return rc;
 }
 
 static int report_perm(const ffnn_perm_importance *p, const outputs *out, uint64_t seed)
 {
-    int rc;
-    if (out->bar_svg && (rc = write_file(out->bar_svg, w_pbar, p, &out->plot)))
-        return rc;
-    if (out->csv && strcmp(out->csv, "-") != 0 && (rc = write_file(out->csv, w_pcsv, p, NULL)))
-        return rc;
+    cmd_outs st = {.n = 0};
+    int rc = 0;
+    if ((out->bar_svg && (rc = stage_file(&st, out->bar_svg, w_pbar, p, &out->plot))) ||
+        (out->csv && strcmp(out->csv, "-") != 0 && (rc = stage_file(&st, out->csv, w_pcsv, p, NULL))))
+        goto fail;
     if (out->json) {
         if ((rc = print_json(perm_json(p, seed))))
-            return rc;
+            goto fail;
     } else if (out->summary) {
-        if (print_perm_summary(stdout, p))
-            return cmd_failf(71, "out of memory");
+        if (print_perm_summary(stdout, p)) {
+            rc = cmd_failf(71, "out of memory");
+            goto fail;
+        }
     } else if (!out->csv || strcmp(out->csv, "-") == 0) {
         write_perm_csv(stdout, p);
     }
-    return finish_stdout();
+    if ((rc = cmd_flush_stdout()))
+        goto fail;
+    return commit_files(&st);
+fail:
+    cmd_outs_abort(&st);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -591,6 +604,12 @@ int main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     memset(&p, 0, sizeof p);
 
+    const char *const paths[] = {out.bar_svg, out.beeswarm_svg, out.csv};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (paths[i] && cmd_check_output(paths[i], &err)) {
+            rc = cmd_fail(&err);
+            goto done;
+        }
     if (ffnn_model_load(&m, model_path, &err)) {
         rc = cmd_fail(&err);
         goto done;

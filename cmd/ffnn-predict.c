@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 
     ffnn_error err;
     ffnn_model *m = NULL;
-    ffnn_predict_options opt = {NULL, 0, 0, 0};
+    ffnn_predict_options opt = {NULL, 0, 0, 0, false};
     FILE *in = NULL;
     cmd_out o;
     memset(&o, 0, sizeof o);
@@ -76,7 +76,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (ffnn_predict_stream(m, in, strcmp(input, "-") == 0 ? "<stdin>" : input, o.fp, &opt, NULL, &err)) {
-        if (err.status == FFNN_EIO)
+        /* Read errors already name the input; write errors name nothing. */
+        if (err.status == FFNN_EIO && strncmp(err.msg, "write error", 11) == 0)
             ffnn_error_prefix(&err, "%s", strcmp(output, "-") == 0 ? "<stdout>" : output);
         cmd_out_abort(&o);
         rc = cmd_fail(&err);

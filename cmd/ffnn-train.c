@@ -1,4 +1,5 @@
 /* ffnn-train — train a model on a CSV file and save it. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -63,6 +64,45 @@ static int on_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
     return 0;
 }
 
+/* Writes the model to output and, if hist, the history to history ("-":
+ * standard output) as one set of outputs.  Returns the exit status. */
+static int write_outputs(const ffnn_model *model, const char *output, const ffnn_history *hist,
+                         const char *history)
+{
+    ffnn_error err;
+    cmd_outs outs = {.n = 0};
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    cmd_out *o;
+    int rc = 0;
+    if (ffnn_model_serialize(model, &buf, &len, &err) || !(o = cmd_outs_open(&outs, output, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (fwrite(buf, 1, len, o->fp) != len) {
+        rc = cmd_failf(74, "%s: write error: %s", strcmp(output, "-") ? output : "<stdout>",
+                       strerror(errno ? errno : EIO));
+        goto out;
+    }
+    if (hist) {
+        if (!(o = cmd_outs_open(&outs, history, &err))) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        if (ffnn_history_write(hist, o->fp) != 0) {
+            rc = cmd_failf(74, "%s: write error: %s", strcmp(history, "-") ? history : "<stdout>",
+                           strerror(errno ? errno : EIO));
+            goto out;
+        }
+    }
+    if (cmd_outs_commit(&outs, &err))
+        rc = cmd_fail(&err);
+out:
+    cmd_outs_abort(&outs);
+    free(buf);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     enum { OPT_HISTORY = 256, OPT_VERSION };
@@ -121,6 +161,8 @@ int main(int argc, char **argv)
     const char *train_path = argv[optind];
     if (!output && strcmp(train_path, "-") == 0)
         return cmd_usage_error("-o MODEL is required when training data comes from standard input");
+    if (output && history && strcmp(output, "-") == 0 && strcmp(history, "-") == 0)
+        return cmd_usage_error("the model and the history cannot both go to standard output");
 
     ffnn_error err;
     ffnn_config cfg = ffnn_config_default();
@@ -157,6 +199,10 @@ int main(int argc, char **argv)
     cfg.fit.threads = (int)threads;
     if (!output)
         output = out_alloc = cmd_default_name(train_path, ".ffnn");
+    if (cmd_check_output(output, &err) || (history && cmd_check_output(history, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
 
     if (ffnn_table_load(&table, train_path, false, &err) || ffnn_prep_fit(&prep, &table, &cfg.prep, &err) ||
         ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, &err) ||
@@ -184,26 +230,10 @@ int main(int argc, char **argv)
     }
     if (prog.tty && extra.on_epoch)
         fputc('\n', stderr);
-    if (ffnn_stop_requested() || ffnn_model_save(model, output, &err)) {
-        rc = cmd_fail(&err);
+    /* The model and the history are renamed into place together, once both
+     * are written: a failure of either leaves neither. */
+    if ((rc = write_outputs(model, output, history ? &hist : NULL, history)))
         goto out;
-    }
-    if (history) {
-        cmd_out o;
-        if (cmd_out_open(&o, history, &err)) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
-        if (ffnn_history_write(&hist, o.fp) != 0) {
-            cmd_out_abort(&o);
-            rc = cmd_failf(74, "%s: write error", history);
-            goto out;
-        }
-        if (cmd_out_commit(&o, &err)) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
-    }
     if (cmd_progress_enabled())
         fprintf(stderr, "%s: %d epochs%s; model written to %s\n", progname, hist.n,
                 hist.stopped_early ? " (stopped early)" : "", output);

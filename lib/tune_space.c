@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/file.h"
+#include "ffnn/json.h"
 #include "ffnn/tune.h"
 #include "internal.h"
 
@@ -379,9 +380,10 @@ static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_err
     return FFNN_OK;
 }
 
-/* Builds the trial config of a tutorial-hypermodel hyperparameter's values
- * (every choice, or both ends of a range) so a value no config can take is
- * reported when the hypergrid is read, not when a trial runs. */
+/* The tutorial's hypermodel names build layers and the optimizer, so their
+ * values are checked by building that config: each value of a choice, the
+ * lowest and highest value of a range ("file: width: layers[0].units:
+ * expected a positive integer, got 0"). */
 static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn_error *err)
 {
     ffnn_hypergrid probe;
@@ -396,17 +398,30 @@ static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn
     for (long i = 0; i < n && !st; i++) {
         cJSON *v = choice ? cJSON_Duplicate(cJSON_GetArrayItem(hp->values, (int)i), 1)
                           : ffnn_hp_value(hp, i ? 0.999999 : 0.0);
+        if (!v) {
+            st = ffnn_error_nomem(err);
+            break;
+        }
         cJSON_DeleteItemFromObjectCaseSensitive(values, hp->name);
-        if (!v || !cJSON_AddItemToObject(values, hp->name, v)) {
+        if (!cJSON_AddItemToObject(values, hp->name, v)) {
             cJSON_Delete(v);
             st = ffnn_error_nomem(err);
             break;
         }
-        ffnn_config cfg;
-        st = ffnn_tune_config(&probe, values, 0, false, &cfg, err);
-        ffnn_config_release(&cfg);
-        if (st)
-            ffnn_error_prefix(err, "%s", file);
+        ffnn_config c;
+        if ((st = ffnn_tune_config(&probe, values, 0, false, &c, err)) == FFNN_OK) {
+            ffnn_config_release(&c);
+        } else if (st == FFNN_ECONFIG && err) {
+            const char *msg = strncmp(err->msg, "hyperparameters: ", 17) == 0 ? err->msg + 17 : err->msg;
+            size_t nl = strlen(hp->name);
+            bool named = strncmp(msg, hp->name, nl) == 0 && msg[nl] == ':';
+            char tail[FFNN_ERROR_MSG_MAX];
+            snprintf(tail, sizeof tail, "%s", msg);
+            if (named)   /* "depth: must be an integer ..." names it already */
+                ffnn_error_set(err, FFNN_ECONFIG, "%s: %s", file, tail);
+            else
+                ffnn_error_set(err, FFNN_ECONFIG, "%s: %s: %s", file, hp->name, tail);
+        }
     }
     cJSON_Delete(values);
     cJSON_Delete(probe.fit);
@@ -555,21 +570,10 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
 {
     memset(g, 0, sizeof *g);
     g->tuner = ffnn_tune_options_default();
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(json, &end, 1);
-    ffnn_status st = FFNN_OK;
-    if (!root) {
-        long line = 1, col = 1;
-        for (const char *p = json; end && p < end && *p; p++) {
-            if (*p == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON", name, line, col);
-    }
+    cJSON *root;
+    ffnn_status st = ffnn_json_parse(json, name, &root, err);
+    if (st)
+        return st;
     if (!cJSON_IsObject(root)) {
         st = ffnn_error_set(err, FFNN_ECONFIG, "%s: must be a JSON object", name);
         goto out;
@@ -628,10 +632,16 @@ ffnn_status ffnn_hypergrid_load(ffnn_hypergrid *g, const char *path, ffnn_error 
 {
     memset(g, 0, sizeof *g);
     char *buf;
-    ffnn_status st = ffnn_file_read(path, &buf, NULL, err);
+    size_t len;
+    ffnn_status st = ffnn_file_read_max(path, FFNN_JSON_FILE_MAX, &buf, &len, err);
+    if (st == FFNN_EDATA && err)
+        err->status = st = FFNN_ECONFIG;
     if (st)
         return st;
-    st = ffnn_hypergrid_parse(g, buf, path, err);
+    if (memchr(buf, '\0', len))
+        st = ffnn_error_set(err, FFNN_ECONFIG, "%s: not a JSON text (contains a NUL byte)", path);
+    else
+        st = ffnn_hypergrid_parse(g, buf, path, err);
     free(buf);
     return st;
 }

@@ -668,10 +668,16 @@ static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_h
 }
 
 /* Loads data.csv, learns the search's preprocessing, splits, and resolves
- * the objective. */
-static ffnn_status prepare_data(ffnn_tune *t, ffnn_error *err)
+ * the objective.  Messages name the file as name (the user's training file
+ * when this run copied it). */
+static ffnn_status prepare_data(ffnn_tune *t, const char *name, ffnn_error *err)
 {
-    ffnn_status st = ffnn_table_load(&t->table, t->data_path, false, err);
+    FILE *fp = fopen(t->data_path, "rb");
+    if (!fp)
+        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", t->data_path,
+                              strerror(errno));
+    ffnn_status st = ffnn_table_read(&t->table, fp, name, false, err);
+    fclose(fp);
     if (st)
         return st;
     ffnn_config cfg;
@@ -710,7 +716,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     char *data = NULL, *tdir = NULL;
     size_t data_len = 0;
     uint64_t stored_hash = 0;
-    bool found = false;
+    bool found = false, made_dir = false, new_search = false, had_lock = true;
     ffnn_status st = FFNN_OK;
     if (!(t->dir = strdup(opt->dir)) || !(t->data_path = ffnn_tune_path(t, "data.csv"))) {
         st = ffnn_error_nomem(err);
@@ -731,9 +737,21 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
             st = ffnn_error_set(err, FFNN_ENOINPUT, "%s: no such tune directory", opt->dir);
             goto fail;
         }
-    } else if ((st = make_dir(opt->dir, err))) {
+    } else {
+        struct stat sb;
+        made_dir = stat(opt->dir, &sb) != 0 && errno == ENOENT;
+        if ((st = make_dir(opt->dir, err))) {
+            made_dir = false;
+            goto fail;
+        }
+    }
+    char *lock_path = ffnn_tune_path(t, "lock");
+    if (!lock_path) {
+        st = ffnn_error_nomem(err);
         goto fail;
     }
+    had_lock = access(lock_path, F_OK) == 0;
+    free(lock_path);
     if ((st = take_lock(t, opt->lock, err)))
         goto fail;
     if (opt->overwrite)
@@ -780,6 +798,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
         }
         t->grid = cmd;
         memset(&cmd, 0, sizeof cmd);
+        new_search = true;
         if ((st = ffnn_file_write_atomic(t->data_path, data, data_len, -1, true, err)) ||
             (st = write_search(t, fnv64(data, data_len), err)))
             goto fail;
@@ -788,7 +807,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     if (!tdir || (st = make_dir(tdir, err)))
         goto fail;
     ffnn_oracle_init(&t->oracle, &t->grid, FFNN_MODE_MAX);
-    if ((st = prepare_data(t, err)))
+    if ((st = prepare_data(t, data ? opt->train_path : t->data_path, err)))
         goto fail;
     t->oracle.direction = t->direction;
     if ((st = load_oracle(t, err)))
@@ -803,6 +822,18 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     *out = t;
     return FFNN_OK;
 fail:
+    /* A search that could not start leaves nothing: not its files, not the
+     * directory if this call made it. */
+    if (new_search)
+        remove_search(t);
+    if (made_dir || (new_search && !had_lock)) {
+        char *lock = ffnn_tune_path(t, "lock");
+        if (lock)
+            unlink(lock);
+        free(lock);
+    }
+    if (made_dir)
+        rmdir(opt->dir);
     free(tdir);
     free(data);
     ffnn_hypergrid_release(&cmd);

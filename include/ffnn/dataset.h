@@ -35,7 +35,8 @@ typedef struct {
  * duplicate column name \"x\" (columns I and J)".  On error t is left empty. */
 ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allow_empty,
                             ffnn_error *err);
-/* Opens path ("-" = stdin) and reads it; missing file -> FFNN_ENOINPUT. */
+/* Opens path ("-" = stdin) and reads it; a missing file or a directory is
+ * FFNN_ENOINPUT "path: cannot open: <reason>". */
 ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, ffnn_error *err);
 void ffnn_table_release(ffnn_table *t);
 /* Index of the column named name, or -1. */

@@ -9,6 +9,7 @@
 #ifndef FFNN_PREDICT_H
 #define FFNN_PREDICT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "ffnn/error.h"
 #include "ffnn/model.h"
@@ -19,6 +20,9 @@ typedef struct {
     int block_rows;  /* rows per forward pass, default 1024 */
     int threads;     /* 1: one thread; otherwise a reader thread parses the
                         next block while this one predicts (same output) */
+    bool check_target; /* a target value the model cannot have (a class it
+                          does not know, a missing or non-numeric value) is
+                          FFNN_EDATA "file:line:col: unknown class ..." */
 } ffnn_predict_options;
 
 /* Reads CSV from in (name for messages), writes predictions CSV to out.

@@ -244,21 +244,22 @@ START_TEST(hypergrid_errors)
                  FFNN_ECONFIG,
                  "hypergrid.json: droprate: grid search needs a \"step\" or \"values\" for every "
                  "hyperparameter");
-    expect_error("{\"width\":", FFNN_ECONFIG, "hypergrid.json:1:10: invalid JSON");
+    expect_error("{\"width\":", FFNN_ECONFIG, "hypergrid.json:1:10: invalid JSON: unexpected end of file");
+    expect_error("{\"width\": {\"values\": [4]},}", FFNN_ECONFIG, "hypergrid.json:1:27: invalid JSON near \"}\"");
     /* Tutorial-hypermodel values are checked when the file is read (found
      * by fuzzing: depth 5e308 was cast to int). */
     expect_error("{\"depth\":{\"values\":[5.011e308]}}", FFNN_ECONFIG,
-                 "hypergrid.json: hyperparameters: depth: must be an integer from 0 to 63, got inf");
+                 "hypergrid.json: depth: must be an integer from 0 to 63, got inf");
     expect_error("{\"depth\":{\"values\":[1.5]}}", FFNN_ECONFIG,
-                 "hypergrid.json: hyperparameters: depth: must be an integer from 0 to 63, got 1.5");
+                 "hypergrid.json: depth: must be an integer from 0 to 63, got 1.5");
     expect_error("{\"width\":{\"values\":[\"x\"]}}", FFNN_ECONFIG,
-                 "hypergrid.json: hyperparameters: layers[0].units: expected a positive integer, "
+                 "hypergrid.json: width: layers[0].units: expected a positive integer, "
                  "got \"x\"");
     /* A grid count that no long holds (found by fuzzing: cast to long). */
     expect_error("{\"droprate\":{\"min\":0,\"max\":2e21,\"step\":2}}", FFNN_ECONFIG,
                  "hypergrid.json: droprate: more than 1e+15 grid points; use a larger step");
     expect_error("{\"activation\":{\"values\":[\"relu\",3]}}", FFNN_ECONFIG,
-                 "hypergrid.json: hyperparameters: layers[0].activation: expected a string, got 3");
+                 "hypergrid.json: activation: layers[0].activation: expected a string, got 3");
 }
 END_TEST
 
