@@ -36,9 +36,9 @@ MAN7      := $(wildcard man/*.7)
 
 # Build and test dependencies, all Debian packages.
 DEPS_PKGS := libcjson-dev check libmd-dev pkg-config
-TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all
+TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all valgrind clang libclang-rt-14-dev
 
-.PHONY: all deps build check check-unit check-cli check-asan check-fault demo install uninstall clean bench bench-deps check-deps
+.PHONY: all deps build check check-unit check-cli check-asan check-valgrind check-fault demo install uninstall clean bench bench-deps check-deps
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -76,22 +76,41 @@ $(BUILD)/tests/%.o: tests/unit/%.c tests/unit/testutil.h $(wildcard include/ffnn
 $(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(LIBA)
 	$(CC) $(ALLCFLAGS) -I$(BUILD)/tests -Itests/unit tests/unit/main.c $(TEST_OBJ) $(LIBA) -o $@ $(LDLIBS) $(CHECK_LIBS)
 
+# CLI test scripts run two at a time (tests/cli/run.sh).
+TEST_JOBS ?= 2
+
 check: deps
-	@$(MAKE) --no-print-directory check-deps check-unit check-cli
+	@$(MAKE) --no-print-directory check-deps check-unit check-cli check-bad
+	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory check-fault
 
 check-unit: $(BUILD)/tests/unit
 	cd tests/data && CK_FORK=yes $(CURDIR)/$(BUILD)/tests/unit
 
 check-cli: build
-	FFNN_BIN=$(CURDIR)/$(BIN) sh tests/cli/run.sh
+	FFNN_BIN=$(CURDIR)/$(BIN) FFNN_TEST_JOBS=$(TEST_JOBS) sh tests/cli/run.sh
 
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer.
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SAN=1 OPT=-O1 build build/asan/tests/unit
 	cd tests/data && CK_FORK=no ASAN_OPTIONS=detect_leaks=1 $(CURDIR)/build/asan/tests/unit
-	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 sh tests/cli/run.sh
+	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 FFNN_TEST_JOBS=$(TEST_JOBS) sh tests/cli/run.sh
+	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 sh tests/bad/run.sh
+
+# The bad-input corpus: every program fed garbage (tests/bad/README).
+.PHONY: check-bad
+check-bad: build
+	FFNN_BIN=$(CURDIR)/$(BIN) sh tests/bad/run.sh
+
+# The CLI suite again with every program under valgrind's memcheck (the
+# normal build): an invalid access or a definite/indirect leak is exit 99.
+check-valgrind: build
+	@if command -v valgrind >/dev/null; then \
+	  sh tools/valgrind-bin.sh $(BIN) build/valgrind/bin && \
+	  FFNN_BIN=$(CURDIR)/build/valgrind/bin FFNN_VALGRIND=1 FFNN_TEST_JOBS=$(TEST_JOBS) sh tests/cli/run.sh; \
+	else echo "check-valgrind: skipped, valgrind is not installed"; fi
 
 # Allocation-failure injection (tests/fault/README): the programs under
 # ASan+UBSan with malloc & co. wrapped, the n-th allocation failing, for every n.
@@ -111,6 +130,50 @@ check-fault:
 # Layering of DESIGN §4: a module includes only headers of lower layers.
 check-deps:
 	@sh tools/check-deps.sh
+
+# ---- fuzzing (tests/fuzz/README) -------------------------------------------
+# libFuzzer harnesses, one per parser of outside input, built with clang and
+# ASan+UBSan over their own copy of the library objects (build/fuzz/lib),
+# with the CSV read size and cell arena chunk shrunk so that inputs of a few
+# hundred bytes cross their boundaries (and ASan need not map 1 MB per run).
+# `make fuzz` runs each for FUZZ_TIME seconds; `make check-fuzz` replays
+# tests/fuzz/regress/ and runs each for FUZZ_CHECK_TIME seconds from its seed
+# corpus, failing on any finding.  Both skip (and succeed) without clang's
+# libFuzzer.  Everything they write goes under build/fuzz.
+FUZZ_CC         ?= clang
+FUZZ_TIME       ?= 60
+FUZZ_CHECK_TIME ?= 10
+FUZZ_DIR        := build/fuzz
+FUZZ_CFLAGS     := $(WARN) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                   -fno-sanitize-recover=all -D_GNU_SOURCE -DFFNN_VERSION='"$(VERSION)"' \
+                   -Iinclude -Ilib -pthread -DCSV_CHUNK=61u -DARENA_CHUNK=509u
+FUZZ_SRC        := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS       := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_LIBA       := $(FUZZ_DIR)/libffnn.a
+
+.PHONY: fuzz fuzz-build check-fuzz
+
+$(FUZZ_DIR)/lib/%.o: lib/%.c $(wildcard include/ffnn/*.h) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_LIBA): $(LIB_SRC:lib/%.c=$(FUZZ_DIR)/lib/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBA)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIBA) -o $@ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz:
+	@sh tests/fuzz/run.sh probe "$(FUZZ_CC)" $(FUZZ_DIR) || exit 0; \
+	  $(MAKE) --no-print-directory fuzz-build && sh tests/fuzz/run.sh fuzz $(FUZZ_TIME) $(FUZZ_DIR)
+
+check-fuzz:
+	@sh tests/fuzz/run.sh probe "$(FUZZ_CC)" $(FUZZ_DIR) || exit 0; \
+	  $(MAKE) --no-print-directory fuzz-build && sh tests/fuzz/run.sh check $(FUZZ_CHECK_TIME) $(FUZZ_DIR)
+# ---- end of fuzzing ---------------------------------------------------------
 
 demo: deps
 	@$(MAKE) --no-print-directory build

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,27 +15,109 @@ const char *progname = "ffnn";
 int cmd_verbose = 0;
 bool cmd_quiet = false;
 
+const char *cmd_stop_hint = NULL;
+
+static void on_signal(int signo)
+{
+    ffnn_request_stop(signo);
+}
+
+/* SIGINT, SIGTERM and SIGHUP ask the library to stop (it checks between
+ * batches); system calls are not restarted, so a blocked read returns.  The
+ * handler is one-shot: a second signal has the default effect. */
+static void catch_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old;
+        /* A signal ignored by the parent (nohup, `cmd &` in a script) stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 void cmd_init(const char *name)
 {
+    /* A closed standard descriptor would be reused by the next open, and an
+     * output file would receive what was meant for standard output ('>&-').
+     * Fill it with /dev/null opened the wrong way round (gnulib's stdopen),
+     * so that using it still fails with EBADF. */
+    for (int fd = 0; fd <= 2; fd++)
+        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+            int nfd = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+            if (nfd >= 0 && nfd != fd) {
+                dup2(nfd, fd);
+                close(nfd);
+            }
+        }
     opterr = 0;
     const char *slash = strrchr(name, '/');
     progname = slash ? slash + 1 : name;
+    catch_signals();
+}
+
+/* After a stop request every failure is the interruption: 128 + signal. */
+static int interrupted(void)
+{
+    int sig = ffnn_stop_requested();
+    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+    fprintf(stderr, "%s: interrupted by %s%s\n", progname, name, cmd_stop_hint ? cmd_stop_hint : "");
+    return 128 + sig;
+}
+
+/* Writes "prog: <prefix><message><suffix>" and a newline on stderr, the
+ * message's control bytes escaped (\n, \t, \xNN): names from the data (a
+ * quoted column name may hold a line break) must not split the one-line
+ * message or drive the terminal. */
+static void put_message(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+{
+    char buf[4096];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    fprintf(stderr, "%s: %s", progname, prefix);
+    for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
+        if (*p == '\n')
+            fputs("\\n", stderr);
+        else if (*p == '\t')
+            fputs("\\t", stderr);
+        else if (*p < 0x20 || *p == 0x7F)
+            fprintf(stderr, "\\x%02X", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fprintf(stderr, "%s\n", suffix);
+}
+
+static void put_messagef(const char *prefix, const char *suffix, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void put_messagef(const char *prefix, const char *suffix, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    put_message(prefix, fmt, ap, suffix);
+    va_end(ap);
 }
 
 int cmd_fail(const ffnn_error *err)
 {
-    fprintf(stderr, "%s: %s\n", progname, err->msg[0] ? err->msg : ffnn_status_name(err->status));
+    if (ffnn_stop_requested())
+        return interrupted();
+    put_messagef("", "", "%s", err->msg[0] ? err->msg : ffnn_status_name(err->status));
     return err->status ? (int)err->status : 70;
 }
 
 int cmd_failf(int status, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", progname);
+    if (ffnn_stop_requested())
+        return interrupted();
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    put_message("", fmt, ap, "");
     va_end(ap);
-    fputc('\n', stderr);
     return status;
 }
 
@@ -48,21 +131,48 @@ void cmd_warn(const char *fmt, ...)
     va_list ap;
     if (cmd_quiet)
         return;
-    fprintf(stderr, "%s: warning: ", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    put_message("warning: ", fmt, ap, "");
     va_end(ap);
-    fputc('\n', stderr);
+}
+
+void cmd_warn_constant(const ffnn_prep *p, const char *source)
+{
+    char list[400];
+    size_t len = 0;
+    int n = 0, shown = 0;
+    list[0] = '\0';
+    for (int c = 0; c < p->n_columns; c++) {
+        if (!p->columns[c].constant)
+            continue;
+        if (n++ < 4 && len < sizeof list) {
+            int w = snprintf(list + len, sizeof list - len, "%s\"%.60s\"", shown ? ", " : "",
+                             p->columns[c].name);
+            len += w > 0 ? (size_t)w : 0;
+            shown++;
+        }
+    }
+    if (n == 0)
+        return;
+    if (n > shown)
+        cmd_warn("%s: columns %s and %d more have the same value in every row; they carry no "
+                 "information", source, list, n - shown);
+    else if (n > 1)
+        cmd_warn("%s: columns %s have the same value in every row; they carry no information",
+                 source, list);
+    else
+        cmd_warn("%s: column %s has the same value in every row; it carries no information",
+                 source, list);
 }
 
 int cmd_usage_error(const char *fmt, ...)
 {
+    char suffix[64];
     va_list ap;
-    fprintf(stderr, "%s: ", progname);
+    snprintf(suffix, sizeof suffix, "; try '%s --help'", progname);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    put_message("", fmt, ap, suffix);
     va_end(ap);
-    fprintf(stderr, "; try '%s --help'\n", progname);
     return 64;
 }
 
@@ -77,6 +187,16 @@ int cmd_bad_option(int c, char **argv)
     if (optopt)
         return cmd_usage_error("unknown option '-%c'", optopt);
     return cmd_usage_error("unknown option '%s'", arg);
+}
+
+int cmd_flush_stdout(void)
+{
+    int e = errno; /* from the write that failed, if fflush has nothing left to write */
+    if (fflush(stdout) != 0)
+        e = errno;
+    else if (!ferror(stdout))
+        return 0;
+    return cmd_failf(74, "<stdout>: write error: %s", strerror(e ? e : EIO));
 }
 
 void cmd_version(void)
@@ -171,7 +291,7 @@ int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
     return st;
 }
 
-int cmd_out_commit(cmd_out *o, ffnn_error *err)
+static int commit_one(cmd_out *o, ffnn_error *err)
 {
     if (o->fp == stdout) {
         if (fflush(stdout) != 0 || ferror(stdout))
@@ -182,11 +302,85 @@ int cmd_out_commit(cmd_out *o, ffnn_error *err)
     return ffnn_atomic_commit(&o->file, err);
 }
 
+int cmd_out_commit(cmd_out *o, ffnn_error *err)
+{
+    if (ffnn_stop_requested() && o->fp != stdout) {
+        cmd_out_abort(o);
+        return ffnn_error_canceled(err);
+    }
+    return commit_one(o, err);
+}
+
 void cmd_out_abort(cmd_out *o)
 {
     if (o->fp != stdout)
         ffnn_atomic_abort(&o->file);
     o->fp = NULL;
+}
+
+cmd_out *cmd_outs_open(cmd_outs *s, const char *path, ffnn_error *err)
+{
+    if (s->n == CMD_OUTS_MAX) {
+        ffnn_error_set(err, FFNN_EINTERNAL, "too many output files");
+        return NULL;
+    }
+    cmd_out *o = &s->o[s->n];
+    if (cmd_out_open(o, path, err)) {
+        cmd_out_abort(o); /* frees what a failed open kept */
+        return NULL;
+    }
+    s->n++;
+    return o;
+}
+
+int cmd_outs_commit(cmd_outs *s, ffnn_error *err)
+{
+    int st = 0;
+    /* Every write error (a device such as /dev/full reports them only now)
+     * before the first rename. */
+    for (int i = 0; i < s->n && !st; i++) {
+        FILE *fp = s->o[i].fp;
+        if (fp && (fflush(fp) != 0 || ferror(fp)))
+            st = ffnn_error_set(err, FFNN_EIO, "%s: write error: %s",
+                                fp == stdout ? "<stdout>" : s->o[i].file.path,
+                                strerror(errno ? errno : EIO));
+    }
+    /* A stop request before the first rename discards them all; after it,
+     * the renames finish. */
+    if (!st && ffnn_stop_requested())
+        st = ffnn_error_canceled(err);
+    if (st) {
+        cmd_outs_abort(s);
+        return st;
+    }
+    for (int i = 0; i < s->n; i++) {
+        if (st)
+            cmd_out_abort(&s->o[i]);
+        else
+            st = commit_one(&s->o[i], err);
+    }
+    s->n = 0;
+    return st;
+}
+
+void cmd_outs_abort(cmd_outs *s)
+{
+    for (int i = 0; i < s->n; i++)
+        cmd_out_abort(&s->o[i]);
+    s->n = 0;
+}
+
+int cmd_check_output(const char *path, ffnn_error *err)
+{
+    struct stat sb;
+    if (strcmp(path, "-") == 0 ||
+        (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)))
+        return 0;
+    ffnn_atomic_file f;
+    int st = ffnn_atomic_open(&f, path, -1, false, err);
+    if (st == 0)
+        ffnn_atomic_abort(&f);
+    return st;
 }
 
 char *cmd_default_name(const char *path, const char *ext)
@@ -208,6 +402,12 @@ FILE *cmd_open_input(const char *path, ffnn_error *err)
     if (strcmp(path, "-") == 0)
         return stdin;
     FILE *fp = fopen(path, "rb");
+    struct stat sb;
+    if (fp && fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(fp);
+        ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(EISDIR));
+        return NULL;
+    }
     if (!fp && errno == ENOMEM)
         ffnn_error_nomem(err);
     else if (!fp)

@@ -1,5 +1,6 @@
 /* ffnn-eval — metrics of a predictions CSV (or of a model on a labelled CSV)
  * as text, JSON or one number; SVG charts; pass/fail bars for make and cron. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -46,8 +47,8 @@ static void usage(void)
            "      --version            show the version and exit\n\n"
            "With --history and no PREDICTIONS operand only the curve is drawn; give `-`\n"
            "to also evaluate standard input.  Exit status: 0 ok, %d a bar not met,\n"
-           "64 usage, 65 bad data, 66 input missing, 73 cannot create output, 74 I/O\n"
-           "error (see ffnn-eval(1)).\n",
+           "64 usage, 65 bad data, 66 input missing, 71 out of memory, 73 cannot create\n"
+           "output, 74 I/O error, 128+N signal N (see ffnn-eval(1)).\n",
            progname, progname, progname, EXIT_BAR, EXIT_BAR, EXIT_BAR);
 }
 
@@ -68,20 +69,18 @@ static bool parse_bar(const char *s, bool over, bar *b)
     return b->metric != NULL;
 }
 
-/* Writes one SVG file with fn into o, left open for main to commit with the
- * other outputs (so a failure leaves none of them behind). */
+/* Writes one SVG file with fn into the set of outputs (committed together
+ * once everything is written). */
 typedef ffnn_status (*svg_fn)(FILE *, const ffnn_eval_result *, const ffnn_eval_data *,
                               ffnn_error *);
-static int write_svg(cmd_out *o, const char *path, svg_fn fn, const ffnn_eval_result *r,
+static int write_svg(cmd_outs *outs, const char *path, svg_fn fn, const ffnn_eval_result *r,
                      const ffnn_eval_data *d)
 {
     ffnn_error err;
-    if (cmd_out_open(o, path, &err)) {
-        cmd_out_abort(o);   /* frees what a failed open allocated */
+    cmd_out *o = cmd_outs_open(outs, path, &err);
+    if (!o)
         return cmd_fail(&err);
-    }
     if (fn(o->fp, r, d, &err)) {
-        cmd_out_abort(o);
         if (err.status == FFNN_EIO)
             ffnn_error_prefix(&err, "%s", path);
         return cmd_fail(&err);
@@ -89,8 +88,8 @@ static int write_svg(cmd_out *o, const char *path, svg_fn fn, const ffnn_eval_re
     return 0;
 }
 
-/* The learning curve into o, left open like write_svg's. */
-static int write_curve(cmd_out *o, const char *hist_path, const char *svg_path, const char *metric)
+static int write_curve(cmd_outs *outs, const char *hist_path, const char *svg_path,
+                       const char *metric)
 {
     ffnn_error err;
     ffnn_eval_table t;
@@ -104,11 +103,10 @@ static int write_curve(cmd_out *o, const char *hist_path, const char *svg_path, 
     if (st)
         return cmd_fail(&err);
     int rc = 0;
-    if (cmd_out_open(o, svg_path, &err)) {
-        cmd_out_abort(o);
+    cmd_out *o = cmd_outs_open(outs, svg_path, &err);
+    if (!o) {
         rc = cmd_fail(&err);
     } else if (ffnn_eval_curve_svg(o->fp, &t, metric, &err)) {
-        cmd_out_abort(o);
         if (err.status != FFNN_EIO)
             ffnn_error_prefix(&err, "%s", hist_path);
         rc = cmd_fail(&err);
@@ -132,7 +130,9 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
         ffnn_model_destroy(m);
         return cmd_nomem();
     }
-    ffnn_predict_options opt = {NULL, 0, 0, 0};
+    /* Labels are checked against the model here, where the input's line
+     * and column are known. */
+    ffnn_predict_options opt = {NULL, 0, 0, 0, true};
     ffnn_status st = ffnn_predict_stream(m, in, name, mem, &opt, NULL, &err);
     if (fclose(mem) != 0 && !st)
         st = ffnn_error_nomem(&err);
@@ -184,8 +184,7 @@ int main(int argc, char **argv)
     size_t len = 0;
     cmd_out o;
     memset(&o, 0, sizeof o);
-    cmd_out svg[3];   /* the charts, written before the report, committed after it */
-    int nsvg = 0;
+    cmd_outs outs = {.n = 0};   /* the SVG files, committed with the report */
     FILE *in = NULL;
 
     cmd_init(argv[0]);
@@ -248,13 +247,18 @@ int main(int argc, char **argv)
         rc = cmd_usage_error("--curve-metric needs --history and --curve-svg");
     if (rc)
         goto out;
+    const char *const paths[] = {output, confusion_svg, roc_svg, curve_svg};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (paths[i] && cmd_check_output(paths[i], &err)) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
 
     if (curve_svg) {
-        if ((rc = write_curve(&svg[nsvg], history, curve_svg, curve_metric)))
+        if ((rc = write_curve(&outs, history, curve_svg, curve_metric)))
             goto out;
-        nsvg++;
         if (nargs == 0 && !model) {   /* only the curve */
-            if (cmd_out_commit(&svg[0], &err))
+            if (cmd_outs_commit(&outs, &err))
                 rc = cmd_fail(&err);
             goto out;
         }
@@ -322,13 +326,9 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    if (confusion_svg && (rc = write_svg(&svg[nsvg], confusion_svg, ffnn_eval_confusion_svg, &r, &d)))
+    if ((confusion_svg && (rc = write_svg(&outs, confusion_svg, ffnn_eval_confusion_svg, &r, &d))) ||
+        (roc_svg && (rc = write_svg(&outs, roc_svg, ffnn_eval_roc_svg, &r, &d))))
         goto out;
-    nsvg += confusion_svg != NULL;
-    if (roc_svg && (rc = write_svg(&svg[nsvg], roc_svg, ffnn_eval_roc_svg, &r, &d)))
-        goto out;
-    nsvg += roc_svg != NULL;
-
     if (cmd_out_open(&o, output, &err)) {
         cmd_out_abort(&o);
         rc = cmd_fail(&err);
@@ -345,18 +345,14 @@ int main(int argc, char **argv)
     }
     if (wr) {
         cmd_out_abort(&o);
-        rc = cmd_failf(74, "%s: write error", strcmp(output, "-") ? output : "<stdout>");
+        rc = cmd_failf(74, "%s: write error: %s", strcmp(output, "-") ? output : "<stdout>",
+                       strerror(errno ? errno : EIO));
         goto out;
     }
-    if (cmd_out_commit(&o, &err)) {
+    if (cmd_out_commit(&o, &err) || cmd_outs_commit(&outs, &err)) {
         rc = cmd_fail(&err);
         goto out;
     }
-    for (int i = 0; i < nsvg; i++)
-        if (cmd_out_commit(&svg[i], &err)) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
 
     for (int i = 0; i < nbars; i++) {
         double v;
@@ -372,8 +368,7 @@ int main(int argc, char **argv)
         rc = EXIT_BAR;
     }
 out:
-    for (int i = 0; i < nsvg; i++)
-        cmd_out_abort(&svg[i]);   /* no-op on committed ones */
+    cmd_outs_abort(&outs);
     if (in && in != stdin)
         fclose(in);
     if (have_r)

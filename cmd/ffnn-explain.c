@@ -1,6 +1,7 @@
 /* ffnn-explain — SHAP values and permutation importance for a model's
  * predictions, in the user's own feature columns. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -49,7 +50,8 @@ static void usage(void)
            "      --version            show the version and exit\n\n"
            "INPUT.csv may be '-' for standard input; permutation needs its target column.\n"
            "Exit status: 0 ok, 64 usage (also: exact with too many features), 65 bad data\n"
-           "or model, 66 input missing, 73 cannot create output, 74 I/O error (ffnn(7)).\n",
+           "or model, 66 input missing, 71 out of memory, 73 cannot create output, 74 I/O\n"
+           "error, 128+N signal N (ffnn(7)).\n",
            progname, ffnn_explain_method_name(d.method), DEFAULT_BACKGROUND_SIZE, d.repeats,
            d.exact_max_features, FFNN_EXPLAIN_EXACT_LIMIT, (unsigned long long)d.seed,
            p.max_display);
@@ -379,42 +381,28 @@ typedef struct {
     ffnn_plot_explain_options plot;
 } outputs;
 
-/* The output files, written to temporary files first and renamed into place
- * together once everything (standard output too) has succeeded, so a failure
- * leaves none of them behind. */
-typedef struct {
-    cmd_out o[3];
-    int n;
-} pending;
-
-/* Writes one file with writer(fp, ctx) into a new entry of pend. */
-static int write_file(pending *pend, const char *path,
+/* Writes path with writer(fp, ctx) into the set of outputs (committed
+ * together once everything is written). */
+static int stage_file(cmd_outs *st, const char *path,
                       int (*writer)(FILE *, const void *, const ffnn_plot_explain_options *, ffnn_error *),
                       const void *ctx, const ffnn_plot_explain_options *po)
 {
     ffnn_error err;
-    cmd_out *o = &pend->o[pend->n];
-    if (cmd_out_open(o, path, &err)) {
-        cmd_out_abort(o); /* frees what a failed open kept */
+    cmd_out *o = cmd_outs_open(st, path, &err);
+    if (!o)
+        return cmd_fail(&err);
+    if (writer(o->fp, ctx, po, &err)) {
+        if (err.status == FFNN_EIO && strncmp(err.msg, "write error", 11) == 0)
+            ffnn_error_prefix(&err, "%s", path);
         return cmd_fail(&err);
     }
-    pend->n++;
-    if (writer(o->fp, ctx, po, &err))
-        return cmd_fail(&err);
     return 0;
 }
 
-/* Commits pend's files when rc is 0, else removes them; returns rc or the
- * commit's failure. */
-static int finish_files(pending *pend, int rc)
+static int commit_files(cmd_outs *st)
 {
     ffnn_error err;
-    for (int i = 0; i < pend->n; i++) {
-        if (!rc && cmd_out_commit(&pend->o[i], &err))
-            rc = cmd_fail(&err);
-        cmd_out_abort(&pend->o[i]);   /* no-op once committed */
-    }
-    return rc;
+    return cmd_outs_commit(st, &err) ? cmd_fail(&err) : 0;
 }
 
 static int w_bar(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po, ffnn_error *err)
@@ -433,21 +421,15 @@ static int w_csv(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po,
 {
     (void)po;
     write_shap_csv(fp, ctx);
-    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error") : 0;
+    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno ? errno : EIO)) : 0;
 }
 static int w_pcsv(FILE *fp, const void *ctx, const ffnn_plot_explain_options *po, ffnn_error *err)
 {
     (void)po;
     write_perm_csv(fp, ctx);
-    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error") : 0;
+    return ferror(fp) ? ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno ? errno : EIO)) : 0;
 }
 
-static int finish_stdout(void)
-{
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return cmd_failf(74, "standard output: write error");
-    return 0;
-}
 
 static int print_json(cJSON *j)
 {
@@ -463,42 +445,55 @@ static int print_json(cJSON *j)
 
 static int report_shap(const ffnn_shap *s, const outputs *out)
 {
-    pending pend = {.n = 0};
+    cmd_outs st = {.n = 0};
     int rc = 0;
-    if (out->bar_svg)
-        rc = write_file(&pend, out->bar_svg, w_bar, s, &out->plot);
-    if (!rc && out->beeswarm_svg)
-        rc = write_file(&pend, out->beeswarm_svg, w_swarm, s, &out->plot);
-    if (!rc && out->csv && strcmp(out->csv, "-") != 0)
-        rc = write_file(&pend, out->csv, w_csv, s, NULL);
-    if (!rc && out->json)
-        rc = print_json(shap_json(s));
-    else if (!rc && out->summary && print_shap_summary(stdout, s))
-        rc = cmd_nomem();
-    else if (!rc && !out->summary && (!out->csv || strcmp(out->csv, "-") == 0))
+    if ((out->bar_svg && (rc = stage_file(&st, out->bar_svg, w_bar, s, &out->plot))) ||
+        (out->beeswarm_svg && (rc = stage_file(&st, out->beeswarm_svg, w_swarm, s, &out->plot))) ||
+        (out->csv && strcmp(out->csv, "-") != 0 && (rc = stage_file(&st, out->csv, w_csv, s, NULL))))
+        goto fail;
+    if (out->json) {
+        if ((rc = print_json(shap_json(s))))
+            goto fail;
+    } else if (out->summary) {
+        if (print_shap_summary(stdout, s)) {
+            rc = cmd_nomem();
+            goto fail;
+        }
+    } else if (!out->csv || strcmp(out->csv, "-") == 0) {
         write_shap_csv(stdout, s);
-    if (!rc)
-        rc = finish_stdout();
-    return finish_files(&pend, rc);
+    }
+    if ((rc = cmd_flush_stdout()))
+        goto fail;
+    return commit_files(&st);
+fail:
+    cmd_outs_abort(&st);
+    return rc;
 }
 
 static int report_perm(const ffnn_perm_importance *p, const outputs *out, uint64_t seed)
 {
-    pending pend = {.n = 0};
+    cmd_outs st = {.n = 0};
     int rc = 0;
-    if (out->bar_svg)
-        rc = write_file(&pend, out->bar_svg, w_pbar, p, &out->plot);
-    if (!rc && out->csv && strcmp(out->csv, "-") != 0)
-        rc = write_file(&pend, out->csv, w_pcsv, p, NULL);
-    if (!rc && out->json)
-        rc = print_json(perm_json(p, seed));
-    else if (!rc && out->summary && print_perm_summary(stdout, p))
-        rc = cmd_nomem();
-    else if (!rc && !out->summary && (!out->csv || strcmp(out->csv, "-") == 0))
+    if ((out->bar_svg && (rc = stage_file(&st, out->bar_svg, w_pbar, p, &out->plot))) ||
+        (out->csv && strcmp(out->csv, "-") != 0 && (rc = stage_file(&st, out->csv, w_pcsv, p, NULL))))
+        goto fail;
+    if (out->json) {
+        if ((rc = print_json(perm_json(p, seed))))
+            goto fail;
+    } else if (out->summary) {
+        if (print_perm_summary(stdout, p)) {
+            rc = cmd_nomem();
+            goto fail;
+        }
+    } else if (!out->csv || strcmp(out->csv, "-") == 0) {
         write_perm_csv(stdout, p);
-    if (!rc)
-        rc = finish_stdout();
-    return finish_files(&pend, rc);
+    }
+    if ((rc = cmd_flush_stdout()))
+        goto fail;
+    return commit_files(&st);
+fail:
+    cmd_outs_abort(&st);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -632,6 +627,12 @@ int main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     memset(&p, 0, sizeof p);
 
+    const char *const paths[] = {out.bar_svg, out.beeswarm_svg, out.csv};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (paths[i] && cmd_check_output(paths[i], &err)) {
+            rc = cmd_fail(&err);
+            goto done;
+        }
     if (ffnn_model_load(&m, model_path, &err)) {
         rc = cmd_fail(&err);
         goto done;

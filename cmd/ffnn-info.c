@@ -16,7 +16,8 @@ static void usage(void)
            "  -j, --json             print the same as one JSON object\n"
            "  -h, --help             show this help and exit\n"
            "      --version          show the version and exit\n\n"
-           "Exit status: 0 ok, 64 usage, 65 bad model file, 66 missing (see ffnn(7)).\n",
+           "Exit status: 0 ok, 64 usage, 65 bad model file, 66 missing, 71 out of memory,\n"
+           "74 write error (see ffnn(7)).\n",
            progname);
 }
 

@@ -20,7 +20,8 @@ static void usage(void)
            "Input columns are matched to the model's features by name; extra columns are\n"
            "ignored.  Memory use does not grow with the input length.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data or model, 66 input missing,\n"
-           "73 cannot create output, 74 I/O error (see ffnn(7)).\n",
+           "71 out of memory, 73 cannot create output, 74 I/O error, 128+N signal N\n"
+           "(see ffnn(7)).\n",
            progname);
 }
 
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
 
     ffnn_error err;
     ffnn_model *m = NULL;
-    ffnn_predict_options opt = {NULL, 0, 0, 0};
+    ffnn_predict_options opt = {NULL, 0, 0, 0, false};
     FILE *in = NULL;
     cmd_out o;
     memset(&o, 0, sizeof o);
@@ -77,7 +78,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (ffnn_predict_stream(m, in, strcmp(input, "-") == 0 ? "<stdin>" : input, o.fp, &opt, NULL, &err)) {
-        if (err.status == FFNN_EIO)
+        /* Read errors already name the input; write errors name nothing. */
+        if (err.status == FFNN_EIO && strncmp(err.msg, "write error", 11) == 0)
             ffnn_error_prefix(&err, "%s", strcmp(output, "-") == 0 ? "<stdout>" : output);
         cmd_out_abort(&o);
         rc = cmd_fail(&err);

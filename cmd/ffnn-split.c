@@ -1,7 +1,9 @@
 /* ffnn-split — seeded train/test split of a CSV file, optionally stratified. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "common.h"
 #include "ffnn/dataset.h"
 #include "ffnn/model_io.h"
@@ -22,23 +24,34 @@ static void usage(void)
            "  -h, --help             show this help and exit\n"
            "      --version          show the version and exit\n\n"
            "INPUT may be '-' for standard input.  Exit status: 0 ok, 64 usage, 65 bad data,\n"
-           "66 input missing, 73 cannot create output, 74 I/O error (see ffnn(7)).\n",
+           "66 input missing, 71 out of memory, 73 cannot create output, 74 I/O error,\n"
+           "128+N signal N (see ffnn(7)).\n",
            progname, DEFAULT_TEST_FRACTION, DEFAULT_SEED);
 }
 
-static int write_part(const ffnn_table *t, const char *path, const long *rows, long n)
+/* Writes the rows into the set of outputs (renamed into place together). */
+static int write_part(cmd_outs *outs, const ffnn_table *t, const char *path, const long *rows, long n)
 {
     ffnn_error err;
-    cmd_out o;
-    if (cmd_out_open(&o, path, &err))
+    cmd_out *o = cmd_outs_open(outs, path, &err);
+    if (!o)
         return cmd_fail(&err);
-    if (ffnn_table_write(t, o.fp, rows, n) != 0) {
-        cmd_out_abort(&o);
-        return cmd_failf(74, "%s: write error", path);
-    }
-    if (cmd_out_commit(&o, &err))
-        return cmd_fail(&err);
+    if (ffnn_table_write(t, o->fp, rows, n) != 0)
+        return cmd_failf(74, "%s: write error: %s", strcmp(path, "-") ? path : "<stdout>",
+                         strerror(errno ? errno : EIO));
     return 0;
+}
+
+/* Do paths a and b name one file?  Existing files compare by device and
+ * inode, others by name. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return false;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
 }
 
 int main(int argc, char **argv)
@@ -85,6 +98,12 @@ int main(int argc, char **argv)
     const char *in = argv[optind], *train_out = argv[optind + 1], *test_out = argv[optind + 2];
     if (strcmp(train_out, "-") == 0 && strcmp(test_out, "-") == 0)
         return cmd_usage_error("TRAIN_OUT and TEST_OUT cannot both be standard output");
+    /* Writing over the input, or both parts to one file, would lose rows. */
+    if (same_file(train_out, test_out))
+        return cmd_usage_error("TRAIN_OUT and TEST_OUT are the same file");
+    if (same_file(in, train_out) || same_file(in, test_out))
+        return cmd_usage_error("%s is the input file %s",
+                               same_file(in, train_out) ? "TRAIN_OUT" : "TEST_OUT", in);
     if (target && !stratify)
         cmd_warn("--target has no effect without --stratify");
 
@@ -92,6 +111,12 @@ int main(int argc, char **argv)
     ffnn_table t;
     if (ffnn_table_load(&t, in, false, &err))
         return cmd_fail(&err);
+    if (t.nrows < 2) {
+        /* One row would leave TRAIN_OUT with none. */
+        int st = cmd_failf(65, "%s: 1 data row; a split needs at least 2", t.source);
+        ffnn_table_release(&t);
+        return st;
+    }
     int rc = 0;
     long n = t.nrows, ntr = 0, nte = 0;
     long *tr = calloc((size_t)n, sizeof *tr), *te = calloc((size_t)n, sizeof *te);
@@ -133,13 +158,14 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
-    if ((rc = write_part(&t, train_out, tr, ntr)))
-        goto out;
-    if ((rc = write_part(&t, test_out, te, nte))) {
-        if (strcmp(train_out, "-") != 0)
-            remove(train_out);
+    cmd_outs outs = {.n = 0};
+    if ((rc = write_part(&outs, &t, train_out, tr, ntr)) ||
+        (rc = write_part(&outs, &t, test_out, te, nte))) {
+        cmd_outs_abort(&outs);
         goto out;
     }
+    if (cmd_outs_commit(&outs, &err))
+        rc = cmd_fail(&err);
 out:
     free(tr);
     free(te);

@@ -1,4 +1,5 @@
 /* ffnn-train — train a model on a CSV file and save it. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ static void usage(void)
            "Defaults without a config: %d hidden layer of %d %s units, output from the task,\n"
            "%s (learning_rate %g), batch_size %d, standardize %s.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
-           "output, 74 I/O error, 78 bad config (see ffnn(7)).\n",
+           "output, 71 out of memory, 74 I/O error, 78 bad config, 128+N signal N: no\n"
+           "model written (see ffnn(7)).\n",
            progname, (unsigned long long)d.fit.seed, d.fit.epochs, cpu_count(), d.arch.n_hidden,
            d.arch.hidden[0].units, ffnn_act_name(d.arch.hidden[0].activation),
            ffnn_optim_name(d.fit.optimizer.kind), d.fit.optimizer.learning_rate, d.fit.batch_size,
@@ -60,6 +62,45 @@ static int on_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
         fprintf(stderr, " - val_loss: %.4f - val_%s: %.4f", log->val_loss, p->metric, log->val_metric);
     fputs(p->tty ? "\033[K\r" : "\n", stderr);
     return 0;
+}
+
+/* Writes the model to output and, if hist, the history to history ("-":
+ * standard output) as one set of outputs.  Returns the exit status. */
+static int write_outputs(const ffnn_model *model, const char *output, const ffnn_history *hist,
+                         const char *history)
+{
+    ffnn_error err;
+    cmd_outs outs = {.n = 0};
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    cmd_out *o;
+    int rc = 0;
+    if (ffnn_model_serialize(model, &buf, &len, &err) || !(o = cmd_outs_open(&outs, output, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (fwrite(buf, 1, len, o->fp) != len) {
+        rc = cmd_failf(74, "%s: write error: %s", strcmp(output, "-") ? output : "<stdout>",
+                       strerror(errno ? errno : EIO));
+        goto out;
+    }
+    if (hist) {
+        if (!(o = cmd_outs_open(&outs, history, &err))) {
+            rc = cmd_fail(&err);
+            goto out;
+        }
+        if (ffnn_history_write(hist, o->fp) != 0) {
+            rc = cmd_failf(74, "%s: write error: %s", strcmp(history, "-") ? history : "<stdout>",
+                           strerror(errno ? errno : EIO));
+            goto out;
+        }
+    }
+    if (cmd_outs_commit(&outs, &err))
+        rc = cmd_fail(&err);
+out:
+    cmd_outs_abort(&outs);
+    free(buf);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -120,6 +161,8 @@ int main(int argc, char **argv)
     const char *train_path = argv[optind];
     if (!output && strcmp(train_path, "-") == 0)
         return cmd_usage_error("-o MODEL is required when training data comes from standard input");
+    if (output && history && strcmp(output, "-") == 0 && strcmp(history, "-") == 0)
+        return cmd_usage_error("the model and the history cannot both go to standard output");
 
     ffnn_error err;
     ffnn_config cfg = ffnn_config_default();
@@ -129,8 +172,6 @@ int main(int argc, char **argv)
     ffnn_model *model = NULL;
     ffnn_history hist;
     char *out_alloc = NULL;
-    cmd_out ho;   /* the history, committed after the model is saved */
-    memset(&ho, 0, sizeof ho);
     int rc = 0;
     memset(&table, 0, sizeof table);
     memset(&prep, 0, sizeof prep);
@@ -166,6 +207,10 @@ int main(int argc, char **argv)
         rc = cmd_nomem();
         goto out;
     }
+    if (cmd_check_output(output, &err) || (history && cmd_check_output(history, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
 
     if (ffnn_table_load(&table, train_path, false, &err) || ffnn_prep_fit(&prep, &table, &cfg.prep, &err) ||
         ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, &err) ||
@@ -173,6 +218,7 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
+    cmd_warn_constant(&prep, strcmp(train_path, "-") ? train_path : "<stdin>");
     ffnn_rng rng;
     ffnn_rng_init(&rng, cfg.fit.seed, FFNN_RNG_INIT, 0);
     ffnn_model_init(model, &rng);
@@ -192,29 +238,14 @@ int main(int argc, char **argv)
     }
     if (prog.tty && extra.on_epoch)
         fputc('\n', stderr);
-    if (history) {
-        if (cmd_out_open(&ho, history, &err)) {
-            rc = cmd_fail(&err);
-            goto out;
-        }
-        if (ffnn_history_write(&hist, ho.fp) != 0) {
-            rc = cmd_failf(74, "%s: write error", history);
-            goto out;
-        }
-    }
-    if (ffnn_model_save(model, output, &err)) {
-        rc = cmd_fail(&err);
+    /* The model and the history are renamed into place together, once both
+     * are written: a failure of either leaves neither. */
+    if ((rc = write_outputs(model, output, history ? &hist : NULL, history)))
         goto out;
-    }
-    if (history && cmd_out_commit(&ho, &err)) {
-        rc = cmd_fail(&err);
-        goto out;
-    }
     if (cmd_progress_enabled())
         fprintf(stderr, "%s: %d epochs%s; model written to %s\n", progname, hist.n,
                 hist.stopped_early ? " (stopped early)" : "", output);
 out:
-    cmd_out_abort(&ho);   /* no-op once committed */
     ffnn_history_release(&hist);
     ffnn_model_destroy(model);
     ffnn_data_release(&data);

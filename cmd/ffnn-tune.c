@@ -2,10 +2,12 @@
  * over a tune directory that survives kill -9 and can be driven by external
  * executors. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "common.h"
@@ -50,7 +52,8 @@ static void usage(void)
            "  -h, --help             show this help and exit\n"
            "      --version          show the version and exit\n\n"
            "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
-           "output or DIR in use, 74 I/O error, 78 bad hypergrid (see ffnn(7)).\n",
+           "output or DIR in use, 71 out of memory, 74 I/O error, 78 bad hypergrid,\n"
+           "128+N signal N: run the same command to resume (see ffnn(7)).\n",
            progname, progname, progname, progname, progname, (unsigned long long)d.seed,
            ffnn_tune_algorithm_name(d.algorithm), d.max_epochs, d.factor, d.hyperband_iterations,
            d.objective, d.max_trials, d.executions_per_trial);
@@ -156,16 +159,17 @@ static bool print_text(const ffnn_tune *t, int top, FILE *fp)
     return ok;
 }
 
-/* Writes text to path's temporary file in o, for the caller to commit. */
-static int write_text(cmd_out *o, const char *path, const char *text)
+/* Writes len bytes to path into the set of outputs (renamed into place
+ * together by cmd_outs_commit). */
+static int write_text(cmd_outs *outs, const char *path, const char *text, size_t len)
 {
     ffnn_error err;
-    if (cmd_out_open(o, path, &err))
+    cmd_out *o = cmd_outs_open(outs, path, &err);
+    if (!o)
         return cmd_fail(&err);
-    if (fputs(text, o->fp) == EOF) {
-        cmd_out_abort(o);
-        return cmd_failf(74, "%s: write error", path);
-    }
+    if (fwrite(text, 1, len, o->fp) != len)
+        return cmd_failf(74, "%s: write error: %s", strcmp(path, "-") ? path : "<stdout>",
+                         strerror(errno ? errno : EIO));
     return 0;
 }
 
@@ -247,6 +251,7 @@ int main(int argc, char **argv)
     int c;
 
     cmd_init(argv[0]);
+    cmd_stop_hint = "; run the same command again to resume";
     while ((c = getopt_long(argc, argv, ":g:d:j:s:T:i:o:vqh", longopts, NULL)) != -1) {
         switch (c) {
         case 'g': grid_path = optarg; break;
@@ -319,8 +324,7 @@ int main(int argc, char **argv)
     ffnn_config best;
     ffnn_model *model = NULL;
     bool have_best = false;
-    cmd_out best_out;
-    memset(&best_out, 0, sizeof best_out);
+    cmd_outs outs = {.n = 0};   /* --best-config and -o, committed at the end */
     char *report = NULL;
     int rc = 0;
 
@@ -337,8 +341,9 @@ int main(int argc, char **argv)
                 long s = ffnn_hp_grid_size(&grid.hp[i]);
                 points = s < 0 ? -1 : points * s;
             }
-            if (ffnn_tune_schedule_write(&grid.tuner, points, stdout) != 0 || fflush(stdout) != 0)
-                rc = cmd_failf(74, "standard output: write error");
+            int w = ffnn_tune_schedule_write(&grid.tuner, points, stdout);
+            if ((rc = cmd_flush_stdout()) == 0 && w != 0)
+                rc = cmd_failf(74, "<stdout>: write error");
         }
         ffnn_hypergrid_release(&grid);
         return rc;
@@ -363,9 +368,13 @@ int main(int argc, char **argv)
             return cmd_usage_error("-g HYPERGRID is required (or -d DIR of an existing search)");
         if (grid_path && !train)
             return cmd_usage_error("expected a TRAIN.csv argument");
+        if (output && strcmp(output, "-") == 0)
+            return cmd_usage_error("-o MODEL must be a file (standard output has the summary)");
         if (!grid_path && train)
             return cmd_usage_error("TRAIN.csv needs -g HYPERGRID");
-        if (train && strcmp(train, "-") == 0)
+        struct stat sb;
+        if (train && (strcmp(train, "-") == 0 ||
+                      (stat(train, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))))
             return cmd_usage_error("TRAIN.csv must be a file (the search keeps a copy)");
         if (init && !dir)
             return cmd_usage_error("--init needs -d DIR");
@@ -401,10 +410,15 @@ int main(int argc, char **argv)
                              "stored search)");
         goto out;
     }
+    if ((output && cmd_check_output(output, &err)) || (best_path && cmd_check_output(best_path, &err))) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
     if (ffnn_tune_open(&t, &oo, &err)) {
         rc = cmd_fail(&err);
         goto out;
     }
+    cmd_warn_constant(ffnn_tune_prep(t), ffnn_tune_data_path(t));
     if (init) {
         int *ids, n;
         if (ffnn_tune_pending(t, &ids, &n, &err))
@@ -422,8 +436,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < n; i++)
             printf("%d\n", ids[i]);
         free(ids);
-        if (fflush(stdout) != 0)
-            rc = cmd_failf(74, "standard output: write error");
+        rc = cmd_flush_stdout();
         goto out;
     }
     if (run_trial >= 0) {
@@ -473,38 +486,41 @@ int main(int argc, char **argv)
             goto out;
         }
         have_best = true;
-        /* The best config is committed after the model is saved, so a
-         * failure leaves neither. */
+        /* The best config and the model are renamed into place together,
+         * after the summary is printed: a failure leaves neither. */
         if (best_path) {
             char *text = ffnn_config_to_json(&best);
             if (!text) {
                 rc = cmd_nomem();
                 goto out;
             }
-            rc = write_text(&best_out, best_path, text);
+            rc = write_text(&outs, best_path, text, strlen(text));
             free(text);
             if (rc)
                 goto out;
         }
         if (output) {
+            unsigned char *buf = NULL;
+            size_t len = 0;
             if (ffnn_tune_retrain(&best, train ? train : ffnn_tune_data_path(t), &model, &err) ||
-                ffnn_model_save(model, output, &err)) {
+                ffnn_model_serialize(model, &buf, &len, &err)) {
                 rc = cmd_fail(&err);
                 goto out;
             }
+            rc = write_text(&outs, output, (const char *)buf, len);
+            free(buf);
+            if (rc)
+                goto out;
         }
-    }
-    if (best_path && cmd_out_commit(&best_out, &err)) {
-        rc = cmd_fail(&err);
-        goto out;
     }
     fputs(report, stdout);
     if (json)
         putchar('\n');
-    if (fflush(stdout) != 0)
-        rc = cmd_failf(74, "standard output: write error");
+    rc = cmd_flush_stdout();
+    if (!rc && cmd_outs_commit(&outs, &err))
+        rc = cmd_fail(&err);
 out:
-    cmd_out_abort(&best_out);   /* no-op once committed */
+    cmd_outs_abort(&outs);
     free(report);
     ffnn_model_destroy(model);
     if (have_best)

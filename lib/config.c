@@ -749,38 +749,10 @@ ffnn_status ffnn_config_parse(ffnn_config *c, const char *json, const char *name
         p++;
     if (!*p)
         return ffnn_error_set(err, FFNN_ECONFIG, "%s: empty file", name);
-    const char *end = NULL;
-    bool nomem;
-    cJSON *root = ffnn_json_parse(json, strlen(json) + 1, &end, true, &nomem);
-    if (!root) {
-        if (nomem)
-            return ffnn_error_nomem(err);
-        long line = 1, col = 1;
-        if (!end || end < json)
-            end = json;
-        for (const char *q = json; q < end && *q; q++) {
-            if (*q == '\n') {
-                line++;
-                col = 1;
-            } else if ((*q & 0xC0) != 0x80) {
-                col++;
-            }
-        }
-        char near[16];
-        size_t k = 0;
-        while (k < 12 && end[k] && (unsigned char)end[k] >= 0x20) {
-            near[k] = end[k];
-            k++;
-        }
-        near[k] = '\0';
-        if (k)
-            return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON near \"%s\"", name,
-                                  line, col, near);
-        if (*end)
-            return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON", name, line, col);
-        return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON: unexpected end of file",
-                              name, line, col);
-    }
+    cJSON *root;
+    ffnn_status pst = ffnn_json_parse(json, name, &root, err);
+    if (pst)
+        return pst;
     ffnn_status st = ffnn_config_apply(c, root, name, err);
     cJSON_Delete(root);
     return st;
@@ -791,7 +763,9 @@ ffnn_status ffnn_config_load(ffnn_config *c, const char *path, ffnn_error *err)
     *c = ffnn_config_default();
     char *buf;
     size_t len;
-    ffnn_status st = ffnn_file_read(path, &buf, &len, err);
+    ffnn_status st = ffnn_file_read_max(path, FFNN_JSON_FILE_MAX, &buf, &len, err);
+    if (st == FFNN_EDATA && err)
+        err->status = st = FFNN_ECONFIG;
     if (st)
         return st;
     if (memchr(buf, '\0', len))

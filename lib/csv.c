@@ -12,7 +12,11 @@
 #include "ffnn/csv.h"
 #include "internal.h"
 
+/* Bytes per read.  A test build may define it smaller (tests/fuzz uses a
+ * few dozen bytes so that records straddle reads). */
+#ifndef CSV_CHUNK
 #define CSV_CHUNK (1u << 18)
+#endif
 
 struct ffnn_csv_reader {
     FILE *fp;
@@ -462,6 +466,42 @@ bool ffnn_parse_double(const char *s, double *out)
     }
     *out = neg ? -v : v;
     return true;
+}
+
+long ffnn_utf8_invalid(const char *text, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t k;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            cp = c & 0x07;
+        } else {
+            return (long)i;
+        }
+        for (size_t j = 1; j <= k; j++) {
+            if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
+                return (long)i;
+            cp = cp << 6 | (s[i + j] & 0x3F);
+        }
+        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return (long)i;
+        i += k + 1;
+    }
+    return -1;
 }
 
 bool ffnn_csv_is_missing(const char *s)

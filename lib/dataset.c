@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "ffnn/csv.h"
 #include "ffnn/dataset.h"
 #include "internal.h"
@@ -12,7 +13,9 @@
 /* Cell strings live in chunks of at least ARENA_CHUNK bytes (one malloc per
  * chunk rather than per cell: reading a 6-million-cell file went from
  * allocation-bound to parse-bound). */
+#ifndef ARENA_CHUNK /* a test build may shrink it (tests/fuzz: tables span chunks) */
 #define ARENA_CHUNK ((size_t)1 << 20)
+#endif
 
 typedef struct arena_chunk {
     struct arena_chunk *next;
@@ -119,6 +122,13 @@ ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allo
     for (int j = 0; j < nf; j++)
         if (!(t->names[j] = strdup(f[j])))
             goto nomem;
+    /* Names end up in model files, JSON and SVG, which must be UTF-8. */
+    for (int j = 0; j < nf; j++)
+        if (ffnn_utf8_invalid(t->names[j], strlen(t->names[j])) >= 0) {
+            st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: column name is not valid UTF-8",
+                                t->source, header_line, j + 1);
+            goto fail;
+        }
     if ((st = check_duplicates(t, header_line, err)) != FFNN_OK)
         goto fail;
     for (;;) {
@@ -170,11 +180,15 @@ ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, f
     if (strcmp(path, "-") == 0)
         return ffnn_table_read(t, stdin, "<stdin>", allow_empty, err);
     FILE *fp = fopen(path, "rb");
-    if (!fp) {
+    struct stat sb;
+    int e = !fp ? errno : fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode) ? EISDIR : 0;
+    if (e) {
+        if (fp)
+            fclose(fp);
         memset(t, 0, sizeof *t);
-        if (errno == ENOMEM)
+        if (e == ENOMEM)
             return ffnn_error_nomem(err);
-        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
     }
     ffnn_status st = ffnn_table_read(t, fp, path, allow_empty, err);
     fclose(fp);

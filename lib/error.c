@@ -1,4 +1,5 @@
 /* ffnn — status codes and messages. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include "ffnn/error.h"
@@ -55,6 +56,24 @@ void ffnn_error_prefix(ffnn_error *err, const char *fmt, ...)
 ffnn_status ffnn_error_nomem(ffnn_error *err)
 {
     return ffnn_error_set(err, FFNN_ENOMEM, "out of memory");
+}
+
+/* Lock-free, so safe to set from a signal handler and read from any thread. */
+static atomic_int stop_signal;
+
+void ffnn_request_stop(int signo)
+{
+    atomic_store_explicit(&stop_signal, signo, memory_order_relaxed);
+}
+
+int ffnn_stop_requested(void)
+{
+    return atomic_load_explicit(&stop_signal, memory_order_relaxed);
+}
+
+ffnn_status ffnn_error_canceled(ffnn_error *err)
+{
+    return ffnn_error_set(err, FFNN_ECANCELED, "interrupted");
 }
 
 const char *ffnn_status_name(ffnn_status status)

@@ -199,6 +199,13 @@ ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
     for (int j = 0; j < ncols; j++)
         if (!(hdr[j] = strdup(fields[j])))
             goto nomem;
+    /* Names reach the JSON and SVG outputs, which must be UTF-8. */
+    for (int j = 0; j < ncols; j++)
+        if (ffnn_utf8_invalid(hdr[j], strlen(hdr[j])) >= 0) {
+            st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: column name is not valid UTF-8", name,
+                                ffnn_csv_line(csv), j + 1);
+            goto fail;
+        }
     for (int j = 0; j < ncols && pred_col < 0; j++)
         if (strcmp(hdr[j], "prediction") == 0)
             pred_col = j;
@@ -276,7 +283,7 @@ ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
         }
         for (int c = 0; c < np; c++) {
             double v;
-            if (!ffnn_parse_double(fields[pcols[c]], &v)) {
+            if (!ffnn_parse_double(fields[pcols[c]], &v) || !(v >= 0 && v <= 1)) {
                 char shown[64];
                 st = ffnn_error_set(err, FFNN_EDATA,
                                     "%s:%ld:%d: %s: expected a probability, got \"%s\"", name,

@@ -269,6 +269,8 @@ void ffnn_ex_coalitions(ffnn_ex_ctx *c, const float *x, const float *Bg, long nb
 int ffnn_ex_tick(ffnn_ex_ctx *c)
 {
     ffnn_ex_progress *p = c->progress;
+    if (ffnn_stop_requested())
+        return 1;
     if (!p)
         return 0;
     pthread_mutex_lock(&p->mu);
@@ -279,6 +281,13 @@ int ffnn_ex_tick(ffnn_ex_ctx *c)
     int stop = p->cancelled;
     pthread_mutex_unlock(&p->mu);
     return stop;
+}
+
+ffnn_status ffnn_ex_canceled(ffnn_error *err)
+{
+    if (ffnn_stop_requested())
+        return ffnn_error_canceled(err);
+    return ffnn_error_set(err, FFNN_ECANCELED, "cancelled");
 }
 
 /* ---- SHAP entry point ------------------------------------------------------ */

@@ -262,7 +262,7 @@ ffnn_status ffnn_ex_deep(ffnn_ex_ctx *c, const float *X, long n, const float *Bg
             for (int t = 0; t < K * M; t++)
                 phi[t] /= (double)nb;
             if (ffnn_ex_tick(c)) {
-                st = ffnn_error_set(err, FFNN_ECANCELED, "cancelled");
+                st = ffnn_ex_canceled(err);
                 goto out;
             }
         }

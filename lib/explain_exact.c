@@ -87,7 +87,7 @@ ffnn_status ffnn_ex_exact(ffnn_ex_ctx *c, const float *X, long n, const float *B
             }
         }
         if (ffnn_ex_tick(c)) {
-            st = ffnn_error_set(err, FFNN_ECANCELED, "cancelled");
+            st = ffnn_ex_canceled(err);
             goto out;
         }
     }

@@ -55,8 +55,11 @@ void ffnn_ex_coalitions(ffnn_ex_ctx *c, const float *x, const float *Bg, long nb
                         double *out);
 
 /* Advances progress by one unit; returns nonzero if the caller (or another
- * thread's call) cancelled. */
+ * thread's call) cancelled, or a stop was requested (ffnn_request_stop). */
 int ffnn_ex_tick(ffnn_ex_ctx *c);
+/* FFNN_ECANCELED: "interrupted" after a stop request, else "cancelled" (the
+ * progress callback asked). */
+ffnn_status ffnn_ex_canceled(ffnn_error *err);
 
 ffnn_status ffnn_ex_deep(ffnn_ex_ctx *c, const float *X, long n, const float *Bg, long nb,
                          ffnn_shap *s, ffnn_error *err);

@@ -139,7 +139,7 @@ ffnn_status ffnn_explain_permutation(const ffnn_model *m, const float *X, const 
             out->importances[(size_t)j * R + r] = imp;
             sum += imp;
             if (ffnn_ex_tick(&c)) {
-                st = ffnn_error_set(err, FFNN_ECANCELED, "cancelled");
+                st = ffnn_ex_canceled(err);
                 goto out;
             }
         }

@@ -12,6 +12,12 @@
 
 ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_error *err)
 {
+    return ffnn_file_read_max(path, SIZE_MAX - 1, data, len, err);
+}
+
+ffnn_status ffnn_file_read_max(const char *path, size_t max, char **data, size_t *len,
+                               ffnn_error *err)
+{
     *data = NULL;
     if (len)
         *len = 0;
@@ -38,14 +44,19 @@ ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_erro
             buf = nb;
             cap *= 2;
         }
-        size_t r = fread(buf + n, 1, cap - n - 1, fp);
+        size_t want = cap - n - 1;
+        if (want > max + 1 - n)
+            want = max + 1 - n;
+        size_t r = fread(buf + n, 1, want, fp);
         n += r;
-        if (r == 0)
+        if (r == 0 || n > max)
             break;
     }
     ffnn_status st = FFNN_OK;
     if (!buf)
         st = ffnn_error_nomem(err);
+    else if (n > max)
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: larger than %zu bytes", path, max);
     else if (ferror(fp))
         st = ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", path, strerror(errno));
     fclose(fp);
@@ -93,8 +104,27 @@ ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bo
     f->durable = durable;
     size_t plen = strlen(path);
     f->path = strdup(path);
+    if (!f->path) {
+        ffnn_atomic_abort(f);
+        return ffnn_error_nomem(err);
+    }
+    /* A directory fails now, not after the work.  A device or FIFO
+     * (/dev/null, /dev/full, a pipe) is written in place: renaming a file
+     * over it would replace the device itself (as root) or fail. */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        int e = S_ISDIR(sb.st_mode) ? EISDIR : 0;
+        if (!e && !(f->fp = fopen(path, "w")))
+            e = errno;
+        if (e) {
+            ffnn_atomic_abort(f);
+            return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
+        }
+        f->durable = false;
+        return FFNN_OK;
+    }
     f->tmp = malloc(plen + 16);
-    if (!f->path || !f->tmp) {
+    if (!f->tmp) {
         ffnn_atomic_abort(f);
         return ffnn_error_nomem(err);
     }
@@ -113,7 +143,6 @@ ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bo
     }
     /* mkstemp makes the file 0600: give it the mode asked for, or that of the
      * file being replaced, or what an ordinary create would. */
-    struct stat sb;
     mode_t m = mode >= 0 ? (mode_t)mode
                : stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_mode & 07777
                                                              : (mode_t)(0666 & ~ffnn_file_umask());
@@ -153,7 +182,7 @@ ffnn_status ffnn_atomic_commit(ffnn_atomic_file *f, ffnn_error *err)
         e = errno;
     }
     f->fp = NULL;
-    if (!what && rename(f->tmp, f->path) != 0) {
+    if (!what && f->tmp && rename(f->tmp, f->path) != 0) {
         what = "cannot create";
         e = errno;
     }

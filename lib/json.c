@@ -129,8 +129,8 @@ char *ffnn_json_print(const cJSON *item, int indent)
     return b.s;
 }
 
-cJSON *ffnn_json_parse(const char *text, size_t len, const char **end,
-                       bool require_null_terminated, bool *nomem)
+cJSON *ffnn_json_parse_len(const char *text, size_t len, const char **end,
+                           bool require_null_terminated, bool *nomem)
 {
     int saved = errno;
     errno = 0;
@@ -148,4 +148,79 @@ bool ffnn_json_add(cJSON *object, const char *key, cJSON *item)
         return true;
     cJSON_Delete(item);
     return false;
+}
+
+/* ---- parsing ------------------------------------------------------------------ */
+
+/* Does text stop inside a string, object or array? */
+static bool ends_open(const char *s)
+{
+    long depth = 0;
+    bool str = false, esc = false;
+    for (; *s; s++) {
+        if (str) {
+            if (esc)
+                esc = false;
+            else if (*s == '\\')
+                esc = true;
+            else if (*s == '"')
+                str = false;
+        } else if (*s == '"') {
+            str = true;
+        } else if (*s == '{' || *s == '[') {
+            depth++;
+        } else if (*s == '}' || *s == ']') {
+            depth--;
+        }
+    }
+    return str || depth > 0;
+}
+
+ffnn_status ffnn_json_parse(const char *text, const char *name, cJSON **out, ffnn_error *err)
+{
+    const char *end = NULL;
+    bool nomem;
+    *out = ffnn_json_parse_len(text, strlen(text) + 1, &end, true, &nomem);
+    if (*out)
+        return FFNN_OK;
+    if (nomem)
+        return ffnn_error_nomem(err);
+    if (!end || end < text)
+        end = text;
+    /* cJSON may point one past the byte it rejected ('{"a": 1,}' points at
+     * the end, '{"a": 1,}\n' at the newline); it never stops at whitespace
+     * otherwise.  Unless the text is cut short, point at the last character
+     * before the whitespace instead. */
+    bool eof = !*end && ends_open(text);
+    if (!eof && (!*end || strchr(" \t\r\n", *end))) {
+        while (end > text && strchr(" \t\r\n", end[-1]))
+            end--;
+        if (end > text)
+            end--;
+        while (end > text && ((unsigned char)*end & 0xC0) == 0x80)
+            end--;
+    }
+    long line = 1, col = 1;
+    for (const char *q = text; q < end; q++) {
+        if (*q == '\n') {
+            line++;
+            col = 1;
+        } else if ((*q & 0xC0) != 0x80) {
+            col++;
+        }
+    }
+    if (eof || !*end)
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON: unexpected end of file",
+                              name, line, col);
+    char near[16];
+    size_t k = 0;
+    while (k < 12 && end[k] && (unsigned char)end[k] >= 0x20) {
+        near[k] = end[k];
+        k++;
+    }
+    near[k] = '\0';
+    if (k)
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON near \"%s\"", name, line,
+                              col, near);
+    return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON", name, line, col);
 }

@@ -151,42 +151,6 @@ static const char *duplicate_key(const cJSON *item)
     return NULL;
 }
 
-/* Offset of the first byte that breaks UTF-8, or -1. */
-static long bad_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t k;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            k = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return (long)i;
-        }
-        for (size_t j = 1; j <= k; j++) {
-            if (i + j >= n || (s[i + j] & 0xC0) != 0x80)
-                return (long)i;
-            cp = cp << 6 | (s[i + j] & 0x3F);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return (long)i;
-        i += k + 1;
-    }
-    return -1;
-}
-
 static const cJSON *get(const cJSON *o, const char *key)
 {
     return cJSON_GetObjectItemCaseSensitive(o, key);
@@ -499,12 +463,12 @@ ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, s
     if (memchr(htext, '\0', hn))
         return bad(err, name, "invalid header: NUL byte at byte %zu",
                    (size_t)((const char *)memchr(htext, '\0', hn) - htext) + 8);
-    long bu = bad_utf8((const unsigned char *)htext, hn);
+    long bu = ffnn_utf8_invalid(htext, hn);
     if (bu >= 0)
         return bad(err, name, "invalid header: not UTF-8 at byte %ld", bu + 8);
     const char *end = NULL;
     bool nomem;
-    hdr = ffnn_json_parse(htext, hn, &end, false, &nomem);
+    hdr = ffnn_json_parse_len(htext, hn, &end, false, &nomem);
     if (!hdr) {
         if (nomem)
             return ffnn_error_nomem(err);
@@ -685,7 +649,7 @@ ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, s
         goto done;
     }
     const char *mend = NULL;
-    mj = ffnn_json_parse(mt->valuestring, strlen(mt->valuestring) + 1, &mend, true, &nomem);
+    mj = ffnn_json_parse_len(mt->valuestring, strlen(mt->valuestring) + 1, &mend, true, &nomem);
     if (!mj) {
         if (nomem) {
             st = ffnn_error_nomem(err);

@@ -96,6 +96,7 @@ typedef struct {
     const ffnn_prep_binding *bind;
     const int *keep_col;
     int npass, block_rows;
+    bool check_target;
     block blocks[NBLOCKS];
     /* Ring state: blocks [consumed, produced) are filled, waiting to be
      * written; the reader may fill while produced - consumed < NBLOCKS. */
@@ -131,6 +132,11 @@ static void fill_block(pipeline *pl, block *b)
         }
         if ((b->st = ffnn_prep_encode(pr, pl->bind, fields, b->X + (size_t)b->rows * (size_t)D, pl->name,
                                       line, &b->err)))
+            return;
+        double y;
+        int tc = pl->bind->target_col;
+        if (pl->check_target && tc >= 0 &&
+            (b->st = ffnn_prep_target(pr, fields[tc], &y, pl->name, line, tc + 1, &b->err)))
             return;
         for (int j = 0; j < npass; j++) {
             b->off[(size_t)b->rows * (size_t)npass + (size_t)j] = b->pass.len;
@@ -255,7 +261,7 @@ static ffnn_status write_block(pipeline *pl, block *b, ffnn_workspace *ws, doubl
 ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name, FILE *out,
                                 const ffnn_predict_options *opt, long *nrows, ffnn_error *err)
 {
-    ffnn_predict_options defaults = {NULL, 0, 0, 0};
+    ffnn_predict_options defaults = {NULL, 0, 0, 0, false};
     if (!opt)
         opt = &defaults;
     const ffnn_prep *pr = &m->prep;
@@ -265,6 +271,7 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
     pl.m = m;
     pl.name = name;
     pl.block_rows = opt->block_rows > 0 ? opt->block_rows : 1024;
+    pl.check_target = opt->check_target;
     ffnn_workspace *ws = NULL;
     ffnn_prep_binding bind;
     memset(&bind, 0, sizeof bind);
@@ -365,6 +372,8 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
             st = b->st;
             if (err)
                 *err = b->err;
+        } else if (ffnn_stop_requested()) {
+            st = ffnn_error_canceled(err);
         } else if (b->rows > 0) {
             st = write_block(&pl, b, ws, prob, &text, out, err);
             total += b->rows;

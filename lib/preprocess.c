@@ -89,6 +89,17 @@ static ffnn_status out_of_range(ffnn_error *err, const char *source, long line, 
                           source, line, col, ffnn_csv_show(b, s));
 }
 
+/* Category and class names are stored in the model's JSON header, which
+ * must be UTF-8. */
+static ffnn_status check_utf8(ffnn_error *err, const char *source, long line, int col,
+                              const char *name, const char *s)
+{
+    if (ffnn_utf8_invalid(s, strlen(s)) < 0)
+        return FFNN_OK;
+    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: value is not valid UTF-8 in column \"%s\"",
+                          source, line, col, name);
+}
+
 static ffnn_status missing_value(ffnn_error *err, const char *source, long line, int col,
                                  const char *name)
 {
@@ -288,9 +299,13 @@ static ffnn_status type_column(ffnn_prep_column *c, const column_scan *cs, const
     if (!c->categorical)
         return FFNN_OK;
     long n = 0;
+    ffnn_status st;
     for (long i = 0; i < t->nrows; i++)
-        if (!ffnn_csv_is_missing(CELL(t, i, j)))
+        if (!ffnn_csv_is_missing(CELL(t, i, j))) {
+            if ((st = check_utf8(err, t->source, t->lines[i], j + 1, t->names[j], CELL(t, i, j))))
+                return st;
             scratch[n++] = CELL(t, i, j);
+        }
     return distinct_strings(scratch, n, &c->cats, &c->n_cats, err);
 }
 
@@ -328,6 +343,7 @@ static ffnn_status column_stats(ffnn_prep *p, int c, const column_scan *cs, cons
     double mean = cs->sum / (double)cs->nnum;
     double sd = sqrt(cs->ss / (double)t->nrows);
     col->fill = mean;
+    col->constant = !(cs->ss > 0);
     if (p->standardize) {
         p->mean[col->offset] = (float)mean;
         p->scale[col->offset] = sd > 0 ? (float)sd : 1.0f;
@@ -372,6 +388,8 @@ static ffnn_status fit_target(ffnn_prep *p, const ffnn_table *t, int tcol,
         }
         strs[i] = s;
         if (!ffnn_parse_double(s, &vals[i])) {
+            if ((st = check_utf8(err, t->source, t->lines[i], tcol + 1, tname, s)))
+                goto done;
             if (first_text < 0)
                 first_text = i;
             all_int = false;
@@ -666,6 +684,12 @@ ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, cha
             return out_of_range(err, source, line, fcol, s);
         }
         x[o] = (float)((v - p->mean[o]) / p->scale[o]);
+        if (isinf(x[o]))   /* finite, but not once standardised */
+            return ffnn_error_set(err, FFNN_EDATA,
+                                  "%s:%ld:%d: value \"%s\" in column \"%s\" is out of float32 range "
+                                  "once standardised (mean %g, scale %g)",
+                                  source, line, fcol, ffnn_csv_show(sb, s), col->name,
+                                  (double)p->mean[o], (double)p->scale[o]);
     }
     return FFNN_OK;
 }

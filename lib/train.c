@@ -426,6 +426,10 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
 
         double loss_sum = 0.0, metric_sum = 0.0;
         for (long start = 0; start < ntr; start += bs) {
+            if (ffnn_stop_requested()) {
+                st = ffnn_error_canceled(err);
+                goto done;
+            }
             int b = (int)(ntr - start < bs ? ntr - start : bs);
             for (int i = 0; i < b; i++) {
                 long r = perm[start + i];

@@ -37,6 +37,17 @@ ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err);
 /* Reads trials/NNNN.json back into *tr (status, score, result); FFNN_EDATA if
  * missing or unreadable. */
 ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffnn_error *err);
+/* The parsers behind the loaders, on text already read (name for messages);
+ * exposed for tests/fuzz.  A trial file's text (NULL = missing) for trial id;
+ * oracle.json's text into t->oracle, trials without a result file in t->dir
+ * taken from its "pending" list; search.json's text into the stored
+ * hypergrid *g and data hash. */
+ffnn_status ffnn_tune_trial_parse(const char *text, int id, const char *name, ffnn_trial *tr,
+                                  ffnn_error *err);
+ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *name,
+                                   ffnn_error *err);
+ffnn_status ffnn_tune_search_parse(const char *text, const char *name, ffnn_hypergrid *g,
+                                   uint64_t *data_hash, ffnn_error *err);
 /* Removes checkpoints no later round can need; returns nothing (best effort). */
 void ffnn_tune_cleanup_checkpoints(ffnn_tune *t);
 /* Whether trial tr must leave a checkpoint for a possible promotion. */

@@ -172,8 +172,15 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
         fo.validation_split = 0.0;
         ffnn_fit_extra extra = {save_best_epoch, &sb, tr->initial_epoch, val};
         ffnn_history_release(&hist);
-        if (ffnn_fit(m, train, &fo, &extra, &hist, &e))
+        if (ffnn_fit(m, train, &fo, &extra, &hist, &e)) {
+            if (e.status == FFNN_ECANCELED) {   /* the trial stays pending */
+                fatal = e.status;
+                if (err)
+                    *err = e;
+                goto out;
+            }
             goto failed;
+        }
         /* This execution's best epoch (strictly better wins: ties keep the
          * earliest), 0-based within the fit call, as KT reports it. */
         int bi = -1;
@@ -341,6 +348,12 @@ static void *worker(void *arg)
             pthread_cond_wait(&p->work, &p->mu);
         if (p->stop)
             break;
+        if (ffnn_stop_requested()) {   /* leave the job queued: it stays pending */
+            if (!p->fatal)
+                p->fatal = ffnn_error_canceled(&p->fatal_err);
+            pthread_cond_signal(&p->done);
+            break;
+        }
         int id = p->queue[p->qhead++];
         ffnn_trial job;
         ffnn_error e;
@@ -392,6 +405,39 @@ static void expected_totals(const ffnn_tune *t, int *trials, long *epochs)
     }
 }
 
+/* What the progress callback is told. */
+typedef struct {
+    int done, expected;
+    long epochs_done, epochs_total;
+    int best;
+    double best_score;
+} tally;
+
+/* Counts the n trials ids[] that just finished and tells cb about each. */
+static void report(const ffnn_tune *t, tally *y, const int *ids, int n, ffnn_tune_progress_cb cb,
+                   void *ctx)
+{
+    for (int k = 0; k < n; k++) {
+        const ffnn_trial *tr = &t->oracle.trials[ids[k]];
+        y->done++;
+        y->epochs_done += trial_epochs(t, tr);
+        if (tr->status == FFNN_TRIAL_COMPLETED &&
+            (y->best < 0 ||
+             (t->direction == FFNN_MODE_MAX ? tr->score > y->best_score : tr->score < y->best_score) ||
+             (tr->score == y->best_score && tr->id < y->best))) {
+            y->best = tr->id;
+            y->best_score = tr->score;
+        }
+        if (cb) {
+            ffnn_tune_progress pr = {y->done, y->expected > y->done ? y->expected : y->done,
+                                     y->epochs_done,
+                                     y->epochs_total > y->epochs_done ? y->epochs_total : y->epochs_done,
+                                     tr, y->best, y->best_score};
+            cb(ctx, &pr);
+        }
+    }
+}
+
 ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void *ctx,
                           ffnn_error *err)
 {
@@ -408,17 +454,15 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.work, NULL);
     pthread_cond_init(&p.done, NULL);
-    int expected;
-    long epochs_total, epochs_done = 0;
-    expected_totals(t, &expected, &epochs_total);
-    int cap = expected > o->n_trials ? expected : o->n_trials;
+    tally y = {0, 0, 0, 0, -1, NAN};
+    expected_totals(t, &y.expected, &y.epochs_total);
+    int cap = y.expected > o->n_trials ? y.expected : o->n_trials;
     cap += 64;
     p.queue = ffnn_calloc((size_t)cap, sizeof *p.queue);
     p.finished = ffnn_calloc((size_t)cap, sizeof *p.finished);
     pthread_t *threads = ffnn_calloc((size_t)jobs, sizeof *threads);
     ffnn_status st = FFNN_OK;
-    int started = 0, done = 0, best = -1;
-    double best_score = NAN;
+    int started = 0;
     if (!p.queue || !p.finished || !threads) {
         st = ffnn_error_nomem(err);
         goto out;
@@ -427,7 +471,7 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
         if (o->trials[i].status == FFNN_TRIAL_PENDING)
             p.queue[p.qtail++] = i;
         else
-            done++, epochs_done += trial_epochs(t, &o->trials[i]);
+            y.done++, y.epochs_done += trial_epochs(t, &o->trials[i]);
     }
     int *rank = ffnn_calloc((size_t)cap, sizeof *rank);
     if (!rank) {
@@ -435,8 +479,8 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
         goto out;
     }
     if (ffnn_oracle_ranking(o, rank) > 0) {
-        best = rank[0];
-        best_score = o->trials[best].score;
+        y.best = rank[0];
+        y.best_score = o->trials[y.best].score;
     }
     free(rank);
     for (; started < jobs; started++)
@@ -448,30 +492,17 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     }
     pthread_mutex_lock(&p.mu);
     for (;;) {
-        for (int k = 0; k < p.nfinished; k++) {
-            const ffnn_trial *tr = &o->trials[p.finished[k]];
-            done++;
-            epochs_done += trial_epochs(t, tr);
-            if (tr->status == FFNN_TRIAL_COMPLETED &&
-                (best < 0 || (t->direction == FFNN_MODE_MAX ? tr->score > best_score
-                                                            : tr->score < best_score) ||
-                 (tr->score == best_score && tr->id < best))) {
-                best = tr->id;
-                best_score = tr->score;
-            }
-            if (cb) {
-                ffnn_tune_progress pr = {done, expected > done ? expected : done, epochs_done,
-                                         epochs_total > epochs_done ? epochs_total : epochs_done,
-                                         tr, best, best_score};
-                cb(ctx, &pr);
-            }
-        }
+        report(t, &y, p.finished, p.nfinished, cb, ctx);
         bool any = p.nfinished > 0;
         p.nfinished = 0;
         if (p.fatal) {
             st = p.fatal;
             if (err)
                 *err = p.fatal_err;
+            break;
+        }
+        if (ffnn_stop_requested()) {
+            st = ffnn_error_canceled(err);
             break;
         }
         if ((bad = failure_run(t))) {
@@ -519,6 +550,8 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     pthread_mutex_unlock(&p.mu);
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
+    /* Trials saved while the search was stopping are done: say so. */
+    report(t, &y, p.finished, p.nfinished, cb, ctx);
     if (!st) {
         ffnn_tune_cleanup_checkpoints(t);
         st = ffnn_tune_save_oracle(t, err);

@@ -103,6 +103,21 @@ long ffnn_prob_to_index(double u, long n)
     return i;
 }
 
+/* The parser refuses stepped ranges with more grid points than this, so a
+ * count always fits a long and an index a double exactly. */
+#define MAX_GRID_POINTS 1e15
+
+/* Grid points of a stepped Int/Float, in double (a hand-written step can
+ * make it any size, or inf/NaN). */
+static double grid_points(const ffnn_hp *hp)
+{
+    if (hp->sampling != FFNN_HP_LINEAR)
+        return floor(log(hp->max / hp->min) / log(hp->step) + 1e-8) + 1;
+    if (hp->kind == FFNN_HP_INT)
+        return (double)(((long)hp->max - (long)hp->min) / (long)hp->step + 1); /* |x| < 9e15 */
+    return ffnn_py_floordiv(hp->max - hp->min, hp->step) + 1.0;
+}
+
 long ffnn_hp_grid_size(const ffnn_hp *hp)
 {
     switch (hp->kind) {
@@ -114,11 +129,8 @@ long ffnn_hp_grid_size(const ffnn_hp *hp)
     case FFNN_HP_FLOAT:
         if (hp->step == 0.0)
             return -1;
-        if (hp->sampling != FFNN_HP_LINEAR)
-            return (long)(log(hp->max / hp->min) / log(hp->step) + 1e-8) + 1;
-        if (hp->kind == FFNN_HP_INT)
-            return ((long)hp->max - (long)hp->min) / (long)hp->step + 1;
-        return (long)(ffnn_py_floordiv(hp->max - hp->min, hp->step) + 1.0);
+        double n = grid_points(hp);
+        return n <= MAX_GRID_POINTS ? (long)n : (long)MAX_GRID_POINTS;
     }
     return -1;
 }
@@ -317,6 +329,9 @@ static ffnn_status parse_hp(ffnn_hp *hp, const cJSON *item, const char *name, co
                                   "%s: %s.step: with %s sampling the step is a factor and must be > 1",
                                   name, path, ffnn_hp_sampling_name(hp->sampling));
     }
+    if (hp->step != 0.0 && !(grid_points(hp) <= MAX_GRID_POINTS))
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s: %s: more than %g grid points; use a larger step",
+                              name, path, MAX_GRID_POINTS);
     return FFNN_OK;
 }
 
@@ -367,6 +382,54 @@ static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_err
     return FFNN_OK;
 }
 
+/* The tutorial's hypermodel names build layers and the optimizer, so their
+ * values are checked by building that config: each value of a choice, the
+ * lowest and highest value of a range ("file: width: layers[0].units:
+ * expected a positive integer, got 0"). */
+static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn_error *err)
+{
+    ffnn_hypergrid probe;
+    memset(&probe, 0, sizeof probe);
+    probe.tuner = ffnn_tune_options_default();
+    probe.hypermodel = true;
+    probe.fit = cJSON_CreateObject();
+    cJSON *values = cJSON_CreateObject();
+    ffnn_status st = probe.fit && values ? FFNN_OK : ffnn_error_nomem(err);
+    bool choice = hp->kind == FFNN_HP_FIXED || hp->kind == FFNN_HP_CHOICE;
+    long n = choice ? ffnn_hp_grid_size(hp) : 2;
+    for (long i = 0; i < n && !st; i++) {
+        cJSON *v = choice ? cJSON_Duplicate(cJSON_GetArrayItem(hp->values, (int)i), 1)
+                          : ffnn_hp_value(hp, i ? 0.999999 : 0.0);
+        if (!v) {
+            st = ffnn_error_nomem(err);
+            break;
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(values, hp->name);
+        if (!cJSON_AddItemToObject(values, hp->name, v)) {
+            cJSON_Delete(v);
+            st = ffnn_error_nomem(err);
+            break;
+        }
+        ffnn_config c;
+        if ((st = ffnn_tune_config(&probe, values, 0, false, &c, err)) == FFNN_OK) {
+            ffnn_config_release(&c);
+        } else if (st == FFNN_ECONFIG && err) {
+            const char *msg = strncmp(err->msg, "hyperparameters: ", 17) == 0 ? err->msg + 17 : err->msg;
+            size_t nl = strlen(hp->name);
+            bool named = strncmp(msg, hp->name, nl) == 0 && msg[nl] == ':';
+            char tail[FFNN_ERROR_MSG_MAX];
+            snprintf(tail, sizeof tail, "%s", msg);
+            if (named)   /* "depth: must be an integer ..." names it already */
+                ffnn_error_set(err, FFNN_ECONFIG, "%s: %s", file, tail);
+            else
+                ffnn_error_set(err, FFNN_ECONFIG, "%s: %s: %s", file, hp->name, tail);
+        }
+    }
+    cJSON_Delete(values);
+    cJSON_Delete(probe.fit);
+    return st;
+}
+
 static ffnn_status parse_space(ffnn_hypergrid *g, const cJSON *space, const char *name,
                                const char *prefix, ffnn_error *err)
 {
@@ -408,6 +471,8 @@ static ffnn_status parse_space(ffnn_hypergrid *g, const cJSON *space, const char
             return st;
         if (hm) {
             g->hypermodel = true;
+            if ((st = check_hypermodel_hp(hp, name, err)))
+                return st;
         } else if ((st = check_config_hp(hp, name, err))) {
             return st;
         }
@@ -507,24 +572,10 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
 {
     memset(g, 0, sizeof *g);
     g->tuner = ffnn_tune_options_default();
-    const char *end = NULL;
-    bool nomem;
-    cJSON *root = ffnn_json_parse(json, strlen(json) + 1, &end, true, &nomem);
-    ffnn_status st = FFNN_OK;
-    if (!root) {
-        if (nomem)
-            return ffnn_error_nomem(err);
-        long line = 1, col = 1;
-        for (const char *p = json; end && p < end && *p; p++) {
-            if (*p == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON", name, line, col);
-    }
+    cJSON *root;
+    ffnn_status st = ffnn_json_parse(json, name, &root, err);
+    if (st)
+        return st;
     if (!cJSON_IsObject(root)) {
         st = ffnn_error_set(err, FFNN_ECONFIG, "%s: must be a JSON object", name);
         goto out;
@@ -586,10 +637,16 @@ ffnn_status ffnn_hypergrid_load(ffnn_hypergrid *g, const char *path, ffnn_error 
 {
     memset(g, 0, sizeof *g);
     char *buf;
-    ffnn_status st = ffnn_file_read(path, &buf, NULL, err);
+    size_t len;
+    ffnn_status st = ffnn_file_read_max(path, FFNN_JSON_FILE_MAX, &buf, &len, err);
+    if (st == FFNN_EDATA && err)
+        err->status = st = FFNN_ECONFIG;
     if (st)
         return st;
-    st = ffnn_hypergrid_parse(g, buf, path, err);
+    if (memchr(buf, '\0', len))
+        st = ffnn_error_set(err, FFNN_ECONFIG, "%s: not a JSON text (contains a NUL byte)", path);
+    else
+        st = ffnn_hypergrid_parse(g, buf, path, err);
     free(buf);
     return st;
 }
@@ -672,10 +729,18 @@ static bool overlay_set(cJSON *overlay, const char *path, const cJSON *value)
     return ffnn_json_add(cur, seg, cJSON_Duplicate(value, 1));
 }
 
-static double value_number(const cJSON *values, const char *name, double dflt)
+/* Adds key to obj: the hypermodel value `name` as given in values (so the
+ * config parser checks its type and range), else dflt (taken). */
+static bool add_value(cJSON *obj, const char *key, const cJSON *values, const char *name,
+                      cJSON *dflt)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(values, name);
-    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+    cJSON *item = dflt;
+    if (v) {
+        cJSON_Delete(dflt);
+        item = cJSON_Duplicate(v, 1);
+    }
+    return ffnn_json_add(obj, key, item);
 }
 
 ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint64_t seed,
@@ -703,23 +768,42 @@ ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint6
         (st = ffnn_config_apply(cfg, g->fit, "fit", err)))
         goto out;
     if (g->hypermodel) {
-        int width = (int)value_number(values, "width", 12);
-        int depth = (int)value_number(values, "depth", 1);
-        double drop = value_number(values, "droprate", 0.8);
-        double lr = value_number(values, "learning_rate", 1e-2);
-        const cJSON *act = cJSON_GetObjectItemCaseSensitive(values, "activation");
-        const char *activation = cJSON_IsString(act) ? act->valuestring : "relu";
-        cJSON *layers = cJSON_AddArrayToObject(overlay, "layers"), *l = NULL, *opt = NULL;
+        /* depth is a count of layers; the other values go into the config
+         * as given, which checks them ("hyperparameters: layers[0].units:
+         * ..."), so a value from a hand-edited hypergrid or trial file is
+         * never cast out of range nor silently replaced by a default. */
+        int depth = 1;
+        const cJSON *dv = cJSON_GetObjectItemCaseSensitive(values, "depth");
+        if (dv) {
+            double d = cJSON_IsNumber(dv) ? dv->valuedouble : NAN;
+            if (!(d >= 0 && d <= FFNN_MAX_LAYERS - 1) || d != floor(d)) {
+                char *shown = cJSON_IsNumber(dv) ? NULL : cJSON_PrintUnformatted(dv);
+                if (!cJSON_IsNumber(dv) && !shown) {
+                    st = ffnn_error_nomem(err);
+                    goto out;
+                }
+                char num[32];
+                snprintf(num, sizeof num, "%g", d);
+                st = ffnn_error_set(err, FFNN_ECONFIG,
+                                    "hyperparameters: depth: must be an integer from 0 to %d, got %.40s",
+                                    FFNN_MAX_LAYERS - 1, shown ? shown : num);
+                free(shown);
+                goto out;
+            }
+            depth = (int)d;
+        }
+        cJSON *layers = cJSON_AddArrayToObject(overlay, "layers");
         ok = layers != NULL;
         for (int i = 0; ok && i < depth; i++) {
-            ok = (l = cJSON_CreateObject()) && cJSON_AddItemToArray(layers, l);
-            ok = ok && cJSON_AddNumberToObject(l, "units", width);
-            ok = ok && cJSON_AddStringToObject(l, "activation", activation);
-            ok = ok && cJSON_AddNumberToObject(l, "dropout", drop);
+            cJSON *l = cJSON_CreateObject();
+            ok = l && cJSON_AddItemToArray(layers, l) &&
+                 add_value(l, "units", values, "width", cJSON_CreateNumber(12)) &&
+                 add_value(l, "activation", values, "activation", cJSON_CreateString("relu")) &&
+                 add_value(l, "dropout", values, "droprate", cJSON_CreateNumber(0.8));
         }
-        ok = ok && (opt = cJSON_AddObjectToObject(overlay, "optimizer"));
-        ok = ok && cJSON_AddStringToObject(opt, "name", "adam");
-        ok = ok && cJSON_AddNumberToObject(opt, "learning_rate", lr);
+        cJSON *opt = ok ? cJSON_AddObjectToObject(overlay, "optimizer") : NULL;
+        ok = opt && cJSON_AddStringToObject(opt, "name", "adam") &&
+             add_value(opt, "learning_rate", values, "learning_rate", cJSON_CreateNumber(1e-2));
         if (!ok) {
             st = ffnn_error_nomem(err);
             goto out;

@@ -4,9 +4,11 @@
  * while a promotion may need them), a lock file; every file written
  * atomically (temporary file + rename). */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,7 +61,7 @@ static ffnn_status read_all(const char *path, char **text, ffnn_error *err)
 static ffnn_status parse_text(const char *text, cJSON **root, ffnn_error *err)
 {
     bool nomem = false;
-    *root = text ? ffnn_json_parse(text, strlen(text) + 1, NULL, false, &nomem) : NULL;
+    *root = text ? ffnn_json_parse_len(text, strlen(text) + 1, NULL, false, &nomem) : NULL;
     return nomem ? ffnn_error_nomem(err) : FFNN_OK;
 }
 
@@ -138,16 +140,35 @@ ffnn_status ffnn_tune_save_trial(const ffnn_tune *t, const ffnn_trial *tr, ffnn_
     return st;
 }
 
-static int json_int(const cJSON *o, const char *k, int dflt)
+/* An integer member: dflt when absent; when present it must be a whole
+ * number in [lo, INT_MAX], else *bad is set (hand-edited or corrupted
+ * files are reported, never cast out of range). */
+static int json_int(const cJSON *o, const char *k, int dflt, int lo, bool *bad)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? (int)v->valuedouble : dflt;
+    if (!v)
+        return dflt;
+    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    if (!(d >= lo && d <= INT_MAX) || d != floor(d)) {
+        *bad = true;
+        return dflt;
+    }
+    return (int)d;
 }
 
+/* A trial id stored as "NNNN": -1 when absent or null, -2 when it is not a
+ * non-negative decimal int. */
 static int json_id(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? atoi(v->valuestring) : -1;
+    if (!v || cJSON_IsNull(v))
+        return -1;
+    if (!cJSON_IsString(v) || !isdigit((unsigned char)v->valuestring[0]))
+        return -2;
+    char *end;
+    errno = 0;
+    long id = strtol(v->valuestring, &end, 10);
+    return *end || errno || id > INT_MAX ? -2 : (int)id;
 }
 
 static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffnn_trial *tr,
@@ -161,13 +182,20 @@ static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffn
         st = ffnn_error_set(err, FFNN_EDATA, "%s: missing or unreadable trial", path);
         goto out;
     }
+    bool bad = false;
     tr->id = id;
-    tr->iteration = json_int(o, "iteration", 0);
-    tr->bracket = json_int(o, "bracket", 0);
-    tr->round = json_int(o, "round", 0);
+    tr->iteration = json_int(o, "iteration", 0, 0, &bad);
+    tr->bracket = json_int(o, "bracket", 0, 0, &bad);
+    tr->round = json_int(o, "round", 0, 0, &bad);
     tr->parent = json_id(o, "parent");
-    tr->initial_epoch = json_int(o, "initial_epoch", 0);
-    tr->epochs = json_int(o, "epochs", 0);
+    tr->initial_epoch = json_int(o, "initial_epoch", 0, 0, &bad);
+    tr->epochs = json_int(o, "epochs", 0, 0, &bad);
+    tr->best_step = json_int(o, "best_step", -1, -1, &bad);
+    /* A parent is always created before its child. */
+    if (bad || tr->parent < -1 || tr->parent >= id) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: missing or unreadable trial", path);
+        goto out;
+    }
     if (!(tr->values = cJSON_Duplicate(values, 1))) {
         st = ffnn_error_nomem(err);
         goto out;
@@ -179,7 +207,6 @@ static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffn
     tr->score = cJSON_IsNumber(score) ? score->valuedouble : NAN;
     if (tr->status == FFNN_TRIAL_COMPLETED && isnan(tr->score))
         tr->status = FFNN_TRIAL_PENDING;
-    tr->best_step = json_int(o, "best_step", -1);
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(o, "message");
     if (cJSON_IsString(msg) && !(tr->message = strdup(msg->valuestring)))
         st = ffnn_error_nomem(err);
@@ -192,6 +219,20 @@ out:
     return st;
 }
 
+ffnn_status ffnn_tune_trial_parse(const char *text, int id, const char *name, ffnn_trial *tr,
+                                  ffnn_error *err)
+{
+    cJSON *o;
+    ffnn_status st = parse_text(text, &o, err);
+    if (st) {
+        memset(tr, 0, sizeof *tr);
+        return st;
+    }
+    st = trial_from_json(o, id, name, tr, err);
+    cJSON_Delete(o);
+    return st;
+}
+
 ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffnn_error *err)
 {
     memset(tr, 0, sizeof *tr);
@@ -199,14 +240,10 @@ ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffn
     if (!path)
         return ffnn_error_nomem(err);
     char *text;
-    cJSON *o = NULL;
     ffnn_status st = read_all(path, &text, err);
     if (!st)
-        st = parse_text(text, &o, err);
+        st = ffnn_tune_trial_parse(text, id, path, tr, err);
     free(text);
-    if (!st)
-        st = trial_from_json(o, id, path, tr, err);
-    cJSON_Delete(o);
     free(path);
     return st;
 }
@@ -239,33 +276,77 @@ ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err)
     return st;
 }
 
+/* The schedule position and the trials read back must be ones the search
+ * can have made (the oracle and checkpoint cleanup index by them): Hyperband
+ * brackets below the bracket count, rounds up to the bracket, iterations in
+ * creation order, a round-r trial continuing a round r-1 trial of its own
+ * bracket; other searches have no parents. */
+static ffnn_status check_schedule(const ffnn_tune *t, const char *path, ffnn_error *err)
+{
+    const ffnn_oracle *o = &t->oracle;
+    const ffnn_tune_options *tu = &t->grid.tuner;
+    bool hb = tu->algorithm == FFNN_TUNE_HYPERBAND;
+    int nb = ffnn_hyperband_brackets(tu->max_epochs, tu->factor);
+    if (hb && (o->bracket >= nb || o->round > o->bracket))
+        return ffnn_error_set(err, FFNN_EDATA,
+                              "%s: bracket %d, round %d does not fit the search (%d brackets); use "
+                              "--overwrite to start afresh", path, o->bracket, o->round, nb);
+    for (int i = 0; i < o->n_trials; i++) {
+        const ffnn_trial *tr = &o->trials[i];
+        const ffnn_trial *p = tr->parent >= 0 ? &o->trials[tr->parent] : NULL;
+        bool ok = hb ? tr->bracket < nb && tr->round <= tr->bracket && tr->iteration <= o->iteration &&
+                           (i == 0 || tr->iteration >= o->trials[i - 1].iteration) &&
+                           (tr->round == 0 ? !p
+                                           : p && p->iteration == tr->iteration &&
+                                                 p->bracket == tr->bracket && p->round == tr->round - 1)
+                     : !p;
+        if (!ok)
+            return ffnn_error_set(err, FFNN_EDATA,
+                                  "%s: trial %04d (iteration %d, bracket %d, round %d) does not fit "
+                                  "the search; use --overwrite to start afresh", path, i,
+                                  tr->iteration, tr->bracket, tr->round);
+    }
+    return FFNN_OK;
+}
+
 static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "oracle.json");
     if (!path)
         return ffnn_error_nomem(err);
     char *text;
-    cJSON *root = NULL;
     ffnn_status st = read_all(path, &text, err);
-    if (st || !text) {
-        free(path);
-        return st; /* !text: a new search */
-    }
-    st = parse_text(text, &root, err);
+    if (!st && text)   /* none: a new search */
+        st = ffnn_tune_oracle_parse(t, text, path, err);
     free(text);
+    free(path);
+    return st;
+}
+
+ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *path,
+                                   ffnn_error *err)
+{
+    cJSON *root;
+    ffnn_status st = parse_text(text, &root, err);
     if (st)
-        goto out;
+        return st;
     if (!cJSON_IsObject(root)) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: unreadable; use --overwrite to start afresh", path);
         goto out;
     }
     ffnn_oracle *o = &t->oracle;
-    int n = json_int(root, "trials", 0);
-    o->iteration = json_int(root, "iteration", 0);
-    o->bracket = json_int(root, "bracket", o->bracket);
-    o->round = json_int(root, "round", 0);
+    bool bad = false;
+    int n = json_int(root, "trials", 0, 0, &bad);
+    o->iteration = json_int(root, "iteration", 0, 0, &bad);
+    o->bracket = json_int(root, "bracket", o->bracket, 0, &bad);
+    o->round = json_int(root, "round", 0, 0, &bad);
     const cJSON *ss = cJSON_GetObjectItemCaseSensitive(root, "seed_state");
-    o->seed_state = cJSON_IsNumber(ss) ? (uint64_t)ss->valuedouble : 0;
+    double ssd = cJSON_IsNumber(ss) ? ss->valuedouble : 0;
+    if (bad || !(ssd >= 0 && ssd < 18446744073709551616.0)) {
+        st = ffnn_error_set(err, FFNN_EDATA, "%s: unreadable; use --overwrite to start afresh", path);
+        goto out;
+    }
+    o->seed_state = (uint64_t)ssd;
     o->exhausted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "exhausted"));
     o->done = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "done"));
     const cJSON *pending = cJSON_GetObjectItemCaseSensitive(root, "pending");
@@ -296,6 +377,8 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
         st = ffnn_oracle_add_trial(o, &tr, err);
         ffnn_trial_release(&tr);
     }
+    if (!st)
+        st = check_schedule(t, path, err);
     for (int i = 0; i < o->n_trials && !st; i++) {
         ffnn_trial *tr = &o->trials[i];
         if (ffnn_tune_needs_checkpoint(t, tr)) {
@@ -309,7 +392,6 @@ static ffnn_status load_oracle(ffnn_tune *t, ffnn_error *err)
     }
 out:
     cJSON_Delete(root);
-    free(path);
     return st;
 }
 
@@ -480,44 +562,33 @@ static ffnn_status take_lock(ffnn_tune *t, ffnn_tune_lock mode, ffnn_error *err)
     }
 }
 
-/* Removes what a search leaves in dir (only ffnn-tune's own names); fails
- * only when out of memory (what is left would pass for the old search). */
-static ffnn_status remove_search(ffnn_tune *t, ffnn_error *err)
+/* Removes what a search leaves in dir (only ffnn-tune's own names).  The
+ * paths are made in a local buffer: this runs on failure paths too, where
+ * memory may be what ran out, and a file left behind would pass for the old
+ * search. */
+static void remove_search(ffnn_tune *t)
 {
     static const char *const files[] = {"oracle.json", "search.json", "data.csv", "best.json"};
-    for (size_t i = 0; i < FFNN_ARRAY_LEN(files); i++) {
-        char *p = ffnn_tune_path(t, "%s", files[i]);
-        if (!p)
-            return ffnn_error_nomem(err);
-        unlink(p);
-        free(p);
-    }
-    ffnn_status st = FFNN_OK;
-    char *tdir = ffnn_tune_path(t, "trials");
-    if (!tdir)
-        return ffnn_error_nomem(err);
+    char p[PATH_MAX];
+    for (size_t i = 0; i < FFNN_ARRAY_LEN(files); i++)
+        if (snprintf(p, sizeof p, "%s/%s", t->dir, files[i]) < (int)sizeof p)
+            unlink(p);
+    char tdir[PATH_MAX];
+    if (snprintf(tdir, sizeof tdir, "%s/trials", t->dir) >= (int)sizeof tdir)
+        return;
     DIR *d = opendir(tdir);
     struct dirent *e;
-    while (!st && d && (e = readdir(d))) {
+    while (d && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
         bool ours = n >= 9 && strspn(e->d_name, "0123456789") >= 4 &&
                     (strcmp(e->d_name + n - 5, ".json") == 0 || strcmp(e->d_name + n - 5, ".ffnn") == 0);
         bool tmp = e->d_name[0] == '.' && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-        if (ours || tmp) {
-            char *p = ffnn_tune_path(t, "trials/%s", e->d_name);
-            if (!p)
-                st = ffnn_error_nomem(err);
-            else
-                unlink(p);
-            free(p);
-        }
+        if ((ours || tmp) && snprintf(p, sizeof p, "%s/%s", tdir, e->d_name) < (int)sizeof p)
+            unlink(p);
     }
     if (d)
         closedir(d);
-    if (!st)
-        rmdir(tdir);
-    free(tdir);
-    return st;
+    rmdir(tdir);
 }
 
 static ffnn_status make_dir(const char *path, ffnn_error *err)
@@ -608,25 +679,13 @@ static ffnn_status write_search(ffnn_tune *t, uint64_t data_hash, ffnn_error *er
     return st;
 }
 
-/* Loads search.json: the stored hypergrid (into *g) and data hash. */
-static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash, bool *found,
-                               ffnn_error *err)
+ffnn_status ffnn_tune_search_parse(const char *text, const char *path, ffnn_hypergrid *g,
+                                   uint64_t *data_hash, ffnn_error *err)
 {
-    char *path = ffnn_tune_path(t, "search.json");
-    if (!path)
-        return ffnn_error_nomem(err);
-    char *text;
-    cJSON *root = NULL;
-    ffnn_status st = read_all(path, &text, err);
-    *found = text != NULL;
-    if (st || !text) {
-        free(path);
-        return st;
-    }
-    st = parse_text(text, &root, err);
-    free(text);
+    cJSON *root;
+    ffnn_status st = parse_text(text, &root, err);
     if (st)
-        goto out;
+        return st;
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *search = cJSON_GetObjectItemCaseSensitive(root, "search");
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(root, "data_fnv64");
@@ -635,7 +694,8 @@ static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_h
         st = ffnn_error_set(err, FFNN_EDATA, "%s: not an ffnn-tune directory file", path);
         goto out;
     }
-    if (json_int(root, "version", 0) != TUNE_VERSION) {
+    bool bad = false;
+    if (json_int(root, "version", 0, 0, &bad) != TUNE_VERSION || bad) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: unsupported version", path);
         goto out;
     }
@@ -645,15 +705,39 @@ static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_h
     free(s);
 out:
     cJSON_Delete(root);
+    return st;
+}
+
+/* Loads search.json: the stored hypergrid (into *g) and data hash. */
+static ffnn_status read_search(ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash, bool *found,
+                               ffnn_error *err)
+{
+    char *path = ffnn_tune_path(t, "search.json");
+    if (!path)
+        return ffnn_error_nomem(err);
+    char *text;
+    ffnn_status st = read_all(path, &text, err);
+    *found = text != NULL;
+    if (!st && text)
+        st = ffnn_tune_search_parse(text, path, g, data_hash, err);
+    free(text);
     free(path);
     return st;
 }
 
 /* Loads data.csv, learns the search's preprocessing, splits, and resolves
- * the objective. */
-static ffnn_status prepare_data(ffnn_tune *t, ffnn_error *err)
+ * the objective.  Messages name the file as name (the user's training file
+ * when this run copied it). */
+static ffnn_status prepare_data(ffnn_tune *t, const char *name, ffnn_error *err)
 {
-    ffnn_status st = ffnn_table_load(&t->table, t->data_path, false, err);
+    FILE *fp = fopen(t->data_path, "rb");
+    if (!fp && errno == ENOMEM)
+        return ffnn_error_nomem(err);
+    if (!fp)
+        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", t->data_path,
+                              strerror(errno));
+    ffnn_status st = ffnn_table_read(&t->table, fp, name, false, err);
+    fclose(fp);
     if (st)
         return st;
     ffnn_config cfg;
@@ -692,7 +776,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     char *data = NULL, *tdir = NULL;
     size_t data_len = 0;
     uint64_t stored_hash = 0;
-    bool found = false;
+    bool found = false, made_dir = false, new_search = false, had_lock = true;
     ffnn_status st = FFNN_OK;
     if (!(t->dir = strdup(opt->dir)) || !(t->data_path = ffnn_tune_path(t, "data.csv"))) {
         st = ffnn_error_nomem(err);
@@ -713,13 +797,25 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
             st = ffnn_error_set(err, FFNN_ENOINPUT, "%s: no such tune directory", opt->dir);
             goto fail;
         }
-    } else if ((st = make_dir(opt->dir, err))) {
+    } else {
+        struct stat sb;
+        made_dir = stat(opt->dir, &sb) != 0 && errno == ENOENT;
+        if ((st = make_dir(opt->dir, err))) {
+            made_dir = false;
+            goto fail;
+        }
+    }
+    char *lock_path = ffnn_tune_path(t, "lock");
+    if (!lock_path) {
+        st = ffnn_error_nomem(err);
         goto fail;
     }
+    had_lock = access(lock_path, F_OK) == 0;
+    free(lock_path);
     if ((st = take_lock(t, opt->lock, err)))
         goto fail;
-    if (opt->overwrite && (st = remove_search(t, err)))
-        goto fail;
+    if (opt->overwrite)
+        remove_search(t);
     if ((st = read_search(t, &stored, &stored_hash, &found, err)))
         goto fail;
     if (found) {
@@ -765,6 +861,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
         }
         t->grid = cmd;
         memset(&cmd, 0, sizeof cmd);
+        new_search = true;
         if ((st = ffnn_file_write_atomic(t->data_path, data, data_len, -1, true, err)) ||
             (st = write_search(t, fnv64(data, data_len), err)))
             goto fail;
@@ -775,7 +872,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     if (st || (st = make_dir(tdir, err)))
         goto fail;
     ffnn_oracle_init(&t->oracle, &t->grid, FFNN_MODE_MAX);
-    if ((st = prepare_data(t, err)))
+    if ((st = prepare_data(t, data ? opt->train_path : t->data_path, err)))
         goto fail;
     t->oracle.direction = t->direction;
     if ((st = load_oracle(t, err)))
@@ -790,6 +887,18 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     *out = t;
     return FFNN_OK;
 fail:
+    /* A search that could not start leaves nothing: not its files, not the
+     * directory if this call made it. */
+    if (new_search)
+        remove_search(t);
+    if (made_dir || (new_search && !had_lock)) {
+        char *lock = ffnn_tune_path(t, "lock");
+        if (lock)
+            unlink(lock);
+        free(lock);
+    }
+    if (made_dir)
+        rmdir(opt->dir);
     free(tdir);
     free(data);
     ffnn_hypergrid_release(&cmd);
@@ -833,4 +942,9 @@ uint64_t ffnn_tune_seed(const ffnn_tune *t)
 const char *ffnn_tune_data_path(const ffnn_tune *t)
 {
     return t->data_path;
+}
+
+const ffnn_prep *ffnn_tune_prep(const ffnn_tune *t)
+{
+    return &t->prep;
 }

@@ -45,6 +45,10 @@ const char *ffnn_csv_name(const ffnn_csv_reader *r);
  * Returns false if s is not such a number or overflows to infinity. */
 bool ffnn_parse_double(const char *s, double *out);
 
+/* Offset of the first byte of text[0..n) that breaks UTF-8 (overlong
+ * forms, surrogates and code points past U+10FFFF included), or -1. */
+long ffnn_utf8_invalid(const char *text, size_t n);
+
 /* Is the field a missing-value token: "", "NA", "NaN", "nan", "N/A", "null",
  * "?", possibly surrounded by spaces or tabs (so a blank field is missing). */
 bool ffnn_csv_is_missing(const char *s);

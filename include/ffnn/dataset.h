@@ -35,7 +35,8 @@ typedef struct {
  * duplicate column name \"x\" (columns I and J)".  On error t is left empty. */
 ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allow_empty,
                             ffnn_error *err);
-/* Opens path ("-" = stdin) and reads it; missing file -> FFNN_ENOINPUT. */
+/* Opens path ("-" = stdin) and reads it; a missing file or a directory is
+ * FFNN_ENOINPUT "path: cannot open: <reason>". */
 ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, ffnn_error *err);
 void ffnn_table_release(ffnn_table *t);
 /* Index of the column named name, or -1. */
@@ -90,6 +91,10 @@ typedef struct {
     char **cats;         /* categorical: category strings, sorted (byte order) */
     int offset;          /* first encoded feature index */
     double fill;         /* numeric imputation value (mean), used if impute */
+    bool constant;       /* numeric with one value in every training row: it
+                            carries no information, and standardising divides
+                            by 1 instead of 0 (scikit-learn's rule); not saved
+                            in model files */
 } ffnn_prep_column;
 
 typedef struct {
@@ -150,7 +155,9 @@ void ffnn_prep_binding_release(ffnn_prep_binding *b);
  * standardisation, x = (value - mean) / scale in double from the stored
  * float mean/scale.  Unknown categories encode as all zeros (scikit-learn's
  * handle_unknown="ignore").  A missing or non-numeric value is FFNN_EDATA
- * "source:line:col: ..." (missing only when impute is none). */
+ * "source:line:col: ..." (missing only when impute is none), and so is a
+ * value that overflows float32 once standardised (it would reach the network
+ * as inf and come out as NaN or silent garbage). */
 ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, char *const *fields,
                              float *x, const char *source, long line, ffnn_error *err);
 

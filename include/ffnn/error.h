@@ -52,4 +52,15 @@ ffnn_status ffnn_error_nomem(ffnn_error *err);
  * "canceled", "config". */
 const char *ffnn_status_name(ffnn_status status);
 
+/* Cooperative stop.  A program's SIGINT/SIGTERM handler calls
+ * ffnn_request_stop(signo) (async-signal-safe); long-running library calls
+ * (ffnn_fit's batch loop, the tuner, the prediction stream, the explainers)
+ * then return FFNN_ECANCELED "interrupted" at their next check, leaving no
+ * partial state.  ffnn_stop_requested() is the signal number, or 0;
+ * ffnn_request_stop(0) clears it. */
+void ffnn_request_stop(int signo);
+int ffnn_stop_requested(void);
+/* Sets FFNN_ECANCELED "interrupted". */
+ffnn_status ffnn_error_canceled(ffnn_error *err);
+
 #endif

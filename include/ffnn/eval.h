@@ -106,8 +106,8 @@ typedef struct {
 /* Reads a predictions CSV (DESIGN §3) from fp (name for messages; not
  * closed).  Errors are FFNN_EDATA, one line "name:line:col: ...": empty
  * input, no `prediction` column, no true-label column, a label that is not
- * one of the p_ classes, a probability or regression value that is not a
- * number, a ragged row, no rows.  FFNN_EIO on a read error. */
+ * one of the p_ classes, a probability that is not a number in [0, 1], a
+ * regression value that is not a number, a ragged row, no rows.  FFNN_EIO on a read error. */
 ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
                                 const ffnn_eval_read_options *opt, ffnn_error *err);
 void ffnn_eval_data_release(ffnn_eval_data *d);

@@ -13,6 +13,11 @@
  * FFNN_ENOINPUT "path: cannot open: <reason>" (missing, unreadable, a
  * directory), FFNN_EIO "path: read error: <reason>", out of memory. */
 ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_error *err);
+/* The same, but reading stops after max bytes (max < SIZE_MAX): a longer
+ * file is FFNN_EDATA "path: larger than <max> bytes".  For files that are
+ * small by nature, so that /dev/zero or an endless pipe ends at once. */
+ffnn_status ffnn_file_read_max(const char *path, size_t max, char **data, size_t *len,
+                               ffnn_error *err);
 
 /* Writes len bytes to path through an ffnn_atomic_file (same modes, same
  * errors). */
@@ -32,7 +37,11 @@ typedef struct {
 /* Creates the temporary file.  It gets mode (if >= 0), else the mode of the
  * file it replaces, else 0666 & ~umask.  durable: commit fsyncs the file
  * before the rename and the directory after it (survives a power cut, not
- * only kill -9).  FFNN_ECANTCREAT "path: cannot create: <reason>". */
+ * only kill -9).  An existing path that is not a regular file is no place
+ * for a rename: a directory is FFNN_ECANTCREAT "path: cannot create: Is a
+ * directory" at once, and a device or FIFO (/dev/null, /dev/full) is opened
+ * and written in place, its write errors reported by commit.
+ * FFNN_ECANTCREAT "path: cannot create: <reason>". */
 ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bool durable,
                              ffnn_error *err);
 /* Flushes, closes and renames into place.  FFNN_EIO "path: write error:

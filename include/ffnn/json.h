@@ -4,8 +4,22 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "ffnn/error.h"
 
 struct cJSON;
+
+/* Config and hypergrid files are read whole, up to this size (so that
+ * /dev/zero or an endless pipe given as one fails at once). */
+#define FFNN_JSON_FILE_MAX ((size_t)64 << 20)
+
+/* Parses text (NUL-terminated) as one JSON value with nothing but
+ * whitespace after it; *out is the tree (cJSON_Delete it).  A syntax error
+ * is FFNN_ECONFIG "name:line:col: invalid JSON near \"<text>\"" (col
+ * counts characters), or "name:line:col: invalid JSON: unexpected end of
+ * file" when the text stops inside a string, object or array; out of memory
+ * is FFNN_ENOMEM (told apart as ffnn_json_parse_len does). */
+ffnn_status ffnn_json_parse(const char *text, const char *name, struct cJSON **out,
+                            ffnn_error *err);
 
 /* JSON text of a cJSON tree, keys in the tree's order, numbers printed so
  * they read back exactly (ffnn_format_double; non-finite as null), strings
@@ -24,7 +38,7 @@ char *ffnn_json_print(const struct cJSON *item, int indent);
  * returns false (out of memory, or item NULL because making it ran out). */
 bool ffnn_json_add(struct cJSON *object, const char *key, struct cJSON *item);
 
-struct cJSON *ffnn_json_parse(const char *text, size_t len, const char **end,
-                              bool require_null_terminated, bool *nomem);
+struct cJSON *ffnn_json_parse_len(const char *text, size_t len, const char **end,
+                                  bool require_null_terminated, bool *nomem);
 
 #endif

@@ -9,6 +9,7 @@
 #ifndef FFNN_PREDICT_H
 #define FFNN_PREDICT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "ffnn/error.h"
 #include "ffnn/model.h"
@@ -19,12 +20,16 @@ typedef struct {
     int block_rows;  /* rows per forward pass, default 1024 */
     int threads;     /* 1: one thread; otherwise a reader thread parses the
                         next block while this one predicts (same output) */
+    bool check_target; /* a target value the model cannot have (a class it
+                          does not know, a missing or non-numeric value) is
+                          FFNN_EDATA "file:line:col: unknown class ..." */
 } ffnn_predict_options;
 
 /* Reads CSV from in (name for messages), writes predictions CSV to out.
  * *nrows receives the number of rows predicted (may be NULL).  Errors name
  * file:line:column; a write failure is FFNN_EIO "write error: <reason>"
- * (the caller knows the output's name and may prefix it). */
+ * (the caller knows the output's name and may prefix it); a stop request
+ * (ffnn_request_stop) is FFNN_ECANCELED before the next block. */
 ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name, FILE *out,
                                 const ffnn_predict_options *opt, long *nrows, ffnn_error *err);
 

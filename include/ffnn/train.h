@@ -97,6 +97,7 @@ typedef struct {
  * for classification (so sorted files such as iris still validate on every
  * class).  Shuffling, dropout and the split use streams derived from
  * opt->seed.  A NaN/Inf loss is FFNN_EDATA "epoch N: loss became NaN".
+ * A stop request (ffnn_request_stop) is FFNN_ECANCELED before the next batch.
  * hist may be NULL. */
 ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,
                      const ffnn_fit_extra *extra, ffnn_history *hist, ffnn_error *err);

@@ -232,6 +232,9 @@ const ffnn_oracle *ffnn_tune_oracle(const ffnn_tune *t);
 const ffnn_hypergrid *ffnn_tune_grid(const ffnn_tune *t);
 uint64_t ffnn_tune_seed(const ffnn_tune *t);
 const char *ffnn_tune_data_path(const ffnn_tune *t);
+/* The preprocessing fitted on the search's data (ffnn_prep_column.constant
+ * tells the program what to warn about). */
+const ffnn_prep *ffnn_tune_prep(const ffnn_tune *t);
 
 typedef struct {
     int done, total;          /* trials finished / expected in the whole search */

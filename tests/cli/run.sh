@@ -1,25 +1,43 @@
 #!/bin/sh
-# Runs every tests/cli/test_*.sh in its own temporary directory and prints
-# "N passed, N failed" (", N skipped").  Exit 1 if anything failed.
+# Runs every tests/cli/test_*.sh (those whose path contains $1, if given),
+# each in its own temporary directory, FFNN_TEST_JOBS at a time (default 1),
+# and prints "N passed, N failed" (", N skipped").  Exit 1 if anything failed.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export ROOT
 : "${FFNN_BIN:=$ROOT/bin}"
 export FFNN_BIN
-pass=0 fail=0 skipped=0
+
+# --one TEST LOG: runs one test script in a fresh directory, output to LOG.
+if [ "${1:-}" = "--one" ]; then
+    dir=$(mktemp -d)
+    (cd "$dir" && sh "$2") > "$3" 2>&1
+    rc=$?
+    if [ "$rc" != 0 ] && ! grep -q '^not ok - ' "$3"; then
+        echo "not ok - $(basename "$2") exited $rc" >> "$3"
+    fi
+    rm -rf "$dir"
+    exit 0
+fi
+
+logs=$(mktemp -d)
 for t in "$ROOT"/tests/cli/test_*.sh; do
     [ -n "${1:-}" ] && case "$t" in *"$1"*) ;; *) continue ;; esac
-    dir=$(mktemp -d)
-    (cd "$dir" && sh "$t") > "$dir.log" 2>&1
-    rc=$?
-    p=$(grep -c '^ok - ' "$dir.log"); f=$(grep -c '^not ok - ' "$dir.log"); s=$(grep -c '^skip - ' "$dir.log")
-    if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; echo "not ok - $(basename "$t") exited $rc" >> "$dir.log"; fi
+    echo "$t"
+done | xargs -P "${FFNN_TEST_JOBS:-1}" -I{} sh -c 'sh "$0" --one "$1" "$2/$(basename "$1").log"' \
+    "$0" {} "$logs"
+
+pass=0 fail=0 skipped=0
+for log in "$logs"/*.log; do
+    [ -e "$log" ] || continue
+    name=$(basename "$log" .log)
+    p=$(grep -c '^ok - ' "$log"); f=$(grep -c '^not ok - ' "$log"); s=$(grep -c '^skip - ' "$log")
     pass=$((pass + p)); fail=$((fail + f)); skipped=$((skipped + s))
     if [ "$f" != 0 ]; then
-        echo "FAIL $(basename "$t"):"; grep -v '^ok - ' "$dir.log" | sed 's/^/    /'
+        echo "FAIL $name:"; grep -v '^ok - ' "$log" | sed 's/^/    /'
     else
-        echo "PASS $(basename "$t") ($p checks)"; grep '^skip - ' "$dir.log" | sed 's/^/    /'
+        echo "PASS $name ($p checks)"; grep '^skip - ' "$log" | sed 's/^/    /'
     fi
-    rm -rf "$dir" "$dir.log"
 done
+rm -rf "$logs"
 echo "cli: $pass passed, $fail failed, $skipped skipped"
 [ "$fail" = 0 ]

@@ -130,3 +130,13 @@ if [ -x /usr/bin/time ] && [ -z "${FFNN_ASAN:-}" ]; then
 else
     skip "memory check: needs /usr/bin/time and a build without sanitizers"
 fi
+
+# A finite value that overflows float32 once standardised is an error naming
+# its place, not an inf that comes out of the network as NaN or garbage.
+printf 'x,y\n0.01,1\n0.02,2\n0.03,3\n0.04,4\n0.05,5\n' > small.csv
+"$BIN/ffnn-train" -q -e 1 -o small.ffnn small.csv
+printf 'x,y\n0.02,2\n3e38,1\n' > huge.csv
+run "$BIN/ffnn-predict" -o huge-pred.csv small.ffnn huge.csv
+check "overflow after standardising: 65, one line with file:line:col" \
+    sh -c "[ $st = 65 ] && [ \$(wc -l < err) = 1 ] && grep -q '^ffnn-predict: huge.csv:3:1: value \"3e38\" in column \"x\" is out of float32 range once standardised (mean 0.03, scale 0.0141421' err"
+check "overflow after standardising: no output file" [ ! -e huge-pred.csv ]

@@ -97,3 +97,14 @@ expect_fail "bad seed" 64 "ffnn-train: invalid seed '-1' (need a non-negative in
 expect_fail "unknown option" 64 "ffnn-train: unknown option '--frobnicate'; try 'ffnn-train --help'" "$T" --frobnicate train.csv
 run "$T" --help
 check "--help shows defaults" sh -c "[ $st = 0 ] && grep -q 'batch_size 32' out"
+
+# A constant feature column is reported (one warning line), not an error.
+printf 'a,b,c,y\n1,5,2,0\n2,5,3,1\n3,5,1,0\n4,5,2,1\n5,5,1,0\n6,5,3,1\n' > const.csv
+run "$BIN/ffnn-train" -e 2 -o const.ffnn const.csv
+check "constant column: status 0, model written" [ "$st" = 0 -a -s const.ffnn ]
+check "constant column: one warning line" [ "$(cat err)" = 'ffnn-train: warning: const.csv: column "b" has the same value in every row; it carries no information' ]
+printf 'a,b,c,y\n1,5,2,0\n1,5,3,1\n1,5,1,0\n1,5,2,1\n1,5,1,0\n1,5,3,1\n' > const2.csv
+run "$BIN/ffnn-train" -q -e 2 -o const2.ffnn const2.csv
+check "constant columns: -q silences the warning" [ "$st" = 0 -a ! -s err ]
+run "$BIN/ffnn-train" -e 2 -o const2.ffnn const2.csv
+check "constant columns: named in one line" [ "$(cat err)" = 'ffnn-train: warning: const2.csv: columns "a", "b" have the same value in every row; they carry no information' ]

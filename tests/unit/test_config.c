@@ -291,6 +291,8 @@ START_TEST(bad_json)
     expect_error(" \n\t", "config.json: empty file");
     expect_error("{\"epochs\": 10", "config.json:1:14: invalid JSON: unexpected end of file");
     expect_error("{\"epochs\": 10} x", "config.json:1:16: invalid JSON near \"x\"");
+    expect_error("{\"epochs\": 10,}", "config.json:1:15: invalid JSON near \"}\"");
+    expect_error("{\"epochs\": 10,\n}\n", "config.json:2:1: invalid JSON near \"}\"");
     expect_error("{\n\"é\": tru}", "config.json:2:6: invalid JSON near \"tru}\"");
 }
 END_TEST

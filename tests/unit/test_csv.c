@@ -424,6 +424,20 @@ START_TEST(test_random_records)
 }
 END_TEST
 
+START_TEST(test_utf8_invalid)
+{
+    ck_assert_int_eq(ffnn_utf8_invalid("", 0), -1);
+    ck_assert_int_eq(ffnn_utf8_invalid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14), -1);
+    ck_assert_int_eq(ffnn_utf8_invalid("ab\xff", 3), 2);            /* never a UTF-8 byte */
+    ck_assert_int_eq(ffnn_utf8_invalid("a\xc0\x80", 3), 1);        /* overlong NUL */
+    ck_assert_int_eq(ffnn_utf8_invalid("\xe0\x80\xaf", 3), 0);    /* overlong '/' */
+    ck_assert_int_eq(ffnn_utf8_invalid("\xed\xa0\x80", 3), 0);    /* surrogate */
+    ck_assert_int_eq(ffnn_utf8_invalid("\xf4\x90\x80\x80", 4), 0); /* past U+10FFFF */
+    ck_assert_int_eq(ffnn_utf8_invalid("x\xc3", 2), 1);             /* cut sequence */
+    ck_assert_int_eq(ffnn_utf8_invalid("\xc3\xa9", 1), 0);         /* cut by n */
+}
+END_TEST
+
 START_TEST(test_missing_tokens)
 {
     const char *yes[] = {"", "NA", "NaN", "nan", "N/A", "null", "?", "  ", " NA "};
@@ -658,6 +672,7 @@ Suite *csv_suite(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_long_field);
     tcase_add_test(tc, test_random_records);
+    tcase_add_test(tc, test_utf8_invalid);
     tcase_add_test(tc, test_missing_tokens);
     tcase_add_test(tc, test_write_field);
     suite_add_tcase(s, tc);

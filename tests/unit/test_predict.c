@@ -56,7 +56,7 @@ static ffnn_status run(const ffnn_model *m, const char *csv, int threads, int bl
     FILE *in = fmemopen((void *)csv, strlen(csv), "r");
     FILE *o = open_memstream(out, &len);
     char *keep[] = {"id"};
-    ffnn_predict_options opt = {keep, 1, block, threads};
+    ffnn_predict_options opt = {keep, 1, block, threads, false};
     ffnn_status st = ffnn_predict_stream(m, in, "rows.csv", o, &opt, rows, err);
     fclose(in);
     fclose(o);

@@ -272,6 +272,34 @@ START_TEST(test_divergence_is_an_error)
 }
 END_TEST
 
+/* A stop request ends fit before the next batch with FFNN_ECANCELED; the
+ * weights are left as they were (no batch ran). */
+START_TEST(test_stop_request_cancels)
+{
+    ffnn_data d = make_data(64, true, 7);
+    ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 7, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    float *w0 = malloc(m->n_params * sizeof *w0);
+    memcpy(w0, m->params, m->n_params * sizeof *w0);
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.epochs = 5;
+    ffnn_error err;
+    ffnn_request_stop(15);
+    ck_assert_int_eq(ffnn_stop_requested(), 15);
+    ck_assert_int_eq(ffnn_fit(m, &d, &o, NULL, NULL, &err), FFNN_ECANCELED);
+    ck_assert_str_eq(err.msg, "interrupted");
+    ck_assert_int_eq(memcmp(w0, m->params, m->n_params * sizeof *w0), 0);
+    ffnn_request_stop(0);
+    ck_assert_int_eq(ffnn_stop_requested(), 0);
+    ck_assert_int_eq(ffnn_fit(m, &d, &o, NULL, NULL, &err), FFNN_OK);
+    free(w0);
+    ffnn_model_destroy(m);
+    ffnn_data_release(&d);
+}
+END_TEST
+
 START_TEST(test_validation_split_rules)
 {
     ffnn_data d = make_data(10, false, 8);
@@ -382,6 +410,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_reduce_lr_schedule);
     tcase_add_test(tc, test_reduce_lr_on_constant_loss);
     tcase_add_test(tc, test_divergence_is_an_error);
+    tcase_add_test(tc, test_stop_request_cancels);
     tcase_add_test(tc, test_validation_split_rules);
     tcase_add_test(tc, test_threads_same_result);
     suite_add_tcase(s, tc);

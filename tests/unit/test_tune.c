@@ -244,7 +244,22 @@ START_TEST(hypergrid_errors)
                  FFNN_ECONFIG,
                  "hypergrid.json: droprate: grid search needs a \"step\" or \"values\" for every "
                  "hyperparameter");
-    expect_error("{\"width\":", FFNN_ECONFIG, "hypergrid.json:1:10: invalid JSON");
+    expect_error("{\"width\":", FFNN_ECONFIG, "hypergrid.json:1:10: invalid JSON: unexpected end of file");
+    expect_error("{\"width\": {\"values\": [4]},}", FFNN_ECONFIG, "hypergrid.json:1:27: invalid JSON near \"}\"");
+    /* Tutorial-hypermodel values are checked when the file is read (found
+     * by fuzzing: depth 5e308 was cast to int). */
+    expect_error("{\"depth\":{\"values\":[5.011e308]}}", FFNN_ECONFIG,
+                 "hypergrid.json: depth: must be an integer from 0 to 63, got inf");
+    expect_error("{\"depth\":{\"values\":[1.5]}}", FFNN_ECONFIG,
+                 "hypergrid.json: depth: must be an integer from 0 to 63, got 1.5");
+    expect_error("{\"width\":{\"values\":[\"x\"]}}", FFNN_ECONFIG,
+                 "hypergrid.json: width: layers[0].units: expected a positive integer, "
+                 "got \"x\"");
+    /* A grid count that no long holds (found by fuzzing: cast to long). */
+    expect_error("{\"droprate\":{\"min\":0,\"max\":2e21,\"step\":2}}", FFNN_ECONFIG,
+                 "hypergrid.json: droprate: more than 1e+15 grid points; use a larger step");
+    expect_error("{\"activation\":{\"values\":[\"relu\",3]}}", FFNN_ECONFIG,
+                 "hypergrid.json: activation: layers[0].activation: expected a string, got 3");
 }
 END_TEST
 
@@ -320,6 +335,17 @@ START_TEST(hypermodel_config)
     ffnn_config_release(&c);
     ck_assert_int_eq(ffnn_tune_config(&g, v, 9, false, &c, &err), FFNN_OK);
     ck_assert(!c.fit.early_stopping.enabled);
+    ffnn_config_release(&c);
+    cJSON_Delete(v);
+    /* Values read back from a trial file are checked the same way. */
+    v = cJSON_Parse("{\"width\":1e300,\"depth\":1}");
+    ck_assert_int_eq(ffnn_tune_config(&g, v, 9, true, &c, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "hyperparameters: layers[0].units: expected a positive integer, got 1e+300");
+    ffnn_config_release(&c);
+    cJSON_Delete(v);
+    v = cJSON_Parse("{\"depth\":-1}");
+    ck_assert_int_eq(ffnn_tune_config(&g, v, 9, true, &c, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "hyperparameters: depth: must be an integer from 0 to 63, got -1");
     ffnn_config_release(&c);
     cJSON_Delete(v);
     ffnn_hypergrid_release(&g);
