@@ -287,11 +287,14 @@ ffnn_status ffnn_model_serialize(const ffnn_model *m, unsigned char **buf, size_
     }
     if (!(mtext = ffnn_json_print(mj, 0)))
         goto nomem;
+    char msha[65];
+    ffnn_sha256_hex(mtext, strlen(mtext), msha);
     cJSON *meta;
     if (!(hdr = cJSON_CreateObject()) || !(meta = cJSON_AddObjectToObject(hdr, "__metadata__")) ||
         !cJSON_AddStringToObject(meta, "format", "ffnn") ||
         !cJSON_AddStringToObject(meta, "ffnn.version", FFNN_MODEL_VERSION) ||
         !cJSON_AddStringToObject(meta, "ffnn.model", mtext) ||
+        !cJSON_AddStringToObject(meta, "ffnn.model_sha256", msha) ||
         !cJSON_AddStringToObject(meta, "ffnn.sha256", sha))
         goto nomem;
     for (int i = 0; i < nt; i++) {

@@ -627,8 +627,9 @@ ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, s
         st = bad(err, name, "missing ffnn.version in __metadata__");
         goto done;
     }
-    if (strcmp(ver->valuestring, FFNN_MODEL_VERSION) != 0) {
-        st = bad(err, name, "unsupported ffnn model version %.40s (this ffnn reads version %s)",
+    bool v1 = strcmp(ver->valuestring, "1") == 0;
+    if (!v1 && strcmp(ver->valuestring, FFNN_MODEL_VERSION) != 0) {
+        st = bad(err, name, "unsupported ffnn model version %.40s (this ffnn reads versions 1 to %s)",
                  ver->valuestring, FFNN_MODEL_VERSION);
         goto done;
     }
@@ -647,6 +648,18 @@ ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, s
     if (!mt) {
         st = bad(err, name, "missing ffnn.model in __metadata__");
         goto done;
+    }
+    if (!v1) {   /* version 2: the model document has its own checksum */
+        const cJSON *msha = get(meta, "ffnn.model_sha256");
+        if (!msha) {
+            st = bad(err, name, "missing ffnn.model_sha256 in __metadata__");
+            goto done;
+        }
+        ffnn_sha256_hex(mt->valuestring, strlen(mt->valuestring), hex);
+        if (strcmp(hex, msha->valuestring) != 0) {
+            st = bad(err, name, "checksum mismatch in ffnn.model: file is corrupted");
+            goto done;
+        }
     }
     const char *mend = NULL;
     mj = ffnn_json_parse_len(mt->valuestring, strlen(mt->valuestring) + 1, &mend, true, &nomem);

@@ -591,6 +591,49 @@ static void remove_search(ffnn_tune *t)
     rmdir(tdir);
 }
 
+/* ".NAME.XXXXXX": the temporary file ffnn_atomic_open made for NAME. */
+static bool temp_of(const char *entry, const char *name, size_t name_len)
+{
+    return entry[0] == '.' && strncmp(entry + 1, name, name_len) == 0 && entry[1 + name_len] == '.' &&
+           strlen(entry + 2 + name_len) == 6;
+}
+
+/* Removes the temporary files a killed process (kill -9, power loss) left
+ * behind while writing the search's own files.  Only under the exclusive
+ * lock: then no other process is writing. */
+static void remove_stale_temps(ffnn_tune *t)
+{
+    static const char *const files[] = {"oracle.json", "search.json", "data.csv", "best.json"};
+    for (int sub = 0; sub < 2; sub++) {
+        char *dir = sub ? ffnn_tune_path(t, "trials") : ffnn_tune_path(t, ".");
+        DIR *d = dir ? opendir(dir) : NULL;
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            const char *n = e->d_name;
+            bool stale = false;
+            if (sub) {   /* .NNNN.json.XXXXXX, .NNNN.ffnn.XXXXXX */
+                size_t digits = strspn(n + 1, "0123456789");
+                const char *ext = n + 1 + digits;
+                stale = n[0] == '.' && digits >= 4 &&
+                        (strncmp(ext, ".json.", 6) == 0 || strncmp(ext, ".ffnn.", 6) == 0) &&
+                        strlen(ext + 6) == 6;
+            } else {
+                for (size_t i = 0; i < FFNN_ARRAY_LEN(files) && !stale; i++)
+                    stale = temp_of(n, files[i], strlen(files[i]));
+            }
+            if (stale) {
+                char *p = ffnn_tune_path(t, "%s%s", sub ? "trials/" : "", n);
+                if (p)
+                    unlink(p);
+                free(p);
+            }
+        }
+        if (d)
+            closedir(d);
+        free(dir);
+    }
+}
+
 static ffnn_status make_dir(const char *path, ffnn_error *err)
 {
     if (mkdir(path, 0777) == 0 || errno == EEXIST) {
@@ -814,6 +857,8 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     free(lock_path);
     if ((st = take_lock(t, opt->lock, err)))
         goto fail;
+    if (opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE)
+        remove_stale_temps(t);
     if (opt->overwrite)
         remove_search(t);
     if ((st = read_search(t, &stored, &stored_hash, &found, err)))

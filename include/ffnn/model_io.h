@@ -17,7 +17,9 @@
 #include "ffnn/error.h"
 #include "ffnn/model.h"
 
-#define FFNN_MODEL_VERSION "1"
+/* Version 2 adds ffnn.model_sha256 (the header's model document is
+ * checksummed too, not only the tensor data); version 1 files still load. */
+#define FFNN_MODEL_VERSION "2"
 
 /* Serialises m into a malloc'd buffer (*buf, *len). */
 ffnn_status ffnn_model_serialize(const ffnn_model *m, unsigned char **buf, size_t *len,

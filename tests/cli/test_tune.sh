@@ -96,8 +96,16 @@ check "xargs -P 2 search: same trial files" diff -r -q -x lock ext j2
 pid=$!
 sleep 0.4
 kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+# What a process killed while writing leaves: temporary files, removed when
+# the search is next opened (a file of another name stays).
+mkdir -p killed/trials
+: > killed/trials/.0001.json.Ab3dEf; : > killed/trials/.0002.ffnn.zz99QQ; : > killed/.oracle.json.x1Y2z3
+: > killed/trials/.notes
 run "$T" -g "$SMALL" -d killed -j 2 --iterations 4 -o resumed.ffnn train.csv
 check "resume after kill -9 succeeds" [ "$st" = 0 ]
+check "resume removes the temporary files a killed run left" \
+    sh -c '[ -z "$(find killed -name ".*.??????")" ] && [ -e killed/trials/.notes ]'
+rm -f killed/trials/.notes
 run "$T" -g "$SMALL" -d clean -j 1 --iterations 4 -o clean.ffnn train.csv
 check "resumed search gives the uninterrupted result" cmp -s resumed.ffnn clean.ffnn
 check "resumed search: same trial files" diff -r -q -x lock killed clean

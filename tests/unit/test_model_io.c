@@ -102,7 +102,7 @@ static void expect_error(const unsigned char *buf, size_t len, const char *msg)
 }
 
 /* Replaces the first occurrence of old by new (same length) in the header. */
-static unsigned char *patch(const unsigned char *buf, size_t len, const char *old, const char *new)
+static unsigned char *patch_raw(const unsigned char *buf, size_t len, const char *old, const char *new)
 {
     ck_assert_uint_eq(strlen(old), strlen(new));
     unsigned char *c = malloc(len);
@@ -115,6 +115,29 @@ static unsigned char *patch(const unsigned char *buf, size_t len, const char *ol
         }
     ck_abort_msg("\"%s\" not in header", old);
     return NULL;
+}
+
+/* patch_raw, then ffnn.model_sha256 (if the header still parses and has
+ * one) made right again in place, so the checks after it run. */
+static unsigned char *patch(const unsigned char *buf, size_t len, const char *old, const char *new)
+{
+    unsigned char *c = patch_raw(buf, len, old, new);
+    size_t hn = (size_t)header_len(c);
+    cJSON *hdr = cJSON_ParseWithLength((const char *)c + 8, hn);
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(hdr, "__metadata__");
+    cJSON *mt = cJSON_GetObjectItemCaseSensitive(meta, "ffnn.model");
+    static const char key[] = "\"ffnn.model_sha256\":\"";
+    if (cJSON_IsString(mt)) {
+        char hex[65];
+        ffnn_sha256_hex(mt->valuestring, strlen(mt->valuestring), hex);
+        for (size_t i = 8; i + sizeof key - 1 + 64 <= 8 + hn; i++)
+            if (memcmp(c + i, key, sizeof key - 1) == 0) {
+                memcpy(c + i + sizeof key - 1, hex, 64);
+                break;
+            }
+    }
+    cJSON_Delete(hdr);
+    return c;
 }
 
 /* A safetensors file from header JSON text and data (header padded to 8). */
@@ -150,6 +173,9 @@ static unsigned char *rebuild(const unsigned char *buf, size_t len, editor edit,
     char *mtext = cJSON_PrintUnformatted(mj);
     cJSON_ReplaceItemInObjectCaseSensitive(meta, "ffnn.model", cJSON_CreateString(mtext));
     char sha[65];
+    ffnn_sha256_hex(mtext, strlen(mtext), sha);
+    if (cJSON_GetObjectItemCaseSensitive(meta, "ffnn.model_sha256"))
+        cJSON_ReplaceItemInObjectCaseSensitive(meta, "ffnn.model_sha256", cJSON_CreateString(sha));
     ffnn_sha256_hex(data, dlen, sha);
     if (cJSON_GetObjectItemCaseSensitive(meta, "ffnn.sha256"))
         cJSON_ReplaceItemInObjectCaseSensitive(meta, "ffnn.sha256", cJSON_CreateString(sha));
@@ -271,7 +297,7 @@ START_TEST(layout)
     uint64_t n = header_len(buf);
     ck_assert_uint_eq((8 + n) % 8, 0);
     ck_assert_int_eq(buf[8], '{');
-    ck_assert(memcmp(buf + 8, "{\"__metadata__\":{\"format\":\"ffnn\",\"ffnn.version\":\"1\","
+    ck_assert(memcmp(buf + 8, "{\"__metadata__\":{\"format\":\"ffnn\",\"ffnn.version\":\"2\","
                               "\"ffnn.model\":", 60) == 0);
     /* Tensors: input.fill (F64) first, then names in byte order. */
     cJSON *h = cJSON_ParseWithLength((const char *)buf + 8, n);
@@ -396,14 +422,22 @@ START_TEST(header_errors)
     b = patch(buf, len, "\"layers.1.bias\"", "\"layers.0.bias\"");
     expect_error(b, len, "m.ffnn: duplicate key \"layers.0.bias\" in header");
     free(b);
-    b = patch(buf, len, "\"ffnn.version\":\"1\"", "\"ffnn.version\":1  ");
+    b = patch(buf, len, "\"ffnn.version\":\"2\"", "\"ffnn.version\":2  ");
     expect_error(b, len, "m.ffnn: __metadata__: \"ffnn.version\" must be a string");
     free(b);
     b = patch(buf, len, "\"format\":\"ffnn\"", "\"format\":\"onnx\"");
     expect_error(b, len, "m.ffnn: not an ffnn model (format is \"onnx\")");
     free(b);
-    b = patch(buf, len, "\"ffnn.version\":\"1\"", "\"ffnn.version\":\"2\"");
-    expect_error(b, len, "m.ffnn: unsupported ffnn model version 2 (this ffnn reads version 1)");
+    b = patch(buf, len, "\"ffnn.version\":\"2\"", "\"ffnn.version\":\"3\"");
+    expect_error(b, len, "m.ffnn: unsupported ffnn model version 3 (this ffnn reads versions 1 to 2)");
+    free(b);
+    /* Version 2: a changed byte in the model document (a class name here)
+     * or a missing model checksum is caught. */
+    b = patch_raw(buf, len, "setosa", "setosb");
+    expect_error(b, len, "m.ffnn: checksum mismatch in ffnn.model: file is corrupted");
+    free(b);
+    b = patch(buf, len, "\"ffnn.model_sha256\"", "\"ffnn.model_sha257\"");
+    expect_error(b, len, "m.ffnn: missing ffnn.model_sha256 in __metadata__");
     free(b);
     b = patch(buf, len, "\"ffnn.sha256\"", "\"ffnn.sha257\"");
     expect_error(b, len, "m.ffnn: missing ffnn.sha256 in __metadata__");
@@ -649,6 +683,32 @@ START_TEST(save_and_load)
 }
 END_TEST
 
+/* Version 1 (no ffnn.model_sha256) still loads, to the same model. */
+static void make_v1(cJSON *hdr, cJSON *model, unsigned char *data, size_t *dlen)
+{
+    (void)model, (void)data, (void)dlen;
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(hdr, "__metadata__");
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, "ffnn.model_sha256");
+    cJSON_ReplaceItemInObjectCaseSensitive(meta, "ffnn.version", cJSON_CreateString("1"));
+}
+
+START_TEST(version_1_loads)
+{
+    ffnn_model *m = make_model(true), *back;
+    size_t len, len1;
+    unsigned char *buf = serialize(m, &len);
+    unsigned char *v1 = rebuild(buf, len, make_v1, &len1);
+    ck_assert(memmem(v1, len1, "model_sha256", 12) == NULL);
+    ffnn_error err;
+    ck_assert_msg(ffnn_model_deserialize(&back, v1, len1, "v1.ffnn", &err) == FFNN_OK, "%s", err.msg);
+    assert_models_equal(m, back);
+    free(v1);
+    free(buf);
+    ffnn_model_destroy(back);
+    ffnn_model_destroy(m);
+}
+END_TEST
+
 /* tests/data/model_io/tiny.ffnn was written by make_tiny.py (Python's struct,
  * json and hashlib, independent of this code): loading it and writing it
  * back must give the same bytes. */
@@ -758,6 +818,7 @@ Suite *model_io_suite(void)
     tcase_add_test(tc, serialize_rejects_nan);
     tcase_add_test(tc, save_and_load);
     tcase_add_test(tc, python_written_file);
+    tcase_add_test(tc, version_1_loads);
     tcase_add_test(tc, trained_model);
     suite_add_tcase(s, tc);
     return s;

@@ -40,8 +40,10 @@ for name in sorted(tensors):
     entries[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
     data += raw
 compact = dict(separators=(",", ":"), ensure_ascii=False)
-header = {"__metadata__": {"format": "ffnn", "ffnn.version": "1",
-                           "ffnn.model": json.dumps(model, **compact),
+model_text = json.dumps(model, **compact)
+header = {"__metadata__": {"format": "ffnn", "ffnn.version": "2",
+                           "ffnn.model": model_text,
+                           "ffnn.model_sha256": hashlib.sha256(model_text.encode()).hexdigest(),
                            "ffnn.sha256": hashlib.sha256(data).hexdigest()}}
 header.update(entries)
 text = json.dumps(header, **compact).encode()
