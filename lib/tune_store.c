@@ -600,13 +600,15 @@ static bool temp_of(const char *entry, const char *name, size_t name_len)
 
 /* Removes the temporary files a killed process (kill -9, power loss) left
  * behind while writing the search's own files.  Only under the exclusive
- * lock: then no other process is writing. */
+ * lock: then no other process is writing.  Paths in local buffers, like
+ * remove_search's. */
 static void remove_stale_temps(ffnn_tune *t)
 {
     static const char *const files[] = {"oracle.json", "search.json", "data.csv", "best.json"};
+    char dir[PATH_MAX], p[PATH_MAX];
     for (int sub = 0; sub < 2; sub++) {
-        char *dir = sub ? ffnn_tune_path(t, "trials") : ffnn_tune_path(t, ".");
-        DIR *d = dir ? opendir(dir) : NULL;
+        bool fits = snprintf(dir, sizeof dir, "%s/%s", t->dir, sub ? "trials" : ".") < (int)sizeof dir;
+        DIR *d = fits ? opendir(dir) : NULL;
         struct dirent *e;
         while (d && (e = readdir(d))) {
             const char *n = e->d_name;
@@ -621,16 +623,11 @@ static void remove_stale_temps(ffnn_tune *t)
                 for (size_t i = 0; i < FFNN_ARRAY_LEN(files) && !stale; i++)
                     stale = temp_of(n, files[i], strlen(files[i]));
             }
-            if (stale) {
-                char *p = ffnn_tune_path(t, "%s%s", sub ? "trials/" : "", n);
-                if (p)
-                    unlink(p);
-                free(p);
-            }
+            if (stale && snprintf(p, sizeof p, "%s/%s", dir, n) < (int)sizeof p)
+                unlink(p);
         }
         if (d)
             closedir(d);
-        free(dir);
     }
 }
 
