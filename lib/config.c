@@ -342,6 +342,12 @@ static ffnn_status apply_layers(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
             } else {
                 if ((st = get_num(x, p, c, 0, false, 1, true, "in [0, 1)", &d)))
                     return st;
+                /* Kept as float32: a rate just below 1 rounds to 1 there. */
+                if ((float)d >= 1.0f) {
+                    char b[48];
+                    return fail(x, p, "must be in [0, 1), got %s (1 in float32)",
+                                shown(b, sizeof b, c));
+                }
                 hidden[i].dropout = (float)d;
             }
         }

@@ -223,6 +223,11 @@ START_TEST(type_errors)
                  "config.json: validation_split: must be in [0, 1), got 1");
     expect_error("{\"layers\": [{\"dropout\": 1.5}]}",
                  "config.json: layers[0].dropout: must be in [0, 1), got 1.5");
+    /* Below 1 in double but 1 in float32 (found by fuzzing: the config
+     * printed back did not parse). */
+    expect_error("{\"layers\": [{\"dropout\": 0.999999999999202}]}",
+                 "config.json: layers[0].dropout: must be in [0, 1), got 0.999999999999202 (1 in "
+                 "float32)");
     expect_error("{\"layers\": {\"units\": 3}}",
                  "config.json: layers: expected an array of layer objects, got {\"units\":3}");
     expect_error("{\"layers\": [16]}", "config.json: layers[0]: expected an object {\"units\", "
