@@ -1,14 +1,30 @@
 /* Fuzzes the model file parser (ffnn_model_deserialize, what
  * ffnn_model_load runs on the file's bytes).  Mutated files nearly always
- * fail the SHA-256 check of the tensor bytes, so before parsing, the harness
- * rewrites an "ffnn.sha256" value in the header to the true checksum of the
- * data section: the fuzzer then reaches the architecture JSON and the shape
- * checks.  A model that loads is summarised, run forward on one row, and
- * serialised again. */
+ * fail a SHA-256 check, so before parsing, the harness rewrites the header's
+ * "ffnn.sha256" value to the true checksum of the data section and (version
+ * 2) "ffnn.model_sha256" to that of the ffnn.model document: the fuzzer then
+ * reaches the architecture JSON and the shape checks.  A model that loads is
+ * summarised, run forward on one row, and serialised again. */
+#include <cjson/cJSON.h>
 #include "ffnn/model_io.h"
 #include "fuzz.h"
 
-static void fix_checksum(unsigned char *buf, size_t size)
+/* Overwrites the 64-character string value of key in the header with hex. */
+static void put_hex(unsigned char *hdr, uint64_t n, const char *key, const char hex[65])
+{
+    unsigned char *end = hdr + n;
+    unsigned char *k = memmem(hdr, n, key, strlen(key));
+    if (!k)
+        return;
+    unsigned char *p = k + strlen(key);
+    while (p < end && (*p == ' ' || *p == ':'))
+        p++;
+    if (p + 66 > end || *p != '"' || p[65] != '"')
+        return;
+    memcpy(p + 1, hex, 64);
+}
+
+static void fix_checksums(unsigned char *buf, size_t size)
 {
     if (size < 8)
         return;
@@ -17,19 +33,17 @@ static void fix_checksum(unsigned char *buf, size_t size)
         n = n << 8 | buf[i];
     if (n > size - 8)
         return;
-    static const char key[] = "\"ffnn.sha256\"";
-    unsigned char *hdr = buf + 8, *end = hdr + n;
-    unsigned char *k = memmem(hdr, n, key, sizeof key - 1);
-    if (!k)
-        return;
-    unsigned char *p = k + sizeof key - 1;
-    while (p < end && (*p == ' ' || *p == ':'))
-        p++;
-    if (p + 66 > end || *p != '"' || p[65] != '"')
-        return;
     char hex[65];
-    ffnn_sha256_hex(end, size - 8 - n, hex);
-    memcpy(p + 1, hex, 64);
+    cJSON *h = cJSON_ParseWithLength((const char *)buf + 8, (size_t)n);
+    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(h, "__metadata__"), "ffnn.model");
+    if (cJSON_IsString(mt)) {
+        ffnn_sha256_hex(mt->valuestring, strlen(mt->valuestring), hex);
+        put_hex(buf + 8, n, "\"ffnn.model_sha256\"", hex);
+    }
+    cJSON_Delete(h);
+    ffnn_sha256_hex(buf + 8 + n, size - 8 - n, hex);
+    put_hex(buf + 8, n, "\"ffnn.sha256\"", hex);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -38,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!buf)
         abort();
     memcpy(buf, data, size);
-    fix_checksum(buf, size);
+    fix_checksums(buf, size);
     ffnn_model *m;
     ffnn_error err;
     if (ffnn_model_deserialize(&m, buf, size, "fuzz.ffnn", &err) == 0) {
