@@ -517,23 +517,38 @@ static ffnn_status get_mode(const ctx *x, const char *path, const cJSON *v, ffnn
     return st;
 }
 
+/* What early_stopping and reduce_lr_on_plateau share: true or false sets
+ * *enabled and is all (*more false); an object of known keys enables the
+ * callback and leaves its keys to the caller (*more true). */
+static ffnn_status callback_start(const ctx *x, const char *w, const cJSON *v,
+                                  const char *const *keys, int nkeys, const char *shape,
+                                  bool *enabled, bool *more)
+{
+    *more = false;
+    if (cJSON_IsBool(v)) {
+        *enabled = cJSON_IsTrue(v);
+        return FFNN_OK;
+    }
+    if (!cJSON_IsObject(v))
+        return type_error(x, w, shape, v);
+    ffnn_status st = check_object(x, w, v, keys, nkeys);
+    if (st)
+        return st;
+    *enabled = *more = true;
+    return FFNN_OK;
+}
+
 static ffnn_status apply_early_stopping(const ctx *x, ffnn_early_stopping *e, const cJSON *v)
 {
     static const char *const keys[] = {"enabled", "monitor", "min_delta", "patience", "mode",
                                        "baseline", "restore_best_weights", "start_from_epoch"};
     const char *w = "early_stopping";
     char p[96];
-    ffnn_status st = FFNN_OK;
-    if (cJSON_IsBool(v)) {
-        e->enabled = cJSON_IsTrue(v);
-        return FFNN_OK;
-    }
-    if (!cJSON_IsObject(v))
-        return type_error(x, w, "true, false or an object {\"monitor\", \"patience\", ...}", v);
-    if ((st = check_object(x, w, v, keys, (int)FFNN_ARRAY_LEN(keys))))
-        return st;
-    e->enabled = true;
-    for (const cJSON *c = v->child; c && !st; c = c->next) {
+    bool more;
+    ffnn_status st = callback_start(x, w, v, keys, (int)FFNN_ARRAY_LEN(keys),
+                                    "true, false or an object {\"monitor\", \"patience\", ...}",
+                                    &e->enabled, &more);
+    for (const cJSON *c = more ? v->child : NULL; c && !st; c = c->next) {
         const char *k = c->string;
         join(p, sizeof p, w, k);
         if (strcmp(k, "enabled") == 0)
@@ -567,17 +582,11 @@ static ffnn_status apply_reduce_lr(const ctx *x, ffnn_reduce_lr *r, const cJSON 
                                        "min_delta", "cooldown", "min_lr"};
     const char *w = "reduce_lr_on_plateau";
     char p[96];
-    ffnn_status st = FFNN_OK;
-    if (cJSON_IsBool(v)) {
-        r->enabled = cJSON_IsTrue(v);
-        return FFNN_OK;
-    }
-    if (!cJSON_IsObject(v))
-        return type_error(x, w, "true, false or an object {\"monitor\", \"factor\", ...}", v);
-    if ((st = check_object(x, w, v, keys, (int)FFNN_ARRAY_LEN(keys))))
-        return st;
-    r->enabled = true;
-    for (const cJSON *c = v->child; c && !st; c = c->next) {
+    bool more;
+    ffnn_status st = callback_start(x, w, v, keys, (int)FFNN_ARRAY_LEN(keys),
+                                    "true, false or an object {\"monitor\", \"factor\", ...}",
+                                    &r->enabled, &more);
+    for (const cJSON *c = more ? v->child : NULL; c && !st; c = c->next) {
         const char *k = c->string;
         join(p, sizeof p, w, k);
         if (strcmp(k, "enabled") == 0)
