@@ -245,6 +245,16 @@ static bool format_block(const ffnn_model *m, const block *b, int npass, double 
     return true;
 }
 
+/* Writes the header line held in head, once (head is emptied). */
+static ffnn_status write_head(bytes *head, FILE *fp, ffnn_error *err)
+{
+    size_t n = head->len;
+    head->len = 0;
+    if (n && fwrite(head->buf, 1, n, fp) != n)
+        return ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno));
+    return FFNN_OK;
+}
+
 /* Predicts b and writes it to fp. */
 static ffnn_status write_block(pipeline *pl, block *b, ffnn_workspace *ws, double *prob, bytes *out,
                                FILE *fp, ffnn_error *err)
@@ -277,7 +287,7 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
     memset(&bind, 0, sizeof bind);
     double *prob = NULL;
     int *keep_col = NULL;
-    bytes text = {NULL, 0, 0};
+    bytes text = {NULL, 0, 0}, head = {NULL, 0, 0};
     long total = 0;
     char **fields;
     int nf;
@@ -336,10 +346,10 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
         }
     if (!bytes_put(&text, '\n'))
         goto nomem;
-    if (fwrite(text.buf, 1, text.len, out) != text.len) {
-        st = ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno));
-        goto done;
-    }
+    /* The header waits for the first block of rows (or the end of an input
+     * without rows): an error in the first block leaves the output empty. */
+    head = text;
+    memset(&text, 0, sizeof text);
 
     if ((st = ffnn_workspace_create(&ws, m, pl.block_rows, err)))
         goto done;
@@ -375,9 +385,12 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
         } else if (ffnn_stop_requested()) {
             st = ffnn_error_canceled(err);
         } else if (b->rows > 0) {
-            st = write_block(&pl, b, ws, prob, &text, out, err);
+            if (!(st = write_head(&head, out, err)))
+                st = write_block(&pl, b, ws, prob, &text, out, err);
             total += b->rows;
         }
+        if (!st && b->last)
+            st = write_head(&head, out, err);
         bool finished = st || b->last;
         if (threaded) {
             pthread_mutex_lock(&pl.mu);
@@ -412,5 +425,6 @@ done:
     free(prob);
     free(keep_col);
     free(text.buf);
+    free(head.buf);
     return st;
 }
