@@ -777,16 +777,10 @@ ffnn_status ffnn_config_load(ffnn_config *c, const char *path, ffnn_error *err)
 {
     *c = ffnn_config_default();
     char *buf;
-    size_t len;
-    ffnn_status st = ffnn_file_read_max(path, FFNN_JSON_FILE_MAX, &buf, &len, err);
-    if (st == FFNN_EDATA && err)
-        err->status = st = FFNN_ECONFIG;
+    ffnn_status st = ffnn_json_read_file(path, &buf, err);
     if (st)
         return st;
-    if (memchr(buf, '\0', len))
-        st = ffnn_error_set(err, FFNN_ECONFIG, "%s: not a JSON text (contains a NUL byte)", path);
-    else
-        st = ffnn_config_parse(c, buf, path, err);
+    st = ffnn_config_parse(c, buf, path, err);
     free(buf);
     return st;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/csv.h"
+#include "ffnn/file.h"
 #include "ffnn/json.h"
 
 typedef struct {
@@ -223,4 +224,19 @@ ffnn_status ffnn_json_parse(const char *text, const char *name, cJSON **out, ffn
         return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON near \"%s\"", name, line,
                               col, near);
     return ffnn_error_set(err, FFNN_ECONFIG, "%s:%ld:%ld: invalid JSON", name, line, col);
+}
+
+ffnn_status ffnn_json_read_file(const char *path, char **text, ffnn_error *err)
+{
+    size_t len;
+    *text = NULL;
+    ffnn_status st = ffnn_file_read_max(path, FFNN_JSON_FILE_MAX, text, &len, err);
+    if (st == FFNN_EDATA && err)
+        err->status = st = FFNN_ECONFIG;
+    if (!st && memchr(*text, '\0', len)) {
+        st = ffnn_error_set(err, FFNN_ECONFIG, "%s: not a JSON text (contains a NUL byte)", path);
+        free(*text);
+        *text = NULL;
+    }
+    return st;
 }

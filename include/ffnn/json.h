@@ -29,16 +29,22 @@ ffnn_status ffnn_json_parse(const char *text, const char *name, struct cJSON **o
  * is byte-reproducible. */
 char *ffnn_json_print(const struct cJSON *item, int indent);
 
+/* cJSON_AddItemToObject that always takes item: adds it, or deletes it and
+ * returns false (out of memory, or item NULL because making it ran out). */
+bool ffnn_json_add(struct cJSON *object, const char *key, struct cJSON *item);
+
 /* cJSON_ParseWithLengthOpts(text, len, end, require_null_terminated), and
  * when it returns NULL, *nomem tells why: true for want of memory, false for
  * bad JSON (then *end, if end is given, points at the error).  cJSON returns
  * NULL for both; a failed malloc sets errno to ENOMEM and nothing else in its
  * parser does, so that is how they are told apart.  nomem may be NULL. */
-/* cJSON_AddItemToObject that always takes item: adds it, or deletes it and
- * returns false (out of memory, or item NULL because making it ran out). */
-bool ffnn_json_add(struct cJSON *object, const char *key, struct cJSON *item);
-
 struct cJSON *ffnn_json_parse_len(const char *text, size_t len, const char **end,
                                   bool require_null_terminated, bool *nomem);
+
+/* Reads a config or hypergrid file whole into *text (malloc'd, NUL-ended):
+ * larger than FFNN_JSON_FILE_MAX is FFNN_ECONFIG "path: larger than N
+ * bytes", a NUL byte FFNN_ECONFIG "path: not a JSON text (contains a NUL
+ * byte)"; a missing file FFNN_ENOINPUT as ffnn_file_read_max says. */
+ffnn_status ffnn_json_read_file(const char *path, char **text, ffnn_error *err);
 
 #endif
