@@ -399,9 +399,17 @@ static int stage_file(cmd_outs *st, const char *path,
     return 0;
 }
 
-static int commit_files(cmd_outs *st)
+/* The end of a report: after a failure (rc) the staged files are removed;
+ * else standard output is flushed and the files renamed into place. */
+static int finish_report(cmd_outs *st, int rc)
 {
     ffnn_error err;
+    if (!rc)
+        rc = cmd_flush_stdout();
+    if (rc) {
+        cmd_outs_abort(st);
+        return rc;
+    }
     return cmd_outs_commit(st, &err) ? cmd_fail(&err) : 0;
 }
 
@@ -446,54 +454,35 @@ static int print_json(cJSON *j)
 static int report_shap(const ffnn_shap *s, const outputs *out)
 {
     cmd_outs st = {.n = 0};
-    int rc = 0;
-    if ((out->bar_svg && (rc = stage_file(&st, out->bar_svg, w_bar, s, &out->plot))) ||
-        (out->beeswarm_svg && (rc = stage_file(&st, out->beeswarm_svg, w_swarm, s, &out->plot))) ||
-        (out->csv && strcmp(out->csv, "-") != 0 && (rc = stage_file(&st, out->csv, w_csv, s, NULL))))
-        goto fail;
-    if (out->json) {
-        if ((rc = print_json(shap_json(s))))
-            goto fail;
-    } else if (out->summary) {
-        if (print_shap_summary(stdout, s)) {
-            rc = cmd_nomem();
-            goto fail;
-        }
-    } else if (!out->csv || strcmp(out->csv, "-") == 0) {
+    bool csv_file = out->csv && strcmp(out->csv, "-") != 0;
+    int rc = out->bar_svg ? stage_file(&st, out->bar_svg, w_bar, s, &out->plot) : 0;
+    if (!rc && out->beeswarm_svg)
+        rc = stage_file(&st, out->beeswarm_svg, w_swarm, s, &out->plot);
+    if (!rc && csv_file)
+        rc = stage_file(&st, out->csv, w_csv, s, NULL);
+    if (!rc && out->json)
+        rc = print_json(shap_json(s));
+    else if (!rc && out->summary)
+        rc = print_shap_summary(stdout, s) ? cmd_nomem() : 0;
+    else if (!rc && !csv_file)
         write_shap_csv(stdout, s);
-    }
-    if ((rc = cmd_flush_stdout()))
-        goto fail;
-    return commit_files(&st);
-fail:
-    cmd_outs_abort(&st);
-    return rc;
+    return finish_report(&st, rc);
 }
 
 static int report_perm(const ffnn_perm_importance *p, const outputs *out, uint64_t seed)
 {
     cmd_outs st = {.n = 0};
-    int rc = 0;
-    if ((out->bar_svg && (rc = stage_file(&st, out->bar_svg, w_pbar, p, &out->plot))) ||
-        (out->csv && strcmp(out->csv, "-") != 0 && (rc = stage_file(&st, out->csv, w_pcsv, p, NULL))))
-        goto fail;
-    if (out->json) {
-        if ((rc = print_json(perm_json(p, seed))))
-            goto fail;
-    } else if (out->summary) {
-        if (print_perm_summary(stdout, p)) {
-            rc = cmd_nomem();
-            goto fail;
-        }
-    } else if (!out->csv || strcmp(out->csv, "-") == 0) {
+    bool csv_file = out->csv && strcmp(out->csv, "-") != 0;
+    int rc = out->bar_svg ? stage_file(&st, out->bar_svg, w_pbar, p, &out->plot) : 0;
+    if (!rc && csv_file)
+        rc = stage_file(&st, out->csv, w_pcsv, p, NULL);
+    if (!rc && out->json)
+        rc = print_json(perm_json(p, seed));
+    else if (!rc && out->summary)
+        rc = print_perm_summary(stdout, p) ? cmd_nomem() : 0;
+    else if (!rc && !csv_file)
         write_perm_csv(stdout, p);
-    }
-    if ((rc = cmd_flush_stdout()))
-        goto fail;
-    return commit_files(&st);
-fail:
-    cmd_outs_abort(&st);
-    return rc;
+    return finish_report(&st, rc);
 }
 
 int main(int argc, char **argv)
