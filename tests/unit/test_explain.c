@@ -765,6 +765,49 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* A stop request ends every method at its next unit of work with
+ * FFNN_ECANCELED "interrupted"; a progress callback's cancel says
+ * "cancelled". */
+static int cancel_now(void *ctx, long done, long total)
+{
+    (void)ctx, (void)done, (void)total;
+    return 1;
+}
+
+START_TEST(test_stop_request)
+{
+    const int units[] = {4, 1};
+    const ffnn_act acts[] = {FFNN_ACT_RELU, FFNN_ACT_LINEAR};
+    ffnn_model *m = build(3, units, acts, 2);
+    float *B = random_rows(4, 3, 1);
+    double y[4] = {0, 1, 0, 1};
+    ffnn_shap s;
+    ffnn_perm_importance p;
+    ffnn_error err;
+    static const ffnn_explain_method methods[] = {FFNN_EXPLAIN_DEEP, FFNN_EXPLAIN_EXACT,
+                                                  FFNN_EXPLAIN_KERNEL};
+    ffnn_request_stop(2);
+    for (int i = 0; i < 3; i++) {
+        ffnn_explain_options o = opts(methods[i]);
+        ck_assert_int_eq(ffnn_explain_shap(m, B, 4, B, 4, &o, &s, &err), FFNN_ECANCELED);
+        ck_assert_str_eq(err.msg, "interrupted");
+        ffnn_shap_release(&s);
+    }
+    ffnn_explain_options o = opts(FFNN_EXPLAIN_PERMUTATION);
+    ck_assert_int_eq(ffnn_explain_permutation(m, B, y, 4, &o, &p, &err), FFNN_ECANCELED);
+    ck_assert_str_eq(err.msg, "interrupted");
+    ffnn_perm_importance_release(&p);
+    ffnn_request_stop(0);
+    o = opts(FFNN_EXPLAIN_KERNEL);
+    o.progress = cancel_now;
+    ck_assert_int_eq(ffnn_explain_shap(m, B, 4, B, 4, &o, &s, &err), FFNN_ECANCELED);
+    ck_assert_str_eq(err.msg, "cancelled");
+    ffnn_shap_release(&s);
+    free(B);
+    ffnn_model_destroy(m);
+}
+END_TEST
+
 START_TEST(test_sample_rows)
 {
     long idx[100], idx2[100];
@@ -875,6 +918,7 @@ Suite *explain_suite(void)
     tcase_add_test(tc, test_kernel_sampled);
     tcase_add_test(tc, test_permutation_classification);
     tcase_add_test(tc, test_permutation_regression);
+    tcase_add_test(tc, test_stop_request);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_sample_rows);
     tcase_add_test(tc, test_charts);

@@ -113,6 +113,52 @@ START_TEST(test_error_stops_the_stream)
 }
 END_TEST
 
+/* The header goes out with the first block: an error in it leaves the
+ * output empty; an input without rows still gets the header. */
+START_TEST(test_header_with_first_block)
+{
+    ffnn_model *m = toy_model();
+    char *bad = rows_csv(3000, 500), *none = rows_csv(0, 0);
+    for (int threads = 1; threads <= 2; threads++) {
+        char *out;
+        long rows = -1;
+        ffnn_error err;
+        ck_assert_int_eq(run(m, bad, threads, 1000, &out, &rows, &err), FFNN_EDATA);
+        ck_assert_str_eq(out, "");
+        free(out);
+        ck_assert_int_eq(run(m, none, threads, 1000, &out, &rows, &err), FFNN_OK);
+        ck_assert_str_eq(out, "id,y,prediction,p_x,p_y,p_z\n");
+        ck_assert_int_eq(rows, 0);
+        free(out);
+    }
+    free(bad);
+    free(none);
+    ffnn_model_destroy(m);
+}
+END_TEST
+
+/* A stop request ends the stream before the next block: FFNN_ECANCELED
+ * "interrupted", nothing written. */
+START_TEST(test_stop_request)
+{
+    ffnn_model *m = toy_model();
+    char *csv = rows_csv(3000, 0);
+    ffnn_request_stop(15);
+    for (int threads = 1; threads <= 2; threads++) {
+        char *out;
+        long rows = -1;
+        ffnn_error err;
+        ck_assert_int_eq(run(m, csv, threads, 1000, &out, &rows, &err), FFNN_ECANCELED);
+        ck_assert_str_eq(err.msg, "interrupted");
+        ck_assert_str_eq(out, "");
+        free(out);
+    }
+    ffnn_request_stop(0);
+    free(csv);
+    ffnn_model_destroy(m);
+}
+END_TEST
+
 START_TEST(test_format_float_shortest)
 {
     ffnn_rng r;
@@ -156,6 +202,8 @@ Suite *predict_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_threads_same_bytes);
     tcase_add_test(tc, test_error_stops_the_stream);
+    tcase_add_test(tc, test_header_with_first_block);
+    tcase_add_test(tc, test_stop_request);
     tcase_add_test(tc, test_format_float_shortest);
     suite_add_tcase(s, tc);
     return s;
