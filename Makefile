@@ -1,7 +1,8 @@
 # ffnn — build, test, demo, install.  See README.md.
 #
 #   make            deps, then build/libffnn.a and bin/ffnn-*
-#   make check      unit suites + CLI tests, then again under ASan+UBSan
+#   make check      unit, CLI and bad-input suites, then again under ASan+UBSan
+#   make check-all  check, then fuzz smoke runs, valgrind, allocation-failure injection
 #   make demo       the tutorial on the bundled iris data
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      speed table (bench/RESULTS.md)
@@ -38,7 +39,7 @@ MAN7      := $(wildcard man/*.7)
 DEPS_PKGS := libcjson-dev check libmd-dev pkg-config
 TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all valgrind clang libclang-rt-14-dev
 
-.PHONY: all deps build check check-unit check-cli check-asan check-valgrind check-fault demo install uninstall clean bench bench-deps check-deps
+.PHONY: all deps build check check-all check-unit check-cli check-asan check-valgrind check-fault demo install uninstall clean bench bench-deps check-deps
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -79,10 +80,14 @@ $(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(L
 # CLI test scripts run two at a time (tests/cli/run.sh).
 TEST_JOBS ?= 2
 
+# Two tiers: `check` (the README's test command, a few minutes on 2 cores)
+# and `check-all` (what CI runs: check, then the slow tiers).
 check: deps
 	@$(MAKE) --no-print-directory check-deps check-unit check-cli check-bad
-	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-asan
+
+check-all: check
+	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory check-fault
 
