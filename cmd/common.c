@@ -390,6 +390,8 @@ char *cmd_default_name(const char *path, const char *ext)
     size_t len = strlen(base);
     if (len > 4 && strcmp(base + len - 4, ".csv") == 0)
         len -= 4;
+    else if (len > 5 && strcmp(base + len - 5, ".ffnn") == 0)
+        len -= 5;
     size_t size = len + strlen(ext) + 1;
     char *out = malloc(size);
     if (out)

@@ -87,7 +87,8 @@ void cmd_outs_abort(cmd_outs *s);
  * other outputs already written.  "-" and devices pass; nothing is left. */
 int cmd_check_output(const char *path, ffnn_error *err);
 
-/* "data/iris.csv", ".ffnn" -> "iris.ffnn" (in the current directory); malloc'd. */
+/* "data/iris.csv", ".ffnn" -> "iris.ffnn", "m/iris.ffnn", ".onnx" -> "iris.onnx"
+ * (in the current directory); malloc'd. */
 char *cmd_default_name(const char *path, const char *ext);
 
 /* Opens an input ("-" = stdin); missing or a directory -> 66 with a message. */

@@ -331,6 +331,21 @@ done:
     return st;
 }
 
+ffnn_status ffnn_model_sha256(const ffnn_model *m, char out[65], ffnn_error *err)
+{
+    unsigned char *buf;
+    size_t len;
+    ffnn_status st = ffnn_model_serialize(m, &buf, &len, err);
+    if (st)
+        return st;
+    uint64_t n = 0; /* the tensor bytes follow the length field and the header */
+    for (int i = 7; i >= 0; i--)
+        n = n << 8 | buf[i];
+    ffnn_sha256_hex(buf + 8 + n, len - 8 - (size_t)n, out);
+    free(buf);
+    return FFNN_OK;
+}
+
 /* ---- files ---------------------------------------------------------------- */
 
 ffnn_status ffnn_model_save(const ffnn_model *m, const char *path, ffnn_error *err)

@@ -1,0 +1,88 @@
+/* ffnn-export — a model, preprocessing included, in another format (ONNX). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "common.h"
+#include "ffnn/export.h"
+#include "ffnn/model_io.h"
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTION]... MODEL [OUT.onnx|-]\n"
+           "Write MODEL, preprocessing included, as one ONNX graph: raw feature values in\n"
+           "(X: numeric columns as double, NaN for missing; C: categorical columns as\n"
+           "strings), and out what ffnn-predict prints (label and probabilities, or\n"
+           "value).  OUT defaults to MODEL's name with .onnx, in the current directory;\n"
+           "- is standard output (not a terminal).\n\n"
+           "  -f, --format=FORMAT    output format: onnx (the default and only one;\n"
+           "                         IR version %d, opsets ai.onnx %d and ai.onnx.ml %d)\n"
+           "  -h, --help             show this help and exit\n"
+           "      --version          show the version and exit\n\n"
+           "Exit status: 0 ok, 64 usage, 65 bad model file, 66 model missing, 71 out of\n"
+           "memory, 73 cannot create output, 74 write error, 128+N signal N (see ffnn(7)).\n",
+           progname, FFNN_ONNX_IR_VERSION, FFNN_ONNX_OPSET, FFNN_ONNX_ML_OPSET);
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_VERSION = 256 };
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int format = FFNN_EXPORT_ONNX, c;
+    cmd_init(argv[0]);
+    while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            if ((format = ffnn_export_format_parse(optarg)) < 0)
+                return cmd_usage_error("unknown format '%s' (formats: onnx)", optarg);
+            break;
+        case 'h': usage(); return 0;
+        case OPT_VERSION: cmd_version(); return 0;
+        default: return cmd_bad_option(c, argv);
+        }
+    }
+    int nargs = argc - optind;
+    if (nargs < 1 || nargs > 2)
+        return cmd_usage_error("expected MODEL [OUT.onnx], got %d argument%s", nargs, nargs == 1 ? "" : "s");
+    const char *model_path = argv[optind];
+    char *out_alloc = NULL;
+    const char *output = nargs == 2 ? argv[optind + 1] : (out_alloc = cmd_default_name(model_path, ".onnx"));
+    if (!output)
+        return cmd_nomem();
+    if (strcmp(output, "-") == 0 && isatty(STDOUT_FILENO))
+        return cmd_usage_error("not writing binary ONNX to a terminal; give OUT.onnx or redirect");
+
+    ffnn_error err;
+    ffnn_model *m = NULL;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    cmd_out o;
+    int rc = 0;
+    memset(&o, 0, sizeof o);
+    if (ffnn_model_load(&m, model_path, &err) ||
+        ffnn_export_serialize(m, (ffnn_export_format)format, &buf, &len, &err) ||
+        cmd_out_open(&o, output, &err)) {
+        cmd_out_abort(&o);
+        rc = cmd_fail(&err);
+        goto out;
+    }
+    if (fwrite(buf, 1, len, o.fp) != len) {
+        cmd_out_abort(&o);
+        rc = cmd_failf(FFNN_EIO, "%s: write error: %s", strcmp(output, "-") == 0 ? "<stdout>" : output,
+                       strerror(errno));
+        goto out;
+    }
+    if (cmd_out_commit(&o, &err))
+        rc = cmd_fail(&err);
+out:
+    free(buf);
+    free(out_alloc);
+    ffnn_model_destroy(m);
+    return rc;
+}
