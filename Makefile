@@ -70,7 +70,7 @@ $(ONNX_PB).h: $(ONNX_PROTO_DIR)/onnx/onnx.proto
 	@mkdir -p $(GEN)
 	protoc-c --c_out=$(GEN) -I$(ONNX_PROTO_DIR) $<
 $(ONNX_PB).c: $(ONNX_PB).h
-$(BUILD)/lib/export_onnx.o: $(ONNX_PB).h
+$(BUILD)/lib/export_onnx.o $(BUILD)/tests/test_export.o: $(ONNX_PB).h
 
 $(BUILD)/gen/onnx.pb-c.o: $(ONNX_PB).c $(ONNX_PB).h
 	@mkdir -p $(@D)

@@ -99,8 +99,12 @@ static void b_release(builder *b)
     }
 }
 
+/* A copy of s; NULL when out of memory or when s is NULL (an earlier step
+ * ran out of memory). */
 static char *b_strdup(builder *b, const char *s)
 {
+    if (!s)
+        return NULL;
     size_t n = strlen(s) + 1;
     char *d = b_alloc(b, n);
     if (d)
@@ -111,6 +115,8 @@ static char *b_strdup(builder *b, const char *s)
 static char *b_printf(builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static char *b_printf(builder *b, const char *fmt, ...)
 {
+    if (b->oom)   /* a %s argument may be the NULL of the failed step */
+        return NULL;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);

@@ -8,7 +8,7 @@ name=$1; san=${2:-}
 cd "$(dirname "$0")/.."
 out=build/one/$name${san:+-asan}
 mkdir -p "$out/lib"
-flags="-std=c11 -Wall -Wextra -O1 -g -D_GNU_SOURCE -DFFNN_VERSION=\"dev\" -Iinclude -pthread"
+flags="-std=c11 -Wall -Wextra -O1 -g -D_GNU_SOURCE -DFFNN_VERSION=\"dev\" -Iinclude -Ibuild/gen -pthread"
 [ -n "$san" ] && flags="$flags -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 objs=""
 for f in lib/*.c; do
@@ -18,5 +18,5 @@ for f in lib/*.c; do
 done
 echo "SUITE($name)" > "$out/suites.inc"
 cc $flags -I"$out" -Itests/unit tests/unit/main.c "tests/unit/test_$name.c" $objs -o "$out/unit" \
-    -lcjson -lmd -lm $(pkg-config --libs check)
+    -lcjson -lmd -lprotobuf-c -lm $(pkg-config --libs check)
 cd tests/data && CK_FORK=no "../../$out/unit"

@@ -21,11 +21,11 @@
  *            ffnn.target, ffnn.features, ffnn.numeric_features,
  *            ffnn.categorical_features, ffnn.classes (JSON arrays)
  *
- * IR version 7, opsets ai.onnx 13 and ai.onnx.ml 2 (ONNX 1.8): the oldest
- * that hold every operator and attribute used (Softmax over the last axis
- * is opset 13's), so every runtime since ONNX Runtime 1.6 reads the file
- * (its version table: 1.6 implements opset 13, ML opset 2, IR 7), well
- * inside what Debian's onnx 1.12 (IR 8, opset 17) checks.
+ * IR version 7, opsets ai.onnx 13 and ai.onnx.ml 2 (ONNX 1.8's pair): opset
+ * 13 is the first where Softmax normalises along one axis, as the graph
+ * means it; every other operator used is older.  Every runtime since ONNX
+ * Runtime 1.6 reads it (its version table: opset 13, ML opset 2, IR 7), and
+ * it is inside what Debian's onnx 1.12 checks (IR 8, opset 17).
  */
 #ifndef FFNN_EXPORT_H
 #define FFNN_EXPORT_H

@@ -17,7 +17,7 @@ LC_ALL=C
 export LC_ALL
 pattern=${1:-}
 
-for p in split train tune predict eval explain info; do
+for p in split train tune predict eval explain info export; do
     if [ ! -x "$FFNN_BIN/ffnn-$p" ]; then echo "bad: $FFNN_BIN/ffnn-$p missing" >&2; exit 1; fi
 done
 

@@ -40,11 +40,12 @@ wl() {
     explain-deep)   echo "$B/ffnn-explain -j 1 -m deep -k 8 --json -o o-shap.csv --bar-svg o-bar.svg --beeswarm-svg o-bee.svg model.ffnn few.csv -b train.csv" ;;
     explain-kernel) echo "$B/ffnn-explain -j 1 -m kernel -k 8 -n 20 -s 1 model.ffnn few.csv -b train.csv" ;;
     explain-perm)   echo "$B/ffnn-explain -j 1 -m permutation -r 2 -s 1 --summary model.ffnn test.csv" ;;
+    export)     echo "$B/ffnn-export model.ffnn o.onnx" ;;
     tune)       echo "$B/ffnn-tune -j 1 -q -g grid.json -d o.tune -o o-best.ffnn --best-config o-best.json data.csv" ;;
     *) return 1 ;;
     esac
 }
-ALL="split train info predict eval eval-model eval-curve explain-deep explain-kernel explain-perm tune"
+ALL="split train info predict eval eval-model eval-curve explain-deep explain-kernel explain-perm export tune"
 
 # Files in the current directory tree, one per line, sorted.
 listing() { find . \( -type f -o -type d \) | LC_ALL=C sort; }
@@ -120,7 +121,7 @@ if [ "${1:-}" = --one ]; then
     exit $?
 fi
 
-for p in split train info predict eval explain tune; do
+for p in split train info predict eval explain export tune; do
     if [ ! -x "$FFNN_BIN/ffnn-$p" ]; then echo "fault: $FFNN_BIN/ffnn-$p missing; run make check-fault" >&2; exit 1; fi
 done
 S=$(mktemp -d "${TMPDIR:-/tmp}/ffnn-fault.XXXXXX")
