@@ -24,7 +24,7 @@
 
 #define ML_DOMAIN "ai.onnx.ml"
 #define BATCH_DIM "N"             /* the symbolic batch dimension */
-#define ARENA_CHUNK 65536
+#define GRAPH_CHUNK 65536
 #define MAX_ATTRS 4               /* attributes per node, at most */
 
 /* Keras 3's activation constants, as activation.h states them. */
@@ -74,7 +74,7 @@ static void *b_alloc(builder *b, size_t n)
     n = (n + a - 1) / a * a;
     chunk *c = b->chunks;
     if (!c || c->cap - c->used < n) {
-        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        size_t cap = n > GRAPH_CHUNK ? n : GRAPH_CHUNK;
         if (!(c = malloc(sizeof *c + cap))) {
             b->oom = true;
             return NULL;

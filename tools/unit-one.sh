@@ -16,6 +16,10 @@ for f in lib/*.c; do
     if cc $flags -c "$f" -o "$o" 2>"$o.log"; then objs="$objs $o"
     else echo "unit-one: skipping $f (does not compile yet)" >&2; fi
 done
+# The C for onnx.proto, when `make` has generated it (build/gen).
+if [ -f build/gen/onnx/onnx.pb-c.c ] && cc $flags -c build/gen/onnx/onnx.pb-c.c -o "$out/lib/onnx.pb-c.o"; then
+    objs="$objs $out/lib/onnx.pb-c.o"
+fi
 echo "SUITE($name)" > "$out/suites.inc"
 cc $flags -I"$out" -Itests/unit tests/unit/main.c "tests/unit/test_$name.c" $objs -o "$out/unit" \
     -lcjson -lmd -lprotobuf-c -lm $(pkg-config --libs check)
