@@ -50,7 +50,8 @@ typedef struct chunk {
 
 typedef struct {
     chunk *chunks;
-    bool oom;
+    bool oom;                           /* stop building: out of memory, or internal */
+    bool internal;                      /* a bug: a capacity or an activation */
     bool uses_ml;                       /* a node of ai.onnx.ml was added */
     Onnx__NodeProto **node;
     size_t n_node, cap_node;
@@ -88,6 +89,13 @@ static void *b_alloc(builder *b, size_t n)
     c->used += n;
     memset(p, 0, n);
     return p;
+}
+
+/* Stops the build for a bug (reported as FFNN_EINTERNAL, not memory). */
+static void b_internal(builder *b)
+{
+    b->internal = true;
+    b->oom = true;
 }
 
 static void b_release(builder *b)
@@ -142,8 +150,8 @@ static Onnx__TensorProto *tensor(builder *b, const char *name, int32_t type, int
     char *nm = b_strdup(b, name);
     if (!t || !dims || !nm)
         return NULL;
-    if (b->n_init == b->cap_init) {
-        b->oom = true;   /* the caller sized cap_init; see graph_capacity */
+    if (b->n_init == b->cap_init) {   /* see graph_capacity */
+        b_internal(b);
         return NULL;
     }
     onnx__tensor_proto__init(t);
@@ -208,17 +216,25 @@ static const char *init_i64(builder *b, const char *name, const int64_t *v, int6
     return t->name;
 }
 
+/* The strings s[0..n) as protobuf bytes (pointing at s, which must outlive
+ * the packing); NULL when out of memory. */
+static ProtobufCBinaryData *bytes_of(builder *b, char *const *s, int n)
+{
+    ProtobufCBinaryData *d = b_alloc(b, (size_t)n * sizeof *d);
+    for (int i = 0; d && i < n; i++) {
+        d[i].len = strlen(s[i]);
+        d[i].data = (uint8_t *)s[i];
+    }
+    return d;
+}
+
 /* String vector initializer; s must outlive the packing. */
 static const char *init_str(builder *b, const char *name, char *const *s, int n)
 {
     Onnx__TensorProto *t = tensor(b, name, T_STRING, 1, n, 0);
-    ProtobufCBinaryData *d = b_alloc(b, (size_t)n * sizeof *d);
+    ProtobufCBinaryData *d = bytes_of(b, s, n);
     if (!t || !d)
         return NULL;
-    for (int i = 0; i < n; i++) {
-        d[i].len = strlen(s[i]);
-        d[i].data = (uint8_t *)s[i];
-    }
     t->n_string_data = (size_t)n;
     t->string_data = d;
     return t->name;
@@ -247,7 +263,7 @@ static Onnx__NodeProto *node(builder *b, const char *op, const char *domain, con
         if (!in[i])
             return NULL;
     if (b->n_node == b->cap_node) {
-        b->oom = true;
+        b_internal(b);
         return NULL;
     }
     onnx__node_proto__init(nd);
@@ -316,13 +332,9 @@ static void attr_floats(builder *b, Onnx__NodeProto *nd, const char *name, float
 static void attr_strings(builder *b, Onnx__NodeProto *nd, const char *name, char *const *s, int n)
 {
     Onnx__AttributeProto *a = attr(b, nd, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
-    ProtobufCBinaryData *d = b_alloc(b, (size_t)n * sizeof *d);
+    ProtobufCBinaryData *d = bytes_of(b, s, n);
     if (!a || !d)
         return;
-    for (int i = 0; i < n; i++) {
-        d[i].len = strlen(s[i]);
-        d[i].data = (uint8_t *)s[i];
-    }
     a->n_strings = (size_t)n;
     a->strings = d;
 }
@@ -412,7 +424,7 @@ static Onnx__ValueInfoProto *value_info(builder *b, const char *name, int32_t el
 static void ml_type(builder *b, const char *name, int64_t d1, int64_t d2)
 {
     if (b->n_vinfo == b->cap_vinfo) {
-        b->oom = true;
+        b_internal(b);
         return;
     }
     Onnx__ValueInfoProto *v = value_type(b, name, T_FLOAT, d1, d2, NULL);
@@ -444,8 +456,8 @@ static char *json_names(builder *b, char *const *names, int n)
 
 /* ---- the model ------------------------------------------------------------------- */
 
-/* Names of the numeric (kind 0) or categorical (kind 1) columns, in the
- * model's order, as arena strings (n receives the count). */
+/* The names of the model's numeric or categorical columns, in its order
+ * (pointing into p; n receives the count). */
 static char **column_names(builder *b, const ffnn_prep *p, bool categorical, int *n)
 {
     char **v = b_alloc(b, ((size_t)p->n_columns + 1) * sizeof *v);
@@ -627,8 +639,8 @@ static const char *activation(builder *b, ffnn_act act, const char *z, const cha
     case FFNN_ACT_SWISH: /* x·sigmoid(x); no Swish op in opset 13 */
         t = op1(b, "Sigmoid", z, b_printf(b, "%s.swish.sigmoid", layer));
         return op2(b, "Mul", z, t, out);
-    default:
-        b->oom = true;   /* unreachable: the loader accepts only these */
+    default:   /* unreachable: the loader accepts only these */
+        b_internal(b);
         return NULL;
     }
 }
@@ -736,6 +748,34 @@ static Onnx__StringStringEntryProto *meta(builder *b, const char *key, const cha
     return e;
 }
 
+/* The model's metadata_props: names as JSON arrays (a name may hold a
+ * comma). */
+static void build_metadata(builder *b, const ffnn_prep *p, const char *sha, Onnx__ModelProto *mp)
+{
+    Onnx__StringStringEntryProto **props = b_alloc(b, 8 * sizeof *props);
+    char **names = b_alloc(b, ((size_t)p->n_columns + 1) * sizeof *names);
+    int n_num, n_cat, n = 0;
+    char **num = column_names(b, p, false, &n_num), **cat = column_names(b, p, true, &n_cat);
+    if (!props || !names || !num || !cat)
+        return;
+    for (int c = 0; c < p->n_columns; c++)
+        names[c] = p->columns[c].name;
+    props[n++] = meta(b, "ffnn.version", FFNN_VERSION);
+    props[n++] = meta(b, "ffnn.sha256", b_strdup(b, sha));
+    props[n++] = meta(b, "ffnn.task", ffnn_task_name(p->task));
+    props[n++] = meta(b, "ffnn.target", p->target ? p->target : "");
+    props[n++] = meta(b, "ffnn.features", json_names(b, names, p->n_columns));
+    props[n++] = meta(b, "ffnn.numeric_features", json_names(b, num, n_num));
+    props[n++] = meta(b, "ffnn.categorical_features", json_names(b, cat, n_cat));
+    if (p->task != FFNN_TASK_REGRESSION)
+        props[n++] = meta(b, "ffnn.classes", json_names(b, p->classes, p->n_classes));
+    for (int i = 0; i < n; i++)
+        if (!props[i])
+            b->oom = true;
+    mp->metadata_props = props;
+    mp->n_metadata_props = (size_t)n;
+}
+
 static Onnx__OperatorSetIdProto *opset(builder *b, const char *domain, int64_t version)
 {
     Onnx__OperatorSetIdProto *o = b_alloc(b, sizeof *o);
@@ -754,7 +794,7 @@ ffnn_status ffnn_export_onnx(const ffnn_model *m, unsigned char **buf, size_t *l
     *buf = NULL;
     *len = 0;
     int K = ffnn_model_n_out(m);
-    if (p->n_features != m->n_in ||
+    if (m->n_in < 1 || p->n_features != m->n_in ||
         (p->task != FFNN_TASK_REGRESSION && K != 1 && K != p->n_classes) ||
         (p->task == FFNN_TASK_REGRESSION && K != 1) || (K == 1 && p->task == FFNN_TASK_MULTICLASS))
         return ffnn_error_set(err, FFNN_EINTERNAL, "export: model has %d outputs for %d classes", K,
@@ -774,9 +814,8 @@ ffnn_status ffnn_export_onnx(const ffnn_model *m, unsigned char **buf, size_t *l
     Onnx__GraphProto *g = b_alloc(&b, sizeof *g);
     Onnx__ModelProto *mp = b_alloc(&b, sizeof *mp);
     Onnx__ValueInfoProto **ios = b_alloc(&b, 4 * sizeof *ios);
-    Onnx__StringStringEntryProto **props = b_alloc(&b, 10 * sizeof *props);
     Onnx__OperatorSetIdProto **opsets = b_alloc(&b, 2 * sizeof *opsets);
-    if (!b.node || !b.init || !b.vinfo || !g || !mp || !ios || !props || !opsets)
+    if (!b.node || !b.init || !b.vinfo || !g || !mp || !ios || !opsets)
         goto nomem;
     onnx__graph_proto__init(g);
     onnx__model_proto__init(mp);
@@ -794,25 +833,7 @@ ffnn_status ffnn_export_onnx(const ffnn_model *m, unsigned char **buf, size_t *l
     g->value_info = b.vinfo;
     g->n_value_info = b.n_vinfo;
 
-    /* Metadata: names as JSON arrays (a name may hold a comma). */
-    char **names = b_alloc(&b, ((size_t)p->n_columns + 1) * sizeof *names);
-    int n_num, n_cat, n = 0;
-    char **num = column_names(&b, p, false, &n_num), **cat = column_names(&b, p, true, &n_cat);
-    if (!names || !num || !cat)
-        goto nomem;
-    for (int c = 0; c < p->n_columns; c++)
-        names[c] = p->columns[c].name;
-    props[n++] = meta(&b, "ffnn.version", FFNN_VERSION);
-    props[n++] = meta(&b, "ffnn.sha256", b_strdup(&b, sha));
-    props[n++] = meta(&b, "ffnn.task", ffnn_task_name(p->task));
-    props[n++] = meta(&b, "ffnn.target", p->target ? p->target : "");
-    props[n++] = meta(&b, "ffnn.features", json_names(&b, names, p->n_columns));
-    props[n++] = meta(&b, "ffnn.numeric_features", json_names(&b, num, n_num));
-    props[n++] = meta(&b, "ffnn.categorical_features", json_names(&b, cat, n_cat));
-    if (p->task != FFNN_TASK_REGRESSION)
-        props[n++] = meta(&b, "ffnn.classes", json_names(&b, p->classes, p->n_classes));
-    mp->metadata_props = props;
-    mp->n_metadata_props = (size_t)n;
+    build_metadata(&b, p, sha, mp);
 
     mp->has_ir_version = 1;
     mp->ir_version = FFNN_ONNX_IR_VERSION;
@@ -826,11 +847,12 @@ ffnn_status ffnn_export_onnx(const ffnn_model *m, unsigned char **buf, size_t *l
     mp->doc_string = b_printf(&b, "ffnn %s model of \"%s\" (ffnn-export)", ffnn_task_name(p->task),
                               p->target ? p->target : "");
     mp->graph = g;
+    if (b.internal) {
+        b_release(&b);
+        return ffnn_error_set(err, FFNN_EINTERNAL, "export: graph capacity or activation out of range");
+    }
     if (b.oom)
         goto nomem;
-    for (int i = 0; i < n; i++)
-        if (!props[i])
-            goto nomem;
 
     size_t size = onnx__model_proto__get_packed_size(mp);
     if (!(*buf = malloc(size ? size : 1)))
