@@ -70,7 +70,7 @@ $(ONNX_PB).h: $(ONNX_PROTO_DIR)/onnx/onnx.proto
 	@mkdir -p $(GEN)
 	protoc-c --c_out=$(GEN) -I$(ONNX_PROTO_DIR) $<
 $(ONNX_PB).c: $(ONNX_PB).h
-$(BUILD)/lib/export_onnx.o $(BUILD)/tests/test_export.o: $(ONNX_PB).h
+$(BUILD)/lib/export_onnx.o $(BUILD)/lib/onnx_graph.o $(BUILD)/tests/test_export.o: $(ONNX_PB).h
 
 $(BUILD)/gen/onnx.pb-c.o: $(ONNX_PB).c $(ONNX_PB).h
 	@mkdir -p $(@D)
@@ -186,7 +186,7 @@ $(FUZZ_DIR)/lib/%.o: lib/%.c $(wildcard include/ffnn/*.h) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_DIR)/lib/export_onnx.o: $(ONNX_PB).h
+$(FUZZ_DIR)/lib/export_onnx.o $(FUZZ_DIR)/lib/onnx_graph.o: $(ONNX_PB).h
 
 $(FUZZ_LIBA): $(LIB_SRC:lib/%.c=$(FUZZ_DIR)/lib/%.o)
 	@rm -f $@
