@@ -19,10 +19,10 @@
 #define ML_DOMAIN "ai.onnx.ml"
 
 /* Keras 3's activation constants, as activation.h states them. */
-#define SELU_ALPHA 1.67326324
-#define SELU_SCALE 1.05070098
+#define SELU_ALPHA  1.67326324
+#define SELU_SCALE  1.05070098
 #define LEAKY_SLOPE 0.2
-#define ELU_ALPHA 1.0
+#define ELU_ALPHA   1.0
 
 /* "a", "b" -> JSON text ["a","b"] in the arena, or NULL. */
 static char *json_names(ffnn_og *b, char *const *names, int n)
@@ -82,14 +82,16 @@ static const char *one_hot(ffnn_og *b, const ffnn_prep_column *col, int ci)
     Onnx__NodeProto *g = ffnn_og_node(b, "Gather", NULL, ffnn_og_printf(b, "C.%d", ci), 2, "C", in);
     ffnn_og_attr_int(b, g, "axis", 1);
     Onnx__NodeProto *oh =
-        ffnn_og_node(b, "OneHotEncoder", ML_DOMAIN, ffnn_og_printf(b, "C.%d.onehot", ci), 1, g ? g->output[0] : NULL);
+        ffnn_og_node(b, "OneHotEncoder", ML_DOMAIN, ffnn_og_printf(b, "C.%d.onehot", ci), 1,
+                     g ? g->output[0] : NULL);
     ffnn_og_attr_strings(b, oh, "cats_strings", col->cats, col->n_cats);
     ffnn_og_attr_int(b, oh, "zeros", 1);
     ffnn_og_value_type(b, oh ? oh->output[0] : NULL, 1, col->n_cats);
     Onnx__NodeProto *fl = ffnn_og_node(b, "Flatten", NULL, ffnn_og_printf(b, "C.%d.flat", ci), 1,
-                               oh ? oh->output[0] : NULL);
+                                       oh ? oh->output[0] : NULL);
     ffnn_og_attr_int(b, fl, "axis", 1);
-    return ffnn_og_cast(b, fl ? fl->output[0] : NULL, FFNN_OG_DOUBLE, ffnn_og_printf(b, "C.%d.encoded", ci));
+    return ffnn_og_cast(b, fl ? fl->output[0] : NULL, FFNN_OG_DOUBLE,
+                        ffnn_og_printf(b, "C.%d.encoded", ci));
 }
 
 /* Graph inputs X and C, and the nodes that turn them into the network's
@@ -110,18 +112,19 @@ static const char *build_preprocess(ffnn_og *b, const ffnn_prep *p, Onnx__GraphP
 
     int n_pieces = 0;
     if (n_num > 0) {
-        g->input[g->n_input++] =
-            ffnn_og_value_info(b, "X", FFNN_OG_DOUBLE, n_num,
-                       ffnn_og_printf(b, "numeric feature columns (NaN: missing), in this order: %s",
-                                json_names(b, num, n_num)));
+        g->input[g->n_input++] = ffnn_og_value_info(
+            b, "X", FFNN_OG_DOUBLE, n_num,
+            ffnn_og_printf(b, "numeric feature columns (NaN: missing), in this order: %s",
+                           json_names(b, num, n_num)));
         pieces[n_pieces++] = "X";
     }
     if (n_cat > 0)
-        g->input[g->n_input++] =
-            ffnn_og_value_info(b, "C", FFNN_OG_STRING, n_cat,
-                       ffnn_og_printf(b, "categorical feature columns (a category the model does not "
-                                   "know, or a missing value, encodes as all zeros), in this order: %s",
-                                json_names(b, cat, n_cat)));
+        g->input[g->n_input++] = ffnn_og_value_info(
+            b, "C", FFNN_OG_STRING, n_cat,
+            ffnn_og_printf(b,
+                           "categorical feature columns (a category the model does not "
+                           "know, or a missing value, encodes as all zeros), in this order: %s",
+                           json_names(b, cat, n_cat)));
 
     /* Concatenated order: X's columns, then each one-hot block; perm maps
      * the model's feature order onto it. */
@@ -148,7 +151,7 @@ static const char *build_preprocess(ffnn_og *b, const ffnn_prep *p, Onnx__GraphP
     for (int c = 0; c < p->n_columns; c++) {
         const ffnn_prep_column *col = &p->columns[c];
         if (p->impute == FFNN_IMPUTE_MEAN && !col->categorical) {
-            int o = col->offset;   /* ffnn_prep_encode's arithmetic, rounded once */
+            int o = col->offset; /* ffnn_prep_encode's arithmetic, rounded once */
             zfill[o] = (float)((col->fill - mean[o]) / scale[o]);
             impute = true;
         }
@@ -172,13 +175,15 @@ static const char *build_preprocess(ffnn_og *b, const ffnn_prep *p, Onnx__GraphP
     }
     if (!identity) {
         Onnx__NodeProto *ga = ffnn_og_node(b, "Gather", NULL, "features.ordered", 2, x,
-                                   ffnn_og_init_i64(b, "input.order", perm, F));
+                                           ffnn_og_init_i64(b, "input.order", perm, F));
         ffnn_og_attr_int(b, ga, "axis", 1);
         x = ga ? ga->output[0] : NULL;
     }
     if (standard) {
-        x = ffnn_og_op2(b, "Sub", x, ffnn_og_init_f64(b, "input.mean", mean, F), "features.centred");
-        x = ffnn_og_op2(b, "Div", x, ffnn_og_init_f64(b, "input.scale", scale, F), "features.standardised");
+        x = ffnn_og_op2(b, "Sub", x, ffnn_og_init_f64(b, "input.mean", mean, F),
+                        "features.centred");
+        x = ffnn_og_op2(b, "Div", x, ffnn_og_init_f64(b, "input.scale", scale, F),
+                        "features.standardised");
     }
     x = ffnn_og_cast(b, x, FFNN_OG_FLOAT, "features");
     if (impute) {
@@ -231,7 +236,7 @@ static const char *activation(ffnn_og *b, ffnn_act act, const char *z, const cha
     case FFNN_ACT_SWISH: /* x·sigmoid(x); no Swish op in opset 13 */
         t = ffnn_og_op1(b, "Sigmoid", z, ffnn_og_printf(b, "%s.swish.sigmoid", layer));
         return ffnn_og_op2(b, "Mul", z, t, out);
-    default:   /* unreachable: the loader accepts only these */
+    default: /* unreachable: the loader accepts only these */
         ffnn_og_internal(b);
         return NULL;
     }
@@ -245,8 +250,10 @@ static const char *build_layers(ffnn_og *b, const ffnn_model *m, const char *x)
     for (int l = 0; l < m->n_layers; l++) {
         int units = m->layers[l].units;
         const char *layer = l ? ffnn_og_printf(b, "dense_%d", l) : "dense";
-        const char *w = ffnn_og_init_f32(b, ffnn_og_printf(b, "layers.%d.weight", l), m->params + m->w_off[l], units, in);
-        const char *bias = ffnn_og_init_f32(b, ffnn_og_printf(b, "layers.%d.bias", l), m->params + m->b_off[l], units, 0);
+        const char *w = ffnn_og_init_f32(b, ffnn_og_printf(b, "layers.%d.weight", l),
+                                         m->params + m->w_off[l], units, in);
+        const char *bias = ffnn_og_init_f32(b, ffnn_og_printf(b, "layers.%d.bias", l),
+                                            m->params + m->b_off[l], units, 0);
         Onnx__NodeProto *gm = ffnn_og_node(b, "Gemm", NULL, layer, 3, x, w, bias);
         ffnn_og_attr_int(b, gm, "transB", 1);
         x = activation(b, m->layers[l].activation, gm ? layer : NULL, layer);
@@ -281,12 +288,13 @@ static void build_outputs(ffnn_og *b, const ffnn_model *m, const char *y, Onnx__
     int K = ffnn_model_n_out(m), C = p->n_classes;
     if (p->task == FFNN_TASK_REGRESSION) {
         ffnn_og_op2(b, "Reshape", y, ffnn_og_flat_shape(b), "value");
-        g->output[g->n_output++] = ffnn_og_value_info(b, "value", FFNN_OG_FLOAT, -1, "the predicted value");
+        g->output[g->n_output++] =
+            ffnn_og_value_info(b, "value", FFNN_OG_FLOAT, -1, "the predicted value");
         return;
     }
     bool logits = m->layers[m->n_layers - 1].activation == FFNN_ACT_LINEAR;
     const char *idx;
-    if (K == 1) {   /* one sigmoid unit: P(classes[1]); class 1 when p > 0.5 */
+    if (K == 1) { /* one sigmoid unit: P(classes[1]); class 1 when p > 0.5 */
         const char *q = logits ? ffnn_og_op1(b, "Sigmoid", y, "output.sigmoid") : y;
         const char *q0 = ffnn_og_op2(b, "Sub", ffnn_og_one(b), q, "output.complement");
         Onnx__NodeProto *cc = ffnn_og_node(b, "Concat", NULL, "probabilities", 2, q0, q);
@@ -295,7 +303,7 @@ static void build_outputs(ffnn_og *b, const ffnn_model *m, const char *y, Onnx__
         idx = ffnn_og_op2(b, "Greater", y, thr, "output.positive");
         idx = ffnn_og_cast(b, idx, FFNN_OG_INT64, "output.class_index");
         idx = ffnn_og_op2(b, "Reshape", idx, ffnn_og_flat_shape(b), "output.class");
-    } else {        /* argmax, ties to the first; softmax of logits */
+    } else { /* argmax, ties to the first; softmax of logits */
         if (logits) {
             Onnx__NodeProto *sm = ffnn_og_node(b, "Softmax", NULL, "probabilities", 1, y);
             ffnn_og_attr_int(b, sm, "axis", -1);
@@ -309,13 +317,15 @@ static void build_outputs(ffnn_og *b, const ffnn_model *m, const char *y, Onnx__
     }
     int64_t *ints = ffnn_og_alloc(b, ((size_t)C + 1) * sizeof *ints);
     bool as_int = ints && integer_classes(p, ints);
-    const char *classes = as_int ? ffnn_og_init_i64(b, "classes", ints, C) : ffnn_og_init_str(b, "classes", p->classes, C);
+    const char *classes = as_int ? ffnn_og_init_i64(b, "classes", ints, C)
+                                 : ffnn_og_init_str(b, "classes", p->classes, C);
     Onnx__NodeProto *ga = ffnn_og_node(b, "Gather", NULL, "label", 2, classes, idx);
     ffnn_og_attr_int(b, ga, "axis", 0);
+    g->output[g->n_output++] = ffnn_og_value_info(
+        b, "label", as_int ? FFNN_OG_INT64 : FFNN_OG_STRING, -1, "the predicted class");
     g->output[g->n_output++] =
-        ffnn_og_value_info(b, "label", as_int ? FFNN_OG_INT64 : FFNN_OG_STRING, -1, "the predicted class");
-    g->output[g->n_output++] =
-        ffnn_og_value_info(b, "probabilities", FFNN_OG_FLOAT, C, "the probability of each class, in the order of the classes metadata");
+        ffnn_og_value_info(b, "probabilities", FFNN_OG_FLOAT, C,
+                           "the probability of each class, in the order of the classes metadata");
 }
 
 /* Upper bounds of the graph's nodes and initializers (see the builders). */
@@ -412,12 +422,13 @@ ffnn_status ffnn_export_onnx(const ffnn_model *m, unsigned char **buf, size_t *l
     mp->n_opset_import = b.uses_ml ? 2 : 1;
     mp->producer_name = "ffnn";
     mp->producer_version = FFNN_VERSION;
-    mp->doc_string = ffnn_og_printf(&b, "ffnn %s model of \"%s\" (ffnn-export)", ffnn_task_name(p->task),
-                              p->target ? p->target : "");
+    mp->doc_string = ffnn_og_printf(&b, "ffnn %s model of \"%s\" (ffnn-export)",
+                                    ffnn_task_name(p->task), p->target ? p->target : "");
     mp->graph = g;
     if (b.internal) {
         ffnn_og_release(&b);
-        return ffnn_error_set(err, FFNN_EINTERNAL, "export: graph capacity or activation out of range");
+        return ffnn_error_set(err, FFNN_EINTERNAL,
+                              "export: graph capacity or activation out of range");
     }
     if (b.oom)
         goto nomem;

@@ -5,9 +5,9 @@
 #include <string.h>
 #include "onnx_graph.h"
 
-#define BATCH_DIM "N"             /* the symbolic batch dimension */
-#define GRAPH_CHUNK 65536         /* arena chunk size */
-#define MAX_ATTRS 4               /* attributes per node, at most */
+#define BATCH_DIM   "N"   /* the symbolic batch dimension */
+#define GRAPH_CHUNK 65536 /* arena chunk size */
+#define MAX_ATTRS   4     /* attributes per node, at most */
 
 struct ffnn_og_chunk {
     struct ffnn_og_chunk *next;
@@ -77,7 +77,7 @@ char *ffnn_og_strdup(ffnn_og *b, const char *s)
 
 char *ffnn_og_printf(ffnn_og *b, const char *fmt, ...)
 {
-    if (b->oom)   /* a %s argument may be the NULL of the failed step */
+    if (b->oom) /* a %s argument may be the NULL of the failed step */
         return NULL;
     va_list ap;
     va_start(ap, fmt);
@@ -96,15 +96,15 @@ char *ffnn_og_printf(ffnn_og *b, const char *fmt, ...)
 
 /* A new initializer named name of type with the given dims (rank 0..2);
  * NULL when out of memory.  The caller sets its data. */
-static Onnx__TensorProto *og_tensor(ffnn_og *b, const char *name, int32_t type, int rank, int64_t d0,
-                                    int64_t d1)
+static Onnx__TensorProto *og_tensor(ffnn_og *b, const char *name, int32_t type, int rank,
+                                    int64_t d0, int64_t d1)
 {
     Onnx__TensorProto *t = ffnn_og_alloc(b, sizeof *t);
     int64_t *dims = ffnn_og_alloc(b, 2 * sizeof *dims);
     char *nm = ffnn_og_strdup(b, name);
     if (!t || !dims || !nm)
         return NULL;
-    if (b->n_init == b->cap_init) {   /* the caller sized cap_init */
+    if (b->n_init == b->cap_init) { /* the caller sized cap_init */
         ffnn_og_internal(b);
         return NULL;
     }
@@ -199,8 +199,8 @@ const char *ffnn_og_init_str(ffnn_og *b, const char *name, char *const *s, int n
 /* Appends node op (domain NULL: ai.onnx) reading n inputs (const char *,
  * any NULL means an earlier step ran out of memory), writing one value
  * named out.  Returns the node, NULL when out of memory. */
-Onnx__NodeProto *ffnn_og_node(ffnn_og *b, const char *op, const char *domain, const char *out, int n,
-                              ...)
+Onnx__NodeProto *ffnn_og_node(ffnn_og *b, const char *op, const char *domain, const char *out,
+                              int n, ...)
 {
     Onnx__NodeProto *nd = ffnn_og_alloc(b, sizeof *nd);
     char **in = ffnn_og_alloc(b, (size_t)n * sizeof *in);
@@ -320,15 +320,16 @@ const char *ffnn_og_one(ffnn_og *b)
 const char *ffnn_og_flat_shape(ffnn_og *b)
 {
     static const int64_t minus_one[1] = {-1};
-    return b->c_flat ? b->c_flat : (b->c_flat = ffnn_og_init_i64(b, "const.flat_shape", minus_one, 1));
+    return b->c_flat ? b->c_flat
+                     : (b->c_flat = ffnn_og_init_i64(b, "const.flat_shape", minus_one, 1));
 }
 
 /* ---- graph inputs and outputs -------------------------------------------------- */
 
 /* The type of a value: elem_type [N, d1, d2] with the dimensions < 0 left
  * out ([N] when d1 < 0). */
-static Onnx__ValueInfoProto *og_value_type(ffnn_og *b, const char *name, int32_t elem_type, int64_t d1,
-                                           int64_t d2, const char *doc)
+static Onnx__ValueInfoProto *og_value_type(ffnn_og *b, const char *name, int32_t elem_type,
+                                           int64_t d1, int64_t d2, const char *doc)
 {
     Onnx__ValueInfoProto *v = ffnn_og_alloc(b, sizeof *v);
     Onnx__TypeProto *tp = ffnn_og_alloc(b, sizeof *tp);
@@ -366,8 +367,8 @@ static Onnx__ValueInfoProto *og_value_type(ffnn_og *b, const char *name, int32_t
 }
 
 /* A graph input or output: elem_type [N] (cols < 0) or [N, cols]. */
-Onnx__ValueInfoProto *ffnn_og_value_info(ffnn_og *b, const char *name, int32_t elem_type, int64_t cols,
-                                         const char *doc)
+Onnx__ValueInfoProto *ffnn_og_value_info(ffnn_og *b, const char *name, int32_t elem_type,
+                                         int64_t cols, const char *doc)
 {
     return og_value_type(b, name, elem_type, cols, -1, doc);
 }

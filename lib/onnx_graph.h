@@ -32,14 +32,14 @@ struct ffnn_og_chunk;
  * (internal, and oom to stop the build). */
 typedef struct {
     struct ffnn_og_chunk *chunks;
-    bool oom;                           /* stop building: out of memory, or internal */
-    bool internal;                      /* a bug: a capacity exceeded, an unknown case */
-    bool uses_ml;                       /* a node of another domain (ai.onnx.ml) was added */
+    bool oom;      /* stop building: out of memory, or internal */
+    bool internal; /* a bug: a capacity exceeded, an unknown case */
+    bool uses_ml;  /* a node of another domain (ai.onnx.ml) was added */
     Onnx__NodeProto **node;
     size_t n_node, cap_node;
     Onnx__TensorProto **init;
     size_t n_init, cap_init;
-    Onnx__ValueInfoProto **vinfo;       /* types recorded by ffnn_og_value_type */
+    Onnx__ValueInfoProto **vinfo; /* types recorded by ffnn_og_value_type */
     size_t n_vinfo, cap_vinfo;
     const char *c_one, *c_half, *c_sqrt2, *c_flat; /* shared constants, made once */
 } ffnn_og;
@@ -68,8 +68,8 @@ const char *ffnn_og_init_str(ffnn_og *b, const char *name, char *const *s, int n
 /* Appends a node op (domain NULL: ai.onnx) reading the n names that follow
  * (const char *) and writing one value named out (also the node's name);
  * the node, for attributes, or NULL. */
-Onnx__NodeProto *ffnn_og_node(ffnn_og *b, const char *op, const char *domain, const char *out, int n,
-                              ...);
+Onnx__NodeProto *ffnn_og_node(ffnn_og *b, const char *op, const char *domain, const char *out,
+                              int n, ...);
 /* Attributes of nd (NULL nd: nothing); floats and strings not copied. */
 void ffnn_og_attr_int(ffnn_og *b, Onnx__NodeProto *nd, const char *name, int64_t v);
 void ffnn_og_attr_float(ffnn_og *b, Onnx__NodeProto *nd, const char *name, float v);
@@ -85,8 +85,8 @@ const char *ffnn_og_flat_shape(ffnn_og *b);
 
 /* A graph input or output: elem_type [N] (cols < 0) or [N, cols], N the
  * free batch dimension. */
-Onnx__ValueInfoProto *ffnn_og_value_info(ffnn_og *b, const char *name, int32_t elem_type, int64_t cols,
-                                         const char *doc);
+Onnx__ValueInfoProto *ffnn_og_value_info(ffnn_og *b, const char *name, int32_t elem_type,
+                                         int64_t cols, const char *doc);
 /* Records an inner value's type, float [N, d1] or [N, d1, d2], for the
  * ops ONNX's shape inference cannot type (the checker's strict mode needs
  * every value typed). */
