@@ -17,6 +17,6 @@ for f in lib/*.c; do
     else echo "unit-one: skipping $f (does not compile yet)" >&2; fi
 done
 echo "SUITE($name)" > "$out/suites.inc"
-cc $flags -I"$out" -Itests/unit tests/unit/main.c "tests/unit/test_$name.c" $objs -o "$out/unit" \
-    -lcjson -lmd -lm $(pkg-config --libs check)
+cc $flags -I"$out" -Itests/unit -Ilib tests/unit/main.c "tests/unit/test_$name.c" $objs -o "$out/unit" \
+    -lcjson -lmd -llapacke -lnlopt -lm $(pkg-config --libs check)
 cd tests/data && CK_FORK=no "../../$out/unit"
