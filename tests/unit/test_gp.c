@@ -406,6 +406,7 @@ START_TEST(one_point)
 }
 END_TEST
 
+Suite *gp_suite(void);
 Suite *gp_suite(void)
 {
     Suite *s = suite_create("gp");
