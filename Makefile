@@ -20,7 +20,10 @@ WARN      := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-proto
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALLCFLAGS := $(WARN) $(OPT) -g -D_GNU_SOURCE -DFFNN_VERSION='"$(VERSION)"' -Iinclude -pthread \
              $(if $(SAN),$(SANFLAGS)) $(CFLAGS)
-LDLIBS    := -lcjson -lmd -lm -pthread
+# LAPACKE and NLopt serve the Gaussian process of Bayesian optimisation
+# (lib/gp.c) only; --as-needed keeps them (and the BLAS they load) out of
+# the programs that do not use it.
+LDLIBS    := -lcjson -lmd -Wl,--as-needed -llapacke -lnlopt -Wl,--no-as-needed -lm -pthread
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
@@ -36,7 +39,7 @@ MAN5      := $(wildcard man/*.5)
 MAN7      := $(wildcard man/*.7)
 
 # Build and test dependencies, all Debian packages.
-DEPS_PKGS := libcjson-dev check libmd-dev pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev
+DEPS_PKGS := libcjson-dev check libmd-dev liblapacke-dev libnlopt-dev pkg-config libprotobuf-c-dev protobuf-c-compiler libonnx-dev
 TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all valgrind clang libclang-rt-14-dev \
              python3-onnx
 
@@ -93,9 +96,9 @@ $(BUILD)/tests/suites.inc: $(TEST_SRC)
 	@mkdir -p $(@D)
 	@for f in $(TEST_SRC); do b=$${f##*/test_}; echo "SUITE($${b%.c})"; done > $@
 
-$(BUILD)/tests/%.o: tests/unit/%.c tests/unit/testutil.h $(wildcard include/ffnn/*.h)
+$(BUILD)/tests/%.o: tests/unit/%.c tests/unit/testutil.h $(wildcard include/ffnn/*.h) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) -Itests/unit -c $< -o $@
+	$(CC) $(ALLCFLAGS) -Itests/unit -Ilib -c $< -o $@
 
 $(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(LIBA)
 	$(CC) $(ALLCFLAGS) -I$(BUILD)/tests -Itests/unit tests/unit/main.c $(TEST_OBJ) $(LIBA) -o $@ $(LDLIBS) $(CHECK_LIBS)

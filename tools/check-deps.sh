@@ -24,6 +24,7 @@ MODULES='
 2  rng file pool onnx_graph
 3  mat mat_internal=mat mat_kern=mat mat_base=mat mat_avx2=mat mat_avx512=mat
 3  csv activation metrics eval plot
+3  gp
 4  json loss layer optim
 5  dataset
 6  preprocess

@@ -21,6 +21,6 @@ if [ -f build/gen/onnx/onnx.pb-c.c ] && cc $flags -c build/gen/onnx/onnx.pb-c.c 
     objs="$objs $out/lib/onnx.pb-c.o"
 fi
 echo "SUITE($name)" > "$out/suites.inc"
-cc $flags -I"$out" -Itests/unit tests/unit/main.c "tests/unit/test_$name.c" $objs -o "$out/unit" \
-    -lcjson -lmd -lprotobuf-c -lm $(pkg-config --libs check)
+cc $flags -I"$out" -Itests/unit -Ilib tests/unit/main.c "tests/unit/test_$name.c" $objs -o "$out/unit" \
+    -lcjson -lmd -lprotobuf-c -llapacke -lnlopt -lm $(pkg-config --libs check)
 cd tests/data && CK_FORK=no "../../$out/unit"
