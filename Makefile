@@ -2,7 +2,8 @@
 #
 #   make            deps, then build/libffnn.a and bin/ffnn-*
 #   make check      unit, CLI and bad-input suites, then again under ASan+UBSan
-#   make check-all  check, then fuzz smoke runs, valgrind, allocation-failure injection
+#   make check-all  check, then fuzz smoke runs, valgrind, allocation-failure injection,
+#                   the Slurm cluster test
 #   make demo       the tutorial on the bundled iris data
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      speed table (bench/RESULTS.md)
@@ -37,7 +38,8 @@ MAN7      := $(wildcard man/*.7)
 
 # Build and test dependencies, all Debian packages.
 DEPS_PKGS := libcjson-dev check libmd-dev pkg-config
-TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all valgrind clang libclang-rt-14-dev
+TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all valgrind clang libclang-rt-14-dev \
+             parallel slurm-wlm munge
 
 .PHONY: all deps build check check-all check-unit check-cli check-asan check-valgrind check-fault demo install uninstall clean bench bench-deps check-deps
 
@@ -90,6 +92,7 @@ check-all: check
 	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory check-fault
+	@$(MAKE) --no-print-directory check-scaleout
 
 check-unit: $(BUILD)/tests/unit
 	cd tests/data && CK_FORK=yes $(CURDIR)/$(BUILD)/tests/unit
@@ -131,6 +134,13 @@ $(BUILD)/tests/failalloc.o: tests/fault/failalloc.c
 check-fault:
 	@$(MAKE) --no-print-directory BUILD=build/fault BIN=build/fault/bin SAN=1 OPT=-O1 FAULT=1 build
 	FFNN_BIN=$(CURDIR)/build/fault/bin sh tests/fault/run.sh
+
+# The Slurm recipe of ffnn-tune(1) on a one-node cluster started for the
+# test (tests/cli/test_scaleout_slurm.sh, about 30 s; where the cluster
+# cannot start, it says why and skips).  GNU Parallel and make -j run in check.
+.PHONY: check-scaleout
+check-scaleout: build
+	FFNN_BIN=$(CURDIR)/$(BIN) FFNN_SLURM=1 sh tests/cli/run.sh test_scaleout_slurm
 
 # Layering of DESIGN §4: a module includes only headers of lower layers.
 check-deps:
