@@ -11,7 +11,7 @@
 PATH="$BIN:$PATH:/usr/sbin:/sbin"
 export PATH
 if [ -z "${FFNN_SLURM:-}" ]; then
-    skip "Slurm: a cluster test of a minute, run by make check-scaleout"
+    skip "Slurm: a cluster test of about 30 s, run by make check-scaleout"
     exit 0
 fi
 for p in munged mungekey slurmctld slurmd sbatch scontrol sinfo squeue scancel; do
