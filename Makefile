@@ -136,7 +136,7 @@ check-fault:
 	FFNN_BIN=$(CURDIR)/build/fault/bin sh tests/fault/run.sh
 
 # The Slurm recipe of ffnn-tune(1) on a one-node cluster started for the
-# test (tests/cli/test_scaleout_slurm.sh, about 30 s; where the cluster
+# test (tests/cli/test_scaleout_slurm.sh, about 20 s; where the cluster
 # cannot start, it says why and skips).  GNU Parallel and make -j run in check.
 .PHONY: check-scaleout
 check-scaleout: build

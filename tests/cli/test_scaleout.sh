@@ -41,7 +41,10 @@ done
 
 # ---- each executor gives the built-in runner's result ----------------------
 "$BIN/ffnn-split" -s 5 --stratify "$DATA/iris.csv" train.csv test.csv
-cp "$ROOT/tests/data/tune/small.json" grid.json
+# tests/data/tune/small.json with one Hyperband iteration: 23 trials in 4
+# rounds, promotions included.
+sed 's/"hyperband_iterations": 2/"hyperband_iterations": 1/' "$ROOT/tests/data/tune/small.json" > grid.json
+check "grid.json: one Hyperband iteration" grep -q '"hyperband_iterations": 1' grid.json
 run ffnn-tune -g grid.json -d ref -j 1 -o ref.ffnn --best-config ref.json train.csv
 check "reference search (-j 1)" [ "$st" = 0 ]
 
