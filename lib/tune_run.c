@@ -586,10 +586,20 @@ ffnn_status ffnn_tune_pending(ffnn_tune *t, int **ids, int *n, ffnn_error *err)
     int *out = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *out);
     if (!out)
         return ffnn_error_nomem(err);
+    int k = 0;
     for (int i = 0; i < o->n_trials; i++)
         if (o->trials[i].status == FFNN_TRIAL_PENDING)
-            out[(*n)++] = i;
+            out[k++] = i;
+    /* Trials handed out again had runs that failed or never ran.  Writing
+     * the oracle (unchanged) makes a directory that takes no more writes (a
+     * full disk) fail here as those runs did, so that an executor's loop
+     * ends instead of handing the same trials out forever. */
+    if (k > 0 && n_new == 0 && (st = ffnn_tune_save_oracle(t, err))) {
+        free(out);
+        return st;
+    }
     *ids = out;
+    *n = k;
     return FFNN_OK;
 }
 

@@ -252,7 +252,9 @@ typedef void (*ffnn_tune_progress_cb)(void *ctx, const ffnn_tune_progress *p);
 ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void *ctx,
                           ffnn_error *err);
 /* Creates what can be created now and returns the pending trial ids
- * (malloc'd, ascending). */
+ * (malloc'd, ascending).  Handing out trials that were pending already
+ * rewrites the oracle, so a directory that takes no writes (a full disk)
+ * fails here (FFNN_ECANTCREAT, FFNN_EIO) as their runs would. */
 ffnn_status ffnn_tune_pending(ffnn_tune *t, int **ids, int *n, ffnn_error *err);
 /* Runs one trial (no-op if already completed).  Unknown id: FFNN_EUSAGE. */
 ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err);
