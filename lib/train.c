@@ -188,65 +188,88 @@ ffnn_status ffnn_evaluate(const ffnn_model *m, const ffnn_data *d, int batch_siz
 
 /* ---- fit ------------------------------------------------------------------- */
 
-/* Splits d into training and validation rows (indices). */
-static ffnn_status split_validation(const ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,
-                                    long *tr, long *ntr, long *va, long *nva, ffnn_error *err)
-{
-    long n = d->n;
-    if (opt->validation_split <= 0.0) {
-        for (long i = 0; i < n; i++)
-            tr[i] = i;
-        *ntr = n;
-        *nva = 0;
-        return FFNN_OK;
-    }
-    bool classification = m->prep.task != FFNN_TASK_REGRESSION;
-    if (!opt->stratify_validation || !classification) {
-        /* Keras: split_at = floor(N·(1 − validation_split)); the last rows
-         * validate, unshuffled. */
-        long split_at = (long)floor((double)n * (1.0 - opt->validation_split));
-        if (split_at <= 0 || split_at >= n)
-            return ffnn_error_set(err, FFNN_EDATA,
-                                  "validation_split %g of %ld rows leaves no %s rows",
-                                  opt->validation_split, n, split_at <= 0 ? "training" : "validation");
-        for (long i = 0; i < split_at; i++)
-            tr[i] = i;
-        for (long i = split_at; i < n; i++)
-            va[i - split_at] = i;
-        *ntr = split_at;
-        *nva = n - split_at;
-        return FFNN_OK;
-    }
-    int *strata = ffnn_calloc((size_t)n, sizeof *strata);
-    if (!strata)
-        return ffnn_error_nomem(err);
-    for (long i = 0; i < n; i++)
-        strata[i] = (int)d->y[i];
-    ffnn_rng rng;
-    ffnn_rng_init(&rng, opt->seed, FFNN_RNG_SPLIT, 1);
-    ffnn_status st = ffnn_split_indices(n, opt->validation_split, strata, &rng, tr, ntr, va, nva, err);
-    free(strata);
-    if (st)
-        return st;
-    if (*ntr < 1 || *nva < 1)
-        return ffnn_error_set(err, FFNN_EDATA, "validation_split %g of %ld rows leaves no %s rows",
-                              opt->validation_split, n, *ntr < 1 ? "training" : "validation");
-    return FFNN_OK;
-}
-
 static int cmp_long(const void *a, const void *b)
 {
     long x = *(const long *)a, y = *(const long *)b;
     return (x > y) - (x < y);
 }
 
-static void gather(const ffnn_data *d, const long *idx, long n, float *X, double *y)
+/* Copies rows idx[0..n) of src into dst (allocated here). */
+static ffnn_status gather(const ffnn_data *src, const long *idx, long n, ffnn_data *dst,
+                          ffnn_error *err)
 {
+    size_t D = (size_t)src->d;
+    dst->n = n;
+    dst->d = src->d;
+    dst->X = ffnn_calloc((size_t)n * D, sizeof *dst->X);
+    dst->y = ffnn_calloc((size_t)n, sizeof *dst->y);
+    if (!dst->X || !dst->y)
+        return ffnn_error_nomem(err);
     for (long i = 0; i < n; i++) {
-        memcpy(X + (size_t)i * (size_t)d->d, d->X + (size_t)idx[i] * (size_t)d->d,
-               (size_t)d->d * sizeof(float));
-        y[i] = d->y[idx[i]];
+        memcpy(dst->X + (size_t)i * D, src->X + (size_t)idx[i] * D, D * sizeof *dst->X);
+        dst->y[i] = src->y[idx[i]];
     }
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_fit_split(const ffnn_data *d, bool classification, double fraction, bool stratify,
+                           uint64_t seed, ffnn_data *train, ffnn_data *val, ffnn_error *err)
+{
+    memset(train, 0, sizeof *train);
+    memset(val, 0, sizeof *val);
+    long n = d->n, ntr = 0, nva = 0;
+    long *tr = ffnn_calloc((size_t)n, sizeof *tr), *va = ffnn_calloc((size_t)n, sizeof *va);
+    int *strata = NULL;
+    ffnn_status st = FFNN_OK;
+    if (!tr || !va) {
+        st = ffnn_error_nomem(err);
+        goto out;
+    }
+    if (fraction <= 0.0) {
+        for (long i = 0; i < n; i++)
+            tr[ntr++] = i;
+    } else if (stratify && classification) {
+        if (!(strata = ffnn_calloc((size_t)n, sizeof *strata))) {
+            st = ffnn_error_nomem(err);
+            goto out;
+        }
+        for (long i = 0; i < n; i++)
+            strata[i] = (int)d->y[i];
+        ffnn_rng rng;
+        ffnn_rng_init(&rng, seed, FFNN_RNG_SPLIT, 1);
+        if ((st = ffnn_split_indices(n, fraction, strata, &rng, tr, &ntr, va, &nva, err)))
+            goto out;
+    } else {
+        /* Keras: split_at = floor(N·(1 − validation_split)); the last rows
+         * validate, unshuffled. */
+        long split_at = (long)floor((double)n * (1.0 - fraction));
+        for (long i = 0; i < n; i++) {
+            if (i < split_at)
+                tr[ntr++] = i;
+            else
+                va[nva++] = i;
+        }
+    }
+    if (fraction > 0.0 && (ntr < 1 || nva < 1)) {
+        st = ffnn_error_set(err, FFNN_EDATA, "validation_split %g of %ld rows leaves no %s rows",
+                            fraction, n, ntr < 1 ? "training" : "validation");
+        goto out;
+    }
+    /* File order inside each part. */
+    qsort(tr, (size_t)ntr, sizeof *tr, cmp_long);
+    qsort(va, (size_t)nva, sizeof *va, cmp_long);
+    st = gather(d, tr, ntr, train, err);
+    if (!st && nva > 0)
+        st = gather(d, va, nva, val, err);
+out:
+    free(tr);
+    free(va);
+    free(strata);
+    if (st) {
+        ffnn_data_release(train);
+        ffnn_data_release(val);
+    }
+    return st;
 }
 
 static bool improved(double cur, double best, bool have_best, ffnn_mode mode, double min_delta)
@@ -312,41 +335,27 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
         return ffnn_error_set(err, FFNN_ECONFIG, "validation_split must be in [0, 1), got %g",
                               opt->validation_split);
 
-    long n = d->n, ntr = 0, nva = 0;
     int K = ffnn_model_n_out(m), D = m->n_in;
-    long *tr = ffnn_calloc((size_t)n, sizeof *tr), *va = ffnn_calloc((size_t)n, sizeof *va);
-    float *Xtr = NULL, *Xva = NULL, *Xb = NULL, *Tb = NULL, *best_w = NULL;
-    double *ytr = NULL, *yva = NULL, *yb = NULL;
+    ffnn_data trd, vad;
+    float *Xb = NULL, *Tb = NULL, *best_w = NULL;
+    double *yb = NULL;
     int *perm = NULL;
     ffnn_workspace *ws = NULL;
     ffnn_pool *pool = NULL;
     ffnn_optim optim;
     memset(&optim, 0, sizeof optim);
-    if (!tr || !va) {
+    /* Training rows: all of d when the validation data is given, else what
+     * validation_split leaves. */
+    if ((st = ffnn_fit_split(d, classification, extra->val ? 0.0 : opt->validation_split,
+                             opt->stratify_validation, opt->seed, &trd, &vad, err)))
+        return st;
+    const float *Xtr = trd.X, *Xv = vad.X;
+    const double *ytr = trd.y, *yv = vad.y;
+    long ntr = trd.n, nv = vad.n;
+    if (!(perm = ffnn_calloc((size_t)ntr, sizeof *perm))) {
         st = ffnn_error_nomem(err);
         goto done;
     }
-    if (extra->val) {
-        for (long i = 0; i < n; i++)
-            tr[i] = i;
-        ntr = n;
-    } else if ((st = split_validation(m, d, opt, tr, &ntr, va, &nva, err))) {
-        goto done;
-    }
-    qsort(tr, (size_t)ntr, sizeof *tr, cmp_long);
-    qsort(va, (size_t)nva, sizeof *va, cmp_long);
-    const float *Xv = NULL;
-    const double *yv = NULL;
-    long nv = 0;
-
-    Xtr = ffnn_calloc((size_t)ntr * (size_t)D, sizeof *Xtr);
-    ytr = ffnn_calloc((size_t)ntr, sizeof *ytr);
-    perm = ffnn_calloc((size_t)ntr, sizeof *perm);
-    if (!Xtr || !ytr || !perm) {
-        st = ffnn_error_nomem(err);
-        goto done;
-    }
-    gather(d, tr, ntr, Xtr, ytr);
     if (extra->val) {
         if (extra->val->d != D || !extra->val->y) {
             st = ffnn_error_set(err, FFNN_EDATA, "validation data does not match the model");
@@ -355,17 +364,6 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
         Xv = extra->val->X;
         yv = extra->val->y;
         nv = extra->val->n;
-    } else if (nva > 0) {
-        Xva = ffnn_calloc((size_t)nva * (size_t)D, sizeof *Xva);
-        yva = ffnn_calloc((size_t)nva, sizeof *yva);
-        if (!Xva || !yva) {
-            st = ffnn_error_nomem(err);
-            goto done;
-        }
-        gather(d, va, nva, Xva, yva);
-        Xv = Xva;
-        yv = yva;
-        nv = nva;
     }
     bool has_val = nv > 0;
 
@@ -540,7 +538,8 @@ done:
     ffnn_optim_release(&optim);
     ffnn_workspace_destroy(ws);
     ffnn_pool_destroy(pool);
-    free(tr); free(va); free(Xtr); free(ytr); free(Xva); free(yva);
+    ffnn_data_release(&trd);
+    ffnn_data_release(&vad);
     free(Xb); free(Tb); free(yb); free(best_w); free(perm);
     if (hist == &local_hist)
         ffnn_history_release(&local_hist);

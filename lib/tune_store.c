@@ -453,80 +453,16 @@ ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double
                             uint64_t seed, bool stratify, ffnn_data *train, ffnn_data *val,
                             ffnn_error *err)
 {
-    memset(train, 0, sizeof *train);
-    memset(val, 0, sizeof *val);
-    long n = tab->nrows, ntr = 0, nva = 0;
-    long *tr = ffnn_calloc((size_t)n, sizeof *tr), *va = ffnn_calloc((size_t)n, sizeof *va);
     ffnn_data all;
-    memset(&all, 0, sizeof all);
-    ffnn_status st = FFNN_OK;
-    if (!tr || !va) {
-        st = ffnn_error_nomem(err);
-        goto out;
-    }
-    if ((st = ffnn_data_from_table(&all, prep, tab, NULL, n, true, err)))
-        goto out;
-    bool classification = prep->task != FFNN_TASK_REGRESSION;
-    if (stratify && classification) {
-        int *strata = ffnn_calloc((size_t)n, sizeof *strata);
-        if (!strata) {
-            st = ffnn_error_nomem(err);
-            goto out;
-        }
-        for (long i = 0; i < n; i++)
-            strata[i] = (int)all.y[i];
-        ffnn_rng rng;
-        ffnn_rng_init(&rng, seed, FFNN_RNG_SPLIT, 1);
-        st = ffnn_split_indices(n, fraction, strata, &rng, tr, &ntr, va, &nva, err);
-        free(strata);
-        if (st)
-            goto out;
-    } else {
-        long split_at = (long)floor((double)n * (1.0 - fraction));
-        for (long i = 0; i < n; i++) {
-            if (i < split_at)
-                tr[ntr++] = i;
-            else
-                va[nva++] = i;
-        }
-    }
-    if (ntr < 1 || nva < 1) {
-        st = ffnn_error_set(err, FFNN_EDATA, "validation_split %g of %ld rows leaves no %s rows",
-                            fraction, n, ntr < 1 ? "training" : "validation");
-        goto out;
-    }
-    /* Keep file order inside each part, as ffnn_fit does. */
-    for (int part = 0; part < 2; part++) {
-        long *idx = part ? va : tr, k = part ? nva : ntr;
-        for (long i = 1; i < k; i++)
-            for (long j = i; j > 0 && idx[j - 1] > idx[j]; j--) {
-                long tmp = idx[j];
-                idx[j] = idx[j - 1];
-                idx[j - 1] = tmp;
-            }
-        ffnn_data *d = part ? val : train;
-        d->n = k;
-        d->d = all.d;
-        d->X = ffnn_calloc((size_t)k * (size_t)all.d, sizeof *d->X);
-        d->y = ffnn_calloc((size_t)k, sizeof *d->y);
-        if (!d->X || !d->y) {
-            st = ffnn_error_nomem(err);
-            goto out;
-        }
-        for (long i = 0; i < k; i++) {
-            memcpy(d->X + (size_t)i * (size_t)all.d, all.X + (size_t)idx[i] * (size_t)all.d,
-                   (size_t)all.d * sizeof *d->X);
-            d->y[i] = all.y[idx[i]];
-        }
-    }
-out:
-    ffnn_data_release(&all);
-    free(tr);
-    free(va);
+    ffnn_status st = ffnn_data_from_table(&all, prep, tab, NULL, tab->nrows, true, err);
     if (st) {
-        ffnn_data_release(train);
-        ffnn_data_release(val);
+        memset(train, 0, sizeof *train);
+        memset(val, 0, sizeof *val);
+        return st;
     }
+    st = ffnn_fit_split(&all, prep->task != FFNN_TASK_REGRESSION, fraction, stratify, seed, train,
+                        val, err);
+    ffnn_data_release(&all);
     return st;
 }
 
