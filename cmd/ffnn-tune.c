@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "common.h"
 #include "ffnn/model_io.h"
+#include "ffnn/train_file.h"
 #include "ffnn/tune.h"
 
 static void usage(void)
@@ -502,7 +503,7 @@ int main(int argc, char **argv)
         if (output) {
             unsigned char *buf = NULL;
             size_t len = 0;
-            if (ffnn_tune_retrain(&best, train ? train : ffnn_tune_data_path(t), &model, &err) ||
+            if (ffnn_train_file(&best, train ? train : ffnn_tune_data_path(t), NULL, &model, NULL, &err) ||
                 ffnn_model_serialize(model, &buf, &len, &err)) {
                 rc = cmd_fail(&err);
                 goto out;

@@ -664,44 +664,6 @@ ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, 
     return st;
 }
 
-ffnn_status ffnn_tune_retrain(const ffnn_config *cfg, const char *path, ffnn_model **out,
-                              ffnn_error *err)
-{
-    ffnn_table table;
-    ffnn_prep prep;
-    ffnn_data data;
-    ffnn_model *model = NULL;
-    ffnn_history hist;
-    memset(&table, 0, sizeof table);
-    memset(&prep, 0, sizeof prep);
-    memset(&data, 0, sizeof data);
-    memset(&hist, 0, sizeof hist);
-    *out = NULL;
-    ffnn_status st;
-    if ((st = ffnn_table_load(&table, path, false, err)) ||
-        (st = ffnn_prep_fit(&prep, &table, &cfg->prep, err)) ||
-        (st = ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, err)) ||
-        (st = ffnn_model_create(&model, &cfg->arch, &prep, err)))
-        goto out;
-    /* As cmd/ffnn-train.c: init stream (seed, INIT, 0), then fit. */
-    ffnn_rng rng;
-    ffnn_rng_init(&rng, cfg->fit.seed, FFNN_RNG_INIT, 0);
-    ffnn_model_init(model, &rng);
-    ffnn_fit_extra extra;
-    memset(&extra, 0, sizeof extra);
-    if ((st = ffnn_fit(model, &data, &cfg->fit, &extra, &hist, err)))
-        goto out;
-    *out = model;
-    model = NULL;
-out:
-    ffnn_history_release(&hist);
-    ffnn_model_destroy(model);
-    ffnn_data_release(&data);
-    ffnn_prep_release(&prep);
-    ffnn_table_release(&table);
-    return st;
-}
-
 /* NULL when out of memory */
 static cJSON *trial_summary(const ffnn_trial *tr, int rank)
 {

@@ -5,7 +5,7 @@
  * Layers inside the module: tune_space.c (hypergrid, sampling, trial
  * configs), tune_hyperband.c (schedule, oracle, objective, ranking),
  * tune_store.c (directory, lock, atomic files), tune_run.c (trial execution,
- * thread pool, final retrain).
+ * thread pool, best config); the final retrain is ffnn_train_file.
  */
 #ifndef FFNN_TUNE_H
 #define FFNN_TUNE_H
@@ -257,13 +257,9 @@ ffnn_status ffnn_tune_pending(ffnn_tune *t, int **ids, int *n, ffnn_error *err);
 /* Runs one trial (no-op if already completed).  Unknown id: FFNN_EUSAGE. */
 ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err);
 /* Best completed trial's config (seed = the search seed, all training rows:
- * validation_split as in "fit"), or FFNN_EDATA if no trial completed. */
+ * validation_split as in "fit"), or FFNN_EDATA if no trial completed.
+ * ffnn_train_file trains it as `ffnn-train -c` does. */
 ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, ffnn_error *err);
-/* Trains cfg on the CSV at path exactly as ffnn-train does (prep on all rows,
- * init stream (seed, INIT, 0), ffnn_fit), so the model bytes match
- * `ffnn-train -c best.json`. */
-ffnn_status ffnn_tune_retrain(const ffnn_config *cfg, const char *path, ffnn_model **out,
-                              ffnn_error *err);
 /* Result summary as JSON text (objective, direction, best, ranked trials;
  * top 0 = all), malloc'd. */
 char *ffnn_tune_summary_json(const ffnn_tune *t, int top);
