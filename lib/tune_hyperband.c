@@ -14,8 +14,8 @@
 #include <string.h>
 #include "ffnn/json.h"
 #include "ffnn/rng.h"
-#include "ffnn/tune.h"
 #include "internal.h"
+#include "tune_internal.h"
 
 /* KT's _max_collisions. */
 #define MAX_COLLISIONS 20
@@ -196,13 +196,8 @@ static bool values_hash(const cJSON *values, uint64_t *out)
     char *s = cJSON_PrintUnformatted(values);
     if (!s)
         return false;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char *p = s; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 0x100000001b3ULL;
-    }
+    *out = ffnn_tune_fnv64(s, strlen(s));
     free(s);
-    *out = h;
     return true;
 }
 

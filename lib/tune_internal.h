@@ -1,4 +1,6 @@
-/* ffnn — state shared by lib/tune_store.c and lib/tune_run.c (not installed). */
+/* ffnn — what the files of the tune module share (not installed): the
+ * open search, the directory's files (tune_codec.c), the directory
+ * (tune_dir.c). */
 #ifndef FFNN_TUNE_INTERNAL_H
 #define FFNN_TUNE_INTERNAL_H
 
@@ -30,10 +32,36 @@ ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double
                             uint64_t seed, bool stratify, ffnn_data *train, ffnn_data *val,
                             ffnn_error *err);
 
-/* Files of the directory. */
+/* FNV-1a, 64 bits: the data file's hash in search.json, the duplicate check
+ * of sampled values. */
+static inline uint64_t ffnn_tune_fnv64(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* ---- tune_codec.c: the directory's files ---------------------------------- */
+
+/* DIR/<fmt...>, malloc'd (NULL when out of memory). */
 char *ffnn_tune_path(const ffnn_tune *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 ffnn_status ffnn_tune_save_trial(const ffnn_tune *t, const ffnn_trial *tr, ffnn_error *err);
+/* oracle.json: the schedule position and the definitions of every pending
+ * trial. */
 ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err);
+/* Reads oracle.json (none: a new search, nothing to do) and the trial files
+ * into t->oracle, then marks which checkpoints exist. */
+ffnn_status ffnn_tune_load_oracle(ffnn_tune *t, ffnn_error *err);
+/* search.json: t->grid and the data file's hash (synced to disk). */
+ffnn_status ffnn_tune_save_search(const ffnn_tune *t, uint64_t data_hash, ffnn_error *err);
+/* Reads search.json into *g and *data_hash; *found false (and OK) when the
+ * directory has none. */
+ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash,
+                                  bool *found, ffnn_error *err);
 /* Reads trials/NNNN.json back into *tr (status, score, result); FFNN_EDATA if
  * missing or unreadable. */
 ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffnn_error *err);
@@ -48,6 +76,8 @@ ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *n
                                    ffnn_error *err);
 ffnn_status ffnn_tune_search_parse(const char *text, const char *name, ffnn_hypergrid *g,
                                    uint64_t *data_hash, ffnn_error *err);
+/* ---- tune_dir.c ------------------------------------------------------------ */
+
 /* Removes checkpoints no later round can need; returns nothing (best effort). */
 void ffnn_tune_cleanup_checkpoints(ffnn_tune *t);
 /* Whether trial tr must leave a checkpoint for a possible promotion. */

@@ -4,7 +4,8 @@
  *
  * Layers inside the module: tune_space.c (hypergrid, sampling, trial
  * configs), tune_hyperband.c (schedule, oracle, objective, ranking),
- * tune_store.c (directory, lock, atomic files), tune_run.c (trial execution,
+ * tune_codec.c (the directory's JSON files, the summary), tune_dir.c
+ * (opening a directory, its lock and data), tune_run.c (trial execution,
  * thread pool, best config); the final retrain is ffnn_train_file.
  */
 #ifndef FFNN_TUNE_H
