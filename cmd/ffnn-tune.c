@@ -320,7 +320,7 @@ int main(int argc, char **argv)
     ffnn_error err;
     ffnn_hypergrid grid;
     memset(&grid, 0, sizeof grid);
-    char *grid_json = NULL, *dir_alloc = NULL;
+    char *dir_alloc = NULL;
     ffnn_tune *t = NULL;
     ffnn_config best;
     ffnn_model *model = NULL;
@@ -399,12 +399,8 @@ int main(int argc, char **argv)
         }
         if ((rc = apply_flags(&grid, &tf)))
             goto out;
-        if (!(grid_json = ffnn_hypergrid_to_json(&grid))) {
-            rc = cmd_nomem();
-            goto out;
-        }
-        oo.hypergrid_json = grid_json;
-        oo.hypergrid_name = grid_path;
+        oo.grid = &grid;
+        oo.grid_name = grid_path;
     } else if (tf.algorithm || tf.objective || tf.max_epochs || tf.factor || tf.max_trials >= 0 ||
                tf.executions || target || ignore || have_seed) {
         rc = cmd_usage_error("search settings need -g HYPERGRID (only --iterations may change a "
@@ -528,7 +524,6 @@ out:
         ffnn_config_release(&best);
     ffnn_tune_close(t);
     ffnn_hypergrid_release(&grid);
-    free(grid_json);
     free(dir_alloc);
     return rc;
 }

@@ -390,10 +390,7 @@ out:
 
 ffnn_status ffnn_tune_save_search(const ffnn_tune *t, uint64_t data_hash, ffnn_error *err)
 {
-    /* The hypergrid's own JSON, which can only fail to parse for want of memory. */
-    char *g = ffnn_hypergrid_to_json(&t->grid);
-    cJSON *search = g ? cJSON_Parse(g) : NULL;
-    free(g);
+    cJSON *search = ffnn_hypergrid_json(&t->grid);
     cJSON *root = cJSON_CreateObject();
     char hex[17];
     snprintf(hex, sizeof hex, "%016llx", (unsigned long long)data_hash);
@@ -434,9 +431,7 @@ ffnn_status ffnn_tune_search_parse(const char *text, const char *path, ffnn_hype
         goto out;
     }
     *data_hash = strtoull(hash->valuestring, NULL, 16);
-    char *s = cJSON_PrintUnformatted(search);
-    st = s ? ffnn_hypergrid_parse(g, s, path, err) : ffnn_error_nomem(err);
-    free(s);
+    st = ffnn_hypergrid_from_json(g, search, path, err);
 out:
     cJSON_Delete(root);
     return st;

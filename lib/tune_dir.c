@@ -271,13 +271,8 @@ static ffnn_status prepare_data(ffnn_tune *t, const char *name, ffnn_error *err)
     fclose(fp);
     if (st)
         return st;
-    ffnn_config cfg;
-    st = ffnn_tune_config(&t->grid, NULL, t->grid.tuner.seed, true, &cfg, err);
-    if (!st)
-        st = ffnn_prep_fit(&t->prep, &t->table, &cfg.prep, err);
-    bool stratify = cfg.fit.stratify_validation;
-    ffnn_config_release(&cfg);
-    if (st)
+    if ((st = ffnn_tune_base_config(&t->grid, true, &t->base, err)) ||
+        (st = ffnn_prep_fit(&t->prep, &t->table, &t->base.prep, err)))
         return st;
     static const char *const prep_keys[] = {"task", "target", "ignore", "standardize", "impute"};
     for (int i = 0; i < t->grid.n_hp; i++)
@@ -290,7 +285,7 @@ static ffnn_status prepare_data(ffnn_tune *t, const char *name, ffnn_error *err)
                                   err)))
         return st;
     return ffnn_tune_split(&t->table, &t->prep, t->grid.tuner.validation_split, t->grid.tuner.seed,
-                           stratify, &t->train, &t->val, err);
+                           t->base.fit.stratify_validation, &t->train, &t->val, err);
 }
 
 ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, ffnn_error *err)
@@ -313,9 +308,9 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
         st = ffnn_error_nomem(err);
         goto fail;
     }
-    if (opt->hypergrid_json &&
-        ((st = ffnn_hypergrid_parse(&cmd, opt->hypergrid_json,
-                                    opt->hypergrid_name ? opt->hypergrid_name : "hypergrid", err)) ||
+    if (opt->grid &&
+        ((st = ffnn_hypergrid_copy(&cmd, opt->grid, err)) ||
+         (st = ffnn_hypergrid_check(&cmd, opt->grid_name ? opt->grid_name : "hypergrid", err)) ||
          (st = apply_overrides(&cmd, opt, err))))
         goto fail;
     if (opt->train_path) {
@@ -354,7 +349,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     if (found) {
         int stored_iterations = stored.tuner.hyperband_iterations;
         bool same = true;
-        if (opt->hypergrid_json && (st = same_search(&cmd, &stored, &same, err)))
+        if (opt->grid && (st = same_search(&cmd, &stored, &same, err)))
             goto fail;
         if (!same) {
             st = ffnn_error_set(err, FFNN_ECONFIG,
@@ -368,7 +363,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
                                 "--overwrite or another directory", opt->dir, opt->train_path);
             goto fail;
         }
-        if (opt->hypergrid_json) {
+        if (opt->grid) {
             t->grid = cmd;
             memset(&cmd, 0, sizeof cmd);
         } else {
@@ -382,7 +377,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
             (st = ffnn_tune_save_search(t, stored_hash, err)))
             goto fail;
     } else {
-        if (!opt->hypergrid_json || !data) {
+        if (!opt->grid || !data) {
             st = ffnn_error_set(err, FFNN_ENOINPUT,
                                 "%s: not a tune directory (no search.json); start it with "
                                 "ffnn-tune -g HYPERGRID -d %s TRAIN.csv", opt->dir, opt->dir);
@@ -446,6 +441,7 @@ void ffnn_tune_close(ffnn_tune *t)
         return;
     ffnn_oracle_release(&t->oracle);
     ffnn_hypergrid_release(&t->grid);
+    ffnn_config_release(&t->base);
     ffnn_data_release(&t->train);
     ffnn_data_release(&t->val);
     ffnn_prep_release(&t->prep);

@@ -13,6 +13,7 @@ struct ffnn_tune {
     int lock_fd;
     unsigned file_mode;         /* 0666 & ~umask, for trial files */
     ffnn_hypergrid grid;        /* with -s/-T/-i/--iterations applied */
+    ffnn_config base;           /* every search trial's config before its values */
     ffnn_oracle oracle;
     ffnn_objective_field field; /* what the objective reads */
     ffnn_mode direction;
@@ -31,6 +32,36 @@ struct ffnn_tune {
 ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double fraction,
                             uint64_t seed, bool stratify, ffnn_data *train, ffnn_data *val,
                             ffnn_error *err);
+
+/* ---- tune_space.c: the hypergrid ---------------------------------------- */
+
+/* The parser of ffnn_hypergrid_parse on a parsed tree (search.json's
+ * "search"), and the tree ffnn_hypergrid_to_json prints (NULL when out of
+ * memory). */
+ffnn_status ffnn_hypergrid_from_json(ffnn_hypergrid *g, const struct cJSON *root, const char *name,
+                                     ffnn_error *err);
+struct cJSON *ffnn_hypergrid_json(const ffnn_hypergrid *g);
+/* Deep copy; dst released by the caller (left empty on error). */
+ffnn_status ffnn_hypergrid_copy(ffnn_hypergrid *dst, const ffnn_hypergrid *src, ffnn_error *err);
+/* The checks across keys that settings changed after parsing (ffnn-tune's
+ * flags) can break: an objective name, and a step or values for every
+ * hyperparameter of a grid search.  FFNN_ECONFIG "name: ...", the parser's
+ * messages. */
+ffnn_status ffnn_hypergrid_check(const ffnn_hypergrid *g, const char *name, ffnn_error *err);
+
+/* The config every trial of g starts from: the defaults, epochs max_epochs
+ * and, for a search trial (search true), the tutorial's EarlyStopping
+ * (monitor "loss", patience 5) passed to search(); then g->fit.  *cfg must
+ * be released by the caller (also on error). */
+ffnn_status ffnn_tune_base_config(const ffnn_hypergrid *g, bool search, ffnn_config *cfg,
+                                  ffnn_error *err);
+/* base with the hyperparameter values applied (tutorial names mapped to
+ * layers and optimizer when hypermodel, other names as config keys;
+ * messages "hyperparameters: ..."), then seed.  *cfg must be released by
+ * the caller (also on error). */
+ffnn_status ffnn_tune_trial_config(const ffnn_config *base, bool hypermodel,
+                                   const struct cJSON *values, uint64_t seed, ffnn_config *cfg,
+                                   ffnn_error *err);
 
 /* FNV-1a, 64 bits: the data file's hash in search.json, the duplicate check
  * of sampled values. */

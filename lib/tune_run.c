@@ -121,7 +121,7 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
 
     const ffnn_prep *prep = &t->prep;
     const ffnn_data *train = &t->train, *val = &t->val;
-    if (ffnn_tune_config(&t->grid, tr->values, seed, true, &cfg, &e))
+    if (ffnn_tune_trial_config(&t->base, t->grid.hypermodel, tr->values, seed, &cfg, &e))
         goto failed;
     if (t->prep_searched) {
         if (ffnn_prep_fit(&lprep, tab, &cfg.prep, &e) ||

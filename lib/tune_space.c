@@ -9,8 +9,8 @@
 #include <string.h>
 #include "ffnn/file.h"
 #include "ffnn/json.h"
-#include "ffnn/tune.h"
 #include "internal.h"
+#include "tune_internal.h"
 
 const char *const ffnn_hypermodel_names[5] = {"width", "depth", "droprate", "activation",
                                               "learning_rate"};
@@ -73,6 +73,30 @@ ffnn_tune_options ffnn_tune_options_default(void)
     o.seed = 0;
     o.max_consecutive_failed_trials = 3;
     return o;
+}
+
+ffnn_hypermodel ffnn_hypermodel_default(void)
+{
+    ffnn_hypermodel h;
+    memset(&h, 0, sizeof h);
+    h.width = 12;
+    h.depth = 1;
+    h.droprate = 0.8;
+    h.activation = FFNN_ACT_RELU;
+    h.optimizer = FFNN_OPTIM_ADAM;
+    h.learning_rate = 1e-2;
+    return h;
+}
+
+/* The EarlyStopping(monitor="loss", patience=5) the tutorial passes to
+ * search(): every search trial trains with it, under "fit"'s keys. */
+static ffnn_early_stopping search_stopping(void)
+{
+    ffnn_early_stopping es = ffnn_fit_options_default().early_stopping;
+    es.enabled = true;
+    snprintf(es.monitor, sizeof es.monitor, "loss");
+    es.patience = 5;
+    return es;
 }
 
 /* ---- sampling (KT hp_types/numerical.py, hp_utils.py) --------------------- */
@@ -335,20 +359,35 @@ static ffnn_status parse_hp(ffnn_hp *hp, const cJSON *item, const char *name, co
     return FFNN_OK;
 }
 
-/* Applies {name: value} (dotted name -> nested objects) onto a default config
- * to check that a searched config key accepts the value. */
-static ffnn_status probe_value(const char *path, const char *name, const cJSON *value,
-                               const char *file, ffnn_error *err)
+/* Sets overlay[path] = value, creating nested objects along a dotted path. */
+static bool overlay_set(cJSON *overlay, const char *path, const cJSON *value)
 {
-    cJSON *overlay = cJSON_CreateObject(), *cur = overlay;
     char buf[256];
     snprintf(buf, sizeof buf, "%s", path);
+    cJSON *cur = overlay;
     char *seg = buf;
-    for (char *dot; cur && (dot = strchr(seg, '.')); seg = dot + 1) {
+    for (char *dot; (dot = strchr(seg, '.')); seg = dot + 1) {
         *dot = '\0';
-        cur = cJSON_AddObjectToObject(cur, seg);
+        cJSON *o = cJSON_GetObjectItemCaseSensitive(cur, seg);
+        if (!cJSON_IsObject(o)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(cur, seg);
+            o = cJSON_AddObjectToObject(cur, seg);
+            if (!o)
+                return false;
+        }
+        cur = o;
     }
-    if (!cur || !value || !ffnn_json_add(cur, seg, cJSON_Duplicate(value, 1))) {
+    cJSON_DeleteItemFromObjectCaseSensitive(cur, seg);
+    return ffnn_json_add(cur, seg, cJSON_Duplicate(value, 1));
+}
+
+/* Applies {path: value} (a dotted path: nested objects) onto a default config
+ * to check that a searched config key accepts the value. */
+static ffnn_status probe_value(const char *path, const cJSON *value, const char *file,
+                               ffnn_error *err)
+{
+    cJSON *overlay = cJSON_CreateObject();
+    if (!overlay || !value || !overlay_set(overlay, path, value)) {
         cJSON_Delete(overlay);
         return ffnn_error_nomem(err);
     }
@@ -356,7 +395,6 @@ static ffnn_status probe_value(const char *path, const char *name, const cJSON *
     ffnn_status st = ffnn_config_apply(&c, overlay, file, err);
     ffnn_config_release(&c);
     cJSON_Delete(overlay);
-    (void)name;
     return st;
 }
 
@@ -365,8 +403,7 @@ static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_err
     long n = ffnn_hp_grid_size(hp);
     if (hp->kind == FFNN_HP_FIXED || hp->kind == FFNN_HP_CHOICE) {
         for (long i = 0; i < n; i++) {
-            ffnn_status st = probe_value(hp->name, hp->name, cJSON_GetArrayItem(hp->values, (int)i),
-                                         file, err);
+            ffnn_status st = probe_value(hp->name, cJSON_GetArrayItem(hp->values, (int)i), file, err);
             if (st)
                 return st;
         }
@@ -374,7 +411,7 @@ static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_err
     }
     for (int e = 0; e < 2; e++) {
         cJSON *v = ffnn_hp_value(hp, e ? 0.999999 : 0.0);
-        ffnn_status st = probe_value(hp->name, hp->name, v, file, err);
+        ffnn_status st = probe_value(hp->name, v, file, err);
         cJSON_Delete(v);
         if (st)
             return st;
@@ -388,13 +425,9 @@ static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_err
  * expected a positive integer, got 0"). */
 static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn_error *err)
 {
-    ffnn_hypergrid probe;
-    memset(&probe, 0, sizeof probe);
-    probe.tuner = ffnn_tune_options_default();
-    probe.hypermodel = true;
-    probe.fit = cJSON_CreateObject();
+    ffnn_config base = ffnn_config_default();
     cJSON *values = cJSON_CreateObject();
-    ffnn_status st = probe.fit && values ? FFNN_OK : ffnn_error_nomem(err);
+    ffnn_status st = values ? FFNN_OK : ffnn_error_nomem(err);
     bool choice = hp->kind == FFNN_HP_FIXED || hp->kind == FFNN_HP_CHOICE;
     long n = choice ? ffnn_hp_grid_size(hp) : 2;
     for (long i = 0; i < n && !st; i++) {
@@ -411,7 +444,7 @@ static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn
             break;
         }
         ffnn_config c;
-        if ((st = ffnn_tune_config(&probe, values, 0, false, &c, err)) == FFNN_OK) {
+        if ((st = ffnn_tune_trial_config(&base, true, values, 0, &c, err)) == FFNN_OK) {
             ffnn_config_release(&c);
         } else if (st == FFNN_ECONFIG && err) {
             const char *msg = strncmp(err->msg, "hyperparameters: ", 17) == 0 ? err->msg + 17 : err->msg;
@@ -426,7 +459,6 @@ static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn
         }
     }
     cJSON_Delete(values);
-    cJSON_Delete(probe.fit);
     return st;
 }
 
@@ -478,6 +510,15 @@ static ffnn_status parse_space(ffnn_hypergrid *g, const cJSON *space, const char
         }
     }
     return FFNN_OK;
+}
+
+/* The message for an objective that is not a metric name. */
+static ffnn_status objective_error(ffnn_error *err, const char *name)
+{
+    return ffnn_error_set(err, FFNN_ECONFIG,
+                          "%s: tuner.objective: must be a metric name such as "
+                          "\"val_accuracy\" or {\"name\": ..., \"direction\": \"min\"|\"max\"}",
+                          name);
 }
 
 static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char *name,
@@ -538,10 +579,7 @@ static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char 
         }
         if (!cJSON_IsString(oname) || !oname->valuestring[0] ||
             strlen(oname->valuestring) >= sizeof o->objective)
-            return ffnn_error_set(err, FFNN_ECONFIG,
-                                  "%s: tuner.objective: must be a metric name such as "
-                                  "\"val_accuracy\" or {\"name\": ..., \"direction\": \"min\"|\"max\"}",
-                                  name);
+            return objective_error(err, name);
         snprintf(o->objective, sizeof o->objective, "%s", oname->valuestring);
         if (dir) {
             if (!cJSON_IsString(dir) ||
@@ -567,15 +605,25 @@ void ffnn_hypergrid_release(ffnn_hypergrid *g)
     memset(g, 0, sizeof *g);
 }
 
-ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char *name,
-                                 ffnn_error *err)
+ffnn_status ffnn_hypergrid_check(const ffnn_hypergrid *g, const char *name, ffnn_error *err)
+{
+    if (!g->tuner.objective[0])
+        return objective_error(err, name);
+    if (g->tuner.algorithm == FFNN_TUNE_GRID)
+        for (int i = 0; i < g->n_hp; i++)
+            if (ffnn_hp_grid_size(&g->hp[i]) < 0)
+                return ffnn_error_set(err, FFNN_ECONFIG,
+                                      "%s: %s: grid search needs a \"step\" or \"values\" for "
+                                      "every hyperparameter", name, g->hp[i].name);
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_hypergrid_from_json(ffnn_hypergrid *g, const cJSON *root, const char *name,
+                                     ffnn_error *err)
 {
     memset(g, 0, sizeof *g);
     g->tuner = ffnn_tune_options_default();
-    cJSON *root;
-    ffnn_status st = ffnn_json_parse(json, name, &root, err);
-    if (st)
-        return st;
+    ffnn_status st = FFNN_OK;
     if (!cJSON_IsObject(root)) {
         st = ffnn_error_set(err, FFNN_ECONFIG, "%s: must be a JSON object", name);
         goto out;
@@ -618,19 +666,46 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
     }
     if (!g->fit && !(g->fit = cJSON_CreateObject()))
         st = ffnn_error_nomem(err);
-    if (!st && g->tuner.algorithm == FFNN_TUNE_GRID)
-        for (int i = 0; i < g->n_hp; i++)
-            if (ffnn_hp_grid_size(&g->hp[i]) < 0) {
-                st = ffnn_error_set(err, FFNN_ECONFIG,
-                                    "%s: %s: grid search needs a \"step\" or \"values\" for every "
-                                    "hyperparameter", name, g->hp[i].name);
-                break;
-            }
+    if (!st)
+        st = ffnn_hypergrid_check(g, name, err);
 out:
-    cJSON_Delete(root);
     if (st)
         ffnn_hypergrid_release(g);
     return st;
+}
+
+ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char *name,
+                                 ffnn_error *err)
+{
+    memset(g, 0, sizeof *g);
+    cJSON *root;
+    ffnn_status st = ffnn_json_parse(json, name, &root, err);
+    if (st)
+        return st;
+    st = ffnn_hypergrid_from_json(g, root, name, err);
+    cJSON_Delete(root);
+    return st;
+}
+
+ffnn_status ffnn_hypergrid_copy(ffnn_hypergrid *dst, const ffnn_hypergrid *src, ffnn_error *err)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->tuner = src->tuner;
+    dst->hypermodel = src->hypermodel;
+    dst->hp = ffnn_calloc((size_t)src->n_hp, sizeof *dst->hp);
+    dst->fit = cJSON_Duplicate(src->fit, 1);
+    bool ok = dst->hp && dst->fit;
+    for (int i = 0; ok && i < src->n_hp; i++) {
+        ffnn_hp *h = &dst->hp[dst->n_hp++];
+        *h = src->hp[i];
+        h->name = strdup(src->hp[i].name);
+        h->values = src->hp[i].values ? cJSON_Duplicate(src->hp[i].values, 1) : NULL;
+        ok = h->name && (h->values || !src->hp[i].values);
+    }
+    if (ok)
+        return FFNN_OK;
+    ffnn_hypergrid_release(dst);
+    return ffnn_error_nomem(err);
 }
 
 ffnn_status ffnn_hypergrid_load(ffnn_hypergrid *g, const char *path, ffnn_error *err)
@@ -669,7 +744,7 @@ static cJSON *hp_to_json(const ffnn_hp *hp)
     return o;
 }
 
-char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g)
+cJSON *ffnn_hypergrid_json(const ffnn_hypergrid *g)
 {
     cJSON *root = cJSON_CreateObject(), *space = NULL, *t = NULL, *ob = NULL;
     bool ok = root && (space = cJSON_AddObjectToObject(root, "hypergrid"));
@@ -694,34 +769,22 @@ char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g)
     ok = ok && cJSON_AddNumberToObject(t, "seed", (double)o->seed);
     ok = ok && cJSON_AddNumberToObject(t, "max_consecutive_failed_trials", o->max_consecutive_failed_trials);
     ok = ok && ffnn_json_add(root, "fit", cJSON_Duplicate(g->fit, 1));
-    char *s = ok ? cJSON_Print(root) : NULL;
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g)
+{
+    cJSON *root = ffnn_hypergrid_json(g);
+    char *s = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     return s;
 }
 
 /* ---- hyperparameter values -> config --------------------------------------------- */
-
-/* Sets overlay[path] = value, creating nested objects along a dotted path. */
-static bool overlay_set(cJSON *overlay, const char *path, const cJSON *value)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    cJSON *cur = overlay;
-    char *seg = buf;
-    for (char *dot; (dot = strchr(seg, '.')); seg = dot + 1) {
-        *dot = '\0';
-        cJSON *o = cJSON_GetObjectItemCaseSensitive(cur, seg);
-        if (!cJSON_IsObject(o)) {
-            cJSON_DeleteItemFromObjectCaseSensitive(cur, seg);
-            o = cJSON_AddObjectToObject(cur, seg);
-            if (!o)
-                return false;
-        }
-        cur = o;
-    }
-    cJSON_DeleteItemFromObjectCaseSensitive(cur, seg);
-    return ffnn_json_add(cur, seg, cJSON_Duplicate(value, 1));
-}
 
 /* Adds key to obj: the hypermodel value `name` as given in values (so the
  * config parser checks its type and range), else dflt (taken). */
@@ -737,72 +800,74 @@ static bool add_value(cJSON *obj, const char *key, const cJSON *values, const ch
     return ffnn_json_add(obj, key, item);
 }
 
-ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint64_t seed,
-                             bool search, ffnn_config *cfg, ffnn_error *err)
+ffnn_status ffnn_tune_base_config(const ffnn_hypergrid *g, bool search, ffnn_config *cfg,
+                                  ffnn_error *err)
 {
     *cfg = ffnn_config_default();
-    cJSON *base = cJSON_CreateObject(), *overlay = cJSON_CreateObject();
-    ffnn_status st = FFNN_OK;
-    if (!base || !overlay) {
-        st = ffnn_error_nomem(err);
-        goto out;
-    }
-    cJSON *es = NULL;
-    bool ok = cJSON_AddNumberToObject(base, "epochs", g->tuner.max_epochs) != NULL;
-    if (search) {
-        ok = ok && (es = cJSON_AddObjectToObject(base, "early_stopping"));
-        ok = ok && cJSON_AddStringToObject(es, "monitor", "loss");
-        ok = ok && cJSON_AddNumberToObject(es, "patience", 5);
-    }
-    if (!ok) {
-        st = ffnn_error_nomem(err);
-        goto out;
-    }
-    if ((st = ffnn_config_apply(cfg, base, "search defaults", err)) ||
-        (st = ffnn_config_apply(cfg, g->fit, "fit", err)))
-        goto out;
-    if (g->hypermodel) {
-        /* depth is a count of layers; the other values go into the config
-         * as given, which checks them ("hyperparameters: layers[0].units:
-         * ..."), so a value from a hand-edited hypergrid or trial file is
-         * never cast out of range nor silently replaced by a default. */
-        int depth = 1;
-        const cJSON *dv = cJSON_GetObjectItemCaseSensitive(values, "depth");
-        if (dv) {
-            double d = cJSON_IsNumber(dv) ? dv->valuedouble : NAN;
-            if (!(d >= 0 && d <= FFNN_MAX_LAYERS - 1) || d != floor(d)) {
-                char *shown = cJSON_IsNumber(dv) ? NULL : cJSON_PrintUnformatted(dv);
-                if (!cJSON_IsNumber(dv) && !shown) {
-                    st = ffnn_error_nomem(err);
-                    goto out;
-                }
-                char num[32];
-                snprintf(num, sizeof num, "%g", d);
-                st = ffnn_error_set(err, FFNN_ECONFIG,
-                                    "hyperparameters: depth: must be an integer from 0 to %d, got %.40s",
-                                    FFNN_MAX_LAYERS - 1, shown ? shown : num);
-                free(shown);
-                goto out;
-            }
-            depth = (int)d;
+    cfg->fit.epochs = g->tuner.max_epochs;
+    if (search)
+        cfg->fit.early_stopping = search_stopping();
+    return ffnn_config_apply(cfg, g->fit, "fit", err);
+}
+
+/* The overlay of the tutorial's hypermodel: `depth` layers {units: width,
+ * activation, dropout: droprate} and optimizer {name: adam, learning_rate},
+ * each value as the trial gives it (so the config parser checks its type
+ * and range: "hyperparameters: layers[0].units: ..."), else the default.
+ * A depth that is not a count of layers is FFNN_ECONFIG "hyperparameters:
+ * depth: ..."; a value from a hand-edited hypergrid or trial file is never
+ * cast out of range nor silently replaced by a default. */
+static ffnn_status hypermodel_overlay(cJSON *overlay, const cJSON *values, ffnn_error *err)
+{
+    ffnn_hypermodel hm = ffnn_hypermodel_default();
+    int depth = hm.depth;
+    const cJSON *dv = cJSON_GetObjectItemCaseSensitive(values, "depth");
+    if (dv) {
+        double d = cJSON_IsNumber(dv) ? dv->valuedouble : NAN;
+        if (!(d >= 0 && d <= FFNN_MAX_LAYERS - 1) || d != floor(d)) {
+            char *shown = cJSON_IsNumber(dv) ? NULL : cJSON_PrintUnformatted(dv);
+            if (!cJSON_IsNumber(dv) && !shown)
+                return ffnn_error_nomem(err);
+            char num[32];
+            snprintf(num, sizeof num, "%g", d);
+            ffnn_status st = ffnn_error_set(err, FFNN_ECONFIG,
+                                            "hyperparameters: depth: must be an integer from 0 to %d, got %.40s",
+                                            FFNN_MAX_LAYERS - 1, shown ? shown : num);
+            free(shown);
+            return st;
         }
-        cJSON *layers = cJSON_AddArrayToObject(overlay, "layers");
-        ok = layers != NULL;
-        for (int i = 0; ok && i < depth; i++) {
-            cJSON *l = cJSON_CreateObject();
-            ok = l && cJSON_AddItemToArray(layers, l) &&
-                 add_value(l, "units", values, "width", cJSON_CreateNumber(12)) &&
-                 add_value(l, "activation", values, "activation", cJSON_CreateString("relu")) &&
-                 add_value(l, "dropout", values, "droprate", cJSON_CreateNumber(0.8));
-        }
-        cJSON *opt = ok ? cJSON_AddObjectToObject(overlay, "optimizer") : NULL;
-        ok = opt && cJSON_AddStringToObject(opt, "name", "adam") &&
-             add_value(opt, "learning_rate", values, "learning_rate", cJSON_CreateNumber(1e-2));
-        if (!ok) {
-            st = ffnn_error_nomem(err);
-            goto out;
-        }
+        depth = (int)d;
     }
+    cJSON *layers = cJSON_AddArrayToObject(overlay, "layers");
+    bool ok = layers != NULL;
+    for (int i = 0; ok && i < depth; i++) {
+        cJSON *l = cJSON_CreateObject();
+        ok = l && cJSON_AddItemToArray(layers, l) &&
+             add_value(l, "units", values, "width", cJSON_CreateNumber(hm.width)) &&
+             add_value(l, "activation", values, "activation",
+                       cJSON_CreateString(ffnn_act_name(hm.activation))) &&
+             add_value(l, "dropout", values, "droprate", cJSON_CreateNumber(hm.droprate));
+    }
+    cJSON *opt = ok ? cJSON_AddObjectToObject(overlay, "optimizer") : NULL;
+    ok = opt && cJSON_AddStringToObject(opt, "name", ffnn_optim_name(hm.optimizer)) &&
+         add_value(opt, "learning_rate", values, "learning_rate",
+                   cJSON_CreateNumber(hm.learning_rate));
+    return ok ? FFNN_OK : ffnn_error_nomem(err);
+}
+
+ffnn_status ffnn_tune_trial_config(const ffnn_config *base, bool hypermodel, const cJSON *values,
+                                   uint64_t seed, ffnn_config *cfg, ffnn_error *err)
+{
+    ffnn_status st = ffnn_config_copy(cfg, base, err);
+    if (st) {
+        *cfg = ffnn_config_default();
+        return st;
+    }
+    cJSON *overlay = cJSON_CreateObject();
+    if (!overlay)
+        return ffnn_error_nomem(err);
+    if (hypermodel && (st = hypermodel_overlay(overlay, values, err)))
+        goto out;
     for (const cJSON *v = values ? values->child : NULL; v; v = v->next)
         if (!is_hypermodel_name(v->string) && !overlay_set(overlay, v->string, v)) {
             st = ffnn_error_nomem(err);
@@ -813,7 +878,20 @@ ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint6
     cfg->fit.seed = seed;
     cfg->has_seed = true;
 out:
-    cJSON_Delete(base);
     cJSON_Delete(overlay);
+    return st;
+}
+
+ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint64_t seed,
+                             bool search, ffnn_config *cfg, ffnn_error *err)
+{
+    ffnn_config base;
+    ffnn_status st = ffnn_tune_base_config(g, search, &base, err);
+    if (st) {
+        *cfg = base;
+        return st;
+    }
+    st = ffnn_tune_trial_config(&base, g->hypermodel, values, seed, cfg, err);
+    ffnn_config_release(&base);
     return st;
 }

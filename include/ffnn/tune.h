@@ -77,9 +77,22 @@ typedef struct {
 
 ffnn_tune_options ffnn_tune_options_default(void);
 
-/* The tutorial hypermodel's names and defaults (width 12, depth 1, droprate
- * 0.8, relu, learning_rate 0.01): `depth` hidden Dense(width, activation)
- * layers each followed by Dropout(droprate); adam(learning_rate). */
+/* The tutorial's hypermodel: `depth` hidden Dense(width, activation)
+ * layers each followed by Dropout(droprate); adam(learning_rate).  Its
+ * hyperparameter names are width, depth, droprate, activation and
+ * learning_rate; a trial that does not set one uses the default
+ * (ffnn_hypermodel_default: width 12, depth 1, droprate 0.8, relu, adam,
+ * learning_rate 0.01). */
+typedef struct {
+    int width;
+    int depth;
+    double droprate;
+    ffnn_act activation;
+    ffnn_optim_kind optimizer;
+    double learning_rate;
+} ffnn_hypermodel;
+
+ffnn_hypermodel ffnn_hypermodel_default(void);
 extern const char *const ffnn_hypermodel_names[5];
 
 typedef struct {
@@ -108,7 +121,9 @@ char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g);
  * then the values (tutorial names mapped to layers/optimizer, other names
  * applied as config keys), then seed.  The final retrain (search false)
  * trains epochs without that callback unless "fit" asks for one.  *cfg must
- * be released by the caller (also on error). */
+ * be released by the caller (also on error).  A search builds the base
+ * (everything up to the values) once, ffnn_tune_base_config, and each
+ * trial's config from it, ffnn_tune_trial_config. */
 ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const struct cJSON *values, uint64_t seed,
                              bool search, ffnn_config *cfg, ffnn_error *err);
 
@@ -209,8 +224,8 @@ typedef enum {
 
 typedef struct {
     const char *dir;
-    const char *hypergrid_json;   /* NULL: use the directory's search.json */
-    const char *hypergrid_name;   /* for messages */
+    const ffnn_hypergrid *grid;   /* NULL: use the directory's search.json */
+    const char *grid_name;        /* the grid's file, for messages */
     const char *train_path;       /* NULL: use the directory's data.csv */
     const char *target;           /* -T, or NULL */
     const char *ignore;           /* -i COL,..., or NULL */
