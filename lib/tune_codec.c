@@ -269,39 +269,6 @@ ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err)
     return st;
 }
 
-/* The schedule position and the trials read back must be ones the search
- * can have made (the oracle and checkpoint cleanup index by them): Hyperband
- * brackets below the bracket count, rounds up to the bracket, iterations in
- * creation order, a round-r trial continuing a round r-1 trial of its own
- * bracket; other searches have no parents. */
-static ffnn_status check_schedule(const ffnn_tune *t, const char *path, ffnn_error *err)
-{
-    const ffnn_oracle *o = &t->oracle;
-    const ffnn_tune_options *tu = &t->grid.tuner;
-    bool hb = tu->algorithm == FFNN_TUNE_HYPERBAND;
-    int nb = ffnn_hyperband_brackets(tu->max_epochs, tu->factor);
-    if (hb && (o->bracket >= nb || o->round > o->bracket))
-        return ffnn_error_set(err, FFNN_EDATA,
-                              "%s: bracket %d, round %d does not fit the search (%d brackets); use "
-                              "--overwrite to start afresh", path, o->bracket, o->round, nb);
-    for (int i = 0; i < o->n_trials; i++) {
-        const ffnn_trial *tr = &o->trials[i];
-        const ffnn_trial *p = tr->parent >= 0 ? &o->trials[tr->parent] : NULL;
-        bool ok = hb ? tr->bracket < nb && tr->round <= tr->bracket && tr->iteration <= o->iteration &&
-                           (i == 0 || tr->iteration >= o->trials[i - 1].iteration) &&
-                           (tr->round == 0 ? !p
-                                           : p && p->iteration == tr->iteration &&
-                                                 p->bracket == tr->bracket && p->round == tr->round - 1)
-                     : !p;
-        if (!ok)
-            return ffnn_error_set(err, FFNN_EDATA,
-                                  "%s: trial %04d (iteration %d, bracket %d, round %d) does not fit "
-                                  "the search; use --overwrite to start afresh", path, i,
-                                  tr->iteration, tr->bracket, tr->round);
-    }
-    return FFNN_OK;
-}
-
 ffnn_status ffnn_tune_load_oracle(ffnn_tune *t, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "oracle.json");
@@ -371,10 +338,10 @@ ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *p
         ffnn_trial_release(&tr);
     }
     if (!st)
-        st = check_schedule(t, path, err);
+        st = t->oracle.algo->check(&t->oracle, path, err);
     for (int i = 0; i < o->n_trials && !st; i++) {
         ffnn_trial *tr = &o->trials[i];
-        if (ffnn_tune_needs_checkpoint(t, tr)) {
+        if (ffnn_oracle_needs_checkpoint(o, tr)) {
             char *cp = ffnn_tune_path(t, "trials/%04d.ffnn", i);
             struct stat sb;
             if (!cp)

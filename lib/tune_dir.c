@@ -23,54 +23,24 @@
 
 /* ---- checkpoints ------------------------------------------------------------------ */
 
-bool ffnn_tune_needs_checkpoint(const ffnn_tune *t, const ffnn_trial *tr)
-{
-    return t->grid.tuner.algorithm == FFNN_TUNE_HYPERBAND && tr->round < tr->bracket;
-}
-
 void ffnn_tune_cleanup_checkpoints(ffnn_tune *t)
 {
     ffnn_oracle *o = &t->oracle;
-    int n = o->n_trials, nb = ffnn_hyperband_brackets(t->grid.tuner.max_epochs, t->grid.tuner.factor);
-    if (t->grid.tuner.algorithm != FFNN_TUNE_HYPERBAND || n == 0)
+    if (!o->algo->stale_checkpoints || o->n_trials == 0)
         return;
-    int iters = o->trials[n - 1].iteration + 1;
-    /* decided[(iteration, bracket, round)]: the next round exists, so the
-     * round's promotions are chosen; child_done[i]: trial i's child finished. */
-    bool *decided = ffnn_calloc((size_t)iters * (size_t)nb * (size_t)nb, sizeof *decided);
-    bool *child_done = ffnn_calloc((size_t)n, sizeof *child_done);
-    if (!decided || !child_done) {
-        free(decided);
-        free(child_done);
-        return;
-    }
-#define KEY(tr, r) (((size_t)(tr)->iteration * (size_t)nb + (size_t)(tr)->bracket) * (size_t)nb + (size_t)(r))
-    for (int i = 0; i < n; i++) {
-        const ffnn_trial *c = &o->trials[i];
-        if (c->parent >= 0 && c->round > 0 && c->bracket < nb) {
-            decided[KEY(c, c->round - 1)] = true;
-            if (c->status != FFNN_TRIAL_PENDING)
-                child_done[c->parent] = true;
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        ffnn_trial *tr = &o->trials[i];
-        if (!tr->checkpoint || tr->bracket >= nb)
-            continue;
-        bool keep = decided[KEY(tr, tr->round)] ? (tr->promoted && !child_done[i]) : true;
-        if (tr->status == FFNN_TRIAL_FAILED)
-            keep = false;
-        if (!keep) {
+    bool *stale = ffnn_calloc((size_t)o->n_trials, sizeof *stale);
+    if (stale && o->algo->stale_checkpoints(o, stale))
+        for (int i = 0; i < o->n_trials; i++) {
+            ffnn_trial *tr = &o->trials[i];
+            if (!tr->checkpoint || !stale[i])
+                continue;
             char *cp = ffnn_tune_path(t, "trials/%04d.ffnn", i);
             if (cp)
                 unlink(cp);
             free(cp);
             tr->checkpoint = false;
         }
-    }
-#undef KEY
-    free(decided);
-    free(child_done);
+    free(stale);
 }
 
 /* ---- validation split ------------------------------------------------------------- */
@@ -406,8 +376,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     if ((st = ffnn_tune_load_oracle(t, err)))
         goto fail;
     /* --iterations may extend (or end) a search. */
-    if (t->grid.tuner.algorithm == FFNN_TUNE_HYPERBAND && !t->oracle.exhausted)
-        t->oracle.done = t->oracle.iteration >= t->grid.tuner.hyperband_iterations;
+    ffnn_oracle_resume(&t->oracle);
     free(tdir);
     free(data);
     ffnn_hypergrid_release(&cmd);

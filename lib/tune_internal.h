@@ -33,6 +33,66 @@ ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double
                             uint64_t seed, bool stratify, ffnn_data *train, ffnn_data *val,
                             ffnn_error *err);
 
+/* ---- the oracle (tune_oracle.c) and its algorithms ------------------------- */
+
+/* A search algorithm: the order in which the oracle creates trials.  What
+ * every algorithm shares (the trials, sampling without duplicates, the
+ * ranking) is the oracle's; Hyperband is tune_hyperband.c, random and grid
+ * search are tune_oracle.c.  A new algorithm is one more of these, chosen by
+ * ffnn_oracle_algo_of.  Members that may be NULL say so. */
+struct ffnn_oracle_algo {
+    /* Its values are sampled at random, so a parent-less trial's values must
+     * differ from every earlier one's (keras-tuner's _random_values). */
+    bool sampled;
+    /* Positions a new oracle before its first trial (may be NULL). */
+    void (*start)(ffnn_oracle *o);
+    /* Creates every trial that can be created now, in the order a
+     * sequential keras-tuner run creates them, and sets o->done when the
+     * search has nothing left to create. */
+    ffnn_status (*advance)(ffnn_oracle *o, ffnn_error *err);
+    /* After the state is read back, with this run's tuner options (may be
+     * NULL). */
+    void (*resume)(ffnn_oracle *o);
+    /* Whether the position and trials read back are ones this algorithm can
+     * have made: else FFNN_EDATA "path: ... does not fit the search; use
+     * --overwrite to start afresh". */
+    ffnn_status (*check)(const ffnn_oracle *o, const char *path, ffnn_error *err);
+    /* Whether trial tr must leave its best-epoch weights for a trial that
+     * continues it (may be NULL: no trial continues another). */
+    bool (*needs_checkpoint)(const ffnn_trial *tr);
+    /* Marks in stale[] (n_trials entries, false on entry) the trials whose
+     * checkpoint nothing can need any more; false when out of memory (may be
+     * NULL when needs_checkpoint is). */
+    bool (*stale_checkpoints)(const ffnn_oracle *o, bool *stale);
+    /* Trials and epochs (of one execution) of the whole search, as far as
+     * they are known now. */
+    void (*expected)(const ffnn_oracle *o, long *trials, long *epochs);
+    /* The table of ffnn-tune --schedule. */
+    int (*schedule_write)(const ffnn_tune_options *tu, long grid_points, FILE *fp);
+};
+typedef struct ffnn_oracle_algo ffnn_oracle_algo;
+
+extern const ffnn_oracle_algo ffnn_hyperband_algo;
+const ffnn_oracle_algo *ffnn_oracle_algo_of(ffnn_tune_algorithm a);
+
+/* Appends a trial with values (taken, also on error): id next, no parent,
+ * pending; NULL when out of memory. */
+ffnn_trial *ffnn_oracle_new_trial(ffnn_oracle *o, struct cJSON *values, ffnn_error *err);
+/* A new round-0 trial of o's position training epochs epochs, its values
+ * sampled anew (stream (seed, FFNN_RNG_SAMPLE, seed_state++) per value)
+ * until they differ from every earlier trial's; after 20 repeats none is
+ * created and o->exhausted and o->done are set. */
+ffnn_status ffnn_oracle_create_random(ffnn_oracle *o, int epochs, ffnn_error *err);
+/* The completed trials among ids[0..n), best first (stable), into out;
+ * returns their count, -1 when out of memory. */
+int ffnn_oracle_rank(const ffnn_oracle *o, const int *ids, int n, int *out);
+/* After the state is read back: the algorithm's resume. */
+void ffnn_oracle_resume(ffnn_oracle *o);
+bool ffnn_oracle_needs_checkpoint(const ffnn_oracle *o, const ffnn_trial *tr);
+/* FFNN_EDATA "path: trial NNNN (iteration i, bracket b, round r) does not
+ * fit the search; ...". */
+ffnn_status ffnn_oracle_misfit(const ffnn_oracle *o, int i, const char *path, ffnn_error *err);
+
 /* ---- tune_space.c: the hypergrid ---------------------------------------- */
 
 /* The parser of ffnn_hypergrid_parse on a parsed tree (search.json's
@@ -109,9 +169,9 @@ ffnn_status ffnn_tune_search_parse(const char *text, const char *name, ffnn_hype
                                    uint64_t *data_hash, ffnn_error *err);
 /* ---- tune_dir.c ------------------------------------------------------------ */
 
-/* Removes checkpoints no later round can need; returns nothing (best effort). */
+/* Removes the checkpoints nothing can need any more (the algorithm's
+ * stale_checkpoints); best effort: out of memory leaves them for the next
+ * call. */
 void ffnn_tune_cleanup_checkpoints(ffnn_tune *t);
-/* Whether trial tr must leave a checkpoint for a possible promotion. */
-bool ffnn_tune_needs_checkpoint(const ffnn_tune *t, const ffnn_trial *tr);
 
 #endif

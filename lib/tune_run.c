@@ -219,7 +219,7 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     execs = NULL;
     free(tr->message);
     tr->message = NULL;
-    if (ffnn_tune_needs_checkpoint(t, tr)) {
+    if (ffnn_oracle_needs_checkpoint(&t->oracle, tr)) {
         if (sb.have)
             memcpy(m->params, best, m->n_params * sizeof *best);
         free(path);
@@ -387,20 +387,16 @@ static long trial_epochs(const ffnn_tune *t, const ffnn_trial *tr)
 
 static void expected_totals(const ffnn_tune *t, int *trials, long *epochs)
 {
-    const ffnn_tune_options *tu = &t->grid.tuner;
-    if (tu->algorithm == FFNN_TUNE_HYPERBAND) {
-        ffnn_schedule_totals s = ffnn_hyperband_totals(tu->max_epochs, tu->factor);
-        *trials = (int)(s.trials * tu->hyperband_iterations);
-        *epochs = s.epochs * tu->hyperband_iterations * tu->executions_per_trial;
-    } else {
-        *trials = t->oracle.done ? t->oracle.n_trials : tu->max_trials;
-        *epochs = (long)*trials * tu->max_epochs * tu->executions_per_trial;
-    }
-    if (t->oracle.done && t->oracle.n_trials > 0 && *trials > t->oracle.n_trials) {
-        *trials = t->oracle.n_trials;
-        long e = 0;
-        for (int i = 0; i < t->oracle.n_trials; i++)
-            e += trial_epochs(t, &t->oracle.trials[i]);
+    const ffnn_oracle *o = &t->oracle;
+    long n, e;
+    o->algo->expected(o, &n, &e);
+    *trials = (int)n;
+    *epochs = e * t->grid.tuner.executions_per_trial;
+    if (o->done && o->n_trials > 0 && *trials > o->n_trials) {
+        *trials = o->n_trials;
+        e = 0;
+        for (int i = 0; i < o->n_trials; i++)
+            e += trial_epochs(t, &o->trials[i]);
         *epochs = e;
     }
 }

@@ -182,9 +182,12 @@ typedef struct {
     bool checkpoint;          /* trials/NNNN.ffnn exists */
 } ffnn_trial;
 
+struct ffnn_oracle_algo;
+
 /* Oracle state: the schedule position (oracle.json) plus the trials. */
 typedef struct {
     const ffnn_hypergrid *grid;
+    const struct ffnn_oracle_algo *algo;  /* the search algorithm (tune_internal.h) */
     ffnn_mode direction;      /* resolved MIN/MAX */
     int iteration, bracket, round;
     uint64_t seed_state;      /* KT's _seed_state: one per sampled value */
