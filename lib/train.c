@@ -10,19 +10,7 @@
 #include "internal.h"
 
 static const char *const mode_names[] = {"auto", "min", "max"};
-
-const char *ffnn_mode_name(ffnn_mode m)
-{
-    return (unsigned)m < 3 ? mode_names[m] : "?";
-}
-
-int ffnn_mode_parse(const char *name)
-{
-    for (int i = 0; i < 3; i++)
-        if (strcmp(name, mode_names[i]) == 0)
-            return i;
-    return -1;
-}
+FFNN_NAME_TABLE(ffnn_mode, ffnn_mode, mode_names)
 
 ffnn_fit_options ffnn_fit_options_default(void)
 {

@@ -109,6 +109,15 @@ ffnn_status ffnn_hypergrid_copy(ffnn_hypergrid *dst, const ffnn_hypergrid *src, 
  * messages. */
 ffnn_status ffnn_hypergrid_check(const ffnn_hypergrid *g, const char *name, ffnn_error *err);
 
+/* ---- tune_config.c: a trial's values -> a training config ------------------ */
+
+/* Whether s is one of the tutorial hypermodel's names (ffnn_hypermodel_names). */
+bool ffnn_tune_hypermodel_name(const char *s);
+/* Applies {path: value} (a dotted path: nested objects) onto a default
+ * config: whether the searched config key accepts the value (messages
+ * "file: path: ..."). */
+ffnn_status ffnn_tune_probe_key(const char *path, const struct cJSON *value, const char *file,
+                                ffnn_error *err);
 /* The config every trial of g starts from: the defaults, epochs max_epochs
  * and, for a search trial (search true), the tutorial's EarlyStopping
  * (monitor "loss", patience 5) passed to search(); then g->fit.  *cfg must

@@ -21,14 +21,6 @@
 
 /* ---- objective (KT engine/metrics_tracking.py::infer_metric_direction) ---- */
 
-static bool name_in(const char *s, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, list[i]) == 0)
-            return true;
-    return false;
-}
-
 ffnn_status ffnn_tune_objective(const char *name, bool regression, ffnn_objective_field *field,
                                 ffnn_mode *dir, ffnn_error *err)
 {
@@ -50,9 +42,9 @@ ffnn_status ffnn_tune_objective(const char *name, bool regression, ffnn_objectiv
     if (strncmp(base, "weighted_", 9) == 0)
         base += 9;
     ffnn_mode inferred = FFNN_MODE_AUTO;
-    if (name_in(base, max_names, FFNN_ARRAY_LEN(max_names)))
+    if (ffnn_enum_parse(max_names, (int)FFNN_ARRAY_LEN(max_names), base) >= 0)
         inferred = FFNN_MODE_MAX;
-    else if (name_in(base, min_names, FFNN_ARRAY_LEN(min_names)))
+    else if (ffnn_enum_parse(min_names, (int)FFNN_ARRAY_LEN(min_names), base) >= 0)
         inferred = FFNN_MODE_MIN;
     bool is_metric = regression ? (strcmp(base, "mae") == 0 || strcmp(base, "mean_absolute_error") == 0)
                                 : (strcmp(base, "accuracy") == 0 || strcmp(base, "acc") == 0);

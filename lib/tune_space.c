@@ -1,6 +1,6 @@
-/* ffnn — the hypergrid: search space, tuner options, fixed fit keys;
- * keras-tuner's sampling rules (keras-semantics.md §2) and the mapping from
- * hyperparameter values to a training config. */
+/* ffnn — the hypergrid: search space, tuner options, fixed fit keys
+ * (ffnn-hypergrid(5)); keras-tuner's sampling rules (keras-semantics.md
+ * §2).  What a trial's values make of a training config is tune_config.c's. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -11,9 +11,6 @@
 #include "ffnn/json.h"
 #include "internal.h"
 #include "tune_internal.h"
-
-const char *const ffnn_hypermodel_names[5] = {"width", "depth", "droprate", "activation",
-                                              "learning_rate"};
 
 /* Top-level config keys (ffnn-config(5)); the first component of a searched
  * config key must be one of them. */
@@ -29,33 +26,10 @@ static const char *const tuner_keys[] = {
 static const char *const hp_keys[] = {"values", "min", "max", "step", "sampling", "type"};
 
 static const char *const sampling_names[] = {"linear", "log", "reverse_log"};
+FFNN_NAME_TABLE(ffnn_hp_sampling, ffnn_hp_sampling, sampling_names)
+
 static const char *const algorithm_names[] = {"hyperband", "random", "grid"};
-
-const char *ffnn_hp_sampling_name(ffnn_hp_sampling s)
-{
-    return (unsigned)s < 3 ? sampling_names[s] : "?";
-}
-
-int ffnn_hp_sampling_parse(const char *name)
-{
-    for (int i = 0; i < 3; i++)
-        if (strcmp(name, sampling_names[i]) == 0)
-            return i;
-    return -1;
-}
-
-const char *ffnn_tune_algorithm_name(ffnn_tune_algorithm a)
-{
-    return (unsigned)a < 3 ? algorithm_names[a] : "?";
-}
-
-int ffnn_tune_algorithm_parse(const char *name)
-{
-    for (int i = 0; i < 3; i++)
-        if (strcmp(name, algorithm_names[i]) == 0)
-            return i;
-    return -1;
-}
+FFNN_NAME_TABLE(ffnn_tune_algorithm, ffnn_tune_algorithm, algorithm_names)
 
 ffnn_tune_options ffnn_tune_options_default(void)
 {
@@ -73,30 +47,6 @@ ffnn_tune_options ffnn_tune_options_default(void)
     o.seed = 0;
     o.max_consecutive_failed_trials = 3;
     return o;
-}
-
-ffnn_hypermodel ffnn_hypermodel_default(void)
-{
-    ffnn_hypermodel h;
-    memset(&h, 0, sizeof h);
-    h.width = 12;
-    h.depth = 1;
-    h.droprate = 0.8;
-    h.activation = FFNN_ACT_RELU;
-    h.optimizer = FFNN_OPTIM_ADAM;
-    h.learning_rate = 1e-2;
-    return h;
-}
-
-/* The EarlyStopping(monitor="loss", patience=5) the tutorial passes to
- * search(): every search trial trains with it, under "fit"'s keys. */
-static ffnn_early_stopping search_stopping(void)
-{
-    ffnn_early_stopping es = ffnn_fit_options_default().early_stopping;
-    es.enabled = true;
-    snprintf(es.monitor, sizeof es.monitor, "loss");
-    es.patience = 5;
-    return es;
 }
 
 /* ---- sampling (KT hp_types/numerical.py, hp_utils.py) --------------------- */
@@ -252,15 +202,7 @@ static const char *const float_names[] = {"droprate", "learning_rate", "validati
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, list[i]) == 0)
-            return true;
-    return false;
-}
-
-static bool is_hypermodel_name(const char *s)
-{
-    return in_list(s, ffnn_hypermodel_names, 5);
+    return ffnn_enum_parse(list, (int)n, s) >= 0;
 }
 
 /* Parses one entry of the search space. */
@@ -359,51 +301,12 @@ static ffnn_status parse_hp(ffnn_hp *hp, const cJSON *item, const char *name, co
     return FFNN_OK;
 }
 
-/* Sets overlay[path] = value, creating nested objects along a dotted path. */
-static bool overlay_set(cJSON *overlay, const char *path, const cJSON *value)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    cJSON *cur = overlay;
-    char *seg = buf;
-    for (char *dot; (dot = strchr(seg, '.')); seg = dot + 1) {
-        *dot = '\0';
-        cJSON *o = cJSON_GetObjectItemCaseSensitive(cur, seg);
-        if (!cJSON_IsObject(o)) {
-            cJSON_DeleteItemFromObjectCaseSensitive(cur, seg);
-            o = cJSON_AddObjectToObject(cur, seg);
-            if (!o)
-                return false;
-        }
-        cur = o;
-    }
-    cJSON_DeleteItemFromObjectCaseSensitive(cur, seg);
-    return ffnn_json_add(cur, seg, cJSON_Duplicate(value, 1));
-}
-
-/* Applies {path: value} (a dotted path: nested objects) onto a default config
- * to check that a searched config key accepts the value. */
-static ffnn_status probe_value(const char *path, const cJSON *value, const char *file,
-                               ffnn_error *err)
-{
-    cJSON *overlay = cJSON_CreateObject();
-    if (!overlay || !value || !overlay_set(overlay, path, value)) {
-        cJSON_Delete(overlay);
-        return ffnn_error_nomem(err);
-    }
-    ffnn_config c = ffnn_config_default();
-    ffnn_status st = ffnn_config_apply(&c, overlay, file, err);
-    ffnn_config_release(&c);
-    cJSON_Delete(overlay);
-    return st;
-}
-
 static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_error *err)
 {
     long n = ffnn_hp_grid_size(hp);
     if (hp->kind == FFNN_HP_FIXED || hp->kind == FFNN_HP_CHOICE) {
         for (long i = 0; i < n; i++) {
-            ffnn_status st = probe_value(hp->name, cJSON_GetArrayItem(hp->values, (int)i), file, err);
+            ffnn_status st = ffnn_tune_probe_key(hp->name, cJSON_GetArrayItem(hp->values, (int)i), file, err);
             if (st)
                 return st;
         }
@@ -411,7 +314,7 @@ static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_err
     }
     for (int e = 0; e < 2; e++) {
         cJSON *v = ffnn_hp_value(hp, e ? 0.999999 : 0.0);
-        ffnn_status st = probe_value(hp->name, v, file, err);
+        ffnn_status st = ffnn_tune_probe_key(hp->name, v, file, err);
         cJSON_Delete(v);
         if (st)
             return st;
@@ -481,7 +384,7 @@ static ffnn_status parse_space(ffnn_hypergrid *g, const cJSON *space, const char
         const char *key = it->string;
         char head[128];
         snprintf(head, sizeof head, "%.*s", (int)strcspn(key, "."), key);
-        bool hm = is_hypermodel_name(key);
+        bool hm = ffnn_tune_hypermodel_name(key);
         if (!hm && !in_list(head, config_keys, FFNN_ARRAY_LEN(config_keys))) {
             char pre[64];
             snprintf(pre, sizeof pre, "%.*s", (int)(strlen(prefix) ? strlen(prefix) - 1 : 0), prefix);
@@ -782,116 +685,4 @@ char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g)
     char *s = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     return s;
-}
-
-/* ---- hyperparameter values -> config --------------------------------------------- */
-
-/* Adds key to obj: the hypermodel value `name` as given in values (so the
- * config parser checks its type and range), else dflt (taken). */
-static bool add_value(cJSON *obj, const char *key, const cJSON *values, const char *name,
-                      cJSON *dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(values, name);
-    cJSON *item = dflt;
-    if (v) {
-        cJSON_Delete(dflt);
-        item = cJSON_Duplicate(v, 1);
-    }
-    return ffnn_json_add(obj, key, item);
-}
-
-ffnn_status ffnn_tune_base_config(const ffnn_hypergrid *g, bool search, ffnn_config *cfg,
-                                  ffnn_error *err)
-{
-    *cfg = ffnn_config_default();
-    cfg->fit.epochs = g->tuner.max_epochs;
-    if (search)
-        cfg->fit.early_stopping = search_stopping();
-    return ffnn_config_apply(cfg, g->fit, "fit", err);
-}
-
-/* The overlay of the tutorial's hypermodel: `depth` layers {units: width,
- * activation, dropout: droprate} and optimizer {name: adam, learning_rate},
- * each value as the trial gives it (so the config parser checks its type
- * and range: "hyperparameters: layers[0].units: ..."), else the default.
- * A depth that is not a count of layers is FFNN_ECONFIG "hyperparameters:
- * depth: ..."; a value from a hand-edited hypergrid or trial file is never
- * cast out of range nor silently replaced by a default. */
-static ffnn_status hypermodel_overlay(cJSON *overlay, const cJSON *values, ffnn_error *err)
-{
-    ffnn_hypermodel hm = ffnn_hypermodel_default();
-    int depth = hm.depth;
-    const cJSON *dv = cJSON_GetObjectItemCaseSensitive(values, "depth");
-    if (dv) {
-        double d = cJSON_IsNumber(dv) ? dv->valuedouble : NAN;
-        if (!(d >= 0 && d <= FFNN_MAX_LAYERS - 1) || d != floor(d)) {
-            char *shown = cJSON_IsNumber(dv) ? NULL : cJSON_PrintUnformatted(dv);
-            if (!cJSON_IsNumber(dv) && !shown)
-                return ffnn_error_nomem(err);
-            char num[32];
-            snprintf(num, sizeof num, "%g", d);
-            ffnn_status st = ffnn_error_set(err, FFNN_ECONFIG,
-                                            "hyperparameters: depth: must be an integer from 0 to %d, got %.40s",
-                                            FFNN_MAX_LAYERS - 1, shown ? shown : num);
-            free(shown);
-            return st;
-        }
-        depth = (int)d;
-    }
-    cJSON *layers = cJSON_AddArrayToObject(overlay, "layers");
-    bool ok = layers != NULL;
-    for (int i = 0; ok && i < depth; i++) {
-        cJSON *l = cJSON_CreateObject();
-        ok = l && cJSON_AddItemToArray(layers, l) &&
-             add_value(l, "units", values, "width", cJSON_CreateNumber(hm.width)) &&
-             add_value(l, "activation", values, "activation",
-                       cJSON_CreateString(ffnn_act_name(hm.activation))) &&
-             add_value(l, "dropout", values, "droprate", cJSON_CreateNumber(hm.droprate));
-    }
-    cJSON *opt = ok ? cJSON_AddObjectToObject(overlay, "optimizer") : NULL;
-    ok = opt && cJSON_AddStringToObject(opt, "name", ffnn_optim_name(hm.optimizer)) &&
-         add_value(opt, "learning_rate", values, "learning_rate",
-                   cJSON_CreateNumber(hm.learning_rate));
-    return ok ? FFNN_OK : ffnn_error_nomem(err);
-}
-
-ffnn_status ffnn_tune_trial_config(const ffnn_config *base, bool hypermodel, const cJSON *values,
-                                   uint64_t seed, ffnn_config *cfg, ffnn_error *err)
-{
-    ffnn_status st = ffnn_config_copy(cfg, base, err);
-    if (st) {
-        *cfg = ffnn_config_default();
-        return st;
-    }
-    cJSON *overlay = cJSON_CreateObject();
-    if (!overlay)
-        return ffnn_error_nomem(err);
-    if (hypermodel && (st = hypermodel_overlay(overlay, values, err)))
-        goto out;
-    for (const cJSON *v = values ? values->child : NULL; v; v = v->next)
-        if (!is_hypermodel_name(v->string) && !overlay_set(overlay, v->string, v)) {
-            st = ffnn_error_nomem(err);
-            goto out;
-        }
-    if ((st = ffnn_config_apply(cfg, overlay, "hyperparameters", err)))
-        goto out;
-    cfg->fit.seed = seed;
-    cfg->has_seed = true;
-out:
-    cJSON_Delete(overlay);
-    return st;
-}
-
-ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint64_t seed,
-                             bool search, ffnn_config *cfg, ffnn_error *err)
-{
-    ffnn_config base;
-    ffnn_status st = ffnn_tune_base_config(g, search, &base, err);
-    if (st) {
-        *cfg = base;
-        return st;
-    }
-    st = ffnn_tune_trial_config(&base, g->hypermodel, values, seed, cfg, err);
-    ffnn_config_release(&base);
-    return st;
 }
