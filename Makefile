@@ -70,9 +70,10 @@ $(BUILD)/tests/suites.inc: $(TEST_SRC)
 	@mkdir -p $(@D)
 	@for f in $(TEST_SRC); do b=$${f##*/test_}; echo "SUITE($${b%.c})"; done > $@
 
-$(BUILD)/tests/%.o: tests/unit/%.c tests/unit/testutil.h $(wildcard include/ffnn/*.h)
+# Unit tests may include lib/'s private headers (tune_internal.h).
+$(BUILD)/tests/%.o: tests/unit/%.c tests/unit/testutil.h $(wildcard include/ffnn/*.h) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) -Itests/unit -c $< -o $@
+	$(CC) $(ALLCFLAGS) -Itests/unit -Ilib -c $< -o $@
 
 $(BUILD)/tests/unit: tests/unit/main.c $(BUILD)/tests/suites.inc $(TEST_OBJ) $(LIBA)
 	$(CC) $(ALLCFLAGS) -I$(BUILD)/tests -Itests/unit tests/unit/main.c $(TEST_OBJ) $(LIBA) -o $@ $(LDLIBS) $(CHECK_LIBS)

@@ -110,27 +110,27 @@ static bool print_value(const cJSON *v, FILE *fp)
 /* The text report; false when out of memory (fp then has part of it). */
 static bool print_text(const ffnn_tune *t, int top, FILE *fp)
 {
-    const ffnn_oracle *o = ffnn_tune_oracle(t);
     const ffnn_hypergrid *g = ffnn_tune_grid(t);
-    int *order = calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *order);
+    int n_trials = ffnn_tune_n_trials(t);
+    int *order = calloc((size_t)(n_trials ? n_trials : 1), sizeof *order);
     bool ok = true;
     if (!order)
         return false;
-    int k = ffnn_oracle_ranking(o, order), failed = 0;
+    int k = ffnn_tune_ranking(t, order), failed = 0;
     if (k < 0) {
         free(order);
         return false;
     }
-    for (int i = 0; i < o->n_trials; i++)
-        failed += o->trials[i].status == FFNN_TRIAL_FAILED;
+    for (int i = 0; i < n_trials; i++)
+        failed += ffnn_tune_trial(t, i)->status == FFNN_TRIAL_FAILED;
     fprintf(fp, "Search: %s, %d trials (%d completed, %d failed), objective %s (%s), seed %llu\n",
-            ffnn_tune_algorithm_name(g->tuner.algorithm), o->n_trials, k, failed, g->tuner.objective,
-            ffnn_mode_name(o->direction), (unsigned long long)g->tuner.seed);
+            ffnn_tune_algorithm_name(g->tuner.algorithm), n_trials, k, failed, g->tuner.objective,
+            ffnn_mode_name(ffnn_tune_direction(t)), (unsigned long long)g->tuner.seed);
     if (k <= 0) {
         free(order);
         return true;
     }
-    const ffnn_trial *b = &o->trials[order[0]];
+    const ffnn_trial *b = ffnn_tune_trial(t, order[0]);
     fprintf(fp, "Best %s: %.6g (trial %04d, bracket %d, round %d, epochs %d->%d)\n",
             g->tuner.objective, b->score, b->id, b->bracket, b->round, b->initial_epoch, b->epochs);
     fprintf(fp, "Best hyperparameters:\n");
@@ -145,7 +145,7 @@ static bool print_text(const ffnn_tune *t, int top, FILE *fp)
         fprintf(fp, " %s", g->hp[i].name);
     fputc('\n', fp);
     for (int i = 0; ok && i < n; i++) {
-        const ffnn_trial *tr = &o->trials[order[i]];
+        const ffnn_trial *tr = ffnn_tune_trial(t, order[i]);
         char br[16], ep[24];
         snprintf(br, sizeof br, "%d/%d", tr->bracket, tr->round);
         snprintf(ep, sizeof ep, "%d->%d", tr->initial_epoch, tr->epochs);
@@ -337,12 +337,7 @@ int main(int argc, char **argv)
         if (ffnn_hypergrid_load(&grid, grid_path, &err))
             return cmd_fail(&err);
         if ((rc = apply_flags(&grid, &tf)) == 0) {
-            long points = 1;
-            for (int i = 0; i < grid.n_hp && points >= 0; i++) {
-                long s = ffnn_hp_grid_size(&grid.hp[i]);
-                points = s < 0 ? -1 : points * s;
-            }
-            int w = ffnn_tune_schedule_write(&grid.tuner, points, stdout);
+            int w = ffnn_tune_schedule_write(&grid.tuner, ffnn_hypergrid_points(&grid), stdout);
             if ((rc = cmd_flush_stdout()) == 0 && w != 0)
                 rc = cmd_failf(74, "<stdout>: write error");
         }

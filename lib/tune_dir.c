@@ -422,9 +422,24 @@ void ffnn_tune_close(ffnn_tune *t)
     free(t);
 }
 
-const ffnn_oracle *ffnn_tune_oracle(const ffnn_tune *t)
+int ffnn_tune_n_trials(const ffnn_tune *t)
 {
-    return &t->oracle;
+    return t->oracle.n_trials;
+}
+
+const ffnn_trial *ffnn_tune_trial(const ffnn_tune *t, int id)
+{
+    return &t->oracle.trials[id];
+}
+
+int ffnn_tune_ranking(const ffnn_tune *t, int *order)
+{
+    return ffnn_oracle_ranking(&t->oracle, order);
+}
+
+ffnn_mode ffnn_tune_direction(const ffnn_tune *t)
+{
+    return t->oracle.direction;
 }
 
 const ffnn_hypergrid *ffnn_tune_grid(const ffnn_tune *t)

@@ -3,6 +3,7 @@
  * §2).  What a trial's values make of a training config is tune_config.c's. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +108,16 @@ long ffnn_hp_grid_size(const ffnn_hp *hp)
         return n <= MAX_GRID_POINTS ? (long)n : (long)MAX_GRID_POINTS;
     }
     return -1;
+}
+
+long ffnn_hypergrid_points(const ffnn_hypergrid *g)
+{
+    long points = 1;
+    for (int i = 0; i < g->n_hp && points >= 0; i++) {
+        long s = ffnn_hp_grid_size(&g->hp[i]);
+        points = s < 0 ? -1 : s > 0 && points > LONG_MAX / s ? LONG_MAX : points * s;
+    }
+    return points;
 }
 
 static double value_by_index(const ffnn_hp *hp, long i)

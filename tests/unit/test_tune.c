@@ -3,8 +3,8 @@
  * avoidance, ranking, and the hyperparameter -> config mapping. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
-#include "ffnn/tune.h"
 #include "testutil.h"
+#include "tune_internal.h"
 
 START_TEST(schedule_totals)
 {
