@@ -97,6 +97,7 @@ $(BUILD)/tests/suites.inc: $(TEST_SRC)
 	@mkdir -p $(@D)
 	@for f in $(TEST_SRC); do b=$${f##*/test_}; echo "SUITE($${b%.c})"; done > $@
 
+# Unit tests may include lib/'s private headers (tune_internal.h).
 $(BUILD)/tests/%.o: tests/unit/%.c tests/unit/testutil.h $(wildcard include/ffnn/*.h) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -Itests/unit -Ilib -c $< -o $@

@@ -9,6 +9,7 @@
 #include "ffnn/config.h"
 #include "ffnn/model_io.h"
 #include "ffnn/train.h"
+#include "ffnn/train_file.h"
 
 /* Online CPUs, at least 1: the default for --threads. */
 static long cpu_count(void)
@@ -50,8 +51,18 @@ static void usage(void)
 
 typedef struct {
     bool tty;
+    const char *source;     /* the training file, for warnings */
     const char *metric;
+    bool fitting;           /* ffnn_fit has started */
 } progress;
+
+static void on_prep(void *ctx, const ffnn_prep *prep)
+{
+    progress *p = ctx;
+    p->metric = prep->task == FFNN_TASK_REGRESSION ? "mae" : "accuracy";
+    p->fitting = true;
+    cmd_warn_constant(prep, p->source);
+}
 
 static int on_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
 {
@@ -166,16 +177,11 @@ int main(int argc, char **argv)
 
     ffnn_error err;
     ffnn_config cfg = ffnn_config_default();
-    ffnn_table table;
-    ffnn_prep prep;
-    ffnn_data data;
     ffnn_model *model = NULL;
     ffnn_history hist;
+    ffnn_status st;
     char *out_alloc = NULL;
     int rc = 0;
-    memset(&table, 0, sizeof table);
-    memset(&prep, 0, sizeof prep);
-    memset(&data, 0, sizeof data);
     memset(&hist, 0, sizeof hist);
 
     if (config_path && ffnn_config_load(&cfg, config_path, &err)) {
@@ -212,32 +218,16 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    if (ffnn_table_load(&table, train_path, false, &err) || ffnn_prep_fit(&prep, &table, &cfg.prep, &err) ||
-        ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, &err) ||
-        ffnn_model_create(&model, &cfg.arch, &prep, &err)) {
-        rc = cmd_fail(&err);
-        goto out;
-    }
-    cmd_warn_constant(&prep, strcmp(train_path, "-") ? train_path : "<stdin>");
-    ffnn_rng rng;
-    ffnn_rng_init(&rng, cfg.fit.seed, FFNN_RNG_INIT, 0);
-    ffnn_model_init(model, &rng);
-
-    progress prog = {isatty(STDERR_FILENO) != 0, prep.task == FFNN_TASK_REGRESSION ? "mae" : "accuracy"};
-    ffnn_fit_extra extra;
-    memset(&extra, 0, sizeof extra);
-    if (cmd_progress_enabled()) {
-        extra.on_epoch = on_epoch;
-        extra.ctx = &prog;
-    }
-    if (ffnn_fit(model, &data, &cfg.fit, &extra, &hist, &err)) {
-        if (prog.tty && extra.on_epoch)
-            fputc('\n', stderr);
-        rc = cmd_fail(&err);
-        goto out;
-    }
-    if (prog.tty && extra.on_epoch)
+    progress prog = {isatty(STDERR_FILENO) != 0, strcmp(train_path, "-") ? train_path : "<stdin>",
+                     "accuracy", false};
+    ffnn_train_hooks hooks = {on_prep, cmd_progress_enabled() ? on_epoch : NULL, &prog};
+    st = ffnn_train_file(&cfg, train_path, &hooks, &model, &hist, &err);
+    if (prog.fitting && prog.tty && hooks.on_epoch)
         fputc('\n', stderr);
+    if (st) {
+        rc = cmd_fail(&err);
+        goto out;
+    }
     /* The model and the history are renamed into place together, once both
      * are written: a failure of either leaves neither. */
     if ((rc = write_outputs(model, output, history ? &hist : NULL, history)))
@@ -248,9 +238,6 @@ int main(int argc, char **argv)
 out:
     ffnn_history_release(&hist);
     ffnn_model_destroy(model);
-    ffnn_data_release(&data);
-    ffnn_prep_release(&prep);
-    ffnn_table_release(&table);
     ffnn_config_release(&cfg);
     free(out_alloc);
     return rc;

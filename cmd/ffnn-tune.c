@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "common.h"
 #include "ffnn/model_io.h"
+#include "ffnn/train_file.h"
 #include "ffnn/tune.h"
 
 static void usage(void)
@@ -109,27 +110,27 @@ static bool print_value(const cJSON *v, FILE *fp)
 /* The text report; false when out of memory (fp then has part of it). */
 static bool print_text(const ffnn_tune *t, int top, FILE *fp)
 {
-    const ffnn_oracle *o = ffnn_tune_oracle(t);
     const ffnn_hypergrid *g = ffnn_tune_grid(t);
-    int *order = calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *order);
+    int n_trials = ffnn_tune_n_trials(t);
+    int *order = calloc((size_t)(n_trials ? n_trials : 1), sizeof *order);
     bool ok = true;
     if (!order)
         return false;
-    int k = ffnn_oracle_ranking(o, order), failed = 0;
+    int k = ffnn_tune_ranking(t, order), failed = 0;
     if (k < 0) {
         free(order);
         return false;
     }
-    for (int i = 0; i < o->n_trials; i++)
-        failed += o->trials[i].status == FFNN_TRIAL_FAILED;
+    for (int i = 0; i < n_trials; i++)
+        failed += ffnn_tune_trial(t, i)->status == FFNN_TRIAL_FAILED;
     fprintf(fp, "Search: %s, %d trials (%d completed, %d failed), objective %s (%s), seed %llu\n",
-            ffnn_tune_algorithm_name(g->tuner.algorithm), o->n_trials, k, failed, g->tuner.objective,
-            ffnn_mode_name(o->direction), (unsigned long long)g->tuner.seed);
+            ffnn_tune_algorithm_name(g->tuner.algorithm), n_trials, k, failed, g->tuner.objective,
+            ffnn_mode_name(ffnn_tune_direction(t)), (unsigned long long)g->tuner.seed);
     if (k <= 0) {
         free(order);
         return true;
     }
-    const ffnn_trial *b = &o->trials[order[0]];
+    const ffnn_trial *b = ffnn_tune_trial(t, order[0]);
     fprintf(fp, "Best %s: %.6g (trial %04d, bracket %d, round %d, epochs %d->%d)\n",
             g->tuner.objective, b->score, b->id, b->bracket, b->round, b->initial_epoch, b->epochs);
     fprintf(fp, "Best hyperparameters:\n");
@@ -144,7 +145,7 @@ static bool print_text(const ffnn_tune *t, int top, FILE *fp)
         fprintf(fp, " %s", g->hp[i].name);
     fputc('\n', fp);
     for (int i = 0; ok && i < n; i++) {
-        const ffnn_trial *tr = &o->trials[order[i]];
+        const ffnn_trial *tr = ffnn_tune_trial(t, order[i]);
         char br[16], ep[24];
         snprintf(br, sizeof br, "%d/%d", tr->bracket, tr->round);
         snprintf(ep, sizeof ep, "%d->%d", tr->initial_epoch, tr->epochs);
@@ -319,7 +320,7 @@ int main(int argc, char **argv)
     ffnn_error err;
     ffnn_hypergrid grid;
     memset(&grid, 0, sizeof grid);
-    char *grid_json = NULL, *dir_alloc = NULL;
+    char *dir_alloc = NULL;
     ffnn_tune *t = NULL;
     ffnn_config best;
     ffnn_model *model = NULL;
@@ -336,12 +337,7 @@ int main(int argc, char **argv)
         if (ffnn_hypergrid_load(&grid, grid_path, &err))
             return cmd_fail(&err);
         if ((rc = apply_flags(&grid, &tf)) == 0) {
-            long points = 1;
-            for (int i = 0; i < grid.n_hp && points >= 0; i++) {
-                long s = ffnn_hp_grid_size(&grid.hp[i]);
-                points = s < 0 ? -1 : points * s;
-            }
-            int w = ffnn_tune_schedule_write(&grid.tuner, points, stdout);
+            int w = ffnn_tune_schedule_write(&grid.tuner, ffnn_hypergrid_points(&grid), stdout);
             if ((rc = cmd_flush_stdout()) == 0 && w != 0)
                 rc = cmd_failf(74, "<stdout>: write error");
         }
@@ -398,12 +394,8 @@ int main(int argc, char **argv)
         }
         if ((rc = apply_flags(&grid, &tf)))
             goto out;
-        if (!(grid_json = ffnn_hypergrid_to_json(&grid))) {
-            rc = cmd_nomem();
-            goto out;
-        }
-        oo.hypergrid_json = grid_json;
-        oo.hypergrid_name = grid_path;
+        oo.grid = &grid;
+        oo.grid_name = grid_path;
     } else if (tf.algorithm || tf.objective || tf.max_epochs || tf.factor || tf.max_trials >= 0 ||
                tf.executions || target || ignore || have_seed) {
         rc = cmd_usage_error("search settings need -g HYPERGRID (only --iterations may change a "
@@ -502,7 +494,7 @@ int main(int argc, char **argv)
         if (output) {
             unsigned char *buf = NULL;
             size_t len = 0;
-            if (ffnn_tune_retrain(&best, train ? train : ffnn_tune_data_path(t), &model, &err) ||
+            if (ffnn_train_file(&best, train ? train : ffnn_tune_data_path(t), NULL, &model, NULL, &err) ||
                 ffnn_model_serialize(model, &buf, &len, &err)) {
                 rc = cmd_fail(&err);
                 goto out;
@@ -527,7 +519,6 @@ out:
         ffnn_config_release(&best);
     ffnn_tune_close(t);
     ffnn_hypergrid_release(&grid);
-    free(grid_json);
     free(dir_alloc);
     return rc;
 }

@@ -10,19 +10,7 @@
 #include "internal.h"
 
 static const char *const mode_names[] = {"auto", "min", "max"};
-
-const char *ffnn_mode_name(ffnn_mode m)
-{
-    return (unsigned)m < 3 ? mode_names[m] : "?";
-}
-
-int ffnn_mode_parse(const char *name)
-{
-    for (int i = 0; i < 3; i++)
-        if (strcmp(name, mode_names[i]) == 0)
-            return i;
-    return -1;
-}
+FFNN_NAME_TABLE(ffnn_mode, ffnn_mode, mode_names)
 
 ffnn_fit_options ffnn_fit_options_default(void)
 {
@@ -188,66 +176,91 @@ ffnn_status ffnn_evaluate(const ffnn_model *m, const ffnn_data *d, int batch_siz
 
 /* ---- fit ------------------------------------------------------------------- */
 
-/* Splits d into training and validation rows (indices). */
-static ffnn_status split_validation(const ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,
-                                    long *tr, long *ntr, long *va, long *nva, ffnn_error *err)
-{
-    long n = d->n;
-    if (opt->validation_split <= 0.0) {
-        for (long i = 0; i < n; i++)
-            tr[i] = i;
-        *ntr = n;
-        *nva = 0;
-        return FFNN_OK;
-    }
-    bool classification = m->prep.task != FFNN_TASK_REGRESSION;
-    if (!opt->stratify_validation || !classification) {
-        /* Keras: split_at = floor(N·(1 − validation_split)); the last rows
-         * validate, unshuffled. */
-        long split_at = (long)floor((double)n * (1.0 - opt->validation_split));
-        if (split_at <= 0 || split_at >= n)
-            return ffnn_error_set(err, FFNN_EDATA,
-                                  "validation_split %g of %ld rows leaves no %s rows",
-                                  opt->validation_split, n, split_at <= 0 ? "training" : "validation");
-        for (long i = 0; i < split_at; i++)
-            tr[i] = i;
-        for (long i = split_at; i < n; i++)
-            va[i - split_at] = i;
-        *ntr = split_at;
-        *nva = n - split_at;
-        return FFNN_OK;
-    }
-    int *strata = ffnn_calloc((size_t)n, sizeof *strata);
-    if (!strata)
-        return ffnn_error_nomem(err);
-    for (long i = 0; i < n; i++)
-        strata[i] = (int)d->y[i];
-    ffnn_rng rng;
-    ffnn_rng_init(&rng, opt->seed, FFNN_RNG_SPLIT, 1);
-    ffnn_status st = ffnn_split_indices(n, opt->validation_split, strata, &rng, tr, ntr, va, nva, err);
-    free(strata);
-    if (st)
-        return st;
-    if (*ntr < 1 || *nva < 1)
-        return ffnn_error_set(err, FFNN_EDATA, "validation_split %g of %ld rows leaves no %s rows",
-                              opt->validation_split, n, *ntr < 1 ? "training" : "validation");
-    return FFNN_OK;
-}
-
 static int cmp_long(const void *a, const void *b)
 {
     long x = *(const long *)a, y = *(const long *)b;
     return (x > y) - (x < y);
 }
 
-static void gather(const ffnn_data *d, const long *idx, long n, float *X, double *y)
+/* Copies rows idx[0..n) of src into dst (allocated here). */
+static ffnn_status gather(const ffnn_data *src, const long *idx, long n, ffnn_data *dst,
+                          ffnn_error *err)
 {
+    size_t D = (size_t)src->d;
+    dst->n = n;
+    dst->d = src->d;
+    dst->X = ffnn_calloc((size_t)n * D, sizeof *dst->X);
+    dst->y = ffnn_calloc((size_t)n, sizeof *dst->y);
+    if (!dst->X || !dst->y)
+        return ffnn_error_nomem(err);
     for (long i = 0; i < n; i++) {
-        memcpy(X + (size_t)i * (size_t)d->d, d->X + (size_t)idx[i] * (size_t)d->d,
-               (size_t)d->d * sizeof(float));
-        y[i] = d->y[idx[i]];
+        memcpy(dst->X + (size_t)i * D, src->X + (size_t)idx[i] * D, D * sizeof *dst->X);
+        dst->y[i] = src->y[idx[i]];
     }
+    return FFNN_OK;
 }
+
+ffnn_status ffnn_fit_split(const ffnn_data *d, bool classification, double fraction, bool stratify,
+                           uint64_t seed, ffnn_data *train, ffnn_data *val, ffnn_error *err)
+{
+    memset(train, 0, sizeof *train);
+    memset(val, 0, sizeof *val);
+    long n = d->n, ntr = 0, nva = 0;
+    long *tr = ffnn_calloc((size_t)n, sizeof *tr), *va = ffnn_calloc((size_t)n, sizeof *va);
+    int *strata = NULL;
+    ffnn_status st = FFNN_OK;
+    if (!tr || !va) {
+        st = ffnn_error_nomem(err);
+        goto out;
+    }
+    if (fraction <= 0.0) {
+        for (long i = 0; i < n; i++)
+            tr[ntr++] = i;
+    } else if (stratify && classification) {
+        if (!(strata = ffnn_calloc((size_t)n, sizeof *strata))) {
+            st = ffnn_error_nomem(err);
+            goto out;
+        }
+        for (long i = 0; i < n; i++)
+            strata[i] = (int)d->y[i];
+        ffnn_rng rng;
+        ffnn_rng_init(&rng, seed, FFNN_RNG_SPLIT, 1);
+        if ((st = ffnn_split_indices(n, fraction, strata, &rng, tr, &ntr, va, &nva, err)))
+            goto out;
+    } else {
+        /* Keras: split_at = floor(N·(1 − validation_split)); the last rows
+         * validate, unshuffled. */
+        long split_at = (long)floor((double)n * (1.0 - fraction));
+        for (long i = 0; i < n; i++) {
+            if (i < split_at)
+                tr[ntr++] = i;
+            else
+                va[nva++] = i;
+        }
+    }
+    if (fraction > 0.0 && (ntr < 1 || nva < 1)) {
+        st = ffnn_error_set(err, FFNN_EDATA, "validation_split %g of %ld rows leaves no %s rows",
+                            fraction, n, ntr < 1 ? "training" : "validation");
+        goto out;
+    }
+    /* File order inside each part. */
+    qsort(tr, (size_t)ntr, sizeof *tr, cmp_long);
+    qsort(va, (size_t)nva, sizeof *va, cmp_long);
+    st = gather(d, tr, ntr, train, err);
+    if (!st && nva > 0)
+        st = gather(d, va, nva, val, err);
+out:
+    free(tr);
+    free(va);
+    free(strata);
+    if (st) {
+        ffnn_data_release(train);
+        ffnn_data_release(val);
+    }
+    return st;
+}
+
+/* ---- callbacks (Keras 3), their state reset at train begin ---------------- */
 
 static bool improved(double cur, double best, bool have_best, ffnn_mode mode, double min_delta)
 {
@@ -256,6 +269,116 @@ static bool improved(double cur, double best, bool have_best, ffnn_mode mode, do
     min_delta = fabs(min_delta);
     return mode == FFNN_MODE_MAX ? cur - min_delta > best : cur + min_delta < best;
 }
+
+typedef struct {
+    ffnn_early_stopping o;    /* mode resolved */
+    int wait;
+    bool have_best;
+    double best;
+    float *best_w;            /* restore_best_weights: the weights to restore */
+    bool have_snapshot;
+} early_stopping;
+
+static ffnn_status early_stopping_begin(early_stopping *es, const ffnn_early_stopping *o,
+                                        const ffnn_model *m, const char *metric, bool has_val,
+                                        ffnn_error *err)
+{
+    memset(es, 0, sizeof *es);
+    es->o = *o;
+    if (!o->enabled)
+        return FFNN_OK;
+    ffnn_status st = resolve_monitor("early_stopping", o->monitor, &es->o.mode, metric, has_val, err);
+    if (st)
+        return st;
+    if (o->restore_best_weights && !(es->best_w = ffnn_calloc(m->n_params, sizeof *es->best_w)))
+        return ffnn_error_nomem(err);
+    return FFNN_OK;
+}
+
+/* After epoch log->epoch: records the best epoch in hist and snapshots the
+ * weights for restore_best_weights; true when training must stop. */
+static bool early_stopping_step(early_stopping *es, const ffnn_epoch_log *log, const char *metric,
+                                const ffnn_model *m, ffnn_history *hist)
+{
+    const ffnn_early_stopping *o = &es->o;
+    if (!o->enabled || log->epoch < o->start_from_epoch)
+        return false;
+    double cur = monitor_value(log, o->monitor, metric);
+    size_t bytes = m->n_params * sizeof *es->best_w;
+    if (o->restore_best_weights && !es->have_snapshot) {
+        memcpy(es->best_w, m->params, bytes);
+        es->have_snapshot = true;
+    }
+    es->wait++;
+    if (improved(cur, es->best, es->have_best, o->mode, o->min_delta)) {
+        es->best = cur;
+        es->have_best = true;
+        hist->best_epoch = log->epoch;
+        if (o->restore_best_weights)
+            memcpy(es->best_w, m->params, bytes);
+        if (!o->has_baseline || improved(cur, o->baseline, true, o->mode, o->min_delta))
+            es->wait = 0;
+    } else if (es->wait >= o->patience && log->epoch > 0) {
+        hist->stopped_early = true;
+        return true;
+    }
+    return false;
+}
+
+typedef struct {
+    ffnn_reduce_lr o;         /* mode resolved */
+    int wait, cooldown;
+    double best;
+} reduce_lr;
+
+static ffnn_status reduce_lr_begin(reduce_lr *rl, const ffnn_reduce_lr *o, const char *metric,
+                                   bool has_val, ffnn_error *err)
+{
+    memset(rl, 0, sizeof *rl);
+    rl->o = *o;
+    if (o->enabled) {
+        ffnn_status st = resolve_monitor("reduce_lr_on_plateau", o->monitor, &rl->o.mode, metric,
+                                         has_val, err);
+        if (st)
+            return st;
+        if (!(o->factor < 1.0))
+            return ffnn_error_set(err, FFNN_ECONFIG,
+                                  "reduce_lr_on_plateau.factor must be < 1, got %g", o->factor);
+    }
+    rl->best = rl->o.mode == FFNN_MODE_MAX ? -INFINITY : INFINITY;
+    return FFNN_OK;
+}
+
+/* After an epoch: lowers optim->lr on a plateau (the epoch's log keeps the
+ * rate it was trained with). */
+static void reduce_lr_step(reduce_lr *rl, const ffnn_epoch_log *log, const char *metric,
+                           ffnn_optim *optim)
+{
+    const ffnn_reduce_lr *o = &rl->o;
+    if (!o->enabled)
+        return;
+    double cur = monitor_value(log, o->monitor, metric);
+    if (rl->cooldown > 0) {
+        rl->cooldown--;
+        rl->wait = 0;
+    }
+    bool better = o->mode == FFNN_MODE_MAX ? cur > rl->best + o->min_delta
+                                           : cur < rl->best - o->min_delta;
+    if (better) {
+        rl->best = cur;
+        rl->wait = 0;
+    } else if (rl->cooldown <= 0 && ++rl->wait >= o->patience) {
+        double old_lr = optim->lr;
+        if (old_lr > (double)(float)o->min_lr) {
+            double new_lr = old_lr * o->factor;
+            optim->lr = (double)(float)(new_lr > o->min_lr ? new_lr : o->min_lr);
+            rl->cooldown = o->cooldown;
+            rl->wait = 0;
+        }
+    }
+}
+
+/* ---- fit -------------------------------------------------------------------- */
 
 static char *make_train_info(const ffnn_fit_options *opt, const ffnn_history *h, long ntr, long nva)
 {
@@ -282,23 +405,27 @@ static char *make_train_info(const ffnn_fit_options *opt, const ffnn_history *h,
     return strdup(buf);
 }
 
-ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,
-                     const ffnn_fit_extra *extra, ffnn_history *hist, ffnn_error *err)
-{
-    ffnn_status st = FFNN_OK;
-    ffnn_history local_hist;
-    ffnn_fit_extra no_extra;
-    memset(&no_extra, 0, sizeof no_extra);
-    if (!extra)
-        extra = &no_extra;
-    if (!hist)
-        hist = &local_hist;
-    memset(hist, 0, sizeof *hist);
-    bool classification = m->prep.task != FFNN_TASK_REGRESSION;
-    hist->metric_name = classification ? "accuracy" : "mae";
-    hist->best_epoch = -1;
-    const char *metric = hist->metric_name;
+/* What one ffnn_fit call trains with. */
+typedef struct {
+    ffnn_model *m;
+    const ffnn_fit_options *opt;
+    bool classification;
+    const char *metric;       /* "accuracy" or "mae" */
+    ffnn_data train;          /* the training rows (a copy) */
+    ffnn_data split_val;      /* the rows validation_split set aside */
+    const ffnn_data *val;     /* validation data: extra->val or &split_val (n 0: none) */
+    int batch;                /* rows per batch: batch_size, at most the training rows */
+    int *perm;                /* the epoch's order of the training rows */
+    float *Xb, *Tb;           /* one batch: features (batch_size, D), targets (batch_size, K) */
+    double *yb;               /* one batch: labels (batch_size) */
+    ffnn_workspace *ws;
+    ffnn_pool *pool;
+    ffnn_optim optim;
+} fitter;
 
+static ffnn_status check_fit(const ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,
+                             ffnn_error *err)
+{
     if (!d->y || d->n < 1)
         return ffnn_error_set(err, FFNN_EDATA, "no training rows");
     if (d->d != m->n_in)
@@ -311,237 +438,192 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
     if (!(opt->validation_split >= 0.0 && opt->validation_split < 1.0))
         return ffnn_error_set(err, FFNN_ECONFIG, "validation_split must be in [0, 1), got %g",
                               opt->validation_split);
+    return FFNN_OK;
+}
 
-    long n = d->n, ntr = 0, nva = 0;
-    int K = ffnn_model_n_out(m), D = m->n_in;
-    long *tr = ffnn_calloc((size_t)n, sizeof *tr), *va = ffnn_calloc((size_t)n, sizeof *va);
-    float *Xtr = NULL, *Xva = NULL, *Xb = NULL, *Tb = NULL, *best_w = NULL;
-    double *ytr = NULL, *yva = NULL, *yb = NULL;
-    int *perm = NULL;
-    ffnn_workspace *ws = NULL;
-    ffnn_pool *pool = NULL;
-    ffnn_optim optim;
-    memset(&optim, 0, sizeof optim);
-    if (!tr || !va) {
-        st = ffnn_error_nomem(err);
-        goto done;
-    }
-    if (extra->val) {
-        for (long i = 0; i < n; i++)
-            tr[i] = i;
-        ntr = n;
-    } else if ((st = split_validation(m, d, opt, tr, &ntr, va, &nva, err))) {
-        goto done;
-    }
-    qsort(tr, (size_t)ntr, sizeof *tr, cmp_long);
-    qsort(va, (size_t)nva, sizeof *va, cmp_long);
-    const float *Xv = NULL;
-    const double *yv = NULL;
-    long nv = 0;
+/* The training and validation rows: all of d trains when extra gives the
+ * validation data, else what validation_split leaves. */
+static ffnn_status fitter_data(fitter *f, const ffnn_data *d, const ffnn_data *val, ffnn_error *err)
+{
+    const ffnn_fit_options *opt = f->opt;
+    ffnn_status st = ffnn_fit_split(d, f->classification, val ? 0.0 : opt->validation_split,
+                                    opt->stratify_validation, opt->seed, &f->train, &f->split_val,
+                                    err);
+    if (st)
+        return st;
+    if (val && (val->d != f->m->n_in || !val->y))
+        return ffnn_error_set(err, FFNN_EDATA, "validation data does not match the model");
+    f->val = val ? val : &f->split_val;
+    return FFNN_OK;
+}
 
-    Xtr = ffnn_calloc((size_t)ntr * (size_t)D, sizeof *Xtr);
-    ytr = ffnn_calloc((size_t)ntr, sizeof *ytr);
-    perm = ffnn_calloc((size_t)ntr, sizeof *perm);
-    if (!Xtr || !ytr || !perm) {
-        st = ffnn_error_nomem(err);
-        goto done;
-    }
-    gather(d, tr, ntr, Xtr, ytr);
-    if (extra->val) {
-        if (extra->val->d != D || !extra->val->y) {
-            st = ffnn_error_set(err, FFNN_EDATA, "validation data does not match the model");
-            goto done;
-        }
-        Xv = extra->val->X;
-        yv = extra->val->y;
-        nv = extra->val->n;
-    } else if (nva > 0) {
-        Xva = ffnn_calloc((size_t)nva * (size_t)D, sizeof *Xva);
-        yva = ffnn_calloc((size_t)nva, sizeof *yva);
-        if (!Xva || !yva) {
-            st = ffnn_error_nomem(err);
-            goto done;
-        }
-        gather(d, va, nva, Xva, yva);
-        Xv = Xva;
-        yv = yva;
-        nv = nva;
-    }
-    bool has_val = nv > 0;
-
-    ffnn_early_stopping es = opt->early_stopping;
-    ffnn_reduce_lr rl = opt->reduce_lr;
-    if (es.enabled && (st = resolve_monitor("early_stopping", es.monitor, &es.mode, metric, has_val, err)))
-        goto done;
-    if (rl.enabled) {
-        if ((st = resolve_monitor("reduce_lr_on_plateau", rl.monitor, &rl.mode, metric, has_val, err)))
-            goto done;
-        if (!(rl.factor < 1.0)) {
-            st = ffnn_error_set(err, FFNN_ECONFIG, "reduce_lr_on_plateau.factor must be < 1, got %g",
-                                rl.factor);
-            goto done;
-        }
-    }
-
-    int bs = opt->batch_size < ntr ? opt->batch_size : (int)ntr;
-    int ws_rows = opt->batch_size;
-    if ((st = ffnn_workspace_create(&ws, m, ws_rows, err)))
-        goto done;
+/* The batch buffers, the workspace (and its thread pool) and the optimizer. */
+static ffnn_status fitter_buffers(fitter *f, ffnn_error *err)
+{
+    const ffnn_fit_options *opt = f->opt;
+    int rows = opt->batch_size, D = f->m->n_in, K = ffnn_model_n_out(f->m);
+    ffnn_status st;
+    f->batch = opt->batch_size < f->train.n ? opt->batch_size : (int)f->train.n;
+    if ((st = ffnn_workspace_create(&f->ws, f->m, rows, err)))
+        return st;
     if (opt->threads > 1) {
-        if ((st = ffnn_pool_create(&pool, opt->threads, err)))
-            goto done;
-        ws->pool = pool;
+        if ((st = ffnn_pool_create(&f->pool, opt->threads, err)))
+            return st;
+        f->ws->pool = f->pool;
     }
-    Xb = ffnn_calloc((size_t)ws_rows * (size_t)D, sizeof *Xb);
-    Tb = ffnn_calloc((size_t)ws_rows * (size_t)K, sizeof *Tb);
-    yb = ffnn_calloc((size_t)ws_rows, sizeof *yb);
-    if (!Xb || !Tb || !yb) {
-        st = ffnn_error_nomem(err);
-        goto done;
+    f->perm = ffnn_calloc((size_t)f->train.n, sizeof *f->perm);
+    f->Xb = ffnn_calloc((size_t)rows * (size_t)D, sizeof *f->Xb);
+    f->Tb = ffnn_calloc((size_t)rows * (size_t)K, sizeof *f->Tb);
+    f->yb = ffnn_calloc((size_t)rows, sizeof *f->yb);
+    if (!f->perm || !f->Xb || !f->Tb || !f->yb)
+        return ffnn_error_nomem(err);
+    return ffnn_optim_init(&f->optim, &opt->optimizer, f->m->n_params, err);
+}
+
+static void fitter_release(fitter *f)
+{
+    ffnn_optim_release(&f->optim);
+    ffnn_workspace_destroy(f->ws);
+    ffnn_pool_destroy(f->pool);
+    ffnn_data_release(&f->train);
+    ffnn_data_release(&f->split_val);
+    free(f->perm);
+    free(f->Xb);
+    free(f->Tb);
+    free(f->yb);
+}
+
+/* One optimizer step on the training rows rows[0..b): forward with dropout,
+ * backward, step; adds the batch's loss (with the L2 penalty, per row) and
+ * metric to the epoch's sums.  A non-finite loss is FFNN_EDATA. */
+static ffnn_status train_batch(fitter *f, const int *rows, int b, ffnn_rng *drop, int epoch,
+                               double *loss_sum, double *metric_sum, ffnn_error *err)
+{
+    ffnn_model *m = f->m;
+    size_t D = (size_t)m->n_in;
+    for (int i = 0; i < b; i++) {
+        memcpy(f->Xb + (size_t)i * D, f->train.X + (size_t)rows[i] * D, D * sizeof *f->Xb);
+        f->yb[i] = f->train.y[rows[i]];
     }
-    if (es.enabled && es.restore_best_weights &&
-        !(best_w = ffnn_calloc(m->n_params, sizeof *best_w))) {
-        st = ffnn_error_nomem(err);
-        goto done;
+    ffnn_model_targets(m, f->yb, b, f->Tb);
+    const float *P = ffnn_model_forward(m, f->ws, f->Xb, b, true, drop);
+    *metric_sum += f->classification ? (double)ffnn_metric_correct(P, f->yb, b, ffnn_model_n_out(m))
+                                     : ffnn_metric_abs_err(P, f->yb, b);
+    double penalty = ffnn_model_l2_penalty(m);
+    double bl = ffnn_model_backward(m, f->ws, f->Xb, f->Tb, b);
+    if (!isfinite(bl))
+        return ffnn_error_set(err, FFNN_EDATA,
+                              "epoch %d: loss became %s; lower the learning rate or check the "
+                              "data for huge values", epoch + 1, isnan(bl) ? "NaN" : "infinite");
+    *loss_sum += bl + penalty * b;
+    ffnn_optim_step_pool(&f->optim, m->params, f->ws->grad, f->ws->pool);
+    return FFNN_OK;
+}
+
+/* One pass over the training rows, reshuffled from (seed, SHUFFLE, epoch),
+ * dropout from (seed, DROPOUT, epoch); fills log's epoch, loss, metric and
+ * learning rate.  A stop request is FFNN_ECANCELED before the next batch. */
+static ffnn_status train_epoch(fitter *f, int epoch, ffnn_epoch_log *log, ffnn_error *err)
+{
+    const ffnn_fit_options *opt = f->opt;
+    long ntr = f->train.n;
+    ffnn_rng shuffle_rng, drop_rng;
+    ffnn_rng_init(&shuffle_rng, opt->seed, FFNN_RNG_SHUFFLE, (uint64_t)epoch);
+    ffnn_rng_init(&drop_rng, opt->seed, FFNN_RNG_DROPOUT, (uint64_t)epoch);
+    for (long i = 0; i < ntr; i++)
+        f->perm[i] = (int)i;
+    if (opt->shuffle)
+        ffnn_rng_shuffle(&shuffle_rng, f->perm, (size_t)ntr);
+    double loss_sum = 0.0, metric_sum = 0.0;
+    for (long start = 0; start < ntr; start += f->batch) {
+        if (ffnn_stop_requested())
+            return ffnn_error_canceled(err);
+        int b = (int)(ntr - start < f->batch ? ntr - start : f->batch);
+        ffnn_status st = train_batch(f, f->perm + start, b, &drop_rng, epoch, &loss_sum,
+                                     &metric_sum, err);
+        if (st)
+            return st;
     }
-    if ((st = ffnn_optim_init(&optim, &opt->optimizer, m->n_params, err)))
+    for (size_t i = 0; i < f->m->n_params; i++)
+        if (!isfinite(f->m->params[i]))
+            return ffnn_error_set(err, FFNN_EDATA,
+                                  "epoch %d: weights became NaN or infinite; lower the learning rate",
+                                  epoch + 1);
+    log->epoch = epoch;
+    log->loss = loss_sum / (double)ntr;
+    log->metric = metric_sum / (double)ntr;
+    log->val_loss = log->val_metric = NAN;
+    log->learning_rate = f->optim.lr;
+    return FFNN_OK;
+}
+
+/* The validation loss (with the L2 penalty) and metric into log, when there
+ * is validation data; a non-finite loss is FFNN_EDATA. */
+static ffnn_status validate_epoch(fitter *f, ffnn_epoch_log *log, ffnn_error *err)
+{
+    if (f->val->n < 1)
+        return FFNN_OK;
+    batch_totals tot = {0, 0, 0};
+    eval_rows(f->m, f->ws, f->val->X, f->val->y, f->val->n, f->Tb, &tot);
+    log->val_loss = tot.loss_sum / (double)tot.n + ffnn_model_l2_penalty(f->m);
+    log->val_metric = tot.metric_sum / (double)tot.n;
+    if (!isfinite(log->val_loss))
+        return ffnn_error_set(err, FFNN_EDATA, "epoch %d: validation loss became %s", log->epoch + 1,
+                              isnan(log->val_loss) ? "NaN" : "infinite");
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,
+                     const ffnn_fit_extra *extra, ffnn_history *hist, ffnn_error *err)
+{
+    static const ffnn_fit_extra no_extra;
+    ffnn_history local_hist;
+    if (!extra)
+        extra = &no_extra;
+    if (!hist)
+        hist = &local_hist;
+    memset(hist, 0, sizeof *hist);
+    fitter f;
+    memset(&f, 0, sizeof f);
+    f.m = m;
+    f.opt = opt;
+    f.classification = m->prep.task != FFNN_TASK_REGRESSION;
+    f.metric = hist->metric_name = f.classification ? "accuracy" : "mae";
+    hist->best_epoch = -1;
+    early_stopping es;
+    reduce_lr rl;
+    memset(&es, 0, sizeof es);
+    ffnn_status st = check_fit(m, d, opt, err);
+    if (st)
+        return st;
+    if ((st = fitter_data(&f, d, extra->val, err)) ||
+        (st = early_stopping_begin(&es, &opt->early_stopping, m, f.metric, f.val->n > 0, err)) ||
+        (st = reduce_lr_begin(&rl, &opt->reduce_lr, f.metric, f.val->n > 0, err)) ||
+        (st = fitter_buffers(&f, err)))
         goto done;
 
-    /* Callback state (reset at train begin, as Keras does). */
-    int es_wait = 0;
-    bool es_have_best = false, have_snapshot = false;
-    double es_best = 0.0;
-    int rl_wait = 0, rl_cooldown = 0;
-    double rl_best = rl.mode == FFNN_MODE_MAX ? -INFINITY : INFINITY;
     bool stop = false;
-
     for (int epoch = extra->initial_epoch; epoch < opt->epochs && !stop; epoch++) {
-        ffnn_rng shuffle_rng, drop_rng;
-        ffnn_rng_init(&shuffle_rng, opt->seed, FFNN_RNG_SHUFFLE, (uint64_t)epoch);
-        ffnn_rng_init(&drop_rng, opt->seed, FFNN_RNG_DROPOUT, (uint64_t)epoch);
-        for (long i = 0; i < ntr; i++)
-            perm[i] = (int)i;
-        if (opt->shuffle)
-            ffnn_rng_shuffle(&shuffle_rng, perm, (size_t)ntr);
-
-        double loss_sum = 0.0, metric_sum = 0.0;
-        for (long start = 0; start < ntr; start += bs) {
-            if (ffnn_stop_requested()) {
-                st = ffnn_error_canceled(err);
-                goto done;
-            }
-            int b = (int)(ntr - start < bs ? ntr - start : bs);
-            for (int i = 0; i < b; i++) {
-                long r = perm[start + i];
-                memcpy(Xb + (size_t)i * (size_t)D, Xtr + (size_t)r * (size_t)D, (size_t)D * sizeof(float));
-                yb[i] = ytr[r];
-            }
-            ffnn_model_targets(m, yb, b, Tb);
-            const float *P = ffnn_model_forward(m, ws, Xb, b, true, &drop_rng);
-            metric_sum += classification ? (double)ffnn_metric_correct(P, yb, b, K)
-                                         : ffnn_metric_abs_err(P, yb, b);
-            double penalty = ffnn_model_l2_penalty(m);
-            double bl = ffnn_model_backward(m, ws, Xb, Tb, b);
-            if (!isfinite(bl)) {
-                st = ffnn_error_set(err, FFNN_EDATA,
-                                    "epoch %d: loss became %s; lower the learning rate or check the "
-                                    "data for huge values", epoch + 1, isnan(bl) ? "NaN" : "infinite");
-                goto done;
-            }
-            loss_sum += bl + penalty * b;
-            ffnn_optim_step_pool(&optim, m->params, ws->grad, ws->pool);
-        }
-        for (size_t i = 0; i < m->n_params; i++)
-            if (!isfinite(m->params[i])) {
-                st = ffnn_error_set(err, FFNN_EDATA,
-                                    "epoch %d: weights became NaN or infinite; lower the learning rate",
-                                    epoch + 1);
-                goto done;
-            }
-
         ffnn_epoch_log log;
-        log.epoch = epoch;
-        log.loss = loss_sum / (double)ntr;
-        log.metric = metric_sum / (double)ntr;
-        log.val_loss = log.val_metric = NAN;
-        log.learning_rate = optim.lr;
-        if (has_val) {
-            batch_totals tot = {0, 0, 0};
-            eval_rows(m, ws, Xv, yv, nv, Tb, &tot);
-            log.val_loss = tot.loss_sum / (double)tot.n + ffnn_model_l2_penalty(m);
-            log.val_metric = tot.metric_sum / (double)tot.n;
-            if (!isfinite(log.val_loss)) {
-                st = ffnn_error_set(err, FFNN_EDATA, "epoch %d: validation loss became %s", epoch + 1,
-                                    isnan(log.val_loss) ? "NaN" : "infinite");
-                goto done;
-            }
-        }
-
-        /* EarlyStopping (Keras 3). */
-        if (es.enabled && epoch >= es.start_from_epoch) {
-            double cur = monitor_value(&log, es.monitor, metric);
-            if (es.restore_best_weights && !have_snapshot) {
-                memcpy(best_w, m->params, m->n_params * sizeof *best_w);
-                have_snapshot = true;
-            }
-            es_wait++;
-            if (improved(cur, es_best, es_have_best, es.mode, es.min_delta)) {
-                es_best = cur;
-                es_have_best = true;
-                hist->best_epoch = epoch;
-                if (es.restore_best_weights)
-                    memcpy(best_w, m->params, m->n_params * sizeof *best_w);
-                if (!es.has_baseline || improved(cur, es.baseline, true, es.mode, es.min_delta))
-                    es_wait = 0;
-            } else if (es_wait >= es.patience && epoch > 0) {
-                stop = true;
-                hist->stopped_early = true;
-            }
-        }
-        /* ReduceLROnPlateau (Keras 3): the log keeps the rate used this epoch. */
-        if (rl.enabled) {
-            double cur = monitor_value(&log, rl.monitor, metric);
-            if (rl_cooldown > 0) {
-                rl_cooldown--;
-                rl_wait = 0;
-            }
-            bool better = rl.mode == FFNN_MODE_MAX ? cur > rl_best + rl.min_delta
-                                                   : cur < rl_best - rl.min_delta;
-            if (better) {
-                rl_best = cur;
-                rl_wait = 0;
-            } else if (rl_cooldown <= 0) {
-                if (++rl_wait >= rl.patience) {
-                    double old_lr = optim.lr;
-                    if (old_lr > (double)(float)rl.min_lr) {
-                        double new_lr = old_lr * rl.factor;
-                        optim.lr = (double)(float)(new_lr > rl.min_lr ? new_lr : rl.min_lr);
-                        rl_cooldown = rl.cooldown;
-                        rl_wait = 0;
-                    }
-                }
-            }
-        }
+        if ((st = train_epoch(&f, epoch, &log, err)) || (st = validate_epoch(&f, &log, err)))
+            goto done;
+        stop = early_stopping_step(&es, &log, f.metric, m, hist);
+        reduce_lr_step(&rl, &log, f.metric, &f.optim);
         if ((st = history_push(hist, &log, err)))
             goto done;
         if (extra->on_epoch && extra->on_epoch(extra->ctx, &log, opt->epochs))
             stop = true;
     }
-    if (es.enabled && es.restore_best_weights && have_snapshot) {
-        memcpy(m->params, best_w, m->n_params * sizeof *best_w);
+    if (es.have_snapshot) {
+        memcpy(m->params, es.best_w, m->n_params * sizeof *es.best_w);
         hist->restored_best = true;
     }
     free(m->train_info);
-    m->train_info = make_train_info(opt, hist, ntr, nv);
-    if (!m->train_info)
+    if (!(m->train_info = make_train_info(opt, hist, f.train.n, f.val->n)))
         st = ffnn_error_nomem(err);
-
 done:
-    ffnn_optim_release(&optim);
-    ffnn_workspace_destroy(ws);
-    ffnn_pool_destroy(pool);
-    free(tr); free(va); free(Xtr); free(ytr); free(Xva); free(yva);
-    free(Xb); free(Tb); free(yb); free(best_w); free(perm);
+    fitter_release(&f);
+    free(es.best_w);
     if (hist == &local_hist)
         ffnn_history_release(&local_hist);
     return st;

@@ -121,7 +121,7 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
 
     const ffnn_prep *prep = &t->prep;
     const ffnn_data *train = &t->train, *val = &t->val;
-    if (ffnn_tune_config(&t->grid, tr->values, seed, true, &cfg, &e))
+    if (ffnn_tune_trial_config(&t->base, t->grid.hypermodel, tr->values, seed, &cfg, &e))
         goto failed;
     if (t->prep_searched) {
         if (ffnn_prep_fit(&lprep, tab, &cfg.prep, &e) ||
@@ -219,7 +219,7 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     execs = NULL;
     free(tr->message);
     tr->message = NULL;
-    if (ffnn_tune_needs_checkpoint(t, tr)) {
+    if (ffnn_oracle_needs_checkpoint(&t->oracle, tr)) {
         if (sb.have)
             memcpy(m->params, best, m->n_params * sizeof *best);
         free(path);
@@ -387,20 +387,16 @@ static long trial_epochs(const ffnn_tune *t, const ffnn_trial *tr)
 
 static void expected_totals(const ffnn_tune *t, int *trials, long *epochs)
 {
-    const ffnn_tune_options *tu = &t->grid.tuner;
-    if (tu->algorithm == FFNN_TUNE_HYPERBAND) {
-        ffnn_schedule_totals s = ffnn_hyperband_totals(tu->max_epochs, tu->factor);
-        *trials = (int)(s.trials * tu->hyperband_iterations);
-        *epochs = s.epochs * tu->hyperband_iterations * tu->executions_per_trial;
-    } else {
-        *trials = t->oracle.done ? t->oracle.n_trials : tu->max_trials;
-        *epochs = (long)*trials * tu->max_epochs * tu->executions_per_trial;
-    }
-    if (t->oracle.done && t->oracle.n_trials > 0 && *trials > t->oracle.n_trials) {
-        *trials = t->oracle.n_trials;
-        long e = 0;
-        for (int i = 0; i < t->oracle.n_trials; i++)
-            e += trial_epochs(t, &t->oracle.trials[i]);
+    const ffnn_oracle *o = &t->oracle;
+    long n, e;
+    o->algo->expected(o, &n, &e);
+    *trials = (int)n;
+    *epochs = e * t->grid.tuner.executions_per_trial;
+    if (o->done && o->n_trials > 0 && *trials > o->n_trials) {
+        *trials = o->n_trials;
+        e = 0;
+        for (int i = 0; i < o->n_trials; i++)
+            e += trial_epochs(t, &o->trials[i]);
         *epochs = e;
     }
 }
@@ -672,108 +668,4 @@ ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, 
     st = ffnn_config_parse(cfg, json, "best config", err);
     free(json);
     return st;
-}
-
-ffnn_status ffnn_tune_retrain(const ffnn_config *cfg, const char *path, ffnn_model **out,
-                              ffnn_error *err)
-{
-    ffnn_table table;
-    ffnn_prep prep;
-    ffnn_data data;
-    ffnn_model *model = NULL;
-    ffnn_history hist;
-    memset(&table, 0, sizeof table);
-    memset(&prep, 0, sizeof prep);
-    memset(&data, 0, sizeof data);
-    memset(&hist, 0, sizeof hist);
-    *out = NULL;
-    ffnn_status st;
-    if ((st = ffnn_table_load(&table, path, false, err)) ||
-        (st = ffnn_prep_fit(&prep, &table, &cfg->prep, err)) ||
-        (st = ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, err)) ||
-        (st = ffnn_model_create(&model, &cfg->arch, &prep, err)))
-        goto out;
-    /* As cmd/ffnn-train.c: init stream (seed, INIT, 0), then fit. */
-    ffnn_rng rng;
-    ffnn_rng_init(&rng, cfg->fit.seed, FFNN_RNG_INIT, 0);
-    ffnn_model_init(model, &rng);
-    ffnn_fit_extra extra;
-    memset(&extra, 0, sizeof extra);
-    if ((st = ffnn_fit(model, &data, &cfg->fit, &extra, &hist, err)))
-        goto out;
-    *out = model;
-    model = NULL;
-out:
-    ffnn_history_release(&hist);
-    ffnn_model_destroy(model);
-    ffnn_data_release(&data);
-    ffnn_prep_release(&prep);
-    ffnn_table_release(&table);
-    return st;
-}
-
-/* NULL when out of memory */
-static cJSON *trial_summary(const ffnn_trial *tr, int rank)
-{
-    cJSON *o = cJSON_CreateObject();
-    char id[16];
-    bool ok = o != NULL;
-    if (rank > 0)
-        ok = ok && cJSON_AddNumberToObject(o, "rank", rank);
-    snprintf(id, sizeof id, "%04d", tr->id);
-    ok = ok && cJSON_AddStringToObject(o, "trial", id);
-    ok = ok && cJSON_AddStringToObject(o, "status", ffnn_trial_status_name(tr->status));
-    if (tr->status == FFNN_TRIAL_COMPLETED)
-        ok = ok && cJSON_AddNumberToObject(o, "score", tr->score);
-    ok = ok && cJSON_AddNumberToObject(o, "iteration", tr->iteration);
-    ok = ok && cJSON_AddNumberToObject(o, "bracket", tr->bracket);
-    ok = ok && cJSON_AddNumberToObject(o, "round", tr->round);
-    ok = ok && cJSON_AddNumberToObject(o, "initial_epoch", tr->initial_epoch);
-    ok = ok && cJSON_AddNumberToObject(o, "epochs", tr->epochs);
-    if (tr->parent >= 0) {
-        snprintf(id, sizeof id, "%04d", tr->parent);
-        ok = ok && cJSON_AddStringToObject(o, "parent", id);
-    }
-    ok = ok && ffnn_json_add(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-char *ffnn_tune_summary_json(const ffnn_tune *t, int top)
-{
-    const ffnn_oracle *o = &t->oracle;
-    int *order = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *order);
-    if (!order)
-        return NULL;
-    int k = ffnn_oracle_ranking(o, order);
-    int failed = 0, pending = 0;
-    for (int i = 0; i < o->n_trials; i++) {
-        failed += o->trials[i].status == FFNN_TRIAL_FAILED;
-        pending += o->trials[i].status == FFNN_TRIAL_PENDING;
-    }
-    cJSON *root = k >= 0 ? cJSON_CreateObject() : NULL, *ranking = NULL;
-    bool ok = root != NULL;
-    ok = ok && cJSON_AddStringToObject(root, "algorithm", ffnn_tune_algorithm_name(t->grid.tuner.algorithm));
-    ok = ok && cJSON_AddStringToObject(root, "objective", t->grid.tuner.objective);
-    ok = ok && cJSON_AddStringToObject(root, "direction", ffnn_mode_name(t->direction));
-    ok = ok && cJSON_AddNumberToObject(root, "seed", (double)t->grid.tuner.seed);
-    ok = ok && cJSON_AddNumberToObject(root, "trials", o->n_trials);
-    ok = ok && cJSON_AddNumberToObject(root, "completed", k);
-    ok = ok && cJSON_AddNumberToObject(root, "failed", failed);
-    ok = ok && cJSON_AddNumberToObject(root, "pending", pending);
-    ok = ok && cJSON_AddBoolToObject(root, "finished", ffnn_oracle_finished(o));
-    if (k > 0)
-        ok = ok && ffnn_json_add(root, "best", trial_summary(&o->trials[order[0]], 0));
-    else
-        ok = ok && cJSON_AddNullToObject(root, "best");
-    ok = ok && (ranking = cJSON_AddArrayToObject(root, "ranking"));
-    for (int i = 0; ok && i < k && (top <= 0 || i < top); i++)
-        ok = cJSON_AddItemToArray(ranking, trial_summary(&o->trials[order[i]], i + 1));
-    char *s = ok ? ffnn_json_print(root, 2) : NULL;
-    cJSON_Delete(root);
-    free(order);
-    return s;
 }

@@ -102,6 +102,17 @@ typedef struct {
 ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,
                      const ffnn_fit_extra *extra, ffnn_history *hist, ffnn_error *err);
 
+/* The validation split of ffnn_fit, on its own: copies d's rows into train
+ * and val (file order kept in each).  fraction <= 0: every row trains, val
+ * is empty.  Classification with stratify: a seeded sample, stratified by
+ * class (stream (seed, FFNN_RNG_SPLIT, 1); ffnn_split_indices's counts);
+ * otherwise Keras's rule: the last N - floor(N·(1 − fraction)) rows
+ * validate.  A split that leaves a part empty is FFNN_EDATA
+ * "validation_split F of N rows leaves no training|validation rows".  On
+ * error both are left empty; else the caller releases them. */
+ffnn_status ffnn_fit_split(const ffnn_data *d, bool classification, double fraction, bool stratify,
+                           uint64_t seed, ffnn_data *train, ffnn_data *val, ffnn_error *err);
+
 /* Loss (mean, plus nothing for L2) and metric of m on d, no dropout. */
 ffnn_status ffnn_evaluate(const ffnn_model *m, const ffnn_data *d, int batch_size, double *loss,
                           double *metric, ffnn_error *err);

@@ -87,8 +87,7 @@ static void resume(ffnn_tune *t)
 {
     ffnn_oracle *o = &t->oracle;
     ffnn_error err;
-    if (t->grid.tuner.algorithm == FFNN_TUNE_HYPERBAND && !o->exhausted)
-        o->done = o->iteration >= t->grid.tuner.hyperband_iterations;
+    ffnn_oracle_resume(o);
     ffnn_tune_cleanup_checkpoints(t);
     int *order = malloc(((size_t)o->n_trials + 1) * sizeof *order);
     if (!order)

@@ -322,6 +322,73 @@ START_TEST(test_validation_split_rules)
 }
 END_TEST
 
+/* ffnn_fit_split: the Keras rule, the stratified sample, no split, and the
+ * message when a part would be empty.  Row i has features (i, -i). */
+START_TEST(test_fit_split)
+{
+    ffnn_data d = make_data(12, false, 3), tr, va;
+    for (long i = 0; i < 12; i++) {
+        d.X[2 * i] = (float)i;
+        d.X[2 * i + 1] = (float)-i;
+        d.y[i] = i % 3 == 0; /* 8 rows of class 0, 4 of class 1 */
+    }
+    ffnn_error err;
+    /* Keras: split_at = floor(12 * 0.75) = 9; the last 3 rows validate. */
+    ck_assert_int_eq(ffnn_fit_split(&d, true, 0.25, false, 1, &tr, &va, &err), FFNN_OK);
+    ck_assert_int_eq(tr.n, 9);
+    ck_assert_int_eq(va.n, 3);
+    ck_assert_int_eq(tr.d, 2);
+    for (long i = 0; i < 9; i++)
+        ck_assert(tr.X[2 * i] == (float)i && tr.X[2 * i + 1] == (float)-i && tr.y[i] == d.y[i]);
+    for (long i = 0; i < 3; i++)
+        ck_assert(va.X[2 * i] == (float)(9 + i) && va.y[i] == d.y[9 + i]);
+    ffnn_data_release(&tr);
+    ffnn_data_release(&va);
+    /* Regression ignores stratify. */
+    ck_assert_int_eq(ffnn_fit_split(&d, false, 0.25, true, 1, &tr, &va, &err), FFNN_OK);
+    ck_assert(tr.n == 9 && va.n == 3 && va.X[0] == 9.0f);
+    ffnn_data_release(&tr);
+    ffnn_data_release(&va);
+    /* Stratified: ceil(12 * 0.25) = 3 rows, 2 of class 0 and 1 of class 1,
+     * each part in file order, together every row once. */
+    ck_assert_int_eq(ffnn_fit_split(&d, true, 0.25, true, 1, &tr, &va, &err), FFNN_OK);
+    ck_assert(tr.n == 9 && va.n == 3);
+    int seen[12] = {0}, ones = 0;
+    for (int part = 0; part < 2; part++) {
+        const ffnn_data *p = part ? &va : &tr;
+        for (long i = 0; i < p->n; i++) {
+            long row = (long)p->X[2 * i];
+            ck_assert(i == 0 || row > (long)p->X[2 * (i - 1)]);
+            ck_assert(p->y[i] == d.y[row]);
+            seen[row]++;
+            ones += part && p->y[i] == 1.0;
+        }
+    }
+    for (int i = 0; i < 12; i++)
+        ck_assert_int_eq(seen[i], 1);
+    ck_assert_int_eq(ones, 1);
+    /* The same seed gives the same rows. */
+    ffnn_data tr2, va2;
+    ck_assert_int_eq(ffnn_fit_split(&d, true, 0.25, true, 1, &tr2, &va2, &err), FFNN_OK);
+    ck_assert_mem_eq(va.X, va2.X, 6 * sizeof(float));
+    ffnn_data_release(&tr);
+    ffnn_data_release(&va);
+    ffnn_data_release(&tr2);
+    ffnn_data_release(&va2);
+    /* No split: every row trains. */
+    ck_assert_int_eq(ffnn_fit_split(&d, true, 0.0, true, 1, &tr, &va, &err), FFNN_OK);
+    ck_assert(tr.n == 12 && va.n == 0 && !va.X && tr.X[22] == 11.0f);
+    ffnn_data_release(&tr);
+    ffnn_data_release(&va);
+    /* floor(1 * 0.5) = 0 training rows. */
+    d.n = 1;
+    ck_assert_int_eq(ffnn_fit_split(&d, true, 0.5, false, 1, &tr, &va, &err), FFNN_EDATA);
+    ck_assert_str_eq(err.msg, "validation_split 0.5 of 1 rows leaves no training rows");
+    ck_assert(tr.n == 0 && !tr.X && va.n == 0 && !va.X);
+    ffnn_data_release(&d);
+}
+END_TEST
+
 /* Whole fits on 1, 2 and 3 threads give the same bits: weights, history and
  * summary.  The batches are large enough to be split between threads (and
  * the last one is short); dropout, L2, validation and tanh are included. */
@@ -412,6 +479,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_divergence_is_an_error);
     tcase_add_test(tc, test_stop_request_cancels);
     tcase_add_test(tc, test_validation_split_rules);
+    tcase_add_test(tc, test_fit_split);
     tcase_add_test(tc, test_threads_same_result);
     suite_add_tcase(s, tc);
     return s;

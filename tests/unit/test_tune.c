@@ -2,9 +2,11 @@
  * sampling grids (§2.2), the hypergrid parser, objectives, duplicate
  * avoidance, ranking, and the hyperparameter -> config mapping. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdlib.h>
-#include "ffnn/tune.h"
+#include <unistd.h>
 #include "testutil.h"
+#include "tune_internal.h"
 
 START_TEST(schedule_totals)
 {
@@ -370,6 +372,165 @@ START_TEST(hypergrid_roundtrip)
 }
 END_TEST
 
+/* A grid copied and changed the way ffnn-tune's flags change it is checked
+ * with the parser's messages; the grid's size. */
+START_TEST(hypergrid_copy_check_points)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":16,\"max\":64,\"step\":12},"
+                                "\"depth\":{\"values\":[1,2,3]},\"droprate\":{\"min\":0,\"max\":0.5}},"
+                                "\"fit\":{\"batch_size\":8}}");
+    ffnn_hypergrid c;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_hypergrid_points(&g), -1); /* droprate is continuous */
+    ck_assert_int_eq(ffnn_hypergrid_copy(&c, &g, &err), FFNN_OK);
+    char *a = ffnn_hypergrid_to_json(&g), *b = ffnn_hypergrid_to_json(&c);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    ck_assert_ptr_ne(c.hp[1].values, g.hp[1].values);
+    ck_assert_ptr_ne(c.fit, g.fit);
+    ck_assert_int_eq(ffnn_hypergrid_check(&c, "g.json", &err), FFNN_OK);
+    c.tuner.algorithm = FFNN_TUNE_GRID;
+    ck_assert_int_eq(ffnn_hypergrid_check(&c, "g.json", &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "g.json: droprate: grid search needs a \"step\" or \"values\" for every "
+                              "hyperparameter");
+    c.tuner.algorithm = FFNN_TUNE_RANDOM;
+    c.tuner.objective[0] = '\0';
+    ck_assert_int_eq(ffnn_hypergrid_check(&c, "g.json", &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "g.json: tuner.objective: must be a metric name such as "
+                              "\"val_accuracy\" or {\"name\": ..., \"direction\": \"min\"|\"max\"}");
+    ffnn_hypergrid_release(&c);
+    ffnn_hypergrid_release(&g);
+    /* 5 widths x 3 depths; two grids of 1e15 points do not fit a long. */
+    g = parse_ok("{\"width\":{\"min\":16,\"max\":64,\"step\":12},\"depth\":{\"values\":[1,2,3]}}");
+    ck_assert_int_eq(ffnn_hypergrid_points(&g), 15);
+    ffnn_hypergrid_release(&g);
+    g = parse_ok("{\"l2\":{\"min\":0,\"max\":1,\"step\":1e-15},"
+                 "\"validation_split\":{\"min\":0,\"max\":0.9,\"step\":1e-15}}");
+    ck_assert_int_eq(ffnn_hypergrid_points(&g), LONG_MAX);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+/* A trial's config is the base (defaults, max_epochs, the search's
+ * EarlyStopping, "fit") plus its values; the hypermodel's defaults fill what
+ * the values do not set. */
+START_TEST(base_and_trial_config)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"values\":[20]},"
+                                "\"optimizer.beta_1\":{\"values\":[0.8]}},"
+                                "\"tuner\":{\"max_epochs\":7},"
+                                "\"fit\":{\"batch_size\":8,\"early_stopping\":{\"patience\":2}}}");
+    ffnn_config base, c, ref;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_tune_base_config(&g, true, &base, &err), FFNN_OK);
+    ck_assert_int_eq(base.fit.epochs, 7);
+    ck_assert_int_eq(base.fit.batch_size, 8);
+    ck_assert(base.fit.early_stopping.enabled);
+    ck_assert_str_eq(base.fit.early_stopping.monitor, "loss");
+    ck_assert_int_eq(base.fit.early_stopping.patience, 2); /* "fit" over the search's 5 */
+    ffnn_config_release(&base);
+    ck_assert_int_eq(ffnn_tune_base_config(&g, false, &base, &err), FFNN_OK);
+    ck_assert(base.fit.early_stopping.enabled); /* "fit" asks for it */
+    ck_assert_int_eq(base.fit.early_stopping.patience, 2);
+    ck_assert_str_eq(base.fit.early_stopping.monitor, "val_loss");
+    ffnn_config_release(&base);
+
+    cJSON *v = cJSON_Parse("{\"optimizer.beta_1\":0.8}");
+    ck_assert_int_eq(ffnn_tune_base_config(&g, true, &base, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_tune_trial_config(&base, g.hypermodel, v, 3, &c, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_tune_config(&g, v, 3, true, &ref, &err), FFNN_OK);
+    char *a = ffnn_config_to_json(&c), *b = ffnn_config_to_json(&ref);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    ffnn_hypermodel hm = ffnn_hypermodel_default();
+    ck_assert_int_eq(c.arch.n_hidden, hm.depth);
+    ck_assert_int_eq(c.arch.hidden[0].units, 12);
+    ck_assert_int_eq(c.arch.hidden[0].activation, FFNN_ACT_RELU);
+    ck_assert_float_eq_tol(c.arch.hidden[0].dropout, 0.8f, 1e-6f);
+    ck_assert_int_eq(c.fit.optimizer.kind, FFNN_OPTIM_ADAM);
+    ck_assert_double_eq(c.fit.optimizer.learning_rate, 0.01);
+    ck_assert_double_eq(c.fit.optimizer.beta_1, 0.8); /* a config key inside the hypermodel's adam */
+    ck_assert_int_eq(c.fit.seed, 3);
+    ck_assert(c.has_seed);
+    ck_assert_int_eq(base.fit.seed, 0); /* the base is not changed */
+    ffnn_config_release(&c);
+    ffnn_config_release(&ref);
+    ffnn_config_release(&base);
+    cJSON_Delete(v);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+/* search.json is written from the grid's tree and read back into an equal
+ * grid, "fit" kept as given. */
+START_TEST(search_file_roundtrip)
+{
+    char dir[] = "/tmp/ffnn-test-tune-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ffnn_tune t;
+    memset(&t, 0, sizeof t);
+    t.dir = dir;
+    t.file_mode = 0644;
+    t.grid = parse_ok("{\"hypergrid\":{\"width\":{\"min\":16,\"max\":64,\"step\":12},"
+                      "\"learning_rate\":{\"min\":1e-4,\"max\":0.1,\"sampling\":\"log\"}},"
+                      "\"tuner\":{\"objective\":{\"name\":\"val_loss\",\"direction\":\"min\"}},"
+                      "\"fit\":{\"l2\":0.001,\"batch_size\":8}}");
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_tune_save_search(&t, 0x0123456789abcdefULL, &err), FFNN_OK);
+    ffnn_hypergrid g;
+    uint64_t hash = 0;
+    bool found = false;
+    ck_assert_int_eq(ffnn_tune_load_search(&t, &g, &hash, &found, &err), FFNN_OK);
+    ck_assert(found);
+    ck_assert_uint_eq(hash, 0x0123456789abcdefULL);
+    char *a = ffnn_hypergrid_to_json(&t.grid), *b = ffnn_hypergrid_to_json(&g);
+    ck_assert_str_eq(a, b);
+    ck_assert_ptr_nonnull(strstr(b, "\"fit\":\t{\n\t\t\"l2\":\t0.001,\n\t\t\"batch_size\":\t8\n\t}"));
+    free(a);
+    free(b);
+    ffnn_hypergrid_release(&g);
+    char path[64];
+    snprintf(path, sizeof path, "%s/search.json", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(ffnn_tune_load_search(&t, &g, &hash, &found, &err), FFNN_OK);
+    ck_assert(!found);
+    ck_assert_int_eq(rmdir(dir), 0);
+    ffnn_hypergrid_release(&t.grid);
+}
+END_TEST
+
+/* The algorithm interface: which algorithms sample, and a restored trial
+ * that no random search can have made (it continues another). */
+START_TEST(oracle_algorithms)
+{
+    ck_assert(ffnn_oracle_algo_of(FFNN_TUNE_HYPERBAND)->sampled);
+    ck_assert(ffnn_oracle_algo_of(FFNN_TUNE_RANDOM)->sampled);
+    ck_assert(!ffnn_oracle_algo_of(FFNN_TUNE_GRID)->sampled);
+    ck_assert_ptr_null(ffnn_oracle_algo_of(FFNN_TUNE_RANDOM)->needs_checkpoint);
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
+                                "\"tuner\":{\"algorithm\":\"random\",\"max_trials\":4,\"max_epochs\":5}}");
+    ffnn_oracle o;
+    ffnn_error err;
+    int n;
+    long trials, epochs;
+    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
+    o.algo->expected(&o, &trials, &epochs);
+    ck_assert(trials == 4 && epochs == 20);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert(n == 4 && o.done);
+    ck_assert_int_eq(o.algo->check(&o, "oracle.json", &err), FFNN_OK);
+    o.trials[2].parent = 1;
+    ck_assert_int_eq(o.algo->check(&o, "oracle.json", &err), FFNN_EDATA);
+    ck_assert_str_eq(err.msg, "oracle.json: trial 0002 (iteration 0, bracket 0, round 0) does not fit "
+                              "the search; use --overwrite to start afresh");
+    ck_assert(!ffnn_oracle_needs_checkpoint(&o, &o.trials[0]));
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
 Suite *tune_suite(void);
 Suite *tune_suite(void)
 {
@@ -387,6 +548,10 @@ Suite *tune_suite(void)
     tcase_add_test(tc, ranking_stable);
     tcase_add_test(tc, hypermodel_config);
     tcase_add_test(tc, hypergrid_roundtrip);
+    tcase_add_test(tc, hypergrid_copy_check_points);
+    tcase_add_test(tc, base_and_trial_config);
+    tcase_add_test(tc, search_file_roundtrip);
+    tcase_add_test(tc, oracle_algorithms);
     suite_add_tcase(s, tc);
     return s;
 }
