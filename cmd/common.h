@@ -87,6 +87,20 @@ void cmd_outs_abort(cmd_outs *s);
  * other outputs already written.  "-" and devices pass; nothing is left. */
 int cmd_check_output(const char *path, ffnn_error *err);
 
+/* A file named on the command line: what names it in messages (an option,
+ * "-o", or an operand, "TRAIN.csv"); path NULL when not given. */
+typedef struct {
+    const char *what;
+    const char *path;
+    bool output;
+} cmd_file;
+/* Refuses, before any work, an output that is one of the inputs or another
+ * output (writing it would destroy the other): "prog: -o and TRAIN.csv are
+ * the same file (tr.csv); try 'prog --help'" -> 64, else 0.  Regular files
+ * compare by device and inode, names not yet created by directory and
+ * name; "-", devices and FIFOs never clash. */
+int cmd_check_distinct(const cmd_file *files, int n);
+
 /* "data/iris.csv", ".ffnn" -> "iris.ffnn" (in the current directory); malloc'd. */
 char *cmd_default_name(const char *path, const char *ext);
 

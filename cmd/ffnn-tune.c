@@ -410,6 +410,10 @@ int main(int argc, char **argv)
                              "stored search)");
         goto out;
     }
+    const cmd_file files[] = {{"-o", output, true}, {"--best-config", best_path, true},
+                              {"TRAIN.csv", train, false}, {"-g", grid_path, false}};
+    if ((rc = cmd_check_distinct(files, 4)))
+        goto out;
     if ((output && cmd_check_output(output, &err)) || (best_path && cmd_check_output(best_path, &err))) {
         rc = cmd_fail(&err);
         goto out;
