@@ -280,6 +280,17 @@ void cmd_free_list(char **v, int n)
     free(v);
 }
 
+/* A program with an output file ignores SIGPIPE: a closed pipe on standard
+ * output is then a write error (EPIPE), reported (74) after the staged
+ * files are removed, instead of a death that skips that.  A program that
+ * writes only to standard output keeps the default, as filters do: killed
+ * by SIGPIPE (128 + 13 in the shell), it has nothing to remove.  A SIGPIPE
+ * already ignored by the parent stays ignored in both cases. */
+static void pipe_is_write_error(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+}
+
 int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -287,6 +298,7 @@ int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
         o->fp = stdout;
         return 0;
     }
+    pipe_is_write_error();
     int st = ffnn_atomic_open(&o->file, path, -1, true, err);
     o->fp = o->file.fp;
     return st;
@@ -374,6 +386,8 @@ void cmd_outs_abort(cmd_outs *s)
 int cmd_check_output(const char *path, ffnn_error *err)
 {
     struct stat sb;
+    if (strcmp(path, "-") != 0)
+        pipe_is_write_error();
     if (strcmp(path, "-") == 0 ||
         (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)))
         return 0;

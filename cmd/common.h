@@ -55,7 +55,9 @@ void cmd_free_list(char **v, int n);
 /* An output file written atomically (ffnn_atomic_file, durable), or
  * standard output for "-"; cmd_out_commit renames it into place (or, after
  * a stop request, removes it: FFNN_ECANCELED), cmd_out_abort removes it.
- * Write to fp. */
+ * Write to fp.  Opening a file (and cmd_check_output) makes the program
+ * ignore SIGPIPE: a closed pipe on standard output is then a write error
+ * (74) that removes the staged files, not a death that leaves them. */
 typedef struct {
     FILE *fp;
     ffnn_atomic_file file;

@@ -6,6 +6,9 @@
 "$BIN/ffnn-train" -e 2 -s 1 -o iris.ffnn train.csv
 
 no_temp_files() { [ -z "$(find . -name '.*.??????' -print)" ]; }
+cat > g.json <<'JSON'
+{"hypergrid": {"width": {"values": [4, 8]}}, "tuner": {"algorithm": "grid", "max_epochs": 2, "seed": 1}}
+JSON
 
 # ---- kill -9 while an output is written (item 6) ----------------------------
 # strace kills the program at its first write(2) (the model's bytes: without
@@ -27,9 +30,6 @@ else
         find . -name '.*.??????' -exec rm -f {} +
     done
     # ffnn-tune writes its trial files through the same staging.
-    cat > g.json <<'JSON'
-{"hypergrid": {"width": {"values": [4, 8]}}, "tuner": {"algorithm": "grid", "max_epochs": 2, "seed": 1}}
-JSON
     strace -f -o /dev/null -e trace=linkat,rename -e inject=linkat,rename:signal=KILL:when=3 \
         "$BIN/ffnn-tune" -g g.json -d search -j 1 train.csv > /dev/null 2>&1
     st=$?
@@ -66,3 +66,48 @@ utf=$(printf '\303\251%.0s' $(seq 126)).c
 expect_ok "a 254-byte UTF-8 output name" "$BIN/ffnn-predict" -o "$utf" iris.ffnn test.csv
 check "the UTF-8-named predictions are there" sh -c "[ -s '$utf' ]"
 check "long names: no staged file left" no_temp_files
+
+# ---- a closed pipe on standard output (item 5) -------------------------------
+# closed_stdout CMD...: runs CMD with standard output a pipe whose reader is
+# gone (the state `| head -1` leaves once head exits, without the race) and
+# SIGPIPE at its default; stdout -> out (empty), stderr -> err, status -> $st
+# (128 + N when killed by signal N).
+closed_stdout() {
+    "$PYTHON" -c 'import os, signal, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w,
+                   preexec_fn=lambda: signal.signal(signal.SIGPIPE, signal.SIG_DFL))
+sys.exit(p.returncode if p.returncode >= 0 else 128 - p.returncode)' "$@" > out 2> err
+    st=$?
+}
+if [ ! -x "$PYTHON" ]; then
+    skip "closed pipes: no $PYTHON"
+else
+    # A program with output files: a write error (74) that removes them.
+    epipe="write error: Broken pipe"
+    closed_stdout "$BIN/ffnn-tune" -g g.json -d pipe.tune -j 1 -o m.ffnn --best-config b.json train.csv
+    check "ffnn-tune -o --best-config | closed pipe: 74, one line" \
+        sh -c "[ $st = 74 ] && [ \"\$(cat err)\" = 'ffnn-tune: <stdout>: $epipe' ]"
+    check "ffnn-tune | closed pipe: no model, no best config, no staged file" \
+        sh -c '[ ! -e m.ffnn ] && [ ! -e b.json ] && [ -z "$(find . -name ".*.??????")" ]'
+    closed_stdout "$BIN/ffnn-explain" -j 1 -b train.csv --bar-svg f.svg iris.ffnn test.csv
+    check "ffnn-explain --bar-svg | closed pipe: 74, one line" \
+        sh -c "[ $st = 74 ] && [ \"\$(cat err)\" = 'ffnn-explain: <stdout>: $epipe' ]"
+    check "ffnn-explain --bar-svg | closed pipe: no SVG, no staged file" \
+        sh -c '[ ! -e f.svg ] && [ -z "$(find . -name ".*.??????")" ]'
+    closed_stdout "$BIN/ffnn-split" train.csv s1.csv -
+    check "ffnn-split A - | closed pipe: 74, one line" \
+        sh -c "[ $st = 74 ] && [ \"\$(cat err)\" = 'ffnn-split: <stdout>: $epipe' ]"
+    check "ffnn-split A - | closed pipe: no A, no staged file" \
+        sh -c '[ ! -e s1.csv ] && [ -z "$(find . -name ".*.??????")" ]'
+    closed_stdout "$BIN/ffnn-split" train.csv - s2.csv
+    check "ffnn-split - B | closed pipe: 74 (the file is named, so SIGPIPE is ignored)" \
+        sh -c "[ $st = 74 ] && [ ! -e s2.csv ] && [ -z \"\$(find . -name '.*.??????')\" ]"
+    closed_stdout "$BIN/ffnn-train" -e 1 -o - --history h.csv train.csv
+    check "ffnn-train -o - --history | closed pipe: 74, no history" \
+        sh -c "[ $st = 74 ] && [ ! -e h.csv ] && [ \"\$(cat err)\" = 'ffnn-train: <stdout>: $epipe' ]"
+    # Standard output only: ended by SIGPIPE, as filters are (ffnn(7)).
+    closed_stdout "$BIN/ffnn-predict" iris.ffnn test.csv
+    check "ffnn-predict | closed pipe: killed by SIGPIPE (141), silent" sh -c "[ $st = 141 ] && [ ! -s err ]"
+fi
