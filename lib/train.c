@@ -169,6 +169,8 @@ ffnn_status ffnn_evaluate(const ffnn_model *m, const ffnn_data *d, int batch_siz
     if (d->n < 1)
         return ffnn_error_set(err, FFNN_EDATA, "evaluate: no rows");
     int bs = batch_size > 0 ? batch_size : 32;
+    if (bs > d->n)
+        bs = (int)d->n;
     ffnn_status st = ffnn_workspace_create(&ws, m, bs, err);
     if (st)
         return st;
@@ -383,8 +385,10 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
         }
     }
 
+    /* A batch larger than the data is the data (Keras): nothing is sized by
+     * batch_size beyond the rows there are. */
     int bs = opt->batch_size < ntr ? opt->batch_size : (int)ntr;
-    int ws_rows = opt->batch_size;
+    int ws_rows = bs;
     if ((st = ffnn_workspace_create(&ws, m, ws_rows, err)))
         goto done;
     if (opt->threads > 1) {

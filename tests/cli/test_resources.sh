@@ -19,3 +19,20 @@ else
     check "DeepSHAP of 20,000 inputs runs in 1.5 GB of address space" sh -c "[ $st = 0 ] && [ ! -s limited.err ]"
     check "... with the values it gives without a limit" sh -c "[ -s free.csv ] && cmp -s free.csv limited.csv"
 fi
+
+# ---- batch_size larger than the data (item 12) ------------------------------
+# Keras takes the whole data as one batch; the workspace was sized by
+# batch_size, so 1e9 on iris was "out of memory" (71).
+"$BIN/ffnn-split" -s 5 --stratify "$DATA/iris.csv" train.csv test.csv
+rows=$(($(wc -l < train.csv) - 1))
+for vs in 0 0.2; do
+    for b in "$rows" 1000000000 2147483647; do
+        printf '{"batch_size": %s, "epochs": 3, "validation_split": %s}\n' "$b" "$vs" > b.json
+        run "$BIN/ffnn-train" -c b.json -s 1 -o "b$b-$vs.ffnn" --history "b$b-$vs.csv" train.csv
+        check "batch_size $b, validation_split $vs: trains" sh -c "[ $st = 0 ] && [ ! -s err ]"
+    done
+    for b in 1000000000 2147483647; do
+        check "batch_size $b = batch_size $rows (the rows), validation_split $vs: the same model and history" \
+            sh -c "cmp -s b$b-$vs.ffnn b$rows-$vs.ffnn && cmp -s b$b-$vs.csv b$rows-$vs.csv"
+    done
+done
