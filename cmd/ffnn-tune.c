@@ -272,7 +272,7 @@ int main(int argc, char **argv)
         case OPT_JSON: json = true; break;
         case OPT_TOP:
             if (!cmd_parse_long(optarg, 0, 1000000000L, &top))
-                return cmd_usage_error("invalid top '%s' (need an integer >= 0)", optarg);
+                return cmd_usage_error("invalid top '%s' (need an integer 0..1000000000)", optarg);
             break;
         case OPT_OVERWRITE: overwrite = true; break;
         case OPT_SCHEDULE: schedule = true; break;
@@ -286,19 +286,19 @@ int main(int argc, char **argv)
         case OPT_OBJECTIVE: tf.objective = optarg; break;
         case OPT_MAX_EPOCHS:
             if (!cmd_parse_long(optarg, 1, 1000000000L, &tf.max_epochs))
-                return cmd_usage_error("invalid max-epochs '%s' (need an integer >= 1)", optarg);
+                return cmd_usage_error("invalid max-epochs '%s' (need an integer 1..1000000000)", optarg);
             break;
         case OPT_FACTOR:
             if (!cmd_parse_long(optarg, 2, 1000000000L, &tf.factor))
-                return cmd_usage_error("invalid factor '%s' (need an integer >= 2)", optarg);
+                return cmd_usage_error("invalid factor '%s' (need an integer 2..1000000000)", optarg);
             break;
         case OPT_ITERATIONS:
             if (!cmd_parse_long(optarg, 1, 1000000000L, &tf.iterations))
-                return cmd_usage_error("invalid iterations '%s' (need an integer >= 1)", optarg);
+                return cmd_usage_error("invalid iterations '%s' (need an integer 1..1000000000)", optarg);
             break;
         case OPT_MAX_TRIALS:
             if (!cmd_parse_long(optarg, 0, 1000000000L, &tf.max_trials))
-                return cmd_usage_error("invalid max-trials '%s' (need an integer >= 0)", optarg);
+                return cmd_usage_error("invalid max-trials '%s' (need an integer 0..1000000000)", optarg);
             break;
         case OPT_EXECUTIONS:
             if (!cmd_parse_long(optarg, 1, 255, &tf.executions))

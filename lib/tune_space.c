@@ -211,13 +211,9 @@ static ffnn_status get_int(const cJSON *obj, const char *key, long lo, long hi, 
     if (!it)
         return FFNN_OK;
     if (!cJSON_IsNumber(it) || !is_integral(it->valuedouble) || it->valuedouble < (double)lo ||
-        it->valuedouble > (double)hi) {
-        if (hi == 1000000000L)
-            return ffnn_error_set(err, FFNN_ECONFIG, "%s: %s.%s: must be an integer >= %ld", name,
-                                  path, key, lo);
+        it->valuedouble > (double)hi)
         return ffnn_error_set(err, FFNN_ECONFIG, "%s: %s.%s: must be an integer in %ld..%ld", name,
                               path, key, lo, hi);
-    }
     *out = (int)it->valuedouble;
     return FFNN_OK;
 }

@@ -111,3 +111,12 @@ else
     closed_stdout "$BIN/ffnn-predict" iris.ffnn test.csv
     check "ffnn-predict | closed pipe: killed by SIGPIPE (141), silent" sh -c "[ $st = 141 ] && [ ! -s err ]"
 fi
+
+# ---- symbolic links at an output (ffnn(7)) -----------------------------------
+echo "keep me" > kept.txt
+ln -s kept.txt link.ffnn
+expect_ok "an output that is a symbolic link" "$BIN/ffnn-train" -e 1 -s 1 -o link.ffnn train.csv
+check "the link is replaced by the model, not followed" sh -c '[ ! -L link.ffnn ] && [ -f link.ffnn ] && [ "$(cat kept.txt)" = "keep me" ]'
+ln -s /dev/null null.ffnn
+expect_ok "an output that is a symbolic link to a device" "$BIN/ffnn-train" -e 1 -s 1 -o null.ffnn train.csv
+check "a link to a device is followed: the device is written, the link stays" sh -c '[ -L null.ffnn ]'
