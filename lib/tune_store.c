@@ -532,34 +532,50 @@ out:
 
 /* ---- open / close ------------------------------------------------------------------- */
 
+/* Takes DIR/lock with flock(2).  A search that fails to start deletes the
+ * lock file (it leaves nothing behind); a process that was waiting on that
+ * file then gets a lock on a file no longer at the path, while a newcomer
+ * creates and locks a new one: two searches in one directory.  So a lock
+ * counts only when the open file is still the one at the path (device and
+ * inode); else the path is opened again. */
 static ffnn_status take_lock(ffnn_tune *t, ffnn_tune_lock mode, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "lock");
     if (!path)
         return ffnn_error_nomem(err);
-    t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (t->lock_fd < 0) {
-        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
-                                        strerror(errno));
-        free(path);
-        return st;
-    }
-    free(path);
     int op = (mode == FFNN_TUNE_LOCK_SHARED ? LOCK_SH : LOCK_EX) | LOCK_NB;
+    ffnn_status st = FFNN_OK;
     /* Short waits cover another process's brief --pending or --run-trial
      * bookkeeping; a running search holds the lock for good. */
     for (int tries = 0;; tries++) {
-        if (flock(t->lock_fd, op) == 0)
-            return FFNN_OK;
-        if (errno != EWOULDBLOCK && errno != EINTR)
-            return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot lock: %s", t->dir, strerror(errno));
-        if (tries >= 40)
-            return ffnn_error_set(err, FFNN_ECANTCREAT,
-                                  "%s: in use by another ffnn-tune process (it holds %s/lock)",
-                                  t->dir, t->dir);
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        if (t->lock_fd < 0 && (t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) {
+            st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(errno));
+            break;
+        }
+        if (flock(t->lock_fd, op) == 0) {
+            struct stat held, at_path;
+            if (fstat(t->lock_fd, &held) == 0 && stat(path, &at_path) == 0 &&
+                held.st_dev == at_path.st_dev && held.st_ino == at_path.st_ino)
+                break;
+            close(t->lock_fd);   /* a deleted lock file: open the path again */
+            t->lock_fd = -1;
+        } else if (errno != EWOULDBLOCK && errno != EINTR) {
+            st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot lock: %s", t->dir, strerror(errno));
+            break;
+        }
+        if (tries >= 40) {
+            st = ffnn_error_set(err, FFNN_ECANTCREAT,
+                                "%s: in use by another ffnn-tune process (it holds %s/lock)", t->dir,
+                                t->dir);
+            break;
+        }
+        if (t->lock_fd >= 0) {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
     }
+    free(path);
+    return st;
 }
 
 /* Removes what a search leaves in dir (only ffnn-tune's own names).  The
