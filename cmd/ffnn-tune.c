@@ -75,7 +75,7 @@ static void on_trial(void *ctx, const ffnn_tune_progress *p)
         long s = (long)(elapsed * (double)(p->epochs_total - p->epochs_done) / (double)p->epochs_done);
         snprintf(eta, sizeof eta, "%ld:%02ld", s / 60, s % 60);
     }
-    fprintf(stderr, "trial %d/%d: %04d bracket %d round %d", p->done, p->total, t->id, t->bracket,
+    fprintf(stderr, "trial %d/%ld: %04d bracket %d round %d", p->done, p->total, t->id, t->bracket,
             t->round);
     if (t->status == FFNN_TRIAL_COMPLETED)
         fprintf(stderr, " %s %.4f", pr->objective, t->score);
@@ -336,11 +336,7 @@ int main(int argc, char **argv)
         if (ffnn_hypergrid_load(&grid, grid_path, &err))
             return cmd_fail(&err);
         if ((rc = apply_flags(&grid, &tf)) == 0) {
-            long points = 1;
-            for (int i = 0; i < grid.n_hp && points >= 0; i++) {
-                long s = ffnn_hp_grid_size(&grid.hp[i]);
-                points = s < 0 ? -1 : points * s;
-            }
+            long points = ffnn_hypergrid_points(&grid, FFNN_TUNE_MAX_GRID);
             int w = ffnn_tune_schedule_write(&grid.tuner, points, stdout);
             if ((rc = cmd_flush_stdout()) == 0 && w != 0)
                 rc = cmd_failf(74, "<stdout>: write error");

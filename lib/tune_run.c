@@ -2,6 +2,7 @@
  * parent's best-epoch checkpoint), the thread pool, the external-executor
  * entry points, the best config and the final retrain. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -385,16 +386,24 @@ static long trial_epochs(const ffnn_tune *t, const ffnn_trial *tr)
     return (long)(tr->epochs - tr->initial_epoch) * t->grid.tuner.executions_per_trial;
 }
 
-static void expected_totals(const ffnn_tune *t, int *trials, long *epochs)
+/* a * b for a, b >= 0, LONG_MAX when that is more. */
+static long product(long a, long b)
+{
+    return a > 0 && b > LONG_MAX / a ? LONG_MAX : a * b;
+}
+
+/* The trials and epochs the whole search will take, for progress only (a
+ * hyperband_iterations of 1e9 gives 5e9 trials: nothing is sized by it). */
+static void expected_totals(const ffnn_tune *t, long *trials, long *epochs)
 {
     const ffnn_tune_options *tu = &t->grid.tuner;
     if (tu->algorithm == FFNN_TUNE_HYPERBAND) {
         ffnn_schedule_totals s = ffnn_hyperband_totals(tu->max_epochs, tu->factor);
-        *trials = (int)(s.trials * tu->hyperband_iterations);
-        *epochs = s.epochs * tu->hyperband_iterations * tu->executions_per_trial;
+        *trials = product(s.trials, tu->hyperband_iterations);
+        *epochs = product(product(s.epochs, tu->hyperband_iterations), tu->executions_per_trial);
     } else {
         *trials = t->oracle.done ? t->oracle.n_trials : tu->max_trials;
-        *epochs = (long)*trials * tu->max_epochs * tu->executions_per_trial;
+        *epochs = product(product(*trials, tu->max_epochs), tu->executions_per_trial);
     }
     if (t->oracle.done && t->oracle.n_trials > 0 && *trials > t->oracle.n_trials) {
         *trials = t->oracle.n_trials;
@@ -407,8 +416,8 @@ static void expected_totals(const ffnn_tune *t, int *trials, long *epochs)
 
 /* What the progress callback is told. */
 typedef struct {
-    int done, expected;
-    long epochs_done, epochs_total;
+    int done;
+    long expected, epochs_done, epochs_total;
     int best;
     double best_score;
 } tally;
@@ -456,8 +465,8 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     pthread_cond_init(&p.done, NULL);
     tally y = {0, 0, 0, 0, -1, NAN};
     expected_totals(t, &y.expected, &y.epochs_total);
-    int cap = y.expected > o->n_trials ? y.expected : o->n_trials;
-    cap += 64;
+    /* Room for the trials there are; it grows with the search. */
+    int cap = o->n_trials + 64;
     p.queue = ffnn_calloc((size_t)cap, sizeof *p.queue);
     p.finished = ffnn_calloc((size_t)cap, sizeof *p.finished);
     pthread_t *threads = ffnn_calloc((size_t)jobs, sizeof *threads);

@@ -135,6 +135,18 @@ long ffnn_hp_grid_size(const ffnn_hp *hp)
     return -1;
 }
 
+long ffnn_hypergrid_points(const ffnn_hypergrid *g, long cap)
+{
+    long n = 1;
+    for (int k = 0; k < g->n_hp; k++) {
+        long s = ffnn_hp_grid_size(&g->hp[k]);
+        if (s < 0)
+            return -1;
+        n = s > 0 && n > cap / s ? cap + 1 : n * s;
+    }
+    return n;
+}
+
 static double value_by_index(const ffnn_hp *hp, long i)
 {
     switch (hp->sampling) {
@@ -622,6 +634,14 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
                                     "hyperparameter", name, g->hp[i].name);
                 break;
             }
+    /* Here, before a tune directory is made for it: the search would
+     * otherwise fail at its start and leave a directory that a corrected
+     * hypergrid is then refused for. */
+    if (!st && g->tuner.algorithm == FFNN_TUNE_GRID && g->tuner.max_trials == 0 &&
+        ffnn_hypergrid_points(g, FFNN_TUNE_MAX_GRID) > FFNN_TUNE_MAX_GRID)
+        st = ffnn_error_set(err, FFNN_ECONFIG,
+                            "%s: grid search over more than %ld points; set tuner.max_trials to "
+                            "search the first ones", name, FFNN_TUNE_MAX_GRID);
 out:
     cJSON_Delete(root);
     if (st)

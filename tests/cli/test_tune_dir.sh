@@ -52,3 +52,41 @@ PY
     check "B wrote nothing beside C" sh -c '[ "$(ls race)" = lock ]'
     expect_ok "with the lock free, B's search runs" "$BIN/ffnn-tune" -g g.json -d race -j 1 train.csv
 fi
+
+# ---- searches too large to plan (item 13) -------------------------------------
+# 1000^5 = 10^15 grid points.  With max_trials 0 (all) the grid is refused at
+# once, naming the file, and no directory is made; with max_trials 5 the
+# first 5 points are searched (it failed with "the grid is too large").
+space='"width": {"min": 1, "max": 1000, "step": 1}, "batch_size": {"min": 1, "max": 1000, "step": 1},
+ "droprate": {"min": 0, "max": 0.999, "step": 0.001}, "learning_rate": {"min": 0.001, "max": 1.0, "step": 0.001},
+ "l2": {"min": 0, "max": 0.999, "step": 0.001}'
+printf '{"hypergrid": {%s}, "tuner": {"algorithm": "grid", "max_epochs": 1, "max_trials": 0, "seed": 1}}\n' "$space" > huge.json
+printf '{"hypergrid": {%s}, "tuner": {"algorithm": "grid", "max_epochs": 1, "max_trials": 5, "seed": 1}}\n' "$space" > huge5.json
+expect_fail "a 10^15-point grid with max_trials 0: refused, naming the file" 78 \
+    "ffnn-tune: huge.json: grid search over more than 1000000000 points; set tuner.max_trials to search the first ones" \
+    "$BIN/ffnn-tune" -g huge.json -d huge -j 1 train.csv
+check "... before the directory is made" [ ! -e huge ]
+run "$BIN/ffnn-tune" -g huge5.json -d huge -j 1 train.csv
+check "the corrected rerun, max_trials 5: runs" sh -c "[ $st = 0 ] && [ ! -s err ]"
+check "... the first 5 grid points" sh -c "grep -q '^Search: grid, 5 trials (5 completed, 0 failed)' out"
+
+# hyperband_iterations 1e9: 5e9 trials in all.  The count overflowed an int
+# (progress said 705032704) and sized the trial queues up front (20 GB;
+# "out of memory" under the 2 GB limit here); it is stopped after a trial.
+printf '{"hypergrid": {"width": {"min": 4, "max": 64}, "droprate": {"min": 0, "max": 0.5}}, "tuner": {"max_epochs": 2, "factor": 2, "hyperband_iterations": 1000000000, "seed": 1}}\n' > long.json
+limit=
+[ -z "${FFNN_ASAN:-}${FFNN_VALGRIND:-}" ] && limit="ulimit -v 2000000;"
+sh -c "$limit exec \"\$0\" -v -g long.json -d long -j 1 train.csv" "$BIN/ffnn-tune" > long.out 2> long.err &
+pid=$!
+n=0
+while ! grep -q '^trial ' long.err 2>/dev/null; do
+    n=$((n + 1))
+    if [ $n -gt 1200 ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.05
+done
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+st=$?
+check "hyperband_iterations 1e9: the search starts${limit:+ in 2 GB} and stops on SIGTERM (143)" [ "$st" = 143 ]
+check "hyperband_iterations 1e9: progress counts 5000000000 trials" \
+    sh -c "grep -q '^trial 1/5000000000: ' long.err"
