@@ -9,6 +9,9 @@ struct ffnn_tune {
     char *dir;
     char *data_path;            /* DIR/data.csv */
     int lock_fd;
+    int read_only;              /* why DIR/lock could not be opened for writing (an
+                                   errno: EROFS, EACCES), or 0: then only a finished
+                                   search can be opened, to be read */
     unsigned file_mode;         /* 0666 & ~umask, for trial files */
     ffnn_hypergrid grid;        /* with -s/-T/-i/--iterations applied */
     ffnn_oracle oracle;

@@ -453,6 +453,14 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     ffnn_oracle *o = &t->oracle;
     if (jobs < 1)
         jobs = 1;
+    /* A directory that cannot be written can only be read: a finished
+     * search has nothing to run and nothing to save. */
+    if (t->read_only) {
+        if (ffnn_oracle_finished(o))
+            return FFNN_OK;
+        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: the search is not finished, and the "
+                              "directory cannot be written: %s", t->dir, strerror(t->read_only));
+    }
     const ffnn_trial *bad = failure_run(t);
     if (bad)
         return failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);

@@ -537,7 +537,11 @@ out:
  * file then gets a lock on a file no longer at the path, while a newcomer
  * creates and locks a new one: two searches in one directory.  So a lock
  * counts only when the open file is still the one at the path (device and
- * inode); else the path is opened again. */
+ * inode); else the path is opened again.
+ * A directory that cannot be written (read-only storage, another user's
+ * files) can still be read: the lock is then taken shared on the file
+ * opened for reading, or not at all when there is no lock file, and
+ * t->read_only says why (see ffnn_tune_run). */
 static ffnn_status take_lock(ffnn_tune *t, ffnn_tune_lock mode, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "lock");
@@ -548,10 +552,18 @@ static ffnn_status take_lock(ffnn_tune *t, ffnn_tune_lock mode, ffnn_error *err)
     /* Short waits cover another process's brief --pending or --run-trial
      * bookkeeping; a running search holds the lock for good. */
     for (int tries = 0;; tries++) {
-        if (t->lock_fd < 0 && (t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) {
-            st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(errno));
-            break;
+        if (t->lock_fd < 0 && !t->read_only &&
+            (t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) {
+            if (errno != EROFS && errno != EACCES && errno != EPERM) {
+                st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
+                                    strerror(errno));
+                break;
+            }
+            t->read_only = errno;
+            op = LOCK_SH | LOCK_NB;
         }
+        if (t->lock_fd < 0 && (t->lock_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            break;   /* read-only and no lock file: no writer has locked it either */
         if (flock(t->lock_fd, op) == 0) {
             struct stat held, at_path;
             if (fstat(t->lock_fd, &held) == 0 && stat(path, &at_path) == 0 &&
@@ -870,7 +882,12 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     free(lock_path);
     if ((st = take_lock(t, opt->lock, err)))
         goto fail;
-    if (opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE)
+    if (t->read_only && opt->overwrite) {
+        st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot overwrite: %s", opt->dir,
+                            strerror(t->read_only));
+        goto fail;
+    }
+    if (opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE && !t->read_only)
         remove_stale_temps(t);
     if (opt->overwrite)
         remove_search(t);
@@ -903,7 +920,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
                 t->grid.tuner.hyperband_iterations = opt->iterations;
         }
         if (t->grid.tuner.hyperband_iterations != stored_iterations &&
-            opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE &&
+            opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE && !t->read_only &&
             (st = write_search(t, stored_hash, err)))
             goto fail;
     } else {

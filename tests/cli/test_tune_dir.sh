@@ -90,3 +90,49 @@ st=$?
 check "hyperband_iterations 1e9: the search starts${limit:+ in 2 GB} and stops on SIGTERM (143)" [ "$st" = 143 ]
 check "hyperband_iterations 1e9: progress counts 5000000000 trials" \
     sh -c "grep -q '^trial 1/5000000000: ' long.err"
+
+# ---- a finished search on storage that cannot be written (item 14) ------------
+# Querying it (-o, --best-config, the summary) only reads: the lock is taken
+# shared on the lock file opened for reading, and nothing is saved.  It
+# failed with 73 on DIR/lock.
+run "$BIN/ffnn-tune" -g g.json -d done -j 1 -o ref.ffnn --best-config ref.json train.csv
+check "a finished search to query" [ "$st" = 0 ]
+cp out ref.out
+"$BIN/ffnn-tune" -g g.json -d unfinished --init train.csv
+if ! unshare -m true 2>/dev/null; then
+    skip "read-only file system: cannot mount (unshare -m)"
+else
+    # ro_run DIR CMD...: CMD with DIR mounted read-only (EROFS, even for root).
+    ro_run() { d=$1; shift; unshare -m sh -c 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"' "$d" "$@"; }
+    ro_run done "$BIN/ffnn-tune" -d done -j 1 -o q.ffnn --best-config q.json > out 2> err
+    st=$?
+    check "read-only file system: a finished search is queried (0, no message)" sh -c "[ $st = 0 ] && [ ! -s err ]"
+    check "read-only file system: the same summary, best config and model as the search gave" \
+        sh -c 'cmp -s out ref.out && cmp -s q.json ref.json && cmp -s q.ffnn ref.ffnn'
+    ro_run unfinished "$BIN/ffnn-tune" -d unfinished -j 1 > out 2> err
+    st=$?
+    check "read-only file system: an unfinished search is refused (73), saying why" sh -c "[ $st = 73 ] &&
+        [ \"\$(cat err)\" = 'ffnn-tune: unfinished: the search is not finished, and the directory cannot be written: Read-only file system' ]"
+fi
+# Another user's directory: no write permission (EACCES).
+if [ "$(id -u)" = 0 ]; then
+    if command -v setpriv > /dev/null; then
+        as_other="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    else
+        as_other=
+    fi
+else
+    as_other=env
+fi
+if [ -z "$as_other" ]; then
+    skip "unwritable directory: root without setpriv"
+else
+    chmod 755 .
+    mkdir qout && chmod 777 qout
+    chmod -R a-w done
+    $as_other "$BIN/ffnn-tune" -d done -j 1 -o qout/q.ffnn > qout/out 2> qout/err
+    st=$?
+    chmod -R u+w done
+    check "unwritable directory: a finished search is queried (0, no message)" sh -c "[ $st = 0 ] && [ ! -s qout/err ]"
+    check "unwritable directory: the same summary and model" sh -c 'cmp -s qout/out ref.out && cmp -s qout/q.ffnn ref.ffnn'
+fi
