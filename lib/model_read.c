@@ -389,6 +389,8 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
  * twice (*first: the first one's), or -1; scratch holds n pointers. */
 static int repeated_name(char *const *v, int n, const char **scratch, int *first)
 {
+    if (n < 2)
+        return -1;
     memcpy(scratch, v, (size_t)n * sizeof *scratch);
     qsort(scratch, (size_t)n, sizeof *scratch, cmp_str_ptr);
     for (int i = 1; i < n; i++)
