@@ -37,7 +37,7 @@ MAN7      := $(wildcard man/*.7)
 
 # Build and test dependencies, all Debian packages.
 DEPS_PKGS := libcjson-dev check libmd-dev pkg-config
-TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all valgrind clang libclang-rt-14-dev
+TEST_PKGS := python3-numpy python3-sklearn librsvg2-bin libxml2-utils time locales-all valgrind clang libclang-rt-14-dev strace
 
 .PHONY: all deps build check check-all check-unit check-cli check-asan check-valgrind check-fault demo install uninstall clean bench bench-deps check-deps
 
