@@ -2,11 +2,9 @@
  * predictions, in the user's own feature columns. */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "common.h"
 #include "ffnn/csv.h"
 #include "ffnn/explain.h"
@@ -43,18 +41,15 @@ static void usage(void)
            "  -o, --csv=FILE           write the CSV to FILE (atomically)\n"
            "      --bar-svg=FILE       bar chart of mean |SHAP| (or of importances)\n"
            "      --beeswarm-svg=FILE  beeswarm chart of the SHAP values\n"
-           "      --max-display=N      features drawn in the charts (default %d)\n"
-           "  -v, --verbose            progress on stderr even when it is not a terminal\n"
-           "  -q, --quiet              no warnings\n"
-           "  -h, --help               show this help and exit\n"
-           "      --version            show the version and exit\n\n"
-           "INPUT.csv may be '-' for standard input; permutation needs its target column.\n"
-           "Exit status: 0 ok, 64 usage (also: exact with too many features), 65 bad data\n"
-           "or model, 66 input missing, 71 out of memory, 73 cannot create output, 74 I/O\n"
-           "error, 128+N signal N (ffnn(7)).\n",
+           "      --max-display=N      features drawn in the charts (default %d)\n",
            progname, ffnn_explain_method_name(d.method), DEFAULT_BACKGROUND_SIZE, d.repeats,
            d.exact_max_features, FFNN_EXPLAIN_EXACT_LIMIT, (unsigned long long)d.seed,
            p.max_display);
+    cmd_help_common(CMD_VERBOSE | CMD_QUIET, 24);
+    printf("\nINPUT.csv may be '-' for standard input; permutation needs its target column.\n"
+           "Exit status: 0 ok, 64 usage (also: exact with too many features), 65 bad data\n"
+           "or model, 66 input missing, 71 out of memory, 73 cannot create output, 74 I/O\n"
+           "error, 128+N signal N (ffnn(7)).\n");
 }
 
 /* ---- printing ------------------------------------------------------------------ */
@@ -489,7 +484,7 @@ int main(int argc, char **argv)
 {
     enum {
         OPT_OUTPUT = 256, OPT_EXACT_LIMIT, OPT_SUMMARY, OPT_JSON, OPT_BAR, OPT_SWARM,
-        OPT_MAX_DISPLAY, OPT_VERSION
+        OPT_MAX_DISPLAY
     };
     static const struct option longopts[] = {
         {"method", required_argument, NULL, 'm'},
@@ -507,24 +502,21 @@ int main(int argc, char **argv)
         {"bar-svg", required_argument, NULL, OPT_BAR},
         {"beeswarm-svg", required_argument, NULL, OPT_SWARM},
         {"max-display", required_argument, NULL, OPT_MAX_DISPLAY},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"m:b:k:n:r:s:j:o:", longopts, CMD_VERBOSE | CMD_QUIET, usage};
     ffnn_explain_options opt = ffnn_explain_options_default();
     outputs out;
     memset(&out, 0, sizeof out);
     out.plot = ffnn_plot_explain_default();
     const char *background = NULL;
     long bgsize = DEFAULT_BACKGROUND_SIZE, v;
-    int c;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    opt.threads = ncpu < 1 ? 1 : ncpu > FFNN_EXPLAIN_MAX_THREADS ? FFNN_EXPLAIN_MAX_THREADS : (int)ncpu;
+    int c, rc = 0;
+    long ncpu = cmd_cpu_count();
+    opt.threads = ncpu > FFNN_EXPLAIN_MAX_THREADS ? FFNN_EXPLAIN_MAX_THREADS : (int)ncpu;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":m:b:k:n:r:s:j:o:vqh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'm':
             if ((v = ffnn_explain_method_parse(optarg)) < 0)
@@ -576,11 +568,7 @@ int main(int argc, char **argv)
                 return cmd_usage_error("invalid max display '%s' (need 1 to 1000)", optarg);
             out.plot.max_display = (int)v;
             break;
-        case 'v': cmd_verbose++; break;
-        case 'q': cmd_quiet = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     int nargs = argc - optind;
@@ -608,7 +596,6 @@ int main(int argc, char **argv)
     ffnn_shap s;
     ffnn_perm_importance p;
     long *rows = NULL;
-    int rc = 0;
     memset(&tin, 0, sizeof tin);
     memset(&tbg, 0, sizeof tbg);
     memset(&din, 0, sizeof din);
@@ -628,7 +615,7 @@ int main(int argc, char **argv)
     }
     int M = ffnn_explain_n_features(m);
     if (opt.method == FFNN_EXPLAIN_EXACT && M > opt.exact_max_features) {
-        rc = cmd_failf(64,
+        rc = cmd_failf(FFNN_EUSAGE,
                        "--method exact: the model has %d features, more than %d (2^%d coalitions "
                        "per row); use --method kernel%s",
                        M, opt.exact_max_features, M,

@@ -1,7 +1,6 @@
 /* ffnn-info — what a model file holds: a Keras-style summary and metadata. */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
@@ -13,12 +12,11 @@ static void usage(void)
     printf("Usage: %s [OPTION]... MODEL\n"
            "Print a model's layers, output shapes and parameter counts (like Keras's\n"
            "model.summary()), then its preprocessing, classes and training summary.\n\n"
-           "  -j, --json             print the same as one JSON object\n"
-           "  -h, --help             show this help and exit\n"
-           "      --version          show the version and exit\n\n"
-           "Exit status: 0 ok, 64 usage, 65 bad model file, 66 missing, 71 out of memory,\n"
-           "74 write error (see ffnn(7)).\n",
+           "  -j, --json             print the same as one JSON object\n",
            progname);
+    cmd_help_common(0, 22);
+    printf("\nExit status: 0 ok, 64 usage, 65 bad model file, 66 missing, 71 out of memory,\n"
+           "74 write error (see ffnn(7)).\n");
 }
 
 /* Adds a string to array a; false when out of memory. */
@@ -86,22 +84,18 @@ static cJSON *info_json(const ffnn_model *m)
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VERSION = 256 };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"j", longopts, 0, usage};
     bool json = false;
-    int c;
+    int c, rc = 0;
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'j': json = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     if (argc - optind != 1)
@@ -150,7 +144,5 @@ int main(int argc, char **argv)
             printf("Training:   %s\n", m->train_info);
     }
     ffnn_model_destroy(m);
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return cmd_failf(74, "<stdout>: write error: %s", strerror(errno));
-    return 0;
+    return cmd_flush_stdout();
 }
