@@ -7,6 +7,7 @@
 #include "ffnn/csv.h"
 #include "ffnn/dataset.h"
 #include "ffnn/eval.h"
+#include "ffnn/json.h"
 #include "ffnn/plot.h"
 #include "internal.h"
 
@@ -491,110 +492,66 @@ int ffnn_eval_write_report(FILE *fp, const ffnn_eval_result *r, const ffnn_eval_
 
 /* ---- JSON ------------------------------------------------------------------- */
 
-static void json_str(FILE *fp, const char *s)
-{
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(fp, "\\%c", *p);
-        else if (*p == '\n')
-            fputs("\\n", fp);
-        else if (*p == '\r')
-            fputs("\\r", fp);
-        else if (*p == '\t')
-            fputs("\\t", fp);
-        else if (*p < 0x20)
-            fprintf(fp, "\\u%04x", *p);
-        else
-            fputc(*p, fp);
-    }
-    fputc('"', fp);
-}
-
-static void json_num(FILE *fp, double v)
-{
-    char buf[32];
-    if (!isfinite(v))
-        fputs("null", fp);
-    else
-        fputs(ffnn_format_double(buf, v), fp);
-}
-
-static void json_key_num(FILE *fp, const char *indent, const char *key, double v, bool comma)
-{
-    fprintf(fp, "%s\"%s\": ", indent, key);
-    json_num(fp, v);
-    fputs(comma ? ",\n" : "\n", fp);
-}
-
 int ffnn_eval_write_json(FILE *fp, const ffnn_eval_result *r, const ffnn_eval_data *d)
 {
-    fprintf(fp, "{\n  \"task\": \"%s\",\n  \"rows\": %ld,\n  \"target\": ",
-            ffnn_eval_task_name(r->task), r->n);
-    json_str(fp, d->target);
-    fputs(",\n", fp);
+    ffnn_json_writer w;
+    ffnn_json_writer_init(&w, fp, 2);
+    ffnn_json_begin_object(&w, false);
+    ffnn_json_key_string(&w, "task", ffnn_eval_task_name(r->task));
+    ffnn_json_key_int(&w, "rows", r->n);
+    ffnn_json_key_string(&w, "target", d->target);
     if (r->task == FFNN_EVAL_REGRESSION) {
-        json_key_num(fp, "  ", "mae", r->reg.mae, true);
-        json_key_num(fp, "  ", "mse", r->reg.mse, true);
-        json_key_num(fp, "  ", "rmse", r->reg.rmse, true);
-        json_key_num(fp, "  ", "r2", r->reg.r2, true);
-        json_key_num(fp, "  ", "max_error", r->reg.max_error, true);
-        json_key_num(fp, "  ", "median_absolute_error", r->reg.median_absolute_error, false);
-        fputs("}\n", fp);
+        ffnn_json_key_number(&w, "mae", r->reg.mae);
+        ffnn_json_key_number(&w, "mse", r->reg.mse);
+        ffnn_json_key_number(&w, "rmse", r->reg.rmse);
+        ffnn_json_key_number(&w, "r2", r->reg.r2);
+        ffnn_json_key_number(&w, "max_error", r->reg.max_error);
+        ffnn_json_key_number(&w, "median_absolute_error", r->reg.median_absolute_error);
+        ffnn_json_end_object(&w);
+        fputc('\n', fp);
         return ferror(fp) ? -1 : 0;
     }
-    fputs("  \"classes\": [", fp);
-    for (int c = 0; c < r->k; c++) {
-        if (c)
-            fputs(", ", fp);
-        json_str(fp, d->classes[c]);
-    }
-    fputs("],\n", fp);
-    if (r->task == FFNN_EVAL_BINARY) {
-        fputs("  \"positive_class\": ", fp);
-        if (r->k >= 2)
-            json_str(fp, d->classes[1]);
-        else
-            fputs("null", fp);
-        fputs(",\n", fp);
-    }
-    json_key_num(fp, "  ", "accuracy", r->accuracy, true);
-    json_key_num(fp, "  ", "balanced_accuracy", r->balanced_accuracy, true);
-    json_key_num(fp, "  ", "precision_macro", r->macro.precision, true);
-    json_key_num(fp, "  ", "recall_macro", r->macro.recall, true);
-    json_key_num(fp, "  ", "f1_macro", r->macro.f1, true);
-    json_key_num(fp, "  ", "precision_weighted", r->weighted.precision, true);
-    json_key_num(fp, "  ", "recall_weighted", r->weighted.recall, true);
-    json_key_num(fp, "  ", "f1_weighted", r->weighted.f1, true);
-    json_key_num(fp, "  ", "log_loss", r->log_loss, true);
-    json_key_num(fp, "  ", "roc_auc", r->roc_auc, true);
-    fputs("  \"per_class\": [\n", fp);
-    bool first = true;
+    ffnn_json_key(&w, "classes");
+    ffnn_json_string_array(&w, d->classes, r->k);
+    if (r->task == FFNN_EVAL_BINARY)
+        ffnn_json_key_string(&w, "positive_class", r->k >= 2 ? d->classes[1] : NULL);
+    ffnn_json_key_number(&w, "accuracy", r->accuracy);
+    ffnn_json_key_number(&w, "balanced_accuracy", r->balanced_accuracy);
+    ffnn_json_key_number(&w, "precision_macro", r->macro.precision);
+    ffnn_json_key_number(&w, "recall_macro", r->macro.recall);
+    ffnn_json_key_number(&w, "f1_macro", r->macro.f1);
+    ffnn_json_key_number(&w, "precision_weighted", r->weighted.precision);
+    ffnn_json_key_number(&w, "recall_weighted", r->weighted.recall);
+    ffnn_json_key_number(&w, "f1_weighted", r->weighted.f1);
+    ffnn_json_key_number(&w, "log_loss", r->log_loss);
+    ffnn_json_key_number(&w, "roc_auc", r->roc_auc);
+    ffnn_json_key(&w, "per_class");
+    ffnn_json_begin_array(&w, false);
     for (int c = 0; c < r->k; c++) {
         if (!r->present[c])
             continue;
         const ffnn_eval_prf *v = &r->per_class[c];
-        fputs(first ? "    {\"class\": " : ",\n    {\"class\": ", fp);
-        first = false;
-        json_str(fp, d->classes[c]);
-        fputs(", \"precision\": ", fp);
-        json_num(fp, v->precision);
-        fputs(", \"recall\": ", fp);
-        json_num(fp, v->recall);
-        fputs(", \"f1\": ", fp);
-        json_num(fp, v->f1);
-        fprintf(fp, ", \"support\": %ld, \"roc_auc\": ", v->support);
-        json_num(fp, r->auc_per_class ? r->auc_per_class[c] : NAN);
-        fputc('}', fp);
+        ffnn_json_begin_object(&w, true);
+        ffnn_json_key_string(&w, "class", d->classes[c]);
+        ffnn_json_key_number(&w, "precision", v->precision);
+        ffnn_json_key_number(&w, "recall", v->recall);
+        ffnn_json_key_number(&w, "f1", v->f1);
+        ffnn_json_key_int(&w, "support", v->support);
+        ffnn_json_key_number(&w, "roc_auc", r->auc_per_class ? r->auc_per_class[c] : NAN);
+        ffnn_json_end_object(&w);
     }
-    fputs("\n  ],\n  \"confusion_matrix\": [", fp);
+    ffnn_json_end_array(&w);
+    ffnn_json_key(&w, "confusion_matrix");
+    ffnn_json_begin_array(&w, false);
     for (int i = 0; i < r->k; i++) {
-        fputs(i ? ",\n    [" : "\n    [", fp);
+        ffnn_json_begin_array(&w, true);
         for (int j = 0; j < r->k; j++)
-            fprintf(fp, "%s%ld", j ? ", " : "", r->confusion[(size_t)i * r->k + j]);
-        fputc(']', fp);
+            ffnn_json_int(&w, r->confusion[(size_t)i * r->k + j]);
+        ffnn_json_end_array(&w);
     }
-    fputs("\n  ]\n}\n", fp);
+    ffnn_json_end_array(&w);
+    ffnn_json_end_object(&w);
+    fputc('\n', fp);
     return ferror(fp) ? -1 : 0;
 }
 

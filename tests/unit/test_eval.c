@@ -410,6 +410,44 @@ START_TEST(test_reports)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&buf, &cap, '\0', fp);
+    ck_assert(n > 0);
+    fclose(fp);
+    return buf;
+}
+
+/* The JSON reports, byte for byte: eval/X.json was written by ffnn-eval
+ * --json before its JSON went through the shared writer (a hand-written
+ * printer then), so the layout (flat per-class objects and matrix rows) and
+ * the numbers are pinned independently of json.c. */
+START_TEST(test_json_bytes)
+{
+    const char *names[] = {"binary", "multiclass", "regression"};
+    for (int i = 0; i < 3; i++) {
+        char csv[64], json[64];
+        snprintf(csv, sizeof csv, "eval/%s.csv", names[i]);
+        snprintf(json, sizeof json, "eval/%s.json", names[i]);
+        ffnn_eval_data d;
+        ffnn_eval_result r;
+        ffnn_error err;
+        ck_assert_int_eq(read_file(&d, csv, NULL, FFNN_EVAL_AUTO, &err), FFNN_OK);
+        ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+        char *got = capture_report(&r, &d, true), *want = slurp(json);
+        ck_assert_str_eq(got, want);
+        free(got);
+        free(want);
+        ffnn_eval_result_release(&r);
+        ffnn_eval_data_release(&d);
+    }
+}
+END_TEST
+
 /* The history reader's errors: one line each, with file:line:col. */
 static void expect_history_error(const char *text, ffnn_status want, const char *msg)
 {
@@ -490,6 +528,7 @@ Suite *eval_suite(void)
     tcase_add_test(tc, test_read_numeric_label_by_value);
     tcase_add_test(tc, test_read_errors);
     tcase_add_test(tc, test_reports);
+    tcase_add_test(tc, test_json_bytes);
     tcase_add_test(tc, test_history);
     tcase_add_test(tc, test_history_errors);
     suite_add_tcase(s, tc);
