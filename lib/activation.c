@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "internal.h"
+
 #define SELU_ALPHA 1.67326324 /* Keras 3 constants, as in activation.h */
 #define SELU_SCALE 1.05070098
 #define LEAKY_SLOPE 0.2
@@ -26,23 +28,22 @@ static const char *const act_names[FFNN_ACT_COUNT] = {
     [FFNN_ACT_LEAKY_RELU] = "leaky_relu", [FFNN_ACT_SWISH] = "swish",
 };
 
-/* Returns the canonical name, or "?" for a value outside the enum. */
 const char *ffnn_act_name(ffnn_act a)
 {
-    return (unsigned)a < FFNN_ACT_COUNT ? act_names[a] : "?";
+    return ffnn_enum_name(act_names, FFNN_ACT_COUNT, (int)a);
 }
 
-/* Canonical names plus Keras's alias "silu" for swish; -1 if unknown or NULL. */
 int ffnn_act_parse(const char *name)
 {
-    if (!name)
-        return -1;
-    for (int a = 0; a < FFNN_ACT_COUNT; a++)
-        if (strcmp(name, act_names[a]) == 0)
-            return a;
-    if (strcmp(name, "silu") == 0)
+    if (name && strcmp(name, "silu") == 0)
         return FFNN_ACT_SWISH;
-    return -1;
+    return ffnn_enum_parse(act_names, FFNN_ACT_COUNT, name);
+}
+
+ffnn_names ffnn_act_names(void)
+{
+    ffnn_names t = {act_names, FFNN_ACT_COUNT, ffnn_act_parse};
+    return t;
 }
 
 /* 1/(1+e^-x) without overflow for either sign. */

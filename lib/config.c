@@ -227,42 +227,27 @@ static ffnn_status get_num(const ctx *x, const char *path, const cJSON *v, doubl
     return FFNN_OK;
 }
 
-/* A name from a table (names[i] for i < n), parsed by parse (aliases ok). */
+/* A name from a module's table (aliases ok); an unknown one is an error
+ * suggesting the nearest name, or listing them all. */
 static ffnn_status get_name(const ctx *x, const char *path, const cJSON *v, const char *what,
-                            const char *const *names, int n, int (*parse)(const char *), int *out)
+                            ffnn_names t, int *out)
 {
     if (!cJSON_IsString(v))
         return type_error(x, path, "a string", v);
-    int r = parse(v->valuestring);
+    int r = t.parse(v->valuestring);
     if (r >= 0) {
         *out = r;
         return FFNN_OK;
     }
-    const char *s = ffnn_suggest(v->valuestring, names, n);
+    const char *s = ffnn_suggest(v->valuestring, t.names, t.n);
     if (s)
         return fail(x, path, "unknown %s \"%s\"; did you mean \"%s\"?", what, v->valuestring, s);
     char list[300];
     size_t k = 0;
     list[0] = '\0';
-    for (int i = 0; i < n && k < sizeof list; i++)
-        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", names[i]);
+    for (int i = 0; i < t.n && k < sizeof list; i++)
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", t.names[i]);
     return fail(x, path, "unknown %s \"%s\" (valid: %s)", what, v->valuestring, list);
-}
-
-static ffnn_status get_act(const ctx *x, const char *path, const cJSON *v, int *out)
-{
-    const char *names[FFNN_ACT_COUNT];
-    for (int i = 0; i < FFNN_ACT_COUNT; i++)
-        names[i] = ffnn_act_name((ffnn_act)i);
-    return get_name(x, path, v, "activation", names, FFNN_ACT_COUNT, ffnn_act_parse, out);
-}
-
-static ffnn_status get_loss(const ctx *x, const char *path, const cJSON *v, int *out)
-{
-    const char *names[FFNN_LOSS_COUNT];
-    for (int i = 0; i < FFNN_LOSS_COUNT; i++)
-        names[i] = ffnn_loss_name((ffnn_loss_kind)i);
-    return get_name(x, path, v, "loss", names, FFNN_LOSS_COUNT, ffnn_loss_parse, out);
 }
 
 static ffnn_status get_string(const ctx *x, const char *path, const cJSON *v, char **out)
@@ -336,7 +321,7 @@ static ffnn_status apply_layers(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
                     return fail(x, p, "at most %d units, got %d", 1 << 20, k);
                 hidden[i].units = k;
             } else if (strcmp(c->string, "activation") == 0) {
-                if ((st = get_act(x, p, c, &k)))
+                if ((st = get_name(x, p, c, "activation", ffnn_act_names(), &k)))
                     return st;
                 hidden[i].activation = (ffnn_act)k;
             } else {
@@ -371,7 +356,7 @@ static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
         return FFNN_OK;
     }
     if (cJSON_IsString(v)) {
-        if ((st = get_loss(x, "loss", v, &k)))
+        if ((st = get_name(x, "loss", v, "loss", ffnn_loss_names(), &k)))
             return st;
         if (k != a->loss) {
             a->from_logits = def.from_logits;
@@ -387,7 +372,7 @@ static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
         return st;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
     if (name && !cJSON_IsNull(name)) {
-        if ((st = get_loss(x, "loss.name", name, &k)))
+        if ((st = get_name(x, "loss.name", name, "loss", ffnn_loss_names(), &k)))
             return st;
         if (k != a->loss) {
             a->from_logits = def.from_logits;
@@ -437,20 +422,12 @@ static unsigned optim_params(ffnn_optim_kind k)
     }
 }
 
-static ffnn_status get_optim_name(const ctx *x, const char *path, const cJSON *v, int *out)
-{
-    const char *names[FFNN_OPTIM_COUNT];
-    for (int i = 0; i < FFNN_OPTIM_COUNT; i++)
-        names[i] = ffnn_optim_name((ffnn_optim_kind)i);
-    return get_name(x, path, v, "optimizer", names, FFNN_OPTIM_COUNT, ffnn_optim_parse, out);
-}
-
 static ffnn_status apply_optimizer(const ctx *x, ffnn_optim_spec *o, const cJSON *v)
 {
     ffnn_status st;
     int k;
     if (cJSON_IsString(v)) {
-        if ((st = get_optim_name(x, "optimizer", v, &k)))
+        if ((st = get_name(x, "optimizer", v, "optimizer", ffnn_optim_names(), &k)))
             return st;
         if (k != (int)o->kind)
             *o = ffnn_optim_default((ffnn_optim_kind)k);
@@ -462,7 +439,7 @@ static ffnn_status apply_optimizer(const ctx *x, ffnn_optim_spec *o, const cJSON
         return st;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
     if (name) {
-        if ((st = get_optim_name(x, "optimizer.name", name, &k)))
+        if ((st = get_name(x, "optimizer.name", name, "optimizer", ffnn_optim_names(), &k)))
             return st;
         if (k != (int)o->kind)
             *o = ffnn_optim_default((ffnn_optim_kind)k);
@@ -511,7 +488,7 @@ static ffnn_status apply_optimizer(const ctx *x, ffnn_optim_spec *o, const cJSON
 static ffnn_status get_mode(const ctx *x, const char *path, const cJSON *v, ffnn_mode *out)
 {
     int k;
-    ffnn_status st = get_name(x, path, v, "mode", mode_names, 3, parse_mode, &k);
+    ffnn_status st = get_name(x, path, v, "mode", (ffnn_names){mode_names, 3, parse_mode}, &k);
     if (!st)
         *out = (ffnn_mode)k;
     return st;
@@ -682,7 +659,7 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
     } else if (strcmp(k, "output_activation") == 0) {
         if (cJSON_IsNull(v))
             c->arch.output_activation = -1;
-        else if (!(st = get_act(x, k, v, &n)))
+        else if (!(st = get_name(x, k, v, "activation", ffnn_act_names(), &n)))
             c->arch.output_activation = n;
     } else if (strcmp(k, "loss") == 0) {
         st = apply_loss(x, &c->arch, v);
@@ -690,7 +667,7 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
         const char *names[FFNN_INIT_COUNT];
         for (int i = 0; i < FFNN_INIT_COUNT; i++)
             names[i] = ffnn_init_name((ffnn_init)i);
-        if (!(st = get_name(x, k, v, "initializer", names, FFNN_INIT_COUNT, ffnn_init_parse, &n)))
+        if (!(st = get_name(x, k, v, "initializer", (ffnn_names){names, FFNN_INIT_COUNT, ffnn_init_parse}, &n)))
             c->arch.kernel_initializer = (ffnn_init)n;
     } else if (strcmp(k, "l2") == 0) {
         st = get_num(x, k, v, 0, false, INFINITY, false, "a non-negative number", &c->arch.l2);
@@ -713,7 +690,7 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
     } else if (strcmp(k, "standardize") == 0) {
         st = get_bool(x, k, v, &c->prep.standardize);
     } else if (strcmp(k, "impute") == 0) {
-        if (!(st = get_name(x, k, v, "imputation", impute_names, 2, ffnn_impute_parse, &n)))
+        if (!(st = get_name(x, k, v, "imputation", (ffnn_names){impute_names, 2, ffnn_impute_parse}, &n)))
             c->prep.impute = (ffnn_impute)n;
     } else if (strcmp(k, "seed") == 0) {
         if (cJSON_IsNull(v)) {

@@ -15,30 +15,24 @@ static const char *const output_names[FFNN_EXPLAIN_OUTPUT_COUNT] = {"probability
 
 const char *ffnn_explain_method_name(ffnn_explain_method m)
 {
-    return (unsigned)m < FFNN_EXPLAIN_COUNT ? method_names[m] : "?";
+    return ffnn_enum_name(method_names, FFNN_EXPLAIN_COUNT, (int)m);
 }
 
 int ffnn_explain_method_parse(const char *name)
 {
-    for (int i = 0; name && i < FFNN_EXPLAIN_COUNT; i++)
-        if (strcmp(name, method_names[i]) == 0)
-            return i;
-    return -1;
+    return ffnn_enum_parse(method_names, FFNN_EXPLAIN_COUNT, name);
 }
 
 const char *ffnn_explain_output_name(ffnn_explain_output o)
 {
-    return (unsigned)o < FFNN_EXPLAIN_OUTPUT_COUNT ? output_names[o] : "?";
+    return ffnn_enum_name(output_names, FFNN_EXPLAIN_OUTPUT_COUNT, (int)o);
 }
 
 int ffnn_explain_output_parse(const char *name)
 {
     if (name && strcmp(name, "output") == 0)
         return FFNN_EXPLAIN_OUTPUT_PROBABILITY;
-    for (int i = 0; name && i < FFNN_EXPLAIN_OUTPUT_COUNT; i++)
-        if (strcmp(name, output_names[i]) == 0)
-            return i;
-    return -1;
+    return ffnn_enum_parse(output_names, FFNN_EXPLAIN_OUTPUT_COUNT, name);
 }
 
 ffnn_explain_options ffnn_explain_options_default(void)

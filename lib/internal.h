@@ -21,4 +21,29 @@ static inline char *ffnn_strdup(const char *s)
 
 #define FFNN_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Enum <-> name through a module's table (names[v] for v in 0..n-1):
+ * the name, "?" outside the table; the value, -1 for an unknown or NULL name. */
+static inline const char *ffnn_enum_name(const char *const *names, int n, int v)
+{
+    return v >= 0 && v < n ? names[v] : "?";
+}
+
+static inline int ffnn_enum_parse(const char *const *names, int n, const char *name)
+{
+    for (int v = 0; name && v < n; v++)
+        if (strcmp(name, names[v]) == 0)
+            return v;
+    return -1;
+}
+
+/* Display columns of UTF-8 text: one per character (continuation bytes
+ * 10xxxxxx do not count). */
+static inline int ffnn_utf8_width(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n;
+}
+
 #endif

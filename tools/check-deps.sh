@@ -20,7 +20,7 @@ cd "$ROOT" || exit 2
 # rank module[=family]...   (lowest first; see DESIGN §4 for the layers)
 MODULES='
 0  internal
-1  error
+1  error names
 2  rng file pool
 3  mat mat_internal=mat mat_kern=mat mat_base=mat mat_avx2=mat mat_avx512=mat
 3  csv activation metrics eval plot

@@ -259,6 +259,16 @@ START_TEST(unknown_names)
                  "config.json: optimizer: unknown optimizer \"adamm\"; did you mean \"adam\"?");
     expect_error("{\"optimizer\": \"lbfgs\"}", "config.json: optimizer: unknown optimizer \"lbfgs\" "
                                                "(valid: sgd, adam, adamw, rmsprop, adagrad)");
+    /* The lists come from the modules' tables, in enum order. */
+    expect_error("{\"layers\": [{\"activation\": \"maxout\"}]}",
+                 "config.json: layers[0].activation: unknown activation \"maxout\" (valid: linear, "
+                 "relu, sigmoid, tanh, softmax, elu, selu, gelu, leaky_relu, swish)");
+    expect_error("{\"loss\": {\"name\": \"poisson\"}}",
+                 "config.json: loss.name: unknown loss \"poisson\" (valid: binary_crossentropy, "
+                 "categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error, "
+                 "mean_absolute_error, huber)");
+    expect_error("{\"output_activation\": \"Relu\"}",
+                 "config.json: output_activation: unknown activation \"Relu\"; did you mean \"relu\"?");
     expect_error("{\"task\": \"classification\"}",
                  "config.json: task: unknown task \"classification\" (valid: auto, binary, "
                  "multiclass, regression)");
