@@ -84,6 +84,7 @@ ffnn_status ffnn_explain_permutation(const ffnn_model *m, const float *X, const 
     out->repeats = R;
     out->n_rows = n;
     out->classification = m->prep.task != FFNN_TASK_REGRESSION;
+    out->seed = opt->seed;
     out->feature_names = ffnn_calloc((size_t)M, sizeof *out->feature_names);
     out->importances = ffnn_calloc((size_t)M * (size_t)R, sizeof *out->importances);
     out->mean = ffnn_calloc((size_t)M, sizeof *out->mean);

@@ -200,6 +200,14 @@ void ffnn_json_int(ffnn_json_writer *w, long long v)
     puts_(w, num);
 }
 
+void ffnn_json_uint(ffnn_json_writer *w, unsigned long long v)
+{
+    char num[32];
+    separate(w);
+    snprintf(num, sizeof num, "%llu", v);
+    puts_(w, num);
+}
+
 void ffnn_json_bool(ffnn_json_writer *w, bool v)
 {
     separate(w);

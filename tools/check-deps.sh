@@ -30,7 +30,7 @@ MODULES='
 7  model
 8  predict train model_io model_io_internal=model_io model_read=model_io explain
 8  explain_internal=explain
-9  explain_deep explain_exact explain_kernel explain_perm config eval_io plot_explain
+9  explain_deep explain_exact explain_kernel explain_perm explain_io config eval_io plot_explain
 10 tune tune_internal=tune tune_space=tune tune_hyperband=tune tune_store=tune tune_run=tune
 20 common
 21 ffnn-split ffnn-train ffnn-predict ffnn-info ffnn-eval ffnn-tune ffnn-explain

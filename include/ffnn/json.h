@@ -56,6 +56,7 @@ void ffnn_json_number(ffnn_json_writer *w, double v);
  * (ffnn_format_float: 0.1f is 0.1). */
 void ffnn_json_float(ffnn_json_writer *w, float v);
 void ffnn_json_int(ffnn_json_writer *w, long long v);
+void ffnn_json_uint(ffnn_json_writer *w, unsigned long long v);
 void ffnn_json_bool(ffnn_json_writer *w, bool v);
 void ffnn_json_null(ffnn_json_writer *w);
 void ffnn_json_key_string(ffnn_json_writer *w, const char *key, const char *s);
