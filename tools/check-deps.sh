@@ -24,13 +24,13 @@ MODULES='
 2  rng file pool
 3  mat mat_internal=mat mat_kern=mat mat_base=mat mat_avx2=mat mat_avx512=mat
 3  csv activation metrics eval plot
-4  json loss layer optim
-5  dataset
-6  preprocess
+4  json loss layer optim eval_plot
+5  dataset eval_report
+6  preprocess eval_read
 7  model
 8  predict train model_io model_io_internal=model_io model_read=model_io explain
 8  explain_internal=explain
-9  explain_deep explain_exact explain_kernel explain_perm explain_io config eval_io plot_explain
+9  explain_deep explain_exact explain_kernel explain_perm explain_io config plot_explain
 10 tune tune_internal=tune tune_space=tune tune_hyperband=tune tune_store=tune tune_run=tune
 20 common
 21 ffnn-split ffnn-train ffnn-predict ffnn-info ffnn-eval ffnn-tune ffnn-explain

@@ -10,6 +10,10 @@
  * trapezoid over distinct thresholds (ties handled exactly), binary for the
  * second class, one-vs-rest macro for multiclass.  Undefined values are NaN
  * (JSON null).
+ *
+ * One header, four files: lib/eval.c (metrics), eval_read.c (the
+ * predictions CSV and history readers), eval_report.c (text and JSON
+ * reports), eval_plot.c (SVG charts).
  */
 #ifndef FFNN_EVAL_H
 #define FFNN_EVAL_H
