@@ -1,5 +1,5 @@
 /* ffnn — evaluation metrics, scikit-learn 1.2 definitions (see eval.h).
- * Reading, reports and charts are in eval_io.c. */
+ * Reading, reports and charts are in eval_read.c, eval_report.c and eval_plot.c. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
