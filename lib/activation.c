@@ -46,15 +46,6 @@ ffnn_names ffnn_act_names(void)
     return t;
 }
 
-/* 1/(1+e^-x) without overflow for either sign. */
-static double sigmoid(double x)
-{
-    if (x >= 0.0)
-        return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
-}
-
 static double gelu(double x)
 {
     return 0.5 * x * (1.0 + erf(x / SQRT_2));
@@ -65,13 +56,13 @@ static double act1(ffnn_act a, double x)
 {
     switch (a) {
     case FFNN_ACT_RELU: return x > 0.0 ? x : 0.0;
-    case FFNN_ACT_SIGMOID: return sigmoid(x);
+    case FFNN_ACT_SIGMOID: return ffnn_sigmoid(x);
     case FFNN_ACT_TANH: return tanh(x);
     case FFNN_ACT_ELU: return x > 0.0 ? x : ELU_ALPHA * expm1(x);
     case FFNN_ACT_SELU: return SELU_SCALE * (x > 0.0 ? x : SELU_ALPHA * expm1(x));
     case FFNN_ACT_GELU: return gelu(x);
     case FFNN_ACT_LEAKY_RELU: return x > 0.0 ? x : LEAKY_SLOPE * x;
-    case FFNN_ACT_SWISH: return x * sigmoid(x);
+    case FFNN_ACT_SWISH: return x * ffnn_sigmoid(x);
     default: return x;
     }
 }
@@ -90,7 +81,7 @@ static double dact1(ffnn_act a, double x, double y)
         return 0.5 * (1.0 + erf(x / SQRT_2)) + x * exp(-0.5 * x * x) * INV_SQRT_2PI;
     case FFNN_ACT_LEAKY_RELU: return x > 0.0 ? 1.0 : LEAKY_SLOPE;
     case FFNN_ACT_SWISH: { /* s·(1 + x·(1 − s)), s = sigmoid(x) */
-        double s = sigmoid(x);
+        double s = ffnn_sigmoid(x);
         return s * (1.0 + x * (1.0 - s));
     }
     default: return 1.0;

@@ -339,14 +339,6 @@ fail:
     return err ? err->status : FFNN_EINTERNAL;
 }
 
-static int class_index(const ffnn_eval_data *d, const char *name)
-{
-    for (int c = 0; c < d->k; c++)
-        if (strcmp(d->classes[c], name) == 0)
-            return c;
-    return -1;
-}
-
 ffnn_status ffnn_eval_metric(const ffnn_eval_result *r, const ffnn_eval_data *d, const char *name,
                              double *value, ffnn_error *err)
 {
@@ -372,7 +364,7 @@ ffnn_status ffnn_eval_metric(const ffnn_eval_result *r, const ffnn_eval_data *d,
                                   name);
         if (is_reg)
             return ffnn_error_set(err, FFNN_EDATA, "%s: not available for regression", name);
-        int c = class_index(d, colon + 1);
+        int c = ffnn_find_string(d->classes, d->k, colon + 1);
         if (c < 0)
             return ffnn_error_set(err, FFNN_EDATA, "%s: no class \"%s\"", name, colon + 1);
         const ffnn_eval_prf *v = &r->per_class[c];

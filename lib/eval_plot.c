@@ -76,14 +76,6 @@ done:
     return st;
 }
 
-static int table_col(const ffnn_eval_table *t, const char *name)
-{
-    for (int j = 0; j < t->ncols; j++)
-        if (strcmp(t->names[j], name) == 0)
-            return j;
-    return -1;
-}
-
 ffnn_status ffnn_eval_curve_svg(FILE *fp, const ffnn_eval_table *hist, const char *metric,
                                 ffnn_error *err)
 {
@@ -98,7 +90,7 @@ ffnn_status ffnn_eval_curve_svg(FILE *fp, const ffnn_eval_table *hist, const cha
             }
         }
     }
-    int mc = table_col(hist, metric);
+    int mc = ffnn_find_string(hist->names, hist->ncols, metric);
     if (mc < 0)
         return ffnn_error_set(err, FFNN_EDATA, "history has no \"%s\" column", metric);
     size_t vlen = strlen(metric) + 5;
@@ -112,7 +104,7 @@ ffnn_status ffnn_eval_curve_svg(FILE *fp, const ffnn_eval_table *hist, const cha
         goto done;
     }
     snprintf(vname, vlen, "val_%s", metric);
-    int vc = table_col(hist, vname), ec = table_col(hist, "epoch");
+    int vc = ffnn_find_string(hist->names, hist->ncols, vname), ec = ffnn_find_string(hist->names, hist->ncols, "epoch");
     for (long i = 0; i < hist->n; i++) {
         const double *row = hist->v + (size_t)i * (size_t)hist->ncols;
         x[i] = ec >= 0 ? row[ec] : (double)i;

@@ -15,9 +15,7 @@ void ffnn_eval_data_release(ffnn_eval_data *d)
     if (!d)
         return;
     free(d->target);
-    for (int c = 0; c < d->k; c++)
-        free(d->classes[c]);
-    free(d->classes);
+    ffnn_free_strings(d->classes, d->k);
     free(d->y_true);
     free(d->y_pred);
     free(d->proba);
@@ -71,19 +69,11 @@ static bool rows_grow(rows *r, int k)
     return true;
 }
 
-static int find_class(char *const *classes, int k, const char *s)
-{
-    for (int c = 0; c < k; c++)
-        if (strcmp(classes[c], s) == 0)
-            return c;
-    return -1;
-}
-
 /* A label's class: by name, else by value for numeric labels ("1.0" is
  * class "1", as ffnn_prep_target matches them). */
 static int label_class(char *const *classes, int k, const char *s)
 {
-    int c = find_class(classes, k, s);
+    int c = ffnn_find_string(classes, k, s);
     double v, w;
     if (c >= 0 || !ffnn_parse_double(s, &v))
         return c;
@@ -136,7 +126,7 @@ static ffnn_status collect_classes(ffnn_eval_data *d, const rows *r, ffnn_error 
     for (long i = 0; i < r->n; i++) {
         const char *two[2] = {r->truth[i], r->pred[i]};
         for (int j = 0; j < 2; j++) {
-            if (find_class(d->classes, d->k, two[j]) >= 0)
+            if (ffnn_find_string(d->classes, d->k, two[j]) >= 0)
                 continue;
             if (d->k == cap) {
                 char **c = realloc(d->classes, (size_t)cap * 2 * sizeof *c);
@@ -204,10 +194,7 @@ ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
                                 ffnn_csv_line(csv), j + 1);
             goto fail;
         }
-    for (int j = 0; j < ncols && pred_col < 0; j++)
-        if (strcmp(hdr[j], "prediction") == 0)
-            pred_col = j;
-    if (pred_col < 0) {
+    if ((pred_col = ffnn_find_string(hdr, ncols, "prediction")) < 0) {
         st = ffnn_error_set(err, FFNN_EDATA,
                             "%s:1: no \"prediction\" column (expected a predictions CSV from "
                             "ffnn-predict)",
@@ -219,10 +206,7 @@ ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
             if (strncmp(hdr[j], "p_", 2) == 0)
                 pcols[np++] = j;
     if (o.target) {
-        for (int j = 0; j < ncols && true_col < 0; j++)
-            if (strcmp(hdr[j], o.target) == 0)
-                true_col = j;
-        if (true_col < 0) {
+        if ((true_col = ffnn_find_string(hdr, ncols, o.target)) < 0) {
             st = ffnn_error_set(err, FFNN_EDATA, "%s:1: no column \"%s\" (--target)", name,
                                 o.target);
             goto fail;
@@ -246,7 +230,7 @@ ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
             goto nomem;
         for (int c = 0; c < np; c++) {
             const char *cls = hdr[pcols[c]] + 2;
-            if (find_class(d->classes, d->k, cls) >= 0) {
+            if (ffnn_find_string(d->classes, d->k, cls) >= 0) {
                 st = ffnn_error_set(err, FFNN_EDATA, "%s:1:%d: duplicate probability column \"%s\"",
                                     name, pcols[c] + 1, hdr[pcols[c]]);
                 goto fail;
@@ -362,9 +346,7 @@ fail:
     ffnn_eval_data_release(d);
 done:
     rows_free(&r);
-    for (int j = 0; hdr && j < ncols; j++)
-        free(hdr[j]);
-    free(hdr);
+    ffnn_free_strings(hdr, ncols);
     free(pcols);
     ffnn_csv_reader_destroy(csv);
     return st;
@@ -376,9 +358,7 @@ void ffnn_eval_table_release(ffnn_eval_table *t)
 {
     if (!t)
         return;
-    for (int j = 0; j < t->ncols; j++)
-        free(t->names[j]);
-    free(t->names);
+    ffnn_free_strings(t->names, t->ncols);
     free(t->v);
     memset(t, 0, sizeof *t);
 }

@@ -291,14 +291,8 @@ void ffnn_shap_release(ffnn_shap *s)
 {
     if (!s)
         return;
-    if (s->feature_names)
-        for (int j = 0; j < s->n_features; j++)
-            free(s->feature_names[j]);
-    if (s->output_names)
-        for (int k = 0; k < s->n_outputs; k++)
-            free(s->output_names[k]);
-    free(s->feature_names);
-    free(s->output_names);
+    ffnn_free_strings(s->feature_names, s->n_features);
+    ffnn_free_strings(s->output_names, s->n_outputs);
     free(s->categorical);
     free(s->values);
     free(s->base_values);

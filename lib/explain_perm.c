@@ -53,10 +53,7 @@ void ffnn_perm_importance_release(ffnn_perm_importance *p)
 {
     if (!p)
         return;
-    if (p->feature_names)
-        for (int j = 0; j < p->n_features; j++)
-            free(p->feature_names[j]);
-    free(p->feature_names);
+    ffnn_free_strings(p->feature_names, p->n_features);
     free(p->importances);
     free(p->mean);
     free(p->std);

@@ -2,6 +2,7 @@
 #ifndef FFNN_INTERNAL_H
 #define FFNN_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,16 @@ static inline char *ffnn_strdup(const char *s)
 
 #define FFNN_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* 1/(1+e^-x) in double without overflow for either sign (activations and
+ * the losses on logits). */
+static inline double ffnn_sigmoid(double x)
+{
+    if (x >= 0.0)
+        return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+
 /* Enum <-> name through a module's table (names[v] for v in 0..n-1):
  * the name, "?" outside the table; the value, -1 for an unknown or NULL name. */
 static inline const char *ffnn_enum_name(const char *const *names, int n, int v)
@@ -34,6 +45,24 @@ static inline int ffnn_enum_parse(const char *const *names, int n, const char *n
         if (strcmp(name, names[v]) == 0)
             return v;
     return -1;
+}
+
+/* The first i with v[i] equal to s, or -1 (the names of columns, classes:
+ * char ** arrays, hence the different type from ffnn_enum_parse's). */
+static inline int ffnn_find_string(char *const *v, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (v[i] && strcmp(v[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* Frees n strings and the array that holds them; v may be NULL. */
+static inline void ffnn_free_strings(char **v, long n)
+{
+    for (long i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
 }
 
 /* Display columns of UTF-8 text: one per character (continuation bytes

@@ -72,14 +72,6 @@ ffnn_names ffnn_loss_names(void)
     return t;
 }
 
-static double sigmoid(double x)
-{
-    if (x >= 0.0)
-        return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
-}
-
 static double sign(double x)
 {
     return (x > 0.0) - (x < 0.0);
@@ -95,7 +87,7 @@ static double bce_logits_row(const float *z, const float *t, float *g, int K, do
         double x = z[k], y = t[k];
         s += (x > 0.0 ? x : 0.0) - x * y + log1p(exp(-fabs(x)));
         if (g)
-            g[k] = (float)(c * (sigmoid(x) - y));
+            g[k] = (float)(c * (ffnn_sigmoid(x) - y));
     }
     return s / K;
 }
