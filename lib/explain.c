@@ -471,6 +471,33 @@ void ffnn_shap_mean_abs(const ffnn_shap *s, double *imp)
         imp[t] /= (double)(s->n_rows > 0 ? s->n_rows : 1);
 }
 
+ffnn_status ffnn_shap_importance_compute(ffnn_shap_importance *imp, const ffnn_shap *s,
+                                         ffnn_error *err)
+{
+    int K = s->n_outputs, M = s->n_features;
+    imp->mean_abs = ffnn_calloc((size_t)K * M, sizeof *imp->mean_abs);
+    imp->total = ffnn_calloc((size_t)M, sizeof *imp->total);
+    imp->order = ffnn_calloc((size_t)M, sizeof *imp->order);
+    if (!imp->mean_abs || !imp->total || !imp->order) {
+        ffnn_shap_importance_release(imp);
+        return ffnn_error_nomem(err);
+    }
+    ffnn_shap_mean_abs(s, imp->mean_abs);
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < M; j++)
+            imp->total[j] += imp->mean_abs[k * M + j];
+    ffnn_explain_order(imp->total, M, imp->order);
+    return FFNN_OK;
+}
+
+void ffnn_shap_importance_release(ffnn_shap_importance *imp)
+{
+    free(imp->mean_abs);
+    free(imp->total);
+    free(imp->order);
+    memset(imp, 0, sizeof *imp);
+}
+
 static int cmp_desc(const void *a, const void *b, void *key)
 {
     int x = *(const int *)a, y = *(const int *)b;

@@ -81,20 +81,17 @@ static int name_width(char *const *names, int M)
 static ffnn_status shap_summary(FILE *fp, const ffnn_shap *s, ffnn_error *err)
 {
     int K = s->n_outputs, M = s->n_features;
-    double *imp = ffnn_calloc((size_t)K * M, sizeof *imp), *total = ffnn_calloc((size_t)M, sizeof *total);
-    int *idx = ffnn_calloc((size_t)M, sizeof *idx), *wout = ffnn_calloc((size_t)K, sizeof *wout);
-    if (!imp || !total || !idx || !wout) {
-        free(imp);
-        free(total);
-        free(idx);
-        free(wout);
+    ffnn_shap_importance si;
+    ffnn_status st = ffnn_shap_importance_compute(&si, s, err);
+    if (st)
+        return st;
+    int *wout = ffnn_calloc((size_t)K, sizeof *wout);
+    if (!wout) {
+        ffnn_shap_importance_release(&si);
         return ffnn_error_nomem(err);
     }
-    ffnn_shap_mean_abs(s, imp);
-    for (int k = 0; k < K; k++)
-        for (int j = 0; j < M; j++)
-            total[j] += imp[k * M + j];
-    ffnn_explain_order(total, M, idx);
+    const double *imp = si.mean_abs, *total = si.total;
+    const int *idx = si.order;
     int wname = name_width(s->feature_names, M);
     fprintf(fp, "Mean |SHAP value| per feature: %s method, %ld row%s, %ld background row%s, "
                 "output %s%s\n",
@@ -134,9 +131,7 @@ static ffnn_status shap_summary(FILE *fp, const ffnn_shap *s, ffnn_error *err)
         fputc('\n', fp);
     }
     free(wout);
-    free(imp);
-    free(total);
-    free(idx);
+    ffnn_shap_importance_release(&si);
     return written(fp, err);
 }
 

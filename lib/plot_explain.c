@@ -71,21 +71,17 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
     int M = s->n_features, K = s->n_outputs;
     if (M < 1 || K < 1 || s->n_rows < 1)
         return ffnn_error_set(err, FFNN_EDATA, "nothing to plot");
-    double *imp = ffnn_calloc((size_t)K * M, sizeof *imp), *total = ffnn_calloc((size_t)M, sizeof *total);
-    int *order = ffnn_calloc((size_t)M, sizeof *order);
+    ffnn_shap_importance si;
+    ffnn_status st = ffnn_shap_importance_compute(&si, s, err);
+    if (st)
+        return st;
     ffnn_plot_legend_item *items = ffnn_calloc((size_t)K, sizeof *items);
-    if (!imp || !total || !order || !items) {
-        free(imp);
-        free(total);
-        free(order);
-        free(items);
+    if (!items) {
+        ffnn_shap_importance_release(&si);
         return ffnn_error_nomem(err);
     }
-    ffnn_shap_mean_abs(s, imp);
-    for (int k = 0; k < K; k++)
-        for (int j = 0; j < M; j++)
-            total[j] += imp[k * M + j];
-    ffnn_explain_order(total, M, order);
+    const double *imp = si.mean_abs, *total = si.total;
+    const int *order = si.order;
     int nshow = shown_features(M, o.max_display), rest = M - nshow;
     int rows = nshow + (rest > 0);
     double xmax = 0;
@@ -162,9 +158,7 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
         ffnn_plot_legend(&svg, &ax, items, K, FFNN_PLOT_LEGEND_BOTTOM_RIGHT);
     }
     free(items);
-    free(imp);
-    free(total);
-    free(order);
+    ffnn_shap_importance_release(&si);
     return ffnn_svg_end(&svg, err);
 }
 

@@ -142,6 +142,19 @@ void ffnn_shap_release(ffnn_shap *s);
  * (imp[output * n_features + feature], caller allocates n_outputs*n_features). */
 void ffnn_shap_mean_abs(const ffnn_shap *s, double *imp);
 
+/* Global importance of SHAP values, as the summary and the bar chart show
+ * it: mean |SHAP| per output and feature (ffnn_shap_mean_abs), its sum over
+ * the outputs per feature, and the features in order of that sum. */
+typedef struct {
+    double *mean_abs;   /* n_outputs * n_features */
+    double *total;      /* n_features */
+    int *order;         /* n_features: largest total first (ffnn_explain_order) */
+} ffnn_shap_importance;
+/* FFNN_ENOMEM (nothing held) when out of memory. */
+ffnn_status ffnn_shap_importance_compute(ffnn_shap_importance *imp, const ffnn_shap *s,
+                                         ffnn_error *err);
+void ffnn_shap_importance_release(ffnn_shap_importance *imp);
+
 /* idx (n) := 0..n-1 ordered by key, largest first, ties by index (NaN
  * last): the ranking every summary and chart of importances shows. */
 void ffnn_explain_order(const double *key, int n, int *idx);

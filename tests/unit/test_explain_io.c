@@ -140,6 +140,28 @@ START_TEST(shap_summary)
 }
 END_TEST
 
+/* mean |SHAP| per output and feature, summed over outputs, ranked. */
+START_TEST(shap_importance)
+{
+    double v[12], b[2], o[4];
+    ffnn_shap s = example_shap(v, b, o);
+    ffnn_shap_importance si;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_shap_importance_compute(&si, &s, &err), FFNN_OK);
+    const double mean_abs[6] = {0.2, (0.2 + 1.0 / 3) / 2, 5e-11, 0.2, (0.2 + 1.0 / 3) / 2, 1.25};
+    for (int t = 0; t < 6; t++)
+        ck_assert_double_eq_tol(si.mean_abs[t], mean_abs[t], 1e-15);
+    ck_assert_double_eq_tol(si.total[0], 0.4, 1e-15);
+    ck_assert_double_eq_tol(si.total[1], 0.2 + 1.0 / 3, 1e-15);
+    ck_assert_double_eq_tol(si.total[2], 1.25 + 5e-11, 1e-15);
+    ck_assert_int_eq(si.order[0], 2);
+    ck_assert_int_eq(si.order[1], 1);
+    ck_assert_int_eq(si.order[2], 0);
+    ffnn_shap_importance_release(&si);
+    ck_assert_ptr_null(si.order);
+}
+END_TEST
+
 START_TEST(perm_formats)
 {
     double imp[4], mean[2], std[2];
@@ -213,6 +235,7 @@ Suite *explain_io_suite(void)
     tcase_add_test(tc, shap_csv);
     tcase_add_test(tc, shap_json);
     tcase_add_test(tc, shap_summary);
+    tcase_add_test(tc, shap_importance);
     tcase_add_test(tc, perm_formats);
     tcase_add_test(tc, write_errors_and_names);
     suite_add_tcase(s, tc);
