@@ -28,24 +28,24 @@ static void put_right(FILE *fp, const char *s, int width)
 int ffnn_eval_write_report(FILE *fp, const ffnn_eval_result *r, const ffnn_eval_data *d)
 {
     char a[32];
+    const char *const *all;
+    double vals[FFNN_EVAL_SUMMARY_MAX];
+    int n = ffnn_eval_summary(r, &all, vals);
     if (r->task == FFNN_EVAL_REGRESSION) {
         fprintf(fp, "regression: %ld rows, target \"%s\"\n\n", r->n, d->target);
-        const char *names[] = {"mae", "mse", "rmse", "r2", "max_error", "median_absolute_error"};
-        const double vals[] = {r->reg.mae, r->reg.mse, r->reg.rmse, r->reg.r2, r->reg.max_error,
-                               r->reg.median_absolute_error};
-        for (size_t i = 0; i < FFNN_ARRAY_LEN(names); i++) {
+        for (int i = 0; i < n; i++) {
             num4(a, sizeof a, vals[i]);
-            fprintf(fp, "%-23s %s\n", names[i], a);
+            fprintf(fp, "%-23s %s\n", all[i], a);
         }
         return ferror(fp) ? -1 : 0;
     }
     fprintf(fp, "%s classification: %ld rows, %d classes, target \"%s\"\n\n",
             ffnn_eval_task_name(r->task), r->n, r->k, d->target);
+    /* The short list; the averages are in the table below. */
     const char *names[] = {"accuracy", "balanced_accuracy", "log_loss", "roc_auc"};
-    const double vals[] = {r->accuracy, r->balanced_accuracy, r->log_loss, r->roc_auc};
     int nm = r->auc_per_class ? 4 : 2;
     for (int i = 0; i < nm; i++) {
-        num4(a, sizeof a, vals[i]);
+        num4(a, sizeof a, vals[ffnn_enum_parse(all, n, names[i])]);
         fprintf(fp, "%-18s %s", names[i], a);
         if (i == 3 && r->task == FFNN_EVAL_BINARY)
             fprintf(fp, "  (positive class: %s)", r->k >= 2 ? d->classes[1] : "?");
@@ -126,31 +126,22 @@ int ffnn_eval_write_json(FILE *fp, const ffnn_eval_result *r, const ffnn_eval_da
     ffnn_json_key_string(&w, "task", ffnn_eval_task_name(r->task));
     ffnn_json_key_int(&w, "rows", r->n);
     ffnn_json_key_string(&w, "target", d->target);
+    const char *const *names;
+    double vals[FFNN_EVAL_SUMMARY_MAX];
+    int n = ffnn_eval_summary(r, &names, vals);
+    if (r->task != FFNN_EVAL_REGRESSION) {
+        ffnn_json_key(&w, "classes");
+        ffnn_json_string_array(&w, d->classes, r->k);
+    }
+    if (r->task == FFNN_EVAL_BINARY)
+        ffnn_json_key_string(&w, "positive_class", r->k >= 2 ? d->classes[1] : NULL);
+    for (int i = 0; i < n; i++)
+        ffnn_json_key_number(&w, names[i], vals[i]);
     if (r->task == FFNN_EVAL_REGRESSION) {
-        ffnn_json_key_number(&w, "mae", r->reg.mae);
-        ffnn_json_key_number(&w, "mse", r->reg.mse);
-        ffnn_json_key_number(&w, "rmse", r->reg.rmse);
-        ffnn_json_key_number(&w, "r2", r->reg.r2);
-        ffnn_json_key_number(&w, "max_error", r->reg.max_error);
-        ffnn_json_key_number(&w, "median_absolute_error", r->reg.median_absolute_error);
         ffnn_json_end_object(&w);
         fputc('\n', fp);
         return ferror(fp) ? -1 : 0;
     }
-    ffnn_json_key(&w, "classes");
-    ffnn_json_string_array(&w, d->classes, r->k);
-    if (r->task == FFNN_EVAL_BINARY)
-        ffnn_json_key_string(&w, "positive_class", r->k >= 2 ? d->classes[1] : NULL);
-    ffnn_json_key_number(&w, "accuracy", r->accuracy);
-    ffnn_json_key_number(&w, "balanced_accuracy", r->balanced_accuracy);
-    ffnn_json_key_number(&w, "precision_macro", r->macro.precision);
-    ffnn_json_key_number(&w, "recall_macro", r->macro.recall);
-    ffnn_json_key_number(&w, "f1_macro", r->macro.f1);
-    ffnn_json_key_number(&w, "precision_weighted", r->weighted.precision);
-    ffnn_json_key_number(&w, "recall_weighted", r->weighted.recall);
-    ffnn_json_key_number(&w, "f1_weighted", r->weighted.f1);
-    ffnn_json_key_number(&w, "log_loss", r->log_loss);
-    ffnn_json_key_number(&w, "roc_auc", r->roc_auc);
     ffnn_json_key(&w, "per_class");
     ffnn_json_begin_array(&w, false);
     for (int c = 0; c < r->k; c++) {

@@ -139,6 +139,16 @@ typedef struct {
 ffnn_status ffnn_eval_compute(ffnn_eval_result *r, const ffnn_eval_data *d, ffnn_error *err);
 void ffnn_eval_result_release(ffnn_eval_result *r);
 
+/* The summary metrics of r's task, in report order: *names (static) and
+ * values[0..n), n returned (at most FFNN_EVAL_SUMMARY_MAX).  These are the
+ * names ffnn_eval_metric takes (besides the per-class ones) and the keys of
+ * the JSON report: accuracy, balanced_accuracy, precision_macro,
+ * recall_macro, f1_macro, precision_weighted, recall_weighted, f1_weighted,
+ * log_loss, roc_auc for classification; mae, mse, rmse, r2, max_error,
+ * median_absolute_error for regression. */
+#define FFNN_EVAL_SUMMARY_MAX 16
+int ffnn_eval_summary(const ffnn_eval_result *r, const char *const **names, double *values);
+
 /* The value of a metric by name: accuracy, balanced_accuracy, precision_macro,
  * recall_macro, f1_macro, precision_weighted, recall_weighted, f1_weighted,
  * log_loss, roc_auc, or per class precision:CLASS, recall:CLASS, f1:CLASS,

@@ -448,6 +448,40 @@ START_TEST(test_json_bytes)
 }
 END_TEST
 
+/* One list of summary metrics: the JSON keys, and every name in it is one
+ * ffnn_eval_metric takes, with the same value. */
+START_TEST(test_summary_names)
+{
+    const char *files[] = {"eval/multiclass.csv", "eval/regression.csv"};
+    const int counts[] = {10, 6};
+    for (int f = 0; f < 2; f++) {
+        ffnn_eval_data d;
+        ffnn_eval_result r;
+        ffnn_error err;
+        ck_assert_int_eq(read_file(&d, files[f], NULL, FFNN_EVAL_AUTO, &err), FFNN_OK);
+        ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+        const char *const *names;
+        double vals[FFNN_EVAL_SUMMARY_MAX];
+        int n = ffnn_eval_summary(&r, &names, vals);
+        ck_assert_int_eq(n, counts[f]);
+        char *js = capture_report(&r, &d, true);
+        for (int i = 0; i < n; i++) {
+            double v;
+            ck_assert_int_eq(ffnn_eval_metric(&r, &d, names[i], &v, &err), FFNN_OK);
+            ck_assert(v == vals[i] || (isnan(v) && isnan(vals[i])));
+            char key[64];
+            snprintf(key, sizeof key, "\n  \"%s\": ", names[i]);
+            ck_assert_msg(strstr(js, key) != NULL, "%s", names[i]);
+        }
+        free(js);
+        ck_assert_str_eq(names[0], f ? "mae" : "accuracy");
+        ck_assert_double_eq(vals[0], f ? r.reg.mae : r.accuracy);
+        ffnn_eval_result_release(&r);
+        ffnn_eval_data_release(&d);
+    }
+}
+END_TEST
+
 /* The history reader's errors: one line each, with file:line:col. */
 static void expect_history_error(const char *text, ffnn_status want, const char *msg)
 {
@@ -529,6 +563,7 @@ Suite *eval_suite(void)
     tcase_add_test(tc, test_read_errors);
     tcase_add_test(tc, test_reports);
     tcase_add_test(tc, test_json_bytes);
+    tcase_add_test(tc, test_summary_names);
     tcase_add_test(tc, test_history);
     tcase_add_test(tc, test_history_errors);
     suite_add_tcase(s, tc);
