@@ -67,17 +67,24 @@ static char *written(const ffnn_shap *s, const ffnn_perm_importance *p, ffnn_exp
     return buf;
 }
 
+static void expect_written(const ffnn_shap *s, const ffnn_perm_importance *p,
+                           ffnn_explain_format f, const char *want)
+{
+    char *t = written(s, p, f);
+    ck_assert_str_eq(t, want);
+    free(t);
+}
+
 START_TEST(shap_csv)
 {
     double v[12], b[2], o[4];
     ffnn_shap s = example_shap(v, b, o);
-    char *t = written(&s, NULL, FFNN_EXPLAIN_FORMAT_CSV);
-    ck_assert_str_eq(t, "row,output,base_value,output_value,\"a,b\",gr\xC3\xB6\xC3\x9F" "e,c\n"
-                        "0,no,0.5,0.4,0.1,-0.2,0\n"
-                        "0,yes,0.5,0.6,-0.1,0.2,0\n"
-                        "1,no,0.5,0.7,0.3,0.333333333,1e-10\n"
-                        "1,yes,0.5,0.3,-0.3,-0.333333333,2.5\n");
-    free(t);
+    expect_written(&s, NULL, FFNN_EXPLAIN_FORMAT_CSV,
+                   "row,output,base_value,output_value,\"a,b\",gr\xC3\xB6\xC3\x9F" "e,c\n"
+                   "0,no,0.5,0.4,0.1,-0.2,0\n"
+                   "0,yes,0.5,0.6,-0.1,0.2,0\n"
+                   "1,no,0.5,0.7,0.3,0.333333333,1e-10\n"
+                   "1,yes,0.5,0.3,-0.3,-0.333333333,2.5\n");
 }
 END_TEST
 
@@ -85,27 +92,26 @@ START_TEST(shap_json)
 {
     double v[12], b[2], o[4];
     ffnn_shap s = example_shap(v, b, o);
-    char *t = written(&s, NULL, FFNN_EXPLAIN_FORMAT_JSON);
-    ck_assert_str_eq(t, "{\n"
-                        "  \"method\": \"exact\",\n"
-                        "  \"output\": \"probability\",\n"
-                        "  \"rows\": 2,\n"
-                        "  \"background_rows\": 4,\n"
-                        "  \"features\": [\"a,b\", \"gr\xC3\xB6\xC3\x9F" "e\", \"c\"],\n"
-                        "  \"outputs\": [\"no\", \"yes\"],\n"
-                        "  \"base_values\": [0.5, 0.5],\n"
-                        "  \"mean_abs\": [\n"
-                        "    [0.2, 0.266666667, 5e-11],\n"
-                        "    [0.2, 0.266666667, 1.25]\n"
-                        "  ],\n"
-                        "  \"explanations\": [\n"
-                        "    {\"row\": 0, \"output_values\": [0.4, 0.6], \"values\": [[0.1, -0.2, 0], "
-                        "[-0.1, 0.2, 0]]},\n"
-                        "    {\"row\": 1, \"output_values\": [0.7, 0.3], \"values\": [[0.3, 0.333333333, "
-                        "1e-10], [-0.3, -0.333333333, 2.5]]}\n"
-                        "  ]\n"
-                        "}\n");
-    free(t);
+    expect_written(&s, NULL, FFNN_EXPLAIN_FORMAT_JSON,
+                   "{\n"
+                   "  \"method\": \"exact\",\n"
+                   "  \"output\": \"probability\",\n"
+                   "  \"rows\": 2,\n"
+                   "  \"background_rows\": 4,\n"
+                   "  \"features\": [\"a,b\", \"gr\xC3\xB6\xC3\x9F" "e\", \"c\"],\n"
+                   "  \"outputs\": [\"no\", \"yes\"],\n"
+                   "  \"base_values\": [0.5, 0.5],\n"
+                   "  \"mean_abs\": [\n"
+                   "    [0.2, 0.266666667, 5e-11],\n"
+                   "    [0.2, 0.266666667, 1.25]\n"
+                   "  ],\n"
+                   "  \"explanations\": [\n"
+                   "    {\"row\": 0, \"output_values\": [0.4, 0.6], \"values\": [[0.1, -0.2, 0], "
+                   "[-0.1, 0.2, 0]]},\n"
+                   "    {\"row\": 1, \"output_values\": [0.7, 0.3], \"values\": [[0.3, 0.333333333, "
+                   "1e-10], [-0.3, -0.333333333, 2.5]]}\n"
+                   "  ]\n"
+                   "}\n");
 }
 END_TEST
 
@@ -115,28 +121,26 @@ START_TEST(shap_summary)
 {
     double v[12], b[2], o[4];
     ffnn_shap s = example_shap(v, b, o);
-    char *t = written(&s, NULL, FFNN_EXPLAIN_FORMAT_SUMMARY);
-    ck_assert_str_eq(t, "Mean |SHAP value| per feature: exact method, 2 rows, 4 background rows, "
-                        "output probability (total = sum over outputs)\n"
-                        "rank  feature  total       no          yes\n"
-                        "   1  c        1.250000    0.000000    1.250000    "
-                        "########################################\n"
-                        "   2  gr\xC3\xB6\xC3\x9F" "e    0.533333    0.266667    0.266667    "
-                        "#################\n"
-                        "   3  a,b      0.400000    0.200000    0.200000    #############\n");
-    free(t);
+    expect_written(&s, NULL, FFNN_EXPLAIN_FORMAT_SUMMARY,
+                   "Mean |SHAP value| per feature: exact method, 2 rows, 4 background rows, "
+                   "output probability (total = sum over outputs)\n"
+                   "rank  feature  total       no          yes\n"
+                   "   1  c        1.250000    0.000000    1.250000    "
+                   "########################################\n"
+                   "   2  gr\xC3\xB6\xC3\x9F" "e    0.533333    0.266667    0.266667    "
+                   "#################\n"
+                   "   3  a,b      0.400000    0.200000    0.200000    #############\n");
     /* one output: no per-output columns */
     s.n_outputs = 1;
     s.n_rows = 1;
     s.n_background = 1;
-    t = written(&s, NULL, FFNN_EXPLAIN_FORMAT_SUMMARY);
-    ck_assert_str_eq(t, "Mean |SHAP value| per feature: exact method, 1 row, 1 background row, "
-                        "output probability\n"
-                        "rank  feature  mean|SHAP|\n"
-                        "   1  gr\xC3\xB6\xC3\x9F" "e    0.200000    ########################################\n"
-                        "   2  a,b      0.100000    ####################\n"
-                        "   3  c        0.000000    \n");
-    free(t);
+    expect_written(&s, NULL, FFNN_EXPLAIN_FORMAT_SUMMARY,
+                   "Mean |SHAP value| per feature: exact method, 1 row, 1 background row, "
+                   "output probability\n"
+                   "rank  feature  mean|SHAP|\n"
+                   "   1  gr\xC3\xB6\xC3\x9F" "e    0.200000    ########################################\n"
+                   "   2  a,b      0.100000    ####################\n"
+                   "   3  c        0.000000    \n");
 }
 END_TEST
 
@@ -166,38 +170,35 @@ START_TEST(perm_formats)
 {
     double imp[4], mean[2], std[2];
     ffnn_perm_importance p = example_perm(imp, mean, std);
-    char *t = written(NULL, &p, FFNN_EXPLAIN_FORMAT_CSV);
-    ck_assert_str_eq(t, "feature,importance_mean,importance_std,importance_1,importance_2\n"
-                        "x,0.1,0.02,0.12,0.08\n"
-                        "long_name,-0.05,0,-0.05,-0.05\n");
-    free(t);
-    t = written(NULL, &p, FFNN_EXPLAIN_FORMAT_JSON);
-    ck_assert_str_eq(t, "{\n"
-                        "  \"method\": \"permutation\",\n"
-                        "  \"scoring\": \"accuracy\",\n"
-                        "  \"baseline\": 0.8,\n"
-                        "  \"repeats\": 2,\n"
-                        "  \"seed\": 7,\n"
-                        "  \"rows\": 5,\n"
-                        "  \"features\": [\n"
-                        "    {\"name\": \"x\", \"importance_mean\": 0.1, \"importance_std\": 0.02, "
-                        "\"importances\": [0.12, 0.08]},\n"
-                        "    {\"name\": \"long_name\", \"importance_mean\": -0.05, \"importance_std\": 0, "
-                        "\"importances\": [-0.05, -0.05]}\n"
-                        "  ]\n"
-                        "}\n");
-    free(t);
-    t = written(NULL, &p, FFNN_EXPLAIN_FORMAT_SUMMARY);
-    ck_assert_str_eq(t, "Permutation importance: decrease in accuracy when a feature is shuffled "
-                        "(baseline 0.800000, 2 repeats, 5 rows)\n"
-                        "rank  feature    mean        std\n"
-                        "   1  x          0.100000    0.020000    ########################################\n"
-                        "   2  long_name  -0.050000   0.000000    \n");
-    free(t);
+    expect_written(NULL, &p, FFNN_EXPLAIN_FORMAT_CSV,
+                   "feature,importance_mean,importance_std,importance_1,importance_2\n"
+                   "x,0.1,0.02,0.12,0.08\n"
+                   "long_name,-0.05,0,-0.05,-0.05\n");
+    expect_written(NULL, &p, FFNN_EXPLAIN_FORMAT_JSON,
+                   "{\n"
+                   "  \"method\": \"permutation\",\n"
+                   "  \"scoring\": \"accuracy\",\n"
+                   "  \"baseline\": 0.8,\n"
+                   "  \"repeats\": 2,\n"
+                   "  \"seed\": 7,\n"
+                   "  \"rows\": 5,\n"
+                   "  \"features\": [\n"
+                   "    {\"name\": \"x\", \"importance_mean\": 0.1, \"importance_std\": 0.02, "
+                   "\"importances\": [0.12, 0.08]},\n"
+                   "    {\"name\": \"long_name\", \"importance_mean\": -0.05, \"importance_std\": 0, "
+                   "\"importances\": [-0.05, -0.05]}\n"
+                   "  ]\n"
+                   "}\n");
+    expect_written(NULL, &p, FFNN_EXPLAIN_FORMAT_SUMMARY,
+                   "Permutation importance: decrease in accuracy when a feature is shuffled "
+                   "(baseline 0.800000, 2 repeats, 5 rows)\n"
+                   "rank  feature    mean        std\n"
+                   "   1  x          0.100000    0.020000    ########################################\n"
+                   "   2  long_name  -0.050000   0.000000    \n");
     /* a regression model's score is R²; a seed past 2^53 stays exact */
     p.classification = false;
     p.seed = 18446744073709551615ULL;
-    t = written(NULL, &p, FFNN_EXPLAIN_FORMAT_JSON);
+    char *t = written(NULL, &p, FFNN_EXPLAIN_FORMAT_JSON);
     ck_assert_ptr_nonnull(strstr(t, "\"scoring\": \"r2\",\n"));
     ck_assert_ptr_nonnull(strstr(t, "\"seed\": 18446744073709551615,\n"));
     free(t);
