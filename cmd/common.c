@@ -61,13 +61,17 @@ void cmd_init(const char *name)
     catch_signals();
 }
 
+/* The exit status of a run stopped by signal N is this + N, as a shell
+ * reports a process the signal killed. */
+#define EXIT_SIGNAL_BASE 128
+
 /* After a stop request every failure is the interruption: 128 + signal. */
 static int interrupted(void)
 {
     int sig = ffnn_stop_requested();
     const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
     fprintf(stderr, "%s: interrupted by %s%s\n", progname, name, cmd_stop_hint ? cmd_stop_hint : "");
-    return 128 + sig;
+    return EXIT_SIGNAL_BASE + sig;
 }
 
 /* Writes "prog: <prefix><message><suffix>" and a newline on stderr, the
