@@ -19,58 +19,6 @@
 #include "ffnn/csv.h"
 #include "internal.h"
 
-/* ---- suggestions ---------------------------------------------------------- */
-
-static int levenshtein(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 99;
-    int row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-const char *ffnn_suggest(const char *word, const char *const *candidates, int n)
-{
-    const char *best = NULL;
-    int bestd = 3;
-    int wl = (int)strlen(word);
-    for (int i = 0; i < n; i++) {
-        int d = levenshtein(word, candidates[i]);
-        /* A distance as large as the word itself is no resemblance ("x" vs "l2"). */
-        if (d < bestd && d < wl) {
-            best = candidates[i];
-            bestd = d;
-        }
-    }
-    if (best || wl == 0)
-        return best;
-    const char *prefix = NULL;
-    for (int i = 0; i < n; i++)
-        if (strncmp(candidates[i], word, (size_t)wl) == 0) {
-            if (prefix)
-                return NULL;
-            prefix = candidates[i];
-        }
-    return prefix;
-}
-
 /* ---- lifecycle ------------------------------------------------------------ */
 
 ffnn_config ffnn_config_default(void)
@@ -243,10 +191,7 @@ static ffnn_status get_name(const ctx *x, const char *path, const cJSON *v, cons
     if (s)
         return fail(x, path, "unknown %s \"%s\"; did you mean \"%s\"?", what, v->valuestring, s);
     char list[300];
-    size_t k = 0;
-    list[0] = '\0';
-    for (int i = 0; i < t.n && k < sizeof list; i++)
-        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", t.names[i]);
+    ffnn_names_list(list, sizeof list, t.names, t.n);
     return fail(x, path, "unknown %s \"%s\" (valid: %s)", what, v->valuestring, list);
 }
 
