@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common.h"
+#include "ffnn/json.h"
 #include "ffnn/model_io.h"
 #include "ffnn/tune.h"
 
@@ -92,11 +93,9 @@ static bool print_value(const cJSON *v, FILE *fp)
     } else if (!v) {
         fputs("?", fp);
     } else {
-        char *s = cJSON_PrintUnformatted(v);
-        if (!s)
-            return false;
-        fputs(s, fp);
-        free(s);
+        ffnn_json_writer w;
+        ffnn_json_writer_init(&w, fp, 0);
+        ffnn_json_tree(&w, v);
     }
     return true;
 }
