@@ -83,7 +83,8 @@ static void on_trial(void *ctx, const ffnn_tune_progress *p)
     fputs(pr->tty ? "\033[K\r" : "\n", stderr);
 }
 
-/* false when out of memory */
+/* One hyperparameter value as the tables show it (lists and objects as
+ * compact JSON); true, as the JSON writer needs no memory. */
 static bool print_value(const cJSON *v, FILE *fp)
 {
     if (cJSON_IsNumber(v)) {
