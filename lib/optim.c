@@ -47,10 +47,15 @@ ffnn_optim_spec ffnn_optim_default(ffnn_optim_kind kind)
     return s;
 }
 
-/* Returns the lower-case Keras name, or "?" for a value outside the enum. */
 const char *ffnn_optim_name(ffnn_optim_kind k)
 {
-    return (unsigned)k < FFNN_OPTIM_COUNT ? optim_names[k] : "?";
+    return ffnn_enum_name(optim_names, FFNN_OPTIM_COUNT, (int)k);
+}
+
+ffnn_names ffnn_optim_names(void)
+{
+    ffnn_names t = {optim_names, FFNN_OPTIM_COUNT, ffnn_optim_parse};
+    return t;
 }
 
 /* ASCII case-insensitive equality (locale-free). */
@@ -65,7 +70,6 @@ static int same_name(const char *a, const char *b)
     return *a == *b;
 }
 
-/* Keras names in any case ("adam", "Adam", "RMSprop", "SGD", ...); -1 if unknown or NULL. */
 int ffnn_optim_parse(const char *name)
 {
     if (!name)

@@ -18,6 +18,7 @@
 #include "ffnn/dataset.h"
 #include "ffnn/model.h"
 #include "ffnn/json.h"
+#include "ffnn/names.h"
 #include "ffnn/train.h"
 
 typedef struct {
@@ -49,9 +50,5 @@ char *ffnn_config_to_json(const ffnn_config *c);
 
 /* Deep copy (strings duplicated); release dst with ffnn_config_release. */
 ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_error *err);
-
-/* Levenshtein-closest of candidates[n] to word if within distance 2 (or a
- * prefix match), else NULL. */
-const char *ffnn_suggest(const char *word, const char *const *candidates, int n);
 
 #endif

@@ -259,6 +259,16 @@ START_TEST(unknown_names)
                  "config.json: optimizer: unknown optimizer \"adamm\"; did you mean \"adam\"?");
     expect_error("{\"optimizer\": \"lbfgs\"}", "config.json: optimizer: unknown optimizer \"lbfgs\" "
                                                "(valid: sgd, adam, adamw, rmsprop, adagrad)");
+    /* The lists come from the modules' tables, in enum order. */
+    expect_error("{\"layers\": [{\"activation\": \"maxout\"}]}",
+                 "config.json: layers[0].activation: unknown activation \"maxout\" (valid: linear, "
+                 "relu, sigmoid, tanh, softmax, elu, selu, gelu, leaky_relu, swish)");
+    expect_error("{\"loss\": {\"name\": \"poisson\"}}",
+                 "config.json: loss.name: unknown loss \"poisson\" (valid: binary_crossentropy, "
+                 "categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error, "
+                 "mean_absolute_error, huber)");
+    expect_error("{\"output_activation\": \"Relu\"}",
+                 "config.json: output_activation: unknown activation \"Relu\"; did you mean \"relu\"?");
     expect_error("{\"task\": \"classification\"}",
                  "config.json: task: unknown task \"classification\" (valid: auto, binary, "
                  "multiclass, regression)");
@@ -425,6 +435,34 @@ START_TEST(shipped_configs)
 }
 END_TEST
 
+/* The written config, byte for byte: config/written.json is what
+ * ffnn_config_to_json wrote for this config before it used the JSON writer
+ * directly (it built a cJSON tree then), so key order, layout and numbers
+ * are pinned independently of the code under test. */
+START_TEST(to_json_bytes)
+{
+    const char *in = "{\"optimizer\":{\"name\":\"sgd\",\"momentum\":0.5,\"nesterov\":true},"
+                     "\"early_stopping\":{\"baseline\":0.3,\"patience\":3,\"mode\":\"max\","
+                     "\"monitor\":\"val_accuracy\"},\"reduce_lr_on_plateau\":{\"factor\":0.5,"
+                     "\"cooldown\":2,\"min_lr\":1e-6},\"seed\":123,\"ignore\":[\"a\",\"b\\n\"],"
+                     "\"target\":\"t\\\"x\",\"layers\":[{\"units\":3,\"dropout\":0.1}],"
+                     "\"loss\":{\"name\":\"huber\",\"delta\":0.3}}";
+    ffnn_config c;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_config_parse(&c, in, "in.json", &err), FFNN_OK);
+    char *text = ffnn_config_to_json(&c);
+    FILE *fp = fopen("config/written.json", "rb");
+    ck_assert_ptr_nonnull(fp);
+    char want[4096];
+    size_t n = fread(want, 1, sizeof want - 1, fp);
+    fclose(fp);
+    want[n] = '\0';
+    ck_assert_str_eq(text, want);
+    free(text);
+    ffnn_config_release(&c);
+}
+END_TEST
+
 START_TEST(json_print)
 {
     cJSON *j = cJSON_Parse("{\"a\":[1,2.5,\"x\\n\\\"\"],\"b\":{\"c\":null,\"d\":[{\"e\":true}]},"
@@ -460,6 +498,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, suggest);
     tcase_add_test(tc, shipped_configs);
     tcase_add_test(tc, json_print);
+    tcase_add_test(tc, to_json_bytes);
     suite_add_tcase(s, tc);
     return s;
 }

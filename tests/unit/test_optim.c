@@ -167,6 +167,11 @@ START_TEST(test_names)
     ck_assert_int_eq(ffnn_optim_parse(""), -1);
     ck_assert_int_eq(ffnn_optim_parse(NULL), -1);
     ck_assert_str_eq(ffnn_optim_name(FFNN_OPTIM_COUNT), "?");
+    ffnn_names t = ffnn_optim_names();
+    ck_assert_int_eq(t.n, FFNN_OPTIM_COUNT);
+    ck_assert(t.parse == ffnn_optim_parse);
+    for (int k = 0; k < t.n; k++)
+        ck_assert_str_eq(t.names[k], ffnn_optim_name((ffnn_optim_kind)k));
 }
 END_TEST
 
