@@ -13,15 +13,7 @@ static const char *const method_names[FFNN_EXPLAIN_COUNT] = {"deep", "exact", "k
                                                              "permutation"};
 static const char *const output_names[FFNN_EXPLAIN_OUTPUT_COUNT] = {"probability", "logit"};
 
-const char *ffnn_explain_method_name(ffnn_explain_method m)
-{
-    return ffnn_enum_name(method_names, FFNN_EXPLAIN_COUNT, (int)m);
-}
-
-int ffnn_explain_method_parse(const char *name)
-{
-    return ffnn_enum_parse(method_names, FFNN_EXPLAIN_COUNT, name);
-}
+FFNN_NAME_TABLE(ffnn_explain_method, ffnn_explain_method, method_names)
 
 const char *ffnn_explain_output_name(ffnn_explain_output o)
 {

@@ -13,15 +13,7 @@
 
 static const char *const format_names[FFNN_EXPLAIN_FORMAT_COUNT] = {"csv", "json", "summary"};
 
-const char *ffnn_explain_format_name(ffnn_explain_format f)
-{
-    return ffnn_enum_name(format_names, FFNN_EXPLAIN_FORMAT_COUNT, (int)f);
-}
-
-int ffnn_explain_format_parse(const char *name)
-{
-    return ffnn_enum_parse(format_names, FFNN_EXPLAIN_FORMAT_COUNT, name);
-}
+FFNN_NAME_TABLE(ffnn_explain_format, ffnn_explain_format, format_names)
 
 /* The value as written: nine significant digits, no "-0". */
 static double num9(double v)

@@ -119,7 +119,7 @@ static ffnn_status hypermodel_overlay(cJSON *overlay, const cJSON *values, ffnn_
     if (dv) {
         double d = cJSON_IsNumber(dv) ? dv->valuedouble : NAN;
         if (!(d >= 0 && d <= FFNN_MAX_LAYERS - 1) || d != floor(d)) {
-            char *shown = cJSON_IsNumber(dv) ? NULL : cJSON_PrintUnformatted(dv);
+            char *shown = cJSON_IsNumber(dv) ? NULL : ffnn_json_print(dv, 0);
             if (!cJSON_IsNumber(dv) && !shown)
                 return ffnn_error_nomem(err);
             char num[32];
