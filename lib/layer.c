@@ -20,10 +20,10 @@ void ffnn_dense_forward_packed(const float *X, const float *Wp, const float *b, 
                                ffnn_act act, int B, int I, int O)
 {
     if (act == FFNN_ACT_RELU) {
-        ffnn_mat_xwt_packed(Z, A, X, Wp, b, B, I, O);
+        ffnn_mat_xwt_packed(Z, A, X, Wp, b, B, I, O, 0, O);
         return;
     }
-    ffnn_mat_xwt_packed(Z, NULL, X, Wp, b, B, I, O);
+    ffnn_mat_xwt_packed(Z, NULL, X, Wp, b, B, I, O, 0, O);
     ffnn_act_forward(act, Z, A, B, O);
 }
 
@@ -36,10 +36,10 @@ void ffnn_dense_backward_input(const float *dZ, const float *W, const float *mas
                                const float *Zp, const float *Ap, float *dZp, int B, int I, int O)
 {
     if (act == FFNN_ACT_RELU) {
-        ffnn_mat_dzw_gated(dZp, dZ, W, mask, Zp, B, O, I);
+        ffnn_mat_dzw_gated(dZp, dZ, W, mask, Zp, B, O, I, 0, I);
         return;
     }
-    ffnn_mat_dzw_gated(dZp, dZ, W, mask, NULL, B, O, I);
+    ffnn_mat_dzw_gated(dZp, dZ, W, mask, NULL, B, O, I, 0, I);
     ffnn_act_backward(act, Zp, Ap, dZp, dZp, B, I);
 }
 

@@ -1,20 +1,35 @@
-/* ffnn — the AVX-512 variant of the tuned products (lib/mat_kern.h): tiles of
- * 8 rows × 16 columns (8 of 32 zmm registers), and dW tiles of 8 rows × 32
- * columns. */
+/* ffnn — the AVX-512 variant of the blocked product (lib/mat_kern.h): tiles
+ * of 12 rows × 32 columns, 24 of the 32 zmm registers, one fused
+ * multiply-add per vector and term. */
 #include "mat_internal.h"
 
 #if defined(FFNN_MAT_X86)
+#include <immintrin.h>
 
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
 #else
 #pragma GCC push_options
-#pragma GCC target("avx512f")
+#pragma GCC target("avx512f,fma")
 #endif
 
+typedef float vn __attribute__((vector_size(64)));
+typedef int vni __attribute__((vector_size(64)));
+
+MAT_INLINE vn v_fma(vn a, vn b, vn c)
+{
+    return (vn)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+}
+
+MAT_INLINE vn v_splat(const float *p)
+{
+    return (vn)_mm512_set1_ps(*p);
+}
+
 #define MAT_ISA avx512
-#define MAT_MR 8
-#define MAT_WIDE 1 /* dW tiles of 8 × 32 */
+#define MAT_VN 16
+#define MAT_MR 12
+#define MAT_NP 2
 #include "mat_kern.h"
 
 #if defined(__clang__)

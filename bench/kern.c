@@ -1,0 +1,126 @@
+/* kern — ffnn's three products on a model's shapes, one thread, beside
+ * bench/sgemm.c's OpenBLAS lines (same usage and output, see
+ * bench/shapes.h), and the optimizer step on its own.
+ *
+ *   fwd  W packed (ffnn_mat_pack, once per batch as training does), then
+ *        Z = X·Wᵀ + b with relu fused (ffnn_mat_xwt_packed)
+ *   dx   dX = dZ·W gated by relu (ffnn_mat_dzw_gated)
+ *   dw   dW = dZᵀ·X, db = Σ dZ (ffnn_mat_dw_rows, all rows)
+ *
+ * kern -a N [THREADS]...: one Adam step over N parameters (w, g, m, v:
+ * 4 arrays read, 3 written) per thread count, as "adam <N> <threads>
+ * <ms per step> <GB/s>" (28·N bytes moved per step).
+ *
+ * Links build/libffnn.a; built by bench/run.sh.
+ */
+#include "ffnn/mat.h"
+#include "ffnn/optim.h"
+#include "ffnn/pool.h"
+
+#include "shapes.h"
+
+typedef struct {
+    const shapes *sh;
+    int B, kind;
+    float *X[MAX_LAYERS], *W[MAX_LAYERS], *Wp[MAX_LAYERS], *b[MAX_LAYERS], *Z[MAX_LAYERS],
+        *A[MAX_LAYERS], *dZ[MAX_LAYERS], *dX[MAX_LAYERS], *dW[MAX_LAYERS], *db[MAX_LAYERS];
+} job;
+
+static void run(void *ctx)
+{
+    job *j = ctx;
+    int B = j->B;
+    for (int l = 0; l < j->sh->n; l++) {
+        int I = j->sh->in[l], O = j->sh->out[l];
+        if (j->kind == 0) {
+            ffnn_mat_pack(j->Wp[l], j->W[l], I, O, 0, ffnn_mat_panels(O));
+            ffnn_mat_xwt_packed(j->Z[l], j->A[l], j->X[l], j->Wp[l], j->b[l], B, I, O, 0, O);
+        } else if (j->kind == 1 && l > 0) {
+            ffnn_mat_dzw_gated(j->dX[l], j->dZ[l], j->W[l], NULL, j->X[l], B, O, I, 0, I);
+        } else if (j->kind == 2) {
+            ffnn_mat_dw_rows(j->dW[l], j->db[l], j->dZ[l], j->X[l], B, O, I, 0, O, false);
+        }
+    }
+}
+
+typedef struct {
+    ffnn_optim *o;
+    float *w, *g;
+    ffnn_pool *pool;
+} adam_job;
+
+static void adam_run(void *ctx)
+{
+    adam_job *j = ctx;
+    ffnn_optim_step_pool(j->o, j->w, j->g, j->pool);
+}
+
+static int adam_main(int argc, char **argv)
+{
+    long n = atol(argv[2]);
+    if (n < 1)
+        return 64;
+    ffnn_optim_spec spec = ffnn_optim_default(FFNN_OPTIM_ADAM);
+    ffnn_optim o;
+    ffnn_error err;
+    if (ffnn_optim_init(&o, &spec, (size_t)n, &err) != FFNN_OK)
+        return 71;
+    float *w = rand_floats((size_t)n, 1), *g = rand_floats((size_t)n, 2);
+    for (int a = 3; a < argc || a == 3; a++) {
+        int t = a < argc ? atoi(argv[a]) : 1;
+        ffnn_pool *pool = NULL;
+        if (t > 1 && ffnn_pool_create(&pool, t, &err) != FFNN_OK)
+            return 71;
+        adam_job j = {&o, w, g, pool};
+        double s = time_best(adam_run, &j, 1.0, CLOCK_MONOTONIC);
+        printf("adam %ld %d %.3f %.1f\n", n, t, s * 1e3, 28.0 * (double)n / s / 1e9);
+        fflush(stdout);
+        ffnn_pool_destroy(pool);
+    }
+    ffnn_optim_release(&o);
+    free(w);
+    free(g);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "-a") == 0)
+        return adam_main(argc, argv);
+    double budget;
+    shapes sh;
+    const char *widths;
+    int a;
+    if (bench_args(argc, argv, &budget, &sh, &widths, &a) != 0)
+        return 64;
+    for (; a < argc; a++) {
+        job j;
+        memset(&j, 0, sizeof j);
+        j.sh = &sh;
+        j.B = atoi(argv[a]);
+        if (j.B < 1)
+            return 64;
+        for (int l = 0; l < sh.n; l++) {
+            size_t I = (size_t)sh.in[l], O = (size_t)sh.out[l], B = (size_t)j.B;
+            j.X[l] = rand_floats(B * I, 1u + l);
+            j.W[l] = rand_floats(O * I, 2u + l);
+            j.Wp[l] = rand_floats(ffnn_mat_packed_size((int)I, (int)O), 3u);
+            j.b[l] = rand_floats(O, 4u + l);
+            j.Z[l] = rand_floats(B * O, 5u);
+            j.A[l] = rand_floats(B * O, 6u);
+            j.dZ[l] = rand_floats(B * O, 7u + l);
+            j.dX[l] = rand_floats(B * I, 8u);
+            j.dW[l] = rand_floats(O * I, 9u);
+            j.db[l] = rand_floats(O, 10u);
+        }
+        static const char *kinds[3] = {"fwd", "dx", "dw"};
+        for (j.kind = 0; j.kind < 3; j.kind++)
+            report(widths, j.B, kinds[j.kind], macs_of(&sh, j.B, j.kind == 1 ? 1 : 0),
+                   time_best(run, &j, budget, CLOCK_THREAD_CPUTIME_ID));
+        for (int l = 0; l < sh.n; l++) {
+            free(j.X[l]); free(j.W[l]); free(j.Wp[l]); free(j.b[l]); free(j.Z[l]);
+            free(j.A[l]); free(j.dZ[l]); free(j.dX[l]); free(j.dW[l]); free(j.db[l]);
+        }
+    }
+    return 0;
+}
