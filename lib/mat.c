@@ -278,13 +278,15 @@ void ffnn_mat_dw_rows(float *restrict dW, float *restrict db, const float *restr
 {
     if (o1 <= o0)
         return;
-    if (db)
-        for (int o = o0; o < o1; o++) {
-            float s = add ? db[o] : 0.0f;
-            for (int r = 0; r < B; r++)
-                s += dZ[(size_t)r * O + o];
-            db[o] = s;
-        }
+    if (db) {
+        /* row by row: each db[o] still sums r = 0, 1, ... in turn */
+        if (!add)
+            for (int o = o0; o < o1; o++)
+                db[o] = 0.0f;
+        for (int r = 0; r < B; r++)
+            for (int o = o0; o < o1; o++)
+                db[o] += dZ[(size_t)r * O + o];
+    }
     if (I <= 0)
         return;
     if (B <= 0) {

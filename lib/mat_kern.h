@@ -174,9 +174,14 @@ MAT_INLINE void finish_scalar(const mat_job *j, float *t, int mr, int n0, int i0
 MAT_INLINE void tile(const mat_job *j, const float *restrict ap, const float *restrict bp, size_t bs,
                      int np, int i0, int mr, int n0, int nc, int kc, int first, int last)
 {
-    vn acc[MR][NV];
+    /* j's fields in locals: the vector stores below may alias anything */
+    const size_t ldc = j->ldc;
+    const int kind = j->kind;
+    const float *const bias = j->bias, *const mask = j->mask, *const gate = j->gate;
+    float *const R = j->R;
+    float *const c = j->C + (size_t)i0 * ldc + (size_t)n0;
     const int full = mr == MR && nc == np * VW;
-    float *c = j->C + (size_t)i0 * j->ldc + (size_t)n0;
+    vn acc[MR][NV];
     if (first && !j->add) {
 #pragma GCC unroll 16
         for (int m = 0; m < MR; m++)
@@ -188,11 +193,11 @@ MAT_INLINE void tile(const mat_job *j, const float *restrict ap, const float *re
         for (int m = 0; m < MR; m++)
 #pragma GCC unroll 8
             for (int v = 0; v < np * NVP; v++)
-                acc[m][v] = v_load(c + (size_t)m * j->ldc + (size_t)v * MAT_VN);
+                acc[m][v] = v_load(c + (size_t)m * ldc + (size_t)v * MAT_VN);
     } else {
         float t[MR * NR] = {0};
         for (int m = 0; m < mr; m++)
-            memcpy(t + m * NR, c + (size_t)m * j->ldc, (size_t)nc * sizeof(float));
+            memcpy(t + m * NR, c + (size_t)m * ldc, (size_t)nc * sizeof(float));
         for (int m = 0; m < MR; m++)
             for (int v = 0; v < np * NVP; v++)
                 acc[m][v] = v_load(t + m * NR + v * MAT_VN);
@@ -209,46 +214,46 @@ MAT_INLINE void tile(const mat_job *j, const float *restrict ap, const float *re
             finish_scalar(j, t, mr, n0, i0, nc);
         } else {
             for (int m = 0; m < mr; m++)
-                memcpy(c + (size_t)m * j->ldc, t + m * NR, (size_t)nc * sizeof(float));
+                memcpy(c + (size_t)m * ldc, t + m * NR, (size_t)nc * sizeof(float));
         }
         return;
     }
-    if (last && j->kind == MAT_XWT) {
-        if (j->bias) {
+    if (last && kind == MAT_XWT) {
+        if (bias) {
 #pragma GCC unroll 8
             for (int v = 0; v < np * NVP; v++) {
-                vn bias = v_load(j->bias + n0 + v * MAT_VN);
+                vn bv = v_load(bias + n0 + v * MAT_VN);
 #pragma GCC unroll 16
                 for (int m = 0; m < MR; m++)
-                    acc[m][v] = acc[m][v] + bias;
+                    acc[m][v] = acc[m][v] + bv;
             }
         }
-        if (j->R) {
-            float *r = j->R + (size_t)i0 * j->ldc + (size_t)n0;
+        if (R) {
+            float *r = R + (size_t)i0 * ldc + (size_t)n0;
 #pragma GCC unroll 16
             for (int m = 0; m < MR; m++)
 #pragma GCC unroll 8
                 for (int v = 0; v < np * NVP; v++)
-                    v_store(r + (size_t)m * j->ldc + (size_t)v * MAT_VN, v_relu(acc[m][v]));
+                    v_store(r + (size_t)m * ldc + (size_t)v * MAT_VN, v_relu(acc[m][v]));
         }
-    } else if (last && j->kind == MAT_DZW && (j->mask || j->gate)) {
+    } else if (last && kind == MAT_DZW && (mask || gate)) {
         const vn zero = {0};
 #pragma GCC unroll 16
         for (int m = 0; m < MR; m++)
 #pragma GCC unroll 8
             for (int v = 0; v < np * NVP; v++) {
-                size_t at = (size_t)(i0 + m) * j->ldc + (size_t)(n0 + v * MAT_VN);
-                if (j->mask)
-                    acc[m][v] = acc[m][v] * v_load(j->mask + at);
-                if (j->gate)
-                    acc[m][v] = (vn)((vni)acc[m][v] & (v_load(j->gate + at) > zero));
+                size_t at = (size_t)(i0 + m) * ldc + (size_t)(n0 + v * MAT_VN);
+                if (mask)
+                    acc[m][v] = acc[m][v] * v_load(mask + at);
+                if (gate)
+                    acc[m][v] = (vn)((vni)acc[m][v] & (v_load(gate + at) > zero));
             }
     }
 #pragma GCC unroll 16
     for (int m = 0; m < MR; m++)
 #pragma GCC unroll 8
         for (int v = 0; v < np * NVP; v++)
-            v_store(c + (size_t)m * j->ldc + (size_t)v * MAT_VN, acc[m][v]);
+            v_store(c + (size_t)m * ldc + (size_t)v * MAT_VN, acc[m][v]);
 }
 
 /* ---- the loops around the tile ---------------------------------------------------- */
@@ -279,6 +284,12 @@ void MAT_CAT(ffnn_mat_gemm_, MAT_ISA)(const mat_job *j)
                     pack_b(bpack, j, k0, kc, n0, nc);
                     bp = bpack;
                     bs = (size_t)kc * VW;
+                    /* the next panel's rows, strided, on their way while
+                     * this one's tiles run */
+                    if (j->bn == 1 && n0 + NR < N)
+                        for (int k = 0; k < kc; k++)
+                            for (int q = 0; q < MAT_NP; q++)
+                                __builtin_prefetch(j->B + (size_t)(k0 + k) * j->bk + (size_t)(n0 + NR + q * VW));
                 }
                 for (int t = 0; t * MR < mc; t++) {
                     int mr = mc - t * MR < MR ? mc - t * MR : MR;
