@@ -14,33 +14,47 @@ void ffnn_dense_forward(const float *X, const float *W, const float *b, float *Z
     ffnn_act_forward(act, Z, A, B, O);
 }
 
-/* X (B,I), Wp = W (O,I) packed by ffnn_mat_pack, b (O) -> Z (B,O) = X·Wᵀ + b,
- * A (B,O) = act(Z); relu is applied in the product's output pass. */
+/* X (B,I), Wp = W (O,I) packed by ffnn_mat_pack, b (O) -> columns o0..o1-1
+ * of Z (B,O) = X·Wᵀ + b and A (B,O) = act(Z); relu is applied in the
+ * product's output pass, other activations row by row on the block. */
 void ffnn_dense_forward_packed(const float *X, const float *Wp, const float *b, float *Z, float *A,
-                               ffnn_act act, int B, int I, int O)
+                               ffnn_act act, int B, int I, int O, int o0, int o1)
 {
     if (act == FFNN_ACT_RELU) {
-        ffnn_mat_xwt_packed(Z, A, X, Wp, b, B, I, O, 0, O);
+        ffnn_mat_xwt_packed(Z, A, X, Wp, b, B, I, O, o0, o1);
         return;
     }
-    ffnn_mat_xwt_packed(Z, NULL, X, Wp, b, B, I, O, 0, O);
-    ffnn_act_forward(act, Z, A, B, O);
+    ffnn_mat_xwt_packed(Z, NULL, X, Wp, b, B, I, O, o0, o1);
+    if (o0 == 0 && o1 == O) {
+        ffnn_act_forward(act, Z, A, B, O);
+        return;
+    }
+    for (int r = 0; r < B; r++)
+        ffnn_act_forward(act, Z + (size_t)r * O + o0, A + (size_t)r * O + o0, 1, o1 - o0);
 }
 
-/* dZ (B,O), W (O,I) -> dZp (B,I), the gradient at the previous layer's
- * pre-activation: dA = dZ·W, dA ⊙= mask (its dropout, NULL if none), then
- * through its activation act given its Zp and Ap (B,I).  Relu (and the mask)
- * are applied in the product's output pass; other activations run in place
- * on dZp afterwards. */
+/* dZ (B,O), W (O,I) -> columns i0..i1-1 of dZp (B,I), the gradient at the
+ * previous layer's pre-activation: dA = dZ·W, dA ⊙= mask (its dropout, NULL
+ * if none), then through its activation act given its Zp and Ap (B,I).  Relu
+ * (and the mask) are applied in the product's output pass; other
+ * activations run in place on dZp afterwards. */
 void ffnn_dense_backward_input(const float *dZ, const float *W, const float *mask, ffnn_act act,
-                               const float *Zp, const float *Ap, float *dZp, int B, int I, int O)
+                               const float *Zp, const float *Ap, float *dZp, int B, int I, int O,
+                               int i0, int i1)
 {
     if (act == FFNN_ACT_RELU) {
-        ffnn_mat_dzw_gated(dZp, dZ, W, mask, Zp, B, O, I, 0, I);
+        ffnn_mat_dzw_gated(dZp, dZ, W, mask, Zp, B, O, I, i0, i1);
         return;
     }
-    ffnn_mat_dzw_gated(dZp, dZ, W, mask, NULL, B, O, I, 0, I);
-    ffnn_act_backward(act, Zp, Ap, dZp, dZp, B, I);
+    ffnn_mat_dzw_gated(dZp, dZ, W, mask, NULL, B, O, I, i0, i1);
+    if (i0 == 0 && i1 == I) {
+        ffnn_act_backward(act, Zp, Ap, dZp, dZp, B, I);
+        return;
+    }
+    for (int r = 0; r < B; r++) {
+        size_t at = (size_t)r * I + i0;
+        ffnn_act_backward(act, Zp + at, Ap + at, dZp + at, dZp + at, 1, i1 - i0);
+    }
 }
 
 /* X (B,I), dZ (B,O) -> rows o0..o1-1 of dW (O,I) and db (O):

@@ -262,7 +262,7 @@ START_TEST(test_fused_equals_composed)
     for (int a = 0; a < FFNN_ACT_COUNT; a++) {
         ffnn_act act = (ffnn_act)a;
         ffnn_dense_forward(X, W, b, Z1, A1, act, B, I, O);
-        ffnn_dense_forward_packed(X, Wp, b, Z2, A2, act, B, I, O);
+        ffnn_dense_forward_packed(X, Wp, b, Z2, A2, act, B, I, O, 0, O);
         ck_assert_msg(memcmp(Z1, Z2, nz * 4) == 0, "%s Z", ffnn_act_name(act));
         ck_assert_msg(memcmp(A1, A2, nz * 4) == 0, "%s A", ffnn_act_name(act));
 
@@ -272,7 +272,7 @@ START_TEST(test_fused_equals_composed)
             if (use_mask)
                 ffnn_dropout_backward(d1, mask, (long)nx);
             ffnn_act_backward(act, Zp, Ap, d1, d1, B, I);
-            ffnn_dense_backward_input(dZ, W, use_mask ? mask : NULL, act, Zp, Ap, d2, B, I, O);
+            ffnn_dense_backward_input(dZ, W, use_mask ? mask : NULL, act, Zp, Ap, d2, B, I, O, 0, I);
             ck_assert_msg(memcmp(d1, d2, nx * 4) == 0, "%s backward (mask %d)", ffnn_act_name(act),
                           use_mask);
         }
