@@ -267,6 +267,29 @@ void ffnn_mat_dzw_gated(float *restrict dX, const float *restrict dZ, const floa
 #endif
 }
 
+/* db[o0..o1) (+)= Σ_r dZ[r, o], r = 0, 1, ... in turn. */
+static void db_rows(float *restrict db, const float *restrict dZ, int B, int O, int o0, int o1,
+                    bool add)
+{
+#if defined(FFNN_MAT_TUNED)
+#if defined(FFNN_MAT_X86)
+    switch (mat_isa()) {
+    case 2: ffnn_mat_db_avx512(db + o0, dZ + o0, B, (size_t)O, o1 - o0, add); return;
+    case 1: ffnn_mat_db_avx2(db + o0, dZ + o0, B, (size_t)O, o1 - o0, add); return;
+    default: break;
+    }
+#endif
+    ffnn_mat_db_base(db + o0, dZ + o0, B, (size_t)O, o1 - o0, add);
+#else
+    for (int o = o0; o < o1; o++) {
+        float s = add ? db[o] : 0.0f;
+        for (int r = 0; r < B; r++)
+            s += dZ[(size_t)r * O + o];
+        db[o] = s;
+    }
+#endif
+}
+
 void ffnn_mat_dw(float *restrict dW, float *restrict db, const float *restrict dZ,
                  const float *restrict X, int B, int O, int I)
 {
@@ -278,15 +301,8 @@ void ffnn_mat_dw_rows(float *restrict dW, float *restrict db, const float *restr
 {
     if (o1 <= o0)
         return;
-    if (db) {
-        /* row by row: each db[o] still sums r = 0, 1, ... in turn */
-        if (!add)
-            for (int o = o0; o < o1; o++)
-                db[o] = 0.0f;
-        for (int r = 0; r < B; r++)
-            for (int o = o0; o < o1; o++)
-                db[o] += dZ[(size_t)r * O + o];
-    }
+    if (db)
+        db_rows(db, dZ, B, O, o0, o1, add);
     if (I <= 0)
         return;
     if (B <= 0) {

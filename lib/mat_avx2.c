@@ -26,6 +26,23 @@ MAT_INLINE vn v_splat(const float *p)
     return (vn)_mm256_set1_ps(*p);
 }
 
+/* lanes below n (n <= 8) */
+MAT_INLINE __m256i lanes(int n)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* p[0..n) and zeros; lanes past n are neither read nor written */
+MAT_INLINE vn v_loadn(const float *p, int n)
+{
+    return (vn)_mm256_maskload_ps(p, lanes(n));
+}
+
+MAT_INLINE void v_storen(float *p, vn v, int n)
+{
+    _mm256_maskstore_ps(p, lanes(n), (__m256)v);
+}
+
 #define MAT_ISA avx2
 #define MAT_VN 8
 #define MAT_MR 6

@@ -26,6 +26,17 @@ MAT_INLINE vn v_splat(const float *p)
     return (vn)_mm512_set1_ps(*p);
 }
 
+/* p[0..n) and zeros (n <= 16); lanes past n are neither read nor written */
+MAT_INLINE vn v_loadn(const float *p, int n)
+{
+    return (vn)_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p);
+}
+
+MAT_INLINE void v_storen(float *p, vn v, int n)
+{
+    _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+}
+
 #define MAT_ISA avx512
 #define MAT_VN 16
 #define MAT_MR 12

@@ -62,6 +62,21 @@ MAT_INLINE vn v_splat(const float *p)
     return (vn){*p, *p, *p, *p};
 }
 
+/* p[0..n) and zeros (n <= 4) */
+MAT_INLINE vn v_loadn(const float *p, int n)
+{
+    vn v = {0};
+    for (int i = 0; i < n; i++)
+        v[i] = p[i];
+    return v;
+}
+
+MAT_INLINE void v_storen(float *p, vn v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = v[i];
+}
+
 #define MAT_ISA base
 #define MAT_VN 4
 #define MAT_MR 4

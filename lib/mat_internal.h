@@ -65,10 +65,15 @@ typedef struct {
 
 #define MAT_INLINE static inline __attribute__((always_inline))
 
-void ffnn_mat_gemm_base(const mat_job *j);
+/* Per variant: the blocked product, and db (n) (+)= Σ_r dZ[r·ldz + ·]. */
+#define FFNN_MAT_VARIANT(isa)                                                                \
+    void ffnn_mat_gemm_##isa(const mat_job *j);                                              \
+    void ffnn_mat_db_##isa(float *restrict db, const float *restrict dZ, int B, size_t ldz, int n, \
+                           int add);
+FFNN_MAT_VARIANT(base)
 #if defined(FFNN_MAT_X86)
-void ffnn_mat_gemm_avx2(const mat_job *j);
-void ffnn_mat_gemm_avx512(const mat_job *j);
+FFNN_MAT_VARIANT(avx2)
+FFNN_MAT_VARIANT(avx512)
 #endif
 
 #endif /* __GNUC__ */

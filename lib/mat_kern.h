@@ -7,6 +7,7 @@
  *   MAT_NP    16-column panels per register tile (tile width 16·MAT_NP)
  *   v_fma(a, b, c)  a·b + c with one rounding (the fused multiply-add)
  *   v_splat(p)      *p in every lane
+ *   v_loadn(p, n), v_storen(p, v, n)  the first n lanes only (others 0)
  * Not a public header.
  *
  * The loops are BLIS's (Van Zee & van de Geijn, "BLIS: A Framework for
@@ -66,6 +67,12 @@ MAT_INLINE vn v_relu(vn x)
 
 /* ---- packing ----------------------------------------------------------------- */
 
+/* n clamped to 0..MAT_VN */
+MAT_INLINE int lanes_of(int n)
+{
+    return n < 0 ? 0 : n > MAT_VN ? MAT_VN : n;
+}
+
 /* A's rows i0..i0+mc, terms k0..k0+kc, as ceil(mc/MR) micro-panels of kc × MR
  * (row m of a tile at [k·MR + m]), rows past mc zero. */
 MAT_INLINE void pack_a(float *restrict ap, const mat_job *j, int i0, int mc, int k0, int kc)
@@ -83,10 +90,15 @@ MAT_INLINE void pack_a(float *restrict ap, const mat_job *j, int i0, int mc, int
                 for (int k = 0; k < kc; k++)
                     dst[(size_t)k * MR + m] = 0.0f;
         } else {
+            /* MR floats per term, in vectors of MAT_VN (the last may be short) */
             for (int k = 0; k < kc; k++) {
                 const float *src = j->A + (size_t)(k0 + k) * j->ak + (size_t)(i0 + t * MR);
-                for (int m = 0; m < MR; m++)
-                    dst[(size_t)k * MR + m] = m < mr ? src[m] : 0.0f;
+#pragma GCC unroll 4
+                for (int q = 0; q * MAT_VN < MR; q++) {
+                    int n = MR - q * MAT_VN < MAT_VN ? MR - q * MAT_VN : MAT_VN;
+                    v_storen(dst + (size_t)k * MR + q * MAT_VN, v_loadn(src + q * MAT_VN, lanes_of(mr - q * MAT_VN)),
+                             n);
+                }
             }
         }
     }
@@ -106,8 +118,9 @@ MAT_INLINE void pack_b(float *restrict bp, const mat_job *j, int k0, int kc, int
         } else if (j->bn == 1) {
             for (int k = 0; k < kc; k++) {
                 const float *src = j->B + (size_t)(k0 + k) * j->bk + (size_t)(n0 + p * VW);
-                for (int c = 0; c < VW; c++)
-                    dst[(size_t)k * VW + c] = c < w ? src[c] : 0.0f;
+#pragma GCC unroll 4
+                for (int q = 0; q < NVP; q++)
+                    v_store(dst + (size_t)k * VW + q * MAT_VN, v_loadn(src + q * MAT_VN, lanes_of(w - q * MAT_VN)));
             }
         } else {
             for (int c = 0; c < VW; c++) {
@@ -121,10 +134,11 @@ MAT_INLINE void pack_b(float *restrict bp, const mat_job *j, int k0, int kc, int
 
 /* ---- the register tile ---------------------------------------------------------- */
 
-/* acc[m][v] = fma(a(m,k), b(k, v), acc[m][v]) for k = 0..kc-1: a is an MR-row
- * micro-panel, b np panels of 16 columns bs floats apart. */
-MAT_INLINE void micro(vn acc[MR][NV], const float *restrict a, const float *restrict b, size_t bs,
-                      int np, int kc)
+/* acc[m][v] = fma(a(m,k), b(k, v), acc[m][v]) for k = 0..kc-1: a(m,k) =
+ * a[m·sm + k·sk] (a packed micro-panel: sm 1, sk MR), b np panels of 16
+ * columns bs floats apart. */
+MAT_INLINE void micro(vn acc[MR][NV], const float *restrict a, size_t sm, size_t sk,
+                      const float *restrict b, size_t bs, int np, int kc)
 {
     for (int k = 0; k < kc; k++) {
         vn bv[NV];
@@ -135,7 +149,7 @@ MAT_INLINE void micro(vn acc[MR][NV], const float *restrict a, const float *rest
                 bv[p * NVP + q] = v_load(b + p * bs + (size_t)k * VW + q * MAT_VN);
 #pragma GCC unroll 16
         for (int m = 0; m < MR; m++) {
-            vn s = v_splat(a + (size_t)k * MR + m);
+            vn s = v_splat(a + (size_t)m * sm + (size_t)k * sk);
 #pragma GCC unroll 8
             for (int v = 0; v < np * NVP; v++)
                 acc[m][v] = v_fma(s, bv[v], acc[m][v]);
@@ -171,8 +185,9 @@ MAT_INLINE void finish_scalar(const mat_job *j, float *t, int mr, int n0, int i0
 
 /* Rows i0..i0+mr, columns n0..n0+nc of C from terms k0..k0+kc (first: the
  * first block, last: the last). */
-MAT_INLINE void tile(const mat_job *j, const float *restrict ap, const float *restrict bp, size_t bs,
-                     int np, int i0, int mr, int n0, int nc, int kc, int first, int last)
+MAT_INLINE void tile(const mat_job *j, const float *restrict ap, size_t sm, size_t sk,
+                     const float *restrict bp, size_t bs, int np, int i0, int mr, int n0, int nc,
+                     int kc, int first, int last)
 {
     /* j's fields in locals: the vector stores below may alias anything */
     const size_t ldc = j->ldc;
@@ -195,26 +210,26 @@ MAT_INLINE void tile(const mat_job *j, const float *restrict ap, const float *re
             for (int v = 0; v < np * NVP; v++)
                 acc[m][v] = v_load(c + (size_t)m * ldc + (size_t)v * MAT_VN);
     } else {
-        float t[MR * NR] = {0};
-        for (int m = 0; m < mr; m++)
-            memcpy(t + m * NR, c + (size_t)m * ldc, (size_t)nc * sizeof(float));
         for (int m = 0; m < MR; m++)
             for (int v = 0; v < np * NVP; v++)
-                acc[m][v] = v_load(t + m * NR + v * MAT_VN);
+                acc[m][v] = m < mr ? v_loadn(c + (size_t)m * ldc + (size_t)v * MAT_VN, lanes_of(nc - v * MAT_VN))
+                                   : (vn){0};
     }
 
-    micro(acc, ap, bp, bs, np, kc);
+    micro(acc, ap, sm, sk, bp, bs, np, kc);
 
     if (!full) {
         float t[MR * NR];
         for (int m = 0; m < MR; m++)
             for (int v = 0; v < np * NVP; v++)
                 v_store(t + m * NR + v * MAT_VN, acc[m][v]);
-        if (last) {
+        if (last && (kind != MAT_DW && (bias || R || mask || gate))) {
             finish_scalar(j, t, mr, n0, i0, nc);
         } else {
             for (int m = 0; m < mr; m++)
-                memcpy(c + (size_t)m * ldc, t + m * NR, (size_t)nc * sizeof(float));
+                for (int v = 0; v * MAT_VN < nc; v++)
+                    v_storen(c + (size_t)m * ldc + (size_t)v * MAT_VN, v_load(t + m * NR + v * MAT_VN),
+                             lanes_of(nc - v * MAT_VN));
         }
         return;
     }
@@ -261,17 +276,32 @@ MAT_INLINE void tile(const mat_job *j, const float *restrict ap, const float *re
 #define MAT_CAT2(a, b) a##b
 #define MAT_CAT(a, b) MAT_CAT2(a, b)
 
+/* Tile t of the block (rows i0 + t·MR ...), every panel width. */
+MAT_INLINE void tiles(const mat_job *j, const float *restrict ap, size_t sm, size_t sk,
+                      const float *restrict bp, size_t bs, int np, int i0, int mr, int n0, int nc,
+                      int kc, int first, int last)
+{
+    if (np == MAT_NP)
+        tile(j, ap, sm, sk, bp, bs, MAT_NP, i0, mr, n0, nc, kc, first, last);
+    else
+        tile(j, ap, sm, sk, bp, bs, 1, i0, mr, n0, nc, kc, first, last);
+}
+
 void MAT_CAT(ffnn_mat_gemm_, MAT_ISA)(const mat_job *j)
 {
     float apack[MC * KC] __attribute__((aligned(64)));
     float bpack[KC * NR] __attribute__((aligned(64)));
     const int M = j->M, N = j->N, K = j->K;
+    /* One panel of columns: A's rows serve it once, so they are read in
+     * place instead of packed (only a last, short tile is copied, padded). */
+    const int direct = N <= NR;
     for (int k0 = 0; k0 < K; k0 += KC) {
         int kc = K - k0 < KC ? K - k0 : KC;
         int first = k0 == 0, last = k0 + kc == K;
         for (int i0 = 0; i0 < M; i0 += MC) {
             int mc = M - i0 < MC ? M - i0 : MC;
-            pack_a(apack, j, i0, mc, k0, kc);
+            if (!direct)
+                pack_a(apack, j, i0, mc, k0, kc);
             for (int n0 = 0; n0 < N; n0 += NR) {
                 int nc = N - n0 < NR ? N - n0 : NR;
                 int np = (nc + VW - 1) / VW;
@@ -292,14 +322,47 @@ void MAT_CAT(ffnn_mat_gemm_, MAT_ISA)(const mat_job *j)
                                 __builtin_prefetch(j->B + (size_t)(k0 + k) * j->bk + (size_t)(n0 + NR + q * VW));
                 }
                 for (int t = 0; t * MR < mc; t++) {
-                    int mr = mc - t * MR < MR ? mc - t * MR : MR;
-                    const float *ap = apack + (size_t)t * MR * kc;
-                    if (np == MAT_NP)
-                        tile(j, ap, bp, bs, MAT_NP, i0 + t * MR, mr, n0, nc, kc, first, last);
-                    else
-                        tile(j, ap, bp, bs, 1, i0 + t * MR, mr, n0, nc, kc, first, last);
+                    int i = i0 + t * MR, mr = mc - t * MR < MR ? mc - t * MR : MR;
+                    if (!direct) {
+                        tiles(j, apack + (size_t)t * MR * kc, 1, MR, bp, bs, np, i, mr, n0, nc, kc,
+                              first, last);
+                    } else if (mr == MR) {
+                        tiles(j, j->A + (size_t)i * j->am + (size_t)k0 * j->ak, j->am, j->ak, bp, bs, np,
+                              i, mr, n0, nc, kc, first, last);
+                    } else {
+                        pack_a(apack, j, i, mr, k0, kc);
+                        tiles(j, apack, 1, MR, bp, bs, np, i, mr, n0, nc, kc, first, last);
+                    }
                 }
             }
         }
+    }
+}
+
+/* db[0..n) (+)= Σ_r dZ[r·ldz + 0..n), r = 0, 1, ... in turn: the columns in
+ * vectors, each lane one column's chain of additions. */
+void MAT_CAT(ffnn_mat_db_, MAT_ISA)(float *restrict db, const float *restrict dZ, int B, size_t ldz,
+                                     int n, int add)
+{
+    int o = 0;
+    for (; o + NR <= n; o += NR) {
+        vn s[NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++)
+            s[v] = add ? v_load(db + o + v * MAT_VN) : (vn){0};
+        for (int r = 0; r < B; r++)
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++)
+                s[v] = s[v] + v_load(dZ + (size_t)r * ldz + (size_t)(o + v * MAT_VN));
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++)
+            v_store(db + o + v * MAT_VN, s[v]);
+    }
+    for (; o < n; o += MAT_VN) {
+        int w = lanes_of(n - o);
+        vn s = add ? v_loadn(db + o, w) : (vn){0};
+        for (int r = 0; r < B; r++)
+            s = s + v_loadn(dZ + (size_t)r * ldz + (size_t)o, w);
+        v_storen(db + o, s, w);
     }
 }

@@ -204,6 +204,8 @@ static void adam_scalar(float *restrict w, const float *restrict g, float *restr
             st(v + i, vi);                                                                     \
             st(w + i, sub(wi, div(mul(mi, alpha), add(sqrt(vi), eps))));                       \
         }                                                                                      \
+        /* clean upper halves before SSE code (GCC omits it on a tail call) */                 \
+        _mm256_zeroupper();                                                                    \
         adam_scalar(w, g, m, v, i, e, k);                                                      \
     }
 ADAM_VECTOR(adam_avx512, "avx512f", __m512, 16, _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps,
