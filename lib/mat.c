@@ -88,10 +88,21 @@ size_t ffnn_mat_packed_size(int I, int O)
     return (size_t)ffnn_mat_panels(O) * VW * (size_t)(I > 0 ? I : 0);
 }
 
+#if defined(FFNN_MAT_TUNED)
+static int mat_isa(void);
+#endif
+
 /* Panel p holds W[16p .. 16p+15][·]ᵀ as I rows of 16 floats, zero past O:
- * written in order, 16 rows of W read side by side. */
+ * written in order, 16 rows of W read side by side (AVX-512: 16 × 16
+ * blocks transposed in registers). */
 void ffnn_mat_pack(float *Wp, const float *W, int I, int O, int p0, int p1)
 {
+#if defined(FFNN_MAT_X86)
+    if (mat_isa() == 2) {
+        ffnn_mat_pack_avx512(Wp, W, I, O, p0, p1);
+        return;
+    }
+#endif
     for (int p = p0; p < p1; p++) {
         float *dst = Wp + (size_t)p * VW * (size_t)I;
         int o0 = p * VW, nr = O - o0 < VW ? O - o0 : VW;

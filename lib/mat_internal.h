@@ -74,6 +74,8 @@ FFNN_MAT_VARIANT(base)
 #if defined(FFNN_MAT_X86)
 FFNN_MAT_VARIANT(avx2)
 FFNN_MAT_VARIANT(avx512)
+/* ffnn_mat_pack with 16 × 16 register transposes */
+void ffnn_mat_pack_avx512(float *Wp, const float *W, int I, int O, int p0, int p1);
 #endif
 
 #endif /* __GNUC__ */

@@ -466,6 +466,32 @@ START_TEST(test_wide_layers)
 }
 END_TEST
 
+/* The packed layout, by its definition: panel p, reduction row k, lane j
+ * holds W[16p + j][k], zero past O; shapes around the 16 × 16 blocks. */
+START_TEST(test_pack_layout)
+{
+    static const int shapes[][2] = {{1, 1}, {16, 16}, {17, 15}, {15, 17}, {33, 64}, {64, 33},
+                                    {100, 10}, {1024, 5}, {3, 1025}};
+    ffnn_rng r;
+    ffnn_rng_init(&r, 13, 99, 5);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int I = shapes[s][0], O = shapes[s][1], np = ffnn_mat_panels(O);
+        float *W = rand_buf0(&r, (size_t)O * I), *Wp = alloc_f(ffnn_mat_packed_size(I, O));
+        ffnn_mat_pack(Wp, W, I, O, 0, np);
+        for (int p = 0; p < np; p++)
+            for (int k = 0; k < I; k++)
+                for (int j = 0; j < 16; j++) {
+                    float want = 16 * p + j < O ? W[(size_t)(16 * p + j) * I + k] : 0.0f;
+                    float got = Wp[((size_t)p * I + k) * 16 + j];
+                    if (memcmp(&got, &want, sizeof got) != 0)
+                        ck_abort_msg("I %d O %d: panel %d row %d lane %d", I, O, p, k, j);
+                }
+        free(W);
+        free(Wp);
+    }
+}
+END_TEST
+
 START_TEST(test_variant_name)
 {
     const char *v = ffnn_mat_variant();
@@ -486,6 +512,7 @@ Suite *mat_suite(void)
     tcase_add_test(tc, test_hand_values);
     tcase_add_test(tc, test_fused_terms);
     tcase_add_test(tc, test_empty);
+    tcase_add_test(tc, test_pack_layout);
     tcase_add_test(tc, test_variant_name);
     suite_add_tcase(s, tc);
     TCase *tb = tcase_create("bitwise");
