@@ -24,12 +24,11 @@
 
 #include "shapes.h"
 
-typedef struct {
-    const shapes *sh;
-    int B, kind;
-    float *X[MAX_LAYERS], *W[MAX_LAYERS], *Wp[MAX_LAYERS], *b[MAX_LAYERS], *Z[MAX_LAYERS],
-        *A[MAX_LAYERS], *dZ[MAX_LAYERS], *dX[MAX_LAYERS], *dW[MAX_LAYERS], *db[MAX_LAYERS];
-} job;
+static void pack_buffers(job *j)
+{
+    for (int l = 0; l < j->sh->n; l++)
+        j->Wp[l] = rand_floats(ffnn_mat_packed_size(j->sh->in[l], j->sh->out[l]), 3u);
+}
 
 static void run(void *ctx)
 {
@@ -152,42 +151,6 @@ int main(int argc, char **argv)
         return adam_main(argc, argv);
     if (argc >= 3 && strcmp(argv[1], "-b") == 0)
         return stream_main(argc, argv);
-    double budget;
-    shapes sh;
-    const char *widths;
-    int a;
-    if (bench_args(argc, argv, &budget, &sh, &widths, &a) != 0)
-        return 64;
-    for (; a < argc; a++) {
-        job j;
-        memset(&j, 0, sizeof j);
-        j.sh = &sh;
-        j.B = atoi(argv[a]);
-        if (j.B < 1)
-            return 64;
-        for (int l = 0; l < sh.n; l++) {
-            size_t I = (size_t)sh.in[l], O = (size_t)sh.out[l], B = (size_t)j.B;
-            j.X[l] = rand_floats(B * I, 1u + l);
-            j.W[l] = rand_floats(O * I, 2u + l);
-            j.Wp[l] = rand_floats(ffnn_mat_packed_size((int)I, (int)O), 3u);
-            j.b[l] = rand_floats(O, 4u + l);
-            j.Z[l] = rand_floats(B * O, 5u);
-            j.A[l] = rand_floats(B * O, 6u);
-            j.dZ[l] = rand_floats(B * O, 7u + l);
-            j.dX[l] = rand_floats(B * I, 8u);
-            j.dW[l] = rand_floats(O * I, 9u);
-            j.db[l] = rand_floats(O, 10u);
-        }
-        static const char *kinds[4] = {"fwd", "dx", "dw", "pack"};
-        const char *only = getenv("KERN_ONLY"); /* one kind, for profiling */
-        for (j.kind = 0; j.kind < 4; j.kind++)
-            if (!only || strcmp(only, kinds[j.kind]) == 0)
-            report(widths, j.B, kinds[j.kind], macs_of(&sh, j.B, j.kind == 1 ? 1 : 0),
-                   time_best(run, &j, budget, CLOCK_THREAD_CPUTIME_ID));
-        for (int l = 0; l < sh.n; l++) {
-            free(j.X[l]); free(j.W[l]); free(j.Wp[l]); free(j.b[l]); free(j.Z[l]);
-            free(j.A[l]); free(j.dZ[l]); free(j.dX[l]); free(j.dW[l]); free(j.db[l]);
-        }
-    }
-    return 0;
+    static const char *const kinds[4] = {"fwd", "dx", "dw", "pack"};
+    return bench_main(argc, argv, kinds, 4, pack_buffers, run);
 }

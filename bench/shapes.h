@@ -131,4 +131,59 @@ static void report(const char *widths, int B, const char *kind, double macs, dou
     fflush(stdout);
 }
 
+/* One batch size's buffers, per layer (those a program does not use are
+ * allocated all the same; Wp is the program's to allocate). */
+typedef struct {
+    const shapes *sh;
+    int B, kind;
+    float *X[MAX_LAYERS], *W[MAX_LAYERS], *Wp[MAX_LAYERS], *b[MAX_LAYERS], *Z[MAX_LAYERS],
+        *A[MAX_LAYERS], *dZ[MAX_LAYERS], *dX[MAX_LAYERS], *dW[MAX_LAYERS], *db[MAX_LAYERS];
+} job;
+
+/* The common main: for each BATCH argument, buffers, prepare(j) (may be
+ * NULL), then one line per kind: run(j) timed with j->kind = 0, 1, ...;
+ * kind 1 (dX) skips the first layer.  Exit 64 on bad arguments. */
+static int bench_main(int argc, char **argv, const char *const *kinds, int nkinds,
+                      void (*prepare)(job *), void (*run)(void *))
+{
+    double budget;
+    shapes sh;
+    const char *widths;
+    int a;
+    if (bench_args(argc, argv, &budget, &sh, &widths, &a) != 0)
+        return 64;
+    const char *only = getenv("KERN_ONLY"); /* one kind, for profiling */
+    for (; a < argc; a++) {
+        job j;
+        memset(&j, 0, sizeof j);
+        j.sh = &sh;
+        j.B = atoi(argv[a]);
+        if (j.B < 1)
+            return 64;
+        for (int l = 0; l < sh.n; l++) {
+            size_t ni = (size_t)sh.in[l], no = (size_t)sh.out[l], nb = (size_t)j.B;
+            j.X[l] = rand_floats(nb * ni, 1u + l);
+            j.W[l] = rand_floats(no * ni, 2u + l);
+            j.b[l] = rand_floats(no, 4u + l);
+            j.Z[l] = rand_floats(nb * no, 5u);
+            j.A[l] = rand_floats(nb * no, 6u);
+            j.dZ[l] = rand_floats(nb * no, 7u + l);
+            j.dX[l] = rand_floats(nb * ni, 8u);
+            j.dW[l] = rand_floats(no * ni, 9u);
+            j.db[l] = rand_floats(no, 10u);
+        }
+        if (prepare)
+            prepare(&j);
+        for (j.kind = 0; j.kind < nkinds; j.kind++)
+            if (!only || strcmp(only, kinds[j.kind]) == 0)
+                report(widths, j.B, kinds[j.kind], macs_of(&sh, j.B, j.kind == 1 ? 1 : 0),
+                       time_best(run, &j, budget, CLOCK_THREAD_CPUTIME_ID));
+        for (int l = 0; l < sh.n; l++) {
+            free(j.X[l]); free(j.W[l]); free(j.Wp[l]); free(j.b[l]); free(j.Z[l]);
+            free(j.A[l]); free(j.dZ[l]); free(j.dX[l]); free(j.dW[l]); free(j.db[l]);
+        }
+    }
+    return 0;
+}
+
 #endif
