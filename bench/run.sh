@@ -109,6 +109,17 @@ ratio() { # KIND FFNN PEER
 }
 # target DESCRIPTION MEASURED_TEXT MET(1/0/-) HOW_MUCH
 target() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >> "$TGT"; }
+# ---- training rate helpers (cases 2, 7-9) ----------------------------------------
+# ffnn_rate NAME E0_MEDIAN SAMPLES : samples/s of runs/NAME.t ("med min max n")
+ffnn_rate() { col "$W/runs/$1.t" 1 | awk -v e="$2" -v n="$3" '{ print n / ($1 - e) }' | stats; }
+# torch_rate NAME SAMPLES : samples/s of the peer's loop_s lines
+torch_rate() { jfield "$W/runs/$1.out" loop_s | awk -v n="$2" '{ print n / $1 }' | stats; }
+# goal DESCRIPTION MEASURED RATIO WANT : a target row "ratio >= want"
+goal() {
+    target "$1" "$2" "$(awk -v r="$3" -v w="$4" 'BEGIN { print (r >= w) ? "met" : "missed" }')" \
+        "$(awk -v r="$3" -v w="$4" 'BEGIN { if (r >= w) printf "%.2f× margin", r / w; else printf "needs %.2f× more (%.0f%% short)", w / r, 100 * (1 - r / w) }')"
+}
+
 
 # ---- machine and peers ----------------------------------------------------------
 CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
@@ -428,17 +439,6 @@ if has_case 6; then
     fi
 fi
 
-# ---- training rate helpers (cases 7-9) --------------------------------------------
-# ffnn_rate NAME E0_MEDIAN SAMPLES : samples/s of runs/NAME.t ("med min max n")
-ffnn_rate() { col "$W/runs/$1.t" 1 | awk -v e="$2" -v n="$3" '{ print n / ($1 - e) }' | stats; }
-# torch_rate NAME SAMPLES : samples/s of the peer's loop_s lines
-torch_rate() { jfield "$W/runs/$1.out" loop_s | awk -v n="$2" '{ print n / $1 }' | stats; }
-# goal DESCRIPTION MEASURED RATIO WANT : a target row "ratio >= want"
-goal() {
-    target "$1" "$2" "$(awk -v r="$3" -v w="$4" 'BEGIN { print (r >= w) ? "met" : "missed" }')" \
-        "$(awk -v r="$3" -v w="$4" 'BEGIN { if (r >= w) printf "%.2f× margin", r / w; else printf "needs %.2f× more (%.0f%% short)", w / r, 100 * (1 - r / w) }')"
-}
-
 # ==== case 7: wide layers, 64-1024-1024-10, batch 128 and 32 (issue 15) ==========
 WIDE_ROWS=20000
 if has_case 7; then
@@ -503,8 +503,8 @@ if has_case 8; then
         # The Adam step alone on this model's parameters, on every thread,
         # beside the memory's speed for the same four-array pattern.
         if [ $HAVE_KERN = 1 ] && [ -n "$RN8" ]; then
-            set -- $("$W/kern" -a $NP8 "$NCPU" | awk '{ print $4, $5 }'); ADAM_MS=${1:-}; ADAM_GBS=${2:-}
-            set -- $("$W/kern" -b $NP8 "$NCPU" | awk '{ print $4, $5 }'); STREAM_GBS=${2:-}
+            set -- $($RT "$W/kern" -a $NP8 "$NCPU" | awk '{ print $4, $5 }'); ADAM_MS=${1:-}; ADAM_GBS=${2:-}
+            set -- $($RT "$W/kern" -b $NP8 "$NCPU" | awk '{ print $4, $5 }'); STREAM_GBS=${2:-}
             STEP_MS=$(calc "128000 / $RN8")
             row "$C" "Adam step alone ($NCPU threads, bench/kern -a)" "ms per step; GB/s" s \
                 "$(calc "$ADAM_MS / 1000") $(calc "$ADAM_MS / 1000") $(calc "$ADAM_MS / 1000") 1" \
@@ -547,10 +547,10 @@ if has_case 10 && [ $HAVE_KERN = 1 ]; then
     [ $HAVE_SGEMM = 1 ] || note "case 10: no OpenBLAS sgemm beside ffnn's products (pkg-config openblas failed: Debian libopenblas-dev; make bench-deps)"
     : > "$W/runs/c10.tsv"
     for spec in "64-256-256-10 128" "64-1024-1024-10 128 32"; do
-        "$W/kern" $spec | while read -r wd bt kind gf ms; do
+        $RT "$W/kern" $spec | while read -r wd bt kind gf ms; do
             sg=""
             [ $HAVE_SGEMM = 1 ] && [ "$kind" != pack ] &&
-                sg=$(OPENBLAS_NUM_THREADS=1 "$W/sgemm" "$wd" "$bt" | awk -v k="$kind" '$3 == k { print $4 }')
+                sg=$(OPENBLAS_NUM_THREADS=1 $RT "$W/sgemm" "$wd" "$bt" | awk -v k="$kind" '$3 == k { print $4 }')
             printf '%s\t%s\t%s\t%s\t%s\n' "$wd" "$bt" "$kind" "$gf" "$sg"
         done >> "$W/runs/c10.tsv"
     done
