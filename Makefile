@@ -228,7 +228,7 @@ bench: deps
 	@sh bench/run.sh
 
 bench-deps:
-	@sh tools/deps.sh python3-torch python3-sklearn libfann-dev hyperfine libopenblas0-pthread --
+	@sh tools/deps.sh python3-torch python3-sklearn libfann-dev hyperfine libopenblas0-pthread libopenblas-dev --
 
 ffnn.pc: ffnn.pc.in Makefile FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' ffnn.pc.in > $@
