@@ -81,7 +81,16 @@ ffnn_config ffnn_config_default(void)
     c.arch = ffnn_arch_spec_default();
     c.fit = ffnn_fit_options_default();
     c.has_seed = false;
+    c.default_stop = true;
     return c;
+}
+
+void ffnn_config_set_epochs(ffnn_config *c, int epochs)
+{
+    c->fit.epochs = epochs;
+    if (c->default_stop)
+        c->fit.early_stopping = ffnn_early_stopping_default();
+    c->default_stop = false;
 }
 
 void ffnn_config_release(ffnn_config *c)
@@ -697,9 +706,15 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
     } else if (strcmp(k, "optimizer") == 0) {
         st = apply_optimizer(x, &c->fit.optimizer, v);
     } else if (strcmp(k, "batch_size") == 0) {
-        st = get_int(x, k, v, 1, &c->fit.batch_size);
+        if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0)
+            c->fit.batch_size = FFNN_BATCH_AUTO;
+        else if (!cJSON_IsNumber(v))
+            return type_error(x, k, "a positive integer or \"auto\"", v);
+        else
+            st = get_int(x, k, v, 1, &c->fit.batch_size);
     } else if (strcmp(k, "epochs") == 0) {
-        st = get_int(x, k, v, 1, &c->fit.epochs);
+        if (!(st = get_int(x, k, v, 1, &n)))
+            ffnn_config_set_epochs(c, n);
     } else if (strcmp(k, "validation_split") == 0) {
         st = get_num(x, k, v, 0, false, 1, true, "in [0, 1)", &c->fit.validation_split);
     } else if (strcmp(k, "stratify_validation") == 0) {
@@ -707,6 +722,11 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
     } else if (strcmp(k, "shuffle") == 0) {
         st = get_bool(x, k, v, &c->fit.shuffle);
     } else if (strcmp(k, "early_stopping") == 0) {
+        /* A stated early_stopping is Keras's EarlyStopping(...): its keys
+         * overlay that constructor's defaults, not the default stopping rule. */
+        if (c->default_stop)
+            c->fit.early_stopping = ffnn_early_stopping_default();
+        c->default_stop = false;
         st = apply_early_stopping(x, &c->fit.early_stopping, v);
     } else if (strcmp(k, "reduce_lr_on_plateau") == 0) {
         st = apply_reduce_lr(x, &c->fit.reduce_lr, v);
@@ -845,7 +865,9 @@ char *ffnn_config_to_json(const ffnn_config *c)
         else
             ok = cJSON_AddNumberToObject(x, optim_keys[i], nums[i - 1]) != NULL;
     }
-    ok = ok && cJSON_AddNumberToObject(root, "batch_size", c->fit.batch_size);
+    ok = ok && (c->fit.batch_size == FFNN_BATCH_AUTO
+                    ? cJSON_AddStringToObject(root, "batch_size", "auto") != NULL
+                    : cJSON_AddNumberToObject(root, "batch_size", c->fit.batch_size) != NULL);
     ok = ok && cJSON_AddNumberToObject(root, "epochs", c->fit.epochs);
     ok = ok && cJSON_AddNumberToObject(root, "validation_split", c->fit.validation_split);
     ok = ok && cJSON_AddBoolToObject(root, "stratify_validation", c->fit.stratify_validation);
