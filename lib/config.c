@@ -708,10 +708,10 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
     } else if (strcmp(k, "batch_size") == 0) {
         if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0)
             c->fit.batch_size = FFNN_BATCH_AUTO;
-        else if (!cJSON_IsNumber(v))
+        else if (get_int(x, k, v, 1, &n))
             return type_error(x, k, "a positive integer or \"auto\"", v);
         else
-            st = get_int(x, k, v, 1, &c->fit.batch_size);
+            c->fit.batch_size = n;
     } else if (strcmp(k, "epochs") == 0) {
         if (!(st = get_int(x, k, v, 1, &n)))
             ffnn_config_set_epochs(c, n);
