@@ -104,8 +104,16 @@ START_TEST(test_same_seed_same_weights)
 }
 END_TEST
 
-/* With learning rate 0 the loss never changes, so the callbacks see a
- * plateau from epoch 0 on and their schedules can be checked exactly. */
+/* o with SGD at learning rate 0, for fit_plateau. */
+static ffnn_fit_options frozen(ffnn_fit_options o)
+{
+    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
+    o.optimizer.learning_rate = 0.0;
+    return o;
+}
+
+/* With learning rate 0 (frozen) the loss never changes, so the callbacks
+ * see a plateau from epoch 0 on and their schedules can be checked exactly. */
 static int fit_plateau(ffnn_fit_options *o, ffnn_history *h, ffnn_error *err)
 {
     ffnn_data d = make_data(64, false, 3);
@@ -123,9 +131,7 @@ START_TEST(test_early_stopping_schedule)
 {
     ffnn_history h;
     ffnn_error err;
-    ffnn_fit_options o = keras_fit_options();
-    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
-    o.optimizer.learning_rate = 0.0;
+    ffnn_fit_options o = frozen(keras_fit_options());
     o.shuffle = false;
     o.epochs = 50;
     o.early_stopping.enabled = true;
@@ -216,9 +222,7 @@ START_TEST(test_default_stopping_rule)
 {
     ffnn_history h;
     ffnn_error err;
-    ffnn_fit_options o = ffnn_fit_options_default();
-    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
-    o.optimizer.learning_rate = 0.0;
+    ffnn_fit_options o = frozen(ffnn_fit_options_default());
     ck_assert_int_eq(o.epochs, 200);
     ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_OK);
     ck_assert_int_eq(h.n, 11);
@@ -275,9 +279,7 @@ START_TEST(test_reduce_lr_schedule)
 {
     ffnn_history h;
     ffnn_error err;
-    ffnn_fit_options o = keras_fit_options();
-    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
-    o.optimizer.learning_rate = 0.0;
+    ffnn_fit_options o = frozen(keras_fit_options());
     o.epochs = 9;
     o.reduce_lr.enabled = true;
     snprintf(o.reduce_lr.monitor, sizeof o.reduce_lr.monitor, "loss");
