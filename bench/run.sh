@@ -637,5 +637,10 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
         sed 's/^/- /' "$NOTES"
     fi
 } > "$W/RESULTS.md"
+# Keep the section make bench-defaults writes (bench/defaults.py).
+if [ -f "$OUT" ] && grep -q '^<!-- bench-defaults -->$' "$OUT"; then
+    echo >> "$W/RESULTS.md"
+    sed -n '/^<!-- bench-defaults -->$/,/^<!-- \/bench-defaults -->$/p' "$OUT" >> "$W/RESULTS.md"
+fi
 cp "$W/RESULTS.md" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 cat "$W/RESULTS.md"

@@ -9,9 +9,21 @@
 #include "ffnn/train.h"
 #include "ffnn/train_file.h"
 
+/* "batch_size auto (min(200, rows))" or "batch_size 32". */
+static const char *batch_text(char *buf, size_t n, int batch_size)
+{
+    if (batch_size == FFNN_BATCH_AUTO)
+        snprintf(buf, n, "batch_size auto (min(%d, rows))", FFNN_BATCH_AUTO_MAX);
+    else
+        snprintf(buf, n, "batch_size %d", batch_size);
+    return buf;
+}
+
 static void usage(void)
 {
     ffnn_config d = ffnn_config_default();
+    const ffnn_early_stopping *es = &d.fit.early_stopping;
+    char batch[64];
     printf("Usage: %s [OPTION]... TRAIN.csv\n"
            "Train a feed-forward network on TRAIN.csv and save it as a model file.\n\n"
            "  -c, --config=FILE      training config JSON (see ffnn-config(5))\n"
@@ -19,21 +31,26 @@ static void usage(void)
            "  -i, --ignore=COL,...   columns that are not features\n"
            "  -s, --seed=N           seed for init, shuffling, dropout, validation split\n"
            "                         (default: the config's \"seed\", else %llu)\n"
-           "  -e, --epochs=N         override the config's epochs (default %d)\n"
+           "  -e, --epochs=N         train exactly N epochs, as the config's \"epochs\" does\n"
+           "                         (default: the config's, else up to %d; see below)\n"
            "  -o, --output=MODEL     model file to write (default: TRAIN with .ffnn)\n"
            "  -j, --threads=N        threads for large batches (default: all %ld CPUs);\n"
            "                         the results do not depend on N\n"
            "      --history=FILE     write the per-epoch history CSV\n",
            progname, (unsigned long long)d.fit.seed, d.fit.epochs, cmd_cpu_count());
     cmd_help_common(CMD_VERBOSE | CMD_QUIET, 22);
-    printf("\nDefaults without a config: %d hidden layer of %d %s units, output from the task,\n"
-           "%s (learning_rate %g), batch_size %d, standardize %s.\n"
+    printf("\nDefaults without a config: %d hidden layer of %d %s units, the output layer\n"
+           "from the task, %s (learning_rate %g), %s,\n"
+           "up to %d epochs, stopping once the training %s has not improved by %g\n"
+           "for %d epochs, standardize %s.  A config that states \"epochs\" (or -e) trains\n"
+           "exactly that many unless it states \"early_stopping\" too.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
            "output, 71 out of memory, 74 I/O error, 78 bad config, 128+N signal N: no\n"
            "model written (see ffnn(7)).\n",
            d.arch.n_hidden, d.arch.hidden[0].units, ffnn_act_name(d.arch.hidden[0].activation),
-           ffnn_optim_name(d.fit.optimizer.kind), d.fit.optimizer.learning_rate, d.fit.batch_size,
-           d.prep.standardize ? "on" : "off");
+           ffnn_optim_name(d.fit.optimizer.kind), d.fit.optimizer.learning_rate,
+           batch_text(batch, sizeof batch, d.fit.batch_size), d.fit.epochs, es->monitor,
+           es->min_delta, es->patience, d.prep.standardize ? "on" : "off");
     ffnn_config_release(&d);
 }
 
@@ -185,7 +202,7 @@ int main(int argc, char **argv)
     if (have_seed)
         cfg.fit.seed = seed;
     if (epochs >= 0)
-        cfg.fit.epochs = (int)epochs;
+        ffnn_config_set_epochs(&cfg, (int)epochs);
     cfg.fit.threads = (int)threads;
     if (!output && !(output = out_alloc = cmd_default_name(train_path, ".ffnn"))) {
         rc = cmd_nomem();
@@ -214,6 +231,11 @@ int main(int argc, char **argv)
      * are written: a failure of either leaves neither. */
     if ((rc = write_outputs(model, output, history ? &hist : NULL, history)))
         goto out;
+    /* scikit-learn's ConvergenceWarning: the default rule never stopped it. */
+    if (cfg.default_stop && cfg.fit.early_stopping.enabled && !hist.stopped_early &&
+        hist.n == cfg.fit.epochs)
+        cmd_warn("%s: stopped at the %d-epoch limit with the training loss still improving; "
+                 "set \"epochs\" (or -e) to train longer", prog.source, cfg.fit.epochs);
     if (cmd_progress_enabled())
         fprintf(stderr, "%s: %d epochs%s; model written to %s\n", progname, hist.n,
                 hist.stopped_early ? " (stopped early)" : "", output);

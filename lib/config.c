@@ -29,7 +29,16 @@ ffnn_config ffnn_config_default(void)
     c.arch = ffnn_arch_spec_default();
     c.fit = ffnn_fit_options_default();
     c.has_seed = false;
+    c.default_stop = true;
     return c;
+}
+
+void ffnn_config_set_epochs(ffnn_config *c, int epochs)
+{
+    c->fit.epochs = epochs;
+    if (c->default_stop)
+        c->fit.early_stopping = ffnn_early_stopping_default();
+    c->default_stop = false;
 }
 
 void ffnn_config_release(ffnn_config *c)
@@ -654,9 +663,15 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
     } else if (strcmp(k, "optimizer") == 0) {
         st = apply_optimizer(x, &c->fit.optimizer, v);
     } else if (strcmp(k, "batch_size") == 0) {
-        st = get_int(x, k, v, 1, &c->fit.batch_size);
+        if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0)
+            c->fit.batch_size = FFNN_BATCH_AUTO;
+        else if (get_int(x, k, v, 1, &n))
+            return type_error(x, k, "a positive integer or \"auto\"", v);
+        else
+            c->fit.batch_size = n;
     } else if (strcmp(k, "epochs") == 0) {
-        st = get_int(x, k, v, 1, &c->fit.epochs);
+        if (!(st = get_int(x, k, v, 1, &n)))
+            ffnn_config_set_epochs(c, n);
     } else if (strcmp(k, "validation_split") == 0) {
         st = get_num(x, k, v, 0, false, 1, true, "in [0, 1)", &c->fit.validation_split);
     } else if (strcmp(k, "stratify_validation") == 0) {
@@ -664,6 +679,11 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
     } else if (strcmp(k, "shuffle") == 0) {
         st = get_bool(x, k, v, &c->fit.shuffle);
     } else if (strcmp(k, "early_stopping") == 0) {
+        /* A stated early_stopping is Keras's EarlyStopping(...): its keys
+         * overlay that constructor's defaults, not the default stopping rule. */
+        if (c->default_stop)
+            c->fit.early_stopping = ffnn_early_stopping_default();
+        c->default_stop = false;
         st = apply_callback(x, &early_stopping_spec, &c->fit.early_stopping, v);
     } else if (strcmp(k, "reduce_lr_on_plateau") == 0) {
         st = apply_callback(x, &reduce_lr_spec, &c->fit.reduce_lr, v);
@@ -825,7 +845,10 @@ char *ffnn_config_to_json(const ffnn_config *c)
             ffnn_json_number(&w, nums[i - 1]);
     }
     ffnn_json_end_object(&w);
-    ffnn_json_key_number(&w, "batch_size", c->fit.batch_size);
+    if (c->fit.batch_size == FFNN_BATCH_AUTO)
+        ffnn_json_key_string(&w, "batch_size", "auto");
+    else
+        ffnn_json_key_number(&w, "batch_size", c->fit.batch_size);
     ffnn_json_key_number(&w, "epochs", c->fit.epochs);
     ffnn_json_key_number(&w, "validation_split", c->fit.validation_split);
     ffnn_json_key(&w, "stratify_validation");

@@ -27,12 +27,14 @@ int ffnn_init_parse(const char *name)
     return -1;
 }
 
+/* scikit-learn's MLP default: one hidden layer of 100 relu units (Keras has
+ * no default network); a config's layer object without "units" gets 100. */
 ffnn_arch_spec ffnn_arch_spec_default(void)
 {
     ffnn_arch_spec s;
     memset(&s, 0, sizeof s);
     s.n_hidden = 1;
-    s.hidden[0].units = 16;
+    s.hidden[0].units = 100;
     s.hidden[0].activation = FFNN_ACT_RELU;
     s.hidden[0].dropout = 0.0f;
     s.output_activation = -1;
