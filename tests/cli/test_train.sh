@@ -19,20 +19,30 @@ check "history learning rate is adam's 0.001" [ "$(sed -n 2p hist.csv | cut -d, 
 "$P" iris.ffnn test.csv > p1.csv; "$P" iris2.ffnn test.csv > p2.csv
 check "same seed -> byte-identical predictions" cmp -s p1.csv p2.csv
 
-# The tutorial's model: median test accuracy over seeds 1..10.  150 Adam
-# steps from glorot init on unstandardised iris give a median of 0.82 here
-# (PyTorch with the same setup on the same splits: 0.83-0.87, see
-# bench/peers/torch_iris_accuracy.py); the bound guards against regressions.
-accs=""
-for s in 1 2 3 4 5 6 7 8 9 10; do
-    "$BIN/ffnn-split" -t 0.33 -s $s "$DATA/iris.csv" tr$s.csv te$s.csv
-    "$T" -c "$CFG/iris-simple.json" -s $s -o m$s.ffnn tr$s.csv
-    a=$("$P" m$s.ffnn te$s.csv | awk -F, 'NR > 1 { n++; if ($1 == $2) c++ } END { printf "%.4f", c / n }')
-    accs="$accs $a"
-done
-median=$(echo $accs | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f", (v[5] + v[6]) / 2 }')
-check "iris-simple median test accuracy over seeds 1-10 is $median (>= 0.80; all:$accs)" \
+# The tutorial's model: median test accuracy over seeds 1..10, under each
+# Keras's loss rule.  150 Adam steps from glorot init on unstandardised iris;
+# binary_crossentropy on the softmax output as Keras 3 on JAX/torch (and
+# PyTorch's BCELoss) computes it gives a median of 0.82 here (PyTorch with
+# the same setup on the same splits: 0.83-0.87, see
+# bench/peers/torch_iris_accuracy.py); TensorFlow's cached-logits rule, which
+# the tutorial ran and which scored 0.70 there, gives 0.73.  The bounds guard
+# against regressions.
+median_acc() {
+    accs=""
+    for s in 1 2 3 4 5 6 7 8 9 10; do
+        "$BIN/ffnn-split" -t 0.33 -s $s "$DATA/iris.csv" tr$s.csv te$s.csv
+        "$T" -c "$CFG/$1.json" -s $s -o m$s.ffnn tr$s.csv
+        a=$("$P" m$s.ffnn te$s.csv | awk -F, 'NR > 1 { n++; if ($1 == $2) c++ } END { printf "%.4f", c / n }')
+        accs="$accs $a"
+    done
+    median=$(echo $accs | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f", (v[5] + v[6]) / 2 }')
+}
+median_acc iris-simple-keras3
+check "iris-simple-keras3 median test accuracy over seeds 1-10 is $median (>= 0.80; all:$accs)" \
     awk -v m="$median" 'BEGIN { exit !(m >= 0.80) }'
+median_acc iris-simple
+check "iris-simple (TensorFlow's rule) median test accuracy over seeds 1-10 is $median (>= 0.70; all:$accs)" \
+    awk -v m="$median" 'BEGIN { exit !(m >= 0.70) }'
 
 # Breast cancer >= 0.95 test accuracy; diabetes test MAE <= 48.
 "$BIN/ffnn-split" --stratify -t 0.25 -s 1 "$DATA/breast_cancer.csv" bc-tr.csv bc-te.csv

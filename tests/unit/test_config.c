@@ -497,6 +497,7 @@ END_TEST
 START_TEST(shipped_configs)
 {
     static const char *const files[] = {"../../configs/iris-simple.json",
+                                        "../../configs/iris-simple-keras3.json",
                                         "../../configs/breast-cancer.json",
                                         "../../configs/diabetes.json"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
@@ -515,7 +516,14 @@ START_TEST(shipped_configs)
     ck_assert_int_eq(c.arch.n_hidden, 2);
     ck_assert_int_eq(c.arch.output_activation, FFNN_ACT_SOFTMAX);
     ck_assert_int_eq(c.arch.loss, FFNN_LOSS_BCE);
+    ck_assert(c.arch.tf_cached_logits); /* the tutorial ran TensorFlow */
     ck_assert_int_eq(c.fit.batch_size, 100);
+    ffnn_config_release(&c);
+    /* the same model under Keras 3 on JAX/torch: BCE of the probabilities */
+    ck_assert_int_eq(ffnn_config_load(&c, "../../configs/iris-simple-keras3.json", &err), FFNN_OK);
+    ck_assert_int_eq(c.arch.output_activation, FFNN_ACT_SOFTMAX);
+    ck_assert_int_eq(c.arch.loss, FFNN_LOSS_BCE);
+    ck_assert(!c.arch.tf_cached_logits);
     ffnn_config_release(&c);
 }
 END_TEST
