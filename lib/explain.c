@@ -10,10 +10,12 @@
 #include "internal.h"
 
 static const char *const method_names[FFNN_EXPLAIN_COUNT] = {"deep", "exact", "kernel",
-                                                             "permutation"};
+                                                             "permutation", "auto"};
 static const char *const output_names[FFNN_EXPLAIN_OUTPUT_COUNT] = {"probability", "logit"};
+static const char *const softmax_rule_names[FFNN_EXPLAIN_SOFTMAX_COUNT] = {"tf", "torch"};
 
 FFNN_NAME_TABLE(ffnn_explain_method, ffnn_explain_method, method_names)
+FFNN_NAME_TABLE(ffnn_explain_softmax_rule, ffnn_explain_softmax_rule, softmax_rule_names)
 
 const char *ffnn_explain_output_name(ffnn_explain_output o)
 {
@@ -31,8 +33,9 @@ ffnn_explain_options ffnn_explain_options_default(void)
 {
     ffnn_explain_options o;
     memset(&o, 0, sizeof o);
-    o.method = FFNN_EXPLAIN_DEEP;
+    o.method = FFNN_EXPLAIN_AUTO;
     o.output = FFNN_EXPLAIN_OUTPUT_PROBABILITY;
+    o.softmax_rule = FFNN_EXPLAIN_SOFTMAX_TF;
     o.background_size = 100;
     o.nsamples = 0;
     o.repeats = 5;
@@ -389,17 +392,61 @@ static ffnn_status run_rows(const ffnn_model *m, const ffnn_explain_options *opt
     return st;
 }
 
+/* opt->exact_max_features clamped to 1..FFNN_EXPLAIN_EXACT_LIMIT. */
+static int exact_limit(const ffnn_explain_options *opt)
+{
+    int lim = opt->exact_max_features;
+    return lim < 1 || lim > FFNN_EXPLAIN_EXACT_LIMIT ? FFNN_EXPLAIN_EXACT_LIMIT : lim;
+}
+
+double ffnn_explain_auto_cost(const ffnn_model *m, long n, long nb)
+{
+    double per_row = 512.0;
+    int in = m->n_in;
+    for (int l = 0; l < m->n_layers; l++) {
+        per_row += (double)in * m->layers[l].units;
+        in = m->layers[l].units;
+    }
+    return (double)n * ldexp(1.0, ffnn_explain_n_features(m)) * (double)nb * per_row;
+}
+
+ffnn_explain_method ffnn_explain_resolve(const ffnn_model *m, long n, long nb,
+                                         const ffnn_explain_options *opt)
+{
+    if (opt->method != FFNN_EXPLAIN_AUTO)
+        return opt->method;
+    if (ffnn_explain_n_features(m) <= exact_limit(opt) &&
+        ffnn_explain_auto_cost(m, n, nb) <= FFNN_EXPLAIN_AUTO_BUDGET)
+        return FFNN_EXPLAIN_EXACT;
+    return FFNN_EXPLAIN_DEEP;
+}
+
+bool ffnn_explain_softmax_applies(const ffnn_model *m, const ffnn_explain_options *opt)
+{
+    for (int l = 0; l < m->n_layers; l++)
+        if (m->layers[l].activation == FFNN_ACT_SOFTMAX &&
+            (l < m->n_layers - 1 || opt->output != FFNN_EXPLAIN_OUTPUT_LOGIT))
+            return true;
+    return false;
+}
+
+const char *ffnn_shap_method_label(const ffnn_shap *s)
+{
+    if (s->method == FFNN_EXPLAIN_DEEP && s->softmax)
+        return s->softmax_rule == FFNN_EXPLAIN_SOFTMAX_TORCH ? "deep:torch" : "deep:tf";
+    return ffnn_explain_method_name(s->method);
+}
+
 ffnn_status ffnn_explain_check(const ffnn_model *m, const ffnn_explain_options *opt,
                                ffnn_error *err)
 {
     if ((unsigned)opt->method >= FFNN_EXPLAIN_COUNT ||
-        (unsigned)opt->output >= FFNN_EXPLAIN_OUTPUT_COUNT)
-        return ffnn_error_set(err, FFNN_EUSAGE, "unknown explanation method or output");
+        (unsigned)opt->output >= FFNN_EXPLAIN_OUTPUT_COUNT ||
+        (unsigned)opt->softmax_rule >= FFNN_EXPLAIN_SOFTMAX_COUNT)
+        return ffnn_error_set(err, FFNN_EUSAGE, "unknown explanation method, output or softmax rule");
     if (opt->method != FFNN_EXPLAIN_EXACT)
         return FFNN_OK;
-    int M = ffnn_explain_n_features(m), lim = opt->exact_max_features;
-    if (lim < 1 || lim > FFNN_EXPLAIN_EXACT_LIMIT)
-        lim = FFNN_EXPLAIN_EXACT_LIMIT;
+    int M = ffnn_explain_n_features(m), lim = exact_limit(opt);
     if (M <= lim)
         return FFNN_OK;
     return ffnn_error_set(err, FFNN_EUSAGE,
@@ -426,7 +473,13 @@ ffnn_status ffnn_explain_shap(const ffnn_model *m, const float *X, long n, const
     if (nb < 1)
         return ffnn_error_set(err, FFNN_EDATA, "the background has no rows");
     int M = ffnn_explain_n_features(m);
-    out->method = opt->method;
+    out->requested = opt->method;
+    ffnn_explain_options o = *opt;
+    o.method = ffnn_explain_resolve(m, n, nb, opt);
+    opt = &o;
+    out->method = o.method;
+    out->softmax = o.method == FFNN_EXPLAIN_DEEP && ffnn_explain_softmax_applies(m, &o);
+    out->softmax_rule = o.softmax_rule;
     out->output = opt->output;
     out->n_background = nb;
     if ((st = shap_alloc(out, m, n, err)))
