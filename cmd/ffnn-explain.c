@@ -17,12 +17,15 @@ static void usage(void)
            "feature column moved each output away from its mean over the background rows)\n"
            "or permutation importance.  Writes one CSV row per input row and output:\n"
            "row,output,base_value,output_value,<one column per feature>.\n\n"
-           "  -m, --method=NAME        deep, exact, kernel or permutation (default %s)\n"
-           "  -b, --background=FILE    background rows (needed by deep, exact, kernel)\n"
+           "  -m, --method=NAME        auto, deep, exact, kernel or permutation (default %s:\n"
+           "                           exact when it is cheap, else deep)\n"
+           "  -b, --background=FILE    background rows (needed by all but permutation)\n"
            "  -k, --background-size=K  use a seeded sample of K background rows\n"
            "                           (default %ld; 0 = all rows)\n"
            "      --output=KIND        explain the model's output ('probability', default)\n"
            "                           or the output layer's pre-activation ('logit')\n"
+           "      --softmax-rule=RULE  deep through a softmax: as shap does for TensorFlow\n"
+           "                           ('tf', default) or PyTorch ('torch')\n"
            "  -n, --nsamples=N         kernel: coalitions per row (default 2M+2048,\n"
            "                           at most 2^M-2, which is exact)\n"
            "  -r, --repeats=N          permutation: shuffles per feature (default %d)\n"
@@ -34,6 +37,11 @@ static void usage(void)
            "  -o, --csv=FILE           write the CSV to FILE (atomically)\n"
            "      --bar-svg=FILE       bar chart of mean |SHAP| (or of importances)\n"
            "      --beeswarm-svg=FILE  beeswarm chart of the SHAP values\n"
+           "      --row-svg=FILE       bar chart of one row's signed SHAP values for one\n"
+           "                           output (--row, --class)\n"
+           "      --row=N              the row for --row-svg: 0-based data row (default 0)\n"
+           "      --class=NAME         the output for --row-svg: a class name, or the\n"
+           "                           output's name as the CSV gives it (default: the first)\n"
            "      --max-display=N      features drawn in the charts (default %d)\n",
            progname, ffnn_explain_method_name(d.method), d.background_size, d.repeats,
            d.exact_max_features, FFNN_EXPLAIN_EXACT_LIMIT, (unsigned long long)d.seed,
@@ -57,7 +65,9 @@ static int on_progress(void *ctx, long done, long total)
 /* ---- reporting ------------------------------------------------------------------ */
 
 typedef struct {
-    const char *bar_svg, *beeswarm_svg, *csv;
+    const char *bar_svg, *beeswarm_svg, *row_svg, *csv;
+    long row;           /* --row */
+    int output;         /* --class, as an output index */
     bool summary, json;
     ffnn_plot_explain_options plot;
 } outputs;
@@ -69,12 +79,14 @@ typedef struct {
 } result;
 
 /* A text format of explain_io.h, or a chart. */
-enum { CHART_BAR = FFNN_EXPLAIN_FORMAT_COUNT, CHART_BEESWARM };
+enum { CHART_BAR = FFNN_EXPLAIN_FORMAT_COUNT, CHART_BEESWARM, CHART_ROW };
 
-static ffnn_status write_result(FILE *fp, const result *r, int what,
-                                const ffnn_plot_explain_options *po, ffnn_error *err)
+static ffnn_status write_result(FILE *fp, const result *r, int what, const outputs *out,
+                                ffnn_error *err)
 {
+    const ffnn_plot_explain_options *po = &out->plot;
     switch (what) {
+    case CHART_ROW: return ffnn_plot_shap_row_write(fp, r->shap, out->row, out->output, po, err);
     case CHART_BAR:
         return r->shap ? ffnn_plot_shap_bar_write(fp, r->shap, po, err)
                        : ffnn_plot_perm_bar_write(fp, r->perm, po, err);
@@ -98,7 +110,7 @@ static int write_out(cmd_outs *st, const char *path, const result *r, int what,
             return cmd_fail(&err);
         fp = o->fp;
     }
-    if (write_result(fp, r, what, &out->plot, &err)) {
+    if (write_result(fp, r, what, out, &err)) {
         if (err.status == FFNN_EIO && strncmp(err.msg, "write error", 11) == 0)
             ffnn_error_prefix(&err, "%s", path ? path : "<stdout>");
         return cmd_fail(&err);
@@ -118,6 +130,8 @@ static int report(const result *r, const outputs *out)
     int rc = out->bar_svg ? write_out(&st, out->bar_svg, r, CHART_BAR, out) : 0;
     if (!rc && out->beeswarm_svg)
         rc = write_out(&st, out->beeswarm_svg, r, CHART_BEESWARM, out);
+    if (!rc && out->row_svg)
+        rc = write_out(&st, out->row_svg, r, CHART_ROW, out);
     if (!rc && csv_file)
         rc = write_out(&st, out->csv, r, FFNN_EXPLAIN_FORMAT_CSV, out);
     if (!rc && (out->json || out->summary || !csv_file))
@@ -139,7 +153,7 @@ int main(int argc, char **argv)
 {
     enum {
         OPT_OUTPUT = 256, OPT_EXACT_LIMIT, OPT_SUMMARY, OPT_JSON, OPT_BAR, OPT_SWARM,
-        OPT_MAX_DISPLAY
+        OPT_MAX_DISPLAY, OPT_SOFTMAX_RULE, OPT_ROW_SVG, OPT_ROW, OPT_CLASS
     };
     static const struct option longopts[] = {
         {"method", required_argument, NULL, 'm'},
@@ -157,12 +171,17 @@ int main(int argc, char **argv)
         {"bar-svg", required_argument, NULL, OPT_BAR},
         {"beeswarm-svg", required_argument, NULL, OPT_SWARM},
         {"max-display", required_argument, NULL, OPT_MAX_DISPLAY},
+        {"softmax-rule", required_argument, NULL, OPT_SOFTMAX_RULE},
+        {"row-svg", required_argument, NULL, OPT_ROW_SVG},
+        {"row", required_argument, NULL, OPT_ROW},
+        {"class", required_argument, NULL, OPT_CLASS},
         {NULL, 0, NULL, 0},
     };
     static const cmd_options opts = {"m:b:k:n:r:s:j:o:", longopts, CMD_VERBOSE | CMD_QUIET, usage};
     ffnn_explain_options opt = ffnn_explain_options_default();
     outputs out = {.plot = ffnn_plot_explain_default()};
-    const char *background = NULL;
+    const char *background = NULL, *class_name = NULL;
+    bool row_given = false;
     long v;
     int c, rc = 0;
     long ncpu = cmd_cpu_count();
@@ -173,7 +192,8 @@ int main(int argc, char **argv)
         switch (c) {
         case 'm':
             if ((v = ffnn_explain_method_parse(optarg)) < 0)
-                return cmd_usage_error("unknown method '%s' (deep, exact, kernel, permutation)", optarg);
+                return cmd_usage_error("unknown method '%s' (auto, deep, exact, kernel, permutation)",
+                                       optarg);
             opt.method = (ffnn_explain_method)v;
             break;
         case 'b': background = optarg; break;
@@ -186,6 +206,18 @@ int main(int argc, char **argv)
                 return cmd_usage_error("unknown output '%s' (probability or logit)", optarg);
             opt.output = (ffnn_explain_output)v;
             break;
+        case OPT_SOFTMAX_RULE:
+            if ((v = ffnn_explain_softmax_rule_parse(optarg)) < 0)
+                return cmd_usage_error("unknown softmax rule '%s' (tf or torch)", optarg);
+            opt.softmax_rule = (ffnn_explain_softmax_rule)v;
+            break;
+        case OPT_ROW_SVG: out.row_svg = optarg; break;
+        case OPT_ROW:
+            if (!cmd_parse_long(optarg, 0, 1L << 40, &out.row))
+                return cmd_usage_error("invalid row '%s' (need an integer >= 0)", optarg);
+            row_given = true;
+            break;
+        case OPT_CLASS: class_name = optarg; break;
         case 'n':
             if (!cmd_parse_long(optarg, 1, 1L << 40, &opt.nsamples))
                 return cmd_usage_error("invalid nsamples '%s' (need an integer >= 1)", optarg);
@@ -235,8 +267,11 @@ int main(int argc, char **argv)
     if (!perm && !background)
         return cmd_usage_error("the %s method needs background rows: -b BACKGROUND.csv",
                                ffnn_explain_method_name(opt.method));
-    if (perm && out.beeswarm_svg)
-        return cmd_usage_error("--beeswarm-svg needs SHAP values; permutation importance has none");
+    if (perm && (out.beeswarm_svg || out.row_svg))
+        return cmd_usage_error("--%s needs SHAP values; permutation importance has none",
+                               out.beeswarm_svg ? "beeswarm-svg" : "row-svg");
+    if (!out.row_svg && (row_given || class_name))
+        cmd_warn("--%s is only used by --row-svg", row_given ? "row" : "class");
     if (background && strcmp(background, "-") == 0 && strcmp(input, "-") == 0)
         return cmd_usage_error("INPUT and BACKGROUND cannot both be standard input");
     if (perm && background)
@@ -249,23 +284,38 @@ int main(int argc, char **argv)
     ffnn_shap s = {0};
     ffnn_perm_importance p = {0};
 
-    const cmd_file files[] = {{"--bar-svg", out.bar_svg, true}, {"--beeswarm-svg", out.beeswarm_svg, true},
+    const cmd_file files[] = {{"--bar-svg", out.bar_svg, true},
+                              {"--beeswarm-svg", out.beeswarm_svg, true},
+                              {"--row-svg", out.row_svg, true},
                               {"-o", out.csv, true}, {"MODEL", model_path, false},
                               {"INPUT.csv", input, false}, {"-b", background, false}};
-    if ((rc = cmd_check_distinct(files, 6)))
+    if ((rc = cmd_check_distinct(files, 7)))
         goto done;
-    const char *const paths[] = {out.bar_svg, out.beeswarm_svg, out.csv};
+    const char *const paths[] = {out.bar_svg, out.beeswarm_svg, out.row_svg, out.csv};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
         if (paths[i] && cmd_check_output(paths[i], &err)) {
             rc = cmd_fail(&err);
             goto done;
         }
-    if (ffnn_model_load(&m, model_path, &err) || ffnn_explain_check(m, &opt, &err) ||
-        ffnn_table_load(&tin, input, false, &err) ||
+    if (ffnn_model_load(&m, model_path, &err) || ffnn_explain_check(m, &opt, &err)) {
+        rc = cmd_fail(&err);
+        goto done;
+    }
+    if (out.row_svg && class_name && ffnn_explain_find_output(m, class_name, &out.output, &err)) {
+        ffnn_error_prefix(&err, "--class");
+        rc = cmd_fail(&err);
+        goto done;
+    }
+    if (ffnn_table_load(&tin, input, false, &err) ||
         ffnn_data_from_table(&din, &m->prep, &tin, NULL, 0, perm, &err) ||
         (!perm && (ffnn_table_load(&tbg, background, false, &err) ||
                    ffnn_explain_background(&dbg, m, &tbg, &opt, &err)))) {
         rc = cmd_fail(&err);
+        goto done;
+    }
+    if (out.row_svg && out.row >= din.n) {
+        rc = cmd_usage_error("--row %ld: %s has %ld data row%s", out.row, input, din.n,
+                             din.n == 1 ? "" : "s");
         goto done;
     }
     if (cmd_progress_enabled()) {

@@ -114,6 +114,30 @@ static char *output_name(const ffnn_model *m, int k, int K)
     return ffnn_strdup(buf);
 }
 
+ffnn_status ffnn_explain_find_output(const ffnn_model *m, const char *name, int *index,
+                                     ffnn_error *err)
+{
+    int K = ffnn_model_n_out(m);
+    char list[512] = "";
+    size_t len = 0;
+    *index = 0;
+    for (int k = 0; k < K; k++) {
+        char *o = output_name(m, k, K);
+        if (!o)
+            return ffnn_error_nomem(err);
+        bool hit = strcmp(o, name) == 0;
+        if (len < sizeof list)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", o);
+        free(o);
+        if (hit) {
+            *index = k;
+            return FFNN_OK;
+        }
+    }
+    return ffnn_error_set(err, FFNN_EUSAGE, "no output named \"%s\" (the model's outputs: %s)",
+                          name, list);
+}
+
 /* ---- evaluation context -------------------------------------------------- */
 
 ffnn_status ffnn_ex_init(ffnn_ex_ctx *c, const ffnn_model *m, const ffnn_explain_options *opt,

@@ -85,9 +85,10 @@ static ffnn_status shap_summary(FILE *fp, const ffnn_shap *s, ffnn_error *err)
     const double *imp = si.mean_abs, *total = si.total;
     const int *idx = si.order;
     int wname = name_width(s->feature_names, M);
-    fprintf(fp, "Mean |SHAP value| per feature: %s method, %ld row%s, %ld background row%s, "
+    fprintf(fp, "Mean |SHAP value| per feature: %s method%s, %ld row%s, %ld background row%s, "
                 "output %s%s\n",
-            ffnn_explain_method_name(s->method), s->n_rows, s->n_rows == 1 ? "" : "s",
+            ffnn_shap_method_label(s), s->requested == FFNN_EXPLAIN_AUTO ? " (auto)" : "",
+            s->n_rows, s->n_rows == 1 ? "" : "s",
             s->n_background, s->n_background == 1 ? "" : "s", ffnn_explain_output_name(s->output),
             K > 1 ? " (total = sum over outputs)" : "");
     fputs("rank  ", fp);
@@ -165,7 +166,8 @@ static ffnn_status perm_summary(FILE *fp, const ffnn_perm_importance *p, ffnn_er
 static ffnn_status shap_csv(FILE *fp, const ffnn_shap *s, ffnn_error *err)
 {
     int K = s->n_outputs, M = s->n_features;
-    fputs("row,output,base_value,output_value", fp);
+    const char *method = ffnn_shap_method_label(s);
+    fputs("row,output,method,base_value,output_value", fp);
     for (int j = 0; j < M; j++) {
         fputc(',', fp);
         ffnn_csv_write_field(fp, s->feature_names[j]);
@@ -175,7 +177,7 @@ static ffnn_status shap_csv(FILE *fp, const ffnn_shap *s, ffnn_error *err)
         for (int k = 0; k < K; k++) {
             fprintf(fp, "%ld,", r);
             ffnn_csv_write_field(fp, s->output_names[k]);
-            fputc(',', fp);
+            fprintf(fp, ",%s,", method);
             put_num(fp, s->base_values[k]);
             fputc(',', fp);
             put_num(fp, s->output_values[r * K + k]);
@@ -200,6 +202,9 @@ static ffnn_status shap_json(FILE *fp, const ffnn_shap *s, ffnn_error *err)
     ffnn_json_writer_init(&w, fp, 2);
     ffnn_json_begin_object(&w, false);
     ffnn_json_key_string(&w, "method", ffnn_explain_method_name(s->method));
+    ffnn_json_key_string(&w, "requested_method", ffnn_explain_method_name(s->requested));
+    ffnn_json_key_string(&w, "softmax_rule",
+                         s->softmax ? ffnn_explain_softmax_rule_name(s->softmax_rule) : NULL);
     ffnn_json_key_string(&w, "output", ffnn_explain_output_name(s->output));
     ffnn_json_key_int(&w, "rows", s->n_rows);
     ffnn_json_key_int(&w, "background_rows", s->n_background);

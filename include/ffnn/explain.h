@@ -155,6 +155,13 @@ bool ffnn_explain_softmax_applies(const ffnn_model *m, const ffnn_explain_option
 int ffnn_explain_n_features(const ffnn_model *m);
 void ffnn_explain_feature_map(const ffnn_model *m, int *feature_of);
 
+/* The index of m's output called name, as ffnn_shap's output_names calls
+ * them (class names; the target's name for regression; for one sigmoid unit
+ * the second class).  FFNN_EUSAGE "no output named "x" (the model's
+ * outputs: a, b, c)"; FFNN_ENOMEM. */
+ffnn_status ffnn_explain_find_output(const ffnn_model *m, const char *name, int *index,
+                                     ffnn_error *err);
+
 /* SHAP values for n rows.  values is [row][output][feature]. */
 typedef struct {
     ffnn_explain_method method;     /* the method that ran: deep, exact or kernel */

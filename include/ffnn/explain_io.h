@@ -26,13 +26,17 @@ typedef enum {
 const char *ffnn_explain_format_name(ffnn_explain_format f);
 int ffnn_explain_format_parse(const char *name); /* -1 if unknown */
 
-/* SHAP values in format f:
- *  - csv: row,output,base_value,output_value,<feature>... (one line per row
- *    and output);
- *  - json: {"method", "output", "rows", "background_rows", "features",
- *    "outputs", "base_values", "mean_abs": [output][feature],
- *    "explanations": [{"row", "output_values", "values": [output][feature]}]};
- *  - summary: mean |SHAP| per feature (summed over outputs, and per output
+/* SHAP values in format f; each says which method ran
+ * (ffnn_shap_method_label: "deep:tf" for deep through a softmax):
+ *  - csv: row,output,method,base_value,output_value,<feature>... (one line
+ *    per row and output);
+ *  - json: {"method" (deep, exact or kernel), "requested_method" (auto or
+ *    the same), "softmax_rule" (tf, torch, or null where no softmax was
+ *    crossed), "output", "rows", "background_rows", "features", "outputs",
+ *    "base_values", "mean_abs": [output][feature], "explanations": [{"row",
+ *    "output_values", "values": [output][feature]}]};
+ *  - summary: a heading naming the method (with "(auto)" when auto chose
+ *    it), then mean |SHAP| per feature (summed over outputs, and per output
  *    when there are several), largest first, with a bar. */
 ffnn_status ffnn_explain_write_shap(FILE *fp, const ffnn_shap *s, ffnn_explain_format f,
                                     ffnn_error *err);

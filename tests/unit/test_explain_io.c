@@ -17,6 +17,7 @@ static ffnn_shap example_shap(double *values, double *base, double *outv)
     memcpy(outv, o, sizeof o);
     ffnn_shap s = {0};
     s.method = FFNN_EXPLAIN_EXACT;
+    s.requested = FFNN_EXPLAIN_EXACT;
     s.output = FFNN_EXPLAIN_OUTPUT_PROBABILITY;
     s.n_rows = 2;
     s.n_outputs = 2;
@@ -80,11 +81,18 @@ START_TEST(shap_csv)
     double v[12], b[2], o[4];
     ffnn_shap s = example_shap(v, b, o);
     expect_written(&s, NULL, FFNN_EXPLAIN_FORMAT_CSV,
-                   "row,output,base_value,output_value,\"a,b\",gr\xC3\xB6\xC3\x9F" "e,c\n"
-                   "0,no,0.5,0.4,0.1,-0.2,0\n"
-                   "0,yes,0.5,0.6,-0.1,0.2,0\n"
-                   "1,no,0.5,0.7,0.3,0.333333333,1e-10\n"
-                   "1,yes,0.5,0.3,-0.3,-0.333333333,2.5\n");
+                   "row,output,method,base_value,output_value,\"a,b\",gr\xC3\xB6\xC3\x9F" "e,c\n"
+                   "0,no,exact,0.5,0.4,0.1,-0.2,0\n"
+                   "0,yes,exact,0.5,0.6,-0.1,0.2,0\n"
+                   "1,no,exact,0.5,0.7,0.3,0.333333333,1e-10\n"
+                   "1,yes,exact,0.5,0.3,-0.3,-0.333333333,2.5\n");
+    /* deep through a softmax names its rule */
+    s.method = FFNN_EXPLAIN_DEEP;
+    s.softmax = true;
+    s.softmax_rule = FFNN_EXPLAIN_SOFTMAX_TORCH;
+    char *t = written(&s, NULL, FFNN_EXPLAIN_FORMAT_CSV);
+    ck_assert_ptr_nonnull(strstr(t, "\n1,yes,deep:torch,0.5,0.3,-0.3,"));
+    free(t);
 }
 END_TEST
 
@@ -95,6 +103,8 @@ START_TEST(shap_json)
     expect_written(&s, NULL, FFNN_EXPLAIN_FORMAT_JSON,
                    "{\n"
                    "  \"method\": \"exact\",\n"
+                   "  \"requested_method\": \"exact\",\n"
+                   "  \"softmax_rule\": null,\n"
                    "  \"output\": \"probability\",\n"
                    "  \"rows\": 2,\n"
                    "  \"background_rows\": 4,\n"
@@ -112,6 +122,13 @@ START_TEST(shap_json)
                    "1e-10], [-0.3, -0.333333333, 2.5]]}\n"
                    "  ]\n"
                    "}\n");
+    s.method = FFNN_EXPLAIN_DEEP;
+    s.requested = FFNN_EXPLAIN_AUTO;
+    s.softmax = true;
+    char *t = written(&s, NULL, FFNN_EXPLAIN_FORMAT_JSON);
+    ck_assert_ptr_nonnull(strstr(t, "{\n  \"method\": \"deep\",\n  \"requested_method\": \"auto\",\n"
+                                    "  \"softmax_rule\": \"tf\",\n"));
+    free(t);
 }
 END_TEST
 
@@ -141,6 +158,13 @@ START_TEST(shap_summary)
                    "   1  gr\xC3\xB6\xC3\x9F" "e    0.200000    ########################################\n"
                    "   2  a,b      0.100000    ####################\n"
                    "   3  c        0.000000    \n");
+    /* the method auto chose, and deep's softmax rule */
+    s.method = FFNN_EXPLAIN_DEEP;
+    s.requested = FFNN_EXPLAIN_AUTO;
+    s.softmax = true;
+    char *t = written(&s, NULL, FFNN_EXPLAIN_FORMAT_SUMMARY);
+    ck_assert_ptr_nonnull(strstr(t, "Mean |SHAP value| per feature: deep:tf method (auto), 1 row, "));
+    free(t);
 }
 END_TEST
 
