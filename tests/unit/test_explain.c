@@ -1223,6 +1223,73 @@ START_TEST(test_charts)
 }
 END_TEST
 
+/* One row's signed values for one output: ordered by |value|, positive
+ * bars red to the right, negative blue to the left, labelled with their
+ * signs; the rest summed; the title names row, output and method. */
+START_TEST(test_row_chart)
+{
+    static char *feats[] = {"a", "b", "c", "d"};
+    static char *outs[] = {"no", "yes"};
+    /* [row][output][feature]: row 1, output yes is (0.5, -0.25, 0.125, -1) */
+    double v[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, -0.25, 0.125, -1.0};
+    double base[2] = {0.5, 0.25}, outv[4] = {0.5, 0.5, 0.375, -0.375};
+    ffnn_shap s = {0};
+    s.method = s.requested = FFNN_EXPLAIN_EXACT;
+    s.n_rows = 2;
+    s.n_outputs = 2;
+    s.n_features = 4;
+    s.n_background = 3;
+    s.feature_names = feats;
+    s.output_names = outs;
+    s.values = v;
+    s.base_values = base;
+    s.output_values = outv;
+    ffnn_plot_explain_options po = ffnn_plot_explain_default();
+    ffnn_error err;
+    FILE *fp = tmpfile();
+    ck_assert_int_eq(ffnn_plot_shap_row_write(fp, &s, 1, 1, &po, &err), FFNN_OK);
+    char *svg = slurp(fp);
+    fclose(fp);
+    ck_assert_ptr_nonnull(strstr(svg, "SHAP values of row 1, output yes (exact)"));
+    ck_assert_ptr_nonnull(strstr(svg, "f(x) = -0.375, base value E[f(X)] = 0.250"));
+    const char *want[] = {">d<", ">-1.00<", ">a<", ">+0.500<", ">b<", ">-0.250<", ">c<", ">+0.125<"};
+    const char *at = svg;
+    for (int i = 0; i < 8; i++) {
+        const char *hit = strstr(at, want[i]);
+        ck_assert_msg(hit != NULL, "%s missing or out of order", want[i]);
+        at = hit;
+    }
+    /* two red (positive) and two blue (negative) bars */
+    int red = 0, blue = 0;
+    for (const char *p = svg; (p = strstr(p, "<rect")); p++) {
+        const char *end = strchr(p, '>');
+        if (memmem(p, (size_t)(end - p), "#ff0051", 7))
+            red++;
+        if (memmem(p, (size_t)(end - p), "#008bfb", 7))
+            blue++;
+    }
+    ck_assert_int_eq(red, 2);
+    ck_assert_int_eq(blue, 2);
+    free(svg);
+    /* max_display 3: two features and the sum of the other two, -0.125 */
+    po.max_display = 3;
+    fp = tmpfile();
+    ck_assert_int_eq(ffnn_plot_shap_row_write(fp, &s, 1, 1, &po, &err), FFNN_OK);
+    svg = slurp(fp);
+    fclose(fp);
+    ck_assert_ptr_nonnull(strstr(svg, ">Sum of 2 other features<"));
+    ck_assert_ptr_nonnull(strstr(svg, ">-0.125<"));
+    ck_assert_ptr_null(strstr(svg, ">c<"));
+    free(svg);
+    fp = tmpfile();
+    ck_assert_int_eq(ffnn_plot_shap_row_write(fp, &s, 2, 0, &po, &err), FFNN_EUSAGE);
+    ck_assert_str_eq(err.msg, "row 2: the input has 2 rows (0 to 1)");
+    ck_assert_int_eq(ffnn_plot_shap_row_write(fp, &s, 0, 2, &po, &err), FFNN_EUSAGE);
+    ck_assert_str_eq(err.msg, "output 2: the model has 2 outputs");
+    fclose(fp);
+}
+END_TEST
+
 Suite *explain_suite(void);
 
 Suite *explain_suite(void)
@@ -1253,6 +1320,7 @@ Suite *explain_suite(void)
     tcase_add_test(tc, test_order);
     tcase_add_test(tc, test_background);
     tcase_add_test(tc, test_charts);
+    tcase_add_test(tc, test_row_chart);
     suite_add_tcase(s, tc);
     return s;
 }
