@@ -200,8 +200,8 @@ fi
 # ==== case 1: iris, the tutorial's simple model ====================================
 if has_case 1; then
     C="1 iris 4-16-16-3, 150 ep"
-    if measure c1_ffnn "$REPS" "$BIN/ffnn-train" -c "$ROOT/configs/iris-simple.json" -o "$W/iris.ffnn" "$IRIS_TR" &&
-       measure c1_ffnn_e0 "$REPS" "$BIN/ffnn-train" -c "$ROOT/configs/iris-simple.json" -e 0 -o "$W/iris0.ffnn" "$IRIS_TR"; then
+    if measure c1_ffnn "$REPS" "$BIN/ffnn-train" -c "$ROOT/configs/iris-simple-keras3.json" -o "$W/iris.ffnn" "$IRIS_TR" &&
+       measure c1_ffnn_e0 "$REPS" "$BIN/ffnn-train" -c "$ROOT/configs/iris-simple-keras3.json" -e 0 -o "$W/iris0.ffnn" "$IRIS_TR"; then
         F1=$(col "$W/runs/c1_ffnn.t" 1 | med)
         E0=$(col "$W/runs/c1_ffnn_e0.t" 1 | med)
         row "$C" "ffnn-train" "whole process" s "$(col "$W/runs/c1_ffnn.t" 1 | stats)" ""
