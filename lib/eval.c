@@ -27,6 +27,21 @@ double ffnn_eval_accuracy(const int *yt, const int *yp, long n)
     return (double)ok / (double)n;
 }
 
+double ffnn_eval_subset_accuracy(const int *yt, const double *P, long n, int k)
+{
+    if (n <= 0)
+        return NAN;
+    long ok = 0;
+    for (long i = 0; i < n; i++) {
+        const double *p = P + (size_t)i * (size_t)k;
+        int c = 0;
+        while (c < k && (p[c] >= 0.5) == (c == yt[i]))
+            c++;
+        ok += c == k;
+    }
+    return (double)ok / (double)n;
+}
+
 void ffnn_eval_confusion(const int *yt, const int *yp, long n, int k, long *cm)
 {
     memset(cm, 0, (size_t)k * (size_t)k * sizeof *cm);
@@ -309,7 +324,7 @@ ffnn_status ffnn_eval_compute(ffnn_eval_result *r, const ffnn_eval_data *d, ffnn
     r->task = d->task;
     r->n = d->n;
     r->k = d->k;
-    r->accuracy = r->balanced_accuracy = r->log_loss = r->roc_auc = NAN;
+    r->accuracy = r->balanced_accuracy = r->log_loss = r->roc_auc = r->subset_accuracy = NAN;
     if (d->task == FFNN_EVAL_REGRESSION)
         return ffnn_eval_regression_compute(d->t, d->p, d->n, &r->reg, err);
     r->reg.mae = r->reg.mse = r->reg.rmse = r->reg.r2 = NAN;
@@ -330,6 +345,7 @@ ffnn_status ffnn_eval_compute(ffnn_eval_result *r, const ffnn_eval_data *d, ffnn
     r->balanced_accuracy = ffnn_eval_balanced_accuracy(r->confusion, k);
     if (d->proba) {
         r->log_loss = ffnn_eval_log_loss(d->y_true, d->proba, d->n, k);
+        r->subset_accuracy = ffnn_eval_subset_accuracy(d->y_true, d->proba, d->n, k);
         r->auc_per_class = ffnn_calloc((size_t)k, sizeof *r->auc_per_class);
         pos = ffnn_calloc((size_t)d->n, 1);
         if (!r->auc_per_class || !pos)
@@ -365,7 +381,8 @@ fail:
  * takes and the keys of the JSON report. */
 static const char *const cls_names[] = {
     "accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro",
-    "precision_weighted", "recall_weighted", "f1_weighted", "log_loss", "roc_auc"};
+    "precision_weighted", "recall_weighted", "f1_weighted", "log_loss", "roc_auc",
+    "subset_accuracy"};
 static const char *const reg_names[] = {"mae", "mse", "rmse", "r2", "max_error",
                                         "median_absolute_error"};
 /* From here on they need probabilities. */
@@ -383,7 +400,7 @@ int ffnn_eval_summary(const ffnn_eval_result *r, const char *const **names, doub
     const double v[] = {r->accuracy,        r->balanced_accuracy, r->macro.precision,
                         r->macro.recall,    r->macro.f1,          r->weighted.precision,
                         r->weighted.recall, r->weighted.f1,       r->log_loss,
-                        r->roc_auc};
+                        r->roc_auc,         r->subset_accuracy};
     memcpy(values, v, sizeof v);
     *names = cls_names;
     return (int)FFNN_ARRAY_LEN(cls_names);
@@ -444,7 +461,8 @@ ffnn_status ffnn_eval_metric(const ffnn_eval_result *r, const ffnn_eval_data *d,
     return ffnn_error_set(err, FFNN_EUSAGE,
                           "unknown metric \"%s\" (classification: accuracy, balanced_accuracy, "
                           "precision_macro, recall_macro, f1_macro, precision_weighted, "
-                          "recall_weighted, f1_weighted, log_loss, roc_auc, f1:CLASS, ...; "
+                          "recall_weighted, f1_weighted, log_loss, roc_auc, subset_accuracy, "
+                          "f1:CLASS, ...; "
                           "regression: mae, mse, rmse, r2, max_error, median_absolute_error)",
                           name);
 }

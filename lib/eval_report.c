@@ -42,8 +42,9 @@ int ffnn_eval_write_report(FILE *fp, const ffnn_eval_result *r, const ffnn_eval_
     fprintf(fp, "%s classification: %ld rows, %d classes, target \"%s\"\n\n",
             ffnn_eval_task_name(r->task), r->n, r->k, d->target);
     /* The short list; the averages are in the table below. */
-    const char *names[] = {"accuracy", "balanced_accuracy", "log_loss", "roc_auc"};
-    int nm = r->auc_per_class ? 4 : 2;
+    const char *names[] = {"accuracy", "balanced_accuracy", "log_loss", "roc_auc",
+                           "subset_accuracy"};
+    int nm = r->auc_per_class ? 5 : 2;
     for (int i = 0; i < nm; i++) {
         num4(a, sizeof a, vals[ffnn_enum_parse(all, n, names[i])]);
         fprintf(fp, "%-18s %s", names[i], a);
@@ -51,6 +52,8 @@ int ffnn_eval_write_report(FILE *fp, const ffnn_eval_result *r, const ffnn_eval_
             fprintf(fp, "  (positive class: %s)", r->k >= 2 ? d->classes[1] : "?");
         else if (i == 3)
             fputs("  (one-vs-rest macro)", fp);
+        else if (i == 4)
+            fputs("  (every p_ >= 0.5 exactly on the true class)", fp);
         fputc('\n', fp);
     }
     fputc('\n', fp);

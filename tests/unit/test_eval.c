@@ -286,6 +286,49 @@ START_TEST(test_read_multiclass_single_class)
 }
 END_TEST
 
+/* The tutorial's accuracy_score(y_onehot, predict(X) >= .5): a row counts
+ * when its true class is >= 0.5 and every other class below; worked by hand:
+ * row 0 yes; row 1 two classes at 0.5 (both on), no; row 2 none on, no;
+ * row 3 yes; row 4 exactly 0.5 on the true class, yes: 3/5. */
+START_TEST(test_subset_accuracy)
+{
+    const double P[15] = {0.6, 0.3, 0.1, 0.5, 0.5, 0.0, 0.4, 0.35, 0.25,
+                          0.1, 0.2, 0.7, 0.5, 0.2, 0.3};
+    const int yt[5] = {0, 0, 0, 2, 0};
+    ck_assert_close(ffnn_eval_subset_accuracy(yt, P, 5, 3), 0.6, TOL);
+    ck_assert(isnan(ffnn_eval_subset_accuracy(yt, P, 0, 3)));
+    /* through the reader: p_ columns give it, by name and in the summary */
+    ffnn_eval_data d;
+    ffnn_eval_result r;
+    ffnn_error err;
+    const char *csv = "y,prediction,p_a,p_b,p_c\n"
+                      "a,a,0.6,0.3,0.1\na,a,0.5,0.5,0\na,a,0.4,0.35,0.25\nc,c,0.1,0.2,0.7\n"
+                      "a,a,0.5,0.2,0.3\n";
+    ck_assert_int_eq(read_string(&d, csv, FFNN_EVAL_AUTO, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+    ck_assert_close(r.accuracy, 1, TOL);
+    ck_assert_close(r.subset_accuracy, 0.6, TOL);
+    double v;
+    ck_assert_int_eq(ffnn_eval_metric(&r, &d, "subset_accuracy", &v, &err), FFNN_OK);
+    ck_assert_close(v, 0.6, TOL);
+    const char *const *names;
+    double vals[FFNN_EVAL_SUMMARY_MAX];
+    int n = ffnn_eval_summary(&r, &names, vals);
+    ck_assert_str_eq(names[n - 1], "subset_accuracy");
+    ck_assert_close(vals[n - 1], 0.6, TOL);
+    ffnn_eval_result_release(&r);
+    ffnn_eval_data_release(&d);
+    /* without probabilities it cannot be computed */
+    ck_assert_int_eq(read_string(&d, "t,prediction\nz,a\na,b\n", FFNN_EVAL_AUTO, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+    ck_assert(isnan(r.subset_accuracy));
+    ck_assert_int_eq(ffnn_eval_metric(&r, &d, "subset_accuracy", &v, &err), FFNN_EDATA);
+    ck_assert_str_eq(err.msg, "subset_accuracy: needs probabilities (p_ columns)");
+    ffnn_eval_result_release(&r);
+    ffnn_eval_data_release(&d);
+}
+END_TEST
+
 START_TEST(test_read_no_proba)
 {
     /* no p_ columns: numbers -> regression, strings -> classification with
@@ -425,7 +468,9 @@ static char *slurp(const char *path)
 /* The JSON reports, byte for byte: eval/X.json was written by ffnn-eval
  * --json before its JSON went through the shared writer (a hand-written
  * printer then), so the layout (flat per-class objects and matrix rows) and
- * the numbers are pinned independently of json.c. */
+ * the numbers are pinned independently of json.c (subset_accuracy was added
+ * to them later; tests/data/eval/sklearn_check.py checks its value against
+ * scikit-learn). */
 START_TEST(test_json_bytes)
 {
     const char *names[] = {"binary", "multiclass", "regression"};
@@ -453,7 +498,7 @@ END_TEST
 START_TEST(test_summary_names)
 {
     const char *files[] = {"eval/multiclass.csv", "eval/regression.csv"};
-    const int counts[] = {10, 6};
+    const int counts[] = {11, 6};
     for (int f = 0; f < 2; f++) {
         ffnn_eval_data d;
         ffnn_eval_result r;
@@ -554,6 +599,7 @@ Suite *eval_suite(void)
     tcase_add_test(tc, test_perfect_and_worst);
     tcase_add_test(tc, test_log_loss);
     tcase_add_test(tc, test_roc_auc);
+    tcase_add_test(tc, test_subset_accuracy);
     tcase_add_test(tc, test_roc_curve);
     tcase_add_test(tc, test_regression);
     tcase_add_test(tc, test_read_binary);
