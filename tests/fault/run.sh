@@ -37,7 +37,7 @@ wl() {
     eval)       echo "$B/ffnn-eval -o o-report.txt --confusion-svg o-cm.svg --roc-svg o-roc.svg pred.csv" ;;
     eval-model) echo "$B/ffnn-eval -m model.ffnn --json test.csv" ;;
     eval-curve) echo "$B/ffnn-eval --history hist.csv --curve-svg o-curve.svg" ;;
-    explain-deep)   echo "$B/ffnn-explain -j 1 -m deep -k 8 --json -o o-shap.csv --bar-svg o-bar.svg --beeswarm-svg o-bee.svg model.ffnn few.csv -b train.csv" ;;
+    explain-deep)   echo "$B/ffnn-explain -j 1 -m deep -k 8 --json -o o-shap.csv --bar-svg o-bar.svg --beeswarm-svg o-bee.svg --row-svg o-row.svg --row 1 --class 2 model.ffnn few.csv -b train.csv" ;;
     explain-kernel) echo "$B/ffnn-explain -j 1 -m kernel -k 8 -n 20 -s 1 model.ffnn few.csv -b train.csv" ;;
     explain-perm)   echo "$B/ffnn-explain -j 1 -m permutation -r 2 -s 1 --summary model.ffnn test.csv" ;;
     export)     echo "$B/ffnn-export model.ffnn o.onnx" ;;
