@@ -57,6 +57,22 @@ static double names_width(char *const *names, const int *order, int nshow, bool 
     return w > MAX_NAME_PX ? MAX_NAME_PX : w;
 }
 
+/* The frame of a horizontal bar chart `width` px wide: the names in a
+ * column namew wide on the left, `rows` rows of rowh px from `top`, `right`
+ * px to the right of it for value labels; at least 100 px of plot. */
+static ffnn_plot_frame bar_frame(double width, double namew, int rows, double rowh, double top,
+                                 double right)
+{
+    ffnn_plot_frame f;
+    f.left = 16 + namew + 12;
+    f.top = top;
+    f.width = width - f.left - right;
+    if (f.width < 100)
+        f.width = 100;
+    f.height = rows * rowh;
+    return f;
+}
+
 static void other_label(char *buf, size_t n, int count)
 {
     snprintf(buf, n, "Sum of %d other feature%s", count, count == 1 ? "" : "s");
@@ -109,15 +125,9 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
     if (K > 1)
         xmax *= 1.35;
 
-    const double rowh = 26, top = 52;
+    const double rowh = 26;
     double namew = names_width(s->feature_names, order, nshow, rest > 0);
-    ffnn_plot_frame f;
-    f.left = 16 + namew + 12;
-    f.top = top;
-    f.width = o.width - f.left - 70;
-    if (f.width < 100)
-        f.width = 100;
-    f.height = rows * rowh;
+    ffnn_plot_frame f = bar_frame(o.width, namew, rows, rowh, 52, 70);
     double W = f.left + f.width + 70, H = f.top + f.height + 64;
     char title[160], xlabel[160], buf[32], name[64], mt[48];
     snprintf(title, sizeof title, "Feature importance (%s SHAP, %ld rows)", method_text(mt, s),
@@ -431,13 +441,7 @@ ffnn_status ffnn_plot_shap_row_write(FILE *fp, const ffnn_shap *s, long row, int
 
     const double rowh = 26;
     double namew = names_width(s->feature_names, order, nshow, rest > 0);
-    ffnn_plot_frame f;
-    f.left = 16 + namew + 12;
-    f.top = 70;
-    f.width = o.width - f.left - 40;
-    if (f.width < 100)
-        f.width = 100;
-    f.height = rows * rowh;
+    ffnn_plot_frame f = bar_frame(o.width, namew, rows, rowh, 70, 40);
     double W = f.left + f.width + 40, H = f.top + f.height + 64;
     char title[200], sub[200], xlabel[160], name[64], mt[48], fx[32], ex[32];
     snprintf(title, sizeof title, "SHAP values of row %ld, output %s (%s)", row, s->output_names[output],
@@ -511,13 +515,7 @@ ffnn_status ffnn_plot_perm_bar_write(FILE *fp, const ffnn_perm_importance *p,
         xmax = 1;
     const double rowh = 26;
     double namew = names_width(p->feature_names, order, nshow, false);
-    ffnn_plot_frame f;
-    f.left = 16 + namew + 12;
-    f.top = 52;
-    f.width = o.width - f.left - 70;
-    if (f.width < 100)
-        f.width = 100;
-    f.height = nshow * rowh;
+    ffnn_plot_frame f = bar_frame(o.width, namew, nshow, rowh, 52, 70);
     double W = f.left + f.width + 70, H = f.top + f.height + 64 + (rest > 0 ? 18 : 0);
     char title[160], xlabel[160], buf[32], note[64];
     snprintf(title, sizeof title, "Permutation importance (%d repeat%s, %ld rows)", p->repeats,
