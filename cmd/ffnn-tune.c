@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,15 @@ static bool print_text(const ffnn_tune *t, int top, FILE *fp)
     fprintf(fp, "Search: %s, %d trials (%d completed, %d failed), objective %s (%s), seed %llu\n",
             ffnn_tune_algorithm_name(g->tuner.algorithm), n_trials, k, failed, g->tuner.objective,
             ffnn_mode_name(ffnn_tune_direction(t)), (unsigned long long)g->tuner.seed);
+    if (ffnn_tune_exhausted(t)) {
+        long points = ffnn_hypergrid_points(g);
+        fprintf(fp, "The search ended early: its space is used up (%d distinct configurations "
+                "tried", ffnn_tune_configurations(t));
+        if (points >= 0 && points < LONG_MAX)
+            fprintf(fp, " of %ld", points);
+        fprintf(fp, "; new random draws kept repeating them, keras-tuner's \"Oracle triggered "
+                "exit\").\n");
+    }
     if (k <= 0) {
         free(order);
         return true;
@@ -134,11 +144,14 @@ static bool print_text(const ffnn_tune *t, int top, FILE *fp)
     fprintf(fp, "Best %s: %.6g (trial %04d, bracket %d, round %d, epochs %d->%d)\n",
             g->tuner.objective, b->score, b->id, b->bracket, b->round, b->initial_epoch, b->epochs);
     fprintf(fp, "Best hyperparameters:\n");
-    for (const cJSON *v = b->values ? b->values->child : NULL; ok && v; v = v->next) {
+    cJSON *all = ffnn_tune_hyperparameters(g, b->values);
+    ok = all != NULL;
+    for (const cJSON *v = all ? all->child : NULL; ok && v; v = v->next) {
         fprintf(fp, "  %-16s ", v->string);
         ok = print_value(v, fp);
         fputc('\n', fp);
     }
+    cJSON_Delete(all);
     int n = top <= 0 || top > k ? k : top;
     fprintf(fp, "\n%-5s %-6s %-9s %-4s %-6s %-9s", "rank", "trial", "score", "iter", "b/r", "epochs");
     for (int i = 0; i < g->n_hp; i++)

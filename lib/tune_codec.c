@@ -77,12 +77,13 @@ static ffnn_status write_json(const char *path, const cJSON *root, bool durable,
 /* ---- trials ------------------------------------------------------------------ */
 
 /* A trial as JSON (NULL when out of memory).  The file form (trials/NNNN.json
- * and oracle.json's "pending"): position, parent (null for none),
- * hyperparameters, then score and best_step when completed, the failure
- * message and the executions' metrics.  The summary form (summary true):
- * "rank" first when rank > 0, the score after the status, the parent only
- * when there is one, no results. */
-static cJSON *trial_json(const ffnn_trial *tr, bool summary, int rank)
+ * and oracle.json's "pending", summary NULL): position, parent (null for
+ * none), hyperparameters, then score and best_step when completed, the
+ * failure message and the executions' metrics.  The summary form (summary
+ * the search's grid): "rank" first when rank > 0, the score after the
+ * status, the parent only when there is one, every hyperparameter the model
+ * is built with (ffnn_tune_hyperparameters), no results. */
+static cJSON *trial_json(const ffnn_trial *tr, const ffnn_hypergrid *summary, int rank)
 {
     cJSON *o = cJSON_CreateObject();
     char id[16];
@@ -105,7 +106,8 @@ static cJSON *trial_json(const ffnn_trial *tr, bool summary, int rank)
     ok = ok && cJSON_AddNumberToObject(o, "epochs", tr->epochs);
     if (summary && tr->parent >= 0)
         ok = ok && cJSON_AddStringToObject(o, "parent", id);
-    ok = ok && ffnn_json_add(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
+    ok = ok && ffnn_json_add(o, "hyperparameters", summary ? ffnn_tune_hyperparameters(summary, tr->values)
+                                                           : cJSON_Duplicate(tr->values, 1));
     if (!summary) {
         if (completed) {
             ok = ok && cJSON_AddNumberToObject(o, "score", tr->score);
@@ -126,7 +128,7 @@ static cJSON *trial_json(const ffnn_trial *tr, bool summary, int rank)
 ffnn_status ffnn_tune_save_trial(const ffnn_tune *t, const ffnn_trial *tr, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "trials/%04d.json", tr->id);
-    cJSON *o = trial_json(tr, false, 0);
+    cJSON *o = trial_json(tr, NULL, 0);
     ffnn_status st = path && o ? write_json(path, o, false, t->file_mode, err) : ffnn_error_nomem(err);
     cJSON_Delete(o);
     free(path);
@@ -261,7 +263,7 @@ ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err)
     ok = ok && (pending = cJSON_AddArrayToObject(root, "pending"));
     for (int i = 0; ok && i < o->n_trials; i++)
         if (o->trials[i].status == FFNN_TRIAL_PENDING)
-            ok = cJSON_AddItemToArray(pending, trial_json(&o->trials[i], false, 0));
+            ok = cJSON_AddItemToArray(pending, trial_json(&o->trials[i], NULL, 0));
     char *path = ok ? ffnn_tune_path(t, "oracle.json") : NULL;
     ffnn_status st = path ? write_json(path, root, false, t->file_mode, err) : ffnn_error_nomem(err);
     free(path);
@@ -445,13 +447,21 @@ char *ffnn_tune_summary_json(const ffnn_tune *t, int top)
     ok = ok && cJSON_AddNumberToObject(root, "failed", failed);
     ok = ok && cJSON_AddNumberToObject(root, "pending", pending);
     ok = ok && cJSON_AddBoolToObject(root, "finished", ffnn_oracle_finished(o));
+    /* keras-tuner's "Oracle triggered exit": random draws kept repeating
+     * earlier configurations, so the search ended before its schedule did. */
+    ok = ok && cJSON_AddBoolToObject(root, "exhausted", o->exhausted);
+    ok = ok && cJSON_AddNumberToObject(root, "configurations", ffnn_oracle_configurations(o));
+    long points = ffnn_hypergrid_points(&t->grid);
+    ok = ok && (points >= 0 && points < LONG_MAX
+                    ? cJSON_AddNumberToObject(root, "space", (double)points)
+                    : cJSON_AddNullToObject(root, "space"));
     if (k > 0)
-        ok = ok && ffnn_json_add(root, "best", trial_json(&o->trials[order[0]], true, 0));
+        ok = ok && ffnn_json_add(root, "best", trial_json(&o->trials[order[0]], &t->grid, 0));
     else
         ok = ok && cJSON_AddNullToObject(root, "best");
     ok = ok && (ranking = cJSON_AddArrayToObject(root, "ranking"));
     for (int i = 0; ok && i < k && (top <= 0 || i < top); i++)
-        ok = cJSON_AddItemToArray(ranking, trial_json(&o->trials[order[i]], true, i + 1));
+        ok = cJSON_AddItemToArray(ranking, trial_json(&o->trials[order[i]], &t->grid, i + 1));
     char *s = ok ? ffnn_json_print(root, 2) : NULL;
     cJSON_Delete(root);
     free(order);

@@ -461,3 +461,13 @@ const ffnn_prep *ffnn_tune_prep(const ffnn_tune *t)
 {
     return &t->prep;
 }
+
+bool ffnn_tune_exhausted(const ffnn_tune *t)
+{
+    return t->oracle.exhausted;
+}
+
+int ffnn_tune_configurations(const ffnn_tune *t)
+{
+    return ffnn_oracle_configurations(&t->oracle);
+}

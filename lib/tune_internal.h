@@ -69,10 +69,12 @@ bool ffnn_tune_hypermodel_name(const char *s);
  * "file: path: ..."). */
 ffnn_status ffnn_tune_probe_key(const char *path, const struct cJSON *value, const char *file,
                                 ffnn_error *err);
-/* The config every trial of g starts from: the defaults, epochs max_epochs
- * and, for a search trial (search true), the tutorial's EarlyStopping
- * (monitor "loss", patience 5) passed to search(); then g->fit.  *cfg must
- * be released by the caller (also on error). */
+/* The config every trial of g starts from: the defaults, epochs max_epochs,
+ * the tutorial's EarlyStopping(monitor="loss", patience=5) passed to
+ * search(), then g->fit.  For the final fit (search false) the same, on
+ * every training row: validation_split 0, and a callback that monitors a
+ * val_ quantity off (Keras skips a callback whose monitor is missing).
+ * *cfg must be released by the caller (also on error). */
 ffnn_status ffnn_tune_base_config(const ffnn_hypergrid *g, bool search, ffnn_config *cfg,
                                   ffnn_error *err);
 /* base with the hyperparameter values applied (tutorial names mapped to
@@ -82,15 +84,11 @@ ffnn_status ffnn_tune_base_config(const ffnn_hypergrid *g, bool search, ffnn_con
 ffnn_status ffnn_tune_trial_config(const ffnn_config *base, bool hypermodel,
                                    const struct cJSON *values, uint64_t seed, ffnn_config *cfg,
                                    ffnn_error *err);
-/* The config for hyperparameter values `values`: defaults, then epochs
- * max_epochs and, for a search trial (search true), the tutorial's
- * EarlyStopping(monitor="loss", patience=5) passed to search(); then g->fit,
- * then the values (tutorial names mapped to layers/optimizer, other names
- * applied as config keys), then seed.  The final retrain (search false)
- * trains epochs without that callback unless "fit" asks for one.  *cfg must
- * be released by the caller (also on error).  A search builds the base
- * (everything up to the values) once, ffnn_tune_base_config, and each
- * trial's config from it, ffnn_tune_trial_config. */
+/* The config for hyperparameter values `values`: ffnn_tune_base_config
+ * (search or final fit), then the values (tutorial names mapped to
+ * layers/optimizer, other names applied as config keys), then seed.  *cfg
+ * must be released by the caller (also on error).  A search builds the base
+ * once and each trial's config from it, ffnn_tune_trial_config. */
 ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const struct cJSON *values, uint64_t seed,
                              bool search, ffnn_config *cfg, ffnn_error *err);
 
@@ -159,6 +157,8 @@ bool ffnn_oracle_finished(const ffnn_oracle *o);
 /* Completed trials ranked best first (stable: creation order among ties);
  * returns the count, ids in order[] (n_trials entries). */
 int ffnn_oracle_ranking(const ffnn_oracle *o, int *order);
+/* Configurations tried: the trials that continue no other. */
+int ffnn_oracle_configurations(const ffnn_oracle *o);
 /* Restores a trial list read back (hashes of random trials rebuilt). */
 ffnn_status ffnn_oracle_add_trial(ffnn_oracle *o, const ffnn_trial *t, ffnn_error *err);
 

@@ -7,6 +7,7 @@
  * run creates them, so results never depend on timing or on the number of
  * workers. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,14 @@ int ffnn_oracle_ranking(const ffnn_oracle *o, int *order)
     return k;
 }
 
+int ffnn_oracle_configurations(const ffnn_oracle *o)
+{
+    int n = 0;
+    for (int i = 0; i < o->n_trials; i++)
+        n += o->trials[i].parent < 0;
+    return n;
+}
+
 /* ---- random and grid search ------------------------------------------------ */
 
 /* Random and grid searches train every trial max_epochs from scratch. */
@@ -471,5 +480,26 @@ bool ffnn_oracle_needs_checkpoint(const ffnn_oracle *o, const ffnn_trial *tr)
 
 int ffnn_tune_schedule_write(const ffnn_tune_options *o, long grid_points, FILE *fp)
 {
-    return ffnn_oracle_algo_of(o->algorithm)->schedule_write(o, grid_points, fp);
+    if (ffnn_oracle_algo_of(o->algorithm)->schedule_write(o, grid_points, fp) != 0)
+        return -1;
+    if (grid_points < 0) {
+        fprintf(fp, "search space: unbounded (a continuous range)\n");
+        return ferror(fp) ? -1 : 0;
+    }
+    if (grid_points == LONG_MAX)
+        fprintf(fp, "search space: more than %ld distinct configurations\n", LONG_MAX);
+    else
+        fprintf(fp, "search space: %ld distinct configuration%s\n", grid_points,
+                grid_points == 1 ? "" : "s");
+    /* The random configurations the schedule asks for. */
+    long wanted = -1;
+    if (o->algorithm == FFNN_TUNE_HYPERBAND)
+        wanted = ffnn_hyperband_totals(o->max_epochs, o->factor).configs * o->hyperband_iterations;
+    else if (o->algorithm == FFNN_TUNE_RANDOM)
+        wanted = o->max_trials;
+    if (wanted > grid_points)
+        fprintf(fp, "fewer than the %ld random configurations the schedule draws: the search "
+                "ends early, as keras-tuner's does, once new draws keep repeating earlier ones\n",
+                wanted);
+    return ferror(fp) ? -1 : 0;
 }

@@ -573,6 +573,18 @@ ffnn_status ffnn_hypergrid_from_json(ffnn_hypergrid *g, const cJSON *root, const
             ffnn_config_release(&c);
             if (st)
                 goto out;
+            /* search(validation_split=...) passes it to every trial's fit:
+             * the rows each trial validates on (the final fit has none). */
+            const cJSON *vs = cJSON_GetObjectItemCaseSensitive(g->fit, "validation_split");
+            if (vs) {
+                if (!(vs->valuedouble > 0)) {
+                    st = ffnn_error_set(err, FFNN_ECONFIG,
+                                        "%s: fit.validation_split: must be in (0, 1): the rows "
+                                        "every trial validates on", name);
+                    goto out;
+                }
+                g->tuner.validation_split = vs->valuedouble;
+            }
         }
     } else {
         if ((st = parse_space(g, root, name, "", err)))

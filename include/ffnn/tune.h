@@ -130,6 +130,14 @@ typedef struct {
     bool checkpoint;          /* trials/NNNN.ffnn exists */
 } ffnn_trial;
 
+/* Every hyperparameter a trial's model is built with, by name, as
+ * keras-tuner's best_hyperparameters.values lists them: for a grid of the
+ * tutorial's hypermodel its five names first (the trial's value, or the
+ * hypermodel's default for a name the grid leaves out), then the trial's
+ * other values in space order.  A new object (cJSON_Delete), NULL when out
+ * of memory. */
+struct cJSON *ffnn_tune_hyperparameters(const ffnn_hypergrid *g, const struct cJSON *values);
+
 /* ---- the tune directory and the runner ------------------------------------- */
 
 typedef struct ffnn_tune ffnn_tune;
@@ -175,6 +183,12 @@ const char *ffnn_tune_data_path(const ffnn_tune *t);
 /* The preprocessing fitted on the search's data (ffnn_prep_column.constant
  * tells the program what to warn about). */
 const ffnn_prep *ffnn_tune_prep(const ffnn_tune *t);
+/* Whether the search ended early because its space is used up: new random
+ * configurations kept repeating earlier ones (keras-tuner's "Oracle
+ * triggered exit"); and how many distinct configurations it tried (trials
+ * that continue no other). */
+bool ffnn_tune_exhausted(const ffnn_tune *t);
+int ffnn_tune_configurations(const ffnn_tune *t);
 
 typedef struct {
     int done, total;          /* trials finished / expected in the whole search */
@@ -198,9 +212,11 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
 ffnn_status ffnn_tune_pending(ffnn_tune *t, int **ids, int *n, ffnn_error *err);
 /* Runs one trial (no-op if already completed).  Unknown id: FFNN_EUSAGE. */
 ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err);
-/* Best completed trial's config (seed = the search seed, all training rows:
- * validation_split as in "fit"), or FFNN_EDATA if no trial completed.
- * ffnn_train_file trains it as `ffnn-train -c` does. */
+/* Best completed trial's config for the tutorial's final fit: the search's
+ * fit settings and callbacks (EarlyStopping(monitor="loss", patience=5)
+ * unless "fit" says otherwise), every training row, no validation rows,
+ * seed = the search seed; FFNN_EDATA if no trial completed.  ffnn_train_file
+ * trains it as `ffnn-train -c` does. */
 ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, ffnn_error *err);
 /* Result summary as JSON text (objective, direction, best, ranked trials;
  * top 0 = all), malloc'd. */
