@@ -276,26 +276,32 @@ static ffnn_status get_string(const ctx *x, const char *path, const cJSON *v, ch
     return FFNN_OK;
 }
 
+/* The log keys a callback may monitor: the loss and every metric of
+ * metrics.h (or a Keras alias), with or without "val_"; whether the task
+ * has it is ffnn_fit's check. */
 static const char *const monitors[] = {"val_loss", "loss", "val_accuracy", "accuracy",
-                                       "val_mae", "mae"};
+                                       "val_binary_accuracy", "binary_accuracy", "val_auc", "auc",
+                                       "val_mae", "mae", "val_mse", "mse", "val_rmse", "rmse"};
 
 static ffnn_status get_monitor(const ctx *x, const char *path, const cJSON *v, char *out, size_t n)
 {
-    int i;
     if (!cJSON_IsString(v))
         return type_error(x, path, "a string", v);
-    for (i = 0; i < (int)FFNN_ARRAY_LEN(monitors); i++)
-        if (strcmp(v->valuestring, monitors[i]) == 0)
-            break;
-    if (i == (int)FFNN_ARRAY_LEN(monitors)) {
-        const char *s = ffnn_suggest(v->valuestring, monitors, (int)FFNN_ARRAY_LEN(monitors));
-        if (s)
-            return fail(x, path, "unknown quantity \"%s\"; did you mean \"%s\"?", v->valuestring, s);
-        return fail(x, path, "unknown quantity \"%s\" (valid: val_loss, loss, val_accuracy, "
-                    "accuracy, val_mae, mae)", v->valuestring);
+    const char *name = v->valuestring;
+    const char *base = strncmp(name, "val_", 4) == 0 ? name + 4 : name;
+    if (strlen(name) < n && (strcmp(base, "loss") == 0 || ffnn_metric_id_parse(base) >= 0)) {
+        snprintf(out, n, "%s", name);
+        return FFNN_OK;
     }
-    snprintf(out, n, "%s", monitors[i]);
-    return FFNN_OK;
+    const char *s = ffnn_suggest(name, monitors, (int)FFNN_ARRAY_LEN(monitors));
+    if (s)
+        return fail(x, path, "unknown quantity \"%s\"; did you mean \"%s\"?", name, s);
+    char list[300];
+    size_t k = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < FFNN_ARRAY_LEN(monitors) && k < sizeof list; i++)
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", monitors[i]);
+    return fail(x, path, "unknown quantity \"%s\" (valid: %s)", name, list);
 }
 
 static const char *const mode_names[] = {"auto", "min", "max"};

@@ -251,8 +251,8 @@ static ffnn_status prepare_data(ffnn_tune *t, const char *name, ffnn_error *err)
                 t->prep_searched = true;
     t->regression = t->prep.task == FFNN_TASK_REGRESSION;
     t->direction = t->grid.tuner.direction;
-    if ((st = ffnn_tune_objective(t->grid.tuner.objective, t->regression, &t->field, &t->direction,
-                                  err)))
+    if ((st = ffnn_tune_objective(t->grid.tuner.objective, !t->regression, t->prep.n_classes == 2,
+                                  &t->field, &t->direction, err)))
         return st;
     return ffnn_tune_split(&t->table, &t->prep, t->grid.tuner.validation_split, t->grid.tuner.seed,
                            t->base.fit.stratify_validation, &t->train, &t->val, err);

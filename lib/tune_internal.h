@@ -111,18 +111,21 @@ ffnn_schedule_totals ffnn_hyperband_totals(int max_epochs, int factor);
 
 /* ---- tune_oracle.c: objective, trials, the oracle and its algorithms ---- */
 
-/* The epoch-log field an objective reads. */
-typedef enum {
-    FFNN_OBJ_LOSS = 0, FFNN_OBJ_METRIC, FFNN_OBJ_VAL_LOSS, FFNN_OBJ_VAL_METRIC
+/* The epoch-log value an objective reads: the loss or a metric, of the
+ * training or the validation rows. */
+typedef struct {
+    bool val;                 /* val_ */
+    int metric;               /* ffnn_metric_id, or -1: the loss */
 } ffnn_objective_field;
 
-/* Resolves an objective name for a task: direction per KT's
- * infer_metric_direction (loss/crossentropy -> min, accuracy-like -> max,
- * mae/mse/... -> min) unless *dir is already MIN/MAX; the name must be one the
- * epoch logs hold (loss, val_loss, accuracy/val_accuracy or mae/val_mae),
- * else FFNN_ECONFIG listing the valid names. */
-ffnn_status ffnn_tune_objective(const char *name, bool regression, ffnn_objective_field *field,
-                                ffnn_mode *dir, ffnn_error *err);
+/* Resolves an objective name (Keras's: "val_" + loss or a metric name or
+ * alias of metrics.h) for a task: the task must compute it (auc: binary
+ * classification only), else FFNN_ECONFIG "tuner.objective: unknown
+ * objective \"x\"; known: ..." listing the task's names.  The direction is
+ * Keras's (loss and errors min, accuracy-like and auc max) unless *dir is
+ * already MIN/MAX. */
+ffnn_status ffnn_tune_objective(const char *name, bool classification, bool binary,
+                                ffnn_objective_field *field, ffnn_mode *dir, ffnn_error *err);
 double ffnn_objective_value(const ffnn_epoch_log *log, ffnn_objective_field f);
 
 void ffnn_trial_release(ffnn_trial *t);

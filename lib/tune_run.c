@@ -170,7 +170,8 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
         fo.seed = ffnn_rng_u64(&sr) >> 11; /* fits a JSON number exactly */
         fo.epochs = tr->epochs;
         fo.validation_split = 0.0;
-        ffnn_fit_extra extra = {save_best_epoch, &sb, tr->initial_epoch, val};
+        ffnn_fit_extra extra = {save_best_epoch, &sb, tr->initial_epoch, val,
+                                t->field.metric == FFNN_METRIC_AUC, true};
         ffnn_history_release(&hist);
         if (ffnn_fit(m, train, &fo, &extra, &hist, &e)) {
             if (e.status == FFNN_ECANCELED) {   /* the trial stays pending */

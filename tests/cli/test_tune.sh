@@ -28,7 +28,7 @@ expect_fail "missing hypergrid" 66 "ffnn-tune: nope.json: cannot open: No such f
 expect_fail "missing training data" 66 "ffnn-tune: train.csv: cannot open: No such file or directory" "$T" -g "$SMALL" train.csv
 "$BIN/ffnn-split" -s 5 --stratify "$DATA/iris.csv" train.csv test.csv
 printf '{"hypergrid":{"width":{"values":[8]}},"tuner":{"objective":"val_f1"}}\n' > obj.json
-expect_fail "unknown objective" 78 'ffnn-tune: tuner.objective: unknown objective "val_f1"; valid: val_accuracy, val_loss, accuracy, loss' \
+expect_fail "unknown objective" 78 'ffnn-tune: tuner.objective: unknown objective "val_f1"; known: loss, accuracy, binary_accuracy, val_loss, val_accuracy, val_binary_accuracy' \
     "$T" -g obj.json -d obj.tune train.csv
 expect_fail "--run-trial on a missing directory" 66 "ffnn-tune: nowhere: no such tune directory" \
     "$T" --run-trial 0 nowhere

@@ -266,9 +266,13 @@ START_TEST(unknown_names)
                  "config.json: impute: unknown imputation \"median\"; did you mean \"mean\"?");
     expect_error("{\"impute\": \"knn\"}",
                  "config.json: impute: unknown imputation \"knn\" (valid: none, mean)");
-    expect_error("{\"early_stopping\": {\"monitor\": \"val_acc\"}}",
-                 "config.json: early_stopping.monitor: unknown quantity \"val_acc\"; did you mean "
+    expect_error("{\"early_stopping\": {\"monitor\": \"val_acuracy\"}}",
+                 "config.json: early_stopping.monitor: unknown quantity \"val_acuracy\"; did you mean "
                  "\"val_accuracy\"?");
+    expect_error("{\"early_stopping\": {\"monitor\": \"precision\"}}",
+                 "config.json: early_stopping.monitor: unknown quantity \"precision\" (valid: "
+                 "val_loss, loss, val_accuracy, accuracy, val_binary_accuracy, binary_accuracy, "
+                 "val_auc, auc, val_mae, mae, val_mse, mse, val_rmse, rmse)");
     /* The list of valid losses comes from the loss module. */
     ffnn_config c;
     ffnn_error err;

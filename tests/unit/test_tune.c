@@ -265,29 +265,59 @@ START_TEST(hypergrid_errors)
 }
 END_TEST
 
+/* Every metric Keras reports for the task is an objective by its name or
+ * alias, with Keras's direction; a name the task does not compute, or no
+ * metric at all, is an error listing the task's names. */
 START_TEST(objectives)
 {
+    static const struct {
+        const char *name;
+        bool classification, binary;
+        bool val;
+        int metric;
+        ffnn_mode dir;
+    } ok[] = {
+        {"val_accuracy", true, false, true, FFNN_METRIC_ACCURACY, FFNN_MODE_MAX},
+        {"acc", true, false, false, FFNN_METRIC_ACCURACY, FFNN_MODE_MAX},
+        {"val_loss", true, false, true, -1, FFNN_MODE_MIN},
+        {"loss", false, false, false, -1, FFNN_MODE_MIN},
+        {"val_binary_accuracy", true, false, true, FFNN_METRIC_BINARY_ACCURACY, FFNN_MODE_MAX},
+        {"val_auc", true, true, true, FFNN_METRIC_AUC, FFNN_MODE_MAX},
+        {"auc", true, true, false, FFNN_METRIC_AUC, FFNN_MODE_MAX},
+        {"val_mae", false, false, true, FFNN_METRIC_MAE, FFNN_MODE_MIN},
+        {"val_mean_absolute_error", false, false, true, FFNN_METRIC_MAE, FFNN_MODE_MIN},
+        {"val_mse", false, false, true, FFNN_METRIC_MSE, FFNN_MODE_MIN},
+        {"mean_squared_error", false, false, false, FFNN_METRIC_MSE, FFNN_MODE_MIN},
+        {"val_rmse", false, false, true, FFNN_METRIC_RMSE, FFNN_MODE_MIN},
+        {"val_root_mean_squared_error", false, false, true, FFNN_METRIC_RMSE, FFNN_MODE_MIN},
+    };
     ffnn_objective_field f;
-    ffnn_mode d = FFNN_MODE_AUTO;
+    ffnn_mode d;
     ffnn_error err;
-    ck_assert_int_eq(ffnn_tune_objective("val_accuracy", false, &f, &d, &err), FFNN_OK);
-    ck_assert_int_eq(f, FFNN_OBJ_VAL_METRIC);
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        d = FFNN_MODE_AUTO;
+        ck_assert_msg(ffnn_tune_objective(ok[i].name, ok[i].classification, ok[i].binary, &f, &d,
+                                          &err) == FFNN_OK, "%s", ok[i].name);
+        ck_assert_msg(f.val == ok[i].val && f.metric == ok[i].metric && d == ok[i].dir, "%s",
+                      ok[i].name);
+    }
+    /* An explicit direction wins. */
+    d = FFNN_MODE_MAX;
+    ck_assert_int_eq(ffnn_tune_objective("val_loss", true, false, &f, &d, &err), FFNN_OK);
     ck_assert_int_eq(d, FFNN_MODE_MAX);
     d = FFNN_MODE_AUTO;
-    ck_assert_int_eq(ffnn_tune_objective("val_loss", false, &f, &d, &err), FFNN_OK);
-    ck_assert_int_eq(f, FFNN_OBJ_VAL_LOSS);
-    ck_assert_int_eq(d, FFNN_MODE_MIN);
-    d = FFNN_MODE_AUTO;
-    ck_assert_int_eq(ffnn_tune_objective("val_mae", true, &f, &d, &err), FFNN_OK);
-    ck_assert_int_eq(d, FFNN_MODE_MIN);
-    d = FFNN_MODE_AUTO;
-    ck_assert_int_eq(ffnn_tune_objective("val_f1", false, &f, &d, &err), FFNN_ECONFIG);
-    ck_assert_str_eq(err.msg, "tuner.objective: unknown objective \"val_f1\"; valid: val_accuracy, "
-                              "val_loss, accuracy, loss");
-    d = FFNN_MODE_AUTO;
-    ck_assert_int_eq(ffnn_tune_objective("val_mse", true, &f, &d, &err), FFNN_ECONFIG);
-    ck_assert_str_eq(err.msg, "tuner.objective: unavailable objective \"val_mse\"; valid: val_mae, "
-                              "val_loss, mae, loss");
+    ck_assert_int_eq(ffnn_tune_objective("val_f1", true, false, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "tuner.objective: unknown objective \"val_f1\"; known: loss, "
+                              "accuracy, binary_accuracy, val_loss, val_accuracy, val_binary_accuracy");
+    ck_assert_int_eq(ffnn_tune_objective("val_mse", true, true, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "tuner.objective: \"val_mse\" is not computed for binary "
+                              "classification; known: loss, accuracy, binary_accuracy, auc, val_loss, "
+                              "val_accuracy, val_binary_accuracy, val_auc");
+    ck_assert_int_eq(ffnn_tune_objective("val_auc", true, false, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_int_eq(ffnn_tune_objective("val_accuracy", false, false, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "tuner.objective: \"val_accuracy\" is not computed for regression; "
+                              "known: loss, mae, mse, rmse, val_loss, val_mae, val_mse, val_rmse");
+    ck_assert_int_eq(ffnn_tune_objective("val_", false, false, &f, &d, &err), FFNN_ECONFIG);
 }
 END_TEST
 
@@ -335,8 +365,14 @@ START_TEST(hypermodel_config)
     ck_assert_int_eq(c.fit.early_stopping.patience, 5);
     ck_assert_int_eq(c.fit.seed, 9);
     ffnn_config_release(&c);
+    /* The final fit keeps the search's fit settings and callbacks. */
     ck_assert_int_eq(ffnn_tune_config(&g, v, 9, false, &c, &err), FFNN_OK);
-    ck_assert(!c.fit.early_stopping.enabled);
+    ck_assert(c.fit.early_stopping.enabled);
+    ck_assert_str_eq(c.fit.early_stopping.monitor, "loss");
+    ck_assert_int_eq(c.fit.early_stopping.patience, 5);
+    ck_assert_int_eq(c.fit.batch_size, 16);
+    ck_assert_int_eq(c.fit.epochs, 40);
+    ck_assert_double_eq(c.fit.validation_split, 0.0);
     ffnn_config_release(&c);
     cJSON_Delete(v);
     /* Values read back from a trial file are checked the same way. */
@@ -430,11 +466,31 @@ START_TEST(base_and_trial_config)
     ck_assert_str_eq(base.fit.early_stopping.monitor, "loss");
     ck_assert_int_eq(base.fit.early_stopping.patience, 2); /* "fit" over the search's 5 */
     ffnn_config_release(&base);
+    /* The final fit: the search's callbacks, every row. */
     ck_assert_int_eq(ffnn_tune_base_config(&g, false, &base, &err), FFNN_OK);
-    ck_assert(base.fit.early_stopping.enabled); /* "fit" asks for it */
+    ck_assert(base.fit.early_stopping.enabled);
     ck_assert_int_eq(base.fit.early_stopping.patience, 2);
-    ck_assert_str_eq(base.fit.early_stopping.monitor, "val_loss");
+    ck_assert_str_eq(base.fit.early_stopping.monitor, "loss");
+    ck_assert_int_eq(base.fit.epochs, 7);
+    ck_assert_int_eq(base.fit.batch_size, 8);
+    ck_assert_double_eq(base.fit.validation_split, 0.0);
     ffnn_config_release(&base);
+    /* fit's validation_split is the search's split; callbacks that monitor
+     * a validation quantity have nothing to read in the final fit (Keras
+     * skips them). */
+    ffnn_hypergrid g2 = parse_ok("{\"hypergrid\":{\"width\":{\"values\":[20]}},"
+                                 "\"fit\":{\"validation_split\":0.3,"
+                                 "\"early_stopping\":{\"monitor\":\"val_loss\"},"
+                                 "\"reduce_lr_on_plateau\":{\"monitor\":\"val_accuracy\"}}}");
+    ck_assert_double_eq(g2.tuner.validation_split, 0.3);
+    ck_assert_int_eq(ffnn_tune_base_config(&g2, true, &base, &err), FFNN_OK);
+    ck_assert(base.fit.early_stopping.enabled && base.fit.reduce_lr.enabled);
+    ffnn_config_release(&base);
+    ck_assert_int_eq(ffnn_tune_base_config(&g2, false, &base, &err), FFNN_OK);
+    ck_assert(!base.fit.early_stopping.enabled && !base.fit.reduce_lr.enabled);
+    ck_assert_double_eq(base.fit.validation_split, 0.0);
+    ffnn_config_release(&base);
+    ffnn_hypergrid_release(&g2);
 
     cJSON *v = cJSON_Parse("{\"optimizer.beta_1\":0.8}");
     ck_assert_int_eq(ffnn_tune_base_config(&g, true, &base, &err), FFNN_OK);
