@@ -33,8 +33,13 @@ static void usage(void)
            "                         hypergrid's tuner.seed, else %llu)\n"
            "  -T, --target=NAME      target column (default: the last column)\n"
            "  -i, --ignore=COL,...   columns that are not features\n"
-           "  -o, --output=MODEL     retrain the best hyperparameters on all rows; write MODEL\n"
-           "      --best-config=FILE write the best config (an ffnn-train config)\n"
+           "  -o, --output=MODEL     write the final model: the best hyperparameters fit on\n"
+           "                         every training row with the search's fit settings\n"
+           "      --best-model=WHICH refit (the default, the tutorial's final fit) or trial:\n"
+           "                         -o writes the best trial's own model instead\n"
+           "                         (keras-tuner's get_best_models())\n"
+           "      --best-config=FILE write the best config (an ffnn-train config; ffnn-train\n"
+           "                         -c FILE gives the refit model)\n"
            "      --json             print the result as JSON\n"
            "      --top=N            trials in the ranked table (default 10, 0 = all)\n"
            "      --overwrite        discard DIR's previous search\n"
@@ -224,7 +229,7 @@ int main(int argc, char **argv)
     enum {
         OPT_BEST = 256, OPT_JSON, OPT_TOP, OPT_OVERWRITE, OPT_SCHEDULE, OPT_INIT, OPT_PENDING,
         OPT_RUN_TRIAL, OPT_ALGORITHM, OPT_MAX_EPOCHS, OPT_FACTOR, OPT_ITERATIONS, OPT_OBJECTIVE,
-        OPT_MAX_TRIALS, OPT_EXECUTIONS, OPT_VERSION
+        OPT_MAX_TRIALS, OPT_EXECUTIONS, OPT_BEST_MODEL, OPT_VERSION
     };
     static const struct option longopts[] = {
         {"hypergrid", required_argument, NULL, 'g'},
@@ -235,6 +240,7 @@ int main(int argc, char **argv)
         {"ignore", required_argument, NULL, 'i'},
         {"output", required_argument, NULL, 'o'},
         {"best-config", required_argument, NULL, OPT_BEST},
+        {"best-model", required_argument, NULL, OPT_BEST_MODEL},
         {"json", no_argument, NULL, OPT_JSON},
         {"top", required_argument, NULL, OPT_TOP},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
@@ -258,7 +264,7 @@ int main(int argc, char **argv)
     const char *grid_path = NULL, *dir = NULL, *target = NULL, *ignore = NULL, *output = NULL;
     const char *best_path = NULL;
     bool json = false, overwrite = false, schedule = false, init = false, pending = false;
-    bool have_seed = false;
+    bool have_seed = false, trial_model = false;
     uint64_t seed = 0;
     long jobs = 0, top = 10, run_trial = -1;
     tuner_flags tf = {NULL, NULL, 0, 0, 0, -1, 0};
@@ -283,6 +289,11 @@ int main(int argc, char **argv)
         case 'i': ignore = optarg; break;
         case 'o': output = optarg; break;
         case OPT_BEST: best_path = optarg; break;
+        case OPT_BEST_MODEL:
+            if (strcmp(optarg, "refit") != 0 && strcmp(optarg, "trial") != 0)
+                return cmd_usage_error("invalid best-model '%s' (refit or trial)", optarg);
+            trial_model = optarg[0] == 't';
+            break;
         case OPT_JSON: json = true; break;
         case OPT_TOP:
             if (!cmd_parse_long(optarg, 0, 1000000000L, &top))
@@ -507,7 +518,9 @@ int main(int argc, char **argv)
         if (output) {
             unsigned char *buf = NULL;
             size_t len = 0;
-            if (ffnn_train_file(&best, train ? train : ffnn_tune_data_path(t), NULL, &model, NULL, &err) ||
+            if ((trial_model ? ffnn_tune_best_model(t, &model, NULL, &err)
+                             : ffnn_train_file(&best, train ? train : ffnn_tune_data_path(t), NULL,
+                                               &model, NULL, &err)) ||
                 ffnn_model_serialize(model, &buf, &len, &err)) {
                 rc = cmd_fail(&err);
                 goto out;

@@ -113,6 +113,8 @@ static cJSON *trial_json(const ffnn_trial *tr, const ffnn_hypergrid *summary, in
             ok = ok && cJSON_AddNumberToObject(o, "score", tr->score);
             ok = ok && cJSON_AddNumberToObject(o, "best_step", tr->best_step);
         }
+        if (tr->retries > 0)
+            ok = ok && cJSON_AddNumberToObject(o, "retries", tr->retries);
         if (tr->message)
             ok = ok && cJSON_AddStringToObject(o, "message", tr->message);
         if (tr->result)
@@ -186,6 +188,7 @@ static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffn
     tr->initial_epoch = json_int(o, "initial_epoch", 0, 0, &bad);
     tr->epochs = json_int(o, "epochs", 0, 0, &bad);
     tr->best_step = json_int(o, "best_step", -1, -1, &bad);
+    tr->retries = json_int(o, "retries", 0, 0, &bad);
     /* A parent is always created before its child. */
     if (bad || tr->parent < -1 || tr->parent >= id) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: missing or unreadable trial", path);

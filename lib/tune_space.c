@@ -22,7 +22,8 @@ static const char *const config_keys[] = {
 
 static const char *const tuner_keys[] = {
     "algorithm", "max_epochs", "factor", "hyperband_iterations", "executions_per_trial",
-    "max_trials", "objective", "validation_split", "seed", "max_consecutive_failed_trials"};
+    "max_trials", "objective", "validation_split", "seed", "max_consecutive_failed_trials",
+    "max_retries_per_trial"};
 
 static const char *const hp_keys[] = {"values", "min", "max", "step", "sampling", "type"};
 
@@ -47,6 +48,7 @@ ffnn_tune_options ffnn_tune_options_default(void)
     o.validation_split = 0.2;
     o.seed = 0;
     o.max_consecutive_failed_trials = 3;
+    o.max_retries_per_trial = 0;
     return o;
 }
 
@@ -462,7 +464,9 @@ static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char 
                       err)) ||
         (st = get_int(t, "max_trials", 0, 1000000000L, &o->max_trials, name, "tuner", err)) ||
         (st = get_int(t, "max_consecutive_failed_trials", 1, 1000000000L,
-                      &o->max_consecutive_failed_trials, name, "tuner", err)))
+                      &o->max_consecutive_failed_trials, name, "tuner", err)) ||
+        (st = get_int(t, "max_retries_per_trial", 0, 255, &o->max_retries_per_trial, name, "tuner",
+                      err)))
         return st;
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(t, "validation_split");
     if (vs) {
@@ -694,6 +698,7 @@ cJSON *ffnn_hypergrid_json(const ffnn_hypergrid *g)
     ok = ok && cJSON_AddNumberToObject(t, "validation_split", o->validation_split);
     ok = ok && cJSON_AddNumberToObject(t, "seed", (double)o->seed);
     ok = ok && cJSON_AddNumberToObject(t, "max_consecutive_failed_trials", o->max_consecutive_failed_trials);
+    ok = ok && cJSON_AddNumberToObject(t, "max_retries_per_trial", o->max_retries_per_trial);
     ok = ok && ffnn_json_add(root, "fit", cJSON_Duplicate(g->fit, 1));
     if (!ok) {
         cJSON_Delete(root);

@@ -47,7 +47,7 @@ int ffnn_tune_algorithm_parse(const char *name);
  * max_epochs 150, factor 3, hyperband_iterations 1, objective
  * "val_accuracy" (direction inferred), executions_per_trial 1, max_trials 10
  * (random/grid; 0 = the whole grid), validation_split 0.2, seed 0,
- * max_consecutive_failed_trials 3. */
+ * max_consecutive_failed_trials 3, max_retries_per_trial 0. */
 typedef struct {
     ffnn_tune_algorithm algorithm;
     int max_epochs;
@@ -61,6 +61,8 @@ typedef struct {
     uint64_t seed;
     bool has_seed;
     int max_consecutive_failed_trials;
+    int max_retries_per_trial;   /* a failed trial runs again, with other seeds, up to this many
+                                    times before it counts as failed (keras-tuner's) */
 } ffnn_tune_options;
 
 ffnn_tune_options ffnn_tune_options_default(void);
@@ -124,6 +126,7 @@ typedef struct {
     double score;             /* NaN unless completed */
     int best_step;            /* int(mean of best-epoch indices within each fit) */
     char *message;            /* failure message or NULL */
+    int retries;              /* runs after the first (max_retries_per_trial) */
     ffnn_status error;        /* failed: the failure's status (not stored in the file) */
     struct cJSON *result;     /* per-execution metrics as stored in the file, or NULL */
     bool promoted;            /* has been promoted (a child exists) */
@@ -218,6 +221,15 @@ ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err);
  * seed = the search seed; FFNN_EDATA if no trial completed.  ffnn_train_file
  * trains it as `ffnn-train -c` does. */
 ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, ffnn_error *err);
+/* keras-tuner's other answer, get_best_models()[0]: the best completed
+ * trial's own model, the best epoch of its training on the search's
+ * training rows (what its checkpoint holds: a promotion continues it).  It
+ * is trained again from the first trial of its chain, each trial from its
+ * parent's best epoch, with the search's seeds, so it needs no file the
+ * search removed; a trial that does not give its recorded score again is
+ * FFNN_EINTERNAL.  FFNN_EDATA if no trial completed.  *out (NULL on error)
+ * is destroyed by the caller. */
+ffnn_status ffnn_tune_best_model(ffnn_tune *t, ffnn_model **out, int *best_id, ffnn_error *err);
 /* Result summary as JSON text (objective, direction, best, ranked trials;
  * top 0 = all), malloc'd. */
 char *ffnn_tune_summary_json(const ffnn_tune *t, int top);

@@ -121,3 +121,49 @@ check "grid search runs every point" grep -q '^Search: grid, 4 trials (4 complet
 printf '{"hypergrid":{"width":{"min":4,"max":32}},"tuner":{"algorithm":"random","max_epochs":5,"max_trials":3}}\n' > random.json
 run "$T" -g random.json -d random train.csv
 check "random search runs max_trials" grep -q '^Search: random, 3 trials (3 completed, 0 failed)' out
+
+# keras-tuner's edge cases.  A trial whose loss and weights become NaN is
+# completed with its best epoch's score (Keras's fit does not raise): it is
+# promoted, and it never counts toward max_consecutive_failed_trials.
+printf '{"hypergrid":{"width":{"min":2,"max":40},"learning_rate":{"values":[1e30]}},"tuner":{"max_epochs":9,"factor":3,"seed":3}}\n' > nan.json
+run "$T" -g nan.json -d nan train.csv
+check "diverging trials complete" grep -q '^Search: hyperband, 23 trials (23 completed, 0 failed)' out
+check "a diverging trial is promoted" grep -q '"parent": "0000"' nan/trials/0009.json
+check "no checkpoint left after a diverging search" [ -z "$(ls nan/trials | grep ffnn)" ]
+expect_fail "ffnn-train keeps its error on divergence" 65 \
+    "ffnn-train: epoch 1: loss became NaN; lower the learning rate or check the data for huge values" \
+    "$BIN/ffnn-train" -c /dev/stdin -o nan.ffnn train.csv <<'CFG'
+{"optimizer": {"name": "adam", "learning_rate": 1e30}, "epochs": 3}
+CFG
+# max_retries_per_trial: a failed trial (here val_loss that is never finite)
+# runs again with streams of its own; trials that did not fail are the same.
+for r in 0 3; do
+    printf '{"hypergrid":{"width":{"min":2,"max":25},"learning_rate":{"values":[2e18]}},"tuner":{"algorithm":"random","max_trials":12,"max_epochs":3,"objective":"val_loss","max_consecutive_failed_trials":100,"max_retries_per_trial":%d}}\n' $r > retry$r.json
+    run "$T" -g retry$r.json -d retry$r -j 2 train.csv
+    cp out retry$r.out
+done
+check "without retries 6 trials fail" grep -q '^Search: random, 12 trials (6 completed, 6 failed)' retry0.out
+check "with 3 retries 1 trial fails" grep -q '^Search: random, 12 trials (11 completed, 1 failed)' retry3.out
+check "retried trials record their retries" [ "$(grep -l '"retries"' retry3/trials/*.json | wc -l)" = 6 ]
+same=yes
+for f in retry0/trials/*.json; do
+    b=${f##*/}
+    grep -q '"retries"' retry3/trials/$b || cmp -s "$f" retry3/trials/$b || same=no
+done
+check "trials that did not fail are unchanged by retries" [ $same = yes ]
+
+# The final model: by default the tutorial's refit (every training row, no
+# validation rows, the search's EarlyStopping); --best-model=trial is the best
+# trial's own model (keras-tuner's get_best_models()), trained on the
+# search's training rows and validated on the rest.
+run "$T" -g "$SMALL" -d fm -o fm.ffnn train.csv
+run "$T" -d fm -o refit.ffnn --best-model=refit
+check "--best-model=refit is the default" cmp -s refit.ffnn fm.ffnn
+"$BIN/ffnn-info" refit.ffnn > refit.info
+check "the refit has no validation rows" grep -q '"train_rows":112,"validation_rows":0,' refit.info
+run "$T" -d fm -o trial.ffnn --best-model=trial
+check "--best-model=trial writes a model" [ "$st" = 0 -a -s trial.ffnn ]
+"$BIN/ffnn-info" trial.ffnn > trial.info
+check "the trial model validated on the search's rows" grep -q '"train_rows":89,"validation_rows":23,' trial.info
+expect_fail "--best-model takes refit or trial" 64 \
+    "ffnn-tune: invalid best-model 'last' (refit or trial); try 'ffnn-tune --help'" "$T" -d fm --best-model=last

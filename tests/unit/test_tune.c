@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "ffnn/file.h"
+#include "ffnn/model_io.h"
 #include "testutil.h"
 #include "tune_internal.h"
 
@@ -557,6 +559,85 @@ START_TEST(search_file_roundtrip)
 }
 END_TEST
 
+/* Removes a tune directory a test made (its files are ffnn-tune's). */
+static void remove_tree(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Runs what --pending hands out now, as an external executor would. */
+static int run_pending(ffnn_tune *t)
+{
+    int *ids, n;
+    ffnn_error err;
+    ck_assert_msg(ffnn_tune_pending(t, &ids, &n, &err) == FFNN_OK, "%s", err.msg);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(ffnn_tune_run_trial(t, ids[i], &err) == FFNN_OK, "%s", err.msg);
+    free(ids);
+    return n;
+}
+
+/* The model file of the best trial's checkpoint, bytes compared with
+ * ffnn_tune_best_model's (it trains the chain again). */
+static void best_model_is_checkpoint(ffnn_tune *t, const char *dir)
+{
+    ffnn_model *m;
+    int best;
+    ffnn_error err;
+    ck_assert_msg(ffnn_tune_best_model(t, &m, &best, &err) == FFNN_OK, "%s", err.msg);
+    unsigned char *buf;
+    size_t len;
+    ck_assert_int_eq(ffnn_model_serialize(m, &buf, &len, &err), FFNN_OK);
+    char path[96], *file;
+    size_t flen;
+    snprintf(path, sizeof path, "%s/trials/%04d.ffnn", dir, best);
+    ck_assert_msg(ffnn_file_read(path, &file, &flen, &err) == FFNN_OK, "%s", err.msg);
+    ck_assert_uint_eq(flen, len);
+    ck_assert_mem_eq(file, buf, len);
+    free(file);
+    free(buf);
+    ffnn_model_destroy(m);
+}
+
+/* keras-tuner's get_best_models(): the best trial's own checkpoint, while
+ * the search still holds it: first the best of round 0, then, after the
+ * promotions, one that continues its parent. */
+START_TEST(best_model_replays_the_checkpoint)
+{
+    char dir[] = "/tmp/ffnn-test-tune-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":4,\"max\":16,\"step\":4},"
+                                "\"droprate\":{\"values\":[0,0.1,0.2]}},"
+                                "\"tuner\":{\"max_epochs\":9,\"factor\":3,\"seed\":3,"
+                                "\"executions_per_trial\":2},\"fit\":{\"batch_size\":16}}");
+    ffnn_tune_open_options oo;
+    memset(&oo, 0, sizeof oo);
+    oo.dir = dir;
+    oo.grid = &g;
+    oo.train_path = "../../datasets/iris.csv";
+    oo.create = true;
+    oo.lock = FFNN_TUNE_LOCK_EXCLUSIVE;
+    ffnn_tune *t;
+    ffnn_error err;
+    ck_assert_msg(ffnn_tune_open(&t, &oo, &err) == FFNN_OK, "%s", err.msg);
+    ffnn_model *m;
+    ck_assert_int_eq(ffnn_tune_best_model(t, &m, NULL, &err), FFNN_EDATA);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(run_pending(t), 9);   /* bracket 2, round 0 */
+    best_model_is_checkpoint(t, dir);
+    ck_assert_int_eq(run_pending(t), 3);   /* round 1: promotions */
+    int order[64];
+    ck_assert_int_gt(ffnn_tune_ranking(t, order), 0);
+    ck_assert_int_ge(ffnn_tune_trial(t, order[0])->parent, 0);
+    best_model_is_checkpoint(t, dir);
+    ffnn_tune_close(t);
+    ffnn_hypergrid_release(&g);
+    remove_tree(dir);
+}
+END_TEST
+
 /* The algorithm interface: which algorithms sample, and a restored trial
  * that no random search can have made (it continues another). */
 START_TEST(oracle_algorithms)
@@ -607,6 +688,7 @@ Suite *tune_suite(void)
     tcase_add_test(tc, hypergrid_copy_check_points);
     tcase_add_test(tc, base_and_trial_config);
     tcase_add_test(tc, search_file_roundtrip);
+    tcase_add_test(tc, best_model_replays_the_checkpoint);
     tcase_add_test(tc, oracle_algorithms);
     suite_add_tcase(s, tc);
     return s;
