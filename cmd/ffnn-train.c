@@ -32,6 +32,8 @@ static void usage(void)
            "  -o, --output=MODEL     model file to write (default: TRAIN with .ffnn)\n"
            "  -j, --threads=N        threads for large batches (default: all %ld CPUs);\n"
            "                         the results do not depend on N\n"
+           "      --validation=FILE  validate on the rows of FILE as given (Keras's\n"
+           "                         validation_data): every row of TRAIN.csv trains\n"
            "      --history=FILE     write the per-epoch history CSV\n"
            "  -v, --verbose          progress on stderr even when it is not a terminal\n"
            "  -q, --quiet            no warnings\n"
@@ -116,7 +118,7 @@ out:
 
 int main(int argc, char **argv)
 {
-    enum { OPT_HISTORY = 256, OPT_VERSION };
+    enum { OPT_HISTORY = 256, OPT_VALIDATION, OPT_VERSION };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"target", required_argument, NULL, 'T'},
@@ -126,6 +128,7 @@ int main(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, 'j'},
         {"history", required_argument, NULL, OPT_HISTORY},
+        {"validation", required_argument, NULL, OPT_VALIDATION},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -133,6 +136,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *target = NULL, *ignore = NULL, *output = NULL, *history = NULL;
+    const char *validation = NULL;
     uint64_t seed = 0;
     bool have_seed = false;
     long epochs = -1, threads = cpu_count();
@@ -160,6 +164,7 @@ int main(int argc, char **argv)
                                        FFNN_POOL_MAX);
             break;
         case OPT_HISTORY: history = optarg; break;
+        case OPT_VALIDATION: validation = optarg; break;
         case 'v': cmd_verbose++; break;
         case 'q': cmd_quiet = true; break;
         case 'h': usage(); return 0;
@@ -172,6 +177,9 @@ int main(int argc, char **argv)
     const char *train_path = argv[optind];
     if (!output && strcmp(train_path, "-") == 0)
         return cmd_usage_error("-o MODEL is required when training data comes from standard input");
+    if (validation && strcmp(validation, "-") == 0 && strcmp(train_path, "-") == 0)
+        return cmd_usage_error("the training and the validation rows cannot both come from "
+                               "standard input");
     if (output && history && strcmp(output, "-") == 0 && strcmp(history, "-") == 0)
         return cmd_usage_error("the model and the history cannot both go to standard output");
 
@@ -221,7 +229,7 @@ int main(int argc, char **argv)
     progress prog = {isatty(STDERR_FILENO) != 0, strcmp(train_path, "-") ? train_path : "<stdin>",
                      "accuracy", false};
     ffnn_train_hooks hooks = {on_prep, cmd_progress_enabled() ? on_epoch : NULL, &prog};
-    st = ffnn_train_file(&cfg, train_path, &hooks, &model, &hist, &err);
+    st = ffnn_train_file(&cfg, train_path, validation, &hooks, &model, &hist, &err);
     if (prog.fitting && prog.tty && hooks.on_epoch)
         fputc('\n', stderr);
     if (st) {

@@ -33,6 +33,9 @@ static void usage(void)
            "                         hypergrid's tuner.seed, else %llu)\n"
            "  -T, --target=NAME      target column (default: the last column)\n"
            "  -i, --ignore=COL,...   columns that are not features\n"
+           "      --validation=FILE  every trial validates on the rows of FILE as given\n"
+           "                         (Keras's validation_data; default: tuner.validation_split\n"
+           "                         of TRAIN.csv's rows)\n"
            "  -o, --output=MODEL     write the final model: the best hyperparameters fit on\n"
            "                         every training row with the search's fit settings\n"
            "      --best-model=WHICH refit (the default, the tutorial's final fit) or trial:\n"
@@ -229,7 +232,7 @@ int main(int argc, char **argv)
     enum {
         OPT_BEST = 256, OPT_JSON, OPT_TOP, OPT_OVERWRITE, OPT_SCHEDULE, OPT_INIT, OPT_PENDING,
         OPT_RUN_TRIAL, OPT_ALGORITHM, OPT_MAX_EPOCHS, OPT_FACTOR, OPT_ITERATIONS, OPT_OBJECTIVE,
-        OPT_MAX_TRIALS, OPT_EXECUTIONS, OPT_BEST_MODEL, OPT_VERSION
+        OPT_MAX_TRIALS, OPT_EXECUTIONS, OPT_BEST_MODEL, OPT_VALIDATION, OPT_VERSION
     };
     static const struct option longopts[] = {
         {"hypergrid", required_argument, NULL, 'g'},
@@ -241,6 +244,7 @@ int main(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"best-config", required_argument, NULL, OPT_BEST},
         {"best-model", required_argument, NULL, OPT_BEST_MODEL},
+        {"validation", required_argument, NULL, OPT_VALIDATION},
         {"json", no_argument, NULL, OPT_JSON},
         {"top", required_argument, NULL, OPT_TOP},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
@@ -262,7 +266,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *grid_path = NULL, *dir = NULL, *target = NULL, *ignore = NULL, *output = NULL;
-    const char *best_path = NULL;
+    const char *best_path = NULL, *validation = NULL;
     bool json = false, overwrite = false, schedule = false, init = false, pending = false;
     bool have_seed = false, trial_model = false;
     uint64_t seed = 0;
@@ -289,6 +293,7 @@ int main(int argc, char **argv)
         case 'i': ignore = optarg; break;
         case 'o': output = optarg; break;
         case OPT_BEST: best_path = optarg; break;
+        case OPT_VALIDATION: validation = optarg; break;
         case OPT_BEST_MODEL:
             if (strcmp(optarg, "refit") != 0 && strcmp(optarg, "trial") != 0)
                 return cmd_usage_error("invalid best-model '%s' (refit or trial)", optarg);
@@ -375,7 +380,7 @@ int main(int argc, char **argv)
     if (pending || run_trial >= 0) {
         if (nargs != 1)
             return cmd_usage_error("expected one DIR argument, got %d", nargs);
-        if (grid_path || output || best_path || overwrite)
+        if (grid_path || output || best_path || overwrite || validation)
             return cmd_usage_error("--pending and --run-trial take only DIR");
         oo.dir = argv[optind];
         oo.lock = pending ? FFNN_TUNE_LOCK_EXCLUSIVE : FFNN_TUNE_LOCK_SHARED;
@@ -396,10 +401,17 @@ int main(int argc, char **argv)
         if (train && (strcmp(train, "-") == 0 ||
                       (stat(train, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))))
             return cmd_usage_error("TRAIN.csv must be a file (the search keeps a copy)");
+        if (validation && !train)
+            return cmd_usage_error("--validation needs -g HYPERGRID and TRAIN.csv");
+        if (validation && (strcmp(validation, "-") == 0 ||
+                           (stat(validation, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+                            !S_ISDIR(sb.st_mode))))
+            return cmd_usage_error("--validation FILE must be a file (the search keeps a copy)");
         if (init && !dir)
             return cmd_usage_error("--init needs -d DIR");
         oo.dir = dir ? dir : (dir_alloc = cmd_default_name(train, ".tune"));
         oo.train_path = train;
+        oo.validation_path = validation;
         oo.create = grid_path != NULL;
         oo.overwrite = overwrite;
         oo.lock = FFNN_TUNE_LOCK_EXCLUSIVE;
@@ -520,7 +532,7 @@ int main(int argc, char **argv)
             size_t len = 0;
             if ((trial_model ? ffnn_tune_best_model(t, &model, NULL, &err)
                              : ffnn_train_file(&best, train ? train : ffnn_tune_data_path(t), NULL,
-                                               &model, NULL, &err)) ||
+                                               NULL, &model, NULL, &err)) ||
                 ffnn_model_serialize(model, &buf, &len, &err)) {
                 rc = cmd_fail(&err);
                 goto out;

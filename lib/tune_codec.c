@@ -360,17 +360,22 @@ out:
     return st;
 }
 
-ffnn_status ffnn_tune_save_search(const ffnn_tune *t, uint64_t data_hash, ffnn_error *err)
+ffnn_status ffnn_tune_save_search(const ffnn_tune *t, const ffnn_tune_hashes *h, ffnn_error *err)
 {
     cJSON *search = ffnn_hypergrid_json(&t->grid);
     cJSON *root = cJSON_CreateObject();
-    char hex[17];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)data_hash);
+    char hex[17], vhex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h->data);
+    snprintf(vhex, sizeof vhex, "%016llx", (unsigned long long)h->val);
     bool ok = root != NULL;
     ok = ok && cJSON_AddStringToObject(root, "format", TUNE_FORMAT);
     ok = ok && cJSON_AddNumberToObject(root, "version", TUNE_VERSION);
     ok = ok && cJSON_AddStringToObject(root, "data", "data.csv");
     ok = ok && cJSON_AddStringToObject(root, "data_fnv64", hex);
+    if (h->has_val) {
+        ok = ok && cJSON_AddStringToObject(root, "validation", "validation.csv");
+        ok = ok && cJSON_AddStringToObject(root, "validation_fnv64", vhex);
+    }
     if (ok)
         ok = ffnn_json_add(root, "search", search);
     else
@@ -383,17 +388,19 @@ ffnn_status ffnn_tune_save_search(const ffnn_tune *t, uint64_t data_hash, ffnn_e
 }
 
 ffnn_status ffnn_tune_search_parse(const char *text, const char *path, ffnn_hypergrid *g,
-                                   uint64_t *data_hash, ffnn_error *err)
+                                   ffnn_tune_hashes *h, ffnn_error *err)
 {
     cJSON *root;
+    memset(h, 0, sizeof *h);
     ffnn_status st = parse_text(text, &root, err);
     if (st)
         return st;
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *search = cJSON_GetObjectItemCaseSensitive(root, "search");
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(root, "data_fnv64");
+    const cJSON *vhash = cJSON_GetObjectItemCaseSensitive(root, "validation_fnv64");
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, TUNE_FORMAT) != 0 || !search ||
-        !cJSON_IsString(hash)) {
+        !cJSON_IsString(hash) || (vhash && !cJSON_IsString(vhash))) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: not an ffnn-tune directory file", path);
         goto out;
     }
@@ -402,15 +409,18 @@ ffnn_status ffnn_tune_search_parse(const char *text, const char *path, ffnn_hype
         st = ffnn_error_set(err, FFNN_EDATA, "%s: unsupported version", path);
         goto out;
     }
-    *data_hash = strtoull(hash->valuestring, NULL, 16);
+    h->data = strtoull(hash->valuestring, NULL, 16);
+    h->has_val = vhash != NULL;
+    if (vhash)
+        h->val = strtoull(vhash->valuestring, NULL, 16);
     st = ffnn_hypergrid_from_json(g, search, path, err);
 out:
     cJSON_Delete(root);
     return st;
 }
 
-ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash, bool *found,
-                               ffnn_error *err)
+ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, ffnn_tune_hashes *h,
+                                  bool *found, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "search.json");
     if (!path)
@@ -419,7 +429,7 @@ ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, uint64_
     ffnn_status st = read_all(path, &text, err);
     *found = text != NULL;
     if (!st && text)
-        st = ffnn_tune_search_parse(text, path, g, data_hash, err);
+        st = ffnn_tune_search_parse(text, path, g, h, err);
     free(text);
     free(path);
     return st;

@@ -238,6 +238,8 @@ struct ffnn_tune {
     /* Search data, shared read-only by the workers when no preprocessing key
      * is searched (prep_searched false): training and validation rows. */
     ffnn_table table;
+    ffnn_table vtable;          /* --validation's rows (validation.csv), or empty */
+    bool has_val;
     bool prep_searched;
     ffnn_prep prep;
     ffnn_data train, val;
@@ -254,11 +256,20 @@ ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err);
 /* Reads oracle.json (none: a new search, nothing to do) and the trial files
  * into t->oracle, then marks which checkpoints exist. */
 ffnn_status ffnn_tune_load_oracle(ffnn_tune *t, ffnn_error *err);
-/* search.json: t->grid and the data file's hash (synced to disk). */
-ffnn_status ffnn_tune_save_search(const ffnn_tune *t, uint64_t data_hash, ffnn_error *err);
-/* Reads search.json into *g and *data_hash; *found false (and OK) when the
- * directory has none. */
-ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash,
+/* Fingerprints (ffnn_tune_fnv64) of the search's data files: data.csv and,
+ * when the search validates on rows of their own (--validation),
+ * validation.csv. */
+typedef struct {
+    uint64_t data;
+    bool has_val;
+    uint64_t val;
+} ffnn_tune_hashes;
+
+/* search.json: t->grid and the data files' fingerprints (synced to disk). */
+ffnn_status ffnn_tune_save_search(const ffnn_tune *t, const ffnn_tune_hashes *h, ffnn_error *err);
+/* Reads search.json into *g and *h; *found false (and OK) when the directory
+ * has none. */
+ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, ffnn_tune_hashes *h,
                                   bool *found, ffnn_error *err);
 /* Reads trials/NNNN.json back into *tr (status, score, result); FFNN_EDATA if
  * missing or unreadable. */
@@ -267,22 +278,24 @@ ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffn
  * exposed for tests/fuzz.  A trial file's text (NULL = missing) for trial id;
  * oracle.json's text into t->oracle, trials without a result file in t->dir
  * taken from its "pending" list; search.json's text into the stored
- * hypergrid *g and data hash. */
+ * hypergrid *g and the data files' fingerprints. */
 ffnn_status ffnn_tune_trial_parse(const char *text, int id, const char *name, ffnn_trial *tr,
                                   ffnn_error *err);
 ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *name,
                                    ffnn_error *err);
 ffnn_status ffnn_tune_search_parse(const char *text, const char *name, ffnn_hypergrid *g,
-                                   uint64_t *data_hash, ffnn_error *err);
+                                   ffnn_tune_hashes *h, ffnn_error *err);
 
 /* ---- tune_dir.c: the directory ---------------------------------------------- */
 
-/* Splits a table into training and validation rows with prep: a seeded
- * sample (seed, FFNN_RNG_SPLIT, 1), stratified for classification, as
- * ffnn_fit's validation_split does; the same rows for every trial. */
-ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double fraction,
-                            uint64_t seed, bool stratify, ffnn_data *train, ffnn_data *val,
-                            ffnn_error *err);
+/* The training and validation rows of every trial, encoded with prep: with
+ * a validation table vtab (--validation), every row of tab trains and vtab's
+ * validate (ffnn_validation_data); else a seeded sample of tab (seed,
+ * FFNN_RNG_SPLIT, 1), stratified for classification, validates, as
+ * ffnn_fit's validation_split does. */
+ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_table *vtab, const ffnn_prep *prep,
+                            double fraction, uint64_t seed, bool stratify, ffnn_data *train,
+                            ffnn_data *val, ffnn_error *err);
 
 /* Removes the checkpoints nothing can need any more (the algorithm's
  * stale_checkpoints); best effort: out of memory leaves them for the next

@@ -218,8 +218,8 @@ static ffnn_status train_trial(const ffnn_tune *t, ffnn_trial *tr, const float *
         goto failed;
     if (t->prep_searched) {
         if (ffnn_prep_fit(&lprep, tab, &cfg.prep, &e) ||
-            ffnn_tune_split(tab, &lprep, tu->validation_split, seed, cfg.fit.stratify_validation,
-                            &ltrain, &lval, &e))
+            ffnn_tune_split(tab, t->has_val ? &t->vtable : NULL, &lprep, tu->validation_split,
+                            seed, cfg.fit.stratify_validation, &ltrain, &lval, &e))
             goto failed;
         prep = &lprep;
         train = &ltrain;

@@ -155,6 +155,9 @@ typedef struct {
     const ffnn_hypergrid *grid;   /* NULL: use the directory's search.json */
     const char *grid_name;        /* the grid's file, for messages */
     const char *train_path;       /* NULL: use the directory's data.csv */
+    const char *validation_path;  /* --validation: the rows every trial validates on, as given
+                                     (kept as validation.csv); NULL: the directory's, if any,
+                                     else tuner.validation_split of the training rows */
     const char *target;           /* -T, or NULL */
     const char *ignore;           /* -i COL,..., or NULL */
     bool has_seed;

@@ -167,3 +167,34 @@ check "--best-model=trial writes a model" [ "$st" = 0 -a -s trial.ffnn ]
 check "the trial model validated on the search's rows" grep -q '"train_rows":89,"validation_rows":23,' trial.info
 expect_fail "--best-model takes refit or trial" 64 \
     "ffnn-tune: invalid best-model 'last' (refit or trial); try 'ffnn-tune --help'" "$T" -d fm --best-model=last
+
+# --validation: every trial validates on the file's rows as given; the best
+# trial's own model scores its recorded val_loss on them (ffnn-eval's log
+# loss is the same categorical cross-entropy).
+"$BIN/ffnn-split" -t 0.25 -s 7 --stratify train.csv tr.csv va.csv
+run "$T" -g "$SMALL" -d val --objective val_loss --validation va.csv tr.csv
+check "--validation search succeeds" [ "$st" = 0 ]
+check "the directory keeps the validation rows" cmp -s val/validation.csv va.csv
+run "$T" -d val --json
+score=$(sed -n 's/^    "score": \(.*\),$/\1/p' out | head -n 1)
+run "$T" -d val -o val.ffnn --best-model=trial
+"$BIN/ffnn-eval" -m val.ffnn --json va.csv > val.eval
+loss=$(sed -n 's/^  "log_loss": \(.*\),$/\1/p' val.eval)
+check "the best trial's val_loss is its loss on the --validation rows ($score, $loss)" \
+    awk -v a="$score" -v b="$loss" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-6 && d > -1e-6) }'
+expect_fail "a search with --validation needs it again" 78 \
+    "ffnn-tune: val: was searched with --validation rows of its own; give the same --validation, or use --overwrite or another directory" \
+    "$T" -g "$SMALL" -d val --objective val_loss tr.csv
+expect_fail "other validation rows are another search" 78 \
+    "ffnn-tune: val: was searched with different validation rows than tr.csv; use --overwrite or another directory" \
+    "$T" -g "$SMALL" -d val --objective val_loss --validation tr.csv tr.csv
+expect_fail "--validation on a search without it" 78 \
+    "ffnn-tune: fm: was searched without --validation; use --overwrite or another directory" \
+    "$T" -g "$SMALL" -d fm --validation va.csv train.csv
+printf 'sepal length (cm),sepal width (cm),petal length (cm),petal width (cm),target\n5.1,3.5,1.4,0.2,daisy\n' > badclass.csv
+expect_fail "--validation: a class the training rows lack" 65 \
+    'ffnn-tune: badclass.csv:2:5: unknown class "daisy" (classes: 0, 1, 2)' \
+    "$T" -g "$SMALL" -d badclass --validation badclass.csv tr.csv
+check "a search that cannot start leaves no directory" [ ! -e badclass ]
+expect_fail "--validation needs TRAIN.csv" 64 \
+    "ffnn-tune: --validation needs -g HYPERGRID and TRAIN.csv; try 'ffnn-tune --help'" "$T" -d val --validation va.csv

@@ -536,13 +536,15 @@ START_TEST(search_file_roundtrip)
                       "\"tuner\":{\"objective\":{\"name\":\"val_loss\",\"direction\":\"min\"}},"
                       "\"fit\":{\"l2\":0.001,\"batch_size\":8}}");
     ffnn_error err;
-    ck_assert_int_eq(ffnn_tune_save_search(&t, 0x0123456789abcdefULL, &err), FFNN_OK);
+    ffnn_tune_hashes h = {0x0123456789abcdefULL, true, 0xfedcba9876543210ULL}, hash;
+    ck_assert_int_eq(ffnn_tune_save_search(&t, &h, &err), FFNN_OK);
     ffnn_hypergrid g;
-    uint64_t hash = 0;
     bool found = false;
     ck_assert_int_eq(ffnn_tune_load_search(&t, &g, &hash, &found, &err), FFNN_OK);
     ck_assert(found);
-    ck_assert_uint_eq(hash, 0x0123456789abcdefULL);
+    ck_assert_uint_eq(hash.data, 0x0123456789abcdefULL);
+    ck_assert(hash.has_val);
+    ck_assert_uint_eq(hash.val, 0xfedcba9876543210ULL);
     char *a = ffnn_hypergrid_to_json(&t.grid), *b = ffnn_hypergrid_to_json(&g);
     ck_assert_str_eq(a, b);
     ck_assert_ptr_nonnull(strstr(b, "\"fit\":\t{\n\t\t\"l2\":\t0.001,\n\t\t\"batch_size\":\t8\n\t}"));
