@@ -92,9 +92,14 @@ void ffnn_config_release(ffnn_config *c)
     for (int i = 0; i < c->prep.n_ignore; i++)
         free(c->prep.ignore[i]);
     free(c->prep.ignore);
+    for (int i = 0; i < c->prep.n_types; i++)
+        free(c->prep.types[i].name);
+    free(c->prep.types);
     c->prep.target = NULL;
     c->prep.ignore = NULL;
     c->prep.n_ignore = 0;
+    c->prep.types = NULL;
+    c->prep.n_types = 0;
 }
 
 ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_error *err)
@@ -103,6 +108,8 @@ ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_erro
     c.prep.target = NULL;
     c.prep.ignore = NULL;
     c.prep.n_ignore = 0;
+    c.prep.types = NULL;
+    c.prep.n_types = 0;
     if (src->prep.target && !(c.prep.target = strdup(src->prep.target)))
         goto nomem;
     if (src->prep.n_ignore > 0) {
@@ -111,6 +118,16 @@ ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_erro
         for (; c.prep.n_ignore < src->prep.n_ignore; c.prep.n_ignore++)
             if (!(c.prep.ignore[c.prep.n_ignore] = strdup(src->prep.ignore[c.prep.n_ignore])))
                 goto nomem;
+    }
+    if (src->prep.n_types > 0) {
+        if (!(c.prep.types = ffnn_calloc((size_t)src->prep.n_types, sizeof *c.prep.types)))
+            goto nomem;
+        for (; c.prep.n_types < src->prep.n_types; c.prep.n_types++) {
+            ffnn_column_type *ct = &c.prep.types[c.prep.n_types];
+            ct->categorical = src->prep.types[c.prep.n_types].categorical;
+            if (!(ct->name = strdup(src->prep.types[c.prep.n_types].name)))
+                goto nomem;
+        }
     }
     *dst = c;
     return FFNN_OK;
@@ -616,11 +633,50 @@ static ffnn_status apply_reduce_lr(const ctx *x, ffnn_reduce_lr *r, const cJSON 
 }
 
 static const char *const top_keys[] = {
-    "description", "task", "target", "ignore", "layers", "output_activation", "loss",
+    "description", "task", "target", "ignore", "columns", "layers", "output_activation", "loss",
     "kernel_initializer", "l2", "optimizer", "batch_size", "epochs", "validation_split",
     "stratify_validation", "shuffle", "early_stopping", "reduce_lr_on_plateau", "standardize",
     "impute", "seed",
 };
+
+/* "columns": {"NAME": "categorical"|"numeric", ...}, replacing the
+ * declarations before; whether each name is a feature column is
+ * ffnn_prep_fit's check. */
+static ffnn_status apply_columns(const ctx *x, ffnn_prep_options *p, const cJSON *v)
+{
+    static const char *const types[] = {"numeric", "categorical"};
+    if (!cJSON_IsObject(v))
+        return type_error(x, "columns", "an object {\"column\": \"categorical\" or \"numeric\"}", v);
+    int n = cJSON_GetArraySize(v), k = 0;
+    ffnn_column_type *t = n ? ffnn_calloc((size_t)n, sizeof *t) : NULL;
+    ffnn_status st = n && !t ? ffnn_error_nomem(x->err) : FFNN_OK;
+    char path[160];
+    for (const cJSON *c = v->child; c && !st; c = c->next) {
+        join(path, sizeof path, "columns", c->string);
+        for (int i = 0; i < k && !st; i++)
+            if (strcmp(t[i].name, c->string) == 0)
+                st = fail(x, path, "duplicate key");
+        int i = cJSON_IsString(c) ? ffnn_enum_parse(types, 2, c->valuestring) : -1;
+        if (!st && i < 0)
+            st = type_error(x, path, "\"categorical\" or \"numeric\"", c);
+        if (!st && !(t[k].name = strdup(c->string)))
+            st = ffnn_error_nomem(x->err);
+        if (!st)
+            t[k++].categorical = i == 1;
+    }
+    if (st) {
+        for (int i = 0; i < k; i++)
+            free(t[i].name);
+        free(t);
+        return st;
+    }
+    for (int i = 0; i < p->n_types; i++)
+        free(p->types[i].name);
+    free(p->types);
+    p->types = t;
+    p->n_types = k;
+    return FFNN_OK;
+}
 
 static int parse_task(const char *s)
 {
@@ -683,6 +739,8 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
         free(c->prep.ignore);
         c->prep.ignore = names;
         c->prep.n_ignore = cnt;
+    } else if (strcmp(k, "columns") == 0) {
+        st = apply_columns(x, &c->prep, v);
     } else if (strcmp(k, "layers") == 0) {
         st = apply_layers(x, &c->arch, v);
     } else if (strcmp(k, "output_activation") == 0) {
@@ -817,6 +875,10 @@ char *ffnn_config_to_json(const ffnn_config *c)
     ok = ok && (a = cJSON_AddArrayToObject(root, "ignore"));
     for (int i = 0; ok && i < c->prep.n_ignore; i++)
         ok = cJSON_AddItemToArray(a, cJSON_CreateString(c->prep.ignore[i]));
+    ok = ok && (x = cJSON_AddObjectToObject(root, "columns"));
+    for (int i = 0; ok && i < c->prep.n_types; i++)
+        ok = cJSON_AddStringToObject(x, c->prep.types[i].name,
+                                     c->prep.types[i].categorical ? "categorical" : "numeric") != NULL;
     ok = ok && (a = cJSON_AddArrayToObject(root, "layers"));
     for (int i = 0; ok && i < c->arch.n_hidden; i++) {
         ok = (x = cJSON_CreateObject()) && cJSON_AddItemToArray(a, x);

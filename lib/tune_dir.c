@@ -289,7 +289,8 @@ static ffnn_status prepare_data(ffnn_tune *t, const char *name, const char *vnam
     if ((st = ffnn_tune_base_config(&t->grid, true, &t->base, err)) ||
         (st = ffnn_prep_fit(&t->prep, &t->table, &t->base.prep, err)))
         return st;
-    static const char *const prep_keys[] = {"task", "target", "ignore", "standardize", "impute"};
+    static const char *const prep_keys[] = {"task", "target", "ignore", "columns", "standardize",
+                                            "impute"};
     for (int i = 0; i < t->grid.n_hp; i++)
         for (size_t k = 0; k < FFNN_ARRAY_LEN(prep_keys); k++)
             if (strcmp(t->grid.hp[i].name, prep_keys[k]) == 0)

@@ -16,7 +16,7 @@
 /* Top-level config keys (ffnn-config(5)); the first component of a searched
  * config key must be one of them. */
 static const char *const config_keys[] = {
-    "task", "target", "ignore", "layers", "output_activation", "loss", "kernel_initializer", "l2",
+    "task", "target", "ignore", "columns", "layers", "output_activation", "loss", "kernel_initializer", "l2",
     "optimizer", "batch_size", "epochs", "validation_split", "stratify_validation", "shuffle",
     "early_stopping", "reduce_lr_on_plateau", "standardize", "impute", "seed"};
 

@@ -134,3 +134,22 @@ check "no model left after a bad validation file" [ ! -e x.ffnn ]
 expect_fail "--validation and training rows both on stdin" 64 \
     "ffnn-train: the training and the validation rows cannot both come from standard input; try 'ffnn-train --help'" \
     "$T" --validation - -o x.ffnn -
+
+# "columns" declares a column's type: integer codes as categories, and a
+# declared numeric column refuses text at its first occurrence.
+printf 'code,x,y\n1,0.5,a\n2,0.1,b\n3,0.7,a\n1,0.2,b\n2,0.9,a\n3,0.3,b\n' > codes.csv
+printf '{"columns": {"code": "categorical"}, "epochs": 2}\n' > codes.json
+run "$T" -c codes.json -o codes.ffnn codes.csv
+check "declared categorical: integer codes become categories" \
+    sh -c "'$BIN/ffnn-info' codes.ffnn | grep -q '^  code  *categorical: 1 2 3$'"
+run "$T" -e 2 -o codes2.ffnn codes.csv
+check "undeclared: integer codes stay numeric" \
+    sh -c "'$BIN/ffnn-info' codes2.ffnn | grep -q '^  code  *numeric'"
+printf 'code,x,y\nA1,0.5,a\nB2,0.1,b\n3,0.7,a\n' > mixed.csv
+printf '{"columns": {"code": "numeric"}}\n' > num.json
+expect_fail "declared numeric: the first non-number is an error" 65 \
+    'ffnn-train: mixed.csv:2:1: expected a number in column "code", got "A1"' "$T" -c num.json -o x.ffnn mixed.csv
+printf '{"columns": {"cod": "numeric"}}\n' > typo.json
+expect_fail "declared column that does not exist" 78 \
+    'ffnn-train: declared column "cod" is not a column of codes.csv; columns: code, x, y' \
+    "$T" -c typo.json -o x.ffnn codes.csv
