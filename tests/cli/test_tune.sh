@@ -198,3 +198,24 @@ expect_fail "--validation: a class the training rows lack" 65 \
 check "a search that cannot start leaves no directory" [ ! -e badclass ]
 expect_fail "--validation needs TRAIN.csv" 64 \
     "ffnn-tune: --validation needs -g HYPERGRID and TRAIN.csv; try 'ffnn-tune --help'" "$T" -d val --validation va.csv
+
+# The tutorial's search: a 60-point space (droprate 0.7 is never drawn), so
+# it ends when random draws keep repeating earlier configurations, in the
+# first bracket's first round, and says so; --schedule gives the space.
+TUT=$ROOT/configs/iris-hypergrid-tutorial.json
+run "$T" --schedule -g "$TUT"
+check "--schedule: the tutorial's space has 60 distinct configurations" grep -qx "search space: 60 distinct configurations" out
+check "--schedule: more random draws than the space has" \
+    grep -q "^fewer than the 1720 random configurations the schedule draws: the search ends early" out
+run "$T" -g "$TUT" -d tut -s 42 -o tut.ffnn train.csv
+check "the tutorial's search ends early and says so" \
+    grep -q '^The search ended early: its space is used up ([0-9]* distinct configurations tried of 60;' out
+check "the tutorial's best trial is from bracket 4, round 0, 2 epochs" \
+    grep -q '^Best val_accuracy: .* bracket 4, round 0, epochs 0->2)$' out
+check "the best hyperparameters include the learning rate" grep -q '^  learning_rate    0.01$' out
+check "the used-up search leaves no checkpoint" [ -z "$(ls tut/trials | grep ffnn)" ]
+run "$T" -d tut --json
+check "--json: exhausted" grep -q '^  "exhausted": true,$' out
+check "--json: the space's size" grep -q '^  "space": 60,$' out
+run "$T" -d clean --json
+check "--json: a search that ran its schedule is not exhausted" grep -q '^  "exhausted": false,$' out
