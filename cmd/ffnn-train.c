@@ -36,6 +36,8 @@ static void usage(void)
            "  -o, --output=MODEL     model file to write (default: TRAIN with .ffnn)\n"
            "  -j, --threads=N        threads for large batches (default: all %ld CPUs);\n"
            "                         the results do not depend on N\n"
+           "      --validation=FILE  validate on the rows of FILE as given (Keras's\n"
+           "                         validation_data): every row of TRAIN.csv trains\n"
            "      --history=FILE     write the per-epoch history CSV\n",
            progname, (unsigned long long)d.fit.seed, d.fit.epochs, cmd_cpu_count());
     cmd_help_common(CMD_VERBOSE | CMD_QUIET, 22);
@@ -119,7 +121,7 @@ out:
 
 int main(int argc, char **argv)
 {
-    enum { OPT_HISTORY = 256 };
+    enum { OPT_HISTORY = 256, OPT_VALIDATION };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"target", required_argument, NULL, 'T'},
@@ -129,10 +131,12 @@ int main(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, 'j'},
         {"history", required_argument, NULL, OPT_HISTORY},
+        {"validation", required_argument, NULL, OPT_VALIDATION},
         {NULL, 0, NULL, 0},
     };
     static const cmd_options opts = {"c:T:i:s:e:o:j:", longopts, CMD_VERBOSE | CMD_QUIET, usage};
     const char *config_path = NULL, *target = NULL, *ignore = NULL, *output = NULL, *history = NULL;
+    const char *validation = NULL;
     uint64_t seed = 0;
     bool have_seed = false;
     long epochs = -1, threads = cmd_cpu_count();
@@ -160,6 +164,7 @@ int main(int argc, char **argv)
                                        FFNN_POOL_MAX);
             break;
         case OPT_HISTORY: history = optarg; break;
+        case OPT_VALIDATION: validation = optarg; break;
         case CMD_OPT_EXIT: return rc;
         }
     }
@@ -168,6 +173,9 @@ int main(int argc, char **argv)
     const char *train_path = argv[optind];
     if (!output && strcmp(train_path, "-") == 0)
         return cmd_usage_error("-o MODEL is required when training data comes from standard input");
+    if (validation && strcmp(validation, "-") == 0 && strcmp(train_path, "-") == 0)
+        return cmd_usage_error("the training and the validation rows cannot both come from "
+                               "standard input");
     if (output && history && strcmp(output, "-") == 0 && strcmp(history, "-") == 0)
         return cmd_usage_error("the model and the history cannot both go to standard output");
 
@@ -209,8 +217,9 @@ int main(int argc, char **argv)
         goto out;
     }
     const cmd_file files[] = {{"-o", output, true}, {"--history", history, true},
-                              {"TRAIN.csv", train_path, false}, {"-c", config_path, false}};
-    if ((rc = cmd_check_distinct(files, 4)))
+                              {"TRAIN.csv", train_path, false}, {"-c", config_path, false},
+                              {"--validation", validation, false}};
+    if ((rc = cmd_check_distinct(files, 5)))
         goto out;
     if (cmd_check_output(output, &err) || (history && cmd_check_output(history, &err))) {
         rc = cmd_fail(&err);
@@ -220,7 +229,7 @@ int main(int argc, char **argv)
     progress prog = {isatty(STDERR_FILENO) != 0, cmd_input_name(train_path),
                      "accuracy", false};
     ffnn_train_hooks hooks = {on_prep, cmd_progress_enabled() ? on_epoch : NULL, &prog};
-    st = ffnn_train_file(&cfg, train_path, &hooks, &model, &hist, &err);
+    st = ffnn_train_file(&cfg, train_path, validation, &hooks, &model, &hist, &err);
     if (prog.fitting && prog.tty && hooks.on_epoch)
         fputc('\n', stderr);
     if (st) {

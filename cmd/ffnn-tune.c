@@ -2,6 +2,7 @@
  * over a tune directory that survives kill -9 and can be driven by external
  * executors. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,16 @@ static void usage(void)
            "                         hypergrid's tuner.seed, else %llu)\n"
            "  -T, --target=NAME      target column (default: the last column)\n"
            "  -i, --ignore=COL,...   columns that are not features\n"
-           "  -o, --output=MODEL     retrain the best hyperparameters on all rows; write MODEL\n"
-           "      --best-config=FILE write the best config (an ffnn-train config)\n"
+           "      --validation=FILE  every trial validates on the rows of FILE as given\n"
+           "                         (Keras's validation_data), not on a share of\n"
+           "                         TRAIN.csv's rows (tuner.validation_split)\n"
+           "  -o, --output=MODEL     write the final model: the best hyperparameters fit on\n"
+           "                         every training row with the search's fit settings\n"
+           "      --best-model=WHICH refit (the default, the tutorial's final fit) or trial:\n"
+           "                         -o writes the best trial's own model instead\n"
+           "                         (keras-tuner's get_best_models())\n"
+           "      --best-config=FILE write the best config (an ffnn-train config; ffnn-train\n"
+           "                         -c FILE gives the refit model)\n"
            "      --json             print the result as JSON\n"
            "      --top=N            trials in the ranked table (default 10, 0 = all)\n"
            "      --overwrite        discard DIR's previous search\n"
@@ -121,6 +130,15 @@ static bool print_text(const ffnn_tune *t, int top, FILE *fp)
     fprintf(fp, "Search: %s, %d trials (%d completed, %d failed), objective %s (%s), seed %llu\n",
             ffnn_tune_algorithm_name(g->tuner.algorithm), n_trials, k, failed, g->tuner.objective,
             ffnn_mode_name(ffnn_tune_direction(t)), (unsigned long long)g->tuner.seed);
+    if (ffnn_tune_exhausted(t)) {
+        long points = ffnn_hypergrid_points(g);
+        fprintf(fp, "The search ended early: its space is used up (%d distinct configurations "
+                "tried", ffnn_tune_configurations(t));
+        if (points >= 0 && points < LONG_MAX)
+            fprintf(fp, " of %ld", points);
+        fprintf(fp, "; new random draws kept repeating them, keras-tuner's \"Oracle triggered "
+                "exit\").\n");
+    }
     if (k <= 0) {
         free(order);
         return true;
@@ -129,11 +147,14 @@ static bool print_text(const ffnn_tune *t, int top, FILE *fp)
     fprintf(fp, "Best %s: %.6g (trial %04d, bracket %d, round %d, epochs %d->%d)\n",
             g->tuner.objective, b->score, b->id, b->bracket, b->round, b->initial_epoch, b->epochs);
     fprintf(fp, "Best hyperparameters:\n");
-    for (const cJSON *v = b->values ? b->values->child : NULL; ok && v; v = v->next) {
+    cJSON *all = ffnn_tune_hyperparameters(g, b->values);
+    ok = all != NULL;
+    for (const cJSON *v = all ? all->child : NULL; ok && v; v = v->next) {
         fprintf(fp, "  %-16s ", v->string);
         ok = print_value(v, fp);
         fputc('\n', fp);
     }
+    cJSON_Delete(all);
     int n = top <= 0 || top > k ? k : top;
     fprintf(fp, "\n%-5s %-6s %-9s %-4s %-6s %-9s", "rank", "trial", "score", "iter", "b/r", "epochs");
     for (int i = 0; i < g->n_hp; i++)
@@ -205,7 +226,7 @@ int main(int argc, char **argv)
     enum {
         OPT_BEST = 256, OPT_JSON, OPT_TOP, OPT_OVERWRITE, OPT_SCHEDULE, OPT_INIT, OPT_PENDING,
         OPT_RUN_TRIAL, OPT_ALGORITHM, OPT_MAX_EPOCHS, OPT_FACTOR, OPT_ITERATIONS, OPT_OBJECTIVE,
-        OPT_MAX_TRIALS, OPT_EXECUTIONS
+        OPT_MAX_TRIALS, OPT_EXECUTIONS, OPT_BEST_MODEL, OPT_VALIDATION
     };
     static const struct option longopts[] = {
         {"hypergrid", required_argument, NULL, 'g'},
@@ -216,6 +237,8 @@ int main(int argc, char **argv)
         {"ignore", required_argument, NULL, 'i'},
         {"output", required_argument, NULL, 'o'},
         {"best-config", required_argument, NULL, OPT_BEST},
+        {"best-model", required_argument, NULL, OPT_BEST_MODEL},
+        {"validation", required_argument, NULL, OPT_VALIDATION},
         {"json", no_argument, NULL, OPT_JSON},
         {"top", required_argument, NULL, OPT_TOP},
         {"overwrite", no_argument, NULL, OPT_OVERWRITE},
@@ -234,9 +257,9 @@ int main(int argc, char **argv)
     };
     static const cmd_options opts = {"g:d:j:s:T:i:o:", longopts, CMD_VERBOSE | CMD_QUIET, usage};
     const char *grid_path = NULL, *dir = NULL, *target = NULL, *ignore = NULL, *output = NULL;
-    const char *best_path = NULL;
+    const char *best_path = NULL, *validation = NULL;
     bool json = false, overwrite = false, schedule = false, init = false, pending = false;
-    bool have_seed = false;
+    bool have_seed = false, trial_model = false;
     uint64_t seed = 0;
     long jobs = 0, top = 10, run_trial = -1;
     tuner_flags tf = {NULL, NULL, 0, 0, 0, -1, 0};
@@ -261,6 +284,12 @@ int main(int argc, char **argv)
         case 'i': ignore = optarg; break;
         case 'o': output = optarg; break;
         case OPT_BEST: best_path = optarg; break;
+        case OPT_VALIDATION: validation = optarg; break;
+        case OPT_BEST_MODEL:
+            if (strcmp(optarg, "refit") != 0 && strcmp(optarg, "trial") != 0)
+                return cmd_usage_error("invalid best-model '%s' (refit or trial)", optarg);
+            trial_model = optarg[0] == 't';
+            break;
         case OPT_JSON: json = true; break;
         case OPT_TOP:
             if (!cmd_parse_long(optarg, 0, 1000000000L, &top))
@@ -337,7 +366,7 @@ int main(int argc, char **argv)
     if (pending || run_trial >= 0) {
         if (nargs != 1)
             return cmd_usage_error("expected one DIR argument, got %d", nargs);
-        if (grid_path || output || best_path || overwrite)
+        if (grid_path || output || best_path || overwrite || validation)
             return cmd_usage_error("--pending and --run-trial take only DIR");
         oo.dir = argv[optind];
         oo.lock = pending ? FFNN_TUNE_LOCK_EXCLUSIVE : FFNN_TUNE_LOCK_SHARED;
@@ -358,10 +387,17 @@ int main(int argc, char **argv)
         if (train && (strcmp(train, "-") == 0 ||
                       (stat(train, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode))))
             return cmd_usage_error("TRAIN.csv must be a file (the search keeps a copy)");
+        if (validation && !train)
+            return cmd_usage_error("--validation needs -g HYPERGRID and TRAIN.csv");
+        if (validation && (strcmp(validation, "-") == 0 ||
+                           (stat(validation, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+                            !S_ISDIR(sb.st_mode))))
+            return cmd_usage_error("--validation FILE must be a file (the search keeps a copy)");
         if (init && !dir)
             return cmd_usage_error("--init needs -d DIR");
         oo.dir = dir ? dir : (dir_alloc = cmd_default_name(train, ".tune"));
         oo.train_path = train;
+        oo.validation_path = validation;
         oo.create = grid_path != NULL;
         oo.overwrite = overwrite;
         oo.lock = FFNN_TUNE_LOCK_EXCLUSIVE;
@@ -389,8 +425,9 @@ int main(int argc, char **argv)
         goto out;
     }
     const cmd_file files[] = {{"-o", output, true}, {"--best-config", best_path, true},
-                              {"TRAIN.csv", train, false}, {"-g", grid_path, false}};
-    if ((rc = cmd_check_distinct(files, 4)))
+                              {"TRAIN.csv", train, false}, {"-g", grid_path, false},
+                              {"--validation", validation, false}};
+    if ((rc = cmd_check_distinct(files, 5)))
         goto out;
     if ((output && cmd_check_output(output, &err)) || (best_path && cmd_check_output(best_path, &err))) {
         rc = cmd_fail(&err);
@@ -482,7 +519,9 @@ int main(int argc, char **argv)
         if (output) {
             unsigned char *buf = NULL;
             size_t len = 0;
-            if (ffnn_train_file(&best, train ? train : ffnn_tune_data_path(t), NULL, &model, NULL, &err) ||
+            if ((trial_model ? ffnn_tune_best_model(t, &model, NULL, &err)
+                             : ffnn_train_file(&best, train ? train : ffnn_tune_data_path(t), NULL,
+                                               NULL, &model, NULL, &err)) ||
                 ffnn_model_serialize(model, &buf, &len, &err)) {
                 rc = cmd_fail(&err);
                 goto out;

@@ -49,9 +49,14 @@ void ffnn_config_release(ffnn_config *c)
     for (int i = 0; i < c->prep.n_ignore; i++)
         free(c->prep.ignore[i]);
     free(c->prep.ignore);
+    for (int i = 0; i < c->prep.n_types; i++)
+        free(c->prep.types[i].name);
+    free(c->prep.types);
     c->prep.target = NULL;
     c->prep.ignore = NULL;
     c->prep.n_ignore = 0;
+    c->prep.types = NULL;
+    c->prep.n_types = 0;
 }
 
 ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_error *err)
@@ -60,6 +65,8 @@ ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_erro
     c.prep.target = NULL;
     c.prep.ignore = NULL;
     c.prep.n_ignore = 0;
+    c.prep.types = NULL;
+    c.prep.n_types = 0;
     if (src->prep.target && !(c.prep.target = strdup(src->prep.target)))
         goto nomem;
     if (src->prep.n_ignore > 0) {
@@ -68,6 +75,16 @@ ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_erro
         for (; c.prep.n_ignore < src->prep.n_ignore; c.prep.n_ignore++)
             if (!(c.prep.ignore[c.prep.n_ignore] = strdup(src->prep.ignore[c.prep.n_ignore])))
                 goto nomem;
+    }
+    if (src->prep.n_types > 0) {
+        if (!(c.prep.types = ffnn_calloc((size_t)src->prep.n_types, sizeof *c.prep.types)))
+            goto nomem;
+        for (; c.prep.n_types < src->prep.n_types; c.prep.n_types++) {
+            ffnn_column_type *ct = &c.prep.types[c.prep.n_types];
+            ct->categorical = src->prep.types[c.prep.n_types].categorical;
+            if (!(ct->name = strdup(src->prep.types[c.prep.n_types].name)))
+                goto nomem;
+        }
     }
     *dst = c;
     return FFNN_OK;
@@ -215,26 +232,29 @@ static ffnn_status get_string(const ctx *x, const char *path, const cJSON *v, ch
     return FFNN_OK;
 }
 
+/* The log keys a callback may monitor: the loss and every metric of
+ * metrics.h (or a Keras alias), with or without "val_"; whether the task
+ * has it is ffnn_fit's check. */
 static const char *const monitors[] = {"val_loss", "loss", "val_accuracy", "accuracy",
-                                       "val_mae", "mae"};
+                                       "val_binary_accuracy", "binary_accuracy", "val_auc", "auc",
+                                       "val_mae", "mae", "val_mse", "mse", "val_rmse", "rmse"};
 
 static ffnn_status get_monitor(const ctx *x, const char *path, const cJSON *v, char *out, size_t n)
 {
-    int i;
     if (!cJSON_IsString(v))
         return type_error(x, path, "a string", v);
-    for (i = 0; i < (int)FFNN_ARRAY_LEN(monitors); i++)
-        if (strcmp(v->valuestring, monitors[i]) == 0)
-            break;
-    if (i == (int)FFNN_ARRAY_LEN(monitors)) {
-        const char *s = ffnn_suggest(v->valuestring, monitors, (int)FFNN_ARRAY_LEN(monitors));
-        if (s)
-            return fail(x, path, "unknown quantity \"%s\"; did you mean \"%s\"?", v->valuestring, s);
-        return fail(x, path, "unknown quantity \"%s\" (valid: val_loss, loss, val_accuracy, "
-                    "accuracy, val_mae, mae)", v->valuestring);
+    const char *name = v->valuestring;
+    const char *base = strncmp(name, "val_", 4) == 0 ? name + 4 : name;
+    if (strlen(name) < n && (strcmp(base, "loss") == 0 || ffnn_metric_id_parse(base) >= 0)) {
+        snprintf(out, n, "%s", name);
+        return FFNN_OK;
     }
-    snprintf(out, n, "%s", monitors[i]);
-    return FFNN_OK;
+    const char *s = ffnn_suggest(name, monitors, (int)FFNN_ARRAY_LEN(monitors));
+    if (s)
+        return fail(x, path, "unknown quantity \"%s\"; did you mean \"%s\"?", name, s);
+    char list[300];
+    ffnn_names_list(list, sizeof list, monitors, (int)FFNN_ARRAY_LEN(monitors));
+    return fail(x, path, "unknown quantity \"%s\" (valid: %s)", name, list);
 }
 
 static const char *const mode_names[] = {"auto", "min", "max"};
@@ -576,11 +596,50 @@ static const callback_spec reduce_lr_spec = {
     reduce_lr_write};
 
 static const char *const top_keys[] = {
-    "description", "task", "target", "ignore", "layers", "output_activation", "loss",
+    "description", "task", "target", "ignore", "columns", "layers", "output_activation", "loss",
     "kernel_initializer", "l2", "optimizer", "batch_size", "epochs", "validation_split",
     "stratify_validation", "shuffle", "early_stopping", "reduce_lr_on_plateau", "standardize",
     "impute", "seed",
 };
+
+/* "columns": {"NAME": "categorical"|"numeric", ...}, replacing the
+ * declarations before; whether each name is a feature column is
+ * ffnn_prep_fit's check. */
+static ffnn_status apply_columns(const ctx *x, ffnn_prep_options *p, const cJSON *v)
+{
+    static const char *const types[] = {"numeric", "categorical"};
+    if (!cJSON_IsObject(v))
+        return type_error(x, "columns", "an object {\"column\": \"categorical\" or \"numeric\"}", v);
+    int n = cJSON_GetArraySize(v), k = 0;
+    ffnn_column_type *t = n ? ffnn_calloc((size_t)n, sizeof *t) : NULL;
+    ffnn_status st = n && !t ? ffnn_error_nomem(x->err) : FFNN_OK;
+    char path[160];
+    for (const cJSON *c = v->child; c && !st; c = c->next) {
+        join(path, sizeof path, "columns", c->string);
+        for (int i = 0; i < k && !st; i++)
+            if (strcmp(t[i].name, c->string) == 0)
+                st = fail(x, path, "duplicate key");
+        int i = cJSON_IsString(c) ? ffnn_enum_parse(types, 2, c->valuestring) : -1;
+        if (!st && i < 0)
+            st = type_error(x, path, "\"categorical\" or \"numeric\"", c);
+        if (!st && !(t[k].name = strdup(c->string)))
+            st = ffnn_error_nomem(x->err);
+        if (!st)
+            t[k++].categorical = i == 1;
+    }
+    if (st) {
+        for (int i = 0; i < k; i++)
+            free(t[i].name);
+        free(t);
+        return st;
+    }
+    for (int i = 0; i < p->n_types; i++)
+        free(p->types[i].name);
+    free(p->types);
+    p->types = t;
+    p->n_types = k;
+    return FFNN_OK;
+}
 
 static int parse_task(const char *s)
 {
@@ -643,6 +702,8 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
         free(c->prep.ignore);
         c->prep.ignore = names;
         c->prep.n_ignore = cnt;
+    } else if (strcmp(k, "columns") == 0) {
+        st = apply_columns(x, &c->prep, v);
     } else if (strcmp(k, "layers") == 0) {
         st = apply_layers(x, &c->arch, v);
     } else if (strcmp(k, "output_activation") == 0) {
@@ -800,6 +861,12 @@ char *ffnn_config_to_json(const ffnn_config *c)
     ffnn_json_key_string(&w, "target", c->prep.target);
     ffnn_json_key(&w, "ignore");
     ffnn_json_string_array(&w, c->prep.ignore, c->prep.n_ignore);
+    ffnn_json_key(&w, "columns");
+    ffnn_json_begin_object(&w, false);
+    for (int i = 0; i < c->prep.n_types; i++)
+        ffnn_json_key_string(&w, c->prep.types[i].name,
+                             c->prep.types[i].categorical ? "categorical" : "numeric");
+    ffnn_json_end_object(&w);
     ffnn_json_key(&w, "layers");
     ffnn_json_begin_array(&w, false);
     for (int i = 0; i < c->arch.n_hidden; i++) {

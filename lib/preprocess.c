@@ -57,6 +57,8 @@ ffnn_prep_options ffnn_prep_options_default(void)
         .task = FFNN_TASK_AUTO,
         .ignore = NULL,
         .n_ignore = 0,
+        .types = NULL,
+        .n_types = 0,
         .standardize = true,
         .impute = FFNN_IMPUTE_NONE,
     };
@@ -281,15 +283,16 @@ static void scan_squares(const ffnn_prep *p, const ffnn_table *t, const int *src
 
 /* Decides numeric vs categorical for feature column c (table column j)
  * from its scan (categories sorted by byte order, collected with scratch, n
- * pointers).  A column whose values are mostly numbers but not all is a data
- * error at its first non-number (a typo silently turning a numeric column
- * into categories would be worse); one where numbers are half or fewer is
- * categorical. */
+ * pointers), or as declared (decl 0 numeric, 1 categorical, -1 none).  A
+ * column whose values are mostly numbers but not all, or declared numeric
+ * with a value that is not a number, is a data error at its first
+ * non-number (a typo silently turning a numeric column into categories
+ * would be worse); one where numbers are half or fewer is categorical. */
 static ffnn_status type_column(ffnn_prep_column *c, const column_scan *cs, const ffnn_table *t, int j,
-                               const char **scratch, ffnn_error *err)
+                               int decl, const char **scratch, ffnn_error *err)
 {
-    c->categorical = cs->nnum < cs->n;
-    if (c->categorical && 2 * cs->nnum > cs->n) {
+    c->categorical = decl < 0 ? cs->nnum < cs->n : decl == 1;
+    if ((decl < 0 && c->categorical && 2 * cs->nnum > cs->n) || (decl == 0 && cs->nnum < cs->n)) {
         char buf[64];
         return ffnn_error_set(err, FFNN_EDATA,
                               "%s:%ld:%d: expected a number in column \"%s\", got \"%s\"",
@@ -507,6 +510,7 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     ffnn_prep_options def = ffnn_prep_options_default();
     ffnn_status st = FFNN_OK;
     bool *skip = NULL;
+    signed char *decl = NULL;
     int *src = NULL;
     const char **scratch = NULL;
     column_scan *scan = NULL;
@@ -529,6 +533,24 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
             goto fail;
         }
         skip[j] = true;
+    }
+    if (!(decl = ffnn_calloc((size_t)t->ncols, sizeof *decl)))
+        goto nomem;
+    memset(decl, -1, (size_t)t->ncols);
+    for (int i = 0; i < opt->n_types; i++) {
+        const char *name = opt->types[i].name;
+        int j = ffnn_table_col(t, name);
+        if (j < 0) {
+            st = unknown_column(err, "declared column", name, t);
+            goto fail;
+        }
+        if (skip[j]) {
+            st = ffnn_error_set(err, FFNN_ECONFIG, "columns: \"%s\" is %s; declare feature columns "
+                                "only", name, j == tcol ? "the target (\"task\" says what it is)"
+                                                        : "ignored");
+            goto fail;
+        }
+        decl[j] = opt->types[i].categorical;
     }
     if (t->nrows == 0) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: no data rows", t->source);
@@ -560,7 +582,8 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     for (int c = 0; c < p->n_columns; c++) {
         if (!(p->columns[c].name = strdup(t->names[src[c]])))
             goto nomem;
-        if ((st = type_column(&p->columns[c], &scan[c], t, src[c], scratch, err)) != FFNN_OK)
+        if ((st = type_column(&p->columns[c], &scan[c], t, src[c], decl[src[c]], scratch, err)) !=
+            FFNN_OK)
             goto fail;
     }
     if ((st = check_features(p, t, src, err)) != FFNN_OK)
@@ -590,6 +613,7 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     if ((st = fit_target(p, t, tcol, opt, err)) != FFNN_OK)
         goto fail;
     free(skip);
+    free(decl);
     free(src);
     free(scratch);
     free(scan);
@@ -598,6 +622,7 @@ nomem:
     st = ffnn_error_nomem(err);
 fail:
     free(skip);
+    free(decl);
     free(src);
     free(scratch);
     free(scan);

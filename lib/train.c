@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/csv.h"
+#include "ffnn/eval.h"
 #include "ffnn/metrics.h"
 #include "ffnn/train.h"
 #include "internal.h"
@@ -102,55 +103,125 @@ int ffnn_history_write(const ffnn_history *h, FILE *fp)
     return ferror(fp) ? -1 : 0;
 }
 
-/* ---- monitored quantities ---------------------------------------------- */
+/* ---- the task's metrics ------------------------------------------------------ */
 
-/* Value of a monitored log key, or NAN if the key is valid but absent. */
-static double monitor_value(const ffnn_epoch_log *log, const char *name, const char *metric)
+/* What a model's task makes of the metrics. */
+typedef struct {
+    bool classification, binary;
+    ffnn_metric_id primary;   /* accuracy or mae */
+} fitter_task;
+
+static fitter_task task_of(const ffnn_model *m)
 {
-    if (strcmp(name, "loss") == 0)
-        return log->loss;
-    if (strcmp(name, "val_loss") == 0)
-        return log->val_loss;
-    if (strcmp(name, metric) == 0)
-        return log->metric;
-    if (strncmp(name, "val_", 4) == 0 && strcmp(name + 4, metric) == 0)
-        return log->val_metric;
-    return NAN;
+    fitter_task t;
+    t.classification = m->prep.task != FFNN_TASK_REGRESSION;
+    t.binary = t.classification && m->prep.n_classes == 2;
+    t.primary = t.classification ? FFNN_METRIC_ACCURACY : FFNN_METRIC_MAE;
+    return t;
 }
 
-/* Checks a monitor name and resolves mode auto: loss/mae -> min, accuracy
- * -> max (Keras 3 looks up the metric's direction the same way). */
+/* ---- monitored quantities ---------------------------------------------- */
+
+double ffnn_epoch_log_value(const ffnn_epoch_log *log, const char *name, bool *known)
+{
+    bool val = strncmp(name, "val_", 4) == 0;
+    const char *base = val ? name + 4 : name;
+    *known = true;
+    if (strcmp(base, "loss") == 0)
+        return val ? log->val_loss : log->loss;
+    int m = ffnn_metric_id_parse(base);
+    if (m < 0) {
+        *known = false;
+        return NAN;
+    }
+    return val ? log->val_metrics[m] : log->metrics[m];
+}
+
+/* Checks a monitor name for the fit's task and resolves mode auto: loss and
+ * errors -> min, accuracy-like and auc -> max (Keras 3 looks up the
+ * metric's direction the same way).  *auc is set when it monitors auc. */
 static ffnn_status resolve_monitor(const char *what, const char *name, ffnn_mode *mode,
-                                   const char *metric, bool has_val, ffnn_error *err)
+                                   const fitter_task *task, bool has_val, bool *auc,
+                                   ffnn_error *err)
 {
     const char *base = strncmp(name, "val_", 4) == 0 ? name + 4 : name;
-    if (strcmp(base, "loss") != 0 && strcmp(base, metric) != 0)
-        return ffnn_error_set(err, FFNN_ECONFIG,
-                              "%s.monitor: unknown quantity \"%s\"; valid: loss, %s, val_loss, val_%s",
-                              what, name, metric, metric);
+    int m = strcmp(base, "loss") == 0 ? -1 : ffnn_metric_id_parse(base);
+    if (strcmp(base, "loss") != 0 &&
+        (m < 0 || !ffnn_metric_for_task((ffnn_metric_id)m, task->classification, task->binary))) {
+        char list[300];
+        ffnn_metric_log_keys(task->classification, task->binary, list, sizeof list);
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s.monitor: unknown quantity \"%s\"; valid: %s",
+                              what, name, list);
+    }
     if (base != name && !has_val)
         return ffnn_error_set(err, FFNN_ECONFIG,
                               "%s.monitor: \"%s\" needs validation data; set \"validation_split\" "
                               "or monitor \"%s\"", what, name, base);
+    if (m == FFNN_METRIC_AUC)
+        *auc = true;
     if (*mode == FFNN_MODE_AUTO)
-        *mode = strcmp(base, "accuracy") == 0 ? FFNN_MODE_MAX : FFNN_MODE_MIN;
+        *mode = m >= 0 && ffnn_metric_maximized((ffnn_metric_id)m) ? FFNN_MODE_MAX : FFNN_MODE_MIN;
     return FFNN_OK;
 }
 
 /* ---- evaluation ------------------------------------------------------------ */
 
+/* The metric sums of a pass over rows (training batches or validation). */
 typedef struct {
-    double loss_sum;   /* Σ per-sample loss */
-    double metric_sum; /* correct rows, or Σ |error| */
+    double loss_sum;              /* Σ per-sample loss */
+    double sum[FFNN_METRIC_COUNT]; /* accuracy: correct rows; binary_accuracy: Σ hits;
+                                     mae: Σ |error|; mse: Σ error² */
     long n;
+    double *score;                /* auc: each row's probability of class 1, or NULL */
+    unsigned char *pos;           /* auc: the row is of class 1 */
 } batch_totals;
+
+/* Adds b rows' metrics (outputs P (b,K), labels y) to tot. */
+static void add_metrics(const fitter_task *task, const float *P, const double *y, int b, int K,
+                        batch_totals *tot)
+{
+    if (task->classification) {
+        tot->sum[FFNN_METRIC_ACCURACY] += (double)ffnn_metric_correct(P, y, b, K);
+        tot->sum[FFNN_METRIC_BINARY_ACCURACY] += ffnn_metric_binary_hits(P, y, b, K);
+        if (tot->score)
+            for (int r = 0; r < b; r++) {
+                tot->score[tot->n + r] = P[(size_t)r * (size_t)K + (size_t)(K - 1)];
+                tot->pos[tot->n + r] = y[r] > 0.5;
+            }
+    } else {
+        tot->sum[FFNN_METRIC_MAE] += ffnn_metric_abs_err(P, y, b);
+        tot->sum[FFNN_METRIC_MSE] += ffnn_metric_sq_err(P, y, b);
+    }
+    tot->n += b;
+}
+
+/* The task's metrics from tot into out (NaN for the others); auc when tot
+ * collected the scores (its sort allocates: FFNN_ENOMEM). */
+static ffnn_status finish_metrics(const fitter_task *task, const batch_totals *tot, double *out,
+                                  ffnn_error *err)
+{
+    double n = (double)tot->n;
+    for (int i = 0; i < FFNN_METRIC_COUNT; i++)
+        out[i] = NAN;
+    if (task->classification) {
+        out[FFNN_METRIC_ACCURACY] = tot->sum[FFNN_METRIC_ACCURACY] / n;
+        out[FFNN_METRIC_BINARY_ACCURACY] = tot->sum[FFNN_METRIC_BINARY_ACCURACY] / n;
+        if (tot->score)
+            return ffnn_eval_roc_auc(tot->pos, tot->score, 1, tot->n, &out[FFNN_METRIC_AUC], err);
+    } else {
+        out[FFNN_METRIC_MAE] = tot->sum[FFNN_METRIC_MAE] / n;
+        out[FFNN_METRIC_MSE] = tot->sum[FFNN_METRIC_MSE] / n;
+        out[FFNN_METRIC_RMSE] = sqrt(out[FFNN_METRIC_MSE]);
+    }
+    return FFNN_OK;
+}
 
 static void eval_rows(const ffnn_model *m, ffnn_workspace *ws, const float *X, const double *y,
                       long n, float *T, batch_totals *tot)
 {
     int K = ffnn_model_n_out(m);
     const ffnn_layer_spec *out = &m->layers[m->n_layers - 1];
-    bool classification = m->prep.task != FFNN_TASK_REGRESSION;
+    fitter_task task = task_of(m);
     for (long start = 0; start < n; start += ws->max_batch) {
         int b = (int)(n - start < ws->max_batch ? n - start : ws->max_batch);
         const float *Xb = X + (size_t)start * (size_t)m->n_in;
@@ -159,9 +230,7 @@ static void eval_rows(const ffnn_model *m, ffnn_workspace *ws, const float *X, c
         bool fused;
         tot->loss_sum += ffnn_loss_eval(&m->loss, out->activation, ffnn_model_logits(m, ws), P, T, b,
                                         K, NULL, 1.0, &fused);
-        tot->metric_sum += classification ? (double)ffnn_metric_correct(P, y + start, b, K)
-                                          : ffnn_metric_abs_err(P, y + start, b);
-        tot->n += b;
+        add_metrics(&task, P, y + start, b, K, tot);
     }
 }
 
@@ -184,10 +253,14 @@ ffnn_status ffnn_evaluate(const ffnn_model *m, const ffnn_data *d, int batch_siz
         ffnn_workspace_destroy(ws);
         return ffnn_error_nomem(err);
     }
-    batch_totals tot = {0, 0, 0};
+    batch_totals tot;
+    memset(&tot, 0, sizeof tot);
     eval_rows(m, ws, d->X, d->y, d->n, T, &tot);
+    fitter_task task = task_of(m);
+    double all[FFNN_METRIC_COUNT];
+    finish_metrics(&task, &tot, all, NULL);
     *loss = tot.loss_sum / (double)tot.n + ffnn_model_l2_penalty(m);
-    *metric = tot.metric_sum / (double)tot.n;
+    *metric = all[task.primary];
     free(T);
     ffnn_workspace_destroy(ws);
     return FFNN_OK;
@@ -299,14 +372,15 @@ typedef struct {
 } early_stopping;
 
 static ffnn_status early_stopping_begin(early_stopping *es, const ffnn_early_stopping *o,
-                                        const ffnn_model *m, const char *metric, bool has_val,
-                                        ffnn_error *err)
+                                        const ffnn_model *m, const fitter_task *task, bool has_val,
+                                        bool *auc, ffnn_error *err)
 {
     memset(es, 0, sizeof *es);
     es->o = *o;
     if (!o->enabled)
         return FFNN_OK;
-    ffnn_status st = resolve_monitor("early_stopping", o->monitor, &es->o.mode, metric, has_val, err);
+    ffnn_status st = resolve_monitor("early_stopping", o->monitor, &es->o.mode, task, has_val, auc,
+                                     err);
     if (st)
         return st;
     if (o->restore_best_weights && !(es->best_w = ffnn_calloc(m->n_params, sizeof *es->best_w)))
@@ -316,13 +390,14 @@ static ffnn_status early_stopping_begin(early_stopping *es, const ffnn_early_sto
 
 /* After epoch log->epoch: records the best epoch in hist and snapshots the
  * weights for restore_best_weights; true when training must stop. */
-static bool early_stopping_step(early_stopping *es, const ffnn_epoch_log *log, const char *metric,
-                                const ffnn_model *m, ffnn_history *hist)
+static bool early_stopping_step(early_stopping *es, const ffnn_epoch_log *log, const ffnn_model *m,
+                                ffnn_history *hist)
 {
     const ffnn_early_stopping *o = &es->o;
     if (!o->enabled || log->epoch < o->start_from_epoch)
         return false;
-    double cur = monitor_value(log, o->monitor, metric);
+    bool known;
+    double cur = ffnn_epoch_log_value(log, o->monitor, &known);
     size_t bytes = m->n_params * sizeof *es->best_w;
     if (o->restore_best_weights && !es->have_snapshot) {
         memcpy(es->best_w, m->params, bytes);
@@ -350,14 +425,14 @@ typedef struct {
     double best;
 } reduce_lr;
 
-static ffnn_status reduce_lr_begin(reduce_lr *rl, const ffnn_reduce_lr *o, const char *metric,
-                                   bool has_val, ffnn_error *err)
+static ffnn_status reduce_lr_begin(reduce_lr *rl, const ffnn_reduce_lr *o, const fitter_task *task,
+                                   bool has_val, bool *auc, ffnn_error *err)
 {
     memset(rl, 0, sizeof *rl);
     rl->o = *o;
     if (o->enabled) {
-        ffnn_status st = resolve_monitor("reduce_lr_on_plateau", o->monitor, &rl->o.mode, metric,
-                                         has_val, err);
+        ffnn_status st = resolve_monitor("reduce_lr_on_plateau", o->monitor, &rl->o.mode, task,
+                                         has_val, auc, err);
         if (st)
             return st;
         if (!(o->factor < 1.0))
@@ -370,13 +445,13 @@ static ffnn_status reduce_lr_begin(reduce_lr *rl, const ffnn_reduce_lr *o, const
 
 /* After an epoch: lowers optim->lr on a plateau (the epoch's log keeps the
  * rate it was trained with). */
-static void reduce_lr_step(reduce_lr *rl, const ffnn_epoch_log *log, const char *metric,
-                           ffnn_optim *optim)
+static void reduce_lr_step(reduce_lr *rl, const ffnn_epoch_log *log, ffnn_optim *optim)
 {
     const ffnn_reduce_lr *o = &rl->o;
     if (!o->enabled)
         return;
-    double cur = monitor_value(log, o->monitor, metric);
+    bool known;
+    double cur = ffnn_epoch_log_value(log, o->monitor, &known);
     if (rl->cooldown > 0) {
         rl->cooldown--;
         rl->wait = 0;
@@ -414,10 +489,12 @@ static char *make_train_info(const ffnn_fit_options *opt, const ffnn_history *h,
         len += snprintf(buf + len, sizeof buf - (size_t)len, ",\"final\":{\"loss\":%s,\"%s\":%s",
                         isfinite(last->loss) ? ffnn_format_double(a, last->loss) : "null", mn,
                         isfinite(last->metric) ? ffnn_format_double(b, last->metric) : "null");
-        if (!isnan(last->val_loss))
+        if (!isnan(last->val_loss) || !isnan(last->val_metric))
             len += snprintf(buf + len, sizeof buf - (size_t)len, ",\"val_loss\":%s,\"val_%s\":%s",
-                            ffnn_format_double(c, last->val_loss), mn,
-                            ffnn_format_double(dd, last->val_metric));
+                            isfinite(last->val_loss) ? ffnn_format_double(c, last->val_loss) : "null",
+                            mn,
+                            isfinite(last->val_metric) ? ffnn_format_double(dd, last->val_metric)
+                                                       : "null");
         len += snprintf(buf + len, sizeof buf - (size_t)len, "}");
     }
     snprintf(buf + len, sizeof buf - (size_t)len, "}");
@@ -429,7 +506,9 @@ typedef struct {
     ffnn_model *m;
     const ffnn_fit_options *opt;
     bool classification;
-    const char *metric;       /* "accuracy" or "mae" */
+    fitter_task task;
+    bool nonfinite_ok;        /* extra->nonfinite_ok */
+    bool auc;                 /* compute auc: asked for or monitored */
     ffnn_data train;          /* the training rows (a copy) */
     ffnn_data split_val;      /* the rows validation_split set aside */
     const ffnn_data *val;     /* validation data: extra->val or &split_val (n 0: none) */
@@ -437,6 +516,8 @@ typedef struct {
     int *perm;                /* the epoch's order of the training rows */
     float *Xb, *Tb;           /* one batch: features (batch_size, D), targets (batch_size, K) */
     double *yb;               /* one batch: labels (batch_size) */
+    double *score;            /* auc: class-1 probability of every training or validation row */
+    unsigned char *pos;       /* auc: whether that row is of class 1 */
     ffnn_workspace *ws;
     ffnn_pool *pool;
     ffnn_optim optim;
@@ -502,6 +583,13 @@ static ffnn_status fitter_buffers(fitter *f, ffnn_error *err)
     f->yb = ffnn_calloc((size_t)rows, sizeof *f->yb);
     if (!f->perm || !f->Xb || !f->Tb || !f->yb)
         return ffnn_error_nomem(err);
+    if (f->auc) {
+        long n = f->train.n > f->val->n ? f->train.n : f->val->n;
+        f->score = ffnn_calloc((size_t)n, sizeof *f->score);
+        f->pos = ffnn_calloc((size_t)n, sizeof *f->pos);
+        if (!f->score || !f->pos)
+            return ffnn_error_nomem(err);
+    }
     return ffnn_optim_init(&f->optim, &opt->optimizer, f->m->n_params, err);
 }
 
@@ -516,13 +604,16 @@ static void fitter_release(fitter *f)
     free(f->Xb);
     free(f->Tb);
     free(f->yb);
+    free(f->score);
+    free(f->pos);
 }
 
 /* One optimizer step on the training rows rows[0..b): forward with dropout,
  * backward, step; adds the batch's loss (with the L2 penalty, per row) and
- * metric to the epoch's sums.  A non-finite loss is FFNN_EDATA. */
+ * metrics to the epoch's totals.  A non-finite loss is FFNN_EDATA unless
+ * f->nonfinite_ok. */
 static ffnn_status train_batch(fitter *f, const int *rows, int b, ffnn_rng *drop, int epoch,
-                               double *loss_sum, double *metric_sum, ffnn_error *err)
+                               batch_totals *tot, ffnn_error *err)
 {
     ffnn_model *m = f->m;
     size_t D = (size_t)m->n_in;
@@ -532,21 +623,20 @@ static ffnn_status train_batch(fitter *f, const int *rows, int b, ffnn_rng *drop
     }
     ffnn_model_targets(m, f->yb, b, f->Tb);
     const float *P = ffnn_model_forward(m, f->ws, f->Xb, b, true, drop);
-    *metric_sum += f->classification ? (double)ffnn_metric_correct(P, f->yb, b, ffnn_model_n_out(m))
-                                     : ffnn_metric_abs_err(P, f->yb, b);
+    add_metrics(&f->task, P, f->yb, b, ffnn_model_n_out(m), tot);
     double penalty = ffnn_model_l2_penalty(m);
     double bl = ffnn_model_backward(m, f->ws, f->Xb, f->Tb, b);
-    if (!isfinite(bl))
+    if (!isfinite(bl) && !f->nonfinite_ok)
         return ffnn_error_set(err, FFNN_EDATA,
                               "epoch %d: loss became %s; lower the learning rate or check the "
                               "data for huge values", epoch + 1, isnan(bl) ? "NaN" : "infinite");
-    *loss_sum += bl + penalty * b;
+    tot->loss_sum += bl + penalty * b;
     ffnn_optim_step_pool(&f->optim, m->params, f->ws->grad, f->ws->pool);
     return FFNN_OK;
 }
 
 /* One pass over the training rows, reshuffled from (seed, SHUFFLE, epoch),
- * dropout from (seed, DROPOUT, epoch); fills log's epoch, loss, metric and
+ * dropout from (seed, DROPOUT, epoch); fills log's epoch, loss, metrics and
  * learning rate.  A stop request is FFNN_ECANCELED before the next batch. */
 static ffnn_status train_epoch(fitter *f, int epoch, ffnn_epoch_log *log, ffnn_error *err)
 {
@@ -559,40 +649,52 @@ static ffnn_status train_epoch(fitter *f, int epoch, ffnn_epoch_log *log, ffnn_e
         f->perm[i] = (int)i;
     if (opt->shuffle)
         ffnn_rng_shuffle(&shuffle_rng, f->perm, (size_t)ntr);
-    double loss_sum = 0.0, metric_sum = 0.0;
+    batch_totals tot;
+    memset(&tot, 0, sizeof tot);
+    tot.score = f->score;
+    tot.pos = f->pos;
     for (long start = 0; start < ntr; start += f->batch) {
         if (ffnn_stop_requested())
             return ffnn_error_canceled(err);
         int b = (int)(ntr - start < f->batch ? ntr - start : f->batch);
-        ffnn_status st = train_batch(f, f->perm + start, b, &drop_rng, epoch, &loss_sum,
-                                     &metric_sum, err);
+        ffnn_status st = train_batch(f, f->perm + start, b, &drop_rng, epoch, &tot, err);
         if (st)
             return st;
     }
-    for (size_t i = 0; i < f->m->n_params; i++)
+    for (size_t i = 0; i < f->m->n_params && !f->nonfinite_ok; i++)
         if (!isfinite(f->m->params[i]))
             return ffnn_error_set(err, FFNN_EDATA,
                                   "epoch %d: weights became NaN or infinite; lower the learning rate",
                                   epoch + 1);
     log->epoch = epoch;
-    log->loss = loss_sum / (double)ntr;
-    log->metric = metric_sum / (double)ntr;
+    log->loss = tot.loss_sum / (double)ntr;
+    ffnn_status st = finish_metrics(&f->task, &tot, log->metrics, err);
+    log->metric = log->metrics[f->task.primary];
     log->val_loss = log->val_metric = NAN;
+    for (int i = 0; i < FFNN_METRIC_COUNT; i++)
+        log->val_metrics[i] = NAN;
     log->learning_rate = f->optim.lr;
-    return FFNN_OK;
+    return st;
 }
 
-/* The validation loss (with the L2 penalty) and metric into log, when there
- * is validation data; a non-finite loss is FFNN_EDATA. */
+/* The validation loss (with the L2 penalty) and metrics into log, when there
+ * is validation data; a non-finite loss is FFNN_EDATA unless
+ * f->nonfinite_ok. */
 static ffnn_status validate_epoch(fitter *f, ffnn_epoch_log *log, ffnn_error *err)
 {
     if (f->val->n < 1)
         return FFNN_OK;
-    batch_totals tot = {0, 0, 0};
+    batch_totals tot;
+    memset(&tot, 0, sizeof tot);
+    tot.score = f->score;
+    tot.pos = f->pos;
     eval_rows(f->m, f->ws, f->val->X, f->val->y, f->val->n, f->Tb, &tot);
     log->val_loss = tot.loss_sum / (double)tot.n + ffnn_model_l2_penalty(f->m);
-    log->val_metric = tot.metric_sum / (double)tot.n;
-    if (!isfinite(log->val_loss))
+    ffnn_status st = finish_metrics(&f->task, &tot, log->val_metrics, err);
+    log->val_metric = log->val_metrics[f->task.primary];
+    if (st)
+        return st;
+    if (!isfinite(log->val_loss) && !f->nonfinite_ok)
         return ffnn_error_set(err, FFNN_EDATA, "epoch %d: validation loss became %s", log->epoch + 1,
                               isnan(log->val_loss) ? "NaN" : "infinite");
     return FFNN_OK;
@@ -613,7 +715,10 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
     f.m = m;
     f.opt = opt;
     f.classification = m->prep.task != FFNN_TASK_REGRESSION;
-    f.metric = hist->metric_name = f.classification ? "accuracy" : "mae";
+    f.task = task_of(m);
+    f.nonfinite_ok = extra->nonfinite_ok;
+    f.auc = extra->auc && f.task.binary;
+    hist->metric_name = ffnn_metric_id_name(f.task.primary);
     hist->best_epoch = -1;
     early_stopping es;
     reduce_lr rl;
@@ -622,8 +727,9 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
     if (st)
         return st;
     if ((st = fitter_data(&f, d, extra->val, err)) ||
-        (st = early_stopping_begin(&es, &opt->early_stopping, m, f.metric, f.val->n > 0, err)) ||
-        (st = reduce_lr_begin(&rl, &opt->reduce_lr, f.metric, f.val->n > 0, err)) ||
+        (st = early_stopping_begin(&es, &opt->early_stopping, m, &f.task, f.val->n > 0, &f.auc,
+                                   err)) ||
+        (st = reduce_lr_begin(&rl, &opt->reduce_lr, &f.task, f.val->n > 0, &f.auc, err)) ||
         (st = fitter_buffers(&f, err)))
         goto done;
 
@@ -632,8 +738,8 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
         ffnn_epoch_log log;
         if ((st = train_epoch(&f, epoch, &log, err)) || (st = validate_epoch(&f, &log, err)))
             goto done;
-        stop = early_stopping_step(&es, &log, f.metric, m, hist);
-        reduce_lr_step(&rl, &log, f.metric, &f.optim);
+        stop = early_stopping_step(&es, &log, m, hist);
+        reduce_lr_step(&rl, &log, &f.optim);
         if ((st = history_push(hist, &log, err)))
             goto done;
         if (extra->on_epoch && extra->on_epoch(extra->ctx, &log, opt->epochs))

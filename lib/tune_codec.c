@@ -77,12 +77,13 @@ static ffnn_status write_json(const char *path, const cJSON *root, bool durable,
 /* ---- trials ------------------------------------------------------------------ */
 
 /* A trial as JSON (NULL when out of memory).  The file form (trials/NNNN.json
- * and oracle.json's "pending"): position, parent (null for none),
- * hyperparameters, then score and best_step when completed, the failure
- * message and the executions' metrics.  The summary form (summary true):
- * "rank" first when rank > 0, the score after the status, the parent only
- * when there is one, no results. */
-static cJSON *trial_json(const ffnn_trial *tr, bool summary, int rank)
+ * and oracle.json's "pending", summary NULL): position, parent (null for
+ * none), hyperparameters, then score and best_step when completed, the
+ * failure message and the executions' metrics.  The summary form (summary
+ * the search's grid): "rank" first when rank > 0, the score after the
+ * status, the parent only when there is one, every hyperparameter the model
+ * is built with (ffnn_tune_hyperparameters), no results. */
+static cJSON *trial_json(const ffnn_trial *tr, const ffnn_hypergrid *summary, int rank)
 {
     cJSON *o = cJSON_CreateObject();
     char id[16];
@@ -105,12 +106,15 @@ static cJSON *trial_json(const ffnn_trial *tr, bool summary, int rank)
     ok = ok && cJSON_AddNumberToObject(o, "epochs", tr->epochs);
     if (summary && tr->parent >= 0)
         ok = ok && cJSON_AddStringToObject(o, "parent", id);
-    ok = ok && ffnn_json_add(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
+    ok = ok && ffnn_json_add(o, "hyperparameters", summary ? ffnn_tune_hyperparameters(summary, tr->values)
+                                                           : cJSON_Duplicate(tr->values, 1));
     if (!summary) {
         if (completed) {
             ok = ok && cJSON_AddNumberToObject(o, "score", tr->score);
             ok = ok && cJSON_AddNumberToObject(o, "best_step", tr->best_step);
         }
+        if (tr->retries > 0)
+            ok = ok && cJSON_AddNumberToObject(o, "retries", tr->retries);
         if (tr->message)
             ok = ok && cJSON_AddStringToObject(o, "message", tr->message);
         if (tr->result)
@@ -126,7 +130,7 @@ static cJSON *trial_json(const ffnn_trial *tr, bool summary, int rank)
 ffnn_status ffnn_tune_save_trial(const ffnn_tune *t, const ffnn_trial *tr, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "trials/%04d.json", tr->id);
-    cJSON *o = trial_json(tr, false, 0);
+    cJSON *o = trial_json(tr, NULL, 0);
     ffnn_status st = path && o ? write_json(path, o, false, t->file_mode, err) : ffnn_error_nomem(err);
     cJSON_Delete(o);
     free(path);
@@ -184,6 +188,7 @@ static ffnn_status trial_from_json(const cJSON *o, int id, const char *path, ffn
     tr->initial_epoch = json_int(o, "initial_epoch", 0, 0, &bad);
     tr->epochs = json_int(o, "epochs", 0, 0, &bad);
     tr->best_step = json_int(o, "best_step", -1, -1, &bad);
+    tr->retries = json_int(o, "retries", 0, 0, &bad);
     /* A parent is always created before its child. */
     if (bad || tr->parent < -1 || tr->parent >= id) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: missing or unreadable trial", path);
@@ -261,7 +266,7 @@ ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err)
     ok = ok && (pending = cJSON_AddArrayToObject(root, "pending"));
     for (int i = 0; ok && i < o->n_trials; i++)
         if (o->trials[i].status == FFNN_TRIAL_PENDING)
-            ok = cJSON_AddItemToArray(pending, trial_json(&o->trials[i], false, 0));
+            ok = cJSON_AddItemToArray(pending, trial_json(&o->trials[i], NULL, 0));
     char *path = ok ? ffnn_tune_path(t, "oracle.json") : NULL;
     ffnn_status st = path ? write_json(path, root, false, t->file_mode, err) : ffnn_error_nomem(err);
     free(path);
@@ -355,17 +360,22 @@ out:
     return st;
 }
 
-ffnn_status ffnn_tune_save_search(const ffnn_tune *t, uint64_t data_hash, ffnn_error *err)
+ffnn_status ffnn_tune_save_search(const ffnn_tune *t, const ffnn_tune_hashes *h, ffnn_error *err)
 {
     cJSON *search = ffnn_hypergrid_json(&t->grid);
     cJSON *root = cJSON_CreateObject();
-    char hex[17];
-    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)data_hash);
+    char hex[17], vhex[17];
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h->data);
+    snprintf(vhex, sizeof vhex, "%016llx", (unsigned long long)h->val);
     bool ok = root != NULL;
     ok = ok && cJSON_AddStringToObject(root, "format", TUNE_FORMAT);
     ok = ok && cJSON_AddNumberToObject(root, "version", TUNE_VERSION);
     ok = ok && cJSON_AddStringToObject(root, "data", "data.csv");
     ok = ok && cJSON_AddStringToObject(root, "data_fnv64", hex);
+    if (h->has_val) {
+        ok = ok && cJSON_AddStringToObject(root, "validation", "validation.csv");
+        ok = ok && cJSON_AddStringToObject(root, "validation_fnv64", vhex);
+    }
     if (ok)
         ok = ffnn_json_add(root, "search", search);
     else
@@ -378,17 +388,19 @@ ffnn_status ffnn_tune_save_search(const ffnn_tune *t, uint64_t data_hash, ffnn_e
 }
 
 ffnn_status ffnn_tune_search_parse(const char *text, const char *path, ffnn_hypergrid *g,
-                                   uint64_t *data_hash, ffnn_error *err)
+                                   ffnn_tune_hashes *h, ffnn_error *err)
 {
     cJSON *root;
+    memset(h, 0, sizeof *h);
     ffnn_status st = parse_text(text, &root, err);
     if (st)
         return st;
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     const cJSON *search = cJSON_GetObjectItemCaseSensitive(root, "search");
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(root, "data_fnv64");
+    const cJSON *vhash = cJSON_GetObjectItemCaseSensitive(root, "validation_fnv64");
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, TUNE_FORMAT) != 0 || !search ||
-        !cJSON_IsString(hash)) {
+        !cJSON_IsString(hash) || (vhash && !cJSON_IsString(vhash))) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: not an ffnn-tune directory file", path);
         goto out;
     }
@@ -397,15 +409,18 @@ ffnn_status ffnn_tune_search_parse(const char *text, const char *path, ffnn_hype
         st = ffnn_error_set(err, FFNN_EDATA, "%s: unsupported version", path);
         goto out;
     }
-    *data_hash = strtoull(hash->valuestring, NULL, 16);
+    h->data = strtoull(hash->valuestring, NULL, 16);
+    h->has_val = vhash != NULL;
+    if (vhash)
+        h->val = strtoull(vhash->valuestring, NULL, 16);
     st = ffnn_hypergrid_from_json(g, search, path, err);
 out:
     cJSON_Delete(root);
     return st;
 }
 
-ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash, bool *found,
-                               ffnn_error *err)
+ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, ffnn_tune_hashes *h,
+                                  bool *found, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "search.json");
     if (!path)
@@ -414,7 +429,7 @@ ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, uint64_
     ffnn_status st = read_all(path, &text, err);
     *found = text != NULL;
     if (!st && text)
-        st = ffnn_tune_search_parse(text, path, g, data_hash, err);
+        st = ffnn_tune_search_parse(text, path, g, h, err);
     free(text);
     free(path);
     return st;
@@ -445,13 +460,21 @@ char *ffnn_tune_summary_json(const ffnn_tune *t, int top)
     ok = ok && cJSON_AddNumberToObject(root, "failed", failed);
     ok = ok && cJSON_AddNumberToObject(root, "pending", pending);
     ok = ok && cJSON_AddBoolToObject(root, "finished", ffnn_oracle_finished(o));
+    /* keras-tuner's "Oracle triggered exit": random draws kept repeating
+     * earlier configurations, so the search ended before its schedule did. */
+    ok = ok && cJSON_AddBoolToObject(root, "exhausted", o->exhausted);
+    ok = ok && cJSON_AddNumberToObject(root, "configurations", ffnn_oracle_configurations(o));
+    long points = ffnn_hypergrid_points(&t->grid);
+    ok = ok && (points >= 0 && points < LONG_MAX
+                    ? cJSON_AddNumberToObject(root, "space", (double)points)
+                    : cJSON_AddNullToObject(root, "space"));
     if (k > 0)
-        ok = ok && ffnn_json_add(root, "best", trial_json(&o->trials[order[0]], true, 0));
+        ok = ok && ffnn_json_add(root, "best", trial_json(&o->trials[order[0]], &t->grid, 0));
     else
         ok = ok && cJSON_AddNullToObject(root, "best");
     ok = ok && (ranking = cJSON_AddArrayToObject(root, "ranking"));
     for (int i = 0; ok && i < k && (top <= 0 || i < top); i++)
-        ok = cJSON_AddItemToArray(ranking, trial_json(&o->trials[order[i]], true, i + 1));
+        ok = cJSON_AddItemToArray(ranking, trial_json(&o->trials[order[i]], &t->grid, i + 1));
     char *s = ok ? ffnn_json_print(root, 2) : NULL;
     cJSON_Delete(root);
     free(order);

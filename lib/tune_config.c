@@ -94,14 +94,54 @@ static bool add_value(cJSON *obj, const char *key, const cJSON *values, const ch
     return ffnn_json_add(obj, key, item);
 }
 
+cJSON *ffnn_tune_hyperparameters(const ffnn_hypergrid *g, const cJSON *values)
+{
+    ffnn_hypermodel hm = ffnn_hypermodel_default();
+    cJSON *out = cJSON_CreateObject();
+    bool ok = out != NULL;
+    if (g->hypermodel) {
+        cJSON *dflt[5] = {cJSON_CreateNumber(hm.width), cJSON_CreateNumber(hm.depth),
+                          cJSON_CreateNumber(hm.droprate),
+                          cJSON_CreateString(ffnn_act_name(hm.activation)),
+                          cJSON_CreateNumber(hm.learning_rate)};
+        for (int i = 0; i < 5; i++) {
+            if (ok)
+                ok = add_value(out, ffnn_hypermodel_names[i], values, ffnn_hypermodel_names[i],
+                               dflt[i]);
+            else
+                cJSON_Delete(dflt[i]);
+        }
+    }
+    for (const cJSON *v = values ? values->child : NULL; ok && v; v = v->next)
+        if (!ffnn_tune_hypermodel_name(v->string))
+            ok = ffnn_json_add(out, v->string, cJSON_Duplicate(v, 1));
+    if (!ok) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
 ffnn_status ffnn_tune_base_config(const ffnn_hypergrid *g, bool search, ffnn_config *cfg,
                                   ffnn_error *err)
 {
     *cfg = ffnn_config_default();
+    /* Keras's fit(epochs=max_epochs): the count is stated, so the no-config
+     * stopping rule goes; the search's callback stands in its place. */
     ffnn_config_set_epochs(cfg, g->tuner.max_epochs);
-    if (search)
-        cfg->fit.early_stopping = search_stopping();
-    return ffnn_config_apply(cfg, g->fit, "fit", err);
+    cfg->fit.early_stopping = search_stopping();
+    ffnn_status st = ffnn_config_apply(cfg, g->fit, "fit", err);
+    if (st || search)
+        return st;
+    /* The tutorial's final fit: every training row, no validation data; a
+     * callback that monitors a validation quantity then finds no value and
+     * does nothing, as Keras's callbacks skip a missing monitor. */
+    cfg->fit.validation_split = 0.0;
+    if (strncmp(cfg->fit.early_stopping.monitor, "val_", 4) == 0)
+        cfg->fit.early_stopping.enabled = false;
+    if (strncmp(cfg->fit.reduce_lr.monitor, "val_", 4) == 0)
+        cfg->fit.reduce_lr.enabled = false;
+    return FFNN_OK;
 }
 
 /* The overlay of the tutorial's hypermodel: `depth` layers {units: width,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "ffnn/file.h"
 #include "ffnn/json.h"
+#include "ffnn/train_file.h"
 #include "internal.h"
 #include "tune_internal.h"
 
@@ -45,15 +46,21 @@ void ffnn_tune_cleanup_checkpoints(ffnn_tune *t)
 
 /* ---- validation split ------------------------------------------------------------- */
 
-ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double fraction,
-                            uint64_t seed, bool stratify, ffnn_data *train, ffnn_data *val,
-                            ffnn_error *err)
+ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_table *vtab, const ffnn_prep *prep,
+                            double fraction, uint64_t seed, bool stratify, ffnn_data *train,
+                            ffnn_data *val, ffnn_error *err)
 {
+    memset(val, 0, sizeof *val);
+    if (vtab) {
+        ffnn_status st = ffnn_data_from_table(train, prep, tab, NULL, tab->nrows, true, err);
+        if (!st && (st = ffnn_validation_data(prep, tab, vtab, val, err)))
+            ffnn_data_release(train);
+        return st;
+    }
     ffnn_data all;
     ffnn_status st = ffnn_data_from_table(&all, prep, tab, NULL, tab->nrows, true, err);
     if (st) {
         memset(train, 0, sizeof *train);
-        memset(val, 0, sizeof *val);
         return st;
     }
     st = ffnn_fit_split(&all, prep->task != FFNN_TASK_REGRESSION, fraction, stratify, seed, train,
@@ -128,7 +135,8 @@ static ffnn_status take_lock(ffnn_tune *t, ffnn_tune_lock mode, ffnn_error *err)
  * search. */
 static void remove_search(ffnn_tune *t)
 {
-    static const char *const files[] = {"oracle.json", "search.json", "data.csv", "best.json"};
+    static const char *const files[] = {"oracle.json", "search.json", "data.csv", "validation.csv",
+                                        "best.json"};
     char p[PATH_MAX];
     for (size_t i = 0; i < FFNN_ARRAY_LEN(files); i++)
         if (snprintf(p, sizeof p, "%s/%s", t->dir, files[i]) < (int)sizeof p)
@@ -164,7 +172,8 @@ static bool temp_of(const char *entry, const char *name, size_t name_len)
  * remove_search's. */
 static void remove_stale_temps(ffnn_tune *t)
 {
-    static const char *const files[] = {"oracle.json", "search.json", "data.csv", "best.json"};
+    static const char *const files[] = {"oracle.json", "search.json", "data.csv", "validation.csv",
+                                        "best.json"};
     char dir[PATH_MAX], p[PATH_MAX];
     for (int sub = 0; sub < 2; sub++) {
         bool fits = snprintf(dir, sizeof dir, "%s/%s", t->dir, sub ? "trials" : ".") < (int)sizeof dir;
@@ -254,35 +263,73 @@ static ffnn_status same_search(const ffnn_hypergrid *a, const ffnn_hypergrid *b,
     return st;
 }
 
-/* Loads data.csv, learns the search's preprocessing, splits, and resolves
- * the objective.  Messages name the file as name (the user's training file
- * when this run copied it). */
-static ffnn_status prepare_data(ffnn_tune *t, const char *name, ffnn_error *err)
+/* Whether this run's --validation file (vdata, NULL for none) is the one
+ * the stored search validates on.  A command that names the training file
+ * names its validation file too (or none); a bare -d DIR may omit it. */
+static ffnn_status same_validation(const ffnn_tune_open_options *opt, const ffnn_tune_hashes *h,
+                                   const char *vdata, size_t vlen, bool full, ffnn_error *err)
 {
-    FILE *fp = fopen(t->data_path, "rb");
+    if (vdata && !h->has_val)
+        return ffnn_error_set(err, FFNN_ECONFIG,
+                              "%s: was searched without --validation; use --overwrite or another "
+                              "directory", opt->dir);
+    if (vdata && ffnn_tune_fnv64(vdata, vlen) != h->val)
+        return ffnn_error_set(err, FFNN_ECONFIG,
+                              "%s: was searched with different validation rows than %s; use "
+                              "--overwrite or another directory", opt->dir, opt->validation_path);
+    if (!vdata && full && h->has_val)
+        return ffnn_error_set(err, FFNN_ECONFIG,
+                              "%s: was searched with --validation rows of its own; give the same "
+                              "--validation, or use --overwrite or another directory", opt->dir);
+    return FFNN_OK;
+}
+
+/* Reads the table at path, naming it name in messages. */
+static ffnn_status read_table(ffnn_table *tab, const char *path, const char *name, ffnn_error *err)
+{
+    FILE *fp = fopen(path, "rb");
     if (!fp && errno == ENOMEM)
         return ffnn_error_nomem(err);
     if (!fp)
-        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", t->data_path,
-                              strerror(errno));
-    ffnn_status st = ffnn_table_read(&t->table, fp, name, false, err);
+        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    ffnn_status st = ffnn_table_read(tab, fp, name, false, err);
     fclose(fp);
+    return st;
+}
+
+/* Loads data.csv (and validation.csv), learns the search's preprocessing,
+ * splits, and resolves the objective.  Messages name the files as name and
+ * vname (the user's files when this run copied them). */
+static ffnn_status prepare_data(ffnn_tune *t, const char *name, const char *vname, ffnn_error *err)
+{
+    ffnn_status st = read_table(&t->table, t->data_path, name, err);
     if (st)
         return st;
+    if (t->has_val) {
+        char *vpath = ffnn_tune_path(t, "validation.csv");
+        if (!vpath)
+            return ffnn_error_nomem(err);
+        st = read_table(&t->vtable, vpath, vname ? vname : vpath, err);
+        free(vpath);
+        if (st)
+            return st;
+    }
     if ((st = ffnn_tune_base_config(&t->grid, true, &t->base, err)) ||
         (st = ffnn_prep_fit(&t->prep, &t->table, &t->base.prep, err)))
         return st;
-    static const char *const prep_keys[] = {"task", "target", "ignore", "standardize", "impute"};
+    static const char *const prep_keys[] = {"task", "target", "ignore", "columns", "standardize",
+                                            "impute"};
     for (int i = 0; i < t->grid.n_hp; i++)
         for (size_t k = 0; k < FFNN_ARRAY_LEN(prep_keys); k++)
             if (strcmp(t->grid.hp[i].name, prep_keys[k]) == 0)
                 t->prep_searched = true;
     t->regression = t->prep.task == FFNN_TASK_REGRESSION;
     t->direction = t->grid.tuner.direction;
-    if ((st = ffnn_tune_objective(t->grid.tuner.objective, t->regression, &t->field, &t->direction,
-                                  err)))
+    if ((st = ffnn_tune_objective(t->grid.tuner.objective, !t->regression, t->prep.n_classes == 2,
+                                  &t->field, &t->direction, err)))
         return st;
-    return ffnn_tune_split(&t->table, &t->prep, t->grid.tuner.validation_split, t->grid.tuner.seed,
+    return ffnn_tune_split(&t->table, t->has_val ? &t->vtable : NULL, &t->prep,
+                           t->grid.tuner.validation_split, t->grid.tuner.seed,
                            t->base.fit.stratify_validation, &t->train, &t->val, err);
 }
 
@@ -297,9 +344,10 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     ffnn_hypergrid cmd, stored;
     memset(&cmd, 0, sizeof cmd);
     memset(&stored, 0, sizeof stored);
-    char *data = NULL, *tdir = NULL;
-    size_t data_len = 0;
-    uint64_t stored_hash = 0;
+    char *data = NULL, *vdata = NULL, *tdir = NULL;
+    size_t data_len = 0, vdata_len = 0;
+    ffnn_tune_hashes stored_hash;
+    memset(&stored_hash, 0, sizeof stored_hash);
     bool found = false, made_dir = false, new_search = false, had_lock = true;
     ffnn_status st = FFNN_OK;
     if (!(t->dir = strdup(opt->dir)) || !(t->data_path = ffnn_tune_path(t, "data.csv"))) {
@@ -311,10 +359,11 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
          (st = ffnn_hypergrid_check(&cmd, opt->grid_name ? opt->grid_name : "hypergrid", err)) ||
          (st = apply_overrides(&cmd, opt, err))))
         goto fail;
-    if (opt->train_path) {
-        if ((st = ffnn_file_read(opt->train_path, &data, &data_len, err)))
-            goto fail;
-    }
+    if (opt->train_path && (st = ffnn_file_read(opt->train_path, &data, &data_len, err)))
+        goto fail;
+    if (opt->validation_path &&
+        (st = ffnn_file_read(opt->validation_path, &vdata, &vdata_len, err)))
+        goto fail;
     if (!opt->create) {
         struct stat sb;
         if (stat(opt->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
@@ -360,12 +409,15 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
                                 "differ); use --overwrite or another directory", opt->dir);
             goto fail;
         }
-        if (data && ffnn_tune_fnv64(data, data_len) != stored_hash) {
+        if (data && ffnn_tune_fnv64(data, data_len) != stored_hash.data) {
             st = ffnn_error_set(err, FFNN_ECONFIG,
                                 "%s: was searched with different training data than %s; use "
                                 "--overwrite or another directory", opt->dir, opt->train_path);
             goto fail;
         }
+        if ((st = same_validation(opt, &stored_hash, vdata, vdata_len, data != NULL, err)))
+            goto fail;
+        t->has_val = stored_hash.has_val;
         if (opt->grid) {
             t->grid = cmd;
             memset(&cmd, 0, sizeof cmd);
@@ -377,7 +429,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
         }
         if (t->grid.tuner.hyperband_iterations != stored_iterations &&
             opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE && !t->read_only &&
-            (st = ffnn_tune_save_search(t, stored_hash, err)))
+            (st = ffnn_tune_save_search(t, &stored_hash, err)))
             goto fail;
     } else {
         if (!opt->grid || !data) {
@@ -393,9 +445,21 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
         t->grid = cmd;
         memset(&cmd, 0, sizeof cmd);
         new_search = true;
-        if ((st = ffnn_file_write_atomic(t->data_path, data, data_len, -1, true, err)) ||
-            (st = ffnn_tune_save_search(t, ffnn_tune_fnv64(data, data_len), err)))
+        ffnn_tune_hashes h = {ffnn_tune_fnv64(data, data_len), vdata != NULL,
+                              vdata ? ffnn_tune_fnv64(vdata, vdata_len) : 0};
+        t->has_val = h.has_val;
+        char *vpath = vdata ? ffnn_tune_path(t, "validation.csv") : NULL;
+        if (vdata && !vpath) {
+            st = ffnn_error_nomem(err);
             goto fail;
+        }
+        if ((st = ffnn_file_write_atomic(t->data_path, data, data_len, -1, true, err)) ||
+            (vdata && (st = ffnn_file_write_atomic(vpath, vdata, vdata_len, -1, true, err))) ||
+            (st = ffnn_tune_save_search(t, &h, err))) {
+            free(vpath);
+            goto fail;
+        }
+        free(vpath);
     }
     tdir = ffnn_tune_path(t, "trials");
     if (!tdir)
@@ -403,7 +467,8 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     if (st || (st = make_dir(tdir, err)))
         goto fail;
     ffnn_oracle_init(&t->oracle, &t->grid, FFNN_MODE_MAX);
-    if ((st = prepare_data(t, data ? opt->train_path : t->data_path, err)))
+    if ((st = prepare_data(t, data ? opt->train_path : t->data_path,
+                           vdata ? opt->validation_path : NULL, err)))
         goto fail;
     t->oracle.direction = t->direction;
     if ((st = ffnn_tune_load_oracle(t, err)))
@@ -412,6 +477,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     ffnn_oracle_resume(&t->oracle);
     free(tdir);
     free(data);
+    free(vdata);
     ffnn_hypergrid_release(&cmd);
     ffnn_hypergrid_release(&stored);
     *out = t;
@@ -431,6 +497,7 @@ fail:
         rmdir(opt->dir);
     free(tdir);
     free(data);
+    free(vdata);
     ffnn_hypergrid_release(&cmd);
     ffnn_hypergrid_release(&stored);
     ffnn_tune_close(t);
@@ -448,6 +515,7 @@ void ffnn_tune_close(ffnn_tune *t)
     ffnn_data_release(&t->val);
     ffnn_prep_release(&t->prep);
     ffnn_table_release(&t->table);
+    ffnn_table_release(&t->vtable);
     if (t->lock_fd >= 0)
         close(t->lock_fd);
     free(t->dir);
@@ -493,4 +561,14 @@ const char *ffnn_tune_data_path(const ffnn_tune *t)
 const ffnn_prep *ffnn_tune_prep(const ffnn_tune *t)
 {
     return &t->prep;
+}
+
+bool ffnn_tune_exhausted(const ffnn_tune *t)
+{
+    return t->oracle.exhausted;
+}
+
+int ffnn_tune_configurations(const ffnn_tune *t)
+{
+    return ffnn_oracle_configurations(&t->oracle);
 }

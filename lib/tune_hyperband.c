@@ -238,8 +238,8 @@ static bool needs_checkpoint(const ffnn_trial *tr)
 }
 
 /* A checkpoint is stale once its round's promotions are chosen (the next
- * round exists) and the trial was not promoted or its child has finished;
- * a failed trial's at once. */
+ * round exists), or can no longer be (the space is used up), and the trial
+ * was not promoted or its child has finished; a failed trial's at once. */
 static bool stale_checkpoints(const ffnn_oracle *o, bool *stale)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
@@ -267,7 +267,10 @@ static bool stale_checkpoints(const ffnn_oracle *o, bool *stale)
         const ffnn_trial *tr = &o->trials[i];
         if (tr->bracket >= nb)
             continue;
-        bool keep = decided[KEY(tr, tr->round)] ? (tr->promoted && !child_done[i]) : true;
+        /* A search that used up its space creates nothing more: a round
+         * whose promotions are not chosen yet never will be. */
+        bool open = !decided[KEY(tr, tr->round)] && !o->exhausted;
+        bool keep = open || (tr->promoted && !child_done[i]);
         stale[i] = !keep || tr->status == FFNN_TRIAL_FAILED;
     }
 #undef KEY

@@ -78,10 +78,12 @@ bool ffnn_tune_hypermodel_name(const char *s);
  * "file: path: ..."). */
 ffnn_status ffnn_tune_probe_key(const char *path, const struct cJSON *value, const char *file,
                                 ffnn_error *err);
-/* The config every trial of g starts from: the defaults, epochs max_epochs
- * and, for a search trial (search true), the tutorial's EarlyStopping
- * (monitor "loss", patience 5) passed to search(); then g->fit.  *cfg must
- * be released by the caller (also on error). */
+/* The config every trial of g starts from: the defaults, epochs max_epochs,
+ * the tutorial's EarlyStopping(monitor="loss", patience=5) passed to
+ * search(), then g->fit.  For the final fit (search false) the same, on
+ * every training row: validation_split 0, and a callback that monitors a
+ * val_ quantity off (Keras skips a callback whose monitor is missing).
+ * *cfg must be released by the caller (also on error). */
 ffnn_status ffnn_tune_base_config(const ffnn_hypergrid *g, bool search, ffnn_config *cfg,
                                   ffnn_error *err);
 /* base with the hyperparameter values applied (tutorial names mapped to
@@ -91,15 +93,11 @@ ffnn_status ffnn_tune_base_config(const ffnn_hypergrid *g, bool search, ffnn_con
 ffnn_status ffnn_tune_trial_config(const ffnn_config *base, bool hypermodel,
                                    const struct cJSON *values, uint64_t seed, ffnn_config *cfg,
                                    ffnn_error *err);
-/* The config for hyperparameter values `values`: defaults, then epochs
- * max_epochs and, for a search trial (search true), the tutorial's
- * EarlyStopping(monitor="loss", patience=5) passed to search(); then g->fit,
- * then the values (tutorial names mapped to layers/optimizer, other names
- * applied as config keys), then seed.  The final retrain (search false)
- * trains epochs without that callback unless "fit" asks for one.  *cfg must
- * be released by the caller (also on error).  A search builds the base
- * (everything up to the values) once, ffnn_tune_base_config, and each
- * trial's config from it, ffnn_tune_trial_config. */
+/* The config for hyperparameter values `values`: ffnn_tune_base_config
+ * (search or final fit), then the values (tutorial names mapped to
+ * layers/optimizer, other names applied as config keys), then seed.  *cfg
+ * must be released by the caller (also on error).  A search builds the base
+ * once and each trial's config from it, ffnn_tune_trial_config. */
 ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const struct cJSON *values, uint64_t seed,
                              bool search, ffnn_config *cfg, ffnn_error *err);
 
@@ -122,18 +120,21 @@ ffnn_schedule_totals ffnn_hyperband_totals(int max_epochs, int factor);
 
 /* ---- tune_oracle.c: objective, trials, the oracle and its algorithms ---- */
 
-/* The epoch-log field an objective reads. */
-typedef enum {
-    FFNN_OBJ_LOSS = 0, FFNN_OBJ_METRIC, FFNN_OBJ_VAL_LOSS, FFNN_OBJ_VAL_METRIC
+/* The epoch-log value an objective reads: the loss or a metric, of the
+ * training or the validation rows. */
+typedef struct {
+    bool val;                 /* val_ */
+    int metric;               /* ffnn_metric_id, or -1: the loss */
 } ffnn_objective_field;
 
-/* Resolves an objective name for a task: direction per KT's
- * infer_metric_direction (loss/crossentropy -> min, accuracy-like -> max,
- * mae/mse/... -> min) unless *dir is already MIN/MAX; the name must be one the
- * epoch logs hold (loss, val_loss, accuracy/val_accuracy or mae/val_mae),
- * else FFNN_ECONFIG listing the valid names. */
-ffnn_status ffnn_tune_objective(const char *name, bool regression, ffnn_objective_field *field,
-                                ffnn_mode *dir, ffnn_error *err);
+/* Resolves an objective name (Keras's: "val_" + loss or a metric name or
+ * alias of metrics.h) for a task: the task must compute it (auc: binary
+ * classification only), else FFNN_ECONFIG "tuner.objective: unknown
+ * objective \"x\"; known: ..." listing the task's names.  The direction is
+ * Keras's (loss and errors min, accuracy-like and auc max) unless *dir is
+ * already MIN/MAX. */
+ffnn_status ffnn_tune_objective(const char *name, bool classification, bool binary,
+                                ffnn_objective_field *field, ffnn_mode *dir, ffnn_error *err);
 double ffnn_objective_value(const ffnn_epoch_log *log, ffnn_objective_field f);
 
 void ffnn_trial_release(ffnn_trial *t);
@@ -168,6 +169,8 @@ bool ffnn_oracle_finished(const ffnn_oracle *o);
 /* Completed trials ranked best first (stable: creation order among ties);
  * returns the count, ids in order[] (n_trials entries). */
 int ffnn_oracle_ranking(const ffnn_oracle *o, int *order);
+/* Configurations tried: the trials that continue no other. */
+int ffnn_oracle_configurations(const ffnn_oracle *o);
 /* Restores a trial list read back (hashes of random trials rebuilt). */
 ffnn_status ffnn_oracle_add_trial(ffnn_oracle *o, const ffnn_trial *t, ffnn_error *err);
 
@@ -247,6 +250,8 @@ struct ffnn_tune {
     /* Search data, shared read-only by the workers when no preprocessing key
      * is searched (prep_searched false): training and validation rows. */
     ffnn_table table;
+    ffnn_table vtable;          /* --validation's rows (validation.csv), or empty */
+    bool has_val;
     bool prep_searched;
     ffnn_prep prep;
     ffnn_data train, val;
@@ -263,11 +268,20 @@ ffnn_status ffnn_tune_save_oracle(const ffnn_tune *t, ffnn_error *err);
 /* Reads oracle.json (none: a new search, nothing to do) and the trial files
  * into t->oracle, then marks which checkpoints exist. */
 ffnn_status ffnn_tune_load_oracle(ffnn_tune *t, ffnn_error *err);
-/* search.json: t->grid and the data file's hash (synced to disk). */
-ffnn_status ffnn_tune_save_search(const ffnn_tune *t, uint64_t data_hash, ffnn_error *err);
-/* Reads search.json into *g and *data_hash; *found false (and OK) when the
- * directory has none. */
-ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, uint64_t *data_hash,
+/* Fingerprints (ffnn_tune_fnv64) of the search's data files: data.csv and,
+ * when the search validates on rows of their own (--validation),
+ * validation.csv. */
+typedef struct {
+    uint64_t data;
+    bool has_val;
+    uint64_t val;
+} ffnn_tune_hashes;
+
+/* search.json: t->grid and the data files' fingerprints (synced to disk). */
+ffnn_status ffnn_tune_save_search(const ffnn_tune *t, const ffnn_tune_hashes *h, ffnn_error *err);
+/* Reads search.json into *g and *h; *found false (and OK) when the directory
+ * has none. */
+ffnn_status ffnn_tune_load_search(const ffnn_tune *t, ffnn_hypergrid *g, ffnn_tune_hashes *h,
                                   bool *found, ffnn_error *err);
 /* Reads trials/NNNN.json back into *tr (status, score, result); FFNN_EDATA if
  * missing or unreadable. */
@@ -276,22 +290,24 @@ ffnn_status ffnn_tune_load_trial(const ffnn_tune *t, int id, ffnn_trial *tr, ffn
  * exposed for tests/fuzz.  A trial file's text (NULL = missing) for trial id;
  * oracle.json's text into t->oracle, trials without a result file in t->dir
  * taken from its "pending" list; search.json's text into the stored
- * hypergrid *g and data hash. */
+ * hypergrid *g and the data files' fingerprints. */
 ffnn_status ffnn_tune_trial_parse(const char *text, int id, const char *name, ffnn_trial *tr,
                                   ffnn_error *err);
 ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *name,
                                    ffnn_error *err);
 ffnn_status ffnn_tune_search_parse(const char *text, const char *name, ffnn_hypergrid *g,
-                                   uint64_t *data_hash, ffnn_error *err);
+                                   ffnn_tune_hashes *h, ffnn_error *err);
 
 /* ---- tune_dir.c: the directory ---------------------------------------------- */
 
-/* Splits a table into training and validation rows with prep: a seeded
- * sample (seed, FFNN_RNG_SPLIT, 1), stratified for classification, as
- * ffnn_fit's validation_split does; the same rows for every trial. */
-ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double fraction,
-                            uint64_t seed, bool stratify, ffnn_data *train, ffnn_data *val,
-                            ffnn_error *err);
+/* The training and validation rows of every trial, encoded with prep: with
+ * a validation table vtab (--validation), every row of tab trains and vtab's
+ * validate (ffnn_validation_data); else a seeded sample of tab (seed,
+ * FFNN_RNG_SPLIT, 1), stratified for classification, validates, as
+ * ffnn_fit's validation_split does. */
+ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_table *vtab, const ffnn_prep *prep,
+                            double fraction, uint64_t seed, bool stratify, ffnn_data *train,
+                            ffnn_data *val, ffnn_error *err);
 
 /* Removes the checkpoints nothing can need any more (the algorithm's
  * stale_checkpoints); best effort: out of memory leaves them for the next

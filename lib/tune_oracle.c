@@ -7,6 +7,7 @@
  * run creates them, so results never depend on timing or on the number of
  * workers. */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,55 +22,36 @@
 
 /* ---- objective (KT engine/metrics_tracking.py::infer_metric_direction) ---- */
 
-ffnn_status ffnn_tune_objective(const char *name, bool regression, ffnn_objective_field *field,
-                                ffnn_mode *dir, ffnn_error *err)
+ffnn_status ffnn_tune_objective(const char *name, bool classification, bool binary,
+                                ffnn_objective_field *field, ffnn_mode *dir, ffnn_error *err)
 {
-    static const char *const max_names[] = {
-        "acc", "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-        "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "true_positives",
-        "true_negatives", "precision", "recall", "auc", "sensitivity_at_specificity",
-        "specificity_at_sensitivity"};
-    static const char *const min_names[] = {
-        "loss", "crossentropy", "ce", "mae", "mse", "mape", "msle", "mean_absolute_error",
-        "mean_squared_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
-        "root_mean_squared_error", "binary_crossentropy", "categorical_crossentropy",
-        "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "huber",
-        "log_cosh", "logcosh", "kl_divergence", "kld", "poisson", "cosine_similarity",
-        "false_positives", "false_negatives"};
-    const char *metric = regression ? "mae" : "accuracy";
     bool val = strncmp(name, "val_", 4) == 0;
     const char *base = val ? name + 4 : name;
-    if (strncmp(base, "weighted_", 9) == 0)
-        base += 9;
-    ffnn_mode inferred = FFNN_MODE_AUTO;
-    if (ffnn_enum_parse(max_names, (int)FFNN_ARRAY_LEN(max_names), base) >= 0)
-        inferred = FFNN_MODE_MAX;
-    else if (ffnn_enum_parse(min_names, (int)FFNN_ARRAY_LEN(min_names), base) >= 0)
-        inferred = FFNN_MODE_MIN;
-    bool is_metric = regression ? (strcmp(base, "mae") == 0 || strcmp(base, "mean_absolute_error") == 0)
-                                : (strcmp(base, "accuracy") == 0 || strcmp(base, "acc") == 0);
-    bool is_loss = strcmp(base, "loss") == 0;
-    if ((inferred == FFNN_MODE_AUTO && *dir == FFNN_MODE_AUTO) || (!is_metric && !is_loss)) {
+    int m = strcmp(base, "loss") == 0 ? -1 : ffnn_metric_id_parse(base);
+    char known[400];
+    ffnn_metric_log_keys(classification, binary, known, sizeof known);
+    if (m < -1 || (m < 0 && strcmp(base, "loss") != 0))
+        return ffnn_error_set(err, FFNN_ECONFIG, "tuner.objective: unknown objective \"%s\"; known: %s",
+                              name, known);
+    if (m >= 0 && !ffnn_metric_for_task((ffnn_metric_id)m, classification, binary))
         return ffnn_error_set(err, FFNN_ECONFIG,
-                              "tuner.objective: %s objective \"%s\"; valid: val_%s, val_loss, %s, loss",
-                              inferred == FFNN_MODE_AUTO ? "unknown" : "unavailable", name, metric,
-                              metric);
-    }
-    *field = is_loss ? (val ? FFNN_OBJ_VAL_LOSS : FFNN_OBJ_LOSS)
-                     : (val ? FFNN_OBJ_VAL_METRIC : FFNN_OBJ_METRIC);
+                              "tuner.objective: \"%s\" is not computed for %s; known: %s", name,
+                              !classification ? "regression"
+                              : binary        ? "binary classification"
+                                              : "multiclass classification",
+                              known);
+    field->val = val;
+    field->metric = m;
     if (*dir == FFNN_MODE_AUTO)
-        *dir = inferred;
+        *dir = m >= 0 && ffnn_metric_maximized((ffnn_metric_id)m) ? FFNN_MODE_MAX : FFNN_MODE_MIN;
     return FFNN_OK;
 }
 
 double ffnn_objective_value(const ffnn_epoch_log *log, ffnn_objective_field f)
 {
-    switch (f) {
-    case FFNN_OBJ_LOSS: return log->loss;
-    case FFNN_OBJ_METRIC: return log->metric;
-    case FFNN_OBJ_VAL_LOSS: return log->val_loss;
-    default: return log->val_metric;
-    }
+    if (f.metric < 0)
+        return f.val ? log->val_loss : log->loss;
+    return f.val ? log->val_metrics[f.metric] : log->metrics[f.metric];
 }
 
 /* ---- trials ------------------------------------------------------------------ */
@@ -273,6 +255,14 @@ int ffnn_oracle_ranking(const ffnn_oracle *o, int *order)
     return k;
 }
 
+int ffnn_oracle_configurations(const ffnn_oracle *o)
+{
+    int n = 0;
+    for (int i = 0; i < o->n_trials; i++)
+        n += o->trials[i].parent < 0;
+    return n;
+}
+
 /* ---- random and grid search ------------------------------------------------ */
 
 /* Random and grid searches train every trial max_epochs from scratch. */
@@ -469,5 +459,26 @@ bool ffnn_oracle_needs_checkpoint(const ffnn_oracle *o, const ffnn_trial *tr)
 
 int ffnn_tune_schedule_write(const ffnn_tune_options *o, long grid_points, FILE *fp)
 {
-    return ffnn_oracle_algo_of(o->algorithm)->schedule_write(o, grid_points, fp);
+    if (ffnn_oracle_algo_of(o->algorithm)->schedule_write(o, grid_points, fp) != 0)
+        return -1;
+    if (grid_points < 0) {
+        fprintf(fp, "search space: unbounded (a continuous range)\n");
+        return ferror(fp) ? -1 : 0;
+    }
+    if (grid_points == LONG_MAX)
+        fprintf(fp, "search space: more than %ld distinct configurations\n", LONG_MAX);
+    else
+        fprintf(fp, "search space: %ld distinct configuration%s\n", grid_points,
+                grid_points == 1 ? "" : "s");
+    /* The random configurations the schedule asks for. */
+    long wanted = -1;
+    if (o->algorithm == FFNN_TUNE_HYPERBAND)
+        wanted = ffnn_hyperband_totals(o->max_epochs, o->factor).configs * o->hyperband_iterations;
+    else if (o->algorithm == FFNN_TUNE_RANDOM)
+        wanted = o->max_trials;
+    if (wanted > grid_points)
+        fprintf(fp, "fewer than the %ld random configurations the schedule draws: the search "
+                "ends early, as keras-tuner's does, once new draws keep repeating earlier ones\n",
+                wanted);
+    return ferror(fp) ? -1 : 0;
 }

@@ -18,11 +18,11 @@
 /* Purpose number of the per-trial fit seeds (ffnn/rng.h keeps 1..6). */
 #define TUNE_RNG_FIT 0x54554e45u
 
-/* Stream index of execution e of trial id: never 0, which the final retrain
- * (like ffnn-train) uses for its weight init. */
-static uint64_t trial_stream(int id, int e)
+/* Stream index of execution e of run `retry` of trial id: never 0, which
+ * the final retrain (like ffnn-train) uses for its weight init. */
+static uint64_t trial_stream(int id, int retry, int e)
 {
-    return ((uint64_t)(id + 1) << 8) | (uint64_t)e;
+    return ((uint64_t)retry << 48) | ((uint64_t)(id + 1) << 8) | (uint64_t)e;
 }
 
 /* keras-tuner's SaveBestEpoch: one instance across the executions of a
@@ -41,7 +41,7 @@ static int save_best_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
     save_best *s = ctx;
     double v = ffnn_objective_value(log, s->field);
     (void)epochs;
-    if (!isnan(v) && (!s->have || (s->dir > 0 ? v > s->value : v < s->value))) {
+    if (isfinite(v) && (!s->have || (s->dir > 0 ? v > s->value : v < s->value))) {
         s->have = true;
         s->value = v;
         memcpy(s->best, s->m->params, s->m->n_params * sizeof *s->best);
@@ -94,11 +94,103 @@ static bool trial_fail(ffnn_trial *tr, const ffnn_error *e)
     return tr->message != NULL;
 }
 
-/* Trains trial tr (a private copy) and records its outcome in tr; writes its
- * checkpoint when a promotion may need it.  Returns non-OK only for errors
- * that must stop the search (writing files, memory); training problems make
- * the trial failed. */
-static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
+/* ---- checkpoints ------------------------------------------------------------- */
+
+/* A checkpoint is a model file, except when the weights became NaN or
+ * infinite (Keras's fit carries on, and SaveBestEpoch may keep them), which
+ * a model file refuses: then CHECKPOINT_RAW, the parameter count (uint64)
+ * and the float32 parameters, in the machine's byte order. */
+#define CHECKPOINT_RAW "ffnn-nonfinite-checkpoint\n"
+
+static ffnn_status checkpoint_write(const ffnn_tune *t, const ffnn_model *m, int id,
+                                    ffnn_error *err)
+{
+    char *path = ffnn_tune_path(t, "trials/%04d.ffnn", id);
+    if (!path)
+        return ffnn_error_nomem(err);
+    bool finite = true;
+    for (size_t i = 0; i < m->n_params && finite; i++)
+        finite = isfinite(m->params[i]);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ffnn_status st = FFNN_OK;
+    if (finite) {
+        st = ffnn_model_serialize(m, &buf, &len, err);
+    } else {
+        size_t head = sizeof CHECKPOINT_RAW - 1;
+        uint64_t n = m->n_params;
+        len = head + sizeof n + m->n_params * sizeof *m->params;
+        if (!(buf = malloc(len))) {
+            st = ffnn_error_nomem(err);
+        } else {
+            memcpy(buf, CHECKPOINT_RAW, head);
+            memcpy(buf + head, &n, sizeof n);
+            memcpy(buf + head + sizeof n, m->params, m->n_params * sizeof *m->params);
+        }
+    }
+    if (!st)
+        st = ffnn_file_write_atomic(path, buf, len, (int)t->file_mode, false, err);
+    free(buf);
+    free(path);
+    return st;
+}
+
+/* Trial `id`'s checkpoint: its *n parameters into *params (malloc'd).  A
+ * missing or unreadable file is an error in e (the trial fails); out of
+ * memory is FFNN_ENOMEM there too. */
+static ffnn_status checkpoint_read(const ffnn_tune *t, int id, float **params, size_t *n,
+                                   ffnn_error *e)
+{
+    *params = NULL;
+    *n = 0;
+    char *path = ffnn_tune_path(t, "trials/%04d.ffnn", id), *data = NULL;
+    size_t len = 0, head = sizeof CHECKPOINT_RAW - 1;
+    ffnn_model *m = NULL;
+    ffnn_status st;
+    if (!path)
+        return ffnn_error_nomem(e);
+    if ((st = ffnn_file_read(path, &data, &len, e)))
+        goto out;
+    if (len >= head && memcmp(data, CHECKPOINT_RAW, head) == 0) {
+        uint64_t k = 0;
+        if (len >= head + sizeof k)
+            memcpy(&k, data + head, sizeof k);
+        if (k == 0 || k > (len - head) / sizeof **params ||
+            len != head + sizeof k + k * sizeof **params) {
+            st = ffnn_error_set(e, FFNN_EDATA, "%s: unreadable checkpoint", path);
+            goto out;
+        }
+        if (!(*params = malloc(k * sizeof **params))) {
+            st = ffnn_error_nomem(e);
+            goto out;
+        }
+        memcpy(*params, data + head + sizeof k, k * sizeof **params);
+        *n = k;
+        goto out;
+    }
+    if ((st = ffnn_model_load(&m, path, e)))
+        goto out;
+    *params = m->params;
+    *n = m->n_params;
+    m->params = NULL;
+out:
+    ffnn_model_destroy(m);
+    free(data);
+    free(path);
+    return st;
+}
+
+/* ---- one trial ------------------------------------------------------------------ */
+
+/* Trains run tr->retries of trial tr (a private copy) and records its
+ * outcome in tr.  start: the weights it continues (its parent's best epoch,
+ * ffnn_tune_trial_params), NULL for a fresh init from the trial's streams.
+ * On completion, when model is not NULL, *model gets the model holding the
+ * trial's best-epoch weights (keras-tuner's checkpoint; the caller destroys
+ * it).  Returns non-OK only for errors that must stop the search (memory, a
+ * stop request); training problems make the trial failed. */
+static ffnn_status train_trial(const ffnn_tune *t, ffnn_trial *tr, const float *start,
+                               size_t n_start, ffnn_model **model, ffnn_error *err)
 {
     const ffnn_tune_options *tu = &t->grid.tuner;
     uint64_t seed = tu->seed;
@@ -106,11 +198,10 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     ffnn_prep lprep;
     ffnn_table *tab = (ffnn_table *)&t->table;
     ffnn_data ltrain, lval;
-    ffnn_model *m = NULL, *parent = NULL;
+    ffnn_model *m = NULL;
     ffnn_history hist;
     float *best = NULL;
     cJSON *execs = NULL;
-    char *path = NULL;
     ffnn_error e;
     ffnn_status fatal = FFNN_OK;
     memset(&lprep, 0, sizeof lprep);
@@ -118,6 +209,8 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     memset(&lval, 0, sizeof lval);
     memset(&hist, 0, sizeof hist);
     ffnn_error_clear(&e);
+    if (model)
+        *model = NULL;
 
     const ffnn_prep *prep = &t->prep;
     const ffnn_data *train = &t->train, *val = &t->val;
@@ -125,8 +218,8 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
         goto failed;
     if (t->prep_searched) {
         if (ffnn_prep_fit(&lprep, tab, &cfg.prep, &e) ||
-            ffnn_tune_split(tab, &lprep, tu->validation_split, seed, cfg.fit.stratify_validation,
-                            &ltrain, &lval, &e))
+            ffnn_tune_split(tab, t->has_val ? &t->vtable : NULL, &lprep, tu->validation_split,
+                            seed, cfg.fit.stratify_validation, &ltrain, &lval, &e))
             goto failed;
         prep = &lprep;
         train = &ltrain;
@@ -134,18 +227,10 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     }
     if (ffnn_model_create(&m, &cfg.arch, prep, &e))
         goto failed;
-    if (tr->parent >= 0) {
-        path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->parent);
-        if (!path) {
-            fatal = ffnn_error_nomem(err);
-            goto out;
-        }
-        if (ffnn_model_load(&parent, path, &e))
-            goto failed;
-        if (parent->n_params != m->n_params) {
-            ffnn_error_set(&e, FFNN_EDATA, "%s: checkpoint does not match the trial's model", path);
-            goto failed;
-        }
+    if (start && n_start != m->n_params) {
+        ffnn_error_set(&e, FFNN_EDATA, "%s/trials/%04d.ffnn: checkpoint does not match the trial's model",
+                       t->dir, tr->parent);
+        goto failed;
     }
     best = ffnn_calloc(m->n_params, sizeof *best);
     execs = cJSON_CreateArray();
@@ -157,20 +242,21 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     double sum = 0.0, steps = 0.0;
     int E = tu->executions_per_trial;
     for (int x = 0; x < E; x++) {
-        if (parent) {
-            memcpy(m->params, parent->params, m->n_params * sizeof *m->params);
+        if (start) {
+            memcpy(m->params, start, m->n_params * sizeof *m->params);
         } else {
             ffnn_rng r;
-            ffnn_rng_init(&r, seed, FFNN_RNG_INIT, trial_stream(tr->id, x));
+            ffnn_rng_init(&r, seed, FFNN_RNG_INIT, trial_stream(tr->id, tr->retries, x));
             ffnn_model_init(m, &r);
         }
         ffnn_fit_options fo = cfg.fit;
         ffnn_rng sr;
-        ffnn_rng_init(&sr, seed, TUNE_RNG_FIT, trial_stream(tr->id, x));
+        ffnn_rng_init(&sr, seed, TUNE_RNG_FIT, trial_stream(tr->id, tr->retries, x));
         fo.seed = ffnn_rng_u64(&sr) >> 11; /* fits a JSON number exactly */
         fo.epochs = tr->epochs;
         fo.validation_split = 0.0;
-        ffnn_fit_extra extra = {save_best_epoch, &sb, tr->initial_epoch, val};
+        ffnn_fit_extra extra = {save_best_epoch, &sb, tr->initial_epoch, val,
+                                t->field.metric == FFNN_METRIC_AUC, true};
         ffnn_history_release(&hist);
         if (ffnn_fit(m, train, &fo, &extra, &hist, &e)) {
             if (e.status == FFNN_ECANCELED) {   /* the trial stays pending */
@@ -187,13 +273,13 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
         double bv = NAN;
         for (int i = 0; i < hist.n; i++) {
             double v = ffnn_objective_value(&hist.logs[i], t->field);
-            if (!isnan(v) && (bi < 0 || (sb.dir > 0 ? v > bv : v < bv))) {
+            if (isfinite(v) && (bi < 0 || (sb.dir > 0 ? v > bv : v < bv))) {
                 bi = i;
                 bv = v;
             }
         }
         if (bi < 0) {
-            ffnn_error_set(&e, FFNN_EDATA, "objective %s has no value in the training logs",
+            ffnn_error_set(&e, FFNN_EDATA, "objective %s has no finite value in the training logs",
                            tu->objective);
             goto failed;
         }
@@ -219,24 +305,11 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     execs = NULL;
     free(tr->message);
     tr->message = NULL;
-    if (ffnn_oracle_needs_checkpoint(&t->oracle, tr)) {
+    if (model) {
         if (sb.have)
             memcpy(m->params, best, m->n_params * sizeof *best);
-        free(path);
-        path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->id);
-        if (!path) {
-            fatal = ffnn_error_nomem(err);
-            goto out;
-        }
-        unsigned char *buf = NULL;
-        size_t len = 0;
-        if ((fatal = ffnn_model_serialize(m, &buf, &len, err)))
-            goto out;
-        fatal = ffnn_file_write_atomic(path, buf, len, (int)t->file_mode, false, err);
-        free(buf);
-        if (fatal)
-            goto out;
-        tr->checkpoint = true;
+        *model = m;
+        m = NULL;
     }
     goto out;
 failed:
@@ -249,15 +322,52 @@ failed:
 out:
     ffnn_history_release(&hist);
     ffnn_model_destroy(m);
-    ffnn_model_destroy(parent);
     ffnn_data_release(&ltrain);
     ffnn_data_release(&lval);
     ffnn_prep_release(&lprep);
     ffnn_config_release(&cfg);
     cJSON_Delete(execs);
     free(best);
-    free(path);
     return fatal;
+}
+
+/* Trains run tr->retries of trial tr (a private copy) from its parent's
+ * checkpoint, records the outcome in tr and writes its own checkpoint when
+ * a promotion may need it.  Errors as train_trial's (writing files too). */
+static ffnn_status execute_once(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
+{
+    float *start = NULL;
+    size_t n_start = 0;
+    ffnn_model *m = NULL;
+    ffnn_status st = FFNN_OK;
+    bool keep = ffnn_oracle_needs_checkpoint(&t->oracle, tr);
+    if (tr->parent >= 0) {
+        ffnn_error e;
+        if (checkpoint_read(t, tr->parent, &start, &n_start, &e)) {
+            if (e.status == FFNN_ENOMEM || !trial_fail(tr, &e))
+                return ffnn_error_nomem(err);
+            return FFNN_OK;
+        }
+    }
+    if (!(st = train_trial(t, tr, start, n_start, keep ? &m : NULL, err)) && m) {
+        if (!(st = checkpoint_write(t, m, tr->id, err)))
+            tr->checkpoint = true;
+    }
+    ffnn_model_destroy(m);
+    free(start);
+    return st;
+}
+
+/* Trains trial tr: a run that fails runs again with streams of its own,
+ * up to max_retries_per_trial times (keras-tuner re-runs a trial that
+ * raised), except for a config error, which every run would repeat. */
+static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
+{
+    ffnn_status st;
+    for (tr->retries = 0;; tr->retries++)
+        if ((st = execute_once(t, tr, err)) || tr->status != FFNN_TRIAL_FAILED ||
+            tr->error == FFNN_ECONFIG || tr->retries >= t->grid.tuner.max_retries_per_trial)
+            return st;
 }
 
 /* A private copy of the fields a worker needs. */
@@ -278,6 +388,7 @@ static void apply_job(ffnn_trial *dst, ffnn_trial *job)
     dst->best_step = job->best_step;
     dst->error = job->error;
     dst->checkpoint = job->checkpoint;
+    dst->retries = job->retries;
     cJSON_Delete(dst->result);
     dst->result = job->result;
     free(dst->message);
@@ -679,3 +790,65 @@ ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, 
     free(json);
     return st;
 }
+
+/* keras-tuner's get_best_models()[0], recomputed: the trials are trained
+ * again from the root of the best trial's chain, each from its parent's
+ * best-epoch weights, exactly as the search trained them. */
+ffnn_status ffnn_tune_best_model(ffnn_tune *t, ffnn_model **out, int *best_id, ffnn_error *err)
+{
+    ffnn_oracle *o = &t->oracle;
+    *out = NULL;
+    int *chain = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *chain);
+    if (!chain)
+        return ffnn_error_nomem(err);
+    int k = ffnn_oracle_ranking(o, chain);
+    if (k < 0) {
+        free(chain);
+        return ffnn_error_nomem(err);
+    }
+    if (k == 0) {
+        free(chain);
+        return ffnn_error_set(err, FFNN_EDATA, "%s: no trial completed", t->dir);
+    }
+    if (best_id)
+        *best_id = chain[0];
+    int n = 0;
+    for (int id = chain[0]; id >= 0; id = o->trials[id].parent)
+        chain[n++] = id;
+    ffnn_model *m = NULL;
+    float *start = NULL;
+    ffnn_status st = FFNN_OK;
+    for (int i = n - 1; i >= 0 && !st; i--) {
+        const ffnn_trial *tr = &o->trials[chain[i]];
+        ffnn_trial job;
+        size_t n_start = m ? m->n_params : 0;
+        free(start);
+        start = NULL;
+        if (m && !(start = malloc(n_start * sizeof *start))) {
+            st = ffnn_error_nomem(err);
+            break;
+        }
+        if (m)
+            memcpy(start, m->params, n_start * sizeof *start);
+        ffnn_model_destroy(m);
+        m = NULL;
+        if ((st = copy_job(tr, &job, err)))
+            break;
+        st = train_trial(t, &job, start, n_start, &m, err);
+        if (!st && (job.status != FFNN_TRIAL_COMPLETED || job.score != tr->score))
+            st = ffnn_error_set(err, FFNN_EINTERNAL,
+                                "%s: trial %04d trained again gives %s %.17g, not the %.17g it "
+                                "recorded", t->dir, tr->id, job.status == FFNN_TRIAL_COMPLETED
+                                                                ? "score" : "no", job.score, tr->score);
+        ffnn_trial_release(&job);
+    }
+    free(start);
+    free(chain);
+    if (st) {
+        ffnn_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return FFNN_OK;
+}
+

@@ -16,13 +16,14 @@
 /* Top-level config keys (ffnn-config(5)); the first component of a searched
  * config key must be one of them. */
 static const char *const config_keys[] = {
-    "task", "target", "ignore", "layers", "output_activation", "loss", "kernel_initializer", "l2",
+    "task", "target", "ignore", "columns", "layers", "output_activation", "loss", "kernel_initializer", "l2",
     "optimizer", "batch_size", "epochs", "validation_split", "stratify_validation", "shuffle",
     "early_stopping", "reduce_lr_on_plateau", "standardize", "impute", "seed"};
 
 static const char *const tuner_keys[] = {
     "algorithm", "max_epochs", "factor", "hyperband_iterations", "executions_per_trial",
-    "max_trials", "objective", "validation_split", "seed", "max_consecutive_failed_trials"};
+    "max_trials", "objective", "validation_split", "seed", "max_consecutive_failed_trials",
+    "max_retries_per_trial"};
 
 static const char *const hp_keys[] = {"values", "min", "max", "step", "sampling", "type"};
 
@@ -47,6 +48,7 @@ ffnn_tune_options ffnn_tune_options_default(void)
     o.validation_split = 0.2;
     o.seed = 0;
     o.max_consecutive_failed_trials = 3;
+    o.max_retries_per_trial = 0;
     return o;
 }
 
@@ -458,7 +460,9 @@ static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char 
                       err)) ||
         (st = get_int(t, "max_trials", 0, 1000000000L, &o->max_trials, name, "tuner", err)) ||
         (st = get_int(t, "max_consecutive_failed_trials", 1, 1000000000L,
-                      &o->max_consecutive_failed_trials, name, "tuner", err)))
+                      &o->max_consecutive_failed_trials, name, "tuner", err)) ||
+        (st = get_int(t, "max_retries_per_trial", 0, 255, &o->max_retries_per_trial, name, "tuner",
+                      err)))
         return st;
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(t, "validation_split");
     if (vs) {
@@ -577,6 +581,18 @@ ffnn_status ffnn_hypergrid_from_json(ffnn_hypergrid *g, const cJSON *root, const
             ffnn_config_release(&c);
             if (st)
                 goto out;
+            /* search(validation_split=...) passes it to every trial's fit:
+             * the rows each trial validates on (the final fit has none). */
+            const cJSON *vs = cJSON_GetObjectItemCaseSensitive(g->fit, "validation_split");
+            if (vs) {
+                if (!(vs->valuedouble > 0)) {
+                    st = ffnn_error_set(err, FFNN_ECONFIG,
+                                        "%s: fit.validation_split: must be in (0, 1): the rows "
+                                        "every trial validates on", name);
+                    goto out;
+                }
+                g->tuner.validation_split = vs->valuedouble;
+            }
         }
     } else {
         if ((st = parse_space(g, root, name, "", err)))
@@ -686,6 +702,7 @@ cJSON *ffnn_hypergrid_json(const ffnn_hypergrid *g)
     ok = ok && cJSON_AddNumberToObject(t, "validation_split", o->validation_split);
     ok = ok && cJSON_AddNumberToObject(t, "seed", (double)o->seed);
     ok = ok && cJSON_AddNumberToObject(t, "max_consecutive_failed_trials", o->max_consecutive_failed_trials);
+    ok = ok && cJSON_AddNumberToObject(t, "max_retries_per_trial", o->max_retries_per_trial);
     ok = ok && ffnn_json_add(root, "fit", cJSON_Duplicate(g->fit, 1));
     if (!ok) {
         cJSON_Delete(root);

@@ -11,6 +11,7 @@
 #include "ffnn/model.h"
 #include "ffnn/optim.h"
 #include "ffnn/dataset.h"
+#include "ffnn/metrics.h"
 
 typedef enum { FFNN_MODE_AUTO = 0, FFNN_MODE_MIN, FFNN_MODE_MAX } ffnn_mode;
 const char *ffnn_mode_name(ffnn_mode m);
@@ -70,14 +71,25 @@ typedef struct {
 
 ffnn_fit_options ffnn_fit_options_default(void);
 
-/* One epoch's logs.  Metric: "accuracy" for classification, "mae" for
- * regression (absent when NaN). */
+/* One epoch's logs.  metric: the task's primary metric, "accuracy" for
+ * classification, "mae" for regression.  metrics[]: every metric of
+ * metrics.h the task has (NaN for the others, and for auc unless the fit
+ * computes it: see ffnn_fit_extra); training metrics are running means over
+ * the epoch's batches, as Keras's, except rmse (the root of the epoch's mse)
+ * and auc (over the epoch's predictions). */
 typedef struct {
     int epoch;                 /* 0-based absolute */
     double loss, metric;
     double val_loss, val_metric; /* NaN when there is no validation data */
     double learning_rate;
+    double metrics[FFNN_METRIC_COUNT];
+    double val_metrics[FFNN_METRIC_COUNT]; /* all NaN without validation data */
 } ffnn_epoch_log;
+
+/* The value of a log key: "loss", "val_loss", or a metric name or alias with
+ * or without "val_" (NaN when the log has none); *known false for a name
+ * that is neither. */
+double ffnn_epoch_log_value(const ffnn_epoch_log *log, const char *name, bool *known);
 
 typedef struct {
     int n, cap;
@@ -103,6 +115,11 @@ typedef struct {
     void *ctx;
     int initial_epoch;      /* continue numbering (Hyperband promotion) */
     const ffnn_data *val;   /* explicit validation data (overrides the split) */
+    bool auc;               /* compute auc (binary classification) though no
+                               callback monitors it */
+    bool nonfinite_ok;      /* Keras's fit: a loss or weights that become NaN
+                               or infinite do not stop training (ffnn-tune's
+                               trials); otherwise FFNN_EDATA */
 } ffnn_fit_extra;
 
 /* Trains m (initialised by the caller or from a checkpoint) on d, then sets
@@ -111,7 +128,8 @@ typedef struct {
  * the last rows unshuffled; ffnn takes a seeded sample, stratified by class
  * for classification (so sorted files such as iris still validate on every
  * class).  Shuffling, dropout and the split use streams derived from
- * opt->seed.  A NaN/Inf loss is FFNN_EDATA "epoch N: loss became NaN".
+ * opt->seed.  A NaN/Inf loss is FFNN_EDATA "epoch N: loss became NaN"
+ * unless extra->nonfinite_ok.
  * A stop request (ffnn_request_stop) is FFNN_ECANCELED before the next batch.
  * hist may be NULL. */
 ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,

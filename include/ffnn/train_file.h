@@ -23,13 +23,26 @@ typedef struct {
 
 /* Reads the CSV at path ("-": standard input), learns cfg->prep on all its
  * rows, encodes them, builds cfg->arch, initialises the weights from the
- * stream (cfg->fit.seed, FFNN_RNG_INIT, 0) and runs ffnn_fit with cfg->fit
- * (its validation_split included).  *out gets the model (the caller
- * destroys it), NULL on error; hist (may be NULL) gets the history, to be
- * released by the caller, also on error.  Errors are those of the steps
- * (a missing file FFNN_ENOINPUT, bad data FFNN_EDATA, a stop request
- * FFNN_ECANCELED, ...). */
-ffnn_status ffnn_train_file(const ffnn_config *cfg, const char *path, const ffnn_train_hooks *hooks,
-                            ffnn_model **out, ffnn_history *hist, ffnn_error *err);
+ * stream (cfg->fit.seed, FFNN_RNG_INIT, 0) and runs ffnn_fit with cfg->fit:
+ * validating on the rows of the CSV at val_path as given (Keras's
+ * validation_data: every row of path trains, validation_split is not used;
+ * see ffnn_validation_data), or, val_path NULL, on what validation_split
+ * sets aside.  *out gets the model (the caller destroys it), NULL on error;
+ * hist (may be NULL) gets the history, to be released by the caller, also
+ * on error.  Errors are those of the steps (a missing file FFNN_ENOINPUT,
+ * bad data FFNN_EDATA, a stop request FFNN_ECANCELED, ...). */
+ffnn_status ffnn_train_file(const ffnn_config *cfg, const char *path, const char *val_path,
+                            const ffnn_train_hooks *hooks, ffnn_model **out, ffnn_history *hist,
+                            ffnn_error *err);
+
+/* Validation rows given as a file: the table val encoded with prep (learned
+ * on train).  val must have the training table's columns, no fewer and no
+ * more (in any order): FFNN_EDATA "val.csv: no column \"x\"; ..." or
+ * "val.csv: column \"x\" is not in the training data train.csv"; a class
+ * the training rows do not have, or a bad value, is FFNN_EDATA
+ * "val.csv:line:col: ...".  *out is released by the caller (empty on
+ * error). */
+ffnn_status ffnn_validation_data(const ffnn_prep *prep, const ffnn_table *train,
+                                 const ffnn_table *val, ffnn_data *out, ffnn_error *err);
 
 #endif

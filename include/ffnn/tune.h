@@ -47,7 +47,7 @@ int ffnn_tune_algorithm_parse(const char *name);
  * max_epochs 150, factor 3, hyperband_iterations 1, objective
  * "val_accuracy" (direction inferred), executions_per_trial 1, max_trials 10
  * (random/grid; 0 = the whole grid), validation_split 0.2, seed 0,
- * max_consecutive_failed_trials 3. */
+ * max_consecutive_failed_trials 3, max_retries_per_trial 0. */
 typedef struct {
     ffnn_tune_algorithm algorithm;
     int max_epochs;
@@ -61,6 +61,8 @@ typedef struct {
     uint64_t seed;
     bool has_seed;
     int max_consecutive_failed_trials;
+    int max_retries_per_trial;   /* a failed trial runs again, with other seeds, up to this many
+                                    times before it counts as failed (keras-tuner's) */
 } ffnn_tune_options;
 
 ffnn_tune_options ffnn_tune_options_default(void);
@@ -128,11 +130,20 @@ typedef struct {
     double score;             /* NaN unless completed */
     int best_step;            /* int(mean of best-epoch indices within each fit) */
     char *message;            /* failure message or NULL */
+    int retries;              /* runs after the first (max_retries_per_trial) */
     ffnn_status error;        /* failed: the failure's status (not stored in the file) */
     struct cJSON *result;     /* per-execution metrics as stored in the file, or NULL */
     bool promoted;            /* has been promoted (a child exists) */
     bool checkpoint;          /* trials/NNNN.ffnn exists */
 } ffnn_trial;
+
+/* Every hyperparameter a trial's model is built with, by name, as
+ * keras-tuner's best_hyperparameters.values lists them: for a grid of the
+ * tutorial's hypermodel its five names first (the trial's value, or the
+ * hypermodel's default for a name the grid leaves out), then the trial's
+ * other values in space order.  A new object (cJSON_Delete), NULL when out
+ * of memory. */
+struct cJSON *ffnn_tune_hyperparameters(const ffnn_hypergrid *g, const struct cJSON *values);
 
 /* ---- the tune directory and the runner ------------------------------------- */
 
@@ -148,6 +159,9 @@ typedef struct {
     const ffnn_hypergrid *grid;   /* NULL: use the directory's search.json */
     const char *grid_name;        /* the grid's file, for messages */
     const char *train_path;       /* NULL: use the directory's data.csv */
+    const char *validation_path;  /* --validation: the rows every trial validates on, as given
+                                     (kept as validation.csv); NULL: the directory's, if any,
+                                     else tuner.validation_split of the training rows */
     const char *target;           /* -T, or NULL */
     const char *ignore;           /* -i COL,..., or NULL */
     bool has_seed;
@@ -179,6 +193,12 @@ const char *ffnn_tune_data_path(const ffnn_tune *t);
 /* The preprocessing fitted on the search's data (ffnn_prep_column.constant
  * tells the program what to warn about). */
 const ffnn_prep *ffnn_tune_prep(const ffnn_tune *t);
+/* Whether the search ended early because its space is used up: new random
+ * configurations kept repeating earlier ones (keras-tuner's "Oracle
+ * triggered exit"); and how many distinct configurations it tried (trials
+ * that continue no other). */
+bool ffnn_tune_exhausted(const ffnn_tune *t);
+int ffnn_tune_configurations(const ffnn_tune *t);
 
 typedef struct {
     int done;                 /* trials finished */
@@ -203,10 +223,21 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
 ffnn_status ffnn_tune_pending(ffnn_tune *t, int **ids, int *n, ffnn_error *err);
 /* Runs one trial (no-op if already completed).  Unknown id: FFNN_EUSAGE. */
 ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err);
-/* Best completed trial's config (seed = the search seed, all training rows:
- * validation_split as in "fit"), or FFNN_EDATA if no trial completed.
- * ffnn_train_file trains it as `ffnn-train -c` does. */
+/* Best completed trial's config for the tutorial's final fit: the search's
+ * fit settings and callbacks (EarlyStopping(monitor="loss", patience=5)
+ * unless "fit" says otherwise), every training row, no validation rows,
+ * seed = the search seed; FFNN_EDATA if no trial completed.  ffnn_train_file
+ * trains it as `ffnn-train -c` does. */
 ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, ffnn_error *err);
+/* keras-tuner's other answer, get_best_models()[0]: the best completed
+ * trial's own model, the best epoch of its training on the search's
+ * training rows (what its checkpoint holds: a promotion continues it).  It
+ * is trained again from the first trial of its chain, each trial from its
+ * parent's best epoch, with the search's seeds, so it needs no file the
+ * search removed; a trial that does not give its recorded score again is
+ * FFNN_EINTERNAL.  FFNN_EDATA if no trial completed.  *out (NULL on error)
+ * is destroyed by the caller. */
+ffnn_status ffnn_tune_best_model(ffnn_tune *t, ffnn_model **out, int *best_id, ffnn_error *err);
 /* Result summary as JSON text (objective, direction, best, ranked trials;
  * top 0 = all), malloc'd. */
 char *ffnn_tune_summary_json(const ffnn_tune *t, int top);

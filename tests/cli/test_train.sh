@@ -118,3 +118,48 @@ run "$BIN/ffnn-train" -q -e 2 -o const2.ffnn const2.csv
 check "constant columns: -q silences the warning" [ "$st" = 0 -a ! -s err ]
 run "$BIN/ffnn-train" -e 2 -o const2.ffnn const2.csv
 check "constant columns: named in one line" [ "$(cat err)" = 'ffnn-train: warning: const2.csv: columns "a", "b" have the same value in every row; they carry no information' ]
+
+# --validation FILE: the file's rows validate as given (Keras's
+# validation_data), every training row trains, validation_split is unused;
+# its columns must be the training file's and its classes known.
+"$BIN/ffnn-split" -t 0.25 -s 3 --stratify train.csv tr.csv va.csv
+printf '{"epochs": 4, "validation_split": 0.5}\n' > v.json
+run "$T" -c v.json --validation va.csv --history vh.csv -o v.ffnn tr.csv
+check "--validation trains" [ "$st" = 0 -a -s v.ffnn ]
+check "--validation: every training row trains" sh -c "'$BIN/ffnn-info' v.ffnn | grep -q '\"train_rows\":$(($(wc -l < tr.csv) - 1)),\"validation_rows\":$(($(wc -l < va.csv) - 1)),'"
+check "--validation: the history has validation columns" grep -q '^epoch,loss,accuracy,val_loss,val_accuracy,learning_rate$' vh.csv
+last=$(tail -n 1 vh.csv | cut -d, -f5)
+acc=$("$BIN/ffnn-eval" -m v.ffnn --metric accuracy va.csv)
+check "--validation: the last val_accuracy is the model's accuracy on the file ($last, $acc)" \
+    awk -v a="$last" -v b="$acc" 'BEGIN { exit !(a - b < 1e-4 && b - a < 1e-4) }'
+cut -d, -f1-4 va.csv > va-cols.csv
+expect_fail "--validation: missing column" 65 \
+    'ffnn-train: va-cols.csv: no column "target"; validation rows need the training data'"'"'s columns' \
+    "$T" --validation va-cols.csv -o x.ffnn tr.csv
+printf 'sepal length (cm),sepal width (cm),petal length (cm),petal width (cm),target\n5.1,3.5,1.4,0.2,7\n' > va-class.csv
+expect_fail "--validation: unknown class" 65 \
+    'ffnn-train: va-class.csv:2:5: unknown class "7" (classes: 0, 1, 2)' \
+    "$T" --validation va-class.csv -o x.ffnn tr.csv
+check "no model left after a bad validation file" [ ! -e x.ffnn ]
+expect_fail "--validation and training rows both on stdin" 64 \
+    "ffnn-train: the training and the validation rows cannot both come from standard input; try 'ffnn-train --help'" \
+    "$T" --validation - -o x.ffnn -
+
+# "columns" declares a column's type: integer codes as categories, and a
+# declared numeric column refuses text at its first occurrence.
+printf 'code,x,y\n1,0.5,a\n2,0.1,b\n3,0.7,a\n1,0.2,b\n2,0.9,a\n3,0.3,b\n' > codes.csv
+printf '{"columns": {"code": "categorical"}, "epochs": 2}\n' > codes.json
+run "$T" -c codes.json -o codes.ffnn codes.csv
+check "declared categorical: integer codes become categories" \
+    sh -c "'$BIN/ffnn-info' codes.ffnn | grep -q '^  code  *categorical: 1 2 3$'"
+run "$T" -e 2 -o codes2.ffnn codes.csv
+check "undeclared: integer codes stay numeric" \
+    sh -c "'$BIN/ffnn-info' codes2.ffnn | grep -q '^  code  *numeric'"
+printf 'code,x,y\nA1,0.5,a\nB2,0.1,b\n3,0.7,a\n' > mixed.csv
+printf '{"columns": {"code": "numeric"}}\n' > num.json
+expect_fail "declared numeric: the first non-number is an error" 65 \
+    'ffnn-train: mixed.csv:2:1: expected a number in column "code", got "A1"' "$T" -c num.json -o x.ffnn mixed.csv
+printf '{"columns": {"cod": "numeric"}}\n' > typo.json
+expect_fail "declared column that does not exist" 78 \
+    'ffnn-train: declared column "cod" is not a column of codes.csv; columns: code, x, y' \
+    "$T" -c typo.json -o x.ffnn codes.csv

@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 'S': {
         ffnn_hypergrid g;
         memset(&g, 0, sizeof g);
-        uint64_t hash;
+        ffnn_tune_hashes hash;
         ffnn_tune_search_parse(text, "search.json", &g, &hash, &err);
         ffnn_hypergrid_release(&g);
         break;

@@ -15,6 +15,11 @@ static void assert_config_equal(const ffnn_config *a, const ffnn_config *b)
     ck_assert_int_eq(a->prep.n_ignore, b->prep.n_ignore);
     for (int i = 0; i < a->prep.n_ignore; i++)
         ck_assert_str_eq(a->prep.ignore[i], b->prep.ignore[i]);
+    ck_assert_int_eq(a->prep.n_types, b->prep.n_types);
+    for (int i = 0; i < a->prep.n_types; i++) {
+        ck_assert_str_eq(a->prep.types[i].name, b->prep.types[i].name);
+        ck_assert_int_eq(a->prep.types[i].categorical, b->prep.types[i].categorical);
+    }
     ck_assert_int_eq(a->prep.standardize, b->prep.standardize);
     ck_assert_int_eq(a->prep.impute, b->prep.impute);
 
@@ -357,13 +362,24 @@ START_TEST(unknown_names)
     expect_error("{\"task\": \"classification\"}",
                  "config.json: task: unknown task \"classification\" (valid: auto, binary, "
                  "multiclass, regression)");
+    expect_error("{\"columns\": {\"zip\": \"category\"}}",
+                 "config.json: columns.zip: expected \"categorical\" or \"numeric\", got \"category\"");
+    expect_error("{\"columns\": {\"zip\": \"numeric\", \"zip\": \"categorical\"}}",
+                 "config.json: columns.zip: duplicate key");
+    expect_error("{\"columns\": [\"zip\"]}",
+                 "config.json: columns: expected an object {\"column\": \"categorical\" or \"numeric\"}, "
+                 "got [\"zip\"]");
     expect_error("{\"impute\": \"median\"}",
                  "config.json: impute: unknown imputation \"median\"; did you mean \"mean\"?");
     expect_error("{\"impute\": \"knn\"}",
                  "config.json: impute: unknown imputation \"knn\" (valid: none, mean)");
-    expect_error("{\"early_stopping\": {\"monitor\": \"val_acc\"}}",
-                 "config.json: early_stopping.monitor: unknown quantity \"val_acc\"; did you mean "
+    expect_error("{\"early_stopping\": {\"monitor\": \"val_acuracy\"}}",
+                 "config.json: early_stopping.monitor: unknown quantity \"val_acuracy\"; did you mean "
                  "\"val_accuracy\"?");
+    expect_error("{\"early_stopping\": {\"monitor\": \"precision\"}}",
+                 "config.json: early_stopping.monitor: unknown quantity \"precision\" (valid: "
+                 "val_loss, loss, val_accuracy, accuracy, val_binary_accuracy, binary_accuracy, "
+                 "val_auc, auc, val_mae, mae, val_mse, mse, val_rmse, rmse)");
     /* The list of valid losses comes from the loss module. */
     ffnn_config c;
     ffnn_error err;
@@ -409,6 +425,9 @@ START_TEST(round_trip)
     char *text2 = ffnn_config_to_json(&d);
     ck_assert_str_eq(text, text2);
     ck_assert_ptr_nonnull(strstr(text, "\n  \"ignore\": [\"id\", \"date\"],\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\"columns\": {\n    \"zip\": \"categorical\",\n    \"age\": \"numeric\"\n  },"));
+    ck_assert_int_eq(c.prep.n_types, 2);
+    ck_assert(c.prep.types[0].categorical && !c.prep.types[1].categorical);
     ck_assert_ptr_nonnull(strstr(text, "\"dropout\": 0.2"));
     free(text);
     free(text2);
@@ -468,12 +487,16 @@ END_TEST
 
 START_TEST(copy_is_deep)
 {
-    ffnn_config c = parse_ok("{\"target\": \"y\", \"ignore\": [\"a\", \"b\"]}"), d;
+    ffnn_config c = parse_ok("{\"target\": \"y\", \"ignore\": [\"a\", \"b\"], "
+                             "\"columns\": {\"c\": \"categorical\"}}"), d;
     ffnn_error err;
     ck_assert_int_eq(ffnn_config_copy(&d, &c, &err), FFNN_OK);
     ck_assert_ptr_ne(c.prep.target, d.prep.target);
     ck_assert_ptr_ne(c.prep.ignore[0], d.prep.ignore[0]);
+    ck_assert_ptr_ne(c.prep.types[0].name, d.prep.types[0].name);
     ffnn_config_release(&c);
+    ck_assert_str_eq(d.prep.types[0].name, "c");
+    ck_assert(d.prep.types[0].categorical);
     ck_assert_str_eq(d.prep.ignore[1], "b");
     ck_assert_str_eq(d.prep.target, "y");
     ffnn_config_release(&d);

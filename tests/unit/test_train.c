@@ -1,5 +1,7 @@
 /* train: learning smoke test, determinism, EarlyStopping and
  * ReduceLROnPlateau schedules (Keras 3 rules), divergence, validation. */
+#include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/train.h"
@@ -163,10 +165,16 @@ START_TEST(test_early_stopping_schedule)
     ck_assert_int_eq(h.best_epoch, 10);
     ffnn_history_release(&h);
     /* Unknown monitor and val_ monitor without validation data. */
-    snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "val_acc");
+    snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "val_f1");
     ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_ECONFIG);
-    ck_assert_str_eq(err.msg, "early_stopping.monitor: unknown quantity \"val_acc\"; valid: loss, accuracy, "
-                              "val_loss, val_accuracy");
+    ck_assert_str_eq(err.msg, "early_stopping.monitor: unknown quantity \"val_f1\"; valid: loss, accuracy, "
+                              "binary_accuracy, auc, val_loss, val_accuracy, val_binary_accuracy, "
+                              "val_auc");
+    snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "val_mse");
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "early_stopping.monitor: unknown quantity \"val_mse\"; valid: loss, accuracy, "
+                              "binary_accuracy, auc, val_loss, val_accuracy, val_binary_accuracy, "
+                              "val_auc");
     snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "val_loss");
     ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_ECONFIG);
     ck_assert_str_eq(err.msg, "early_stopping.monitor: \"val_loss\" needs validation data; set "
@@ -327,24 +335,204 @@ START_TEST(test_reduce_lr_on_constant_loss)
 }
 END_TEST
 
-START_TEST(test_divergence_is_an_error)
+/* A diverging loss is an error naming the epoch (ffnn-train); Keras's fit
+ * does not raise on a NaN loss, and ffnn-tune's trials train that way: with
+ * nonfinite_ok the same divergence runs every epoch, its loss logged as it
+ * is, and the training summary stays valid JSON. */
+START_TEST(test_divergence)
 {
-    ffnn_data d = make_data(64, true, 7);
-    for (long i = 0; i < d.n; i++)
-        d.y[i] = 1e30;
-    ffnn_model *m = make_model(FFNN_TASK_REGRESSION, FFNN_ACT_RELU, FFNN_LOSS_MSE, 1, FFNN_ACT_LINEAR);
-    ffnn_rng r;
-    ffnn_rng_init(&r, 7, FFNN_RNG_INIT, 0);
-    ffnn_model_init(m, &r);
-    ffnn_fit_options o = ffnn_fit_options_default();
-    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
-    o.optimizer.learning_rate = 1.0;
-    o.epochs = 20;
+    for (int keep_going = 0; keep_going < 2; keep_going++) {
+        ffnn_data d = make_data(64, true, 7);
+        for (long i = 0; i < d.n; i++)
+            d.y[i] = 1e30;
+        ffnn_data v = make_data(16, true, 8);
+        ffnn_model *m = make_model(FFNN_TASK_REGRESSION, FFNN_ACT_RELU, FFNN_LOSS_MSE, 1,
+                                   FFNN_ACT_LINEAR);
+        ffnn_rng r;
+        ffnn_rng_init(&r, 7, FFNN_RNG_INIT, 0);
+        ffnn_model_init(m, &r);
+        ffnn_fit_options o = keras_fit_options();
+        o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
+        o.optimizer.learning_rate = 1.0;
+        o.epochs = 20;
+        ffnn_fit_extra x = {NULL, NULL, 0, &v, false, keep_going};
+        ffnn_history h;
+        ffnn_error err;
+        if (!keep_going) {
+            ck_assert_int_eq(ffnn_fit(m, &d, &o, &x, NULL, &err), FFNN_EDATA);
+            ck_assert_msg(strncmp(err.msg, "epoch ", 6) == 0 &&
+                              strstr(err.msg, "lower the learning rate"), "%s", err.msg);
+        } else {
+            ck_assert_msg(ffnn_fit(m, &d, &o, &x, &h, &err) == FFNN_OK, "%s", err.msg);
+            ck_assert_int_eq(h.n, 20);
+            ck_assert(!isfinite(h.logs[19].loss));
+            ck_assert(!isfinite(h.logs[19].val_loss));
+            cJSON *info = cJSON_Parse(m->train_info);
+            ck_assert_ptr_nonnull(info);
+            cJSON_Delete(info);
+            ffnn_history_release(&h);
+        }
+        ffnn_model_destroy(m);
+        ffnn_data_release(&d);
+        ffnn_data_release(&v);
+    }
+}
+END_TEST
+
+/* The metrics of the logs, against values computed here from the model's
+ * predictions: with learning rate 0 and no dropout the weights never move,
+ * so the training metrics of the epoch are those of its rows too. */
+typedef struct {
+    double acc, bin, auc, mae, mse;
+} expected_metrics;
+
+static expected_metrics by_hand(const ffnn_model *m, const ffnn_data *d)
+{
+    int K = ffnn_model_n_out(m);
+    ffnn_workspace *ws;
     ffnn_error err;
-    ck_assert_int_eq(ffnn_fit(m, &d, &o, NULL, NULL, &err), FFNN_EDATA);
-    ck_assert_msg(strncmp(err.msg, "epoch ", 6) == 0 && strstr(err.msg, "lower the learning rate"), "%s", err.msg);
+    ck_assert_int_eq(ffnn_workspace_create(&ws, m, (int)d->n, &err), FFNN_OK);
+    float *P = malloc((size_t)d->n * (size_t)K * sizeof *P);
+    ffnn_model_predict(m, ws, d->X, (int)d->n, P);
+    expected_metrics e = {0, 0, 0, 0, 0};
+    long pairs = 0;
+    double wins = 0;
+    for (long i = 0; i < d->n; i++) {
+        const float *p = P + i * K;
+        int y = (int)d->y[i], arg = 0;
+        for (int k = 1; k < K; k++)
+            if (p[k] > p[arg])
+                arg = k;
+        e.acc += K == 1 ? ((p[0] > 0.5f) == (y == 1)) : arg == y;
+        for (int k = 0; k < K; k++)
+            e.bin += ((p[k] > 0.5f) == (K == 1 ? y == 1 : k == y)) / (double)K;
+        e.mae += fabs(p[0] - d->y[i]);
+        e.mse += (p[0] - d->y[i]) * (p[0] - d->y[i]);
+        /* AUC as the share of (positive, negative) pairs ranked right, ties half. */
+        for (long j = 0; j < d->n; j++)
+            if (d->y[i] == 1 && d->y[j] == 0) {
+                float a = p[K - 1], b = P[j * K + K - 1];
+                wins += a > b ? 1.0 : a == b ? 0.5 : 0.0;
+                pairs++;
+            }
+    }
+    e.acc /= (double)d->n;
+    e.bin /= (double)d->n;
+    e.mae /= (double)d->n;
+    e.mse /= (double)d->n;
+    e.auc = pairs ? wins / (double)pairs : NAN;
+    free(P);
+    ffnn_workspace_destroy(ws);
+    return e;
+}
+
+static void check_logs(const ffnn_model *m, const ffnn_data *d, const double *got, bool regression,
+                       bool auc)
+{
+    expected_metrics e = by_hand(m, d);
+    if (regression) {
+        ck_assert_double_eq_tol(got[FFNN_METRIC_MAE], e.mae, 1e-9);
+        ck_assert_double_eq_tol(got[FFNN_METRIC_MSE], e.mse, 1e-9);
+        ck_assert_double_eq_tol(got[FFNN_METRIC_RMSE], sqrt(e.mse), 1e-9);
+        ck_assert(isnan(got[FFNN_METRIC_ACCURACY]) && isnan(got[FFNN_METRIC_AUC]));
+        return;
+    }
+    ck_assert_double_eq_tol(got[FFNN_METRIC_ACCURACY], e.acc, 1e-12);
+    ck_assert_double_eq_tol(got[FFNN_METRIC_BINARY_ACCURACY], e.bin, 1e-12);
+    if (auc)
+        ck_assert_double_eq_tol(got[FFNN_METRIC_AUC], e.auc, 1e-12);
+    else
+        ck_assert(isnan(got[FFNN_METRIC_AUC]));
+    ck_assert(isnan(got[FFNN_METRIC_MAE]) && isnan(got[FFNN_METRIC_MSE]));
+}
+
+START_TEST(test_metrics_by_keras_names)
+{
+    for (int kind = 0; kind < 4; kind++) {
+        /* 0: binary, one sigmoid unit; 1: the same with auc; 2: three classes,
+         * a sigmoid per class (the tutorial's hypermodel); 3: regression. */
+        bool regression = kind == 3;
+        ffnn_data d = make_data(50, regression, 11), v = make_data(21, regression, 12);
+        ffnn_model *m;
+        if (kind == 2) {
+            for (long i = 0; i < d.n; i++)
+                d.y[i] = (double)(i % 3);
+            for (long i = 0; i < v.n; i++)
+                v.y[i] = (double)((i * 7) % 3);
+            m = make_model(FFNN_TASK_MULTICLASS, FFNN_ACT_RELU, FFNN_LOSS_BCE, 3, FFNN_ACT_SIGMOID);
+            m->prep.n_classes = 3;
+        } else if (regression) {
+            for (long i = 0; i < d.n; i++)
+                d.y[i] = d.X[2 * i] - 2 * d.X[2 * i + 1];
+            for (long i = 0; i < v.n; i++)
+                v.y[i] = v.X[2 * i] * v.X[2 * i + 1];
+            m = make_model(FFNN_TASK_REGRESSION, FFNN_ACT_TANH, FFNN_LOSS_MSE, 1, FFNN_ACT_LINEAR);
+        } else {
+            m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+        }
+        ffnn_rng r;
+        ffnn_rng_init(&r, 13, FFNN_RNG_INIT, 0);
+        ffnn_model_init(m, &r);
+        ffnn_fit_options o = keras_fit_options();
+        o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
+        o.optimizer.learning_rate = 0.0;
+        o.batch_size = 8;
+        o.epochs = 2;
+        ffnn_fit_extra x = {NULL, NULL, 0, &v, kind == 1, false};
+        ffnn_history h;
+        ffnn_error err;
+        ck_assert_msg(ffnn_fit(m, &d, &o, &x, &h, &err) == FFNN_OK, "%s", err.msg);
+        const ffnn_epoch_log *l = &h.logs[1];
+        check_logs(m, &d, l->metrics, regression, kind == 1);
+        check_logs(m, &v, l->val_metrics, regression, kind == 1);
+        ck_assert(l->metric == l->metrics[regression ? FFNN_METRIC_MAE : FFNN_METRIC_ACCURACY]);
+        ck_assert(l->val_metric == l->val_metrics[regression ? FFNN_METRIC_MAE : FFNN_METRIC_ACCURACY]);
+        bool known;
+        ck_assert(ffnn_epoch_log_value(l, "val_mean_squared_error", &known) == l->val_metrics[FFNN_METRIC_MSE] ||
+                  !regression);
+        ck_assert(known);
+        ffnn_epoch_log_value(l, "val_f1", &known);
+        ck_assert(!known);
+        ffnn_history_release(&h);
+        ffnn_model_destroy(m);
+        ffnn_data_release(&d);
+        ffnn_data_release(&v);
+    }
+}
+END_TEST
+
+/* A callback that monitors auc has it computed, and direction max. */
+START_TEST(test_monitor_auc)
+{
+    ffnn_data d = make_data(64, false, 3), v = make_data(20, false, 4);
+    ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 3, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    ffnn_fit_options o = keras_fit_options();
+    o.epochs = 30;
+    o.optimizer.learning_rate = 0.05;
+    o.early_stopping.enabled = true;
+    snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "val_auc");
+    o.early_stopping.patience = 3;
+    ffnn_fit_extra x = {NULL, NULL, 0, &v, false, false};
+    ffnn_history h;
+    ffnn_error err;
+    ck_assert_msg(ffnn_fit(m, &d, &o, &x, &h, &err) == FFNN_OK, "%s", err.msg);
+    double best = -1;
+    int best_epoch = -1;
+    for (int i = 0; i < h.n; i++) {
+        ck_assert(isfinite(h.logs[i].val_metrics[FFNN_METRIC_AUC]));
+        if (h.logs[i].val_metrics[FFNN_METRIC_AUC] > best) {
+            best = h.logs[i].val_metrics[FFNN_METRIC_AUC];
+            best_epoch = h.logs[i].epoch;
+        }
+    }
+    ck_assert_int_eq(h.best_epoch, best_epoch);
+    ffnn_history_release(&h);
     ffnn_model_destroy(m);
     ffnn_data_release(&d);
+    ffnn_data_release(&v);
 }
 END_TEST
 
@@ -554,7 +742,9 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_batch_size_auto);
     tcase_add_test(tc, test_reduce_lr_schedule);
     tcase_add_test(tc, test_reduce_lr_on_constant_loss);
-    tcase_add_test(tc, test_divergence_is_an_error);
+    tcase_add_test(tc, test_divergence);
+    tcase_add_test(tc, test_metrics_by_keras_names);
+    tcase_add_test(tc, test_monitor_auc);
     tcase_add_test(tc, test_stop_request_cancels);
     tcase_add_test(tc, test_validation_split_rules);
     tcase_add_test(tc, test_fit_split);

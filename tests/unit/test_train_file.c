@@ -40,7 +40,7 @@ START_TEST(same_as_the_steps)
     ffnn_error err;
     seen s = {0, 0, 0, false};
     ffnn_train_hooks hooks = {on_prep, on_epoch, &s};
-    ck_assert_msg(ffnn_train_file(&cfg, "csv/std.csv", &hooks, &m, &h, &err) == FFNN_OK, "%s",
+    ck_assert_msg(ffnn_train_file(&cfg, "csv/std.csv", NULL, &hooks, &m, &h, &err) == FFNN_OK, "%s",
                   err.msg);
     ck_assert_int_eq(h.n, 5);
     ck_assert_int_eq(s.preps, 1);
@@ -78,6 +78,87 @@ START_TEST(same_as_the_steps)
 }
 END_TEST
 
+/* --validation: every training row trains, the file's rows (columns in
+ * any order) validate, encoded with the training preprocessing: the same as
+ * ffnn_fit with them as extra->val. */
+START_TEST(validation_file)
+{
+    ffnn_config cfg = ffnn_config_default();
+    cfg.fit.epochs = 4;
+    cfg.fit.seed = 3;
+    cfg.fit.batch_size = 3;
+    cfg.fit.validation_split = 0.5; /* not used: the file wins, as validation_data does */
+    ffnn_model *m;
+    ffnn_history h;
+    ffnn_error err;
+    ck_assert_msg(ffnn_train_file(&cfg, "csv/std.csv", "csv/std-val.csv", NULL, &m, &h, &err) ==
+                      FFNN_OK, "%s", err.msg);
+    ck_assert_ptr_nonnull(strstr(m->train_info, "\"train_rows\":8,\"validation_rows\":2"));
+
+    ffnn_table t, v;
+    ffnn_prep p;
+    ffnn_data d;
+    ffnn_model *ref;
+    ffnn_history hr;
+    ffnn_rng r;
+    ck_assert_int_eq(ffnn_table_load(&t, "csv/std.csv", false, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_prep_fit(&p, &t, &cfg.prep, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_data_from_table(&d, &p, &t, NULL, t.nrows, true, &err), FFNN_OK);
+    /* The validation rows by hand: a, b, c standardised with the training
+     * mean and scale, y as class index. */
+    ffnn_data vd = {2, 3, (float[6]){0}, (double[2]){1, 0}};
+    const double raw[2][3] = {{2.5, 3, 5}, {9, 1, 5}};
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 3; j++)
+            vd.X[i * 3 + j] = (float)((raw[i][j] - (double)p.mean[j]) / (double)p.scale[j]);
+    ck_assert_int_eq(ffnn_model_create(&ref, &cfg.arch, &p, &err), FFNN_OK);
+    ffnn_rng_init(&r, 3, FFNN_RNG_INIT, 0);
+    ffnn_model_init(ref, &r);
+    ffnn_fit_extra x;
+    memset(&x, 0, sizeof x);
+    x.val = &vd;
+    ck_assert_int_eq(ffnn_fit(ref, &d, &cfg.fit, &x, &hr, &err), FFNN_OK);
+    ck_assert_mem_eq(m->params, ref->params, m->n_params * sizeof *m->params);
+    for (int i = 0; i < 4; i++)
+        ck_assert_double_eq(h.logs[i].val_loss, hr.logs[i].val_loss);
+
+    /* The checks: the same columns, known classes. */
+    ck_assert_int_eq(ffnn_table_load(&v, "csv/std-val-cols.csv", false, &err), FFNN_OK);
+    ffnn_data out;
+    ck_assert_int_eq(ffnn_validation_data(&p, &t, &v, &out, &err), FFNN_EDATA);
+    ck_assert_str_eq(err.msg, "csv/std-val-cols.csv: no column \"c\"; validation rows need the "
+                              "training data's columns");
+    ffnn_table_release(&v);
+    ck_assert_int_eq(ffnn_table_load(&v, "csv/std-val.csv", false, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_validation_data(&p, &v, &t, &out, &err), FFNN_OK); /* same set of names */
+    ffnn_data_release(&out);
+    ffnn_table_release(&v);
+    ffnn_table_release(&t);
+    ck_assert_int_eq(ffnn_table_load(&v, "csv/std.csv", false, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_table_load(&t, "csv/std-val-cols.csv", false, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_validation_data(&p, &t, &v, &out, &err), FFNN_EDATA);
+    ck_assert_str_eq(err.msg, "csv/std.csv: column \"c\" is not in the training data "
+                              "csv/std-val-cols.csv");
+    ffnn_table_release(&t);
+    ffnn_table_release(&v);
+    ffnn_model *none = NULL;
+    ck_assert_int_eq(ffnn_train_file(&cfg, "csv/std.csv", "csv/std-val-class.csv", NULL, &none,
+                                     NULL, &err), FFNN_EDATA);
+    ck_assert_ptr_null(none);
+    ck_assert_msg(strncmp(err.msg, "csv/std-val-class.csv:3:4: ", 27) == 0, "%s", err.msg);
+    ck_assert_int_eq(ffnn_train_file(&cfg, "csv/std.csv", "csv/nope.csv", NULL, &none, NULL, &err),
+                     FFNN_ENOINPUT);
+
+    ffnn_history_release(&hr);
+    ffnn_model_destroy(ref);
+    ffnn_data_release(&d);
+    ffnn_prep_release(&p);
+    ffnn_history_release(&h);
+    ffnn_model_destroy(m);
+    ffnn_config_release(&cfg);
+}
+END_TEST
+
 START_TEST(errors)
 {
     ffnn_config cfg = ffnn_config_default();
@@ -86,7 +167,7 @@ START_TEST(errors)
     ffnn_error err;
     seen s = {0, 0, 0, false};
     ffnn_train_hooks hooks = {on_prep, on_epoch, &s};
-    ck_assert_int_eq(ffnn_train_file(&cfg, "csv/no-such.csv", &hooks, &m, &h, &err), FFNN_ENOINPUT);
+    ck_assert_int_eq(ffnn_train_file(&cfg, "csv/no-such.csv", NULL, &hooks, &m, &h, &err), FFNN_ENOINPUT);
     ck_assert_ptr_null(m);
     ck_assert_int_eq(h.n, 0);
     ck_assert_int_eq(s.preps, 0);
@@ -94,7 +175,7 @@ START_TEST(errors)
     cfg.fit.epochs = 2;
     cfg.fit.batch_size = -1;
     m = (ffnn_model *)&cfg;
-    ck_assert_int_eq(ffnn_train_file(&cfg, "csv/std.csv", &hooks, &m, NULL, &err), FFNN_ECONFIG);
+    ck_assert_int_eq(ffnn_train_file(&cfg, "csv/std.csv", NULL, &hooks, &m, NULL, &err), FFNN_ECONFIG);
     ck_assert_str_eq(err.msg, "batch_size must be at least 1");
     ck_assert_ptr_null(m);
     ck_assert_int_eq(s.preps, 1);
@@ -109,6 +190,7 @@ Suite *train_file_suite(void)
     Suite *s = suite_create("train_file");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, same_as_the_steps);
+    tcase_add_test(tc, validation_file);
     tcase_add_test(tc, errors);
     suite_add_tcase(s, tc);
     return s;

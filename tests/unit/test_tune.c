@@ -5,6 +5,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "ffnn/file.h"
+#include "ffnn/model_io.h"
 #include "testutil.h"
 #include "tune_internal.h"
 
@@ -265,29 +267,59 @@ START_TEST(hypergrid_errors)
 }
 END_TEST
 
+/* Every metric Keras reports for the task is an objective by its name or
+ * alias, with Keras's direction; a name the task does not compute, or no
+ * metric at all, is an error listing the task's names. */
 START_TEST(objectives)
 {
+    static const struct {
+        const char *name;
+        bool classification, binary;
+        bool val;
+        int metric;
+        ffnn_mode dir;
+    } ok[] = {
+        {"val_accuracy", true, false, true, FFNN_METRIC_ACCURACY, FFNN_MODE_MAX},
+        {"acc", true, false, false, FFNN_METRIC_ACCURACY, FFNN_MODE_MAX},
+        {"val_loss", true, false, true, -1, FFNN_MODE_MIN},
+        {"loss", false, false, false, -1, FFNN_MODE_MIN},
+        {"val_binary_accuracy", true, false, true, FFNN_METRIC_BINARY_ACCURACY, FFNN_MODE_MAX},
+        {"val_auc", true, true, true, FFNN_METRIC_AUC, FFNN_MODE_MAX},
+        {"auc", true, true, false, FFNN_METRIC_AUC, FFNN_MODE_MAX},
+        {"val_mae", false, false, true, FFNN_METRIC_MAE, FFNN_MODE_MIN},
+        {"val_mean_absolute_error", false, false, true, FFNN_METRIC_MAE, FFNN_MODE_MIN},
+        {"val_mse", false, false, true, FFNN_METRIC_MSE, FFNN_MODE_MIN},
+        {"mean_squared_error", false, false, false, FFNN_METRIC_MSE, FFNN_MODE_MIN},
+        {"val_rmse", false, false, true, FFNN_METRIC_RMSE, FFNN_MODE_MIN},
+        {"val_root_mean_squared_error", false, false, true, FFNN_METRIC_RMSE, FFNN_MODE_MIN},
+    };
     ffnn_objective_field f;
-    ffnn_mode d = FFNN_MODE_AUTO;
+    ffnn_mode d;
     ffnn_error err;
-    ck_assert_int_eq(ffnn_tune_objective("val_accuracy", false, &f, &d, &err), FFNN_OK);
-    ck_assert_int_eq(f, FFNN_OBJ_VAL_METRIC);
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        d = FFNN_MODE_AUTO;
+        ck_assert_msg(ffnn_tune_objective(ok[i].name, ok[i].classification, ok[i].binary, &f, &d,
+                                          &err) == FFNN_OK, "%s", ok[i].name);
+        ck_assert_msg(f.val == ok[i].val && f.metric == ok[i].metric && d == ok[i].dir, "%s",
+                      ok[i].name);
+    }
+    /* An explicit direction wins. */
+    d = FFNN_MODE_MAX;
+    ck_assert_int_eq(ffnn_tune_objective("val_loss", true, false, &f, &d, &err), FFNN_OK);
     ck_assert_int_eq(d, FFNN_MODE_MAX);
     d = FFNN_MODE_AUTO;
-    ck_assert_int_eq(ffnn_tune_objective("val_loss", false, &f, &d, &err), FFNN_OK);
-    ck_assert_int_eq(f, FFNN_OBJ_VAL_LOSS);
-    ck_assert_int_eq(d, FFNN_MODE_MIN);
-    d = FFNN_MODE_AUTO;
-    ck_assert_int_eq(ffnn_tune_objective("val_mae", true, &f, &d, &err), FFNN_OK);
-    ck_assert_int_eq(d, FFNN_MODE_MIN);
-    d = FFNN_MODE_AUTO;
-    ck_assert_int_eq(ffnn_tune_objective("val_f1", false, &f, &d, &err), FFNN_ECONFIG);
-    ck_assert_str_eq(err.msg, "tuner.objective: unknown objective \"val_f1\"; valid: val_accuracy, "
-                              "val_loss, accuracy, loss");
-    d = FFNN_MODE_AUTO;
-    ck_assert_int_eq(ffnn_tune_objective("val_mse", true, &f, &d, &err), FFNN_ECONFIG);
-    ck_assert_str_eq(err.msg, "tuner.objective: unavailable objective \"val_mse\"; valid: val_mae, "
-                              "val_loss, mae, loss");
+    ck_assert_int_eq(ffnn_tune_objective("val_f1", true, false, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "tuner.objective: unknown objective \"val_f1\"; known: loss, "
+                              "accuracy, binary_accuracy, val_loss, val_accuracy, val_binary_accuracy");
+    ck_assert_int_eq(ffnn_tune_objective("val_mse", true, true, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "tuner.objective: \"val_mse\" is not computed for binary "
+                              "classification; known: loss, accuracy, binary_accuracy, auc, val_loss, "
+                              "val_accuracy, val_binary_accuracy, val_auc");
+    ck_assert_int_eq(ffnn_tune_objective("val_auc", true, false, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_int_eq(ffnn_tune_objective("val_accuracy", false, false, &f, &d, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "tuner.objective: \"val_accuracy\" is not computed for regression; "
+                              "known: loss, mae, mse, rmse, val_loss, val_mae, val_mse, val_rmse");
+    ck_assert_int_eq(ffnn_tune_objective("val_", false, false, &f, &d, &err), FFNN_ECONFIG);
 }
 END_TEST
 
@@ -335,8 +367,14 @@ START_TEST(hypermodel_config)
     ck_assert_int_eq(c.fit.early_stopping.patience, 5);
     ck_assert_int_eq(c.fit.seed, 9);
     ffnn_config_release(&c);
+    /* The final fit keeps the search's fit settings and callbacks. */
     ck_assert_int_eq(ffnn_tune_config(&g, v, 9, false, &c, &err), FFNN_OK);
-    ck_assert(!c.fit.early_stopping.enabled);
+    ck_assert(c.fit.early_stopping.enabled);
+    ck_assert_str_eq(c.fit.early_stopping.monitor, "loss");
+    ck_assert_int_eq(c.fit.early_stopping.patience, 5);
+    ck_assert_int_eq(c.fit.batch_size, 16);
+    ck_assert_int_eq(c.fit.epochs, 40);
+    ck_assert_double_eq(c.fit.validation_split, 0.0);
     ffnn_config_release(&c);
     cJSON_Delete(v);
     /* Values read back from a trial file are checked the same way. */
@@ -430,11 +468,31 @@ START_TEST(base_and_trial_config)
     ck_assert_str_eq(base.fit.early_stopping.monitor, "loss");
     ck_assert_int_eq(base.fit.early_stopping.patience, 2); /* "fit" over the search's 5 */
     ffnn_config_release(&base);
+    /* The final fit: the search's callbacks, every row. */
     ck_assert_int_eq(ffnn_tune_base_config(&g, false, &base, &err), FFNN_OK);
-    ck_assert(base.fit.early_stopping.enabled); /* "fit" asks for it */
+    ck_assert(base.fit.early_stopping.enabled);
     ck_assert_int_eq(base.fit.early_stopping.patience, 2);
-    ck_assert_str_eq(base.fit.early_stopping.monitor, "val_loss");
+    ck_assert_str_eq(base.fit.early_stopping.monitor, "loss");
+    ck_assert_int_eq(base.fit.epochs, 7);
+    ck_assert_int_eq(base.fit.batch_size, 8);
+    ck_assert_double_eq(base.fit.validation_split, 0.0);
     ffnn_config_release(&base);
+    /* fit's validation_split is the search's split; callbacks that monitor
+     * a validation quantity have nothing to read in the final fit (Keras
+     * skips them). */
+    ffnn_hypergrid g2 = parse_ok("{\"hypergrid\":{\"width\":{\"values\":[20]}},"
+                                 "\"fit\":{\"validation_split\":0.3,"
+                                 "\"early_stopping\":{\"monitor\":\"val_loss\"},"
+                                 "\"reduce_lr_on_plateau\":{\"monitor\":\"val_accuracy\"}}}");
+    ck_assert_double_eq(g2.tuner.validation_split, 0.3);
+    ck_assert_int_eq(ffnn_tune_base_config(&g2, true, &base, &err), FFNN_OK);
+    ck_assert(base.fit.early_stopping.enabled && base.fit.reduce_lr.enabled);
+    ffnn_config_release(&base);
+    ck_assert_int_eq(ffnn_tune_base_config(&g2, false, &base, &err), FFNN_OK);
+    ck_assert(!base.fit.early_stopping.enabled && !base.fit.reduce_lr.enabled);
+    ck_assert_double_eq(base.fit.validation_split, 0.0);
+    ffnn_config_release(&base);
+    ffnn_hypergrid_release(&g2);
 
     cJSON *v = cJSON_Parse("{\"optimizer.beta_1\":0.8}");
     ck_assert_int_eq(ffnn_tune_base_config(&g, true, &base, &err), FFNN_OK);
@@ -478,13 +536,15 @@ START_TEST(search_file_roundtrip)
                       "\"tuner\":{\"objective\":{\"name\":\"val_loss\",\"direction\":\"min\"}},"
                       "\"fit\":{\"l2\":0.001,\"batch_size\":8}}");
     ffnn_error err;
-    ck_assert_int_eq(ffnn_tune_save_search(&t, 0x0123456789abcdefULL, &err), FFNN_OK);
+    ffnn_tune_hashes h = {0x0123456789abcdefULL, true, 0xfedcba9876543210ULL}, hash;
+    ck_assert_int_eq(ffnn_tune_save_search(&t, &h, &err), FFNN_OK);
     ffnn_hypergrid g;
-    uint64_t hash = 0;
     bool found = false;
     ck_assert_int_eq(ffnn_tune_load_search(&t, &g, &hash, &found, &err), FFNN_OK);
     ck_assert(found);
-    ck_assert_uint_eq(hash, 0x0123456789abcdefULL);
+    ck_assert_uint_eq(hash.data, 0x0123456789abcdefULL);
+    ck_assert(hash.has_val);
+    ck_assert_uint_eq(hash.val, 0xfedcba9876543210ULL);
     char *a = ffnn_hypergrid_to_json(&t.grid), *b = ffnn_hypergrid_to_json(&g);
     ck_assert_str_eq(a, b);
     ck_assert_ptr_nonnull(strstr(b, "\"fit\": {\n    \"l2\": 0.001,\n    \"batch_size\": 8\n  }"));
@@ -498,6 +558,85 @@ START_TEST(search_file_roundtrip)
     ck_assert(!found);
     ck_assert_int_eq(rmdir(dir), 0);
     ffnn_hypergrid_release(&t.grid);
+}
+END_TEST
+
+/* Removes a tune directory a test made (its files are ffnn-tune's). */
+static void remove_tree(const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Runs what --pending hands out now, as an external executor would. */
+static int run_pending(ffnn_tune *t)
+{
+    int *ids, n;
+    ffnn_error err;
+    ck_assert_msg(ffnn_tune_pending(t, &ids, &n, &err) == FFNN_OK, "%s", err.msg);
+    for (int i = 0; i < n; i++)
+        ck_assert_msg(ffnn_tune_run_trial(t, ids[i], &err) == FFNN_OK, "%s", err.msg);
+    free(ids);
+    return n;
+}
+
+/* The model file of the best trial's checkpoint, bytes compared with
+ * ffnn_tune_best_model's (it trains the chain again). */
+static void best_model_is_checkpoint(ffnn_tune *t, const char *dir)
+{
+    ffnn_model *m;
+    int best;
+    ffnn_error err;
+    ck_assert_msg(ffnn_tune_best_model(t, &m, &best, &err) == FFNN_OK, "%s", err.msg);
+    unsigned char *buf;
+    size_t len;
+    ck_assert_int_eq(ffnn_model_serialize(m, &buf, &len, &err), FFNN_OK);
+    char path[96], *file;
+    size_t flen;
+    snprintf(path, sizeof path, "%s/trials/%04d.ffnn", dir, best);
+    ck_assert_msg(ffnn_file_read(path, &file, &flen, &err) == FFNN_OK, "%s", err.msg);
+    ck_assert_uint_eq(flen, len);
+    ck_assert_mem_eq(file, buf, len);
+    free(file);
+    free(buf);
+    ffnn_model_destroy(m);
+}
+
+/* keras-tuner's get_best_models(): the best trial's own checkpoint, while
+ * the search still holds it: first the best of round 0, then, after the
+ * promotions, one that continues its parent. */
+START_TEST(best_model_replays_the_checkpoint)
+{
+    char dir[] = "/tmp/ffnn-test-tune-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":4,\"max\":16,\"step\":4},"
+                                "\"droprate\":{\"values\":[0,0.1,0.2]}},"
+                                "\"tuner\":{\"max_epochs\":9,\"factor\":3,\"seed\":3,"
+                                "\"executions_per_trial\":2},\"fit\":{\"batch_size\":16}}");
+    ffnn_tune_open_options oo;
+    memset(&oo, 0, sizeof oo);
+    oo.dir = dir;
+    oo.grid = &g;
+    oo.train_path = "../../datasets/iris.csv";
+    oo.create = true;
+    oo.lock = FFNN_TUNE_LOCK_EXCLUSIVE;
+    ffnn_tune *t;
+    ffnn_error err;
+    ck_assert_msg(ffnn_tune_open(&t, &oo, &err) == FFNN_OK, "%s", err.msg);
+    ffnn_model *m;
+    ck_assert_int_eq(ffnn_tune_best_model(t, &m, NULL, &err), FFNN_EDATA);
+    ck_assert_ptr_null(m);
+    ck_assert_int_eq(run_pending(t), 9);   /* bracket 2, round 0 */
+    best_model_is_checkpoint(t, dir);
+    ck_assert_int_eq(run_pending(t), 3);   /* round 1: promotions */
+    int order[64];
+    ck_assert_int_gt(ffnn_tune_ranking(t, order), 0);
+    ck_assert_int_ge(ffnn_tune_trial(t, order[0])->parent, 0);
+    best_model_is_checkpoint(t, dir);
+    ffnn_tune_close(t);
+    ffnn_hypergrid_release(&g);
+    remove_tree(dir);
 }
 END_TEST
 
@@ -551,6 +690,7 @@ Suite *tune_suite(void)
     tcase_add_test(tc, hypergrid_copy_check_points);
     tcase_add_test(tc, base_and_trial_config);
     tcase_add_test(tc, search_file_roundtrip);
+    tcase_add_test(tc, best_model_replays_the_checkpoint);
     tcase_add_test(tc, oracle_algorithms);
     suite_add_tcase(s, tc);
     return s;
