@@ -596,8 +596,8 @@ static const callback_spec reduce_lr_spec = {
     reduce_lr_write};
 
 static const char *const top_keys[] = {
-    "description", "task", "target", "ignore", "columns", "layers", "output_activation", "loss",
-    "kernel_initializer", "l2", "optimizer", "batch_size", "epochs", "validation_split",
+    "description", "task", "target", "ignore", "columns", "layers", "output_activation",
+    "output_units", "loss", "kernel_initializer", "l2", "optimizer", "batch_size", "epochs", "validation_split",
     "stratify_validation", "shuffle", "early_stopping", "reduce_lr_on_plateau", "standardize",
     "impute", "seed",
 };
@@ -711,6 +711,13 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
             c->arch.output_activation = -1;
         else if (!(st = get_name(x, k, v, "activation", ffnn_act_names(), &n)))
             c->arch.output_activation = n;
+    } else if (strcmp(k, "output_units") == 0) {
+        if (cJSON_IsNull(v))
+            c->arch.output_units = 0;
+        else if (get_int(x, k, v, 1, &n))
+            return type_error(x, k, "a positive integer or null", v);
+        else
+            c->arch.output_units = n;
     } else if (strcmp(k, "loss") == 0) {
         st = apply_loss(x, &c->arch, v);
     } else if (strcmp(k, "kernel_initializer") == 0) {
@@ -882,6 +889,11 @@ char *ffnn_config_to_json(const ffnn_config *c)
     ffnn_json_key_string(&w, "output_activation",
                          c->arch.output_activation < 0
                              ? NULL : ffnn_act_name((ffnn_act)c->arch.output_activation));
+    ffnn_json_key(&w, "output_units");
+    if (c->arch.output_units)
+        ffnn_json_number(&w, c->arch.output_units);
+    else
+        ffnn_json_null(&w);
     ffnn_json_key(&w, "loss");
     ffnn_json_begin_object(&w, false);
     ffnn_json_key_string(&w, "name", c->arch.loss < 0 ? NULL

@@ -38,6 +38,7 @@ ffnn_arch_spec ffnn_arch_spec_default(void)
     s.hidden[0].activation = FFNN_ACT_RELU;
     s.hidden[0].dropout = 0.0f;
     s.output_activation = -1;
+    s.output_units = 0;
     s.loss = -1;
     s.from_logits = false;
     s.huber_delta = 1.0;
@@ -158,6 +159,17 @@ ffnn_status ffnn_model_create(ffnn_model **out, const ffnn_arch_spec *spec, cons
         return ffnn_error_set(err, FFNN_ECONFIG,
                               "loss.from_logits needs \"output_activation\": \"linear\", got %s",
                               ffnn_act_name(out_act));
+    if (spec->output_units && spec->output_units != units) {
+        /* a binary sigmoid may also have one unit per one-hot class, as the
+         * tutorial's n_outputs = n_classes */
+        bool two = prep->task == FFNN_TASK_BINARY && units == 1;
+        if (!two || spec->output_units != 2)
+            return ffnn_error_set(err, FFNN_ECONFIG,
+                                  "output_units: %d does not fit a %s task with a %s output; use %d%s",
+                                  spec->output_units, ffnn_task_name(prep->task),
+                                  ffnn_act_name(out_act), units, two ? " or 2" : "");
+        units = 2;
+    }
     if (units == 1 && classification && (loss == FFNN_LOSS_CCE || loss == FFNN_LOSS_SCCE))
         return ffnn_error_set(err, FFNN_ECONFIG, "loss: %s needs one output per class",
                               ffnn_loss_name(loss));

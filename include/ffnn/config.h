@@ -1,7 +1,7 @@
 /* ffnn — the training config JSON (ffnn-config(5)) <-> structs.
  *
  * Keras-shaped keys, every one optional: task, target, ignore, layers
- * [{units, activation, dropout}], output_activation, loss (string or
+ * [{units, activation, dropout}], output_activation, output_units, loss (string or
  * {name, from_logits, delta}), kernel_initializer, l2, optimizer (string or
  * {name, learning_rate, ...}), batch_size, epochs, validation_split,
  * stratify_validation, shuffle, early_stopping {...}, reduce_lr_on_plateau

@@ -188,3 +188,10 @@ cat > soft.json <<'J'
 J
 "$BIN/ffnn-train" -c soft.json -s 1 -o soft.ffnn bcn-train.csv
 model binary-softmax soft.ffnn bcn-test.csv
+# Binary with a sigmoid on each class (two units, the tutorial's hypermodel:
+# "output_units": 2): argmax of the two probabilities, which need not sum to 1.
+cat > two.json <<'J'
+{"output_activation": "sigmoid", "output_units": 2, "epochs": 10}
+J
+"$BIN/ffnn-train" -c two.json -s 1 -o two.ffnn bcn-train.csv
+model binary-two-sigmoids two.ffnn bcn-test.csv

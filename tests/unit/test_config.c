@@ -31,6 +31,7 @@ static void assert_config_equal(const ffnn_config *a, const ffnn_config *b)
         ck_assert(x->hidden[i].dropout == y->hidden[i].dropout);
     }
     ck_assert_int_eq(x->output_activation, y->output_activation);
+    ck_assert_int_eq(x->output_units, y->output_units);
     ck_assert_int_eq(x->loss, y->loss);
     ck_assert_int_eq(x->from_logits, y->from_logits);
     ck_assert(x->huber_delta == y->huber_delta);
@@ -357,6 +358,9 @@ START_TEST(unknown_names)
                  "config.json: loss.name: unknown loss \"poisson\" (valid: binary_crossentropy, "
                  "categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error, "
                  "mean_absolute_error, huber)");
+    expect_error("{\"output_units\": 0}", "config.json: output_units: expected a positive integer or null, got 0");
+    expect_error("{\"output_units\": 1.5}",
+                 "config.json: output_units: expected a positive integer or null, got 1.5");
     expect_error("{\"output_activation\": \"Relu\"}",
                  "config.json: output_activation: unknown activation \"Relu\"; did you mean \"relu\"?");
     expect_error("{\"task\": \"classification\"}",
@@ -429,6 +433,8 @@ START_TEST(round_trip)
     ck_assert_int_eq(c.prep.n_types, 2);
     ck_assert(c.prep.types[0].categorical && !c.prep.types[1].categorical);
     ck_assert_ptr_nonnull(strstr(text, "\"dropout\": 0.2"));
+    ck_assert_int_eq(c.arch.output_units, 3);
+    ck_assert_ptr_nonnull(strstr(text, "\"output_units\": 3,"));
     free(text);
     free(text2);
     ffnn_config_release(&d);
@@ -441,6 +447,7 @@ START_TEST(round_trip)
     assert_config_equal(&c, &d);
     ck_assert_ptr_nonnull(strstr(text, "\"seed\": null"));
     ck_assert_ptr_nonnull(strstr(text, "\"output_activation\": null"));
+    ck_assert_ptr_nonnull(strstr(text, "\"output_units\": null"));
     free(text);
     ffnn_config_release(&d);
     ffnn_config_release(&c);

@@ -214,6 +214,38 @@ START_TEST(test_output_rules)
     ck_assert_int_eq(m->loss.kind, FFNN_LOSS_CCE);
     ffnn_model_destroy(m);
 
+    /* output_units: 2 on a binary sigmoid is the tutorial's sigmoid on each
+     * one-hot class; a count the task does not allow is refused. */
+    s = ffnn_arch_spec_default();
+    s.output_units = 2;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p2, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_model_n_out(m), 2);
+    ck_assert_int_eq(m->layers[1].activation, FFNN_ACT_SIGMOID);
+    ck_assert_int_eq(m->loss.kind, FFNN_LOSS_BCE);
+    ffnn_model_destroy(m);
+    s.output_units = 1;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p2, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_model_n_out(m), 1);
+    ffnn_model_destroy(m);
+    s.output_units = 3;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p2, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "output_units: 3 does not fit a binary task with a sigmoid output; use 1 or 2");
+    s.output_units = 2;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p3, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "output_units: 2 does not fit a multiclass task with a softmax output; use 3");
+    s.output_units = 1;
+    s.output_activation = FFNN_ACT_SOFTMAX;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p2, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "output_units: 1 does not fit a binary task with a softmax output; use 2");
+    s = ffnn_arch_spec_default();
+    s.output_units = 3;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p3, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_model_n_out(m), 3);
+    ffnn_model_destroy(m);
+    s.output_units = 2;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &pr, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "output_units: 2 does not fit a regression task with a linear output; use 1");
+
     s = ffnn_arch_spec_default();
     ck_assert_int_eq(ffnn_model_create(&m, &s, &pr, &err), FFNN_OK);
     ck_assert_int_eq(ffnn_model_n_out(m), 1);
