@@ -5,6 +5,7 @@
 #   make check-all  check, then fuzz smoke runs, valgrind, allocation-failure injection,
 #                   the Slurm cluster test
 #   make demo       the tutorial on the bundled iris data
+#   make tutorial   every step of the seed tutorial on its own splits, its numbers beside ffnn's
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      speed table (bench/RESULTS.md)
 #   make bench-defaults  no-config ffnn-train against scikit-learn's default MLP (bench/RESULTS.md)
@@ -56,7 +57,7 @@ ALLCFLAGS  += -I$(GEN)
 LIB_OBJ    += $(BUILD)/gen/onnx.pb-c.o
 LDLIBS     += -lprotobuf-c
 
-.PHONY: all deps build check check-all check-unit check-cli check-asan check-valgrind check-fault demo install uninstall clean bench bench-defaults bench-deps check-deps
+.PHONY: all deps build check check-all check-unit check-cli check-asan check-valgrind check-fault demo tutorial install uninstall clean bench bench-defaults bench-deps check-deps
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -223,6 +224,13 @@ check-fuzz:
 demo: deps
 	@$(MAKE) --no-print-directory build
 	@sh tools/demo.sh
+
+# The seed tutorial on its own row splits (datasets/tutorial/), seeds 1-10,
+# one per core at a time; TUTORIAL_FLAGS="-n SEEDS -j JOBS -k DIR" (tools/tutorial.sh).
+TUTORIAL_FLAGS ?=
+tutorial: deps
+	@$(MAKE) --no-print-directory build
+	@sh tools/tutorial.sh $(TUTORIAL_FLAGS)
 
 bench: deps
 	@$(MAKE) --no-print-directory build
