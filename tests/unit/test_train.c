@@ -653,6 +653,51 @@ START_TEST(test_fit_split)
 }
 END_TEST
 
+/* The first of several fits that must give the same bits. */
+typedef struct {
+    bool have;
+    float *w;
+    ffnn_history h;
+    char *info;
+} first_fit;
+
+/* Keeps the first fit (m's weights and summary, h, which f then owns);
+ * asserts that a later one is the same bits (weights, every log value, the
+ * summary) and releases its h. */
+static void same_as_first(first_fit *f, const ffnn_model *m, ffnn_history *h, const char *what)
+{
+    size_t bytes = m->n_params * sizeof(float);
+    if (!f->have) {
+        f->have = true;
+        f->w = malloc(bytes);
+        memcpy(f->w, m->params, bytes);
+        f->h = *h;
+        f->info = strdup(m->train_info);
+        return;
+    }
+    ck_assert_msg(memcmp(f->w, m->params, bytes) == 0, "%s: weights differ", what);
+    ck_assert_int_eq(h->n, f->h.n);
+    for (int e = 0; e < h->n; e++) {
+        const ffnn_epoch_log *a = &h->logs[e], *b = &f->h.logs[e];
+        double va[5] = {a->loss, a->metric, a->val_loss, a->val_metric, a->learning_rate};
+        double vb[5] = {b->loss, b->metric, b->val_loss, b->val_metric, b->learning_rate};
+        ck_assert_int_eq(a->epoch, b->epoch);
+        ck_assert_msg(memcmp(va, vb, sizeof va) == 0 &&
+                          memcmp(a->metrics, b->metrics, sizeof a->metrics) == 0 &&
+                          memcmp(a->val_metrics, b->val_metrics, sizeof a->val_metrics) == 0,
+                      "%s: epoch %d logs differ", what, e);
+    }
+    ck_assert_str_eq(m->train_info, f->info);
+    ffnn_history_release(h);
+}
+
+static void first_fit_release(first_fit *f)
+{
+    ffnn_history_release(&f->h);
+    free(f->w);
+    free(f->info);
+}
+
 /* Whole fits on 1, 2 and 3 threads give the same bits: weights, history and
  * summary.  The batches are large enough to be split between threads (and
  * the last one is short); dropout, L2, validation and tanh are included. */
@@ -675,9 +720,7 @@ START_TEST(test_threads_same_result)
         }
         d.y[i] = s < -1 ? 0 : s < 1 ? 1 : 2;
     }
-    float *w0 = NULL;
-    ffnn_history h0;
-    char *info0 = NULL;
+    first_fit first = {.have = false};
     for (int t = 1; t <= 3; t++) {
         ffnn_layer_spec ls[3] = {{128, FFNN_ACT_RELU, 0.2f}, {64, FFNN_ACT_TANH, 0},
                                  {3, FFNN_ACT_SOFTMAX, 0}};
@@ -699,30 +742,12 @@ START_TEST(test_threads_same_result)
         o.threads = t;
         ffnn_history h;
         ck_assert_msg(ffnn_fit(m, &d, &o, NULL, &h, &err) == FFNN_OK, "%s", err.msg);
-        if (t == 1) {
-            w0 = malloc(m->n_params * sizeof(float));
-            memcpy(w0, m->params, m->n_params * sizeof(float));
-            h0 = h;
-            info0 = strdup(m->train_info);
-        } else {
-            ck_assert_msg(memcmp(w0, m->params, m->n_params * sizeof(float)) == 0,
-                          "threads %d: weights differ", t);
-            ck_assert_int_eq(h.n, h0.n);
-            for (int e = 0; e < h.n; e++) {
-                const ffnn_epoch_log *a = &h.logs[e], *b = &h0.logs[e];
-                double va[5] = {a->loss, a->metric, a->val_loss, a->val_metric, a->learning_rate};
-                double vb[5] = {b->loss, b->metric, b->val_loss, b->val_metric, b->learning_rate};
-                ck_assert_int_eq(a->epoch, b->epoch);
-                ck_assert_msg(memcmp(va, vb, sizeof va) == 0, "threads %d: epoch %d logs differ", t, e);
-            }
-            ck_assert_str_eq(m->train_info, info0);
-            ffnn_history_release(&h);
-        }
+        char what[32];
+        snprintf(what, sizeof what, "threads %d", t);
+        same_as_first(&first, m, &h, what);
         ffnn_model_destroy(m);
     }
-    ffnn_history_release(&h0);
-    free(w0);
-    free(info0);
+    first_fit_release(&first);
     ffnn_data_release(&d);
 }
 END_TEST
@@ -837,9 +862,7 @@ static int seen_batch_count(void *ctx, const ffnn_batch_log *log)
 START_TEST(test_batch_callback_same_result)
 {
     ffnn_data d = make_data(150, false, 22);
-    float *w0 = NULL;
-    ffnn_history h0;
-    char *info0 = NULL;
+    first_fit first = {.have = false};
     for (int k = 0; k < 2; k++) {
         ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
         m->layers[0].dropout = 0.25f;
@@ -857,33 +880,12 @@ START_TEST(test_batch_callback_same_result)
         ffnn_history h;
         ffnn_error err;
         ck_assert_msg(ffnn_fit(m, &d, &o, &x, &h, &err) == FFNN_OK, "%s", err.msg);
-        if (k == 0) {
-            w0 = malloc(m->n_params * sizeof(float));
-            memcpy(w0, m->params, m->n_params * sizeof(float));
-            h0 = h;
-            info0 = strdup(m->train_info);
-        } else {
-            /* 120 training rows in batches of 16: 8 batches, 9 calls an epoch. */
-            ck_assert_int_eq(s.n, 4 * 9);
-            ck_assert(memcmp(w0, m->params, m->n_params * sizeof(float)) == 0);
-            ck_assert_int_eq(h.n, h0.n);
-            for (int e = 0; e < h.n; e++) {
-                const ffnn_epoch_log *a = &h.logs[e], *b = &h0.logs[e];
-                double va[5] = {a->loss, a->metric, a->val_loss, a->val_metric, a->learning_rate};
-                double vb[5] = {b->loss, b->metric, b->val_loss, b->val_metric, b->learning_rate};
-                ck_assert_int_eq(a->epoch, b->epoch);
-                ck_assert(memcmp(va, vb, sizeof va) == 0);
-                ck_assert(memcmp(a->metrics, b->metrics, sizeof a->metrics) == 0);
-                ck_assert(memcmp(a->val_metrics, b->val_metrics, sizeof a->val_metrics) == 0);
-            }
-            ck_assert_str_eq(m->train_info, info0);
-            ffnn_history_release(&h);
-        }
+        /* 120 training rows in batches of 16: 8 batches, 9 calls an epoch. */
+        ck_assert_int_eq(s.n, k ? 4 * 9 : 0);
+        same_as_first(&first, m, &h, k ? "with on_batch" : "without");
         ffnn_model_destroy(m);
     }
-    ffnn_history_release(&h0);
-    free(w0);
-    free(info0);
+    first_fit_release(&first);
     ffnn_data_release(&d);
 }
 END_TEST
