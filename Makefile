@@ -33,7 +33,7 @@ LIB_SRC   := $(sort $(wildcard lib/*.c))
 LIB_OBJ   := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 CMD_SRC   := $(sort $(wildcard cmd/ffnn-*.c))
 PROGS     := $(CMD_SRC:cmd/%.c=$(BIN)/%)
-CMD_COMMON:= $(BUILD)/cmd/common.o
+CMD_COMMON:= $(BUILD)/cmd/common.o $(BUILD)/cmd/progbar.o
 TEST_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 TEST_OBJ  := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%.o)
 LIBA      := $(BUILD)/libffnn.a

@@ -142,4 +142,37 @@ char *cmd_default_name(const char *path, const char *ext);
 /* Opens an input ("-" = stdin); missing or a directory -> 66 with a message. */
 FILE *cmd_open_input(const char *path, ffnn_error *err);
 
+/* ---- progress bar (cmd/progbar.c) -----------------------------------------
+ * Keras's progress bar (Keras 2's Progbar, 30 wide) for work of a known
+ * number of steps, for the caller to use on a terminal only:
+ * "PREFIX 12/40 [=========>....................] - ETA: 3s - loss: 0.4123",
+ * first drawn once the work has run for more than a second
+ * (CMD_PROGBAR_AFTER), then at most every CMD_PROGBAR_EVERY seconds; each
+ * line ends in "\033[K\r", so the next line (the bar's or the caller's
+ * own) overwrites it.  For tests only, FFNN_PROGRESS_CLOCK=STEP in the
+ * environment (a positive number of seconds) replaces the clock by one that
+ * advances STEP at each cmd_progbar_due, so what is drawn does not depend
+ * on time. */
+#define CMD_PROGBAR_AFTER 1.0
+#define CMD_PROGBAR_EVERY 0.1
+#define CMD_PROGBAR_WIDTH 30
+
+typedef struct {
+    double step;          /* > 0: the test clock's step, else the real clock */
+    double clock;         /* the test clock's reading */
+    double start;         /* seconds when the work started (done 0) */
+    double last;          /* seconds at the last line drawn, < 0: none yet */
+    double now;           /* seconds at the last cmd_progbar_due */
+} cmd_progbar;
+
+void cmd_progbar_init(cmd_progbar *b);
+/* Reads the clock; done 0 starts the work.  True when a line is due now. */
+bool cmd_progbar_due(cmd_progbar *b, long done);
+/* Draws the line for done of total steps (done >= 1) on stderr: prefix,
+ * the bar, "- ETA: 3s" ("m:ss", "h:mm:ss") while done < total, else
+ * "- 2s 50ms/step", then " - NAME: %.4f" for the values, the last ones left
+ * out where the line would not fit the terminal's width. */
+void cmd_progbar_draw(cmd_progbar *b, const char *prefix, long done, long total,
+                      const char *const *names, const double *values, int n);
+
 #endif

@@ -61,6 +61,7 @@ typedef struct {
     const char *source;     /* the training file, for warnings */
     const char *metric;
     bool fitting;           /* ffnn_fit has started */
+    cmd_progbar bar;        /* within an epoch, on a terminal */
 } progress;
 
 static void on_prep(void *ctx, const ffnn_prep *prep)
@@ -79,6 +80,22 @@ static int on_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
     if (!isnan(log->val_loss))
         fprintf(stderr, " - val_loss: %.4f - val_%s: %.4f", log->val_loss, p->metric, log->val_metric);
     fputs(p->tty ? "\033[K\r" : "\n", stderr);
+    return 0;
+}
+
+/* Within an epoch that runs for more than a second, on a terminal: Keras's
+ * bar, "Epoch 3/150 12/40 [=======>...] - ETA: 3s - loss: 0.4123 -
+ * accuracy: 0.8125", which the epoch's line then overwrites. */
+static int on_batch(void *ctx, const ffnn_batch_log *log)
+{
+    progress *p = ctx;
+    if (cmd_progbar_due(&p->bar, log->done)) {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "Epoch %d/%d", log->epoch + 1, log->epochs);
+        const char *names[] = {"loss", p->metric};
+        const double values[] = {log->loss, log->metric};
+        cmd_progbar_draw(&p->bar, prefix, log->done, log->total, names, values, 2);
+    }
     return 0;
 }
 
@@ -226,9 +243,11 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    progress prog = {isatty(STDERR_FILENO) != 0, cmd_input_name(train_path),
-                     "accuracy", false};
-    ffnn_train_hooks hooks = {on_prep, cmd_progress_enabled() ? on_epoch : NULL, &prog};
+    progress prog = {.tty = isatty(STDERR_FILENO) != 0, .source = cmd_input_name(train_path),
+                     .metric = "accuracy"};
+    cmd_progbar_init(&prog.bar);
+    ffnn_train_hooks hooks = {on_prep, cmd_progress_enabled() ? on_epoch : NULL, &prog,
+                              prog.tty ? on_batch : NULL};
     st = ffnn_train_file(&cfg, train_path, validation, &hooks, &model, &hist, &err);
     if (prog.fitting && prog.tty && hooks.on_epoch)
         fputc('\n', stderr);

@@ -521,6 +521,8 @@ typedef struct {
     ffnn_workspace *ws;
     ffnn_pool *pool;
     ffnn_optim optim;
+    ffnn_batch_cb on_batch;   /* extra->on_batch and its ctx */
+    void *ctx;
 } fitter;
 
 static ffnn_status check_fit(const ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,
@@ -635,9 +637,23 @@ static ffnn_status train_batch(fitter *f, const int *rows, int b, ffnn_rng *drop
     return FFNN_OK;
 }
 
+/* Tells f->on_batch that done of the epoch's total batches are trained
+ * (tot: their sums); its nonzero answer is FFNN_ECANCELED. */
+static ffnn_status report_batch(const fitter *f, int epoch, long done, long total,
+                                const batch_totals *tot, ffnn_error *err)
+{
+    ffnn_batch_log log = {epoch, f->opt->epochs, done, total, NAN, NAN};
+    if (done > 0) {
+        log.loss = tot->loss_sum / (double)tot->n;
+        log.metric = tot->sum[f->task.primary] / (double)tot->n;
+    }
+    return f->on_batch(f->ctx, &log) ? ffnn_error_canceled(err) : FFNN_OK;
+}
+
 /* One pass over the training rows, reshuffled from (seed, SHUFFLE, epoch),
  * dropout from (seed, DROPOUT, epoch); fills log's epoch, loss, metrics and
- * learning rate.  A stop request is FFNN_ECANCELED before the next batch. */
+ * learning rate, telling f->on_batch (if any) before the first batch and
+ * after each.  A stop request is FFNN_ECANCELED before the next batch. */
 static ffnn_status train_epoch(fitter *f, int epoch, ffnn_epoch_log *log, ffnn_error *err)
 {
     const ffnn_fit_options *opt = f->opt;
@@ -653,11 +669,19 @@ static ffnn_status train_epoch(fitter *f, int epoch, ffnn_epoch_log *log, ffnn_e
     memset(&tot, 0, sizeof tot);
     tot.score = f->score;
     tot.pos = f->pos;
+    long batches = (ntr + f->batch - 1) / f->batch, done = 0;
+    if (f->on_batch) {
+        ffnn_status st = report_batch(f, epoch, 0, batches, &tot, err);
+        if (st)
+            return st;
+    }
     for (long start = 0; start < ntr; start += f->batch) {
         if (ffnn_stop_requested())
             return ffnn_error_canceled(err);
         int b = (int)(ntr - start < f->batch ? ntr - start : f->batch);
         ffnn_status st = train_batch(f, f->perm + start, b, &drop_rng, epoch, &tot, err);
+        if (!st && f->on_batch)
+            st = report_batch(f, epoch, ++done, batches, &tot, err);
         if (st)
             return st;
     }
@@ -718,6 +742,8 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
     f.task = task_of(m);
     f.nonfinite_ok = extra->nonfinite_ok;
     f.auc = extra->auc && f.task.binary;
+    f.on_batch = extra->on_batch;
+    f.ctx = extra->ctx;
     hist->metric_name = ffnn_metric_id_name(f.task.primary);
     hist->best_epoch = -1;
     early_stopping es;

@@ -63,6 +63,7 @@ ffnn_status ffnn_train_file(const ffnn_config *cfg, const char *path, const char
     if (hooks) {
         extra.on_epoch = hooks->on_epoch;
         extra.ctx = hooks->ctx;
+        extra.on_batch = hooks->on_batch;
     }
     if (val_path)
         extra.val = &vdata;

@@ -256,7 +256,7 @@ static ffnn_status train_trial(const ffnn_tune *t, ffnn_trial *tr, const float *
         fo.epochs = tr->epochs;
         fo.validation_split = 0.0;
         ffnn_fit_extra extra = {save_best_epoch, &sb, tr->initial_epoch, val,
-                                t->field.metric == FFNN_METRIC_AUC, true};
+                                t->field.metric == FFNN_METRIC_AUC, true, NULL};
         ffnn_history_release(&hist);
         if (ffnn_fit(m, train, &fo, &extra, &hist, &e)) {
             if (e.status == FFNN_ECANCELED) {   /* the trial stays pending */

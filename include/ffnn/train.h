@@ -110,9 +110,28 @@ int ffnn_history_write(const ffnn_history *h, FILE *fp);
  * model.stop_training. */
 typedef int (*ffnn_epoch_cb)(void *ctx, const ffnn_epoch_log *log, int epochs);
 
+/* Progress within an epoch: what ffnn_fit tells a batch callback. */
+typedef struct {
+    int epoch;            /* 0-based absolute, as ffnn_epoch_log's */
+    int epochs;           /* the fit's epochs (opt->epochs) */
+    long done;            /* batches trained in this epoch: 0 right before the first */
+    long total;           /* the epoch's batches: ceil(training rows / batch size) */
+    double loss, metric;  /* running means over the done batches, as the epoch's
+                             log computes them (so at done == total they equal
+                             its loss and metric); NaN at done 0 */
+} ffnn_batch_log;
+
+/* Batch callback: called with done 0 before an epoch's first batch, then
+ * after each of its batches (done 1..total), all before the epoch's
+ * validation and on_epoch.  It only observes: the results are the same
+ * bits with or without it.  The library reads no clock; timing and drawing
+ * are the caller's.  Return nonzero to cancel: ffnn_fit returns
+ * FFNN_ECANCELED, as for a stop request. */
+typedef int (*ffnn_batch_cb)(void *ctx, const ffnn_batch_log *log);
+
 typedef struct {
     ffnn_epoch_cb on_epoch;
-    void *ctx;
+    void *ctx;              /* passed to on_epoch and on_batch */
     int initial_epoch;      /* continue numbering (Hyperband promotion) */
     const ffnn_data *val;   /* explicit validation data (overrides the split) */
     bool auc;               /* compute auc (binary classification) though no
@@ -120,6 +139,7 @@ typedef struct {
     bool nonfinite_ok;      /* Keras's fit: a loss or weights that become NaN
                                or infinite do not stop training (ffnn-tune's
                                trials); otherwise FFNN_EDATA */
+    ffnn_batch_cb on_batch; /* progress within each epoch, or NULL */
 } ffnn_fit_extra;
 
 /* Trains m (initialised by the caller or from a checkpoint) on d, then sets

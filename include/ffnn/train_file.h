@@ -19,6 +19,7 @@ typedef struct {
     void (*on_prep)(void *ctx, const ffnn_prep *prep);
     ffnn_epoch_cb on_epoch;   /* after every epoch, as ffnn_fit_extra's */
     void *ctx;
+    ffnn_batch_cb on_batch;   /* within every epoch, as ffnn_fit_extra's */
 } ffnn_train_hooks;
 
 /* Reads the CSV at path ("-": standard input), learns cfg->prep on all its

@@ -355,7 +355,7 @@ START_TEST(test_divergence)
         o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
         o.optimizer.learning_rate = 1.0;
         o.epochs = 20;
-        ffnn_fit_extra x = {NULL, NULL, 0, &v, false, keep_going};
+        ffnn_fit_extra x = {NULL, NULL, 0, &v, false, keep_going, NULL};
         ffnn_history h;
         ffnn_error err;
         if (!keep_going) {
@@ -478,7 +478,7 @@ START_TEST(test_metrics_by_keras_names)
         o.optimizer.learning_rate = 0.0;
         o.batch_size = 8;
         o.epochs = 2;
-        ffnn_fit_extra x = {NULL, NULL, 0, &v, kind == 1, false};
+        ffnn_fit_extra x = {NULL, NULL, 0, &v, kind == 1, false, NULL};
         ffnn_history h;
         ffnn_error err;
         ck_assert_msg(ffnn_fit(m, &d, &o, &x, &h, &err) == FFNN_OK, "%s", err.msg);
@@ -515,7 +515,7 @@ START_TEST(test_monitor_auc)
     o.early_stopping.enabled = true;
     snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "val_auc");
     o.early_stopping.patience = 3;
-    ffnn_fit_extra x = {NULL, NULL, 0, &v, false, false};
+    ffnn_fit_extra x = {NULL, NULL, 0, &v, false, false, NULL};
     ffnn_history h;
     ffnn_error err;
     ck_assert_msg(ffnn_fit(m, &d, &o, &x, &h, &err) == FFNN_OK, "%s", err.msg);
@@ -653,6 +653,51 @@ START_TEST(test_fit_split)
 }
 END_TEST
 
+/* The first of several fits that must give the same bits. */
+typedef struct {
+    bool have;
+    float *w;
+    ffnn_history h;
+    char *info;
+} first_fit;
+
+/* Keeps the first fit (m's weights and summary, h, which f then owns);
+ * asserts that a later one is the same bits (weights, every log value, the
+ * summary) and releases its h. */
+static void same_as_first(first_fit *f, const ffnn_model *m, ffnn_history *h, const char *what)
+{
+    size_t bytes = m->n_params * sizeof(float);
+    if (!f->have) {
+        f->have = true;
+        f->w = malloc(bytes);
+        memcpy(f->w, m->params, bytes);
+        f->h = *h;
+        f->info = strdup(m->train_info);
+        return;
+    }
+    ck_assert_msg(memcmp(f->w, m->params, bytes) == 0, "%s: weights differ", what);
+    ck_assert_int_eq(h->n, f->h.n);
+    for (int e = 0; e < h->n; e++) {
+        const ffnn_epoch_log *a = &h->logs[e], *b = &f->h.logs[e];
+        double va[5] = {a->loss, a->metric, a->val_loss, a->val_metric, a->learning_rate};
+        double vb[5] = {b->loss, b->metric, b->val_loss, b->val_metric, b->learning_rate};
+        ck_assert_int_eq(a->epoch, b->epoch);
+        ck_assert_msg(memcmp(va, vb, sizeof va) == 0 &&
+                          memcmp(a->metrics, b->metrics, sizeof a->metrics) == 0 &&
+                          memcmp(a->val_metrics, b->val_metrics, sizeof a->val_metrics) == 0,
+                      "%s: epoch %d logs differ", what, e);
+    }
+    ck_assert_str_eq(m->train_info, f->info);
+    ffnn_history_release(h);
+}
+
+static void first_fit_release(first_fit *f)
+{
+    ffnn_history_release(&f->h);
+    free(f->w);
+    free(f->info);
+}
+
 /* Whole fits on 1, 2 and 3 threads give the same bits: weights, history and
  * summary.  The batches are large enough to be split between threads (and
  * the last one is short); dropout, L2, validation and tanh are included. */
@@ -675,9 +720,7 @@ START_TEST(test_threads_same_result)
         }
         d.y[i] = s < -1 ? 0 : s < 1 ? 1 : 2;
     }
-    float *w0 = NULL;
-    ffnn_history h0;
-    char *info0 = NULL;
+    first_fit first = {.have = false};
     for (int t = 1; t <= 3; t++) {
         ffnn_layer_spec ls[3] = {{128, FFNN_ACT_RELU, 0.2f}, {64, FFNN_ACT_TANH, 0},
                                  {3, FFNN_ACT_SOFTMAX, 0}};
@@ -699,30 +742,150 @@ START_TEST(test_threads_same_result)
         o.threads = t;
         ffnn_history h;
         ck_assert_msg(ffnn_fit(m, &d, &o, NULL, &h, &err) == FFNN_OK, "%s", err.msg);
-        if (t == 1) {
-            w0 = malloc(m->n_params * sizeof(float));
-            memcpy(w0, m->params, m->n_params * sizeof(float));
-            h0 = h;
-            info0 = strdup(m->train_info);
-        } else {
-            ck_assert_msg(memcmp(w0, m->params, m->n_params * sizeof(float)) == 0,
-                          "threads %d: weights differ", t);
-            ck_assert_int_eq(h.n, h0.n);
-            for (int e = 0; e < h.n; e++) {
-                const ffnn_epoch_log *a = &h.logs[e], *b = &h0.logs[e];
-                double va[5] = {a->loss, a->metric, a->val_loss, a->val_metric, a->learning_rate};
-                double vb[5] = {b->loss, b->metric, b->val_loss, b->val_metric, b->learning_rate};
-                ck_assert_int_eq(a->epoch, b->epoch);
-                ck_assert_msg(memcmp(va, vb, sizeof va) == 0, "threads %d: epoch %d logs differ", t, e);
-            }
-            ck_assert_str_eq(m->train_info, info0);
-            ffnn_history_release(&h);
-        }
+        char what[32];
+        snprintf(what, sizeof what, "threads %d", t);
+        same_as_first(&first, m, &h, what);
         ffnn_model_destroy(m);
     }
-    ffnn_history_release(&h0);
-    free(w0);
-    free(info0);
+    first_fit_release(&first);
+    ffnn_data_release(&d);
+}
+END_TEST
+
+/* What the batch and epoch callbacks saw, in order. */
+typedef struct {
+    char kind;                 /* 'b' batch, 'e' epoch */
+    ffnn_batch_log b;
+    ffnn_epoch_log e;
+} seen_event;
+
+typedef struct {
+    seen_event ev[64];
+    int n;
+    int cancel_at;             /* cancel at this event, -1 never */
+} seen_log;
+
+static int seen_batch(void *ctx, const ffnn_batch_log *log)
+{
+    seen_log *s = ctx;
+    ck_assert_int_lt(s->n, 64);
+    s->ev[s->n].kind = 'b';
+    s->ev[s->n].b = *log;
+    return s->n++ == s->cancel_at;
+}
+
+static int seen_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
+{
+    seen_log *s = ctx;
+    ck_assert_int_lt(s->n, 64);
+    ck_assert_int_eq(epochs, 4);
+    s->ev[s->n].kind = 'e';
+    s->ev[s->n].e = *log;
+    s->n++;
+    return 0;
+}
+
+/* The batch callback: done 0 before an epoch's first batch, then 1..total
+ * after each batch, before the epoch's callback; the running loss and
+ * accuracy over the batches done equal those of a model evaluated on the
+ * same rows (frozen weights, no shuffling), and at done == total the
+ * epoch's own. */
+START_TEST(test_batch_callback_order)
+{
+    ffnn_data d = make_data(100, false, 21);
+    ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 21, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    ffnn_fit_options o = frozen(keras_fit_options());
+    o.epochs = 4;
+    o.shuffle = false;
+    o.validation_split = 0.2;
+    o.stratify_validation = false;   /* rows 0..79 train, in file order */
+    seen_log s = {.n = 0, .cancel_at = -1};
+    ffnn_fit_extra x = {seen_epoch, &s, 1, NULL, false, false, seen_batch};
+    ffnn_history h;
+    ffnn_error err;
+    ck_assert_msg(ffnn_fit(m, &d, &o, &x, &h, &err) == FFNN_OK, "%s", err.msg);
+    ck_assert_int_eq(h.n, 3);
+    /* 80 training rows in batches of 32: 32, 32, 16. */
+    ck_assert_int_eq(s.n, 3 * 5);
+    for (int e = 0; e < 3; e++) {
+        const seen_event *ev = &s.ev[5 * e];
+        for (int k = 0; k <= 3; k++) {
+            ck_assert_int_eq(ev[k].kind, 'b');
+            ck_assert_int_eq(ev[k].b.epoch, e + 1);
+            ck_assert_int_eq(ev[k].b.epochs, 4);
+            ck_assert_int_eq(ev[k].b.done, k);
+            ck_assert_int_eq(ev[k].b.total, 3);
+        }
+        ck_assert(isnan(ev[0].b.loss) && isnan(ev[0].b.metric));
+        long rows[4] = {0, 32, 64, 80};
+        for (int k = 1; k <= 3; k++) {
+            ffnn_data part = {.n = rows[k], .d = 2, .X = d.X, .y = d.y};
+            double loss, acc;
+            ck_assert_int_eq(ffnn_evaluate(m, &part, 32, &loss, &acc, &err), FFNN_OK);
+            ck_assert_msg(fabs(ev[k].b.loss - loss) <= 1e-6 * fabs(loss), "done %d: loss %.17g, want %.17g",
+                          k, ev[k].b.loss, loss);
+            ck_assert_double_eq(ev[k].b.metric, acc);
+        }
+        ck_assert_int_eq(ev[4].kind, 'e');
+        ck_assert_int_eq(ev[4].e.epoch, e + 1);
+        ck_assert(memcmp(&ev[3].b.loss, &ev[4].e.loss, sizeof(double)) == 0);
+        ck_assert(memcmp(&ev[3].b.metric, &ev[4].e.metric, sizeof(double)) == 0);
+    }
+    ffnn_history_release(&h);
+
+    /* A nonzero answer cancels before the next batch: epoch 1's second
+     * batch (event 2) is the last one trained. */
+    s.n = 0;
+    s.cancel_at = 2;
+    ck_assert_int_eq(ffnn_fit(m, &d, &o, &x, &h, &err), FFNN_ECANCELED);
+    ck_assert_str_eq(err.msg, "interrupted");
+    ck_assert_int_eq(s.n, 3);
+    ffnn_history_release(&h);
+    ffnn_model_destroy(m);
+    ffnn_data_release(&d);
+}
+END_TEST
+
+/* Counts the batch calls, and does nothing else. */
+static int seen_batch_count(void *ctx, const ffnn_batch_log *log)
+{
+    (void)log;
+    ((seen_log *)ctx)->n++;
+    return 0;
+}
+
+/* With or without a batch callback a fit gives the same bits (weights,
+ * history, summary): learning, shuffled, with dropout and validation. */
+START_TEST(test_batch_callback_same_result)
+{
+    ffnn_data d = make_data(150, false, 22);
+    first_fit first = {.have = false};
+    for (int k = 0; k < 2; k++) {
+        ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+        m->layers[0].dropout = 0.25f;
+        ffnn_rng r;
+        ffnn_rng_init(&r, 22, FFNN_RNG_INIT, 0);
+        ffnn_model_init(m, &r);
+        ffnn_fit_options o = keras_fit_options();
+        o.epochs = 4;
+        o.batch_size = 16;
+        o.seed = 22;
+        o.validation_split = 0.2;
+        o.optimizer.learning_rate = 0.01;
+        seen_log s = {.n = 0, .cancel_at = -1};
+        ffnn_fit_extra x = {NULL, &s, 0, NULL, false, false, k ? seen_batch_count : NULL};
+        ffnn_history h;
+        ffnn_error err;
+        ck_assert_msg(ffnn_fit(m, &d, &o, &x, &h, &err) == FFNN_OK, "%s", err.msg);
+        /* 120 training rows in batches of 16: 8 batches, 9 calls an epoch. */
+        ck_assert_int_eq(s.n, k ? 4 * 9 : 0);
+        same_as_first(&first, m, &h, k ? "with on_batch" : "without");
+        ffnn_model_destroy(m);
+    }
+    first_fit_release(&first);
     ffnn_data_release(&d);
 }
 END_TEST
@@ -749,6 +912,8 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_validation_split_rules);
     tcase_add_test(tc, test_fit_split);
     tcase_add_test(tc, test_threads_same_result);
+    tcase_add_test(tc, test_batch_callback_order);
+    tcase_add_test(tc, test_batch_callback_same_result);
     suite_add_tcase(s, tc);
     return s;
 }

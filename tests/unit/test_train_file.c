@@ -9,6 +9,7 @@
 typedef struct {
     int preps, epochs, epochs_before_prep;
     bool constant_c;
+    int batches;              /* on_batch calls */
 } seen;
 
 static void on_prep(void *ctx, const ffnn_prep *p)
@@ -28,6 +29,14 @@ static int on_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
     return 0;
 }
 
+static int on_batch(void *ctx, const ffnn_batch_log *log)
+{
+    seen *s = ctx;
+    (void)log;
+    s->batches++;
+    return 0;
+}
+
 START_TEST(same_as_the_steps)
 {
     ffnn_config cfg = ffnn_config_default();
@@ -38,8 +47,8 @@ START_TEST(same_as_the_steps)
     ffnn_model *m;
     ffnn_history h;
     ffnn_error err;
-    seen s = {0, 0, 0, false};
-    ffnn_train_hooks hooks = {on_prep, on_epoch, &s};
+    seen s = {0, 0, 0, false, 0};
+    ffnn_train_hooks hooks = {on_prep, on_epoch, &s, on_batch};
     ck_assert_msg(ffnn_train_file(&cfg, "csv/std.csv", NULL, &hooks, &m, &h, &err) == FFNN_OK, "%s",
                   err.msg);
     ck_assert_int_eq(h.n, 5);
@@ -47,6 +56,8 @@ START_TEST(same_as_the_steps)
     ck_assert_int_eq(s.epochs, 5);
     ck_assert_int_eq(s.epochs_before_prep, 0);
     ck_assert(s.constant_c); /* column c is 5 in every row */
+    /* 6 training rows in batches of 3: done 0, 1, 2 in each epoch. */
+    ck_assert_int_eq(s.batches, 5 * 3);
 
     /* The same steps by hand. */
     ffnn_table t;
@@ -165,8 +176,8 @@ START_TEST(errors)
     ffnn_model *m = (ffnn_model *)&cfg;
     ffnn_history h;
     ffnn_error err;
-    seen s = {0, 0, 0, false};
-    ffnn_train_hooks hooks = {on_prep, on_epoch, &s};
+    seen s = {0, 0, 0, false, 0};
+    ffnn_train_hooks hooks = {on_prep, on_epoch, &s, NULL};
     ck_assert_int_eq(ffnn_train_file(&cfg, "csv/no-such.csv", NULL, &hooks, &m, &h, &err), FFNN_ENOINPUT);
     ck_assert_ptr_null(m);
     ck_assert_int_eq(h.n, 0);
