@@ -237,41 +237,40 @@ static bool needs_checkpoint(const ffnn_trial *tr)
     return tr->round < tr->bracket;
 }
 
-/* A checkpoint is stale once its round's promotions are chosen (the next
- * round exists) and the trial was not promoted or its child has finished;
- * a failed trial's at once. */
+/* Whether round r of bracket b in iteration it has had its promotions
+ * chosen: the oracle has moved past creating round r + 1 (promoting nothing
+ * after failures moves past it too), or creates nothing more. */
+static bool round_decided(const ffnn_oracle *o, int it, int b, int r)
+{
+    if (o->done || it != o->iteration)
+        return o->done || it < o->iteration;
+    if (b != o->bracket)
+        return b > o->bracket;   /* brackets run from the highest down */
+    return r + 1 < o->round;
+}
+
+/* A checkpoint is stale once its round's promotions are chosen and the trial
+ * was not promoted or its child has finished; a failed trial's at once. */
 static bool stale_checkpoints(const ffnn_oracle *o, bool *stale)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
     int n = o->n_trials, nb = ffnn_hyperband_brackets(tu->max_epochs, tu->factor);
-    int iters = o->trials[n - 1].iteration + 1;
-    /* decided[(iteration, bracket, round)]: the next round exists, so the
-     * round's promotions are chosen; child_done[i]: trial i's child finished. */
-    bool *decided = ffnn_calloc((size_t)iters * (size_t)nb * (size_t)nb, sizeof *decided);
     bool *child_done = ffnn_calloc((size_t)n, sizeof *child_done);
-    if (!decided || !child_done) {
-        free(decided);
-        free(child_done);
+    if (!child_done)
         return false;
-    }
-#define KEY(tr, r) (((size_t)(tr)->iteration * (size_t)nb + (size_t)(tr)->bracket) * (size_t)nb + (size_t)(r))
     for (int i = 0; i < n; i++) {
         const ffnn_trial *c = &o->trials[i];
-        if (c->parent >= 0 && c->round > 0 && c->bracket < nb) {
-            decided[KEY(c, c->round - 1)] = true;
-            if (c->status != FFNN_TRIAL_PENDING)
-                child_done[c->parent] = true;
-        }
+        if (c->parent >= 0 && c->status != FFNN_TRIAL_PENDING)
+            child_done[c->parent] = true;
     }
     for (int i = 0; i < n; i++) {
         const ffnn_trial *tr = &o->trials[i];
         if (tr->bracket >= nb)
             continue;
-        bool keep = decided[KEY(tr, tr->round)] ? (tr->promoted && !child_done[i]) : true;
+        bool keep = !round_decided(o, tr->iteration, tr->bracket, tr->round) ||
+                    (tr->promoted && !child_done[i]);
         stale[i] = !keep || tr->status == FFNN_TRIAL_FAILED;
     }
-#undef KEY
-    free(decided);
     free(child_done);
     return true;
 }

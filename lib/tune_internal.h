@@ -159,6 +159,11 @@ bool ffnn_oracle_finished(const ffnn_oracle *o);
 /* Completed trials ranked best first (stable: creation order among ties);
  * returns the count, ids in order[] (n_trials entries). */
 int ffnn_oracle_ranking(const ffnn_oracle *o, int *order);
+/* The failed trial that ends the first run of k failed trials in a row, in
+ * id order, among the trials before the first pending one (a sequential run
+ * has seen no other), or NULL: the same answer whatever ran in parallel or
+ * ended first. */
+const ffnn_trial *ffnn_oracle_failure_run(const ffnn_oracle *o, int k);
 /* Restores a trial list read back (hashes of random trials rebuilt). */
 ffnn_status ffnn_oracle_add_trial(ffnn_oracle *o, const ffnn_trial *t, ffnn_error *err);
 

@@ -273,6 +273,20 @@ int ffnn_oracle_ranking(const ffnn_oracle *o, int *order)
     return k;
 }
 
+const ffnn_trial *ffnn_oracle_failure_run(const ffnn_oracle *o, int k)
+{
+    int run = 0;
+    for (int i = 0; i < o->n_trials; i++) {
+        const ffnn_trial *tr = &o->trials[i];
+        if (tr->status == FFNN_TRIAL_PENDING)
+            return NULL;
+        run = tr->status == FFNN_TRIAL_FAILED ? run + 1 : 0;
+        if (run >= k)
+            return tr;
+    }
+    return NULL;
+}
+
 /* ---- random and grid search ------------------------------------------------ */
 
 /* Random and grid searches train every trial max_epochs from scratch. */

@@ -104,7 +104,11 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     uint64_t seed = tu->seed;
     ffnn_config cfg;
     ffnn_prep lprep;
-    ffnn_table *tab = (ffnn_table *)&t->table;
+    /* A trial's messages name the search's copy of the data, data.csv,
+     * whichever file this run was given: a trial file is the same bits for
+     * every run of the search. */
+    ffnn_table tab = t->table;
+    tab.source = "data.csv";
     ffnn_data ltrain, lval;
     ffnn_model *m = NULL, *parent = NULL;
     ffnn_history hist;
@@ -124,8 +128,8 @@ static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
     if (ffnn_tune_trial_config(&t->base, t->grid.hypermodel, tr->values, seed, &cfg, &e))
         goto failed;
     if (t->prep_searched) {
-        if (ffnn_prep_fit(&lprep, tab, &cfg.prep, &e) ||
-            ffnn_tune_split(tab, &lprep, tu->validation_split, seed, cfg.fit.stratify_validation,
+        if (ffnn_prep_fit(&lprep, &tab, &cfg.prep, &e) ||
+            ffnn_tune_split(&tab, &lprep, tu->validation_split, seed, cfg.fit.stratify_validation,
                             &ltrain, &lval, &e))
             goto failed;
         prep = &lprep;
@@ -295,26 +299,19 @@ static ffnn_status persist_new(ffnn_tune *t, int first, ffnn_error *err)
     return ffnn_tune_save_oracle(t, err);
 }
 
-/* max_consecutive_failed_trials failed trials in a row (by id): the last
- * one's message. */
+/* max_consecutive_failed_trials failed trials in a row, counted as a
+ * sequential run counts them: the last one, or NULL. */
 static const ffnn_trial *failure_run(const ffnn_tune *t)
 {
-    int run = 0, k = t->grid.tuner.max_consecutive_failed_trials;
-    for (int i = 0; i < t->oracle.n_trials; i++) {
-        const ffnn_trial *tr = &t->oracle.trials[i];
-        if (tr->status == FFNN_TRIAL_FAILED) {
-            if (++run >= k)
-                return tr;
-        } else if (tr->status == FFNN_TRIAL_COMPLETED) {
-            run = 0;
-        }
-    }
-    return NULL;
+    return ffnn_oracle_failure_run(&t->oracle, t->grid.tuner.max_consecutive_failed_trials);
 }
 
+/* FFNN_EDATA, as ffnn-tune(1) says, whatever the last failure's own status
+ * was: that status is not stored in the trial file, and the stop must read
+ * the same whether the failures were seen now or read back. */
 static ffnn_status failure_error(const ffnn_trial *tr, int k, ffnn_error *err)
 {
-    return ffnn_error_set(err, tr->error ? tr->error : FFNN_EDATA,
+    return ffnn_error_set(err, FFNN_EDATA,
                           "%d trials failed in a row (last: trial %04d: %s)", k, tr->id,
                           tr->message ? tr->message : "failed");
 }

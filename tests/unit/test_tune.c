@@ -531,6 +531,93 @@ START_TEST(oracle_algorithms)
 }
 END_TEST
 
+/* The stop after k failures in a row counts in id order up to the first
+ * pending trial: a pending trial between failures may still complete. */
+START_TEST(failure_run_in_trial_order)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
+                                "\"tuner\":{\"algorithm\":\"random\",\"max_trials\":8}}");
+    ffnn_oracle o;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 8);
+    /* F C F F P F F F: 5 and 6 and 7 are three in a row, but after trial 4,
+     * which a sequential run sees first. */
+    static const char pattern[] = "FCFFPFFF";
+    for (int i = 0; i < 8; i++)
+        o.trials[i].status = pattern[i] == 'F' ? FFNN_TRIAL_FAILED
+                             : pattern[i] == 'C' ? FFNN_TRIAL_COMPLETED : FFNN_TRIAL_PENDING;
+    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 3));
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 2), &o.trials[3]);
+    o.trials[4].status = FFNN_TRIAL_COMPLETED;
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3), &o.trials[7]);
+    o.trials[4].status = FFNN_TRIAL_FAILED;
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3), &o.trials[4]);
+    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 7));
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 6), &o.trials[7]);
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+/* Hyperband's stale checkpoints (R 10, f 3: bracket 2 is 12/4/2 trials): a
+ * round's are kept until its promotions are chosen, then only the promoted
+ * ones until their children finish; a round whose failures leave too few to
+ * promote anyone frees all of them as soon as the oracle moves past it. */
+START_TEST(stale_checkpoints_rounds)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
+                                "\"tuner\":{\"max_epochs\":10,\"factor\":3}}");
+    ffnn_oracle o;
+    ffnn_error err;
+    int n;
+    bool stale[64];
+    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 12);
+    for (int i = 0; i < 11; i++) {
+        o.trials[i].status = FFNN_TRIAL_COMPLETED;
+        o.trials[i].score = i;
+    }
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    for (int i = 0; i < 11; i++)
+        ck_assert_msg(!stale[i], "trial %d: round 0 undecided", i);
+    o.trials[11].status = FFNN_TRIAL_FAILED;
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    ck_assert(stale[11] && !stale[10]);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 3); /* 11 completed, 8 kept back: the best 3 */
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    for (int i = 0; i < 12; i++)
+        ck_assert_msg(stale[i] == (i < 8 || i == 11), "trial %d", i);
+    /* Round 1 (ids 12-14): two fail, so 1 completed <= 4 - 2 kept back and
+     * round 2 promotes nothing: every checkpoint of rounds 0 and 1 goes. */
+    o.trials[12].status = FFNN_TRIAL_FAILED;
+    o.trials[13].status = FFNN_TRIAL_FAILED;
+    o.trials[14].status = FFNN_TRIAL_COMPLETED;
+    o.trials[14].score = 1;
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    /* Round 0's promoted trials (10, 9, 8 -> 12, 13, 14) have children that
+     * finished; 14 waits for round 1's promotions. */
+    ck_assert(stale[8] && stale[9] && stale[10] && !stale[14]);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(o.trials[15].bracket, 1); /* bracket 2, round 2 is empty */
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    for (int i = 0; i < 15; i++)
+        ck_assert_msg(stale[i], "trial %d", i);
+    ck_assert(!stale[15]);
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
 Suite *tune_suite(void);
 Suite *tune_suite(void)
 {
@@ -552,6 +639,8 @@ Suite *tune_suite(void)
     tcase_add_test(tc, base_and_trial_config);
     tcase_add_test(tc, search_file_roundtrip);
     tcase_add_test(tc, oracle_algorithms);
+    tcase_add_test(tc, failure_run_in_trial_order);
+    tcase_add_test(tc, stale_checkpoints_rounds);
     suite_add_tcase(s, tc);
     return s;
 }

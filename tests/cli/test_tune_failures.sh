@@ -1,0 +1,112 @@
+# ffnn-tune with failing trials: the stop after max_consecutive_failed_trials
+# failures in a row is decided in trial order, as a sequential run decides it
+# (the built-in runner at any -j, external executors with a trial still to
+# run); the results are the same bits for any -j and for executors; rounds
+# that promote nothing leave no checkpoint behind.
+#
+# A trial fails when its "target" hyperparameter names no column ("nope"), so
+# which trials fail depends on the draws alone.  tests/data/tune/fail.json
+# (seed 21, 2 iterations of 23 scheduled trials): trials 0-8 (bracket 2,
+# round 0) end F C F F C F C C C (F failed, C completed): 5 completed, fewer
+# than the 6 the round keeps back, so it promotes nothing; the search ends
+# after 35 trials without 3 failures in a row.
+. "$ROOT/tests/cli/lib.sh"
+T=$BIN/ffnn-tune
+FAIL=$ROOT/tests/data/tune/fail.json
+"$BIN/ffnn-split" -s 5 --stratify "$DATA/iris.csv" train.csv test.csv
+
+# status_of DIR ID: the status a trial file records ("-" when there is none).
+status_of() {
+    f=$1/trials/$(printf %04d "$2").json
+    if [ -e "$f" ]; then sed -n 's/^  "status": "\(.*\)",$/\1/p' "$f"; else echo -; fi
+}
+statuses() { # DIR FIRST LAST: F/C/- for each id
+    i=$2 s=
+    while [ "$i" -le "$3" ]; do
+        case $(status_of "$1" "$i") in failed) s=${s}F ;; completed) s=${s}C ;; *) s=${s}- ;; esac
+        i=$((i + 1))
+    done
+    echo "$s"
+}
+# pending_loop DIR: runs every round with xargs -P 2 until none is pending;
+# status 0 when the search ended, else --pending's.
+pending_loop() {
+    rounds=0
+    while :; do
+        ids=$("$T" --pending "$1" 2> loop.err) || return
+        [ -n "$ids" ] || return 0
+        echo "$ids" | xargs -P 2 -n 1 sh -c '"$0" --run-trial "$2" "$1"' "$T" "$1" || return 99
+        rounds=$((rounds + 1))
+        [ "$rounds" -lt 100 ] || return 98
+    done
+}
+
+# The sequential reference.
+run "$T" -q -g "$FAIL" -d j1 -j 1 -o j1.ffnn train.csv
+check "sequential search with failures succeeds" [ "$st" = 0 ]
+check "the fixture: trials 0-8 end FCFFCFCCC" [ "$(statuses j1 0 8)" = FCFFCFCCC ]
+check "the fixture: 35 trials" [ "$(ls j1/trials/*.json | wc -l)" = 35 ]
+cp out j1.out
+
+# Any -j and the executors: the same trial files, ids and model bytes.
+for j in 2 3; do
+    run "$T" -q -g "$FAIL" -d "j$j" -j "$j" -o "j$j.ffnn" train.csv
+    check "-j $j with failures: succeeds" [ "$st" = 0 ]
+    check "-j $j with failures: same trial files as -j 1" diff -r -q -x lock j1 "j$j"
+    check "-j $j with failures: same model bytes" cmp -s j1.ffnn "j$j.ffnn"
+    check "-j $j with failures: same summary" cmp -s j1.out out
+done
+"$T" -g "$FAIL" -d ext --init train.csv
+pending_loop ext
+rc=$?
+check "executors with failures: the loop ends" [ "$rc" = 0 ]
+run "$T" -q -d ext -o ext.ffnn
+check "executors with failures: same trial files as -j 1" diff -r -q -x lock j1 ext
+check "executors with failures: same model bytes" cmp -s j1.ffnn ext.ffnn
+
+# Rounds that promote nothing leave no checkpoint: bracket 2's round 0 as
+# soon as the next bracket is handed out, every one at the end.
+"$T" -g "$FAIL" -d cp --init train.csv
+"$T" --pending cp > ids
+xargs -n 1 "$T" --run-trial < ids cp 2>/dev/null || xargs -I{} "$T" --run-trial {} cp < ids
+check "round 0 writes the completed trials' checkpoints" [ "$(ls cp/trials/*.ffnn | wc -l)" = 5 ]
+"$T" --pending cp > ids
+check "the next --pending hands out bracket 1 (ids 9-13)" [ "$(echo $(cat ids))" = "9 10 11 12 13" ]
+check "a round that promotes nothing leaves no checkpoint" [ -z "$(ls cp/trials | grep ffnn)" ]
+check "no checkpoint after a search with failures (-j 1)" [ -z "$(ls j1/trials | grep ffnn)" ]
+check "no checkpoint after a search with failures (executors)" [ -z "$(ls ext/trials | grep ffnn)" ]
+
+# A trial still to run between failures (a lost executor run, or one still
+# training under -j 2) keeps the failures on either side of it apart: trial
+# 1 completes, so 0, 2, 3 are not 3 failures in a row.
+"$T" -g "$FAIL" -d lost --init train.csv
+"$T" --pending lost > /dev/null
+for id in 0 2 3 4 5 6 7 8; do "$T" --run-trial "$id" lost; done
+check "the fixture: trial 1 still to run" [ "$(statuses lost 0 8)" = F-FFCFCCC ]
+run "$T" --pending lost
+check "--pending hands out the trial still to run, no failure stop: $(cat err)" \
+    [ "$st" = 0 -a "$(cat out)" = 1 -a ! -s err ]
+cp -r lost lost2
+pending_loop lost
+rc=$?
+check "executors then finish the search" [ "$rc" = 0 ]
+run "$T" -q -d lost -o lost.ffnn
+check "... with the sequential run's trial files" diff -r -q -x lock j1 lost
+check "... and model" cmp -s j1.ffnn lost.ffnn
+run "$T" -q -d lost2 -j 2 -o lost2.ffnn
+check "the built-in runner resumes it too: $(cat err)" [ "$st" = 0 ]
+check "... with the sequential run's trial files" diff -r -q -x lock j1 lost2
+check "... and model" cmp -s j1.ffnn lost2.ffnn
+
+# A search that does stop: the same trial, message and status (65, whatever
+# the failures' own) for any -j and for the executors.  Seed 22: trials 13, 14 and 15 fail in a row.
+msg="ffnn-tune: 3 trials failed in a row (last: trial 0015: target \"nope\" is not a column of data.csv; columns: sepal length (cm), sepal width (cm), petal length (cm), petal width (cm), target)"
+for j in 1 2 4; do
+    run "$T" -q -g "$FAIL" -s 22 -d "stop$j" -j "$j" train.csv
+    check "-j $j stops at trial 15 with status 65: $(cat err)" [ "$st" = 65 -a "$(cat err)" = "$msg" ]
+done
+"$T" -g "$FAIL" -s 22 -d stopx --init train.csv
+pending_loop stopx
+rc=$?
+check "executors: --pending stops at trial 15 with status 65: $(cat loop.err)" \
+    [ "$rc" = 65 -a "$(cat loop.err)" = "$msg" ]
