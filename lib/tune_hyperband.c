@@ -6,9 +6,12 @@
  * has finished, so the top-k it promotes never depends on timing or on the
  * number of workers.  Random rounds depend on nothing but the seed, so a new
  * bracket's first round is created as soon as the previous bracket's last
- * round has been created, as keras-tuner does.  A promoted trial continues
- * its parent's best-epoch weights (trials/NNNN.ffnn). */
+ * round has been created, as keras-tuner does, and can be drawn ahead of
+ * that (draw_ahead) with the ids it will get if no trial before it fails
+ * (expect_ids).  A promoted trial continues its parent's best-epoch weights
+ * (trials/NNNN.ffnn). */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +278,76 @@ static bool stale_checkpoints(const ffnn_oracle *o, bool *stale)
     return true;
 }
 
+/* The trials rounds r.. of bracket b create when prev trials of round r - 1
+ * complete, and every trial of those rounds too (keras-tuner promotes while
+ * more remain than size(r - 1) - size(r)). */
+static long promotions(int R, int f, int b, int r, int prev)
+{
+    long n = 0;
+    for (; r <= b; r++) {
+        int keep = ffnn_hyperband_size(R, f, b, r - 1) - ffnn_hyperband_size(R, f, b, r);
+        prev = prev > keep ? prev - keep : 0;
+        n += prev;
+    }
+    return n;
+}
+
+/* The next bracket's first round: its draws come after the current
+ * bracket's, and no score changes them. */
+static ffnn_status draw_ahead(ffnn_oracle *o, ffnn_error *err)
+{
+    const ffnn_tune_options *tu = &o->grid->tuner;
+    int R = tu->max_epochs, f = tu->factor, it, b;
+    if (o->n_ahead > 0) {
+        it = o->ahead[o->n_ahead - 1].trial.iteration;
+        b = o->ahead[o->n_ahead - 1].trial.bracket;
+    } else {
+        if (o->round == 0)   /* the current bracket's own draws are still to come */
+            return FFNN_OK;
+        it = o->iteration;
+        b = o->bracket;
+    }
+    if (--b < 0) {
+        b = ffnn_hyperband_brackets(R, f) - 1;
+        if (++it >= tu->hyperband_iterations)
+            return FFNN_OK;
+    }
+    return ffnn_oracle_append_ahead(o, it, b, ffnn_hyperband_epochs(R, f, b, 0),
+                                    ffnn_hyperband_size(R, f, b, 0), err);
+}
+
+/* The trials before a draw ahead: those created, the rest of the current
+ * bracket, then each bracket drawn ahead with its promotions, counting every
+ * trial that has not ended as completed. */
+static void expect_ids(ffnn_oracle *o)
+{
+    const ffnn_tune_options *tu = &o->grid->tuner;
+    int R = tu->max_epochs, f = tu->factor;
+    long pos = o->n_trials;
+    if (!o->done && o->round > 0) {
+        int prev = 0;
+        for (int i = o->n_trials - 1; i >= 0; i--) {
+            const ffnn_trial *tr = &o->trials[i];
+            if (tr->iteration != o->iteration || tr->bracket != o->bracket)
+                break;
+            prev += tr->round == o->round - 1 && tr->status != FFNN_TRIAL_FAILED;
+        }
+        pos += promotions(R, f, o->bracket, o->round, prev);
+    }
+    for (int k = 0; k < o->n_ahead;) {
+        const ffnn_trial *first = &o->ahead[k].trial;
+        int b = first->bracket, m = 0;
+        for (; k + m < o->n_ahead && o->ahead[k + m].trial.iteration == first->iteration &&
+               o->ahead[k + m].trial.bracket == b;
+             m++)
+            o->ahead[k + m].trial.id = pos + m > INT_MAX ? -1 : (int)(pos + m);
+        k += m;
+        pos += m;
+        if (m == ffnn_hyperband_size(R, f, b, 0))
+            pos += promotions(R, f, b, 1, m);
+    }
+}
+
 static void expected(const ffnn_oracle *o, long *trials, long *epochs)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
@@ -291,6 +364,8 @@ const ffnn_oracle_algo ffnn_hyperband_algo = {
     .check = check,
     .needs_checkpoint = needs_checkpoint,
     .stale_checkpoints = stale_checkpoints,
+    .draw_ahead = draw_ahead,
+    .expect_ids = expect_ids,
     .expected = expected,
     .schedule_write = schedule_write,
 };

@@ -131,6 +131,12 @@ void ffnn_trial_release(ffnn_trial *t);
 
 typedef struct ffnn_oracle_algo ffnn_oracle_algo;
 
+/* A trial drawn ahead of the sequential order (ffnn_oracle_draw_ahead). */
+typedef struct {
+    ffnn_trial trial;         /* id: the id it is expected to get, -1 when unknown */
+    uint64_t seed_state;      /* the oracle's seed_state after its draw */
+} ffnn_ahead;
+
 /* Oracle state: the schedule position (oracle.json) plus the trials. */
 typedef struct ffnn_oracle {
     const ffnn_hypergrid *grid;
@@ -142,8 +148,16 @@ typedef struct ffnn_oracle {
     bool done;                /* nothing more will be created */
     int n_trials, cap;
     ffnn_trial *trials;
-    uint64_t *hashes;         /* value hashes of random trials (duplicate check) */
+    uint64_t *hashes;         /* value hashes of random trials and draws ahead */
     int n_hashes, cap_hashes;
+    /* Trials the sequential order creates next among its random draws,
+     * whatever the scores, drawn ahead of it and not created yet (never
+     * saved: a resumed search draws them again). */
+    ffnn_ahead *ahead;
+    int n_ahead, cap_ahead;
+    long ahead_taken;         /* draws ahead created so far: ahead[0]'s sequence number */
+    uint64_t ahead_state;     /* seed_state after the last draw ahead */
+    bool ahead_exhausted;     /* the draws ran out after the last of ahead[] */
 } ffnn_oracle;
 
 void ffnn_oracle_init(ffnn_oracle *o, const ffnn_hypergrid *g, ffnn_mode direction);
@@ -196,6 +210,15 @@ struct ffnn_oracle_algo {
      * checkpoint nothing can need any more; false when out of memory (may be
      * NULL when needs_checkpoint is). */
     bool (*stale_checkpoints)(const ffnn_oracle *o, bool *stale);
+    /* Appends to o->ahead the next random draws the sequential order will
+     * make whatever the scores (Hyperband: the next bracket's first round),
+     * ids unknown, or nothing when no draw is independent of the scores
+     * still to come (may be NULL: nothing is ever drawn ahead). */
+    ffnn_status (*draw_ahead)(ffnn_oracle *o, ffnn_error *err);
+    /* Sets each o->ahead[k].trial.id to the id the sequential order gives it
+     * if every trial that has not ended completes (may be NULL when
+     * draw_ahead is). */
+    void (*expect_ids)(ffnn_oracle *o);
     /* Trials and epochs (of one execution) of the whole search, as far as
      * they are known now. */
     void (*expected)(const ffnn_oracle *o, long *trials, long *epochs);
@@ -212,8 +235,20 @@ ffnn_trial *ffnn_oracle_new_trial(ffnn_oracle *o, struct cJSON *values, ffnn_err
 /* A new round-0 trial of o's position training epochs epochs, its values
  * sampled anew (stream (seed, FFNN_RNG_SAMPLE, seed_state++) per value)
  * until they differ from every earlier trial's; after 20 repeats none is
- * created and o->exhausted and o->done are set. */
+ * created and o->exhausted and o->done are set.  The first draw ahead, when
+ * there is one, is that draw already made: it is created instead. */
 ffnn_status ffnn_oracle_create_random(ffnn_oracle *o, int epochs, ffnn_error *err);
+/* Draws up to n values ahead (after every earlier draw, ahead or not) as
+ * trials of iteration it, bracket b, round 0, epochs epochs, appended to
+ * o->ahead with id -1; stops early, setting o->ahead_exhausted, where
+ * create_random would set o->exhausted. */
+ffnn_status ffnn_oracle_append_ahead(ffnn_oracle *o, int it, int b, int epochs, int n,
+                                     ffnn_error *err);
+/* The algorithm's draw_ahead (nothing once the search is done or the draws
+ * ran out); *n_new gets the number drawn. */
+ffnn_status ffnn_oracle_draw_ahead(ffnn_oracle *o, int *n_new, ffnn_error *err);
+/* The algorithm's expect_ids. */
+void ffnn_oracle_expect_ids(ffnn_oracle *o);
 /* The completed trials among ids[0..n), best first (stable), into out;
  * returns their count, -1 when out of memory. */
 int ffnn_oracle_rank(const ffnn_oracle *o, const int *ids, int n, int *out);
@@ -276,6 +311,23 @@ ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *n
                                    ffnn_error *err);
 ffnn_status ffnn_tune_search_parse(const char *text, const char *name, ffnn_hypergrid *g,
                                    uint64_t *data_hash, ffnn_error *err);
+
+/* ---- tune_trial.c: one trial's training ------------------------------------ */
+
+/* Trains trial tr (a private copy of the oracle's: id, values, parent,
+ * epochs) and records its outcome in tr: completed with its score and
+ * executions, or failed with the message.  Its seeds come from the seed and
+ * tr->id alone.  When a later round may continue it, its best-epoch weights
+ * go to trials/NNNN.ffnn (ckpt NULL; tr->checkpoint set), or into *ckpt
+ * (malloc'd, *ckpt_len bytes) for ffnn_tune_save_result.  Returns non-OK
+ * only for what must stop the search (memory, writing files,
+ * FFNN_ECANCELED): a training problem makes the trial failed. */
+ffnn_status ffnn_tune_execute(const ffnn_tune *t, ffnn_trial *tr, unsigned char **ckpt,
+                              size_t *ckpt_len, ffnn_error *err);
+/* Writes tr's checkpoint ckpt (when not NULL; sets tr->checkpoint), then its
+ * result file trials/NNNN.json. */
+ffnn_status ffnn_tune_save_result(const ffnn_tune *t, ffnn_trial *tr, const unsigned char *ckpt,
+                                  size_t ckpt_len, ffnn_error *err);
 
 /* ---- tune_dir.c: the directory ---------------------------------------------- */
 

@@ -1,6 +1,6 @@
-/* ffnn — running trials: one trial's training (fresh or continued from its
- * parent's best-epoch checkpoint), the thread pool, the external-executor
- * entry points, the best config and the final retrain. */
+/* ffnn — running a search: the thread pool (with trials drawn ahead of the
+ * sequential order), the external-executor entry points and the best
+ * config.  One trial's training is tune_trial.c. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <pthread.h>
@@ -8,264 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "ffnn/file.h"
-#include "ffnn/json.h"
-#include "ffnn/model_io.h"
-#include "ffnn/rng.h"
 #include "internal.h"
 #include "tune_internal.h"
 
-/* Purpose number of the per-trial fit seeds (ffnn/rng.h keeps 1..6). */
-#define TUNE_RNG_FIT 0x54554e45u
-
-/* Stream index of execution e of trial id: never 0, which the final retrain
- * (like ffnn-train) uses for its weight init. */
-static uint64_t trial_stream(int id, int e)
-{
-    return ((uint64_t)(id + 1) << 8) | (uint64_t)e;
-}
-
-/* keras-tuner's SaveBestEpoch: one instance across the executions of a
- * trial; keeps the weights of the strictly best objective value. */
-typedef struct {
-    const ffnn_model *m;
-    float *best;
-    ffnn_objective_field field;
-    int dir;
-    bool have;
-    double value;
-} save_best;
-
-static int save_best_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
-{
-    save_best *s = ctx;
-    double v = ffnn_objective_value(log, s->field);
-    (void)epochs;
-    if (!isnan(v) && (!s->have || (s->dir > 0 ? v > s->value : v < s->value))) {
-        s->have = true;
-        s->value = v;
-        memcpy(s->best, s->m->params, s->m->n_params * sizeof *s->best);
-    }
-    return 0;
-}
-
-/* The JSON builders return NULL when out of memory. */
-static cJSON *number_array(const ffnn_history *h, int which)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (int i = 0; a && i < h->n; i++) {
-        const ffnn_epoch_log *l = &h->logs[i];
-        double v = which == 0 ? l->epoch : which == 1 ? l->loss : which == 2 ? l->metric
-                 : which == 3 ? l->val_loss : l->val_metric;
-        if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(v))) {
-            cJSON_Delete(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-static cJSON *history_json(const ffnn_history *h)
-{
-    char vm[40];
-    cJSON *o = cJSON_CreateObject();
-    snprintf(vm, sizeof vm, "val_%s", h->metric_name);
-    bool ok = o != NULL;
-    ok = ok && ffnn_json_add(o, "epoch", number_array(h, 0));
-    ok = ok && ffnn_json_add(o, "loss", number_array(h, 1));
-    ok = ok && ffnn_json_add(o, h->metric_name, number_array(h, 2));
-    ok = ok && ffnn_json_add(o, "val_loss", number_array(h, 3));
-    ok = ok && ffnn_json_add(o, vm, number_array(h, 4));
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* Records the trial as failed with e's message; false when out of memory. */
-static bool trial_fail(ffnn_trial *tr, const ffnn_error *e)
-{
-    tr->status = FFNN_TRIAL_FAILED;
-    tr->score = NAN;
-    tr->error = e->status ? e->status : FFNN_EINTERNAL;
-    free(tr->message);
-    tr->message = strdup(e->msg);
-    return tr->message != NULL;
-}
-
-/* Trains trial tr (a private copy) and records its outcome in tr; writes its
- * checkpoint when a promotion may need it.  Returns non-OK only for errors
- * that must stop the search (writing files, memory); training problems make
- * the trial failed. */
-static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
-{
-    const ffnn_tune_options *tu = &t->grid.tuner;
-    uint64_t seed = tu->seed;
-    ffnn_config cfg;
-    ffnn_prep lprep;
-    /* A trial's messages name the search's copy of the data, data.csv,
-     * whichever file this run was given: a trial file is the same bits for
-     * every run of the search. */
-    ffnn_table tab = t->table;
-    tab.source = "data.csv";
-    ffnn_data ltrain, lval;
-    ffnn_model *m = NULL, *parent = NULL;
-    ffnn_history hist;
-    float *best = NULL;
-    cJSON *execs = NULL;
-    char *path = NULL;
-    ffnn_error e;
-    ffnn_status fatal = FFNN_OK;
-    memset(&lprep, 0, sizeof lprep);
-    memset(&ltrain, 0, sizeof ltrain);
-    memset(&lval, 0, sizeof lval);
-    memset(&hist, 0, sizeof hist);
-    ffnn_error_clear(&e);
-
-    const ffnn_prep *prep = &t->prep;
-    const ffnn_data *train = &t->train, *val = &t->val;
-    if (ffnn_tune_trial_config(&t->base, t->grid.hypermodel, tr->values, seed, &cfg, &e))
-        goto failed;
-    if (t->prep_searched) {
-        if (ffnn_prep_fit(&lprep, &tab, &cfg.prep, &e) ||
-            ffnn_tune_split(&tab, &lprep, tu->validation_split, seed, cfg.fit.stratify_validation,
-                            &ltrain, &lval, &e))
-            goto failed;
-        prep = &lprep;
-        train = &ltrain;
-        val = &lval;
-    }
-    if (ffnn_model_create(&m, &cfg.arch, prep, &e))
-        goto failed;
-    if (tr->parent >= 0) {
-        path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->parent);
-        if (!path) {
-            fatal = ffnn_error_nomem(err);
-            goto out;
-        }
-        if (ffnn_model_load(&parent, path, &e))
-            goto failed;
-        if (parent->n_params != m->n_params) {
-            ffnn_error_set(&e, FFNN_EDATA, "%s: checkpoint does not match the trial's model", path);
-            goto failed;
-        }
-    }
-    best = ffnn_calloc(m->n_params, sizeof *best);
-    execs = cJSON_CreateArray();
-    if (!best || !execs) {
-        fatal = ffnn_error_nomem(err);
-        goto out;
-    }
-    save_best sb = {m, best, t->field, t->direction == FFNN_MODE_MAX ? 1 : -1, false, 0.0};
-    double sum = 0.0, steps = 0.0;
-    int E = tu->executions_per_trial;
-    for (int x = 0; x < E; x++) {
-        if (parent) {
-            memcpy(m->params, parent->params, m->n_params * sizeof *m->params);
-        } else {
-            ffnn_rng r;
-            ffnn_rng_init(&r, seed, FFNN_RNG_INIT, trial_stream(tr->id, x));
-            ffnn_model_init(m, &r);
-        }
-        ffnn_fit_options fo = cfg.fit;
-        ffnn_rng sr;
-        ffnn_rng_init(&sr, seed, TUNE_RNG_FIT, trial_stream(tr->id, x));
-        fo.seed = ffnn_rng_u64(&sr) >> 11; /* fits a JSON number exactly */
-        fo.epochs = tr->epochs;
-        fo.validation_split = 0.0;
-        ffnn_fit_extra extra = {save_best_epoch, &sb, tr->initial_epoch, val};
-        ffnn_history_release(&hist);
-        if (ffnn_fit(m, train, &fo, &extra, &hist, &e)) {
-            if (e.status == FFNN_ECANCELED) {   /* the trial stays pending */
-                fatal = e.status;
-                if (err)
-                    *err = e;
-                goto out;
-            }
-            goto failed;
-        }
-        /* This execution's best epoch (strictly better wins: ties keep the
-         * earliest), 0-based within the fit call, as KT reports it. */
-        int bi = -1;
-        double bv = NAN;
-        for (int i = 0; i < hist.n; i++) {
-            double v = ffnn_objective_value(&hist.logs[i], t->field);
-            if (!isnan(v) && (bi < 0 || (sb.dir > 0 ? v > bv : v < bv))) {
-                bi = i;
-                bv = v;
-            }
-        }
-        if (bi < 0) {
-            ffnn_error_set(&e, FFNN_EDATA, "objective %s has no value in the training logs",
-                           tu->objective);
-            goto failed;
-        }
-        sum += bv;
-        steps += bi;
-        cJSON *ex = cJSON_CreateObject();
-        bool ok = ex && cJSON_AddItemToArray(execs, ex);
-        ok = ok && cJSON_AddNumberToObject(ex, "seed", (double)fo.seed);
-        ok = ok && cJSON_AddNumberToObject(ex, "best_epoch", hist.logs[bi].epoch);
-        ok = ok && cJSON_AddNumberToObject(ex, "value", bv);
-        ok = ok && cJSON_AddBoolToObject(ex, "stopped_early", hist.stopped_early);
-        ok = ok && ffnn_json_add(ex, "history", history_json(&hist));
-        if (!ok) {
-            fatal = ffnn_error_nomem(err);
-            goto out;
-        }
-    }
-    tr->status = FFNN_TRIAL_COMPLETED;
-    tr->score = sum / E;
-    tr->best_step = (int)(steps / E);
-    cJSON_Delete(tr->result);
-    tr->result = execs;
-    execs = NULL;
-    free(tr->message);
-    tr->message = NULL;
-    if (ffnn_oracle_needs_checkpoint(&t->oracle, tr)) {
-        if (sb.have)
-            memcpy(m->params, best, m->n_params * sizeof *best);
-        free(path);
-        path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->id);
-        if (!path) {
-            fatal = ffnn_error_nomem(err);
-            goto out;
-        }
-        unsigned char *buf = NULL;
-        size_t len = 0;
-        if ((fatal = ffnn_model_serialize(m, &buf, &len, err)))
-            goto out;
-        fatal = ffnn_file_write_atomic(path, buf, len, (int)t->file_mode, false, err);
-        free(buf);
-        if (fatal)
-            goto out;
-        tr->checkpoint = true;
-    }
-    goto out;
-failed:
-    /* Out of memory stops the search (the trial is not to blame); so does
-     * being unable to record the failure. */
-    if (e.status == FFNN_ENOMEM || !trial_fail(tr, &e)) {
-        fatal = ffnn_error_nomem(err);
-        goto out;
-    }
-out:
-    ffnn_history_release(&hist);
-    ffnn_model_destroy(m);
-    ffnn_model_destroy(parent);
-    ffnn_data_release(&ltrain);
-    ffnn_data_release(&lval);
-    ffnn_prep_release(&lprep);
-    ffnn_config_release(&cfg);
-    cJSON_Delete(execs);
-    free(best);
-    free(path);
-    return fatal;
-}
-
 /* A private copy of the fields a worker needs. */
-static ffnn_status copy_job(const ffnn_trial *src, ffnn_trial *dst, ffnn_error *err)
+static ffnn_status trial_copy(const ffnn_trial *src, ffnn_trial *dst, ffnn_error *err)
 {
     *dst = *src;
     dst->values = cJSON_Duplicate(src->values, 1);
@@ -275,7 +22,7 @@ static ffnn_status copy_job(const ffnn_trial *src, ffnn_trial *dst, ffnn_error *
 }
 
 /* Moves a finished job's outcome into the oracle's trial. */
-static void apply_job(ffnn_trial *dst, ffnn_trial *job)
+static void trial_apply(ffnn_trial *dst, ffnn_trial *job)
 {
     dst->status = job->status;
     dst->score = job->score;
@@ -318,12 +65,50 @@ static ffnn_status failure_error(const ffnn_trial *tr, int k, ffnn_error *err)
 
 /* ---- the thread pool ------------------------------------------------------------ */
 
+/* Draws ahead are run only while a worker would otherwise wait, at most
+ * AHEAD_PER_JOB per worker (AHEAD_MIN at least) drawn and not yet created,
+ * and while their results waiting in memory hold less than AHEAD_BYTES of
+ * checkpoints. */
+#define AHEAD_PER_JOB 8
+#define AHEAD_MIN 64
+#define AHEAD_BYTES ((size_t)256 << 20)
+
+/* A draw ahead as the pool runs it, by its sequence number (its index in
+ * pool.ahead: the oracle's ahead_taken + its place in o->ahead). */
+typedef enum { AHEAD_QUEUED = 0, AHEAD_RUNNING, AHEAD_DONE, AHEAD_GONE } ahead_state;
+typedef struct {
+    ahead_state state;
+    int ran_as;               /* RUNNING, DONE: the id it ran under (its seeds') */
+    int id;                   /* the id the oracle gave it, -1 before */
+    ffnn_trial result;        /* DONE: its outcome */
+    unsigned char *ckpt;      /* DONE: its checkpoint, or NULL */
+    size_t ckpt_len;
+} ahead_job;
+
+typedef enum { JOB_RUN, JOB_AHEAD, JOB_SAVE } job_kind;
+typedef struct {
+    job_kind kind;
+    int seq;                  /* JOB_AHEAD, JOB_SAVE: the draw's sequence number */
+    ffnn_trial trial;         /* the private copy trained or written */
+    unsigned char *ckpt;
+    size_t ckpt_len;
+} pool_job;
+
 typedef struct {
     ffnn_tune *t;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
-    int *queue;
+    int cap_ids;              /* of queue, saves and finished */
+    int *queue;               /* created trials to train, in id order */
     int qhead, qtail;
+    int *saves;               /* draws ahead created with the id they ran under: to write */
+    int shead, stail;
+    ahead_job *ahead;
+    int n_ahead, cap_ahead;
+    int ahead_next;           /* no draw ahead below it is QUEUED */
+    int ahead_queued;         /* QUEUED draws ahead */
+    int ahead_live;           /* draws ahead not created yet */
+    size_t ahead_bytes;       /* checkpoints of DONE draws ahead */
     int running;
     bool stop;
     int *finished;
@@ -336,12 +121,125 @@ typedef struct {
     ffnn_error fatal_err;
 } pool;
 
+static void ahead_drop(pool *p, ahead_job *a)
+{
+    p->ahead_bytes -= a->ckpt ? a->ckpt_len : 0;
+    ffnn_trial_release(&a->result);
+    free(a->ckpt);
+    a->ckpt = NULL;
+    a->state = AHEAD_GONE;
+}
+
+/* A draw ahead a worker may start now, or -1. */
+static int ahead_runnable(pool *p)
+{
+    if (p->ahead_queued == 0 || p->ahead_bytes >= AHEAD_BYTES)
+        return -1;
+    const ffnn_oracle *o = &p->t->oracle;
+    while (p->ahead_next < p->n_ahead && p->ahead[p->ahead_next].state != AHEAD_QUEUED)
+        p->ahead_next++;
+    int k = p->ahead_next;
+    /* A queued draw is one the oracle still holds, its expected id known. */
+    if (k >= p->n_ahead || o->ahead[k - o->ahead_taken].trial.id < 0)
+        return -1;
+    return k;
+}
+
+static bool has_job(pool *p)
+{
+    return p->shead < p->stail || p->qhead < p->qtail || ahead_runnable(p) >= 0;
+}
+
+/* Takes the next job, under the lock: results to write first, then created
+ * trials in id order, then draws ahead in draw order. */
+static ffnn_status take_job(pool *p, pool_job *j, ffnn_error *err)
+{
+    ffnn_oracle *o = &p->t->oracle;
+    memset(j, 0, sizeof *j);
+    if (p->shead < p->stail) {
+        ahead_job *a = &p->ahead[p->saves[p->shead++]];
+        j->kind = JOB_SAVE;
+        j->seq = (int)(a - p->ahead);
+        j->trial = a->result;
+        j->trial.id = a->id;
+        j->ckpt = a->ckpt;
+        j->ckpt_len = a->ckpt_len;
+        p->ahead_bytes -= a->ckpt ? a->ckpt_len : 0;
+        memset(&a->result, 0, sizeof a->result);
+        a->ckpt = NULL;
+        a->state = AHEAD_GONE;
+        return FFNN_OK;
+    }
+    if (p->qhead < p->qtail) {
+        j->kind = JOB_RUN;
+        return trial_copy(&o->trials[p->queue[p->qhead++]], &j->trial, err);
+    }
+    int k = ahead_runnable(p);
+    ahead_job *a = &p->ahead[k];
+    j->kind = JOB_AHEAD;
+    j->seq = k;
+    a->state = AHEAD_RUNNING;
+    p->ahead_queued--;
+    ffnn_status st = trial_copy(&o->ahead[k - o->ahead_taken].trial, &j->trial, err);
+    a->ran_as = j->trial.id;
+    return st;
+}
+
+/* Trains or writes, without the lock. */
+static ffnn_status do_job(ffnn_tune *t, pool_job *j, ffnn_error *err)
+{
+    ffnn_status st;
+    switch (j->kind) {
+    case JOB_RUN:
+        if (!(st = ffnn_tune_execute(t, &j->trial, NULL, NULL, err)))
+            st = ffnn_tune_save_trial(t, &j->trial, err);
+        return st;
+    case JOB_AHEAD:
+        return ffnn_tune_execute(t, &j->trial, &j->ckpt, &j->ckpt_len, err);
+    default:
+        return ffnn_tune_save_result(t, &j->trial, j->ckpt, j->ckpt_len, err);
+    }
+}
+
+/* Records a job's outcome, under the lock: a trial written is done; a draw
+ * ahead waits for its id, is written when it got the id it ran under, and
+ * is dropped when it got another (the created trial then trains anew). */
+static void finish_job(pool *p, pool_job *j, ffnn_status st, const ffnn_error *e)
+{
+    ffnn_oracle *o = &p->t->oracle;
+    if (st) {
+        if (!p->fatal) {
+            p->fatal = st;
+            p->fatal_err = *e;
+        }
+        ffnn_trial_release(&j->trial);
+    } else if (j->kind != JOB_AHEAD) {
+        int id = j->trial.id;
+        trial_apply(&o->trials[id], &j->trial);
+        p->finished[p->nfinished++] = id;
+    } else {
+        ahead_job *a = &p->ahead[j->seq];
+        a->result = j->trial;
+        a->ckpt = j->ckpt;
+        a->ckpt_len = j->ckpt_len;
+        a->state = AHEAD_DONE;
+        p->ahead_bytes += a->ckpt ? a->ckpt_len : 0;
+        j->ckpt = NULL;
+        if (a->id >= 0 && a->id == a->ran_as)
+            p->saves[p->stail++] = j->seq;
+        else if (a->id >= 0)
+            ahead_drop(p, a);
+        return;
+    }
+    free(j->ckpt);
+}
+
 static void *worker(void *arg)
 {
     pool *p = arg;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stop && (p->qhead == p->qtail || (p->serial && p->nfinished > 0)))
+        while (!p->stop && (!has_job(p) || (p->serial && p->nfinished > 0)))
             pthread_cond_wait(&p->work, &p->mu);
         if (p->stop)
             break;
@@ -351,30 +249,116 @@ static void *worker(void *arg)
             pthread_cond_signal(&p->done);
             break;
         }
-        int id = p->queue[p->qhead++];
-        ffnn_trial job;
+        pool_job j;
         ffnn_error e;
-        ffnn_status st = copy_job(&p->t->oracle.trials[id], &job, &e);
+        ffnn_status st = take_job(p, &j, &e);
         p->running++;
         pthread_mutex_unlock(&p->mu);
-        if (!st && !(st = execute(p->t, &job, &e)))
-            st = ffnn_tune_save_trial(p->t, &job, &e);
+        if (!st)
+            st = do_job(p->t, &j, &e);
         pthread_mutex_lock(&p->mu);
         p->running--;
-        if (st) {
-            if (!p->fatal) {
-                p->fatal = st;
-                p->fatal_err = e;
-            }
-            ffnn_trial_release(&job);
-        } else {
-            apply_job(&p->t->oracle.trials[id], &job);
-            p->finished[p->nfinished++] = id;
-        }
+        finish_job(p, &j, st, &e);
         pthread_cond_signal(&p->done);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+/* Grows the pool's id lists for n trials and the draws ahead for m. */
+static bool pool_reserve(pool *p, int n, int m)
+{
+    if (n > p->cap_ids) {
+        int cap = 2 * n + 64;
+        int *q = realloc(p->queue, (size_t)cap * sizeof *q);
+        if (q)
+            p->queue = q;
+        int *f = q ? realloc(p->finished, (size_t)cap * sizeof *f) : NULL;
+        if (f)
+            p->finished = f;
+        int *s = f ? realloc(p->saves, (size_t)cap * sizeof *s) : NULL;
+        if (s)
+            p->saves = s;
+        if (!s)
+            return false;
+        p->cap_ids = cap;
+    }
+    if (m > p->cap_ahead) {
+        int cap = 2 * m + 64;
+        ahead_job *a = realloc(p->ahead, (size_t)cap * sizeof *a);
+        if (!a)
+            return false;
+        p->ahead = a;
+        p->cap_ahead = cap;
+    }
+    return true;
+}
+
+/* After the oracle created trials first.. (under the lock): those it took
+ * from the draws ahead, since ahead_taken was taken, meet their runs; the
+ * others are queued. */
+static void pool_created(pool *p, int first, long taken)
+{
+    const ffnn_oracle *o = &p->t->oracle;
+    long seq = taken;
+    for (int i = first; i < o->n_trials; i++) {
+        if (seq == o->ahead_taken || o->trials[i].parent >= 0) {
+            p->queue[p->qtail++] = i;
+            continue;
+        }
+        /* Draws ahead are created first, in draw order, before any new draw. */
+        ahead_job *a = &p->ahead[seq++];
+        a->id = i;
+        p->ahead_live--;
+        if (a->state == AHEAD_QUEUED) {
+            a->state = AHEAD_GONE;
+            p->ahead_queued--;
+            p->queue[p->qtail++] = i;
+        } else if (a->ran_as != i) {   /* it ran under another id: train anew */
+            if (a->state == AHEAD_DONE)
+                ahead_drop(p, a);
+            p->queue[p->qtail++] = i;
+        } else if (a->state == AHEAD_DONE) {
+            p->saves[p->stail++] = (int)(a - p->ahead);
+        }
+    }
+}
+
+/* Draws ahead while workers may wait for work (under the lock). */
+static ffnn_status pool_draw_ahead(pool *p, int jobs, ffnn_error *err)
+{
+    ffnn_oracle *o = &p->t->oracle;
+    int limit = AHEAD_PER_JOB * jobs > AHEAD_MIN ? AHEAD_PER_JOB * jobs : AHEAD_MIN;
+    while (!p->serial && p->ahead_queued < jobs && p->ahead_live < limit) {
+        int n;
+        ffnn_status st = ffnn_oracle_draw_ahead(o, &n, err);
+        if (st)
+            return st;
+        if (n == 0)
+            break;
+        if (!pool_reserve(p, 0, p->n_ahead + n))
+            return ffnn_error_nomem(err);
+        for (int k = 0; k < n; k++)
+            p->ahead[p->n_ahead++] = (ahead_job){AHEAD_QUEUED, -1, -1, {0}, NULL, 0};
+        p->ahead_queued += n;
+        p->ahead_live += n;
+    }
+    ffnn_oracle_expect_ids(o);
+    return FFNN_OK;
+}
+
+static void pool_release(pool *p)
+{
+    for (int k = 0; k < p->n_ahead; k++)
+        if (p->ahead[k].state == AHEAD_DONE)
+            ahead_drop(p, &p->ahead[k]);
+    free(p->ahead);
+    free(p->queue);
+    free(p->saves);
+    free(p->finished);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
 }
 
 static long trial_epochs(const ffnn_tune *t, const ffnn_trial *tr)
@@ -449,14 +433,13 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     pthread_cond_init(&p.done, NULL);
     tally y = {0, 0, 0, 0, -1, NAN};
     expected_totals(t, &y.expected, &y.epochs_total);
-    int cap = y.expected > o->n_trials ? y.expected : o->n_trials;
-    cap += 64;
-    p.queue = ffnn_calloc((size_t)cap, sizeof *p.queue);
-    p.finished = ffnn_calloc((size_t)cap, sizeof *p.finished);
     pthread_t *threads = ffnn_calloc((size_t)jobs, sizeof *threads);
+    int *rank = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *rank);
     ffnn_status st = FFNN_OK;
     int started = 0;
-    if (!p.queue || !p.finished || !threads) {
+    if (!threads || !rank ||
+        !pool_reserve(&p, y.expected > o->n_trials ? y.expected : o->n_trials, 0)) {
+        free(rank);
         st = ffnn_error_nomem(err);
         goto out;
     }
@@ -465,11 +448,6 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
             p.queue[p.qtail++] = i;
         else
             y.done++, y.epochs_done += trial_epochs(t, &o->trials[i]);
-    }
-    int *rank = ffnn_calloc((size_t)cap, sizeof *rank);
-    if (!rank) {
-        st = ffnn_error_nomem(err);
-        goto out;
     }
     if (ffnn_oracle_ranking(o, rank) > 0) {
         y.best = rank[0];
@@ -503,39 +481,29 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
             break;
         }
         int first = o->n_trials, n_new = 0;
+        long taken = o->ahead_taken;
         if ((st = ffnn_oracle_advance(o, &n_new, err)))
             break;
-        if (o->n_trials + 64 > cap) {
-            int ncap = 2 * (o->n_trials + 64);
-            int *q = realloc(p.queue, (size_t)ncap * sizeof *q);
-            if (q)
-                p.queue = q;
-            int *f = q ? realloc(p.finished, (size_t)ncap * sizeof *f) : NULL;
-            if (f)
-                p.finished = f;
-            if (!q || !f) {
-                st = ffnn_error_nomem(err);
-                break;
-            }
-            cap = ncap;
+        if (!pool_reserve(&p, o->n_trials, 0)) {
+            st = ffnn_error_nomem(err);
+            break;
         }
         if (n_new > 0) {
             if ((st = persist_new(t, first, err)))
                 break;
-            for (int i = first; i < o->n_trials; i++)
-                p.queue[p.qtail++] = i;
-            pthread_cond_broadcast(&p.work);
+            pool_created(&p, first, taken);
         }
+        if ((st = pool_draw_ahead(&p, jobs, err)))
+            break;
+        pthread_cond_broadcast(&p.work);
         if (n_new > 0 || any)
             ffnn_tune_cleanup_checkpoints(t);
         if (ffnn_oracle_finished(o))
             break;
-        if (p.running == 0 && p.qhead == p.qtail) {
+        if (p.running == 0 && p.qhead == p.qtail && p.shead == p.stail) {
             st = ffnn_error_set(err, FFNN_EINTERNAL, "search stalled with no runnable trial");
             break;
         }
-        if (p.serial)
-            pthread_cond_broadcast(&p.work);
         pthread_cond_wait(&p.done, &p.mu);
     }
     p.stop = true;
@@ -551,11 +519,7 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     }
 out:
     free(threads);
-    free(p.queue);
-    free(p.finished);
-    pthread_mutex_destroy(&p.mu);
-    pthread_cond_destroy(&p.work);
-    pthread_cond_destroy(&p.done);
+    pool_release(&p);
     return st;
 }
 
@@ -606,10 +570,10 @@ ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err)
     if (o->trials[id].status != FFNN_TRIAL_PENDING)
         return FFNN_OK;
     ffnn_trial job;
-    ffnn_status st = copy_job(&o->trials[id], &job, err);
+    ffnn_status st = trial_copy(&o->trials[id], &job, err);
     if (st)
         return st;
-    if (!(st = execute(t, &job, err))) {
+    if (!(st = ffnn_tune_execute(t, &job, NULL, NULL, err))) {
         /* Another executor may have finished the same trial meanwhile (and
          * removed the parent's checkpoint): keep its result. */
         ffnn_trial now;
@@ -625,7 +589,7 @@ ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err)
             free(cp);
         }
         if (!other && !st)
-            apply_job(&o->trials[id], &job);
+            trial_apply(&o->trials[id], &job);
     }
     ffnn_trial_release(&job);
     return st;

@@ -8,7 +8,8 @@
  * training config), tune_oracle.c (trials, ranking, the algorithm interface,
  * random and grid search), tune_hyperband.c (the schedule and Hyperband),
  * tune_codec.c (the directory's JSON files, the summary), tune_dir.c
- * (opening a directory, its lock and data), tune_run.c (running trials, the
+ * (opening a directory, its lock and data), tune_trial.c (one trial's
+ * training), tune_run.c (the thread pool, the executors' entry points, the
  * best config).  What they share and the tests use is lib/tune_internal.h;
  * the final retrain is ffnn_train_file.
  */

@@ -618,6 +618,131 @@ START_TEST(stale_checkpoints_rounds)
 }
 END_TEST
 
+/* Draws ahead (R 10, f 3: brackets 2, 1, 0 of 12/4/2, 6/2, 4 trials): the
+ * values and seed state a sequential run draws, the ids it gives them when
+ * every trial completes, fewer when failures cut a round. */
+START_TEST(draw_ahead_sequence)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
+                                "\"tuner\":{\"max_epochs\":10,\"factor\":3,"
+                                "\"hyperband_iterations\":2}}");
+    ffnn_oracle a, b;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&a, &g, FFNN_MODE_MAX);
+    ffnn_oracle_init(&b, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 0); /* nothing before the first round exists */
+    ck_assert_int_eq(ffnn_oracle_advance(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 12);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 6);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 4);
+    ffnn_oracle_expect_ids(&a);
+    /* #19-24 b1r0, #27-30 b0 (keras-semantics.md §1.10), 0-based. */
+    for (int k = 0; k < 6; k++)
+        ck_assert_int_eq(a.ahead[k].trial.id, 18 + k);
+    for (int k = 0; k < 4; k++)
+        ck_assert_int_eq(a.ahead[6 + k].trial.id, 26 + k);
+    ck_assert_int_eq(a.ahead[0].trial.bracket, 1);
+    ck_assert_int_eq(a.ahead[0].trial.epochs, 4);
+    ck_assert_int_eq(a.ahead[6].trial.bracket, 0);
+    /* Two of round 0 fail: 10 completed, 2 promoted, then 0 (2 <= 4 - 2). */
+    a.trials[3].status = FFNN_TRIAL_FAILED;
+    a.trials[7].status = FFNN_TRIAL_FAILED;
+    ffnn_oracle_expect_ids(&a);
+    ck_assert_int_eq(a.ahead[0].trial.id, 14);
+    ck_assert_int_eq(a.ahead[6].trial.id, 22);
+    /* The next iteration's bracket 2 is drawn ahead too, then nothing. */
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 12);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 6);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(a.n_ahead, 32);
+    /* Run both to the end with the same outcomes: the same trials. */
+    for (int i = 0; i < 12; i++)
+        if (i != 3 && i != 7) {
+            a.trials[i].status = FFNN_TRIAL_COMPLETED;
+            a.trials[i].score = score_by_id(i);
+        }
+    ck_assert_int_eq(ffnn_oracle_advance(&b, &n, &err), FFNN_OK);
+    for (int i = 0; i < 12; i++) {
+        b.trials[i].status = a.trials[i].status;
+        b.trials[i].score = a.trials[i].score;
+    }
+    while (!ffnn_oracle_finished(&b)) {
+        ck_assert_int_eq(ffnn_oracle_advance(&a, &n, &err), FFNN_OK);
+        ck_assert_int_eq(ffnn_oracle_advance(&b, &n, &err), FFNN_OK);
+        ffnn_oracle_expect_ids(&a);
+        ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+        complete_all(&a, score_by_id);
+        complete_all(&b, score_by_id);
+    }
+    ck_assert(ffnn_oracle_finished(&a));
+    ck_assert_int_eq(a.n_trials, b.n_trials);
+    ck_assert_int_eq(a.n_trials, 26 + 30);
+    ck_assert(a.seed_state == b.seed_state);
+    ck_assert_int_eq(a.n_ahead, 0);
+    ck_assert_int_eq(a.ahead_taken, 32);
+    for (int i = 0; i < a.n_trials; i++) {
+        ck_assert(cJSON_Compare(a.trials[i].values, b.trials[i].values, 1));
+        ck_assert_int_eq(a.trials[i].parent, b.trials[i].parent);
+        ck_assert_int_eq(a.trials[i].bracket, b.trials[i].bracket);
+        ck_assert_int_eq(a.trials[i].epochs, b.trials[i].epochs);
+    }
+    /* Bracket 1's draws got the ids expected once the failures were known. */
+    ck_assert_int_eq(a.trials[14].bracket, 1);
+    ck_assert_int_eq(a.trials[14].round, 0);
+    ck_assert_int_eq(a.trials[13].bracket, 2);
+    ffnn_oracle_release(&a);
+    ffnn_oracle_release(&b);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+/* Draws ahead that run out of new values end the search where the
+ * sequential draws do: after the earlier brackets' promotions. */
+START_TEST(draw_ahead_exhausted)
+{
+    /* 20 configurations: brackets 2 and 1 take 12 and 6, bracket 0 finds 2
+     * of its 4 (the draws ahead run out there), after bracket 1's promotions. */
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":20}},"
+                                "\"tuner\":{\"max_epochs\":10,\"factor\":3,"
+                                "\"hyperband_iterations\":3}}");
+    ffnn_oracle a, b;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&a, &g, FFNN_MODE_MAX);
+    ffnn_oracle_init(&b, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_advance(&a, &n, &err), FFNN_OK);
+    for (int k = 0; k < 8; k++)
+        ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert(a.ahead_exhausted && !a.exhausted && !a.done);
+    while (!ffnn_oracle_finished(&b)) {
+        ck_assert_int_eq(ffnn_oracle_advance(&b, &n, &err), FFNN_OK);
+        complete_all(&b, score_by_id);
+    }
+    while (!ffnn_oracle_finished(&a)) {
+        ck_assert_int_eq(ffnn_oracle_advance(&a, &n, &err), FFNN_OK);
+        complete_all(&a, score_by_id);
+    }
+    ck_assert(b.exhausted && a.exhausted);
+    ck_assert_int_eq(a.n_trials, b.n_trials);
+    ck_assert(a.seed_state == b.seed_state);
+    for (int i = 0; i < a.n_trials; i++) {
+        ck_assert(cJSON_Compare(a.trials[i].values, b.trials[i].values, 1));
+        ck_assert_int_eq(a.trials[i].parent, b.trials[i].parent);
+    }
+    ffnn_oracle_release(&a);
+    ffnn_oracle_release(&b);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
 Suite *tune_suite(void);
 Suite *tune_suite(void)
 {
@@ -641,6 +766,8 @@ Suite *tune_suite(void)
     tcase_add_test(tc, oracle_algorithms);
     tcase_add_test(tc, failure_run_in_trial_order);
     tcase_add_test(tc, stale_checkpoints_rounds);
+    tcase_add_test(tc, draw_ahead_sequence);
+    tcase_add_test(tc, draw_ahead_exhausted);
     suite_add_tcase(s, tc);
     return s;
 }
