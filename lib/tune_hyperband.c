@@ -200,14 +200,6 @@ static void start(ffnn_oracle *o)
     o->bracket = ffnn_hyperband_brackets(tu->max_epochs, tu->factor) - 1;
 }
 
-/* hyperband_iterations may have changed (--iterations): it may extend or
- * end the search. */
-static void resume(ffnn_oracle *o)
-{
-    if (!o->exhausted)
-        o->done = o->iteration >= o->grid->tuner.hyperband_iterations;
-}
-
 /* The schedule position and the trials read back must be ones the search
  * can have made (the oracle and checkpoint cleanup index by them): brackets
  * below the bracket count, rounds up to the bracket, iterations in creation
@@ -252,8 +244,18 @@ static bool round_decided(const ffnn_oracle *o, int it, int b, int r)
     return r + 1 < o->round;
 }
 
+/* Whether a trial's own checkpoint is settled: it failed, or completed with
+ * its checkpoint on disk or needing none (last round, or its round decided).
+ * Until then its parent's stays, so that it can train again (resume). */
+static bool settled(const ffnn_oracle *o, const ffnn_trial *c)
+{
+    return c->status == FFNN_TRIAL_FAILED ||
+           (c->status == FFNN_TRIAL_COMPLETED &&
+            (c->checkpoint || !needs_checkpoint(c) || round_decided(o, c->iteration, c->bracket, c->round)));
+}
+
 /* A checkpoint is stale once its round's promotions are chosen and the trial
- * was not promoted or its child has finished; a failed trial's at once. */
+ * was not promoted or its child has settled; a failed trial's at once. */
 static bool stale_checkpoints(const ffnn_oracle *o, bool *stale)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
@@ -263,7 +265,7 @@ static bool stale_checkpoints(const ffnn_oracle *o, bool *stale)
         return false;
     for (int i = 0; i < n; i++) {
         const ffnn_trial *c = &o->trials[i];
-        if (c->parent >= 0 && c->status != FFNN_TRIAL_PENDING)
+        if (c->parent >= 0 && settled(o, c))
             child_done[c->parent] = true;
     }
     for (int i = 0; i < n; i++) {
@@ -276,6 +278,29 @@ static bool stale_checkpoints(const ffnn_oracle *o, bool *stale)
     }
     free(child_done);
     return true;
+}
+
+/* hyperband_iterations may have changed (--iterations): it may extend or
+ * end the search.  A completed trial that a later round may still promote
+ * but whose checkpoint is missing (the built-in runner keeps checkpoints in
+ * memory until its round is decided, and was stopped without writing them)
+ * is pending again: it trains again to the same bits, from its parent's
+ * checkpoint, which stale_checkpoints keeps for it. */
+static void resume(ffnn_oracle *o)
+{
+    if (!o->exhausted)
+        o->done = o->iteration >= o->grid->tuner.hyperband_iterations;
+    for (int i = 0; i < o->n_trials; i++) {
+        ffnn_trial *tr = &o->trials[i];
+        if (tr->status != FFNN_TRIAL_COMPLETED || !needs_checkpoint(tr) || tr->checkpoint ||
+            round_decided(o, tr->iteration, tr->bracket, tr->round))
+            continue;
+        tr->status = FFNN_TRIAL_PENDING;
+        tr->score = NAN;
+        tr->best_step = -1;
+        cJSON_Delete(tr->result);
+        tr->result = NULL;
+    }
 }
 
 /* The trials rounds r.. of bracket b create when prev trials of round r - 1

@@ -176,8 +176,14 @@ int ffnn_oracle_ranking(const ffnn_oracle *o, int *order);
 /* The failed trial that ends the first run of k failed trials in a row, in
  * id order, among the trials before the first pending one (a sequential run
  * has seen no other), or NULL: the same answer whatever ran in parallel or
- * ended first. */
-const ffnn_trial *ffnn_oracle_failure_run(const ffnn_oracle *o, int k);
+ * ended first.  scan (NULL: from the first trial) carries where the last
+ * call stopped, for a caller whose ended trials stay ended: start it at
+ * {0, 0}. */
+typedef struct {
+    int next;                 /* the first trial not counted yet */
+    int run;                  /* failures in a row just before it */
+} ffnn_failure_scan;
+const ffnn_trial *ffnn_oracle_failure_run(const ffnn_oracle *o, int k, ffnn_failure_scan *scan);
 /* Restores a trial list read back (hashes of random trials rebuilt). */
 ffnn_status ffnn_oracle_add_trial(ffnn_oracle *o, const ffnn_trial *t, ffnn_error *err);
 

@@ -364,15 +364,17 @@ int ffnn_oracle_ranking(const ffnn_oracle *o, int *order)
     return k;
 }
 
-const ffnn_trial *ffnn_oracle_failure_run(const ffnn_oracle *o, int k)
+const ffnn_trial *ffnn_oracle_failure_run(const ffnn_oracle *o, int k, ffnn_failure_scan *scan)
 {
-    int run = 0;
-    for (int i = 0; i < o->n_trials; i++) {
-        const ffnn_trial *tr = &o->trials[i];
+    ffnn_failure_scan from = {0, 0};
+    if (!scan)
+        scan = &from;
+    for (; scan->next < o->n_trials; scan->next++) {
+        const ffnn_trial *tr = &o->trials[scan->next];
         if (tr->status == FFNN_TRIAL_PENDING)
             return NULL;
-        run = tr->status == FFNN_TRIAL_FAILED ? run + 1 : 0;
-        if (run >= k)
+        scan->run = tr->status == FFNN_TRIAL_FAILED ? scan->run + 1 : 0;
+        if (scan->run >= k)
             return tr;
     }
     return NULL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "ffnn/file.h"
 #include "internal.h"
 #include "tune_internal.h"
 
@@ -47,10 +48,11 @@ static ffnn_status persist_new(ffnn_tune *t, int first, ffnn_error *err)
 }
 
 /* max_consecutive_failed_trials failed trials in a row, counted as a
- * sequential run counts them: the last one, or NULL. */
-static const ffnn_trial *failure_run(const ffnn_tune *t)
+ * sequential run counts them: the last one, or NULL.  scan as
+ * ffnn_oracle_failure_run's. */
+static const ffnn_trial *failure_run(const ffnn_tune *t, ffnn_failure_scan *scan)
 {
-    return ffnn_oracle_failure_run(&t->oracle, t->grid.tuner.max_consecutive_failed_trials);
+    return ffnn_oracle_failure_run(&t->oracle, t->grid.tuner.max_consecutive_failed_trials, scan);
 }
 
 /* FFNN_EDATA, as ffnn-tune(1) says, whatever the last failure's own status
@@ -72,6 +74,10 @@ static ffnn_status failure_error(const ffnn_trial *tr, int k, ffnn_error *err)
 #define AHEAD_PER_JOB 8
 #define AHEAD_MIN 64
 #define AHEAD_BYTES ((size_t)256 << 20)
+/* A finished trial's checkpoint waits in memory, up to HOLD_BYTES in all,
+ * until its round's promotions are chosen: only a promoted trial's is
+ * written (most trials are not promoted).  Past that, it is written at once. */
+#define HOLD_BYTES ((size_t)256 << 20)
 
 /* A draw ahead as the pool runs it, by its sequence number (its index in
  * pool.ahead: the oracle's ahead_taken + its place in o->ahead). */
@@ -109,6 +115,12 @@ typedef struct {
     int ahead_queued;         /* QUEUED draws ahead */
     int ahead_live;           /* draws ahead not created yet */
     size_t ahead_bytes;       /* checkpoints of DONE draws ahead */
+    unsigned char **held;     /* by trial id: a checkpoint not written yet, or NULL */
+    size_t *held_len;
+    size_t held_bytes;
+    int ck_lo;                /* no trial below it has a checkpoint (held or on disk) */
+    int *wr, *rm;             /* settle: checkpoints to write, files to remove */
+    int n_wr, n_rm;
     int running;
     bool stop;
     int *finished;
@@ -185,19 +197,40 @@ static ffnn_status take_job(pool *p, pool_job *j, ffnn_error *err)
     return st;
 }
 
+/* Writes a trial's result file, its checkpoint first unless the budget lets
+ * it wait in memory (then left in j->ckpt for finish_job). */
+static ffnn_status save_job(pool *p, pool_job *j, ffnn_error *err)
+{
+    bool hold = false;
+    if (j->ckpt) {
+        pthread_mutex_lock(&p->mu);
+        if (p->held_bytes + j->ckpt_len <= HOLD_BYTES) {
+            p->held_bytes += j->ckpt_len;
+            hold = true;
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+    ffnn_status st = ffnn_tune_save_result(p->t, &j->trial, hold ? NULL : j->ckpt, j->ckpt_len, err);
+    if (!hold) {
+        free(j->ckpt);
+        j->ckpt = NULL;
+    }
+    return st;
+}
+
 /* Trains or writes, without the lock. */
-static ffnn_status do_job(ffnn_tune *t, pool_job *j, ffnn_error *err)
+static ffnn_status do_job(pool *p, pool_job *j, ffnn_error *err)
 {
     ffnn_status st;
     switch (j->kind) {
     case JOB_RUN:
-        if (!(st = ffnn_tune_execute(t, &j->trial, NULL, NULL, err)))
-            st = ffnn_tune_save_trial(t, &j->trial, err);
-        return st;
+        if ((st = ffnn_tune_execute(p->t, &j->trial, &j->ckpt, &j->ckpt_len, err)))
+            return st;
+        return save_job(p, j, err);
     case JOB_AHEAD:
-        return ffnn_tune_execute(t, &j->trial, &j->ckpt, &j->ckpt_len, err);
+        return ffnn_tune_execute(p->t, &j->trial, &j->ckpt, &j->ckpt_len, err);
     default:
-        return ffnn_tune_save_result(t, &j->trial, j->ckpt, j->ckpt_len, err);
+        return save_job(p, j, err);
     }
 }
 
@@ -217,6 +250,9 @@ static void finish_job(pool *p, pool_job *j, ffnn_status st, const ffnn_error *e
         int id = j->trial.id;
         trial_apply(&o->trials[id], &j->trial);
         p->finished[p->nfinished++] = id;
+        p->held[id] = j->ckpt;
+        p->held_len[id] = j->ckpt ? j->ckpt_len : 0;
+        return;
     } else {
         ahead_job *a = &p->ahead[j->seq];
         a->result = j->trial;
@@ -255,7 +291,7 @@ static void *worker(void *arg)
         p->running++;
         pthread_mutex_unlock(&p->mu);
         if (!st)
-            st = do_job(p->t, &j, &e);
+            st = do_job(p, &j, &e);
         pthread_mutex_lock(&p->mu);
         p->running--;
         finish_job(p, &j, st, &e);
@@ -279,8 +315,22 @@ static bool pool_reserve(pool *p, int n, int m)
         int *s = f ? realloc(p->saves, (size_t)cap * sizeof *s) : NULL;
         if (s)
             p->saves = s;
-        if (!s)
+        unsigned char **h = s ? realloc(p->held, (size_t)cap * sizeof *h) : NULL;
+        if (h)
+            p->held = h;
+        size_t *hl = h ? realloc(p->held_len, (size_t)cap * sizeof *hl) : NULL;
+        if (hl)
+            p->held_len = hl;
+        int *w = hl ? realloc(p->wr, (size_t)cap * sizeof *w) : NULL;
+        if (w)
+            p->wr = w;
+        int *r = w ? realloc(p->rm, (size_t)cap * sizeof *r) : NULL;
+        if (r)
+            p->rm = r;
+        if (!r)
             return false;
+        memset(p->held + p->cap_ids, 0, (size_t)(cap - p->cap_ids) * sizeof *p->held);
+        memset(p->held_len + p->cap_ids, 0, (size_t)(cap - p->cap_ids) * sizeof *p->held_len);
         p->cap_ids = cap;
     }
     if (m > p->cap_ahead) {
@@ -347,11 +397,111 @@ static ffnn_status pool_draw_ahead(pool *p, int jobs, ffnn_error *err)
     return FFNN_OK;
 }
 
+static void unhold(pool *p, int id)
+{
+    p->held_bytes -= p->held_len[id];
+    free(p->held[id]);
+    p->held[id] = NULL;
+    p->held_len[id] = 0;
+}
+
+/* Writes the checkpoint of trial id held in memory (no lock needed: only
+ * the coordinator touches a completed trial's slot). */
+static ffnn_status write_held(pool *p, int id, ffnn_error *err)
+{
+    char *path = ffnn_tune_path(p->t, "trials/%04d.ffnn", id);
+    ffnn_status st = path ? ffnn_file_write_atomic(path, p->held[id], p->held_len[id],
+                                                   (int)p->t->file_mode, false, err)
+                          : ffnn_error_nomem(err);
+    free(path);
+    return st;
+}
+
+/* What the oracle's move makes of checkpoints, under the lock, before the
+ * new trials are recorded or run: a promoted trial's held checkpoint is to
+ * be written (p->wr), one nothing can promote any more is dropped, a stale
+ * file is to be removed (p->rm; its flag cleared).  Only trials from
+ * p->ck_lo on can have one. */
+static ffnn_status settle(pool *p, ffnn_error *err)
+{
+    ffnn_oracle *o = &p->t->oracle;
+    p->n_wr = p->n_rm = 0;
+    if (!o->algo->stale_checkpoints || p->ck_lo >= o->n_trials)
+        return FFNN_OK;
+    bool *stale = ffnn_calloc((size_t)o->n_trials, sizeof *stale);
+    if (!stale || !o->algo->stale_checkpoints(o, stale)) {
+        free(stale);
+        return ffnn_error_nomem(err);
+    }
+    int lo = o->n_trials;
+    for (int i = p->ck_lo; i < o->n_trials; i++) {
+        ffnn_trial *tr = &o->trials[i];
+        if (p->held[i] && tr->promoted)
+            p->wr[p->n_wr++] = i;
+        else if (p->held[i] && stale[i])
+            unhold(p, i);
+        else if (tr->checkpoint && stale[i]) {
+            p->rm[p->n_rm++] = i;
+            tr->checkpoint = false;
+        }
+        if ((p->held[i] || tr->checkpoint || tr->status == FFNN_TRIAL_PENDING) && lo > i)
+            lo = i;
+    }
+    p->ck_lo = lo;
+    free(stale);
+    return FFNN_OK;
+}
+
+/* settle's file work, without the lock; then, under it, settle_done. */
+static ffnn_status settle_io(pool *p, ffnn_error *err)
+{
+    ffnn_status st = FFNN_OK;
+    for (int k = 0; k < p->n_wr && !st; k++)
+        st = write_held(p, p->wr[k], err);
+    for (int k = 0; k < p->n_rm; k++) {
+        char *path = ffnn_tune_path(p->t, "trials/%04d.ffnn", p->rm[k]);
+        if (path)   /* best effort: a file left over is removed by a later run */
+            unlink(path);
+        free(path);
+    }
+    return st;
+}
+
+static void settle_done(pool *p, ffnn_status st)
+{
+    for (int k = 0; k < p->n_wr; k++) {
+        if (!st)
+            p->t->oracle.trials[p->wr[k]].checkpoint = true;
+        unhold(p, p->wr[k]);
+    }
+    p->n_wr = p->n_rm = 0;
+}
+
+/* A search that stops before the end leaves every checkpoint on disk, so
+ * that the next run continues it without training anything again (best
+ * effort: one that cannot be written makes the next run train its trial
+ * again, see the algorithm's resume). */
+static void flush_held(pool *p)
+{
+    for (int i = 0; i < p->cap_ids; i++)
+        if (p->held[i]) {
+            if (!write_held(p, i, NULL))
+                p->t->oracle.trials[i].checkpoint = true;
+            unhold(p, i);
+        }
+}
+
 static void pool_release(pool *p)
 {
     for (int k = 0; k < p->n_ahead; k++)
         if (p->ahead[k].state == AHEAD_DONE)
             ahead_drop(p, &p->ahead[k]);
+    for (int i = 0; i < p->cap_ids; i++)
+        free(p->held[i]);
+    free(p->held);
+    free(p->held_len);
+    free(p->wr);
+    free(p->rm);
     free(p->ahead);
     free(p->queue);
     free(p->saves);
@@ -421,7 +571,8 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     ffnn_oracle *o = &t->oracle;
     if (jobs < 1)
         jobs = 1;
-    const ffnn_trial *bad = failure_run(t);
+    ffnn_failure_scan scan = {0, 0};
+    const ffnn_trial *bad = failure_run(t, &scan);
     if (bad)
         return failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
     pool p;
@@ -476,7 +627,7 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
             st = ffnn_error_canceled(err);
             break;
         }
-        if ((bad = failure_run(t))) {
+        if ((bad = failure_run(t, &scan))) {
             st = failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
             break;
         }
@@ -488,6 +639,18 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
             st = ffnn_error_nomem(err);
             break;
         }
+        if ((n_new > 0 || any) && (st = settle(&p, err)))
+            break;
+        if (p.n_wr > 0 || p.n_rm > 0) {
+            /* Files without the lock: workers go on meanwhile; the new
+             * trials wait for their parents' checkpoints. */
+            pthread_mutex_unlock(&p.mu);
+            st = settle_io(&p, err);
+            pthread_mutex_lock(&p.mu);
+            settle_done(&p, st);
+            if (st)
+                break;
+        }
         if (n_new > 0) {
             if ((st = persist_new(t, first, err)))
                 break;
@@ -496,8 +659,6 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
         if ((st = pool_draw_ahead(&p, jobs, err)))
             break;
         pthread_cond_broadcast(&p.work);
-        if (n_new > 0 || any)
-            ffnn_tune_cleanup_checkpoints(t);
         if (ffnn_oracle_finished(o))
             break;
         if (p.running == 0 && p.qhead == p.qtail && p.shead == p.stail) {
@@ -513,10 +674,14 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
         pthread_join(threads[i], NULL);
     /* Trials saved while the search was stopping are done: say so. */
     report(t, &y, p.finished, p.nfinished, cb, ctx);
-    if (!st) {
-        ffnn_tune_cleanup_checkpoints(t);
-        st = ffnn_tune_save_oracle(t, err);
+    if (!st && !(st = settle(&p, err))) {
+        st = settle_io(&p, err);
+        settle_done(&p, st);
     }
+    if (!st)
+        st = ffnn_tune_save_oracle(t, err);
+    if (st)
+        flush_held(&p);
 out:
     free(threads);
     pool_release(&p);
@@ -530,7 +695,7 @@ ffnn_status ffnn_tune_pending(ffnn_tune *t, int **ids, int *n, ffnn_error *err)
     ffnn_oracle *o = &t->oracle;
     *ids = NULL;
     *n = 0;
-    const ffnn_trial *bad = failure_run(t);
+    const ffnn_trial *bad = failure_run(t, NULL);
     if (bad)
         return failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
     int first = o->n_trials, n_new = 0;

@@ -86,6 +86,22 @@ check "a round that promotes nothing leaves no checkpoint" [ -z "$(ls cp/trials 
 check "no checkpoint after a search with failures (-j 1)" [ -z "$(ls j1/trials | grep ffnn)" ]
 check "no checkpoint after a search with failures (executors)" [ -z "$(ls ext/trials | grep ffnn)" ]
 
+# A checkpoint lost before its round's promotions are chosen (the built-in
+# runner keeps them in memory until then; a killed run loses them): its
+# trial trains again, to the same bits.
+"$T" -g "$FAIL" -d lostck --init train.csv
+"$T" --pending lostck > /dev/null
+for id in 0 1 2 3 4 5 6 7 8; do "$T" --run-trial "$id" lostck; done
+rm lostck/trials/0004.ffnn
+run "$T" --pending lostck
+check "--pending hands out the trial whose checkpoint is lost" [ "$st" = 0 -a "$(cat out)" = 4 ]
+pending_loop lostck
+rc=$?
+check "executors then finish the search" [ "$rc" = 0 ]
+run "$T" -q -d lostck -o lostck.ffnn
+check "... with the sequential run's trial files" diff -r -q -x lock j1 lostck
+check "... and model" cmp -s j1.ffnn lostck.ffnn
+
 # A trial still to run between failures (a lost executor run, or one still
 # training under -j 2) keeps the failures on either side of it apart: trial
 # 1 completes, so 0, 2, 3 are not 3 failures in a row.

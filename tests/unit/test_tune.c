@@ -3,6 +3,7 @@
  * avoidance, ranking, and the hyperparameter -> config mapping. */
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "testutil.h"
@@ -549,14 +550,21 @@ START_TEST(failure_run_in_trial_order)
     for (int i = 0; i < 8; i++)
         o.trials[i].status = pattern[i] == 'F' ? FFNN_TRIAL_FAILED
                              : pattern[i] == 'C' ? FFNN_TRIAL_COMPLETED : FFNN_TRIAL_PENDING;
-    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 3));
-    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 2), &o.trials[3]);
+    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 3, NULL));
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 2, NULL), &o.trials[3]);
+    /* Carried on from where it stopped (trial 4, after one failure). */
+    ffnn_failure_scan scan = {0, 0};
+    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 3, &scan));
+    ck_assert(scan.next == 4 && scan.run == 2);
     o.trials[4].status = FFNN_TRIAL_COMPLETED;
-    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3), &o.trials[7]);
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3, &scan), &o.trials[7]);
+    o.trials[4].status = FFNN_TRIAL_PENDING;
+    o.trials[4].status = FFNN_TRIAL_COMPLETED;
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3, NULL), &o.trials[7]);
     o.trials[4].status = FFNN_TRIAL_FAILED;
-    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3), &o.trials[4]);
-    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 7));
-    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 6), &o.trials[7]);
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3, NULL), &o.trials[4]);
+    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 7, NULL));
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 6, NULL), &o.trials[7]);
     ffnn_oracle_release(&o);
     ffnn_hypergrid_release(&g);
 }
@@ -604,8 +612,13 @@ START_TEST(stale_checkpoints_rounds)
     memset(stale, 0, sizeof stale);
     ck_assert(o.algo->stale_checkpoints(&o, stale));
     /* Round 0's promoted trials (10, 9, 8 -> 12, 13, 14) have children that
-     * finished; 14 waits for round 1's promotions. */
-    ck_assert(stale[8] && stale[9] && stale[10] && !stale[14]);
+     * finished; 14 waits for round 1's promotions, and its parent 8 for its
+     * checkpoint on disk (14 trains again from 8's if it is lost). */
+    ck_assert(stale[9] && stale[10] && !stale[14] && !stale[8]);
+    o.trials[14].checkpoint = true;
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    ck_assert(stale[8] && !stale[14]);
     ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
     ck_assert_int_eq(o.trials[15].bracket, 1); /* bracket 2, round 2 is empty */
     memset(stale, 0, sizeof stale);
@@ -613,6 +626,40 @@ START_TEST(stale_checkpoints_rounds)
     for (int i = 0; i < 15; i++)
         ck_assert_msg(stale[i], "trial %d", i);
     ck_assert(!stale[15]);
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+/* Resuming: a completed trial that a later round may still promote and
+ * whose checkpoint is missing trains again; once its round is decided, a
+ * missing checkpoint no longer matters. */
+START_TEST(resume_missing_checkpoint)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
+                                "\"tuner\":{\"max_epochs\":10,\"factor\":3}}");
+    ffnn_oracle o;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    complete_all(&o, score_by_id);
+    for (int i = 0; i < 12; i++)
+        o.trials[i].checkpoint = i != 5;
+    o.trials[6].status = FFNN_TRIAL_FAILED;
+    o.trials[6].checkpoint = false;
+    ffnn_oracle_resume(&o);
+    for (int i = 0; i < 12; i++)
+        ck_assert_int_eq(o.trials[i].status, i == 5   ? FFNN_TRIAL_PENDING
+                                             : i == 6 ? FFNN_TRIAL_FAILED
+                                                      : FFNN_TRIAL_COMPLETED);
+    ck_assert(isnan(o.trials[5].score));
+    complete_all(&o, score_by_id);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 3);
+    o.trials[5].checkpoint = false;
+    ffnn_oracle_resume(&o);
+    ck_assert_int_eq(o.trials[5].status, FFNN_TRIAL_COMPLETED);
     ffnn_oracle_release(&o);
     ffnn_hypergrid_release(&g);
 }
@@ -766,6 +813,7 @@ Suite *tune_suite(void)
     tcase_add_test(tc, oracle_algorithms);
     tcase_add_test(tc, failure_run_in_trial_order);
     tcase_add_test(tc, stale_checkpoints_rounds);
+    tcase_add_test(tc, resume_missing_checkpoint);
     tcase_add_test(tc, draw_ahead_sequence);
     tcase_add_test(tc, draw_ahead_exhausted);
     suite_add_tcase(s, tc);
