@@ -255,25 +255,26 @@ static bool settled(const ffnn_oracle *o, const ffnn_trial *c)
 }
 
 /* A checkpoint is stale once its round's promotions are chosen and the trial
- * was not promoted or its child has settled; a failed trial's at once. */
-static bool stale_checkpoints(const ffnn_oracle *o, bool *stale)
+ * was not promoted or its child has settled; a failed trial's at once.  A
+ * child's id is above its parent's, so trials from `from` on are enough. */
+static bool stale_checkpoints(const ffnn_oracle *o, int from, bool *stale)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
     int n = o->n_trials, nb = ffnn_hyperband_brackets(tu->max_epochs, tu->factor);
-    bool *child_done = ffnn_calloc((size_t)n, sizeof *child_done);
+    bool *child_done = ffnn_calloc((size_t)(n - from + 1), sizeof *child_done);
     if (!child_done)
         return false;
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < n; i++) {
         const ffnn_trial *c = &o->trials[i];
-        if (c->parent >= 0 && settled(o, c))
-            child_done[c->parent] = true;
+        if (c->parent >= from && settled(o, c))
+            child_done[c->parent - from] = true;
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < n; i++) {
         const ffnn_trial *tr = &o->trials[i];
         if (tr->bracket >= nb)
             continue;
         bool keep = !round_decided(o, tr->iteration, tr->bracket, tr->round) ||
-                    (tr->promoted && !child_done[i]);
+                    (tr->promoted && !child_done[i - from]);
         stale[i] = !keep || tr->status == FFNN_TRIAL_FAILED;
     }
     free(child_done);

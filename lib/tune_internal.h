@@ -212,10 +212,10 @@ struct ffnn_oracle_algo {
     /* Whether trial tr must leave its best-epoch weights for a trial that
      * continues it (may be NULL: no trial continues another). */
     bool (*needs_checkpoint)(const ffnn_trial *tr);
-    /* Marks in stale[] (n_trials entries, false on entry) the trials whose
-     * checkpoint nothing can need any more; false when out of memory (may be
-     * NULL when needs_checkpoint is). */
-    bool (*stale_checkpoints)(const ffnn_oracle *o, bool *stale);
+    /* Marks in stale[] (n_trials entries, false on entry) the trials from
+     * `from` on whose checkpoint nothing can need any more; false when out
+     * of memory (may be NULL when needs_checkpoint is). */
+    bool (*stale_checkpoints)(const ffnn_oracle *o, int from, bool *stale);
     /* Appends to o->ahead the next random draws the sequential order will
      * make whatever the scores (Hyperband: the next bracket's first round),
      * ids unknown, or nothing when no draw is independent of the scores

@@ -429,7 +429,7 @@ static ffnn_status settle(pool *p, ffnn_error *err)
     if (!o->algo->stale_checkpoints || p->ck_lo >= o->n_trials)
         return FFNN_OK;
     bool *stale = ffnn_calloc((size_t)o->n_trials, sizeof *stale);
-    if (!stale || !o->algo->stale_checkpoints(o, stale)) {
+    if (!stale || !o->algo->stale_checkpoints(o, p->ck_lo, stale)) {
         free(stale);
         return ffnn_error_nomem(err);
     }

@@ -590,17 +590,17 @@ START_TEST(stale_checkpoints_rounds)
         o.trials[i].score = i;
     }
     memset(stale, 0, sizeof stale);
-    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
     for (int i = 0; i < 11; i++)
         ck_assert_msg(!stale[i], "trial %d: round 0 undecided", i);
     o.trials[11].status = FFNN_TRIAL_FAILED;
     memset(stale, 0, sizeof stale);
-    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
     ck_assert(stale[11] && !stale[10]);
     ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
     ck_assert_int_eq(n, 3); /* 11 completed, 8 kept back: the best 3 */
     memset(stale, 0, sizeof stale);
-    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
     for (int i = 0; i < 12; i++)
         ck_assert_msg(stale[i] == (i < 8 || i == 11), "trial %d", i);
     /* Round 1 (ids 12-14): two fail, so 1 completed <= 4 - 2 kept back and
@@ -610,22 +610,28 @@ START_TEST(stale_checkpoints_rounds)
     o.trials[14].status = FFNN_TRIAL_COMPLETED;
     o.trials[14].score = 1;
     memset(stale, 0, sizeof stale);
-    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
     /* Round 0's promoted trials (10, 9, 8 -> 12, 13, 14) have children that
      * finished; 14 waits for round 1's promotions, and its parent 8 for its
      * checkpoint on disk (14 trains again from 8's if it is lost). */
     ck_assert(stale[9] && stale[10] && !stale[14] && !stale[8]);
     o.trials[14].checkpoint = true;
     memset(stale, 0, sizeof stale);
-    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
     ck_assert(stale[8] && !stale[14]);
     ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
     ck_assert_int_eq(o.trials[15].bracket, 1); /* bracket 2, round 2 is empty */
     memset(stale, 0, sizeof stale);
-    ck_assert(o.algo->stale_checkpoints(&o, stale));
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
     for (int i = 0; i < 15; i++)
         ck_assert_msg(stale[i], "trial %d", i);
     ck_assert(!stale[15]);
+    /* From a later trial on: the same answers there, nothing below. */
+    bool part[64];
+    memset(part, 0, sizeof part);
+    ck_assert(o.algo->stale_checkpoints(&o, 13, part));
+    for (int i = 0; i < o.n_trials; i++)
+        ck_assert_msg(part[i] == (i >= 13 && stale[i]), "trial %d from 13", i);
     ffnn_oracle_release(&o);
     ffnn_hypergrid_release(&g);
 }
