@@ -107,6 +107,9 @@ typedef struct {
     int cap_ids;              /* of queue, saves and finished */
     int *queue;               /* created trials to train, in id order */
     int qhead, qtail;
+    int staged;               /* created, queued after qtail once recorded */
+    int published;            /* trials recorded in oracle.json */
+    long pub_taken;           /* draws ahead created from here on are not recorded yet */
     int *saves;               /* draws ahead created with the id they ran under: to write */
     int shead, stail;
     ahead_job *ahead;
@@ -261,10 +264,10 @@ static void finish_job(pool *p, pool_job *j, ffnn_status st, const ffnn_error *e
         a->state = AHEAD_DONE;
         p->ahead_bytes += a->ckpt ? a->ckpt_len : 0;
         j->ckpt = NULL;
-        if (a->id >= 0 && a->id == a->ran_as)
-            p->saves[p->stail++] = j->seq;
-        else if (a->id >= 0)
+        if (a->id >= 0 && a->id != a->ran_as)
             ahead_drop(p, a);
+        else if (a->id >= 0 && a->id < p->published)
+            p->saves[p->stail++] = j->seq;
         return;
     }
     free(j->ckpt);
@@ -344,16 +347,17 @@ static bool pool_reserve(pool *p, int n, int m)
     return true;
 }
 
-/* After the oracle created trials first.. (under the lock): those it took
- * from the draws ahead, since ahead_taken was taken, meet their runs; the
- * others are queued. */
+/* Right after the oracle created trials first.. (under the lock): those it
+ * took from the draws ahead, since ahead_taken was `taken`, meet their runs;
+ * the others are staged behind the queue (p->staged), for pool_publish once
+ * their parents' checkpoints and the oracle are written. */
 static void pool_created(pool *p, int first, long taken)
 {
     const ffnn_oracle *o = &p->t->oracle;
     long seq = taken;
     for (int i = first; i < o->n_trials; i++) {
         if (seq == o->ahead_taken || o->trials[i].parent >= 0) {
-            p->queue[p->qtail++] = i;
+            p->queue[p->qtail + p->staged++] = i;
             continue;
         }
         /* Draws ahead are created first, in draw order, before any new draw. */
@@ -363,15 +367,30 @@ static void pool_created(pool *p, int first, long taken)
         if (a->state == AHEAD_QUEUED) {
             a->state = AHEAD_GONE;
             p->ahead_queued--;
-            p->queue[p->qtail++] = i;
+            p->queue[p->qtail + p->staged++] = i;
         } else if (a->ran_as != i) {   /* it ran under another id: train anew */
             if (a->state == AHEAD_DONE)
                 ahead_drop(p, a);
-            p->queue[p->qtail++] = i;
-        } else if (a->state == AHEAD_DONE) {
-            p->saves[p->stail++] = (int)(a - p->ahead);
-        }
+            p->queue[p->qtail + p->staged++] = i;
+        }   /* else its result is written once published (pool_publish) */
     }
+    p->pub_taken = taken;
+}
+
+/* The created trials are recorded in oracle.json: they may run, and the
+ * results of draws ahead that got the id they ran under may be written. */
+static void pool_publish(pool *p)
+{
+    const ffnn_oracle *o = &p->t->oracle;
+    p->qtail += p->staged;
+    p->staged = 0;
+    p->published = o->n_trials;
+    for (long seq = p->pub_taken; seq < o->ahead_taken; seq++) {
+        ahead_job *a = &p->ahead[seq];
+        if (a->state == AHEAD_DONE && a->id == a->ran_as)
+            p->saves[p->stail++] = (int)seq;
+    }
+    p->pub_taken = o->ahead_taken;
 }
 
 /* Draws ahead while workers may wait for work (under the lock). */
@@ -594,6 +613,7 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
         st = ffnn_error_nomem(err);
         goto out;
     }
+    p.published = o->n_trials;
     for (int i = 0; i < o->n_trials; i++) {
         if (o->trials[i].status == FFNN_TRIAL_PENDING)
             p.queue[p.qtail++] = i;
@@ -639,14 +659,18 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
             st = ffnn_error_nomem(err);
             break;
         }
+        pool_created(&p, first, taken);
         if ((n_new > 0 || any) && (st = settle(&p, err)))
             break;
         if (p.n_wr > 0 || p.n_rm > 0) {
             /* Files without the lock: workers go on meanwhile; the new
-             * trials wait for their parents' checkpoints. */
-            pthread_mutex_unlock(&p.mu);
+             * trials wait for their parents' checkpoints.  (A -j 1 worker
+             * never runs beside the coordinator.) */
+            if (!p.serial)
+                pthread_mutex_unlock(&p.mu);
             st = settle_io(&p, err);
-            pthread_mutex_lock(&p.mu);
+            if (!p.serial)
+                pthread_mutex_lock(&p.mu);
             settle_done(&p, st);
             if (st)
                 break;
@@ -654,13 +678,16 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
         if (n_new > 0) {
             if ((st = persist_new(t, first, err)))
                 break;
-            pool_created(&p, first, taken);
+            pool_publish(&p);
         }
         if ((st = pool_draw_ahead(&p, jobs, err)))
             break;
         pthread_cond_broadcast(&p.work);
         if (ffnn_oracle_finished(o))
             break;
+        /* What workers did while settle_io had the lock released. */
+        if (p.nfinished > 0 || p.fatal)
+            continue;
         if (p.running == 0 && p.qhead == p.qtail && p.shead == p.stail) {
             st = ffnn_error_set(err, FFNN_EINTERNAL, "search stalled with no runnable trial");
             break;
