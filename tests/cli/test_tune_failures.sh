@@ -136,3 +136,28 @@ pending_loop stopx
 rc=$?
 check "executors: --pending stops at trial 15 with status 65: $(cat loop.err)" \
     [ "$rc" = 65 -a "$(cat loop.err)" = "$msg" ]
+
+# Many workers, again and again, on searches of a few milliseconds: the
+# runner's hand-offs (trials drawn ahead, checkpoints written while workers
+# go on, results arriving meanwhile) give the sequential result every time.
+SMALL=$ROOT/tests/data/tune/small.json
+"$T" -q -g "$SMALL" --iterations 8 -d st1 -j 1 -o st1.ffnn train.csv
+"$T" -q -g "$FAIL" --iterations 6 -d fst1 -j 1 -o fst1.ffnn train.csv
+runs=0 same=0
+for k in 1 2 3 4 5 6 7 8 9 10; do
+    for j in 8 3; do
+        for g in st fst; do
+            grid=$SMALL; [ "$g" = fst ] && grid=$FAIL
+            rm -rf "${g}j" "${g}j.ffnn"
+            runs=$((runs + 1))
+            if "$T" -q -g "$grid" --iterations "$([ "$g" = st ] && echo 8 || echo 6)" -d "${g}j" -j "$j" \
+                    -o "${g}j.ffnn" train.csv > /dev/null 2> stress.err &&
+                diff -r -q -x lock "${g}1" "${g}j" > /dev/null && cmp -s "${g}1.ffnn" "${g}j.ffnn"; then
+                same=$((same + 1))
+            else
+                echo "# -j $j on $g: $(head -n 1 stress.err)"
+            fi
+        done
+    done
+done
+check "$same of $runs runs at -j 8 and -j 3 byte-identical to -j 1" [ "$same" = "$runs" ]
