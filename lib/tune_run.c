@@ -309,29 +309,12 @@ static bool pool_reserve(pool *p, int n, int m)
 {
     if (n > p->cap_ids) {
         int cap = 2 * n + 64;
-        int *q = realloc(p->queue, (size_t)cap * sizeof *q);
-        if (q)
-            p->queue = q;
-        int *f = q ? realloc(p->finished, (size_t)cap * sizeof *f) : NULL;
-        if (f)
-            p->finished = f;
-        int *s = f ? realloc(p->saves, (size_t)cap * sizeof *s) : NULL;
-        if (s)
-            p->saves = s;
-        unsigned char **h = s ? realloc(p->held, (size_t)cap * sizeof *h) : NULL;
-        if (h)
-            p->held = h;
-        size_t *hl = h ? realloc(p->held_len, (size_t)cap * sizeof *hl) : NULL;
-        if (hl)
-            p->held_len = hl;
-        int *w = hl ? realloc(p->wr, (size_t)cap * sizeof *w) : NULL;
-        if (w)
-            p->wr = w;
-        int *r = w ? realloc(p->rm, (size_t)cap * sizeof *r) : NULL;
-        if (r)
-            p->rm = r;
-        if (!r)
+        void *tmp;
+#define GROW(a) ((tmp = realloc((a), (size_t)cap * sizeof *(a))) != NULL && ((a) = tmp, true))
+        if (!(GROW(p->queue) && GROW(p->finished) && GROW(p->saves) && GROW(p->held) &&
+              GROW(p->held_len) && GROW(p->wr) && GROW(p->rm)))
             return false;
+#undef GROW
         memset(p->held + p->cap_ids, 0, (size_t)(cap - p->cap_ids) * sizeof *p->held);
         memset(p->held_len + p->cap_ids, 0, (size_t)(cap - p->cap_ids) * sizeof *p->held_len);
         p->cap_ids = cap;
