@@ -324,16 +324,27 @@ ffnn_status ffnn_tune_search_parse(const char *text, const char *name, ffnn_hype
  * epochs) and records its outcome in tr: completed with its score and
  * executions, or failed with the message.  Its seeds come from the seed and
  * tr->id alone.  When a later round may continue it, its best-epoch weights
- * go to trials/NNNN.ffnn (ckpt NULL; tr->checkpoint set), or into *ckpt
- * (malloc'd, *ckpt_len bytes) for ffnn_tune_save_result.  Returns non-OK
- * only for what must stop the search (memory, writing files,
- * FFNN_ECANCELED): a training problem makes the trial failed. */
-ffnn_status ffnn_tune_execute(const ffnn_tune *t, ffnn_trial *tr, unsigned char **ckpt,
-                              size_t *ckpt_len, ffnn_error *err);
-/* Writes tr's checkpoint ckpt (when not NULL; sets tr->checkpoint), then its
- * result file trials/NNNN.json. */
-ffnn_status ffnn_tune_save_result(const ffnn_tune *t, ffnn_trial *tr, const unsigned char *ckpt,
-                                  size_t ckpt_len, ffnn_error *err);
+ * go to trials/NNNN.ffnn (keep NULL; tr->checkpoint set), or stay in the
+ * model *keep (the caller's; NULL when none is needed).  Returns non-OK only
+ * for what must stop the search (memory, writing files, FFNN_ECANCELED): a
+ * training problem makes the trial failed. */
+ffnn_status ffnn_tune_execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_model **keep,
+                              ffnn_error *err);
+/* Writes m, trial id's best-epoch model, to trials/NNNN.ffnn. */
+ffnn_status ffnn_tune_write_checkpoint(const ffnn_tune *t, int id, const ffnn_model *m,
+                                       ffnn_error *err);
+/* A private copy of trial src for a run (values duplicated; no result or
+ * message). */
+ffnn_status ffnn_trial_copy(const ffnn_trial *src, ffnn_trial *dst, ffnn_error *err);
+/* Moves a run's outcome (job) into dst, the oracle's trial; releases job. */
+void ffnn_trial_apply(ffnn_trial *dst, ffnn_trial *job);
+
+/* ---- tune_run.c: the executors' entry points, the best config ---------------- */
+
+/* FFNN_EDATA "K trials failed in a row (last: trial NNNN: message)" when a
+ * sequential run stops now (ffnn_oracle_failure_run; scan as its). */
+ffnn_status ffnn_tune_check_failures(const ffnn_tune *t, ffnn_failure_scan *scan,
+                                     ffnn_error *err);
 
 /* ---- tune_dir.c: the directory ---------------------------------------------- */
 

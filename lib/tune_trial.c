@@ -93,8 +93,8 @@ static bool trial_fail(ffnn_trial *tr, const ffnn_error *e)
     return tr->message != NULL;
 }
 
-ffnn_status ffnn_tune_execute(const ffnn_tune *t, ffnn_trial *tr, unsigned char **ckpt,
-                              size_t *ckpt_len, ffnn_error *err)
+ffnn_status ffnn_tune_execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_model **keep,
+                              ffnn_error *err)
 {
     const ffnn_tune_options *tu = &t->grid.tuner;
     uint64_t seed = tu->seed;
@@ -222,26 +222,12 @@ ffnn_status ffnn_tune_execute(const ffnn_tune *t, ffnn_trial *tr, unsigned char 
     if (ffnn_oracle_needs_checkpoint(&t->oracle, tr)) {
         if (sb.have)
             memcpy(m->params, best, m->n_params * sizeof *best);
-        free(path);
-        path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->id);
-        if (!path) {
-            fatal = ffnn_error_nomem(err);
-            goto out;
+        if (keep) {
+            *keep = m;
+            m = NULL;
+        } else if (!(fatal = ffnn_tune_write_checkpoint(t, tr->id, m, err))) {
+            tr->checkpoint = true;
         }
-        unsigned char *buf = NULL;
-        size_t len = 0;
-        if ((fatal = ffnn_model_serialize(m, &buf, &len, err)))
-            goto out;
-        if (ckpt) {
-            *ckpt = buf;
-            *ckpt_len = len;
-            goto out;
-        }
-        fatal = ffnn_file_write_atomic(path, buf, len, (int)t->file_mode, false, err);
-        free(buf);
-        if (fatal)
-            goto out;
-        tr->checkpoint = true;
     }
     goto out;
 failed:
@@ -265,18 +251,41 @@ out:
     return fatal;
 }
 
-ffnn_status ffnn_tune_save_result(const ffnn_tune *t, ffnn_trial *tr, const unsigned char *ckpt,
-                                  size_t ckpt_len, ffnn_error *err)
+ffnn_status ffnn_tune_write_checkpoint(const ffnn_tune *t, int id, const ffnn_model *m,
+                                       ffnn_error *err)
 {
-    if (ckpt) {
-        char *path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->id);
-        if (!path)
-            return ffnn_error_nomem(err);
-        ffnn_status st = ffnn_file_write_atomic(path, ckpt, ckpt_len, (int)t->file_mode, false, err);
-        free(path);
-        if (st)
-            return st;
-        tr->checkpoint = true;
-    }
-    return ffnn_tune_save_trial(t, tr, err);
+    char *path = ffnn_tune_path(t, "trials/%04d.ffnn", id);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    ffnn_status st = path ? ffnn_model_serialize(m, &buf, &len, err) : ffnn_error_nomem(err);
+    if (!st)
+        st = ffnn_file_write_atomic(path, buf, len, (int)t->file_mode, false, err);
+    free(buf);
+    free(path);
+    return st;
+}
+
+ffnn_status ffnn_trial_copy(const ffnn_trial *src, ffnn_trial *dst, ffnn_error *err)
+{
+    *dst = *src;
+    dst->values = cJSON_Duplicate(src->values, 1);
+    dst->result = NULL;
+    dst->message = NULL;
+    return dst->values ? FFNN_OK : ffnn_error_nomem(err);
+}
+
+void ffnn_trial_apply(ffnn_trial *dst, ffnn_trial *job)
+{
+    dst->status = job->status;
+    dst->score = job->score;
+    dst->best_step = job->best_step;
+    dst->error = job->error;
+    dst->checkpoint = job->checkpoint;
+    cJSON_Delete(dst->result);
+    dst->result = job->result;
+    free(dst->message);
+    dst->message = job->message;
+    job->result = NULL;
+    job->message = NULL;
+    ffnn_trial_release(job);
 }

@@ -9,8 +9,8 @@
  * random and grid search), tune_hyperband.c (the schedule and Hyperband),
  * tune_codec.c (the directory's JSON files, the summary), tune_dir.c
  * (opening a directory, its lock and data), tune_trial.c (one trial's
- * training), tune_run.c (the thread pool, the executors' entry points, the
- * best config).  What they share and the tests use is lib/tune_internal.h;
+ * training), tune_pool.c (the built-in runner), tune_run.c (the executors'
+ * entry points, the best config).  What they share and the tests use is lib/tune_internal.h;
  * the final retrain is ffnn_train_file.
  */
 #ifndef FFNN_TUNE_H
