@@ -161,3 +161,17 @@ for k in 1 2 3 4 5 6 7 8 9 10; do
     done
 done
 check "$same of $runs runs at -j 8 and -j 3 byte-identical to -j 1" [ "$same" = "$runs" ]
+
+# A search whose space is used up ends early (keras-tuner's collision limit):
+# two configurations for a first round of 9, so nothing is ever promoted and
+# no checkpoint may stay behind (built-in runner and executors).
+printf '{"hypergrid":{"width":{"values":[4,8]}},"tuner":{"max_epochs":9,"factor":3,"seed":3}}\n' > two.json
+run "$T" -q -g two.json -d two -j 2 train.csv
+check "a used-up space ends the search: 2 trials" [ "$st" = 0 -a "$(ls two/trials/*.json | wc -l)" = 2 ]
+check "... and leaves no checkpoint" [ -z "$(ls two/trials | grep ffnn)" ]
+"$T" -g two.json -d twox --init train.csv
+pending_loop twox
+rc=$?
+"$T" -q -d twox > /dev/null
+check "executors: the same trials, no checkpoint" \
+    sh -c "[ $rc = 0 ] && diff -r -q -x lock two twox > /dev/null && [ -z \"\$(ls twox/trials | grep ffnn)\" ]"
