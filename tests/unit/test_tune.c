@@ -78,6 +78,19 @@ static double score_by_id(int id)
     return (double)((id * 7) % 5); /* ties on purpose */
 }
 
+/* An oracle over widths 1..1000 with the tuner settings `tuner` (a JSON
+ * object's members), its first trials created: their number in *n. */
+static void width_oracle(const char *tuner, ffnn_mode dir, ffnn_hypergrid *g, ffnn_oracle *o, int *n)
+{
+    char json[256];
+    ffnn_error err;
+    snprintf(json, sizeof json, "{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},\"tuner\":{%s}}",
+             tuner);
+    *g = parse_ok(json);
+    ffnn_oracle_init(o, g, dir);
+    ck_assert_int_eq(ffnn_oracle_advance(o, n, &err), FFNN_OK);
+}
+
 START_TEST(trial_order_r10)
 {
     ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
@@ -536,13 +549,10 @@ END_TEST
  * pending trial: a pending trial between failures may still complete. */
 START_TEST(failure_run_in_trial_order)
 {
-    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
-                                "\"tuner\":{\"algorithm\":\"random\",\"max_trials\":8}}");
+    ffnn_hypergrid g;
     ffnn_oracle o;
-    ffnn_error err;
     int n;
-    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
-    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    width_oracle("\"algorithm\":\"random\",\"max_trials\":8", FFNN_MODE_MAX, &g, &o, &n);
     ck_assert_int_eq(n, 8);
     /* F C F F P F F F: 5 and 6 and 7 are three in a row, but after trial 4,
      * which a sequential run sees first. */
@@ -576,14 +586,12 @@ END_TEST
  * promote anyone frees all of them as soon as the oracle moves past it. */
 START_TEST(stale_checkpoints_rounds)
 {
-    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
-                                "\"tuner\":{\"max_epochs\":10,\"factor\":3}}");
+    ffnn_hypergrid g;
     ffnn_oracle o;
     ffnn_error err;
     int n;
     bool stale[64];
-    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
-    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    width_oracle("\"max_epochs\":10,\"factor\":3", FFNN_MODE_MAX, &g, &o, &n);
     ck_assert_int_eq(n, 12);
     for (int i = 0; i < 11; i++) {
         o.trials[i].status = FFNN_TRIAL_COMPLETED;
@@ -642,13 +650,11 @@ END_TEST
  * missing checkpoint no longer matters. */
 START_TEST(resume_missing_checkpoint)
 {
-    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
-                                "\"tuner\":{\"max_epochs\":10,\"factor\":3}}");
+    ffnn_hypergrid g;
     ffnn_oracle o;
     ffnn_error err;
     int n;
-    ffnn_oracle_init(&o, &g, FFNN_MODE_MAX);
-    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    width_oracle("\"max_epochs\":10,\"factor\":3", FFNN_MODE_MAX, &g, &o, &n);
     complete_all(&o, score_by_id);
     for (int i = 0; i < 12; i++)
         o.trials[i].checkpoint = i != 5;
