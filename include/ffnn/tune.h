@@ -8,8 +8,9 @@
  * training config), tune_oracle.c (trials, ranking, the algorithm interface,
  * random and grid search), tune_hyperband.c (the schedule and Hyperband),
  * tune_codec.c (the directory's JSON files, the summary), tune_dir.c
- * (opening a directory, its lock and data), tune_run.c (running trials, the
- * best config).  What they share and the tests use is lib/tune_internal.h;
+ * (opening a directory, its lock and data), tune_trial.c (one trial's
+ * training), tune_pool.c (the built-in runner), tune_run.c (the executors'
+ * entry points, the best config).  What they share and the tests use is lib/tune_internal.h;
  * the final retrain is ffnn_train_file.
  */
 #ifndef FFNN_TUNE_H
@@ -212,8 +213,10 @@ typedef void (*ffnn_tune_progress_cb)(void *ctx, const ffnn_tune_progress *p);
 
 /* Runs the search to the end with `jobs` threads (pending trials of an
  * interrupted run first).  Trials that fail are recorded as failed;
- * max_consecutive_failed_trials failures in a row (by id) abort with the last
- * message. */
+ * max_consecutive_failed_trials failures in a row abort with the last
+ * message, counted in id order up to the first trial still pending, as a
+ * sequential run counts them (so the same trial stops the search for any
+ * `jobs` and any executor). */
 ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void *ctx,
                           ffnn_error *err);
 /* Creates what can be created now and returns the pending trial ids
