@@ -473,5 +473,10 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
         sed 's/^/- /' "$NOTES"
     fi
 } > "$W/RESULTS.md"
+# bench/tuners.sh's section has its own command: kept as it was.
+if [ -f "$OUT" ] && grep -qx '<!-- tuners.sh -->' "$OUT"; then
+    echo >> "$W/RESULTS.md"
+    sed -n '/^<!-- tuners.sh -->$/,/^<!-- \/tuners.sh -->$/p' "$OUT" >> "$W/RESULTS.md"
+fi
 cp "$W/RESULTS.md" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 cat "$W/RESULTS.md"
