@@ -462,6 +462,40 @@ START_TEST(no_dimensions)
 }
 END_TEST
 
+/* The Bayesian keys survive the normalised form search.json is compared
+ * by; other algorithms neither print nor compare them. */
+START_TEST(bayes_keys_round_trip)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"values\":[8,16]}},"
+                                "\"tuner\":{\"algorithm\":\"bayesian\",\"num_initial_points\":4,"
+                                "\"alpha\":0.001,\"beta\":1.5,\"proposal_batch\":3}}");
+    ck_assert_int_eq(g.tuner.num_initial_points, 4);
+    ck_assert_double_eq(g.tuner.alpha, 0.001);
+    ck_assert_double_eq(g.tuner.beta, 1.5);
+    ck_assert_int_eq(g.tuner.proposal_batch, 3);
+    char *a = ffnn_hypergrid_to_json(&g);
+    ffnn_hypergrid h = parse_ok(a);
+    char *b = ffnn_hypergrid_to_json(&h);
+    ck_assert_str_eq(a, b);
+    ck_assert_ptr_nonnull(strstr(a, "\"proposal_batch\":\t3"));
+    ck_assert_ptr_nonnull(strstr(a, "\"alpha\":\t0.001"));
+    free(a);
+    free(b);
+    ffnn_hypergrid_release(&h);
+    g.tuner.algorithm = FFNN_TUNE_RANDOM;
+    a = ffnn_hypergrid_to_json(&g);
+    ck_assert_ptr_null(strstr(a, "beta"));
+    free(a);
+    ffnn_hypergrid_release(&g);
+    /* The defaults: keras-tuner's. */
+    ffnn_tune_options o = ffnn_tune_options_default();
+    ck_assert_int_eq(o.num_initial_points, 0);
+    ck_assert_double_eq(o.alpha, 1e-4);
+    ck_assert_double_eq(o.beta, 2.6);
+    ck_assert_int_eq(o.proposal_batch, 1);
+}
+END_TEST
+
 /* A fit leaves OpenBLAS (where it is the LAPACK) with one thread. */
 START_TEST(openblas_one_thread)
 {
@@ -491,6 +525,7 @@ Suite *tune_bayes_suite(void)
     tcase_add_test(tc, proposal_reference);
     tcase_add_test(tc, proposal_deterministic);
     tcase_add_test(tc, no_dimensions);
+    tcase_add_test(tc, bayes_keys_round_trip);
     tcase_add_test(tc, openblas_one_thread);
     suite_add_tcase(s, tc);
     return s;
