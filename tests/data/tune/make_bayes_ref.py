@@ -33,8 +33,8 @@ Log grids whose size keras-tuner's int() truncates (0.001..1 step 10 has 3
 points there) are left out: ffnn counts their points with a 1e-8 tolerance
 (tune_space.c), so they have 4.
 """
-import json
 import math
+import os
 import sys
 
 import numpy as np
@@ -42,6 +42,10 @@ import scipy.optimize
 import sklearn
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import Matern
+
+# tests/data/gp/make_ref.py: the comparison and the command line
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gp"))
+import make_ref  # noqa: E402
 
 
 # ---- keras-tuner's hyperparameters ---------------------------------------------
@@ -327,41 +331,7 @@ def main():
             "value_to_prob": value_cases(), "propose": propose_cases()}
 
 
-def compare(a, b, path, bad):
-    """Numbers equal to 1e-9 (relative, or absolute below 1); optimiser
-    outputs (x, acquisition, length scales, hallucinated scores, the
-    continuous values decoded from x) to 1e-6."""
-    if isinstance(a, dict):
-        for k in a:
-            if k == "sklearn":
-                continue
-            if k not in b:
-                bad.append(f"{path}.{k}: missing")
-            else:
-                compare(a[k], b[k], f"{path}.{k}", bad)
-    elif isinstance(a, list):
-        if len(a) != len(b):
-            bad.append(f"{path}: length {len(a)} != {len(b)}")
-        for i, (u, v) in enumerate(zip(a, b)):
-            compare(u, v, f"{path}[{i}]", bad)
-    elif isinstance(a, float) or isinstance(b, float):
-        tol = 1e-6 if ".cases[" in path else 1e-9
-        if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or \
-                abs(a - b) > tol * max(1.0, abs(a), abs(b)):
-            bad.append(f"{path}: {a!r} != {b!r}")
-    elif a != b:
-        bad.append(f"{path}: {a!r} != {b!r}")
-
-
 if __name__ == "__main__":
-    ref = main()
-    if len(sys.argv) == 3 and sys.argv[1] == "--check":
-        with open(sys.argv[2]) as f:
-            old = json.load(f)
-        bad = []
-        compare(ref, old, "ref", bad)
-        for line in bad:
-            print(line)
-        sys.exit(1 if bad else 0)
-    json.dump(ref, sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    # optimiser outputs (x, acquisition, length scales, hallucinated scores,
+    # the continuous values decoded from x) to 1e-6, the rest to 1e-9
+    make_ref.cli(main, lambda path: ".cases[" in path)
