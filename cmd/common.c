@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -279,6 +280,17 @@ void cmd_free_list(char **v, int n)
     free(v);
 }
 
+/* A program with an output file ignores SIGPIPE: a closed pipe on standard
+ * output is then a write error (EPIPE), reported (74) after the staged
+ * files are removed, instead of a death that skips that.  A program that
+ * writes only to standard output keeps the default, as filters do: killed
+ * by SIGPIPE (128 + 13 in the shell), it has nothing to remove.  A SIGPIPE
+ * already ignored by the parent stays ignored in both cases. */
+static void pipe_is_write_error(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+}
+
 int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -286,6 +298,7 @@ int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
         o->fp = stdout;
         return 0;
     }
+    pipe_is_write_error();
     int st = ffnn_atomic_open(&o->file, path, -1, true, err);
     o->fp = o->file.fp;
     return st;
@@ -373,6 +386,8 @@ void cmd_outs_abort(cmd_outs *s)
 int cmd_check_output(const char *path, ffnn_error *err)
 {
     struct stat sb;
+    if (strcmp(path, "-") != 0)
+        pipe_is_write_error();
     if (strcmp(path, "-") == 0 ||
         (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)))
         return 0;
@@ -381,6 +396,59 @@ int cmd_check_output(const char *path, ffnn_error *err)
     if (st == 0)
         ffnn_atomic_abort(&f);
     return st;
+}
+
+/* The directory part of path ("." for none) in buf; false if too long. */
+static bool dir_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+    if (len + 2 > size)
+        return false;
+    if (len)
+        memcpy(buf, path, len);
+    else
+        buf[len++] = '.';
+    buf[len] = '\0';
+    return true;
+}
+
+/* Do a and b lead to one file, so that writing one destroys the other?
+ * Existing regular files compare by device and inode (through symbolic and
+ * hard links); devices, FIFOs and standard streams are written in place and
+ * never clash.  Names that do not exist yet are one file when their
+ * directories are one directory and their last components are equal. */
+static bool same_file(const char *a, const char *b)
+{
+    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return false;
+    struct stat sa, sb;
+    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea || eb)
+        return ea && eb && S_ISREG(sa.st_mode) && S_ISREG(sb.st_mode) && sa.st_dev == sb.st_dev &&
+               sa.st_ino == sb.st_ino;
+    const char *na = strrchr(a, '/'), *nb = strrchr(b, '/');
+    char da[PATH_MAX], db[PATH_MAX];
+    if (strcmp(na ? na + 1 : a, nb ? nb + 1 : b) != 0)
+        return false;
+    if (!dir_of(a, da, sizeof da) || !dir_of(b, db, sizeof db) || stat(da, &sa) != 0 ||
+        stat(db, &sb) != 0)
+        return strcmp(a, b) == 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int cmd_check_distinct(const cmd_file *files, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            const cmd_file *a = &files[i], *b = &files[j];
+            if (!a->path || !b->path || (!a->output && !b->output))
+                continue;
+            if (same_file(a->path, b->path))
+                return cmd_usage_error("%s and %s are the same file (%s)", a->what, b->what,
+                                       a->output ? a->path : b->path);
+        }
+    return 0;
 }
 
 char *cmd_default_name(const char *path, const char *ext)

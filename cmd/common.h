@@ -55,7 +55,9 @@ void cmd_free_list(char **v, int n);
 /* An output file written atomically (ffnn_atomic_file, durable), or
  * standard output for "-"; cmd_out_commit renames it into place (or, after
  * a stop request, removes it: FFNN_ECANCELED), cmd_out_abort removes it.
- * Write to fp. */
+ * Write to fp.  Opening a file (and cmd_check_output) makes the program
+ * ignore SIGPIPE: a closed pipe on standard output is then a write error
+ * (74) that removes the staged files, not a death that leaves them. */
 typedef struct {
     FILE *fp;
     ffnn_atomic_file file;
@@ -86,6 +88,20 @@ void cmd_outs_abort(cmd_outs *s);
  * output before the work, so a long run does not end in that error with
  * other outputs already written.  "-" and devices pass; nothing is left. */
 int cmd_check_output(const char *path, ffnn_error *err);
+
+/* A file named on the command line: what names it in messages (an option,
+ * "-o", or an operand, "TRAIN.csv"); path NULL when not given. */
+typedef struct {
+    const char *what;
+    const char *path;
+    bool output;
+} cmd_file;
+/* Refuses, before any work, an output that is one of the inputs or another
+ * output (writing it would destroy the other): "prog: -o and TRAIN.csv are
+ * the same file (tr.csv); try 'prog --help'" -> 64, else 0.  Regular files
+ * compare by device and inode, names not yet created by directory and
+ * name; "-", devices and FIFOs never clash. */
+int cmd_check_distinct(const cmd_file *files, int n);
 
 /* "data/iris.csv", ".ffnn" -> "iris.ffnn", "m/iris.ffnn", ".onnx" -> "iris.onnx"
  * (in the current directory); malloc'd. */

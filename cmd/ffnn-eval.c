@@ -247,6 +247,13 @@ int main(int argc, char **argv)
         rc = cmd_usage_error("--curve-metric needs --history and --curve-svg");
     if (rc)
         goto out;
+    const cmd_file files[] = {
+        {"-o", output, true}, {"--confusion-svg", confusion_svg, true}, {"--roc-svg", roc_svg, true},
+        {"--curve-svg", curve_svg, true},
+        {model ? "LABELLED.csv" : "PREDICTIONS.csv", nargs ? argv[optind] : NULL, false},
+        {"-m", model, false}, {"--history", history, false}};
+    if ((rc = cmd_check_distinct(files, 7)))
+        goto out;
     const char *const paths[] = {output, confusion_svg, roc_svg, curve_svg};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
         if (paths[i] && cmd_check_output(paths[i], &err)) {

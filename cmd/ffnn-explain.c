@@ -616,6 +616,11 @@ int main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     memset(&p, 0, sizeof p);
 
+    const cmd_file files[] = {{"--bar-svg", out.bar_svg, true}, {"--beeswarm-svg", out.beeswarm_svg, true},
+                              {"-o", out.csv, true}, {"MODEL", model_path, false},
+                              {"INPUT.csv", input, false}, {"-b", background, false}};
+    if ((rc = cmd_check_distinct(files, 6)))
+        goto done;
     const char *const paths[] = {out.bar_svg, out.beeswarm_svg, out.csv};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
         if (paths[i] && cmd_check_output(paths[i], &err)) {

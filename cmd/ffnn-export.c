@@ -55,15 +55,22 @@ int main(int argc, char **argv)
     const char *output = nargs == 2 ? argv[optind + 1] : (out_alloc = cmd_default_name(model_path, ".onnx"));
     if (!output)
         return cmd_nomem();
-    if (strcmp(output, "-") == 0 && isatty(STDOUT_FILENO))
+    const cmd_file files[] = {{"OUT.onnx", output, true}, {"MODEL", model_path, false}};
+    int rc = cmd_check_distinct(files, 2);
+    if (rc) {
+        free(out_alloc);
+        return rc;
+    }
+    if (strcmp(output, "-") == 0 && isatty(STDOUT_FILENO)) {
+        free(out_alloc);
         return cmd_usage_error("not writing binary ONNX to a terminal; give OUT.onnx or redirect");
+    }
 
     ffnn_error err;
     ffnn_model *m = NULL;
     unsigned char *buf = NULL;
     size_t len = 0;
     cmd_out o;
-    int rc = 0;
     memset(&o, 0, sizeof o);
     if (ffnn_model_load(&m, model_path, &err) ||
         ffnn_export_serialize(m, (ffnn_export_format)format, &buf, &len, &err) ||

@@ -53,6 +53,11 @@ int main(int argc, char **argv)
     if (nargs < 1 || nargs > 2)
         return cmd_usage_error("expected MODEL [INPUT.csv], got %d argument%s", nargs, nargs == 1 ? "" : "s");
     const char *model_path = argv[optind], *input = nargs == 2 ? argv[optind + 1] : "-";
+    const cmd_file files[] = {{"-o", output, true}, {"MODEL", model_path, false},
+                              {"INPUT.csv", input, false}};
+    int rc = cmd_check_distinct(files, 3);
+    if (rc)
+        return rc;
 
     ffnn_error err;
     ffnn_model *m = NULL;
@@ -60,7 +65,6 @@ int main(int argc, char **argv)
     FILE *in = NULL;
     cmd_out o;
     memset(&o, 0, sizeof o);
-    int rc = 0;
     if (ffnn_model_load(&m, model_path, &err)) {
         rc = cmd_fail(&err);
         goto out;

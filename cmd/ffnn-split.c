@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "common.h"
 #include "ffnn/dataset.h"
 #include "ffnn/model_io.h"
@@ -40,18 +39,6 @@ static int write_part(cmd_outs *outs, const ffnn_table *t, const char *path, con
         return cmd_failf(74, "%s: write error: %s", strcmp(path, "-") ? path : "<stdout>",
                          strerror(errno ? errno : EIO));
     return 0;
-}
-
-/* Do paths a and b name one file?  Existing files compare by device and
- * inode, others by name. */
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
-        return false;
-    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    return strcmp(a, b) == 0;
 }
 
 int main(int argc, char **argv)
@@ -99,16 +86,18 @@ int main(int argc, char **argv)
     if (strcmp(train_out, "-") == 0 && strcmp(test_out, "-") == 0)
         return cmd_usage_error("TRAIN_OUT and TEST_OUT cannot both be standard output");
     /* Writing over the input, or both parts to one file, would lose rows. */
-    if (same_file(train_out, test_out))
-        return cmd_usage_error("TRAIN_OUT and TEST_OUT are the same file");
-    if (same_file(in, train_out) || same_file(in, test_out))
-        return cmd_usage_error("%s is the input file %s",
-                               same_file(in, train_out) ? "TRAIN_OUT" : "TEST_OUT", in);
+    const cmd_file files[] = {
+        {"TRAIN_OUT", train_out, true}, {"TEST_OUT", test_out, true}, {"INPUT", in, false}};
+    int rc = cmd_check_distinct(files, 3);
+    if (rc)
+        return rc;
     if (target && !stratify)
         cmd_warn("--target has no effect without --stratify");
 
     ffnn_error err;
     ffnn_table t;
+    if (cmd_check_output(train_out, &err) || cmd_check_output(test_out, &err))
+        return cmd_fail(&err);
     if (ffnn_table_load(&t, in, false, &err))
         return cmd_fail(&err);
     if (t.nrows < 2) {
@@ -117,7 +106,6 @@ int main(int argc, char **argv)
         ffnn_table_release(&t);
         return st;
     }
-    int rc = 0;
     long n = t.nrows, ntr = 0, nte = 0;
     long *tr = calloc((size_t)n, sizeof *tr), *te = calloc((size_t)n, sizeof *te);
     int *strata = NULL;

@@ -213,6 +213,10 @@ int main(int argc, char **argv)
         rc = cmd_nomem();
         goto out;
     }
+    const cmd_file files[] = {{"-o", output, true}, {"--history", history, true},
+                              {"TRAIN.csv", train_path, false}, {"-c", config_path, false}};
+    if ((rc = cmd_check_distinct(files, 4)))
+        goto out;
     if (cmd_check_output(output, &err) || (history && cmd_check_output(history, &err))) {
         rc = cmd_fail(&err);
         goto out;

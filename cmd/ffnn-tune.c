@@ -76,7 +76,7 @@ static void on_trial(void *ctx, const ffnn_tune_progress *p)
         long s = (long)(elapsed * (double)(p->epochs_total - p->epochs_done) / (double)p->epochs_done);
         snprintf(eta, sizeof eta, "%ld:%02ld", s / 60, s % 60);
     }
-    fprintf(stderr, "trial %d/%d: %04d bracket %d round %d", p->done, p->total, t->id, t->bracket,
+    fprintf(stderr, "trial %d/%ld: %04d bracket %d round %d", p->done, p->total, t->id, t->bracket,
             t->round);
     if (t->status == FFNN_TRIAL_COMPLETED)
         fprintf(stderr, " %s %.4f", pr->objective, t->score);
@@ -274,7 +274,7 @@ int main(int argc, char **argv)
         case OPT_JSON: json = true; break;
         case OPT_TOP:
             if (!cmd_parse_long(optarg, 0, 1000000000L, &top))
-                return cmd_usage_error("invalid top '%s' (need an integer >= 0)", optarg);
+                return cmd_usage_error("invalid top '%s' (need an integer 0..1000000000)", optarg);
             break;
         case OPT_OVERWRITE: overwrite = true; break;
         case OPT_SCHEDULE: schedule = true; break;
@@ -288,19 +288,19 @@ int main(int argc, char **argv)
         case OPT_OBJECTIVE: tf.objective = optarg; break;
         case OPT_MAX_EPOCHS:
             if (!cmd_parse_long(optarg, 1, 1000000000L, &tf.max_epochs))
-                return cmd_usage_error("invalid max-epochs '%s' (need an integer >= 1)", optarg);
+                return cmd_usage_error("invalid max-epochs '%s' (need an integer 1..1000000000)", optarg);
             break;
         case OPT_FACTOR:
             if (!cmd_parse_long(optarg, 2, 1000000000L, &tf.factor))
-                return cmd_usage_error("invalid factor '%s' (need an integer >= 2)", optarg);
+                return cmd_usage_error("invalid factor '%s' (need an integer 2..1000000000)", optarg);
             break;
         case OPT_ITERATIONS:
             if (!cmd_parse_long(optarg, 1, 1000000000L, &tf.iterations))
-                return cmd_usage_error("invalid iterations '%s' (need an integer >= 1)", optarg);
+                return cmd_usage_error("invalid iterations '%s' (need an integer 1..1000000000)", optarg);
             break;
         case OPT_MAX_TRIALS:
             if (!cmd_parse_long(optarg, 0, 1000000000L, &tf.max_trials))
-                return cmd_usage_error("invalid max-trials '%s' (need an integer >= 0)", optarg);
+                return cmd_usage_error("invalid max-trials '%s' (need an integer 0..1000000000)", optarg);
             break;
         case OPT_EXECUTIONS:
             if (!cmd_parse_long(optarg, 1, 255, &tf.executions))
@@ -403,6 +403,10 @@ int main(int argc, char **argv)
                              "stored search)");
         goto out;
     }
+    const cmd_file files[] = {{"-o", output, true}, {"--best-config", best_path, true},
+                              {"TRAIN.csv", train, false}, {"-g", grid_path, false}};
+    if ((rc = cmd_check_distinct(files, 4)))
+        goto out;
     if ((output && cmd_check_output(output, &err)) || (best_path && cmd_check_output(best_path, &err))) {
         rc = cmd_fail(&err);
         goto out;

@@ -229,6 +229,16 @@ ffnn_status ffnn_eval_data_read(ffnn_eval_data *d, FILE *fp, const char *name,
                                 o.target);
             goto fail;
         }
+        /* A predictions CSV from a model whose target was "prediction"
+         * has two such columns: scoring the first would score the
+         * prediction against itself. */
+        if (true_col == pred_col || (true_col > pred_col && strncmp(hdr[true_col], "p_", 2) == 0)) {
+            st = ffnn_error_set(err, FFNN_EDATA,
+                                "%s:1:%d: --target \"%s\" is %s column, not true labels", name,
+                                true_col + 1, o.target,
+                                true_col == pred_col ? "the prediction" : "a probability");
+            goto fail;
+        }
     } else {
         if (pred_col > 0 && strncmp(hdr[pred_col - 1], "p_", 2) != 0)
             true_col = pred_col - 1;

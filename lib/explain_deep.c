@@ -24,9 +24,9 @@ typedef struct {
     int L, K, maxw;
     float **bZ, **bA, **bD; /* per layer, nb x units: background pre-activation, output, f'(z) */
     double *G, *Gp;         /* K x maxw multiplier matrices */
-    double *J;              /* maxw x maxw: softmax multiplier matrix */
+    double *J;              /* smax x smax: softmax multiplier matrix */
     double *mult;           /* maxw: elementwise multipliers */
-    double *sm;             /* 6 * maxw: softmax scratch */
+    double *sm;             /* 6 * smax: softmax scratch */
 } deep_state;
 
 static void deep_free(deep_state *d)
@@ -232,14 +232,21 @@ ffnn_status ffnn_ex_deep(ffnn_ex_ctx *c, const float *X, long n, const float *Bg
     if (d.maxw < m->n_in)
         d.maxw = m->n_in;
     size_t mw = (size_t)d.maxw;
+    /* The softmax multipliers are a square matrix of the softmax layer's
+     * width (the output's, in practice: a few classes); sized by maxw, as
+     * the other scratch is, 100,000 inputs would ask for 80 GB. */
+    size_t smax = 1;
+    for (int l = 0; l < d.L; l++)
+        if (m->layers[l].activation == FFNN_ACT_SOFTMAX && (size_t)m->layers[l].units > smax)
+            smax = (size_t)m->layers[l].units;
     d.bZ = ffnn_calloc((size_t)d.L, sizeof *d.bZ);
     d.bA = ffnn_calloc((size_t)d.L, sizeof *d.bA);
     d.bD = ffnn_calloc((size_t)d.L, sizeof *d.bD);
     d.G = ffnn_calloc((size_t)d.K * mw, sizeof *d.G);
     d.Gp = ffnn_calloc((size_t)d.K * mw, sizeof *d.Gp);
-    d.J = ffnn_calloc(mw * mw, sizeof *d.J);
+    d.J = ffnn_calloc(smax * smax, sizeof *d.J);
     d.mult = ffnn_calloc(mw, sizeof *d.mult);
-    d.sm = ffnn_calloc(6 * mw, sizeof *d.sm);
+    d.sm = ffnn_calloc(6 * smax, sizeof *d.sm);
     ffnn_status st = FFNN_OK;
     if (!d.bZ || !d.bA || !d.bD || !d.G || !d.Gp || !d.J || !d.mult || !d.sm) {
         st = ffnn_error_nomem(err);

@@ -487,6 +487,20 @@ static ffnn_status unknown_column(ffnn_error *err, const char *what, const char 
                           name, t->source, join_names(cols, sizeof cols, t->names, t->ncols));
 }
 
+/* The predictions CSV names its own columns "prediction" and p_<class>,
+ * and ffnn-eval finds them by those names: a target named so would be
+ * scored as the prediction (against itself) or skipped as a probability. */
+static ffnn_status check_target_name(const ffnn_table *t, int tcol, ffnn_error *err)
+{
+    const char *n = t->names[tcol];
+    if (strcmp(n, "prediction") != 0 && strncmp(n, "p_", 2) != 0)
+        return FFNN_OK;
+    return ffnn_error_set(err, FFNN_EDATA,
+                          "%s: target column \"%s\" has a name of the predictions CSV's own "
+                          "columns (prediction, p_<class>); rename it",
+                          t->source, n);
+}
+
 ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_options *opt,
                           ffnn_error *err)
 {
@@ -503,6 +517,8 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     int tcol = opt->target ? ffnn_table_col(t, opt->target) : t->ncols - 1;
     if (tcol < 0)
         return unknown_column(err, "target", opt->target, t);
+    if ((st = check_target_name(t, tcol, err)))
+        return st;
     if (!(skip = ffnn_calloc((size_t)t->ncols, sizeof *skip)))
         return ffnn_error_nomem(err);
     skip[tcol] = true;

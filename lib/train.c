@@ -157,6 +157,8 @@ ffnn_status ffnn_evaluate(const ffnn_model *m, const ffnn_data *d, int batch_siz
     if (d->n < 1)
         return ffnn_error_set(err, FFNN_EDATA, "evaluate: no rows");
     int bs = batch_size > 0 ? batch_size : 32;
+    if (bs > d->n)
+        bs = (int)d->n;
     ffnn_status st = ffnn_workspace_create(&ws, m, bs, err);
     if (st)
         return st;
@@ -461,9 +463,12 @@ static ffnn_status fitter_data(fitter *f, const ffnn_data *d, const ffnn_data *v
 static ffnn_status fitter_buffers(fitter *f, ffnn_error *err)
 {
     const ffnn_fit_options *opt = f->opt;
-    int rows = opt->batch_size, D = f->m->n_in, K = ffnn_model_n_out(f->m);
+    int D = f->m->n_in, K = ffnn_model_n_out(f->m);
     ffnn_status st;
+    /* A batch larger than the data is the data (Keras): nothing is sized by
+     * batch_size beyond the rows there are. */
     f->batch = opt->batch_size < f->train.n ? opt->batch_size : (int)f->train.n;
+    int rows = f->batch;
     if ((st = ffnn_workspace_create(&f->ws, f->m, rows, err)))
         return st;
     if (opt->threads > 1) {

@@ -64,34 +64,62 @@ ffnn_status ffnn_tune_split(const ffnn_table *tab, const ffnn_prep *prep, double
 
 /* ---- open / close ------------------------------------------------------------------- */
 
+/* Takes DIR/lock with flock(2).  A search that fails to start deletes the
+ * lock file (it leaves nothing behind); a process that was waiting on that
+ * file then gets a lock on a file no longer at the path, while a newcomer
+ * creates and locks a new one: two searches in one directory.  So a lock
+ * counts only when the open file is still the one at the path (device and
+ * inode); else the path is opened again.
+ * A directory that cannot be written (read-only storage, another user's
+ * files) can still be read: the lock is then taken shared on the file
+ * opened for reading, or not at all when there is no lock file, and
+ * t->read_only says why (see ffnn_tune_run). */
 static ffnn_status take_lock(ffnn_tune *t, ffnn_tune_lock mode, ffnn_error *err)
 {
     char *path = ffnn_tune_path(t, "lock");
     if (!path)
         return ffnn_error_nomem(err);
-    t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    if (t->lock_fd < 0) {
-        ffnn_status st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
-                                        strerror(errno));
-        free(path);
-        return st;
-    }
-    free(path);
     int op = (mode == FFNN_TUNE_LOCK_SHARED ? LOCK_SH : LOCK_EX) | LOCK_NB;
+    ffnn_status st = FFNN_OK;
     /* Short waits cover another process's brief --pending or --run-trial
      * bookkeeping; a running search holds the lock for good. */
     for (int tries = 0;; tries++) {
-        if (flock(t->lock_fd, op) == 0)
-            return FFNN_OK;
-        if (errno != EWOULDBLOCK && errno != EINTR)
-            return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot lock: %s", t->dir, strerror(errno));
-        if (tries >= 40)
-            return ffnn_error_set(err, FFNN_ECANTCREAT,
-                                  "%s: in use by another ffnn-tune process (it holds %s/lock)",
-                                  t->dir, t->dir);
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        if (t->lock_fd < 0 && !t->read_only &&
+            (t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) < 0) {
+            if (errno != EROFS && errno != EACCES && errno != EPERM) {
+                st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path,
+                                    strerror(errno));
+                break;
+            }
+            t->read_only = errno;
+            op = LOCK_SH | LOCK_NB;
+        }
+        if (t->lock_fd < 0 && (t->lock_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+            break;   /* read-only and no lock file: no writer has locked it either */
+        if (flock(t->lock_fd, op) == 0) {
+            struct stat held, at_path;
+            if (fstat(t->lock_fd, &held) == 0 && stat(path, &at_path) == 0 &&
+                held.st_dev == at_path.st_dev && held.st_ino == at_path.st_ino)
+                break;
+            close(t->lock_fd);   /* a deleted lock file: open the path again */
+            t->lock_fd = -1;
+        } else if (errno != EWOULDBLOCK && errno != EINTR) {
+            st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot lock: %s", t->dir, strerror(errno));
+            break;
+        }
+        if (tries >= 40) {
+            st = ffnn_error_set(err, FFNN_ECANTCREAT,
+                                "%s: in use by another ffnn-tune process (it holds %s/lock)", t->dir,
+                                t->dir);
+            break;
+        }
+        if (t->lock_fd >= 0) {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
     }
+    free(path);
+    return st;
 }
 
 /* Removes what a search leaves in dir (only ffnn-tune's own names).  The
@@ -310,7 +338,12 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
     free(lock_path);
     if ((st = take_lock(t, opt->lock, err)))
         goto fail;
-    if (opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE)
+    if (t->read_only && opt->overwrite) {
+        st = ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot overwrite: %s", opt->dir,
+                            strerror(t->read_only));
+        goto fail;
+    }
+    if (opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE && !t->read_only)
         remove_stale_temps(t);
     if (opt->overwrite)
         remove_search(t);
@@ -343,7 +376,7 @@ ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, f
                 t->grid.tuner.hyperband_iterations = opt->iterations;
         }
         if (t->grid.tuner.hyperband_iterations != stored_iterations &&
-            opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE &&
+            opt->lock == FFNN_TUNE_LOCK_EXCLUSIVE && !t->read_only &&
             (st = ffnn_tune_save_search(t, stored_hash, err)))
             goto fail;
     } else {

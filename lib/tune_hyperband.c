@@ -280,8 +280,8 @@ static void expected(const ffnn_oracle *o, long *trials, long *epochs)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
     ffnn_schedule_totals s = ffnn_hyperband_totals(tu->max_epochs, tu->factor);
-    *trials = s.trials * tu->hyperband_iterations;
-    *epochs = s.epochs * tu->hyperband_iterations;
+    *trials = ffnn_tune_product(s.trials, tu->hyperband_iterations);
+    *epochs = ffnn_tune_product(s.epochs, tu->hyperband_iterations);
 }
 
 const ffnn_oracle_algo ffnn_hyperband_algo = {

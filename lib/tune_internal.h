@@ -6,6 +6,7 @@
 #ifndef FFNN_TUNE_INTERNAL_H
 #define FFNN_TUNE_INTERNAL_H
 
+#include <limits.h>
 #include <stdio.h>
 #include "ffnn/dataset.h"
 #include "ffnn/tune.h"
@@ -21,6 +22,13 @@ static inline uint64_t ffnn_tune_fnv64(const void *data, size_t len)
         h *= 0x100000001b3ULL;
     }
     return h;
+}
+
+/* a * b for a, b >= 0, LONG_MAX when that is more: the planned totals of a
+ * search (hyperband_iterations 1e9 plans 5e9 trials) and the grid's size. */
+static inline long ffnn_tune_product(long a, long b)
+{
+    return a > 0 && b > LONG_MAX / a ? LONG_MAX : a * b;
 }
 
 /* ---- tune_space.c: the hypergrid and keras-tuner's sampling rules -------- */
@@ -50,8 +58,9 @@ struct cJSON *ffnn_hypergrid_json(const ffnn_hypergrid *g);
 /* Deep copy; dst released by the caller (left empty on error). */
 ffnn_status ffnn_hypergrid_copy(ffnn_hypergrid *dst, const ffnn_hypergrid *src, ffnn_error *err);
 /* The checks across keys that settings changed after parsing (ffnn-tune's
- * flags) can break: an objective name, and a step or values for every
- * hyperparameter of a grid search.  FFNN_ECONFIG "name: ...", the parser's
+ * flags) can break: an objective name, a step or values for every
+ * hyperparameter of a grid search, and without max_trials at most
+ * FFNN_TUNE_MAX_GRID grid points.  FFNN_ECONFIG "name: ...", the parser's
  * messages. */
 ffnn_status ffnn_hypergrid_check(const ffnn_hypergrid *g, const char *name, ffnn_error *err);
 
@@ -246,6 +255,9 @@ struct ffnn_tune {
     char *dir;
     char *data_path;            /* DIR/data.csv */
     int lock_fd;
+    int read_only;              /* why DIR/lock could not be opened for writing (an
+                                   errno: EROFS, EACCES), or 0: then only a finished
+                                   search can be opened, to be read */
     unsigned file_mode;         /* 0666 & ~umask, for trial files */
     ffnn_hypergrid grid;        /* with -s/-T/-i/--iterations applied */
     ffnn_config base;           /* every search trial's config before its values */

@@ -282,7 +282,7 @@ void ffnn_oracle_expected_flat(const ffnn_oracle *o, long *trials, long *epochs)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
     *trials = o->done ? o->n_trials : tu->max_trials;
-    *epochs = *trials * tu->max_epochs;
+    *epochs = ffnn_tune_product(*trials, tu->max_epochs);
 }
 
 /* No trial of a random, grid or Bayesian search continues another. */
@@ -348,16 +348,16 @@ static cJSON *grid_values(const ffnn_hypergrid *g, long i)
     return v;
 }
 
+/* The grid points to visit: every one, or the first max_trials of a grid
+ * of any size; -1 when that is more than FFNN_TUNE_MAX_GRID (the parser
+ * refuses such a hypergrid). */
 static long grid_total(const ffnn_hypergrid *g)
 {
-    long n = 1;
-    for (int k = 0; k < g->n_hp; k++) {
-        long s = ffnn_hp_grid_size(&g->hp[k]);
-        if (s < 0 || n > 1000000000L / (s ? s : 1))
-            return -1;
-        n *= s;
-    }
-    return n;
+    long max = g->tuner.max_trials > 0 ? g->tuner.max_trials : FFNN_TUNE_MAX_GRID;
+    long n = ffnn_hypergrid_points(g);
+    if (n < 0 || (g->tuner.max_trials == 0 && n > FFNN_TUNE_MAX_GRID))
+        return -1;
+    return n > max ? max : n;
 }
 
 static ffnn_status advance_grid(ffnn_oracle *o, ffnn_error *err)
@@ -367,8 +367,6 @@ static ffnn_status advance_grid(ffnn_oracle *o, ffnn_error *err)
     long total = grid_total(o->grid);
     if (total < 0)
         return ffnn_error_set(err, FFNN_ECONFIG, "grid search: the grid is too large");
-    if (tu->max_trials > 0 && total > tu->max_trials)
-        total = tu->max_trials;
     for (long i = o->n_trials; i < total; i++) {
         cJSON *v = grid_values(o->grid, i);
         ffnn_trial *t = v ? ffnn_oracle_new_trial(o, v, err) : NULL;

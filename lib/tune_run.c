@@ -385,13 +385,15 @@ static long trial_epochs(const ffnn_tune *t, const ffnn_trial *tr)
     return (long)(tr->epochs - tr->initial_epoch) * t->grid.tuner.executions_per_trial;
 }
 
-static void expected_totals(const ffnn_tune *t, int *trials, long *epochs)
+/* The trials and epochs the whole search will take, for progress only (a
+ * hyperband_iterations of 1e9 gives 5e9 trials: nothing is sized by it). */
+static void expected_totals(const ffnn_tune *t, long *trials, long *epochs)
 {
     const ffnn_oracle *o = &t->oracle;
     long n, e;
     o->algo->expected(o, &n, &e);
-    *trials = (int)n;
-    *epochs = e * t->grid.tuner.executions_per_trial;
+    *trials = n;
+    *epochs = ffnn_tune_product(e, t->grid.tuner.executions_per_trial);
     if (o->done && o->n_trials > 0 && *trials > o->n_trials) {
         *trials = o->n_trials;
         e = 0;
@@ -403,8 +405,8 @@ static void expected_totals(const ffnn_tune *t, int *trials, long *epochs)
 
 /* What the progress callback is told. */
 typedef struct {
-    int done, expected;
-    long epochs_done, epochs_total;
+    int done;
+    long expected, epochs_done, epochs_total;
     int best;
     double best_score;
 } tally;
@@ -440,6 +442,14 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     ffnn_oracle *o = &t->oracle;
     if (jobs < 1)
         jobs = 1;
+    /* A directory that cannot be written can only be read: a finished
+     * search has nothing to run and nothing to save. */
+    if (t->read_only) {
+        if (ffnn_oracle_finished(o))
+            return FFNN_OK;
+        return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: the search is not finished, and the "
+                              "directory cannot be written: %s", t->dir, strerror(t->read_only));
+    }
     const ffnn_trial *bad = failure_run(t);
     if (bad)
         return failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
@@ -452,8 +462,8 @@ ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void
     pthread_cond_init(&p.done, NULL);
     tally y = {0, 0, 0, 0, -1, NAN};
     expected_totals(t, &y.expected, &y.epochs_total);
-    int cap = y.expected > o->n_trials ? y.expected : o->n_trials;
-    cap += 64;
+    /* Room for the trials there are; it grows with the search. */
+    int cap = o->n_trials + 64;
     p.queue = ffnn_calloc((size_t)cap, sizeof *p.queue);
     p.finished = ffnn_calloc((size_t)cap, sizeof *p.finished);
     pthread_t *threads = ffnn_calloc((size_t)jobs, sizeof *threads);

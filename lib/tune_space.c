@@ -122,7 +122,7 @@ long ffnn_hypergrid_points(const ffnn_hypergrid *g)
     long points = 1;
     for (int i = 0; i < g->n_hp && points >= 0; i++) {
         long s = ffnn_hp_grid_size(&g->hp[i]);
-        points = s < 0 ? -1 : s > 0 && points > LONG_MAX / s ? LONG_MAX : points * s;
+        points = s < 0 ? -1 : ffnn_tune_product(points, s);
     }
     return points;
 }
@@ -203,13 +203,9 @@ static ffnn_status get_int(const cJSON *obj, const char *key, long lo, long hi, 
     if (!it)
         return FFNN_OK;
     if (!cJSON_IsNumber(it) || !is_integral(it->valuedouble) || it->valuedouble < (double)lo ||
-        it->valuedouble > (double)hi) {
-        if (hi == 1000000000L)
-            return ffnn_error_set(err, FFNN_ECONFIG, "%s: %s.%s: must be an integer >= %ld", name,
-                                  path, key, lo);
+        it->valuedouble > (double)hi)
         return ffnn_error_set(err, FFNN_ECONFIG, "%s: %s.%s: must be an integer in %ld..%ld", name,
                               path, key, lo, hi);
-    }
     *out = (int)it->valuedouble;
     return FFNN_OK;
 }
@@ -554,6 +550,14 @@ ffnn_status ffnn_hypergrid_check(const ffnn_hypergrid *g, const char *name, ffnn
                 return ffnn_error_set(err, FFNN_ECONFIG,
                                       "%s: %s: grid search needs a \"step\" or \"values\" for "
                                       "every hyperparameter", name, g->hp[i].name);
+    /* Here, before a tune directory is made for it: the search would
+     * otherwise fail at its start and leave a directory that a corrected
+     * hypergrid is then refused for. */
+    if (g->tuner.algorithm == FFNN_TUNE_GRID && g->tuner.max_trials == 0 &&
+        ffnn_hypergrid_points(g) > FFNN_TUNE_MAX_GRID)
+        return ffnn_error_set(err, FFNN_ECONFIG,
+                              "%s: grid search over more than %ld points; set tuner.max_trials "
+                              "to search the first ones", name, FFNN_TUNE_MAX_GRID);
     return FFNN_OK;
 }
 

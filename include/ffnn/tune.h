@@ -108,6 +108,10 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
 /* Reads path (missing -> FFNN_ENOINPUT) and parses it. */
 ffnn_status ffnn_hypergrid_load(ffnn_hypergrid *g, const char *path, ffnn_error *err);
 void ffnn_hypergrid_release(ffnn_hypergrid *g);
+/* A grid search without max_trials visits every point: at most this many
+ * (the parser refuses a larger grid then, naming the file); with max_trials
+ * N it visits the first N points of a grid of any size. */
+#define FFNN_TUNE_MAX_GRID 1000000000L
 /* Points of the whole grid (the product of every hyperparameter's), -1 when
  * one is a continuous Float; LONG_MAX when the product does not fit. */
 long ffnn_hypergrid_points(const ffnn_hypergrid *g);
@@ -185,7 +189,8 @@ const char *ffnn_tune_data_path(const ffnn_tune *t);
 const ffnn_prep *ffnn_tune_prep(const ffnn_tune *t);
 
 typedef struct {
-    int done, total;          /* trials finished / expected in the whole search */
+    int done;                 /* trials finished */
+    long total;               /* trials expected in the whole search (at most LONG_MAX) */
     long epochs_done, epochs_total;
     const ffnn_trial *trial;  /* the trial that just finished */
     int best;                 /* best trial id so far or -1 */

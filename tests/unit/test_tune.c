@@ -233,7 +233,7 @@ START_TEST(hypergrid_errors)
     expect_error("{\"widht\":{\"values\":[8]}}", FFNN_ECONFIG,
                  "hypergrid.json: widht: unknown key; did you mean \"width\"?");
     expect_error("{\"hypergrid\":{},\"tuner\":{\"factor\":1}}", FFNN_ECONFIG,
-                 "hypergrid.json: tuner.factor: must be an integer >= 2");
+                 "hypergrid.json: tuner.factor: must be an integer in 2..1000000000");
     expect_error("{\"hypergrid\":{},\"tunr\":{}}", FFNN_ECONFIG,
                  "hypergrid.json: tunr: unknown key; did you mean \"tuner\"?");
     expect_error("{\"width\":{\"min\":64,\"max\":16}}", FFNN_ECONFIG,
