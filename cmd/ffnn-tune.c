@@ -42,7 +42,7 @@ static void usage(void)
            "      --pending          create what can run now; print runnable trial ids of DIR\n"
            "      --run-trial=ID     run one trial of DIR\n"
            "      --algorithm=NAME   hyperband, random, grid or bayesian (default %s)\n"
-           "      --max-epochs=N     Hyperband's max_epochs, epochs of random/grid (default %d)\n"
+           "      --max-epochs=N     Hyperband's max_epochs, epochs of other searches (default %d)\n"
            "      --factor=N         Hyperband's factor (default %d)\n"
            "      --iterations=N     hyperband_iterations (default %d; may extend a search)\n"
            "      --objective=NAME   val_accuracy, val_loss, ... (default %s)\n"
