@@ -35,14 +35,14 @@ bad() {   # bad NAME TUNER-JSON MESSAGE
 bad "unknown algorithm" '{"algorithm": "bayes"}' \
     'tuner.algorithm: must be "hyperband", "random", "grid" or "bayesian"'
 bad "num_initial_points < 0" '{"algorithm": "bayesian", "num_initial_points": -1}' \
-    'tuner.num_initial_points: must be an integer >= 0'
+    'tuner.num_initial_points: must be an integer in 0..1000000000'
 bad "num_initial_points not whole" '{"algorithm": "bayesian", "num_initial_points": 2.5}' \
-    'tuner.num_initial_points: must be an integer >= 0'
+    'tuner.num_initial_points: must be an integer in 0..1000000000'
 bad "alpha 0" '{"algorithm": "bayesian", "alpha": 0}' 'tuner.alpha: must be a number > 0'
 bad "alpha a string" '{"algorithm": "bayesian", "alpha": "1e-4"}' 'tuner.alpha: must be a number > 0'
 bad "beta < 0" '{"algorithm": "bayesian", "beta": -1}' 'tuner.beta: must be a number >= 0'
 bad "proposal_batch 0" '{"algorithm": "bayesian", "proposal_batch": 0}' \
-    'tuner.proposal_batch: must be an integer >= 1'
+    'tuner.proposal_batch: must be an integer in 1..1000000000'
 bad "max_trials 0" '{"algorithm": "bayesian", "max_trials": 0}' \
     'tuner.max_trials: a bayesian search needs max_trials >= 1'
 bad "misspelt key" '{"algorithm": "bayesian", "num_initial_point": 3}' \
