@@ -85,6 +85,11 @@ done > runs.txt
     done
     echo
     echo "The whole grid has $("$BIN/ffnn-tune" --schedule -g "$GRID" --algorithm=grid --max-trials 0 | sed -n 's/^grid search: \([0-9]*\) trials.*/\1/p') points."
+    echo "On the tutorial's grid (5 hyperparameters, so num_initial_points is 15): 10 Bayesian trials"
+    echo "are all random, the random search's own (the same sampling stream); Hyperband's first"
+    echo "bracket wants 98 random configurations, more than the grid has, so sampling runs out"
+    echo "(20 repeats in a row) inside it and the search ends with its 2-epoch trials, as"
+    echo "keras-tuner's does, whatever hyperband_iterations is; random search runs out before 60."
     echo "<!-- /tuners.sh -->"
 } > tuners.md
 cat tuners.md
