@@ -7,6 +7,7 @@
 #   make demo       the tutorial on the bundled iris data
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      speed table (bench/RESULTS.md)
+#   make bench-defaults  no-config ffnn-train against scikit-learn's default MLP (bench/RESULTS.md)
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -55,7 +56,7 @@ ALLCFLAGS  += -I$(GEN)
 LIB_OBJ    += $(BUILD)/gen/onnx.pb-c.o
 LDLIBS     += -lprotobuf-c
 
-.PHONY: all deps build check check-all check-unit check-cli check-asan check-valgrind check-fault demo install uninstall clean bench bench-deps check-deps
+.PHONY: all deps build check check-all check-unit check-cli check-asan check-valgrind check-fault demo install uninstall clean bench bench-defaults bench-deps check-deps
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -227,8 +228,13 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	@sh bench/run.sh
 
+# ffnn-train's defaults against scikit-learn's default MLP (bench/defaults.py).
+bench-defaults: deps
+	@$(MAKE) --no-print-directory build
+	@/usr/bin/python3 bench/defaults.py
+
 bench-deps:
-	@sh tools/deps.sh python3-torch python3-sklearn libfann-dev hyperfine libopenblas0-pthread --
+	@sh tools/deps.sh python3-torch python3-sklearn libfann-dev hyperfine libopenblas0-pthread libopenblas-dev --
 
 ffnn.pc: ffnn.pc.in Makefile FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' ffnn.pc.in > $@

@@ -62,13 +62,17 @@ void cmd_init(const char *name)
     catch_signals();
 }
 
+/* The exit status of a run stopped by signal N is this + N, as a shell
+ * reports a process the signal killed. */
+#define EXIT_SIGNAL_BASE 128
+
 /* After a stop request every failure is the interruption: 128 + signal. */
 static int interrupted(void)
 {
     int sig = ffnn_stop_requested();
     const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
     fprintf(stderr, "%s: interrupted by %s%s\n", progname, name, cmd_stop_hint ? cmd_stop_hint : "");
-    return 128 + sig;
+    return EXIT_SIGNAL_BASE + sig;
 }
 
 /* Writes "prog: <prefix><message><suffix>" and a newline on stderr, the
@@ -108,7 +112,7 @@ int cmd_fail(const ffnn_error *err)
     if (ffnn_stop_requested())
         return interrupted();
     put_messagef("", "", "%s", err->msg[0] ? err->msg : ffnn_status_name(err->status));
-    return err->status ? (int)err->status : 70;
+    return err->status ? (int)err->status : FFNN_EINTERNAL;
 }
 
 int cmd_failf(int status, const char *fmt, ...)
@@ -174,10 +178,33 @@ int cmd_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     put_message("", fmt, ap, suffix);
     va_end(ap);
-    return 64;
+    return FFNN_EUSAGE;
 }
 
-int cmd_bad_option(int c, char **argv)
+int cmd_write_error(const char *path)
+{
+    return cmd_failf(FFNN_EIO, "%s: write error: %s", cmd_output_name(path),
+                     strerror(errno ? errno : EIO));
+}
+
+const char *cmd_input_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+const char *cmd_output_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdout>" : path;
+}
+
+long cmd_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
+}
+
+/* For getopt_long's ':' and '?' returns (the optstring starts with ':'). */
+static int bad_option(int c, char **argv)
 {
     const char *arg = optind > 0 ? argv[optind - 1] : "?";
     if (c == ':') {
@@ -197,12 +224,67 @@ int cmd_flush_stdout(void)
         e = errno;
     else if (!ferror(stdout))
         return 0;
-    return cmd_failf(74, "<stdout>: write error: %s", strerror(e ? e : EIO));
+    return cmd_failf(FFNN_EIO, "<stdout>: write error: %s", strerror(e ? e : EIO));
 }
 
-void cmd_version(void)
+/* Beyond any program's own long options and option characters. */
+#define OPT_VERSION 0x10000
+#define MAX_OPTIONS 48
+
+int cmd_getopt(int argc, char **argv, const cmd_options *o, int *status)
 {
-    printf("%s (ffnn) %s\n", progname, FFNN_VERSION);
+    static const struct option shared[] = {
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+    };
+    struct option longopts[MAX_OPTIONS + 5];
+    char shortopts[2 * MAX_OPTIONS + 8];
+    int n = 0;
+    for (; o->longopts[n].name; n++)
+        if (n == MAX_OPTIONS) {
+            *status = cmd_failf(FFNN_EINTERNAL, "too many options");
+            return CMD_OPT_EXIT;
+        }
+    memcpy(longopts, o->longopts, (size_t)n * sizeof *longopts);
+    snprintf(shortopts, sizeof shortopts, ":%s%s%sh", o->shortopts,
+             o->common & CMD_VERBOSE ? "v" : "", o->common & CMD_QUIET ? "q" : "");
+    for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
+        if ((shared[i].val != 'v' || o->common & CMD_VERBOSE) &&
+            (shared[i].val != 'q' || o->common & CMD_QUIET))
+            longopts[n++] = shared[i];
+    memset(&longopts[n], 0, sizeof longopts[n]);
+    for (;;) {
+        int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+        switch (c) {
+        case 'v': cmd_verbose++; continue;
+        case 'q': cmd_quiet = true; continue;
+        case 'h':
+            o->usage();
+            *status = 0;
+            return CMD_OPT_EXIT;
+        case OPT_VERSION:
+            printf("%s (ffnn) %s\n", progname, FFNN_VERSION);
+            *status = 0;
+            return CMD_OPT_EXIT;
+        case ':':
+        case '?':
+            *status = bad_option(c, argv);
+            return CMD_OPT_EXIT;
+        default: return c;
+        }
+    }
+}
+
+void cmd_help_common(unsigned common, int width)
+{
+    if (common & CMD_VERBOSE)
+        printf("  %-*s progress on stderr even when it is not a terminal\n", width, "-v, --verbose");
+    if (common & CMD_QUIET)
+        printf("  %-*s no warnings\n", width, "-q, --quiet");
+    printf("  %-*s show this help and exit\n", width, "-h, --help");
+    printf("  %-*s show the version and exit\n", width, "    --version");
 }
 
 bool cmd_progress_enabled(void)

@@ -3,6 +3,7 @@
 #ifndef FFNN_CMD_COMMON_H
 #define FFNN_CMD_COMMON_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,17 +32,48 @@ void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * no information: "prog: warning: SOURCE: column "x" has the same value in
  * every row; it carries no information". */
 void cmd_warn_constant(const ffnn_prep *p, const char *source);
-/* Usage error, one line: "prog: msg; try 'prog --help'" -> 64. */
+/* Usage error, one line: "prog: msg; try 'prog --help'" -> 64 (FFNN_EUSAGE). */
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* For getopt_long's ':' and '?' returns (optstrings start with ':'):
- * "unknown option '--x'" or "option '-o' needs an argument" -> 64. */
-int cmd_bad_option(int c, char **argv);
-void cmd_version(void);
+/* "path: write error: <errno's reason>" ("<stdout>" for "-") -> 74 (FFNN_EIO). */
+int cmd_write_error(const char *path);
 /* Flushes standard output; on a write error now or earlier prints
  * "<stdout>: write error: <reason>" and returns 74, else returns 0. */
 int cmd_flush_stdout(void);
 /* Progress goes to stderr when it is a terminal or with -v. */
 bool cmd_progress_enabled(void);
+/* The name messages use for an input or output path: "<stdin>" or
+ * "<stdout>" for "-", else path. */
+const char *cmd_input_name(const char *path);
+const char *cmd_output_name(const char *path);
+/* Online CPUs, at least 1: the default for -j. */
+long cmd_cpu_count(void);
+
+/* ---- options ------------------------------------------------------------
+ * Every program takes -h/--help and --version; CMD_VERBOSE adds
+ * -v/--verbose (cmd_verbose++), CMD_QUIET -q/--quiet (cmd_quiet).  A
+ * program lists only its own options; cmd_getopt adds these and handles
+ * them.  The program's long-only options use values from 256 up. */
+enum { CMD_VERBOSE = 1, CMD_QUIET = 2 };
+/* cmd_getopt's answer when main is to return *status now. */
+#define CMD_OPT_EXIT (-2)
+
+typedef struct {
+    const char *shortopts;          /* the program's own, getopt style, no ':' prefix */
+    const struct option *longopts;  /* the program's own, {NULL, 0, NULL, 0}-terminated */
+    unsigned common;                /* CMD_VERBOSE | CMD_QUIET */
+    void (*usage)(void);            /* the --help text */
+} cmd_options;
+
+/* getopt_long over the program's options and the shared ones.  Returns the
+ * next program option (optarg set), -1 after the last option, or
+ * CMD_OPT_EXIT with *status: 0 after --help (usage printed) or --version,
+ * 64 after an unknown option or a missing argument ("unknown option '--x'",
+ * "option '-o' needs an argument"; optind points past the operands as
+ * getopt_long leaves it). */
+int cmd_getopt(int argc, char **argv, const cmd_options *o, int *status);
+/* The --help lines of the shared options of `common` (-v, -q, -h,
+ * --version), each description starting in column width + 3. */
+void cmd_help_common(unsigned common, int width);
 
 /* Strict option parsing: the whole string must be the number, in range. */
 bool cmd_parse_long(const char *s, long min, long max, long *out);

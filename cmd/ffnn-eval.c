@@ -1,7 +1,5 @@
 /* ffnn-eval — metrics of a predictions CSV (or of a model on a labelled CSV)
  * as text, JSON or one number; SVG charts; pass/fail bars for make and cron. */
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,15 +39,14 @@ static void usage(void)
            "      --curve-svg=FILE     learning curve of the history's metric (and val_)\n"
            "      --curve-metric=NAME  the history column to plot (default: accuracy or\n"
            "                           mae, whichever the history has; or loss)\n"
-           "  -o, --output=FILE        write the report to FILE (atomically)\n"
-           "  -q, --quiet              no warnings\n"
-           "  -h, --help               show this help and exit\n"
-           "      --version            show the version and exit\n\n"
-           "With --history and no PREDICTIONS operand only the curve is drawn; give `-`\n"
+           "  -o, --output=FILE        write the report to FILE (atomically)\n",
+           progname, progname, progname, EXIT_BAR, EXIT_BAR);
+    cmd_help_common(CMD_QUIET, 24);
+    printf("\nWith --history and no PREDICTIONS operand only the curve is drawn; give `-`\n"
            "to also evaluate standard input.  Exit status: 0 ok, %d a bar not met,\n"
            "64 usage, 65 bad data, 66 input missing, 71 out of memory, 73 cannot create\n"
            "output, 74 I/O error, 128+N signal N (see ffnn-eval(1)).\n",
-           progname, progname, progname, EXIT_BAR, EXIT_BAR, EXIT_BAR);
+           EXIT_BAR);
 }
 
 typedef struct {
@@ -96,8 +93,7 @@ static int write_curve(cmd_outs *outs, const char *hist_path, const char *svg_pa
     FILE *in = cmd_open_input(hist_path, &err);
     if (!in)
         return cmd_fail(&err);
-    ffnn_status st = ffnn_eval_table_read(&t, in, strcmp(hist_path, "-") ? hist_path : "<stdin>",
-                                          &err);
+    ffnn_status st = ffnn_eval_table_read(&t, in, cmd_input_name(hist_path), &err);
     if (in != stdin)
         fclose(in);
     if (st)
@@ -147,8 +143,8 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
 int main(int argc, char **argv)
 {
     enum {
-        OPT_VERSION = 256, OPT_TASK, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_CONFUSION, OPT_ROC,
-        OPT_HISTORY, OPT_CURVE, OPT_CURVE_METRIC
+        OPT_TASK = 256, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_CONFUSION, OPT_ROC, OPT_HISTORY,
+        OPT_CURVE, OPT_CURVE_METRIC
     };
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},
@@ -164,11 +160,9 @@ int main(int argc, char **argv)
         {"curve-svg", required_argument, NULL, OPT_CURVE},
         {"curve-metric", required_argument, NULL, OPT_CURVE_METRIC},
         {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"m:jM:T:o:", longopts, CMD_QUIET, usage};
     const char *model = NULL, *metric = NULL, *output = "-", *confusion_svg = NULL,
                *roc_svg = NULL, *history = NULL, *curve_svg = NULL, *curve_metric = NULL;
     char *target = NULL;
@@ -182,13 +176,12 @@ int main(int argc, char **argv)
     bool have_d = false, have_r = false;
     char *buf = NULL;
     size_t len = 0;
-    cmd_out o;
-    memset(&o, 0, sizeof o);
+    cmd_out o = {0};
     cmd_outs outs = {.n = 0};   /* the SVG files, committed with the report */
     FILE *in = NULL;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":m:jM:T:o:qh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'j': json = true; break;
@@ -230,10 +223,7 @@ int main(int argc, char **argv)
         case OPT_CURVE: curve_svg = optarg; break;
         case OPT_CURVE_METRIC: curve_metric = optarg; break;
         case 'o': output = optarg; break;
-        case 'q': cmd_quiet = true; break;
-        case 'h': usage(); goto out;
-        case OPT_VERSION: cmd_version(); goto out;
-        default: rc = cmd_bad_option(c, argv); goto out;
+        case CMD_OPT_EXIT: goto out;
         }
     }
     int nargs = argc - optind;
@@ -272,7 +262,7 @@ int main(int argc, char **argv)
     }
 
     const char *input = nargs ? argv[optind] : "-";
-    const char *name = strcmp(input, "-") ? input : "<stdin>";
+    const char *name = cmd_input_name(input);
     if (!(in = cmd_open_input(input, &err))) {
         rc = cmd_fail(&err);
         goto out;
@@ -325,11 +315,11 @@ int main(int argc, char **argv)
     }
 
     if (confusion_svg && d.task == FFNN_EVAL_REGRESSION) {
-        rc = cmd_failf(65, "--confusion-svg: a confusion matrix needs a classifier's predictions");
+        rc = cmd_failf(FFNN_EDATA, "--confusion-svg: a confusion matrix needs a classifier's predictions");
         goto out;
     }
     if (roc_svg && !d.proba) {
-        rc = cmd_failf(65, "--roc-svg: ROC curves need class probabilities (p_ columns)");
+        rc = cmd_failf(FFNN_EDATA, "--roc-svg: ROC curves need class probabilities (p_ columns)");
         goto out;
     }
 
@@ -352,8 +342,7 @@ int main(int argc, char **argv)
     }
     if (wr) {
         cmd_out_abort(&o);
-        rc = cmd_failf(74, "%s: write error: %s", strcmp(output, "-") ? output : "<stdout>",
-                       strerror(errno ? errno : EIO));
+        rc = cmd_write_error(output);
         goto out;
     }
     if (cmd_out_commit(&o, &err) || cmd_outs_commit(&outs, &err)) {

@@ -1,6 +1,4 @@
 /* ffnn-export — a model, preprocessing included, in another format (ONNX). */
-#include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,34 +15,29 @@ static void usage(void)
            "value).  OUT defaults to MODEL's name with .onnx, in the current directory;\n"
            "- is standard output (not a terminal).\n\n"
            "  -f, --format=FORMAT    output format: onnx (the default and only one;\n"
-           "                         IR version %d, opsets ai.onnx %d and ai.onnx.ml %d)\n"
-           "  -h, --help             show this help and exit\n"
-           "      --version          show the version and exit\n\n"
-           "Exit status: 0 ok, 64 usage, 65 bad model file, 66 model missing, 71 out of\n"
-           "memory, 73 cannot create output, 74 write error, 128+N signal N (see ffnn(7)).\n",
+           "                         IR version %d, opsets ai.onnx %d and ai.onnx.ml %d)\n",
            progname, FFNN_ONNX_IR_VERSION, FFNN_ONNX_OPSET, FFNN_ONNX_ML_OPSET);
+    cmd_help_common(0, 22);
+    printf("\nExit status: 0 ok, 64 usage, 65 bad model file, 66 model missing, 71 out of\n"
+           "memory, 73 cannot create output, 74 write error, 128+N signal N (see ffnn(7)).\n");
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VERSION = 256 };
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
-    int format = FFNN_EXPORT_ONNX, c;
+    static const cmd_options opts = {"f:", longopts, 0, usage};
+    int format = FFNN_EXPORT_ONNX, c, rc = 0;
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'f':
             if ((format = ffnn_export_format_parse(optarg)) < 0)
                 return cmd_usage_error("unknown format '%s' (formats: onnx)", optarg);
             break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     int nargs = argc - optind;
@@ -56,8 +49,7 @@ int main(int argc, char **argv)
     if (!output)
         return cmd_nomem();
     const cmd_file files[] = {{"OUT.onnx", output, true}, {"MODEL", model_path, false}};
-    int rc = cmd_check_distinct(files, 2);
-    if (rc) {
+    if ((rc = cmd_check_distinct(files, 2))) {
         free(out_alloc);
         return rc;
     }
@@ -70,8 +62,7 @@ int main(int argc, char **argv)
     ffnn_model *m = NULL;
     unsigned char *buf = NULL;
     size_t len = 0;
-    cmd_out o;
-    memset(&o, 0, sizeof o);
+    cmd_out o = {0};
     if (ffnn_model_load(&m, model_path, &err) ||
         ffnn_export_serialize(m, (ffnn_export_format)format, &buf, &len, &err) ||
         cmd_out_open(&o, output, &err)) {
@@ -80,9 +71,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (fwrite(buf, 1, len, o.fp) != len) {
+        rc = cmd_write_error(output); /* before the abort changes errno */
         cmd_out_abort(&o);
-        rc = cmd_failf(FFNN_EIO, "%s: write error: %s", strcmp(output, "-") == 0 ? "<stdout>" : output,
-                       strerror(errno));
         goto out;
     }
     if (cmd_out_commit(&o, &err))

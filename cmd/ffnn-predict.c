@@ -1,5 +1,4 @@
 /* ffnn-predict — predictions CSV for the rows of a CSV file. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
@@ -13,40 +12,32 @@ static void usage(void)
            "the predictions CSV: the target column when INPUT has it, `prediction`, and\n"
            "for classification one probability column p_<class> per class.\n\n"
            "  -k, --keep=COL,...     copy these columns through first (identifiers)\n"
-           "  -o, --output=FILE      write to FILE (atomically) instead of standard output\n"
-           "  -q, --quiet            no warnings\n"
-           "  -h, --help             show this help and exit\n"
-           "      --version          show the version and exit\n\n"
-           "Input columns are matched to the model's features by name; extra columns are\n"
+           "  -o, --output=FILE      write to FILE (atomically) instead of standard output\n",
+           progname);
+    cmd_help_common(CMD_QUIET, 22);
+    printf("\nInput columns are matched to the model's features by name; extra columns are\n"
            "ignored.  Memory use does not grow with the input length.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data or model, 66 input missing,\n"
            "71 out of memory, 73 cannot create output, 74 I/O error, 128+N signal N\n"
-           "(see ffnn(7)).\n",
-           progname);
+           "(see ffnn(7)).\n");
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VERSION = 256 };
     static const struct option longopts[] = {
         {"keep", required_argument, NULL, 'k'},
         {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"k:o:", longopts, CMD_QUIET, usage};
     const char *keep = NULL, *output = "-";
-    int c;
+    int c, rc = 0;
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":k:o:qh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'k': keep = optarg; break;
         case 'o': output = optarg; break;
-        case 'q': cmd_quiet = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     int nargs = argc - optind;
@@ -55,16 +46,14 @@ int main(int argc, char **argv)
     const char *model_path = argv[optind], *input = nargs == 2 ? argv[optind + 1] : "-";
     const cmd_file files[] = {{"-o", output, true}, {"MODEL", model_path, false},
                               {"INPUT.csv", input, false}};
-    int rc = cmd_check_distinct(files, 3);
-    if (rc)
+    if ((rc = cmd_check_distinct(files, 3)))
         return rc;
 
     ffnn_error err;
     ffnn_model *m = NULL;
     ffnn_predict_options opt = {NULL, 0, 0, 0, false};
     FILE *in = NULL;
-    cmd_out o;
-    memset(&o, 0, sizeof o);
+    cmd_out o = {0};
     if (ffnn_model_load(&m, model_path, &err)) {
         rc = cmd_fail(&err);
         goto out;
@@ -81,10 +70,10 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
-    if (ffnn_predict_stream(m, in, strcmp(input, "-") == 0 ? "<stdin>" : input, o.fp, &opt, NULL, &err)) {
+    if (ffnn_predict_stream(m, in, cmd_input_name(input), o.fp, &opt, NULL, &err)) {
         /* Read errors already name the input; write errors name nothing. */
         if (err.status == FFNN_EIO && strncmp(err.msg, "write error", 11) == 0)
-            ffnn_error_prefix(&err, "%s", strcmp(output, "-") == 0 ? "<stdout>" : output);
+            ffnn_error_prefix(&err, "%s", cmd_output_name(output));
         cmd_out_abort(&o);
         rc = cmd_fail(&err);
         goto out;

@@ -1,6 +1,4 @@
 /* ffnn-split — seeded train/test split of a CSV file, optionally stratified. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
@@ -18,14 +16,12 @@ static void usage(void)
            "  -t, --test-fraction=F  share of rows for the test file (default %g)\n"
            "  -s, --seed=N           shuffle seed (default %d)\n"
            "      --stratify         keep class shares equal in both files\n"
-           "  -T, --target=NAME      class column for --stratify (default: last column)\n"
-           "  -q, --quiet            no warnings\n"
-           "  -h, --help             show this help and exit\n"
-           "      --version          show the version and exit\n\n"
-           "INPUT may be '-' for standard input.  Exit status: 0 ok, 64 usage, 65 bad data,\n"
-           "66 input missing, 71 out of memory, 73 cannot create output, 74 I/O error,\n"
-           "128+N signal N (see ffnn(7)).\n",
+           "  -T, --target=NAME      class column for --stratify (default: last column)\n",
            progname, DEFAULT_TEST_FRACTION, DEFAULT_SEED);
+    cmd_help_common(CMD_QUIET, 22);
+    printf("\nINPUT may be '-' for standard input.  Exit status: 0 ok, 64 usage, 65 bad data,\n"
+           "66 input missing, 71 out of memory, 73 cannot create output, 74 I/O error,\n"
+           "128+N signal N (see ffnn(7)).\n");
 }
 
 /* Writes the rows into the set of outputs (renamed into place together). */
@@ -36,32 +32,29 @@ static int write_part(cmd_outs *outs, const ffnn_table *t, const char *path, con
     if (!o)
         return cmd_fail(&err);
     if (ffnn_table_write(t, o->fp, rows, n) != 0)
-        return cmd_failf(74, "%s: write error: %s", strcmp(path, "-") ? path : "<stdout>",
-                         strerror(errno ? errno : EIO));
+        return cmd_write_error(path);
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_STRATIFY = 256, OPT_VERSION };
+    enum { OPT_STRATIFY = 256 };
     static const struct option longopts[] = {
         {"test-fraction", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},
         {"stratify", no_argument, NULL, OPT_STRATIFY},
         {"target", required_argument, NULL, 'T'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"t:s:T:", longopts, CMD_QUIET, usage};
     double frac = DEFAULT_TEST_FRACTION;
     uint64_t seed = DEFAULT_SEED;
     bool stratify = false;
     const char *target = NULL;
-    int c;
+    int c, rc = 0;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":t:s:T:qh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 't':
             if (!cmd_parse_double(optarg, 0.0, 1.0, &frac) || frac <= 0.0 || frac >= 1.0)
@@ -73,10 +66,7 @@ int main(int argc, char **argv)
             break;
         case 'T': target = optarg; break;
         case OPT_STRATIFY: stratify = true; break;
-        case 'q': cmd_quiet = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     if (argc - optind != 3)
@@ -88,8 +78,7 @@ int main(int argc, char **argv)
     /* Writing over the input, or both parts to one file, would lose rows. */
     const cmd_file files[] = {
         {"TRAIN_OUT", train_out, true}, {"TEST_OUT", test_out, true}, {"INPUT", in, false}};
-    int rc = cmd_check_distinct(files, 3);
-    if (rc)
+    if ((rc = cmd_check_distinct(files, 3)))
         return rc;
     if (target && !stratify)
         cmd_warn("--target has no effect without --stratify");
@@ -102,7 +91,7 @@ int main(int argc, char **argv)
         return cmd_fail(&err);
     if (t.nrows < 2) {
         /* One row would leave TRAIN_OUT with none. */
-        int st = cmd_failf(65, "%s: 1 data row; a split needs at least 2", t.source);
+        int st = cmd_failf(FFNN_EDATA, "%s: 1 data row; a split needs at least 2", t.source);
         ffnn_table_release(&t);
         return st;
     }
@@ -116,7 +105,7 @@ int main(int argc, char **argv)
     if (stratify) {
         int col = target ? ffnn_table_col(&t, target) : t.ncols - 1;
         if (col < 0) {
-            rc = cmd_failf(64, "--target: \"%s\" is not a column of %s", target, t.source);
+            rc = cmd_failf(FFNN_EUSAGE, "--target: \"%s\" is not a column of %s", target, t.source);
             goto out;
         }
         /* Stratum = index of the label among the distinct labels, in order of

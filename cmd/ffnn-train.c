@@ -1,6 +1,4 @@
 /* ffnn-train — train a model on a CSV file and save it. */
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +9,21 @@
 #include "ffnn/train.h"
 #include "ffnn/train_file.h"
 
-/* Online CPUs, at least 1: the default for --threads. */
-static long cpu_count(void)
+/* "batch_size auto (min(200, rows))" or "batch_size 32". */
+static const char *batch_text(char *buf, size_t n, int batch_size)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? n : 1;
+    if (batch_size == FFNN_BATCH_AUTO)
+        snprintf(buf, n, "batch_size auto (min(%d, rows))", FFNN_BATCH_AUTO_MAX);
+    else
+        snprintf(buf, n, "batch_size %d", batch_size);
+    return buf;
 }
 
 static void usage(void)
 {
     ffnn_config d = ffnn_config_default();
+    const ffnn_early_stopping *es = &d.fit.early_stopping;
+    char batch[64];
     printf("Usage: %s [OPTION]... TRAIN.csv\n"
            "Train a feed-forward network on TRAIN.csv and save it as a model file.\n\n"
            "  -c, --config=FILE      training config JSON (see ffnn-config(5))\n"
@@ -28,24 +31,26 @@ static void usage(void)
            "  -i, --ignore=COL,...   columns that are not features\n"
            "  -s, --seed=N           seed for init, shuffling, dropout, validation split\n"
            "                         (default: the config's \"seed\", else %llu)\n"
-           "  -e, --epochs=N         override the config's epochs (default %d)\n"
+           "  -e, --epochs=N         train exactly N epochs, as the config's \"epochs\" does\n"
+           "                         (default: the config's, else up to %d; see below)\n"
            "  -o, --output=MODEL     model file to write (default: TRAIN with .ffnn)\n"
            "  -j, --threads=N        threads for large batches (default: all %ld CPUs);\n"
            "                         the results do not depend on N\n"
-           "      --history=FILE     write the per-epoch history CSV\n"
-           "  -v, --verbose          progress on stderr even when it is not a terminal\n"
-           "  -q, --quiet            no warnings\n"
-           "  -h, --help             show this help and exit\n"
-           "      --version          show the version and exit\n\n"
-           "Defaults without a config: %d hidden layer of %d %s units, output from the task,\n"
-           "%s (learning_rate %g), batch_size %d, standardize %s.\n"
+           "      --history=FILE     write the per-epoch history CSV\n",
+           progname, (unsigned long long)d.fit.seed, d.fit.epochs, cmd_cpu_count());
+    cmd_help_common(CMD_VERBOSE | CMD_QUIET, 22);
+    printf("\nDefaults without a config: %d hidden layer of %d %s units, the output layer\n"
+           "from the task, %s (learning_rate %g), %s,\n"
+           "up to %d epochs, stopping once the training %s has not improved by %g\n"
+           "for %d epochs, standardize %s.  A config that states \"epochs\" (or -e) trains\n"
+           "exactly that many unless it states \"early_stopping\" too.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
            "output, 71 out of memory, 74 I/O error, 78 bad config, 128+N signal N: no\n"
            "model written (see ffnn(7)).\n",
-           progname, (unsigned long long)d.fit.seed, d.fit.epochs, cpu_count(), d.arch.n_hidden,
-           d.arch.hidden[0].units, ffnn_act_name(d.arch.hidden[0].activation),
-           ffnn_optim_name(d.fit.optimizer.kind), d.fit.optimizer.learning_rate, d.fit.batch_size,
-           d.prep.standardize ? "on" : "off");
+           d.arch.n_hidden, d.arch.hidden[0].units, ffnn_act_name(d.arch.hidden[0].activation),
+           ffnn_optim_name(d.fit.optimizer.kind), d.fit.optimizer.learning_rate,
+           batch_text(batch, sizeof batch, d.fit.batch_size), d.fit.epochs, es->monitor,
+           es->min_delta, es->patience, d.prep.standardize ? "on" : "off");
     ffnn_config_release(&d);
 }
 
@@ -91,8 +96,7 @@ static int write_outputs(const ffnn_model *model, const char *output, const ffnn
         goto out;
     }
     if (fwrite(buf, 1, len, o->fp) != len) {
-        rc = cmd_failf(74, "%s: write error: %s", strcmp(output, "-") ? output : "<stdout>",
-                       strerror(errno ? errno : EIO));
+        rc = cmd_write_error(output);
         goto out;
     }
     if (hist) {
@@ -101,8 +105,7 @@ static int write_outputs(const ffnn_model *model, const char *output, const ffnn
             goto out;
         }
         if (ffnn_history_write(hist, o->fp) != 0) {
-            rc = cmd_failf(74, "%s: write error: %s", strcmp(history, "-") ? history : "<stdout>",
-                           strerror(errno ? errno : EIO));
+            rc = cmd_write_error(history);
             goto out;
         }
     }
@@ -116,7 +119,7 @@ out:
 
 int main(int argc, char **argv)
 {
-    enum { OPT_HISTORY = 256, OPT_VERSION };
+    enum { OPT_HISTORY = 256 };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"target", required_argument, NULL, 'T'},
@@ -126,20 +129,17 @@ int main(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, 'j'},
         {"history", required_argument, NULL, OPT_HISTORY},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"c:T:i:s:e:o:j:", longopts, CMD_VERBOSE | CMD_QUIET, usage};
     const char *config_path = NULL, *target = NULL, *ignore = NULL, *output = NULL, *history = NULL;
     uint64_t seed = 0;
     bool have_seed = false;
-    long epochs = -1, threads = cpu_count();
-    int c;
+    long epochs = -1, threads = cmd_cpu_count();
+    int c, rc = 0;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":c:T:i:s:e:o:j:vqh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'c': config_path = optarg; break;
         case 'T': target = optarg; break;
@@ -160,11 +160,7 @@ int main(int argc, char **argv)
                                        FFNN_POOL_MAX);
             break;
         case OPT_HISTORY: history = optarg; break;
-        case 'v': cmd_verbose++; break;
-        case 'q': cmd_quiet = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     if (argc - optind != 1)
@@ -181,7 +177,6 @@ int main(int argc, char **argv)
     ffnn_history hist;
     ffnn_status st;
     char *out_alloc = NULL;
-    int rc = 0;
     memset(&hist, 0, sizeof hist);
 
     if (config_path && ffnn_config_load(&cfg, config_path, &err)) {
@@ -207,7 +202,7 @@ int main(int argc, char **argv)
     if (have_seed)
         cfg.fit.seed = seed;
     if (epochs >= 0)
-        cfg.fit.epochs = (int)epochs;
+        ffnn_config_set_epochs(&cfg, (int)epochs);
     cfg.fit.threads = (int)threads;
     if (!output && !(output = out_alloc = cmd_default_name(train_path, ".ffnn"))) {
         rc = cmd_nomem();
@@ -222,7 +217,7 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    progress prog = {isatty(STDERR_FILENO) != 0, strcmp(train_path, "-") ? train_path : "<stdin>",
+    progress prog = {isatty(STDERR_FILENO) != 0, cmd_input_name(train_path),
                      "accuracy", false};
     ffnn_train_hooks hooks = {on_prep, cmd_progress_enabled() ? on_epoch : NULL, &prog};
     st = ffnn_train_file(&cfg, train_path, &hooks, &model, &hist, &err);
@@ -236,6 +231,11 @@ int main(int argc, char **argv)
      * are written: a failure of either leaves neither. */
     if ((rc = write_outputs(model, output, history ? &hist : NULL, history)))
         goto out;
+    /* scikit-learn's ConvergenceWarning: the default rule never stopped it. */
+    if (cfg.default_stop && cfg.fit.early_stopping.enabled && !hist.stopped_early &&
+        hist.n == cfg.fit.epochs)
+        cmd_warn("%s: stopped at the %d-epoch limit with the training loss still improving; "
+                 "set \"epochs\" (or -e) to train longer", prog.source, cfg.fit.epochs);
     if (cmd_progress_enabled())
         fprintf(stderr, "%s: %d epochs%s; model written to %s\n", progname, hist.n,
                 hist.stopped_early ? " (stopped early)" : "", output);

@@ -2,8 +2,6 @@
  * Bayesian optimisation) over a tune directory that survives kill -9 and can
  * be driven by external executors. */
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "common.h"
+#include "ffnn/json.h"
 #include "ffnn/model_io.h"
 #include "ffnn/train_file.h"
 #include "ffnn/tune.h"
@@ -47,17 +46,14 @@ static void usage(void)
            "      --iterations=N     hyperband_iterations (default %d; may extend a search)\n"
            "      --objective=NAME   val_accuracy, val_loss, ... (default %s)\n"
            "      --max-trials=N     trials of random, grid or bayesian search (default %d)\n"
-           "      --executions=N     executions_per_trial (default %d)\n"
-           "  -v, --verbose          progress on stderr even when it is not a terminal\n"
-           "  -q, --quiet            no warnings\n"
-           "  -h, --help             show this help and exit\n"
-           "      --version          show the version and exit\n\n"
-           "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
-           "output or DIR in use, 71 out of memory, 74 I/O error, 78 bad hypergrid,\n"
-           "128+N signal N: run the same command to resume (see ffnn(7)).\n",
+           "      --executions=N     executions_per_trial (default %d)\n",
            progname, progname, progname, progname, progname, (unsigned long long)d.seed,
            ffnn_tune_algorithm_name(d.algorithm), d.max_epochs, d.factor, d.hyperband_iterations,
            d.objective, d.max_trials, d.executions_per_trial);
+    cmd_help_common(CMD_VERBOSE | CMD_QUIET, 22);
+    printf("\nExit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
+           "output or DIR in use, 71 out of memory, 74 I/O error, 78 bad hypergrid,\n"
+           "128+N signal N: run the same command to resume (see ffnn(7)).\n");
 }
 
 typedef struct {
@@ -88,7 +84,8 @@ static void on_trial(void *ctx, const ffnn_tune_progress *p)
     fputs(pr->tty ? "\033[K\r" : "\n", stderr);
 }
 
-/* false when out of memory */
+/* One hyperparameter value as the tables show it (lists and objects as
+ * compact JSON); true, as the JSON writer needs no memory. */
 static bool print_value(const cJSON *v, FILE *fp)
 {
     if (cJSON_IsNumber(v)) {
@@ -98,11 +95,9 @@ static bool print_value(const cJSON *v, FILE *fp)
     } else if (!v) {
         fputs("?", fp);
     } else {
-        char *s = cJSON_PrintUnformatted(v);
-        if (!s)
-            return false;
-        fputs(s, fp);
-        free(s);
+        ffnn_json_writer w;
+        ffnn_json_writer_init(&w, fp, 0);
+        ffnn_json_tree(&w, v);
     }
     return true;
 }
@@ -169,8 +164,7 @@ static int write_text(cmd_outs *outs, const char *path, const char *text, size_t
     if (!o)
         return cmd_fail(&err);
     if (fwrite(text, 1, len, o->fp) != len)
-        return cmd_failf(74, "%s: write error: %s", strcmp(path, "-") ? path : "<stdout>",
-                         strerror(errno ? errno : EIO));
+        return cmd_write_error(path);
     return 0;
 }
 
@@ -212,7 +206,7 @@ int main(int argc, char **argv)
     enum {
         OPT_BEST = 256, OPT_JSON, OPT_TOP, OPT_OVERWRITE, OPT_SCHEDULE, OPT_INIT, OPT_PENDING,
         OPT_RUN_TRIAL, OPT_ALGORITHM, OPT_MAX_EPOCHS, OPT_FACTOR, OPT_ITERATIONS, OPT_OBJECTIVE,
-        OPT_MAX_TRIALS, OPT_EXECUTIONS, OPT_VERSION
+        OPT_MAX_TRIALS, OPT_EXECUTIONS
     };
     static const struct option longopts[] = {
         {"hypergrid", required_argument, NULL, 'g'},
@@ -237,12 +231,9 @@ int main(int argc, char **argv)
         {"objective", required_argument, NULL, OPT_OBJECTIVE},
         {"max-trials", required_argument, NULL, OPT_MAX_TRIALS},
         {"executions", required_argument, NULL, OPT_EXECUTIONS},
-        {"verbose", no_argument, NULL, 'v'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"g:d:j:s:T:i:o:", longopts, CMD_VERBOSE | CMD_QUIET, usage};
     const char *grid_path = NULL, *dir = NULL, *target = NULL, *ignore = NULL, *output = NULL;
     const char *best_path = NULL;
     bool json = false, overwrite = false, schedule = false, init = false, pending = false;
@@ -250,11 +241,11 @@ int main(int argc, char **argv)
     uint64_t seed = 0;
     long jobs = 0, top = 10, run_trial = -1;
     tuner_flags tf = {NULL, NULL, 0, 0, 0, -1, 0};
-    int c;
+    int c, rc = 0;
 
     cmd_init(argv[0]);
     cmd_stop_hint = "; run the same command again to resume";
-    while ((c = getopt_long(argc, argv, ":g:d:j:s:T:i:o:vqh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'g': grid_path = optarg; break;
         case 'd': dir = optarg; break;
@@ -306,11 +297,7 @@ int main(int argc, char **argv)
             if (!cmd_parse_long(optarg, 1, 255, &tf.executions))
                 return cmd_usage_error("invalid executions '%s' (need an integer 1..255)", optarg);
             break;
-        case 'v': cmd_verbose++; break;
-        case 'q': cmd_quiet = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     int nargs = argc - optind;
@@ -328,7 +315,6 @@ int main(int argc, char **argv)
     bool have_best = false;
     cmd_outs outs = {.n = 0};   /* --best-config and -o, committed at the end */
     char *report = NULL;
-    int rc = 0;
 
     if (schedule) {
         if (!grid_path)
@@ -340,7 +326,7 @@ int main(int argc, char **argv)
         if ((rc = apply_flags(&grid, &tf)) == 0) {
             int w = ffnn_tune_schedule_write(&grid.tuner, ffnn_hypergrid_points(&grid), stdout);
             if ((rc = cmd_flush_stdout()) == 0 && w != 0)
-                rc = cmd_failf(74, "<stdout>: write error");
+                rc = cmd_failf(FFNN_EIO, "<stdout>: write error");
         }
         ffnn_hypergrid_release(&grid);
         return rc;
@@ -442,10 +428,8 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    if (jobs <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        jobs = n > 0 ? n : 1;
-    }
+    if (jobs <= 0)
+        jobs = cmd_cpu_count();
     progress prog = {isatty(STDERR_FILENO) != 0, ffnn_tune_grid(t)->tuner.objective, time(NULL)};
     bool show = cmd_progress_enabled();
     ffnn_status st = ffnn_tune_run(t, (int)jobs, show ? on_trial : NULL, &prog, &err);

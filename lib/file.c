@@ -19,6 +19,12 @@ ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_erro
 ffnn_status ffnn_file_read_max(const char *path, size_t max, char **data, size_t *len,
                                ffnn_error *err)
 {
+    return ffnn_file_read_until(path, max, NULL, data, len, err);
+}
+
+ffnn_status ffnn_file_read_until(const char *path, size_t max, ffnn_file_want want, char **data,
+                                 size_t *len, ffnn_error *err)
+{
     *data = NULL;
     if (len)
         *len = 0;
@@ -34,24 +40,32 @@ ffnn_status ffnn_file_read_max(const char *path, size_t max, char **data, size_t
     }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
+    size_t target = want && buf ? want((const unsigned char *)buf, 0) : SIZE_MAX;
+    while (buf && n < target) {
         if (cap - n < 2) {
-            char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            size_t ncap = cap <= SIZE_MAX / 2 ? cap * 2 : 0;
+            if (ncap && target < SIZE_MAX - 2 && target + 2 > ncap)
+                ncap = target + 2;   /* a length the data announced: one step */
+            char *nb = ncap ? realloc(buf, ncap) : NULL;
             if (!nb) {
                 free(buf);
                 buf = NULL;
                 break;
             }
             buf = nb;
-            cap *= 2;
+            cap = ncap;
         }
-        size_t want = cap - n - 1;
-        if (want > max + 1 - n)
-            want = max + 1 - n;
-        size_t r = fread(buf + n, 1, want, fp);
+        size_t ask = cap - n - 1;
+        if (ask > max + 1 - n)
+            ask = max + 1 - n;
+        if (ask > target - n)
+            ask = target - n;
+        size_t r = fread(buf + n, 1, ask, fp);
         n += r;
         if (r == 0 || n > max)
             break;
+        if (want && n >= target)
+            target = want((const unsigned char *)buf, n);
     }
     ffnn_status st = FFNN_OK;
     if (!buf)

@@ -2,6 +2,7 @@
 #ifndef FFNN_INTERNAL_H
 #define FFNN_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,16 @@ static inline char *ffnn_strdup(const char *s)
 }
 
 #define FFNN_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* 1/(1+e^-x) in double without overflow for either sign (activations and
+ * the losses on logits). */
+static inline double ffnn_sigmoid(double x)
+{
+    if (x >= 0.0)
+        return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
 
 /* Enum <-> name through a module's table (names[v] for v in 0..n-1):
  * the name, "?" outside the table; the value, -1 for an unknown or NULL name. */
@@ -49,5 +60,33 @@ static inline int ffnn_enum_parse(const char *const *names, int n, const char *n
     {                                                                                             \
         return ffnn_enum_parse(names, (int)FFNN_ARRAY_LEN(names), name);                          \
     }
+
+/* The first i with v[i] equal to s, or -1 (the names of columns, classes:
+ * char ** arrays, hence the different type from ffnn_enum_parse's). */
+static inline int ffnn_find_string(char *const *v, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (v[i] && strcmp(v[i], s) == 0)
+            return i;
+    return -1;
+}
+
+/* Frees n strings and the array that holds them; v may be NULL. */
+static inline void ffnn_free_strings(char **v, long n)
+{
+    for (long i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Display columns of UTF-8 text: one per character (continuation bytes
+ * 10xxxxxx do not count). */
+static inline int ffnn_utf8_width(const char *s)
+{
+    int n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n;
+}
 
 #endif

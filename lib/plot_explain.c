@@ -39,24 +39,6 @@ static char *fmt_sig(char buf[32], double v)
     return ffnn_plot_format_tick(buf, v, step);
 }
 
-static int cmp_desc(const void *a, const void *b, void *key)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    double kx = ((const double *)key)[x], ky = ((const double *)key)[y];
-    if (kx != ky)
-        return kx < ky ? 1 : -1;
-    return (x > y) - (x < y);
-}
-
-/* Indices 0..n-1 ordered by key descending, ties by index (sorted in place:
- * needs no memory). */
-static void order_desc(const double *key, int n, int *idx)
-{
-    for (int i = 0; i < n; i++)
-        idx[i] = i;
-    qsort_r(idx, (size_t)n, sizeof *idx, cmp_desc, (void *)key);
-}
-
 /* Rows drawn for M features: all when they fit, else max_display-1 features
  * and a "Sum of N other features" row. */
 static int shown_features(int M, int max_display)
@@ -89,21 +71,17 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
     int M = s->n_features, K = s->n_outputs;
     if (M < 1 || K < 1 || s->n_rows < 1)
         return ffnn_error_set(err, FFNN_EDATA, "nothing to plot");
-    double *imp = ffnn_calloc((size_t)K * M, sizeof *imp), *total = ffnn_calloc((size_t)M, sizeof *total);
-    int *order = ffnn_calloc((size_t)M, sizeof *order);
+    ffnn_shap_importance si;
+    ffnn_status st = ffnn_shap_importance_compute(&si, s, err);
+    if (st)
+        return st;
     ffnn_plot_legend_item *items = ffnn_calloc((size_t)K, sizeof *items);
-    if (!imp || !total || !order || !items) {
-        free(imp);
-        free(total);
-        free(order);
-        free(items);
+    if (!items) {
+        ffnn_shap_importance_release(&si);
         return ffnn_error_nomem(err);
     }
-    ffnn_shap_mean_abs(s, imp);
-    for (int k = 0; k < K; k++)
-        for (int j = 0; j < M; j++)
-            total[j] += imp[k * M + j];
-    order_desc(total, M, order);
+    const double *imp = si.mean_abs, *total = si.total;
+    const int *order = si.order;
     int nshow = shown_features(M, o.max_display), rest = M - nshow;
     int rows = nshow + (rest > 0);
     double xmax = 0;
@@ -180,9 +158,7 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
         ffnn_plot_legend(&svg, &ax, items, K, FFNN_PLOT_LEGEND_BOTTOM_RIGHT);
     }
     free(items);
-    free(imp);
-    free(total);
-    free(order);
+    ffnn_shap_importance_release(&si);
     return ffnn_svg_end(&svg, err);
 }
 
@@ -319,7 +295,7 @@ ffnn_status ffnn_plot_shap_beeswarm_write(FILE *fp, const ffnn_shap *s,
 
     for (int k = 0; k < K; k++) {
         double ptop = head + k * panel_h;
-        order_desc(imp + (size_t)k * M, M, order);
+        ffnn_explain_order(imp + (size_t)k * M, M, order);
         /* x range over every value drawn in this panel, and 0 */
         double xmin = 0, xmax = 0;
         for (int r = 0; r < rows; r++)
@@ -411,7 +387,7 @@ ffnn_status ffnn_plot_perm_bar_write(FILE *fp, const ffnn_perm_importance *p,
     int *order = ffnn_calloc((size_t)M, sizeof *order);
     if (!order)
         return ffnn_error_nomem(err);
-    order_desc(p->mean, M, order);
+    ffnn_explain_order(p->mean, M, order);
     int nshow = M < o.max_display ? M : o.max_display, rest = M - nshow;
     double xmin = 0, xmax = 0;
     for (int r = 0; r < nshow; r++) {

@@ -12,22 +12,39 @@
 static const char *const mode_names[] = {"auto", "min", "max"};
 FFNN_NAME_TABLE(ffnn_mode, ffnn_mode, mode_names)
 
+ffnn_early_stopping ffnn_early_stopping_default(void)
+{
+    ffnn_early_stopping e;
+    memset(&e, 0, sizeof e);
+    e.enabled = false;
+    snprintf(e.monitor, sizeof e.monitor, "val_loss");
+    e.min_delta = 0.0;
+    e.patience = 0;
+    e.mode = FFNN_MODE_AUTO;
+    e.restore_best_weights = false;
+    return e;
+}
+
+/* scikit-learn's MLP defaults (batch_size "auto", max_iter 200, tol 1e-4,
+ * n_iter_no_change 10) where Keras's (batch 32, epochs 1, no callbacks)
+ * would leave a model untrained or badly trained; the stopping rule is
+ * Keras's EarlyStopping on the training loss, ffnn-config(5) says how it
+ * differs from scikit-learn's. */
 ffnn_fit_options ffnn_fit_options_default(void)
 {
     ffnn_fit_options o;
     memset(&o, 0, sizeof o);
     o.optimizer = ffnn_optim_default(FFNN_OPTIM_ADAM);
-    o.batch_size = 32;
-    o.epochs = 100;
+    o.batch_size = FFNN_BATCH_AUTO;
+    o.epochs = 200;
     o.validation_split = 0.0;
     o.stratify_validation = true;
     o.shuffle = true;
-    o.early_stopping.enabled = false;
-    snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "val_loss");
-    o.early_stopping.min_delta = 0.0;
-    o.early_stopping.patience = 0;
-    o.early_stopping.mode = FFNN_MODE_AUTO;
-    o.early_stopping.restore_best_weights = false;
+    o.early_stopping = ffnn_early_stopping_default();
+    o.early_stopping.enabled = true;
+    snprintf(o.early_stopping.monitor, sizeof o.early_stopping.monitor, "loss");
+    o.early_stopping.min_delta = 1e-4;
+    o.early_stopping.patience = 10;
     o.reduce_lr.enabled = false;
     snprintf(o.reduce_lr.monitor, sizeof o.reduce_lr.monitor, "val_loss");
     o.reduce_lr.factor = 0.1;
@@ -433,7 +450,7 @@ static ffnn_status check_fit(const ffnn_model *m, const ffnn_data *d, const ffnn
     if (d->d != m->n_in)
         return ffnn_error_set(err, FFNN_EDATA, "data has %d features but the model expects %d", d->d,
                               m->n_in);
-    if (opt->batch_size < 1)
+    if (opt->batch_size < 1 && opt->batch_size != FFNN_BATCH_AUTO)
         return ffnn_error_set(err, FFNN_ECONFIG, "batch_size must be at least 1");
     if (opt->epochs < 0)
         return ffnn_error_set(err, FFNN_ECONFIG, "epochs must be non-negative");
@@ -467,8 +484,11 @@ static ffnn_status fitter_buffers(fitter *f, ffnn_error *err)
     ffnn_status st;
     /* A batch larger than the data is the data (Keras): nothing is sized by
      * batch_size beyond the rows there are. */
-    f->batch = opt->batch_size < f->train.n ? opt->batch_size : (int)f->train.n;
-    int rows = f->batch;
+    int rows = opt->batch_size;
+    if (rows == FFNN_BATCH_AUTO)
+        rows = f->train.n < FFNN_BATCH_AUTO_MAX ? (int)f->train.n : FFNN_BATCH_AUTO_MAX;
+    f->batch = rows < f->train.n ? rows : (int)f->train.n;
+    rows = f->batch;
     if ((st = ffnn_workspace_create(&f->ws, f->m, rows, err)))
         return st;
     if (opt->threads > 1) {

@@ -36,7 +36,7 @@ ffnn_hypermodel ffnn_hypermodel_default(void)
  * search(): every search trial trains with it, under "fit"'s keys. */
 static ffnn_early_stopping search_stopping(void)
 {
-    ffnn_early_stopping es = ffnn_fit_options_default().early_stopping;
+    ffnn_early_stopping es = ffnn_early_stopping_default();
     es.enabled = true;
     snprintf(es.monitor, sizeof es.monitor, "loss");
     es.patience = 5;
@@ -98,7 +98,7 @@ ffnn_status ffnn_tune_base_config(const ffnn_hypergrid *g, bool search, ffnn_con
                                   ffnn_error *err)
 {
     *cfg = ffnn_config_default();
-    cfg->fit.epochs = g->tuner.max_epochs;
+    ffnn_config_set_epochs(cfg, g->tuner.max_epochs);
     if (search)
         cfg->fit.early_stopping = search_stopping();
     return ffnn_config_apply(cfg, g->fit, "fit", err);
@@ -119,7 +119,7 @@ static ffnn_status hypermodel_overlay(cJSON *overlay, const cJSON *values, ffnn_
     if (dv) {
         double d = cJSON_IsNumber(dv) ? dv->valuedouble : NAN;
         if (!(d >= 0 && d <= FFNN_MAX_LAYERS - 1) || d != floor(d)) {
-            char *shown = cJSON_IsNumber(dv) ? NULL : cJSON_PrintUnformatted(dv);
+            char *shown = cJSON_IsNumber(dv) ? NULL : ffnn_json_print(dv, 0);
             if (!cJSON_IsNumber(dv) && !shown)
                 return ffnn_error_nomem(err);
             char num[32];

@@ -94,7 +94,7 @@ void ffnn_trial_release(ffnn_trial *t)
 /* FNV-1a of the values' compact JSON in *out; false when out of memory. */
 static bool values_hash(const cJSON *values, uint64_t *out)
 {
-    char *s = cJSON_PrintUnformatted(values);
+    char *s = ffnn_json_print(values, 0);
     if (!s)
         return false;
     *out = ffnn_tune_fnv64(s, strlen(s));

@@ -728,7 +728,7 @@ cJSON *ffnn_hypergrid_json(const ffnn_hypergrid *g)
 char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g)
 {
     cJSON *root = ffnn_hypergrid_json(g);
-    char *s = root ? cJSON_Print(root) : NULL;
+    char *s = root ? ffnn_json_print(root, 2) : NULL;
     cJSON_Delete(root);
     return s;
 }

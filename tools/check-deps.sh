@@ -20,18 +20,18 @@ cd "$ROOT" || exit 2
 # rank module[=family]...   (lowest first; see DESIGN §4 for the layers)
 MODULES='
 0  internal
-1  error
+1  error names
 2  rng file pool onnx_graph
 3  mat mat_internal=mat mat_kern=mat mat_base=mat mat_avx2=mat mat_avx512=mat
 3  csv activation metrics eval plot
 3  gp
-4  json loss layer optim
-5  dataset
-6  preprocess
+4  json loss layer optim eval_plot
+5  dataset eval_report
+6  preprocess eval_read
 7  model
 8  predict train model_io model_io_internal=model_io model_read=model_io explain
 8  explain_internal=explain
-9  explain_deep explain_exact explain_kernel explain_perm config eval_io plot_explain
+9  explain_deep explain_exact explain_kernel explain_perm explain_io config plot_explain
 9  export export_onnx=export
 10 train_file
 11 tune tune_internal=tune tune_space=tune tune_config=tune tune_oracle=tune tune_hyperband=tune tune_bayes=tune tune_dir=tune tune_codec=tune tune_run=tune

@@ -10,6 +10,10 @@
  * trapezoid over distinct thresholds (ties handled exactly), binary for the
  * second class, one-vs-rest macro for multiclass.  Undefined values are NaN
  * (JSON null).
+ *
+ * One header, four files: lib/eval.c (metrics), eval_read.c (the
+ * predictions CSV and history readers), eval_report.c (text and JSON
+ * reports), eval_plot.c (SVG charts).
  */
 #ifndef FFNN_EVAL_H
 #define FFNN_EVAL_H
@@ -134,6 +138,16 @@ typedef struct {
  * ffnn_eval_result_release. */
 ffnn_status ffnn_eval_compute(ffnn_eval_result *r, const ffnn_eval_data *d, ffnn_error *err);
 void ffnn_eval_result_release(ffnn_eval_result *r);
+
+/* The summary metrics of r's task, in report order: *names (static) and
+ * values[0..n), n returned (at most FFNN_EVAL_SUMMARY_MAX).  These are the
+ * names ffnn_eval_metric takes (besides the per-class ones) and the keys of
+ * the JSON report: accuracy, balanced_accuracy, precision_macro,
+ * recall_macro, f1_macro, precision_weighted, recall_weighted, f1_weighted,
+ * log_loss, roc_auc for classification; mae, mse, rmse, r2, max_error,
+ * median_absolute_error for regression. */
+#define FFNN_EVAL_SUMMARY_MAX 16
+int ffnn_eval_summary(const ffnn_eval_result *r, const char *const **names, double *values);
 
 /* The value of a metric by name: accuracy, balanced_accuracy, precision_macro,
  * recall_macro, f1_macro, precision_weighted, recall_weighted, f1_weighted,

@@ -78,18 +78,32 @@ typedef int (*ffnn_explain_progress)(void *ctx, long done, long total);
 typedef struct {
     ffnn_explain_method method;
     ffnn_explain_output output;
+    long background_size;   /* background rows to sample (100; 0 = all):
+                               ffnn_explain_sample_rows' k */
     long nsamples;          /* kernel: coalitions per row; 0 = 2M+2048 */
     int repeats;            /* permutation: shuffles per feature (5) */
     uint64_t seed;          /* kernel sampling, permutation shuffles (0) */
     int exact_max_features; /* exact: refuse above this many features (20) */
     int batch_rows;         /* rows per forward pass (4096) */
     int threads;            /* deep/exact/kernel: rows explained in parallel
-                               (1); results do not depend on it */
+                               on a pool of this many threads (1, at most
+                               FFNN_EXPLAIN_MAX_THREADS); results do not
+                               depend on it */
     ffnn_explain_progress progress;
     void *progress_ctx;
 } ffnn_explain_options;
 
 ffnn_explain_options ffnn_explain_options_default(void);
+
+/* Whether opt can explain m at all, before any data is read: exact refuses
+ * a model with more features than opt->exact_max_features (clamped to
+ * 1..FFNN_EXPLAIN_EXACT_LIMIT): FFNN_EUSAGE "--method exact: the model has
+ * M features, more than L (2^M coalitions per row); use --method kernel or
+ * raise --exact-limit" (without the last clause past the hard limit).  An
+ * unknown method or output is FFNN_EUSAGE too.  ffnn_explain_shap checks
+ * the same. */
+ffnn_status ffnn_explain_check(const ffnn_model *m, const ffnn_explain_options *opt,
+                               ffnn_error *err);
 
 /* The model's features for explanation: M, and for each encoded input the
  * feature it belongs to (feature_of[n_in], may be NULL). */
@@ -128,6 +142,23 @@ void ffnn_shap_release(ffnn_shap *s);
  * (imp[output * n_features + feature], caller allocates n_outputs*n_features). */
 void ffnn_shap_mean_abs(const ffnn_shap *s, double *imp);
 
+/* Global importance of SHAP values, as the summary and the bar chart show
+ * it: mean |SHAP| per output and feature (ffnn_shap_mean_abs), its sum over
+ * the outputs per feature, and the features in order of that sum. */
+typedef struct {
+    double *mean_abs;   /* n_outputs * n_features */
+    double *total;      /* n_features */
+    int *order;         /* n_features: largest total first (ffnn_explain_order) */
+} ffnn_shap_importance;
+/* FFNN_ENOMEM (nothing held) when out of memory. */
+ffnn_status ffnn_shap_importance_compute(ffnn_shap_importance *imp, const ffnn_shap *s,
+                                         ffnn_error *err);
+void ffnn_shap_importance_release(ffnn_shap_importance *imp);
+
+/* idx (n) := 0..n-1 ordered by key, largest first, ties by index (NaN
+ * last): the ranking every summary and chart of importances shows. */
+void ffnn_explain_order(const double *key, int n, int *idx);
+
 /* Permutation importance with scikit-learn's semantics:
  *   baseline = score(X, y); for each feature j a copy of its column is
  *   shuffled `repeats` times in place (the shuffles compound, as in sklearn),
@@ -145,6 +176,7 @@ typedef struct {
     int repeats;
     long n_rows;
     bool classification;    /* score is accuracy (else R²) */
+    uint64_t seed;          /* of the shuffles (opt->seed) */
     double baseline;        /* score on the unshuffled rows */
     char **feature_names;   /* n_features */
     double *importances;    /* n_features * repeats */
@@ -157,6 +189,14 @@ ffnn_status ffnn_explain_permutation(const ffnn_model *m, const float *X, const 
                                      const ffnn_explain_options *opt, ffnn_perm_importance *out,
                                      ffnn_error *err);
 void ffnn_perm_importance_release(ffnn_perm_importance *p);
+
+/* The background for explaining m: a seeded sample of opt->background_size
+ * rows of t (ffnn_explain_sample_rows with opt->seed; 0 or more than t has
+ * = all), encoded with m's preprocessing into d (release with
+ * ffnn_data_release, also after a failure).  Errors as ffnn_data_from_table
+ * gives them; FFNN_ENOMEM. */
+ffnn_status ffnn_explain_background(ffnn_data *d, const ffnn_model *m, const ffnn_table *t,
+                                    const ffnn_explain_options *opt, ffnn_error *err);
 
 /* Seeded sample of k of n background rows without replacement
  * (ffnn_rng_init(&r, seed, FFNN_RNG_SAMPLE, 0), Fisher-Yates), returned in

@@ -19,6 +19,19 @@ ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_erro
 ffnn_status ffnn_file_read_max(const char *path, size_t max, char **data, size_t *len,
                                ffnn_error *err);
 
+/* How many bytes in all a reader wants, given the n read so far (buf):
+ * more than n to read on, n or fewer to stop there (its own format says the
+ * rest cannot be valid; the caller's parser then gives the message), or
+ * SIZE_MAX for everything up to the end. */
+typedef size_t (*ffnn_file_want)(const unsigned char *buf, size_t n);
+
+/* ffnn_file_read_max that reads only as far as want asks (want NULL: to the
+ * end), so a stream whose length cannot be known in advance (a device, a
+ * pipe) stops as soon as its first bytes show it is not what it should be:
+ * /dev/zero fails at once instead of filling memory.  Same errors. */
+ffnn_status ffnn_file_read_until(const char *path, size_t max, ffnn_file_want want, char **data,
+                                 size_t *len, ffnn_error *err);
+
 /* Writes len bytes to path through an ffnn_atomic_file (same modes, same
  * errors). */
 ffnn_status ffnn_file_write_atomic(const char *path, const void *data, size_t len, int mode,

@@ -48,6 +48,8 @@ typedef struct {
     double l2;               /* L2 factor on kernels (Keras: l2 * Σ w²) */
 } ffnn_arch_spec;
 
+/* One hidden layer of 100 relu units, no dropout; output activation and loss
+ * from the task; glorot_uniform; no L2. */
 ffnn_arch_spec ffnn_arch_spec_default(void);
 
 typedef struct {

@@ -16,6 +16,8 @@ typedef enum { FFNN_MODE_AUTO = 0, FFNN_MODE_MIN, FFNN_MODE_MAX } ffnn_mode;
 const char *ffnn_mode_name(ffnn_mode m);
 int ffnn_mode_parse(const char *name);
 
+/* Keras's EarlyStopping; the comments give EarlyStopping()'s defaults
+ * (ffnn_early_stopping_default). */
 typedef struct {
     bool enabled;
     char monitor[64];        /* "val_loss" */
@@ -28,6 +30,10 @@ typedef struct {
     int start_from_epoch;    /* 0 */
 } ffnn_early_stopping;
 
+/* Keras's EarlyStopping() constructor defaults, disabled: what a config's
+ * "early_stopping" object starts from (ffnn-config(5)). */
+ffnn_early_stopping ffnn_early_stopping_default(void);
+
 typedef struct {
     bool enabled;
     char monitor[64];        /* "val_loss" */
@@ -39,14 +45,23 @@ typedef struct {
     double min_lr;           /* 0 */
 } ffnn_reduce_lr;
 
+/* batch_size "auto": min(FFNN_BATCH_AUTO_MAX, training rows), scikit-learn's rule. */
+#define FFNN_BATCH_AUTO 0
+#define FFNN_BATCH_AUTO_MAX 200
+
+/* What Model.fit() takes.  The comments give ffnn_fit_options_default(),
+ * which is scikit-learn's default MLP training where Keras has no default
+ * worth keeping (ffnn-config(5)): batch "auto", up to 200 epochs, stopping
+ * once the training loss has not improved by 1e-4 for 10 epochs. */
 typedef struct {
-    ffnn_optim_spec optimizer;   /* adam */
-    int batch_size;              /* 32 */
-    int epochs;                  /* 1 (Keras); configs set it */
+    ffnn_optim_spec optimizer;   /* adam, learning_rate 0.001 */
+    int batch_size;              /* FFNN_BATCH_AUTO, or rows per batch (>= 1) */
+    int epochs;                  /* 200 */
     double validation_split;     /* 0 */
     bool stratify_validation;    /* true: seeded, stratified for classification */
     bool shuffle;                /* true */
-    ffnn_early_stopping early_stopping;
+    ffnn_early_stopping early_stopping; /* the default stopping rule: enabled, monitor "loss",
+                                           min_delta 1e-4, patience 10, else EarlyStopping()'s */
     ffnn_reduce_lr reduce_lr;
     uint64_t seed;               /* seeds init, shuffling, dropout, validation split (default 0) */
     int threads;                 /* 1: threads for large batches, this one included (how to run,

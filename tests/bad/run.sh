@@ -53,7 +53,10 @@ mkdir "$fix"
     awk 'NR == 1 || NR % 4' "$ROOT/datasets/iris.csv" > train.csv
     awk 'NR == 1 || NR % 4 == 0' "$ROOT/datasets/iris.csv" > test.csv
     cp "$ROOT/tests/bad/data/"* .
-    ffnn-train -q -e 3 -s 1 -o iris.ffnn train.csv &&
+    # The cases' byte offsets and shapes are this model's: its network is
+    # stated, not left to the defaults.
+    printf '{"layers": [{"units": 16}], "batch_size": 32}\n' > "$top/fixture.json" &&
+    ffnn-train -q -c "$top/fixture.json" -e 3 -s 1 -o iris.ffnn train.csv &&
     ffnn-predict iris.ffnn test.csv > pred.csv
 ) || { echo "bad: could not make the fixtures" >&2; exit 1; }
 

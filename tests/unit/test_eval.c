@@ -410,6 +410,78 @@ START_TEST(test_reports)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&buf, &cap, '\0', fp);
+    ck_assert(n > 0);
+    fclose(fp);
+    return buf;
+}
+
+/* The JSON reports, byte for byte: eval/X.json was written by ffnn-eval
+ * --json before its JSON went through the shared writer (a hand-written
+ * printer then), so the layout (flat per-class objects and matrix rows) and
+ * the numbers are pinned independently of json.c. */
+START_TEST(test_json_bytes)
+{
+    const char *names[] = {"binary", "multiclass", "regression"};
+    for (int i = 0; i < 3; i++) {
+        char csv[64], json[64];
+        snprintf(csv, sizeof csv, "eval/%s.csv", names[i]);
+        snprintf(json, sizeof json, "eval/%s.json", names[i]);
+        ffnn_eval_data d;
+        ffnn_eval_result r;
+        ffnn_error err;
+        ck_assert_int_eq(read_file(&d, csv, NULL, FFNN_EVAL_AUTO, &err), FFNN_OK);
+        ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+        char *got = capture_report(&r, &d, true), *want = slurp(json);
+        ck_assert_str_eq(got, want);
+        free(got);
+        free(want);
+        ffnn_eval_result_release(&r);
+        ffnn_eval_data_release(&d);
+    }
+}
+END_TEST
+
+/* One list of summary metrics: the JSON keys, and every name in it is one
+ * ffnn_eval_metric takes, with the same value. */
+START_TEST(test_summary_names)
+{
+    const char *files[] = {"eval/multiclass.csv", "eval/regression.csv"};
+    const int counts[] = {10, 6};
+    for (int f = 0; f < 2; f++) {
+        ffnn_eval_data d;
+        ffnn_eval_result r;
+        ffnn_error err;
+        ck_assert_int_eq(read_file(&d, files[f], NULL, FFNN_EVAL_AUTO, &err), FFNN_OK);
+        ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+        const char *const *names;
+        double vals[FFNN_EVAL_SUMMARY_MAX];
+        int n = ffnn_eval_summary(&r, &names, vals);
+        ck_assert_int_eq(n, counts[f]);
+        char *js = capture_report(&r, &d, true);
+        for (int i = 0; i < n; i++) {
+            double v;
+            ck_assert_int_eq(ffnn_eval_metric(&r, &d, names[i], &v, &err), FFNN_OK);
+            ck_assert(v == vals[i] || (isnan(v) && isnan(vals[i])));
+            char key[64];
+            snprintf(key, sizeof key, "\n  \"%s\": ", names[i]);
+            ck_assert_msg(strstr(js, key) != NULL, "%s", names[i]);
+        }
+        free(js);
+        ck_assert_str_eq(names[0], f ? "mae" : "accuracy");
+        ck_assert_double_eq(vals[0], f ? r.reg.mae : r.accuracy);
+        ffnn_eval_result_release(&r);
+        ffnn_eval_data_release(&d);
+    }
+}
+END_TEST
+
 /* The history reader's errors: one line each, with file:line:col. */
 static void expect_history_error(const char *text, ffnn_status want, const char *msg)
 {
@@ -490,6 +562,8 @@ Suite *eval_suite(void)
     tcase_add_test(tc, test_read_numeric_label_by_value);
     tcase_add_test(tc, test_read_errors);
     tcase_add_test(tc, test_reports);
+    tcase_add_test(tc, test_json_bytes);
+    tcase_add_test(tc, test_summary_names);
     tcase_add_test(tc, test_history);
     tcase_add_test(tc, test_history_errors);
     suite_add_tcase(s, tc);

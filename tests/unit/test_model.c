@@ -305,12 +305,14 @@ END_TEST
 /* Forward and backward on pools of 1, 2 and 3 threads (and none) give the
  * same bits: outputs, logits, every layer's Z and A, the gradient and the
  * loss.  The batch is large enough to be split, and not a multiple of the
- * row blocks; dropout, L2, tanh and a softmax output are included. */
-START_TEST(test_threads_same_bits)
+ * row blocks; dropout, L2, tanh and a softmax output are included.  At B =
+ * 130 two threads split rows and three split columns; at B = 80 both split
+ * columns (a hidden softmax layer: rows). */
+static void check_threads_same_bits(int B, ffnn_act hidden2)
 {
-    ffnn_layer_spec ls[4] = {{128, FFNN_ACT_RELU, 0.2f}, {96, FFNN_ACT_TANH, 0},
+    ffnn_layer_spec ls[4] = {{128, FFNN_ACT_RELU, 0.2f}, {96, hidden2, 0},
                              {64, FFNN_ACT_RELU, 0.1f}, {7, FFNN_ACT_SOFTMAX, 0}};
-    const int B = 130, D = 50, K = 7;
+    const int D = 50, K = 7;
     ffnn_model *m;
     ffnn_error err;
     ck_assert_int_eq(ffnn_model_create_layers(&m, D, ls, 4, &err), FFNN_OK);
@@ -379,6 +381,13 @@ START_TEST(test_threads_same_bits)
     }
     free(grad0); free(out0); free(P0); free(X); free(T);
     ffnn_model_destroy(m);
+}
+
+START_TEST(test_threads_same_bits)
+{
+    check_threads_same_bits(130, FFNN_ACT_TANH);
+    check_threads_same_bits(80, FFNN_ACT_TANH);
+    check_threads_same_bits(80, FFNN_ACT_SOFTMAX);
 }
 END_TEST
 

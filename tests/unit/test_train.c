@@ -38,6 +38,17 @@ static ffnn_model *make_model(ffnn_task task, ffnn_act hidden_act, ffnn_loss_kin
     return m;
 }
 
+/* Keras's Model.fit() defaults (batch_size 32, no callbacks), which the
+ * Keras-rule tests below start from; ffnn_fit_options_default() is
+ * scikit-learn's batch "auto" and stopping rule instead. */
+static ffnn_fit_options keras_fit_options(void)
+{
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.batch_size = 32;
+    o.early_stopping = ffnn_early_stopping_default();
+    return o;
+}
+
 START_TEST(test_learns_a_linear_boundary)
 {
     ffnn_data d = make_data(400, false, 1);
@@ -45,7 +56,7 @@ START_TEST(test_learns_a_linear_boundary)
     ffnn_rng r;
     ffnn_rng_init(&r, 1, FFNN_RNG_INIT, 0);
     ffnn_model_init(m, &r);
-    ffnn_fit_options o = ffnn_fit_options_default();
+    ffnn_fit_options o = keras_fit_options();
     o.epochs = 40;
     o.optimizer.learning_rate = 0.01;
     o.validation_split = 0.25;
@@ -93,8 +104,16 @@ START_TEST(test_same_seed_same_weights)
 }
 END_TEST
 
-/* With learning rate 0 the loss never changes, so the callbacks see a
- * plateau from epoch 0 on and their schedules can be checked exactly. */
+/* o with SGD at learning rate 0, for fit_plateau. */
+static ffnn_fit_options frozen(ffnn_fit_options o)
+{
+    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
+    o.optimizer.learning_rate = 0.0;
+    return o;
+}
+
+/* With learning rate 0 (frozen) the loss never changes, so the callbacks
+ * see a plateau from epoch 0 on and their schedules can be checked exactly. */
 static int fit_plateau(ffnn_fit_options *o, ffnn_history *h, ffnn_error *err)
 {
     ffnn_data d = make_data(64, false, 3);
@@ -112,9 +131,7 @@ START_TEST(test_early_stopping_schedule)
 {
     ffnn_history h;
     ffnn_error err;
-    ffnn_fit_options o = ffnn_fit_options_default();
-    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
-    o.optimizer.learning_rate = 0.0;
+    ffnn_fit_options o = frozen(keras_fit_options());
     o.shuffle = false;
     o.epochs = 50;
     o.early_stopping.enabled = true;
@@ -167,7 +184,7 @@ START_TEST(test_restore_best_weights)
     ffnn_rng r;
     ffnn_rng_init(&r, 4, FFNN_RNG_INIT, 0);
     ffnn_model_init(m, &r);
-    ffnn_fit_options o = ffnn_fit_options_default();
+    ffnn_fit_options o = keras_fit_options();
     o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
     o.optimizer.learning_rate = 3.0;
     o.epochs = 15;
@@ -197,13 +214,72 @@ START_TEST(test_restore_best_weights)
 }
 END_TEST
 
+/* The default stopping rule (ffnn-config(5)): EarlyStopping on the
+ * training loss, min_delta 1e-4, patience 10.  On a flat loss epoch 0 is
+ * the best and epochs 1..10 do not improve: 11 epochs run (scikit-learn's
+ * n_iter_no_change=10 runs 12, its count must exceed 10). */
+START_TEST(test_default_stopping_rule)
+{
+    ffnn_history h;
+    ffnn_error err;
+    ffnn_fit_options o = frozen(ffnn_fit_options_default());
+    ck_assert_int_eq(o.epochs, 200);
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_OK);
+    ck_assert_int_eq(h.n, 11);
+    ck_assert(h.stopped_early);
+    ck_assert_int_eq(h.best_epoch, 0);
+    ffnn_history_release(&h);
+}
+END_TEST
+
+/* Weights after training d (n rows) with batch_size bs, everything else the
+ * same; the caller frees them. */
+static float *weights_after(long n, int bs, size_t *np)
+{
+    ffnn_data d = make_data(n, false, 9);
+    ffnn_model *m = make_model(FFNN_TASK_BINARY, FFNN_ACT_RELU, FFNN_LOSS_BCE, 1, FFNN_ACT_SIGMOID);
+    ffnn_rng r;
+    ffnn_rng_init(&r, 9, FFNN_RNG_INIT, 0);
+    ffnn_model_init(m, &r);
+    ffnn_fit_options o = ffnn_fit_options_default();
+    o.epochs = 3;
+    o.seed = 9;
+    o.batch_size = bs;
+    ffnn_error err;
+    ck_assert_msg(ffnn_fit(m, &d, &o, NULL, NULL, &err) == FFNN_OK, "%s", err.msg);
+    *np = m->n_params;
+    float *w = malloc(m->n_params * sizeof *w);
+    memcpy(w, m->params, m->n_params * sizeof *w);
+    ffnn_model_destroy(m);
+    ffnn_data_release(&d);
+    return w;
+}
+
+/* batch_size auto is min(200, training rows): the same steps as stating it. */
+START_TEST(test_batch_size_auto)
+{
+    size_t n;
+    struct { long rows; int same, other; } cases[] = {{64, 64, 32}, {450, 200, 450}};
+    for (int i = 0; i < 2; i++) {
+        float *a = weights_after(cases[i].rows, FFNN_BATCH_AUTO, &n);
+        float *b = weights_after(cases[i].rows, cases[i].same, &n);
+        float *c = weights_after(cases[i].rows, cases[i].other, &n);
+        ck_assert_msg(memcmp(a, b, n * sizeof *a) == 0, "%ld rows: auto is not %d", cases[i].rows,
+                      cases[i].same);
+        ck_assert_msg(memcmp(a, c, n * sizeof *a) != 0, "%ld rows: auto is %d", cases[i].rows,
+                      cases[i].other);
+        free(a);
+        free(b);
+        free(c);
+    }
+}
+END_TEST
+
 START_TEST(test_reduce_lr_schedule)
 {
     ffnn_history h;
     ffnn_error err;
-    ffnn_fit_options o = ffnn_fit_options_default();
-    o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
-    o.optimizer.learning_rate = 0.0;
+    ffnn_fit_options o = frozen(keras_fit_options());
     o.epochs = 9;
     o.reduce_lr.enabled = true;
     snprintf(o.reduce_lr.monitor, sizeof o.reduce_lr.monitor, "loss");
@@ -223,7 +299,7 @@ START_TEST(test_reduce_lr_on_constant_loss)
 {
     ffnn_data d = make_data(32, true, 6);
     ffnn_model *m = make_model(FFNN_TASK_REGRESSION, FFNN_ACT_RELU, FFNN_LOSS_MSE, 1, FFNN_ACT_LINEAR);
-    ffnn_fit_options o = ffnn_fit_options_default();
+    ffnn_fit_options o = keras_fit_options();
     o.optimizer = ffnn_optim_default(FFNN_OPTIM_SGD);
     o.optimizer.learning_rate = 0.1;
     o.epochs = 9;
@@ -474,6 +550,8 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_same_seed_same_weights);
     tcase_add_test(tc, test_early_stopping_schedule);
     tcase_add_test(tc, test_restore_best_weights);
+    tcase_add_test(tc, test_default_stopping_rule);
+    tcase_add_test(tc, test_batch_size_auto);
     tcase_add_test(tc, test_reduce_lr_schedule);
     tcase_add_test(tc, test_reduce_lr_on_constant_loss);
     tcase_add_test(tc, test_divergence_is_an_error);

@@ -92,7 +92,7 @@ START_TEST(errors)
     ck_assert_int_eq(s.preps, 0);
     /* A failing fit: the hooks ran, no model. */
     cfg.fit.epochs = 2;
-    cfg.fit.batch_size = 0;
+    cfg.fit.batch_size = -1;
     m = (ffnn_model *)&cfg;
     ck_assert_int_eq(ffnn_train_file(&cfg, "csv/std.csv", &hooks, &m, NULL, &err), FFNN_ECONFIG);
     ck_assert_str_eq(err.msg, "batch_size must be at least 1");

@@ -487,7 +487,7 @@ START_TEST(search_file_roundtrip)
     ck_assert_uint_eq(hash, 0x0123456789abcdefULL);
     char *a = ffnn_hypergrid_to_json(&t.grid), *b = ffnn_hypergrid_to_json(&g);
     ck_assert_str_eq(a, b);
-    ck_assert_ptr_nonnull(strstr(b, "\"fit\":\t{\n\t\t\"l2\":\t0.001,\n\t\t\"batch_size\":\t8\n\t}"));
+    ck_assert_ptr_nonnull(strstr(b, "\"fit\": {\n    \"l2\": 0.001,\n    \"batch_size\": 8\n  }"));
     free(a);
     free(b);
     ffnn_hypergrid_release(&g);

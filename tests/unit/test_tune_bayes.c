@@ -472,8 +472,8 @@ START_TEST(bayes_keys_round_trip)
     ffnn_hypergrid h = parse_ok(a);
     char *b = ffnn_hypergrid_to_json(&h);
     ck_assert_str_eq(a, b);
-    ck_assert_ptr_nonnull(strstr(a, "\"proposal_batch\":\t3"));
-    ck_assert_ptr_nonnull(strstr(a, "\"alpha\":\t0.001"));
+    ck_assert_ptr_nonnull(strstr(a, "\"proposal_batch\": 3"));
+    ck_assert_ptr_nonnull(strstr(a, "\"alpha\": 0.001"));
     free(a);
     free(b);
     ffnn_hypergrid_release(&h);
