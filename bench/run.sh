@@ -665,5 +665,10 @@ if [ -f "$OUT" ] && grep -q '^<!-- bench-defaults -->$' "$OUT"; then
     echo >> "$W/RESULTS.md"
     sed -n '/^<!-- bench-defaults -->$/,/^<!-- \/bench-defaults -->$/p' "$OUT" >> "$W/RESULTS.md"
 fi
+# bench/tuners.sh's section has its own command: kept as it was.
+if [ -f "$OUT" ] && grep -qx '<!-- tuners.sh -->' "$OUT"; then
+    echo >> "$W/RESULTS.md"
+    sed -n '/^<!-- tuners.sh -->$/,/^<!-- \/tuners.sh -->$/p' "$OUT" >> "$W/RESULTS.md"
+fi
 cp "$W/RESULTS.md" "$OUT.tmp" && mv "$OUT.tmp" "$OUT"
 cat "$W/RESULTS.md"

@@ -245,7 +245,13 @@ struct ffnn_oracle_algo {
 };
 
 extern const ffnn_oracle_algo ffnn_hyperband_algo;
+extern const ffnn_oracle_algo ffnn_bayes_algo;
 const ffnn_oracle_algo *ffnn_oracle_algo_of(ffnn_tune_algorithm a);
+/* Random and grid search's expected and check, which the Bayesian search
+ * shares: max_trials trials of max_epochs (the trials made once done), and
+ * no trial continuing another. */
+void ffnn_oracle_expected_flat(const ffnn_oracle *o, long *trials, long *epochs);
+ffnn_status ffnn_oracle_check_flat(const ffnn_oracle *o, const char *path, ffnn_error *err);
 
 /* Appends a trial with values (taken, also on error): id next, no parent,
  * pending; NULL when out of memory. */
@@ -276,6 +282,21 @@ bool ffnn_oracle_needs_checkpoint(const ffnn_oracle *o, const ffnn_trial *tr);
 /* FFNN_EDATA "path: trial NNNN (iteration i, bracket b, round r) does not
  * fit the search; ...". */
 ffnn_status ffnn_oracle_misfit(const ffnn_oracle *o, int i, const char *path, ffnn_error *err);
+
+/* ---- tune_bayes.c: keras-tuner's BayesianOptimization ------------------------ */
+
+/* keras-tuner's value_to_prob, the inverse of ffnn_hp_value: where value v
+ * of hp lies in [0,1].  A Choice or a stepped Int/Float: the centre of its
+ * bucket, (index + 0.5) * (1/n) (the linear index by Python's floor
+ * division, the log ones unrounded, as KT computes them); a Float without
+ * step: (v - min)/(max - min) or its log/reverse_log form; an Int without
+ * step: the same of v + 0.5 within [min, max + 1]; 0.5 for a Fixed hp or
+ * max == min.  NaN when v is not a number, or not one of a Choice's values. */
+double ffnn_hp_value_to_prob(const ffnn_hp *hp, const struct cJSON *v);
+/* Completed trials before the first Gaussian-process proposal:
+ * tuner.num_initial_points, or max(3 x hyperparameters, 3), Fixed ones
+ * counted as keras-tuner counts them. */
+int ffnn_bayes_initial_points(const ffnn_hypergrid *g);
 
 /* ---- the open search ------------------------------------------------------- */
 

@@ -1,7 +1,8 @@
 /* ffnn — the oracle: the trials of a search, sampling without duplicates
  * (keras-tuner's _random_values), the ranking and the objective, and the
  * search algorithms behind one interface (ffnn_oracle_algo): random and
- * grid search here, Hyperband in tune_hyperband.c (keras-semantics.md §1).
+ * grid search here, Hyperband in tune_hyperband.c (keras-semantics.md §1),
+ * Bayesian optimisation in tune_bayes.c.
  *
  * The oracle hands out trials in exactly the order a sequential keras-tuner
  * run creates them, so results never depend on timing or on the number of
@@ -372,16 +373,17 @@ const ffnn_trial *ffnn_oracle_failure_run(const ffnn_oracle *o, int k, ffnn_fail
 
 /* ---- random and grid search ------------------------------------------------ */
 
-/* Random and grid searches train every trial max_epochs from scratch. */
-static void expected_flat(const ffnn_oracle *o, long *trials, long *epochs)
+/* Random, grid and Bayesian searches train every trial max_epochs from
+ * scratch. */
+void ffnn_oracle_expected_flat(const ffnn_oracle *o, long *trials, long *epochs)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
     *trials = o->done ? o->n_trials : tu->max_trials;
     *epochs = ffnn_tune_product(*trials, tu->max_epochs);
 }
 
-/* No trial of a random or grid search continues another. */
-static ffnn_status check_flat(const ffnn_oracle *o, const char *path, ffnn_error *err)
+/* No trial of a random, grid or Bayesian search continues another. */
+ffnn_status ffnn_oracle_check_flat(const ffnn_oracle *o, const char *path, ffnn_error *err)
 {
     for (int i = 0; i < o->n_trials; i++)
         if (o->trials[i].parent >= 0)
@@ -478,16 +480,16 @@ static ffnn_status advance_grid(ffnn_oracle *o, ffnn_error *err)
 static const ffnn_oracle_algo random_algo = {
     .sampled = true,
     .advance = advance_random,
-    .check = check_flat,
-    .expected = expected_flat,
+    .check = ffnn_oracle_check_flat,
+    .expected = ffnn_oracle_expected_flat,
     .schedule_write = schedule_write_flat,
 };
 
 static const ffnn_oracle_algo grid_algo = {
     .sampled = false,
     .advance = advance_grid,
-    .check = check_flat,
-    .expected = expected_flat,
+    .check = ffnn_oracle_check_flat,
+    .expected = ffnn_oracle_expected_flat,
     .schedule_write = schedule_write_flat,
 };
 
@@ -496,6 +498,7 @@ const ffnn_oracle_algo *ffnn_oracle_algo_of(ffnn_tune_algorithm a)
     switch (a) {
     case FFNN_TUNE_RANDOM: return &random_algo;
     case FFNN_TUNE_GRID: return &grid_algo;
+    case FFNN_TUNE_BAYESIAN: return &ffnn_bayes_algo;
     default: return &ffnn_hyperband_algo;
     }
 }

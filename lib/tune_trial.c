@@ -14,7 +14,7 @@
 #include "internal.h"
 #include "tune_internal.h"
 
-/* Purpose number of the per-trial fit seeds (ffnn/rng.h keeps 1..6). */
+/* Purpose number of the per-trial fit seeds (ffnn/rng.h keeps 1..7). */
 #define TUNE_RNG_FIT 0x54554e45u
 
 /* Stream index of execution e of run `retry` of trial id: never 0, which

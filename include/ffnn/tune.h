@@ -40,15 +40,19 @@ typedef struct {
     struct cJSON *values;     /* Choice: the values (array); Fixed: array of one */
 } ffnn_hp;
 
-typedef enum { FFNN_TUNE_HYPERBAND = 0, FFNN_TUNE_RANDOM, FFNN_TUNE_GRID } ffnn_tune_algorithm;
+typedef enum {
+    FFNN_TUNE_HYPERBAND = 0, FFNN_TUNE_RANDOM, FFNN_TUNE_GRID, FFNN_TUNE_BAYESIAN
+} ffnn_tune_algorithm;
 const char *ffnn_tune_algorithm_name(ffnn_tune_algorithm a);
 int ffnn_tune_algorithm_parse(const char *name);
 
 /* The "tuner" object.  Defaults (ffnn_tune_options_default): hyperband,
  * max_epochs 150, factor 3, hyperband_iterations 1, objective
  * "val_accuracy" (direction inferred), executions_per_trial 1, max_trials 10
- * (random/grid; 0 = the whole grid), validation_split 0.2, seed 0,
- * max_consecutive_failed_trials 3, max_retries_per_trial 0. */
+ * (random/grid/bayesian; 0 = the whole grid), validation_split 0.2, seed 0,
+ * max_consecutive_failed_trials 3, max_retries_per_trial 0; Bayesian
+ * optimisation (keras-tuner's BayesianOptimization): num_initial_points 0
+ * (= max(3 x hyperparameters, 3)), alpha 1e-4, beta 2.6, proposal_batch 1. */
 typedef struct {
     ffnn_tune_algorithm algorithm;
     int max_epochs;
@@ -64,6 +68,10 @@ typedef struct {
     int max_consecutive_failed_trials;
     int max_retries_per_trial;   /* a failed trial runs again, with other seeds, up to this many
                                     times before it counts as failed (keras-tuner's) */
+    int num_initial_points;   /* completed random trials before the GP; 0: the default */
+    double alpha;             /* GP noise on the kernel diagonal */
+    double beta;              /* acquisition mean - beta*std */
+    int proposal_batch;       /* GP trials proposed from one set of results */
 } ffnn_tune_options;
 
 ffnn_tune_options ffnn_tune_options_default(void);
