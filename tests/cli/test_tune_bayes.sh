@@ -1,8 +1,10 @@
 # ffnn-tune --algorithm=bayesian (keras-tuner's BayesianOptimization): the
 # schedule lines, bad tuner keys (exact messages), a search on iris that is
 # byte-identical for -j 1, -j 2 and the --pending/--run-trial loop of
-# tools/scaleout/xargs.sh, a batch of 3 proposals under -j 1 and -j 3, and
-# the reference values of tests/data/tune/bayes_ref.json still equal to what
+# tools/scaleout/xargs.sh, a batch of 3 proposals under -j 1 and -j 3,
+# failures, NaN trials, retries and --validation rows in a search (the same
+# for -j 1, -j 3 and the executors), and the reference values of
+# tests/data/tune/bayes_ref.json still equal to what
 # make_bayes_ref.py computes with scikit-learn now.  Resuming an interrupted
 # search is in test_signals.sh.
 . "$(dirname "$0")/lib.sh"
@@ -89,6 +91,38 @@ run "$T" -g bo3.json -d b3 -j 3 train.csv
 check "batch of 3: -j 1 and -j 3 give the same table" cmp -s b1.out out
 check "batch of 3: same trial files" diff -r -q -x lock b1 b3
 check "batch of 3: the first proposal is the batch-of-1 one" cmp -s b1/trials/0005.json j1/trials/0005.json
+
+# With the rest of the tuner: a learning rate of 1e30 makes a trial's
+# weights NaN (it completes, and the GP learns its score), "nope" fails
+# trials (left out of the fit, replaced while random), a batch of 2
+# proposals; then 2e18 with val_loss, where runs fail and run again
+# (max_retries_per_trial 2), validating on --validation rows.  -j 1, -j 3
+# and the executors give the same trial files, model and best trial's model.
+printf '{"hypergrid":{"width":{"min":2,"max":40},"learning_rate":{"values":[0.01,1e30]},"target":{"values":["target","target","nope"]}},"tuner":{"algorithm":"bayesian","max_trials":16,"num_initial_points":4,"max_epochs":9,"seed":1,"max_consecutive_failed_trials":100,"proposal_batch":2},"fit":{"batch_size":32}}\n' > mixa.json
+printf '{"hypergrid":{"width":{"min":2,"max":40},"learning_rate":{"values":[2e18]}},"tuner":{"algorithm":"bayesian","max_trials":14,"num_initial_points":4,"max_epochs":5,"seed":4,"objective":"val_loss","max_consecutive_failed_trials":100,"max_retries_per_trial":2},"fit":{"batch_size":32}}\n' > mixb.json
+for g in mixa mixb; do
+    v=; [ $g = mixb ] && v="--validation test.csv"
+    for j in 1 3; do
+        run "$T" -q -g $g.json -d $g$j -j $j $v train.csv
+        run "$T" -q -d $g$j -o $g$j.ffnn --best-model=trial
+        check "$g -j $j: the best trial's model: $(cat err)" [ "$st" = 0 ]
+    done
+    check "$g: -j 1 and -j 3 give the same trial files and model" \
+        sh -c "diff -r -q -x lock ${g}1 ${g}3 > /dev/null && cmp -s ${g}1.ffnn ${g}3.ffnn"
+    "$T" -g $g.json -d ${g}x --init $v train.csv
+    rounds=0
+    while ids=$("$T" --pending ${g}x) && [ -n "$ids" ]; do
+        echo "$ids" | xargs -P 3 -I{} "$T" --run-trial {} ${g}x || break
+        rounds=$((rounds + 1))
+        [ "$rounds" -lt 100 ] || break
+    done
+    run "$T" -q -d ${g}x -o ${g}x.ffnn --best-model=trial
+    check "$g: the executors give them too" \
+        sh -c "diff -r -q -x lock ${g}1 ${g}x > /dev/null && cmp -s ${g}1.ffnn ${g}x.ffnn"
+done
+check "mixa: failed and NaN trials among them" \
+    sh -c "grep -q '\"status\": \"failed\"' mixa1/trials/*.json && grep -l '\"learning_rate\": 1e+30' mixa1/trials/*.json | xargs grep -q '\"status\": \"completed\"'"
+check "mixb: retried trials among them" grep -q '"retries"' mixb1/trials/*.json
 
 # The unit test's reference values still equal scikit-learn's.
 if [ -n "${FFNN_ASAN:-}" ]; then
