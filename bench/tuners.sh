@@ -38,6 +38,7 @@ bo30|bayesian, 30 trials|--algorithm=bayesian --max-trials 30
 rnd60|random, 60 trials|--algorithm=random --max-trials 60
 bo60|bayesian, 60 trials|--algorithm=bayesian --max-trials 60'
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 # One line per run: name seed trials seconds best_val test_acc mean_val
 echo "$SEARCHES" | while IFS='|' read -r name label flags; do
     for s in $SEEDS; do
@@ -62,7 +63,7 @@ done > runs.txt
     echo "## Tuners on iris (bench/tuners.sh)"
     echo
     echo "\`sh bench/tuners.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'),"
-    echo "$(getconf _NPROCESSORS_ONLN) cores, \`-j $JOBS\`, load average before $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo "$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(getconf _NPROCESSORS_ONLN) cores, \`-j $JOBS\`, load average before $LOAD0."
     echo "The tutorial's hypergrid ($(basename "$GRID")) on iris split 67/33 (\`ffnn-split -t 0.33 -s 42 --stratify\`);"
     echo "seeds $(echo $SEEDS | tr ' ' ','); mean over the seeds (min–max). \"val\" is the best trial's"
     echo "val_accuracy (20% of the training rows); \"test\" the accuracy of the best hyperparameters"
