@@ -1,6 +1,6 @@
-/* ffnn-tune — hyperparameter search (keras-tuner's Hyperband, random, grid)
- * over a tune directory that survives kill -9 and can be driven by external
- * executors. */
+/* ffnn-tune — hyperparameter search (keras-tuner's Hyperband, random, grid,
+ * Bayesian optimisation) over a tune directory that survives kill -9 and can
+ * be driven by external executors. */
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <math.h>
@@ -49,12 +49,12 @@ static void usage(void)
            "      --init             set up DIR for --pending/--run-trial and exit\n"
            "      --pending          create what can run now; print runnable trial ids of DIR\n"
            "      --run-trial=ID     run one trial of DIR\n"
-           "      --algorithm=NAME   hyperband, random or grid (default %s)\n"
-           "      --max-epochs=N     Hyperband's max_epochs, epochs of random/grid (default %d)\n"
+           "      --algorithm=NAME   hyperband, random, grid or bayesian (default %s)\n"
+           "      --max-epochs=N     Hyperband's max_epochs, epochs of other searches (default %d)\n"
            "      --factor=N         Hyperband's factor (default %d)\n"
            "      --iterations=N     hyperband_iterations (default %d; may extend a search)\n"
            "      --objective=NAME   val_accuracy, val_loss, ... (default %s)\n"
-           "      --max-trials=N     trials of random/grid search (default %d)\n"
+           "      --max-trials=N     trials of random, grid or bayesian search (default %d)\n"
            "      --executions=N     executions_per_trial (default %d)\n",
            progname, progname, progname, progname, progname, (unsigned long long)d.seed,
            ffnn_tune_algorithm_name(d.algorithm), d.max_epochs, d.factor, d.hyperband_iterations,
@@ -199,7 +199,8 @@ static int apply_flags(ffnn_hypergrid *g, const tuner_flags *f)
     if (f->algorithm) {
         int a = ffnn_tune_algorithm_parse(f->algorithm);
         if (a < 0)
-            return cmd_usage_error("invalid algorithm '%s' (hyperband, random or grid)", f->algorithm);
+            return cmd_usage_error("invalid algorithm '%s' (hyperband, random, grid or bayesian)",
+                                   f->algorithm);
         g->tuner.algorithm = (ffnn_tune_algorithm)a;
     }
     if (f->objective) {

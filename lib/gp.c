@@ -57,6 +57,12 @@
  *   same seed gives the same bits on one machine, not across machines.
  *   The *_work LAPACKE entry points are used: they skip the NaN check, which
  *   reads LAPACKE_NANCHECK from the environment (inputs are checked here).
+ * - Threads: where the system's LAPACK is OpenBLAS's, OpenBLAS runs its own
+ *   threads (as many as cores, or OPENBLAS_NUM_THREADS, read by OpenBLAS).
+ *   The first fit sets it to one thread (openblas_set_num_threads, looked up
+ *   as a weak symbol, so nothing changes with another LAPACK): a search's
+ *   trials already use the cores (ffnn-tune -j), the matrices here are
+ *   small, and the bits then never depend on a thread count.
  */
 #include "gp.h"
 
@@ -64,6 +70,7 @@
 #include <limits.h>
 #include <math.h>
 #include <nlopt.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "internal.h"
@@ -124,6 +131,16 @@ double ffnn_gp_length_scale(const ffnn_gp *gp)
 double ffnn_gp_log_likelihood(const ffnn_gp *gp)
 {
     return gp->lml;
+}
+
+/* OpenBLAS's thread count, where OpenBLAS is loaded (see the top). */
+extern void openblas_set_num_threads(int n) __attribute__((weak));
+static pthread_once_t blas_once = PTHREAD_ONCE_INIT;
+
+static void blas_one_thread(void)
+{
+    if (openblas_set_num_threads)
+        openblas_set_num_threads(1);
 }
 
 /* ---- kernel and factorisation ---------------------------------------------- */
@@ -399,6 +416,7 @@ ffnn_status ffnn_gp_fit(ffnn_gp **out, const double *x, const double *y, size_t 
         return st;
     if (opt->fit_length_scale && opt->restarts > 0 && !rng)
         return ffnn_error_set(err, FFNN_EINTERNAL, "gp: length scale restarts need an rng");
+    pthread_once(&blas_once, blas_one_thread);
     ffnn_gp *gp = ffnn_calloc(1, sizeof *gp);
     if (!gp)
         return ffnn_error_nomem(err);

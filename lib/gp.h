@@ -7,7 +7,8 @@
  * several threads may call them on one GP at the same time.  All randomness
  * comes from the ffnn_rng passed in, and the number of draws is fixed (see
  * each function), so a caller can give every fit its own stream and get the
- * same bits for the same seed.
+ * same bits for the same seed.  The first fit sets OpenBLAS, where it is the
+ * system's LAPACK, to one thread for the whole process (gp.c says why).
  */
 #ifndef FFNN_GP_H
 #define FFNN_GP_H

@@ -30,7 +30,7 @@ void ffnn_tune_cleanup_checkpoints(ffnn_tune *t)
     if (!o->algo->stale_checkpoints || o->n_trials == 0)
         return;
     bool *stale = ffnn_calloc((size_t)o->n_trials, sizeof *stale);
-    if (stale && o->algo->stale_checkpoints(o, stale))
+    if (stale && o->algo->stale_checkpoints(o, 0, stale))
         for (int i = 0; i < o->n_trials; i++) {
             ffnn_trial *tr = &o->trials[i];
             if (!tr->checkpoint || !stale[i])

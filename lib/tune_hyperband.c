@@ -6,9 +6,12 @@
  * has finished, so the top-k it promotes never depends on timing or on the
  * number of workers.  Random rounds depend on nothing but the seed, so a new
  * bracket's first round is created as soon as the previous bracket's last
- * round has been created, as keras-tuner does.  A promoted trial continues
- * its parent's best-epoch weights (trials/NNNN.ffnn). */
+ * round has been created, as keras-tuner does, and can be drawn ahead of
+ * that (draw_ahead) with the ids it will get if no trial before it fails
+ * (expect_ids).  A promoted trial continues its parent's best-epoch weights
+ * (trials/NNNN.ffnn). */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,14 +200,6 @@ static void start(ffnn_oracle *o)
     o->bracket = ffnn_hyperband_brackets(tu->max_epochs, tu->factor) - 1;
 }
 
-/* hyperband_iterations may have changed (--iterations): it may extend or
- * end the search. */
-static void resume(ffnn_oracle *o)
-{
-    if (!o->exhausted)
-        o->done = o->iteration >= o->grid->tuner.hyperband_iterations;
-}
-
 /* The schedule position and the trials read back must be ones the search
  * can have made (the oracle and checkpoint cleanup index by them): brackets
  * below the bracket count, rounds up to the bracket, iterations in creation
@@ -237,46 +232,146 @@ static bool needs_checkpoint(const ffnn_trial *tr)
     return tr->round < tr->bracket;
 }
 
-/* A checkpoint is stale once its round's promotions are chosen (the next
- * round exists), or can no longer be (the space is used up), and the trial
- * was not promoted or its child has finished; a failed trial's at once. */
-static bool stale_checkpoints(const ffnn_oracle *o, bool *stale)
+/* Whether round r of bracket b in iteration it has had its promotions
+ * chosen: the oracle has moved past creating round r + 1 (promoting nothing
+ * after failures moves past it too), or creates nothing more. */
+static bool round_decided(const ffnn_oracle *o, int it, int b, int r)
+{
+    if (o->done || it != o->iteration)
+        return o->done || it < o->iteration;
+    if (b != o->bracket)
+        return b > o->bracket;   /* brackets run from the highest down */
+    return r + 1 < o->round;
+}
+
+/* Whether a trial's own checkpoint is settled: it failed, or completed with
+ * its checkpoint on disk or needing none (last round, or its round decided).
+ * Until then its parent's stays, so that it can train again (resume). */
+static bool settled(const ffnn_oracle *o, const ffnn_trial *c)
+{
+    return c->status == FFNN_TRIAL_FAILED ||
+           (c->status == FFNN_TRIAL_COMPLETED &&
+            (c->checkpoint || !needs_checkpoint(c) || round_decided(o, c->iteration, c->bracket, c->round)));
+}
+
+/* A checkpoint is stale once its round's promotions are chosen and the trial
+ * was not promoted or its child has settled; a failed trial's at once.  A
+ * child's id is above its parent's, so trials from `from` on are enough. */
+static bool stale_checkpoints(const ffnn_oracle *o, int from, bool *stale)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
     int n = o->n_trials, nb = ffnn_hyperband_brackets(tu->max_epochs, tu->factor);
-    int iters = o->trials[n - 1].iteration + 1;
-    /* decided[(iteration, bracket, round)]: the next round exists, so the
-     * round's promotions are chosen; child_done[i]: trial i's child finished. */
-    bool *decided = ffnn_calloc((size_t)iters * (size_t)nb * (size_t)nb, sizeof *decided);
-    bool *child_done = ffnn_calloc((size_t)n, sizeof *child_done);
-    if (!decided || !child_done) {
-        free(decided);
-        free(child_done);
+    bool *child_done = ffnn_calloc((size_t)(n - from + 1), sizeof *child_done);
+    if (!child_done)
         return false;
-    }
-#define KEY(tr, r) (((size_t)(tr)->iteration * (size_t)nb + (size_t)(tr)->bracket) * (size_t)nb + (size_t)(r))
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < n; i++) {
         const ffnn_trial *c = &o->trials[i];
-        if (c->parent >= 0 && c->round > 0 && c->bracket < nb) {
-            decided[KEY(c, c->round - 1)] = true;
-            if (c->status != FFNN_TRIAL_PENDING)
-                child_done[c->parent] = true;
-        }
+        if (c->parent >= from && settled(o, c))
+            child_done[c->parent - from] = true;
     }
-    for (int i = 0; i < n; i++) {
+    for (int i = from; i < n; i++) {
         const ffnn_trial *tr = &o->trials[i];
         if (tr->bracket >= nb)
             continue;
-        /* A search that used up its space creates nothing more: a round
-         * whose promotions are not chosen yet never will be. */
-        bool open = !decided[KEY(tr, tr->round)] && !o->exhausted;
-        bool keep = open || (tr->promoted && !child_done[i]);
+        bool keep = !round_decided(o, tr->iteration, tr->bracket, tr->round) ||
+                    (tr->promoted && !child_done[i - from]);
         stale[i] = !keep || tr->status == FFNN_TRIAL_FAILED;
     }
-#undef KEY
-    free(decided);
     free(child_done);
     return true;
+}
+
+/* hyperband_iterations may have changed (--iterations): it may extend or
+ * end the search.  A completed trial that a later round may still promote
+ * but whose checkpoint is missing (the built-in runner keeps checkpoints in
+ * memory until its round is decided, and was stopped without writing them)
+ * is pending again: it trains again to the same bits, from its parent's
+ * checkpoint, which stale_checkpoints keeps for it. */
+static void resume(ffnn_oracle *o)
+{
+    if (!o->exhausted)
+        o->done = o->iteration >= o->grid->tuner.hyperband_iterations;
+    for (int i = 0; i < o->n_trials; i++) {
+        ffnn_trial *tr = &o->trials[i];
+        if (tr->status != FFNN_TRIAL_COMPLETED || !needs_checkpoint(tr) || tr->checkpoint ||
+            round_decided(o, tr->iteration, tr->bracket, tr->round))
+            continue;
+        tr->status = FFNN_TRIAL_PENDING;
+        tr->score = NAN;
+        tr->best_step = -1;
+        cJSON_Delete(tr->result);
+        tr->result = NULL;
+    }
+}
+
+/* The trials rounds r.. of bracket b create when prev trials of round r - 1
+ * complete, and every trial of those rounds too (keras-tuner promotes while
+ * more remain than size(r - 1) - size(r)). */
+static long promotions(int R, int f, int b, int r, int prev)
+{
+    long n = 0;
+    for (; r <= b; r++) {
+        int keep = ffnn_hyperband_size(R, f, b, r - 1) - ffnn_hyperband_size(R, f, b, r);
+        prev = prev > keep ? prev - keep : 0;
+        n += prev;
+    }
+    return n;
+}
+
+/* The next bracket's first round: its draws come after the current
+ * bracket's, and no score changes them. */
+static ffnn_status draw_ahead(ffnn_oracle *o, ffnn_error *err)
+{
+    const ffnn_tune_options *tu = &o->grid->tuner;
+    int R = tu->max_epochs, f = tu->factor, it, b;
+    if (o->n_ahead > 0) {
+        it = o->ahead[o->n_ahead - 1].trial.iteration;
+        b = o->ahead[o->n_ahead - 1].trial.bracket;
+    } else {
+        if (o->round == 0)   /* the current bracket's own draws are still to come */
+            return FFNN_OK;
+        it = o->iteration;
+        b = o->bracket;
+    }
+    if (--b < 0) {
+        b = ffnn_hyperband_brackets(R, f) - 1;
+        if (++it >= tu->hyperband_iterations)
+            return FFNN_OK;
+    }
+    return ffnn_oracle_append_ahead(o, it, b, ffnn_hyperband_epochs(R, f, b, 0),
+                                    ffnn_hyperband_size(R, f, b, 0), err);
+}
+
+/* The trials before a draw ahead: those created, the rest of the current
+ * bracket, then each bracket drawn ahead with its promotions, counting every
+ * trial that has not ended as completed. */
+static void expect_ids(ffnn_oracle *o)
+{
+    const ffnn_tune_options *tu = &o->grid->tuner;
+    int R = tu->max_epochs, f = tu->factor;
+    long pos = o->n_trials;
+    if (!o->done && o->round > 0) {
+        int prev = 0;
+        for (int i = o->n_trials - 1; i >= 0; i--) {
+            const ffnn_trial *tr = &o->trials[i];
+            if (tr->iteration != o->iteration || tr->bracket != o->bracket)
+                break;
+            prev += tr->round == o->round - 1 && tr->status != FFNN_TRIAL_FAILED;
+        }
+        pos += promotions(R, f, o->bracket, o->round, prev);
+    }
+    for (int k = 0; k < o->n_ahead;) {
+        const ffnn_trial *first = &o->ahead[k].trial;
+        int b = first->bracket, m = 0;
+        for (; k + m < o->n_ahead && o->ahead[k + m].trial.iteration == first->iteration &&
+               o->ahead[k + m].trial.bracket == b;
+             m++)
+            o->ahead[k + m].trial.id = pos + m > INT_MAX ? -1 : (int)(pos + m);
+        k += m;
+        pos += m;
+        if (m == ffnn_hyperband_size(R, f, b, 0))
+            pos += promotions(R, f, b, 1, m);
+    }
 }
 
 static void expected(const ffnn_oracle *o, long *trials, long *epochs)
@@ -295,6 +390,8 @@ const ffnn_oracle_algo ffnn_hyperband_algo = {
     .check = check,
     .needs_checkpoint = needs_checkpoint,
     .stale_checkpoints = stale_checkpoints,
+    .draw_ahead = draw_ahead,
+    .expect_ids = expect_ids,
     .expected = expected,
     .schedule_write = schedule_write,
 };

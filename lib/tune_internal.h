@@ -141,6 +141,12 @@ void ffnn_trial_release(ffnn_trial *t);
 
 typedef struct ffnn_oracle_algo ffnn_oracle_algo;
 
+/* A trial drawn ahead of the sequential order (ffnn_oracle_draw_ahead). */
+typedef struct {
+    ffnn_trial trial;         /* id: the id it is expected to get, -1 when unknown */
+    uint64_t seed_state;      /* the oracle's seed_state after its draw */
+} ffnn_ahead;
+
 /* Oracle state: the schedule position (oracle.json) plus the trials. */
 typedef struct ffnn_oracle {
     const ffnn_hypergrid *grid;
@@ -152,8 +158,16 @@ typedef struct ffnn_oracle {
     bool done;                /* nothing more will be created */
     int n_trials, cap;
     ffnn_trial *trials;
-    uint64_t *hashes;         /* value hashes of random trials (duplicate check) */
+    uint64_t *hashes;         /* value hashes of random trials and draws ahead */
     int n_hashes, cap_hashes;
+    /* Trials the sequential order creates next among its random draws,
+     * whatever the scores, drawn ahead of it and not created yet (never
+     * saved: a resumed search draws them again). */
+    ffnn_ahead *ahead;
+    int n_ahead, cap_ahead;
+    long ahead_taken;         /* draws ahead created so far: ahead[0]'s sequence number */
+    uint64_t ahead_state;     /* seed_state after the last draw ahead */
+    bool ahead_exhausted;     /* the draws ran out after the last of ahead[] */
 } ffnn_oracle;
 
 void ffnn_oracle_init(ffnn_oracle *o, const ffnn_hypergrid *g, ffnn_mode direction);
@@ -171,6 +185,17 @@ bool ffnn_oracle_finished(const ffnn_oracle *o);
 int ffnn_oracle_ranking(const ffnn_oracle *o, int *order);
 /* Configurations tried: the trials that continue no other. */
 int ffnn_oracle_configurations(const ffnn_oracle *o);
+/* The failed trial that ends the first run of k failed trials in a row, in
+ * id order, among the trials before the first pending one (a sequential run
+ * has seen no other), or NULL: the same answer whatever ran in parallel or
+ * ended first.  scan (NULL: from the first trial) carries where the last
+ * call stopped, for a caller whose ended trials stay ended: start it at
+ * {0, 0}. */
+typedef struct {
+    int next;                 /* the first trial not counted yet */
+    int run;                  /* failures in a row just before it */
+} ffnn_failure_scan;
+const ffnn_trial *ffnn_oracle_failure_run(const ffnn_oracle *o, int k, ffnn_failure_scan *scan);
 /* Restores a trial list read back (hashes of random trials rebuilt). */
 ffnn_status ffnn_oracle_add_trial(ffnn_oracle *o, const ffnn_trial *t, ffnn_error *err);
 
@@ -199,10 +224,19 @@ struct ffnn_oracle_algo {
     /* Whether trial tr must leave its best-epoch weights for a trial that
      * continues it (may be NULL: no trial continues another). */
     bool (*needs_checkpoint)(const ffnn_trial *tr);
-    /* Marks in stale[] (n_trials entries, false on entry) the trials whose
-     * checkpoint nothing can need any more; false when out of memory (may be
-     * NULL when needs_checkpoint is). */
-    bool (*stale_checkpoints)(const ffnn_oracle *o, bool *stale);
+    /* Marks in stale[] (n_trials entries, false on entry) the trials from
+     * `from` on whose checkpoint nothing can need any more; false when out
+     * of memory (may be NULL when needs_checkpoint is). */
+    bool (*stale_checkpoints)(const ffnn_oracle *o, int from, bool *stale);
+    /* Appends to o->ahead the next random draws the sequential order will
+     * make whatever the scores (Hyperband: the next bracket's first round),
+     * ids unknown, or nothing when no draw is independent of the scores
+     * still to come (may be NULL: nothing is ever drawn ahead). */
+    ffnn_status (*draw_ahead)(ffnn_oracle *o, ffnn_error *err);
+    /* Sets each o->ahead[k].trial.id to the id the sequential order gives it
+     * if every trial that has not ended completes (may be NULL when
+     * draw_ahead is). */
+    void (*expect_ids)(ffnn_oracle *o);
     /* Trials and epochs (of one execution) of the whole search, as far as
      * they are known now. */
     void (*expected)(const ffnn_oracle *o, long *trials, long *epochs);
@@ -211,7 +245,13 @@ struct ffnn_oracle_algo {
 };
 
 extern const ffnn_oracle_algo ffnn_hyperband_algo;
+extern const ffnn_oracle_algo ffnn_bayes_algo;
 const ffnn_oracle_algo *ffnn_oracle_algo_of(ffnn_tune_algorithm a);
+/* Random and grid search's expected and check, which the Bayesian search
+ * shares: max_trials trials of max_epochs (the trials made once done), and
+ * no trial continuing another. */
+void ffnn_oracle_expected_flat(const ffnn_oracle *o, long *trials, long *epochs);
+ffnn_status ffnn_oracle_check_flat(const ffnn_oracle *o, const char *path, ffnn_error *err);
 
 /* Appends a trial with values (taken, also on error): id next, no parent,
  * pending; NULL when out of memory. */
@@ -219,8 +259,20 @@ ffnn_trial *ffnn_oracle_new_trial(ffnn_oracle *o, struct cJSON *values, ffnn_err
 /* A new round-0 trial of o's position training epochs epochs, its values
  * sampled anew (stream (seed, FFNN_RNG_SAMPLE, seed_state++) per value)
  * until they differ from every earlier trial's; after 20 repeats none is
- * created and o->exhausted and o->done are set. */
+ * created and o->exhausted and o->done are set.  The first draw ahead, when
+ * there is one, is that draw already made: it is created instead. */
 ffnn_status ffnn_oracle_create_random(ffnn_oracle *o, int epochs, ffnn_error *err);
+/* Draws up to n values ahead (after every earlier draw, ahead or not) as
+ * trials of iteration it, bracket b, round 0, epochs epochs, appended to
+ * o->ahead with id -1; stops early, setting o->ahead_exhausted, where
+ * create_random would set o->exhausted. */
+ffnn_status ffnn_oracle_append_ahead(ffnn_oracle *o, int it, int b, int epochs, int n,
+                                     ffnn_error *err);
+/* The algorithm's draw_ahead (nothing once the search is done or the draws
+ * ran out); *n_new gets the number drawn. */
+ffnn_status ffnn_oracle_draw_ahead(ffnn_oracle *o, int *n_new, ffnn_error *err);
+/* The algorithm's expect_ids. */
+void ffnn_oracle_expect_ids(ffnn_oracle *o);
 /* The completed trials among ids[0..n), best first (stable), into out;
  * returns their count, -1 when out of memory. */
 int ffnn_oracle_rank(const ffnn_oracle *o, const int *ids, int n, int *out);
@@ -230,6 +282,21 @@ bool ffnn_oracle_needs_checkpoint(const ffnn_oracle *o, const ffnn_trial *tr);
 /* FFNN_EDATA "path: trial NNNN (iteration i, bracket b, round r) does not
  * fit the search; ...". */
 ffnn_status ffnn_oracle_misfit(const ffnn_oracle *o, int i, const char *path, ffnn_error *err);
+
+/* ---- tune_bayes.c: keras-tuner's BayesianOptimization ------------------------ */
+
+/* keras-tuner's value_to_prob, the inverse of ffnn_hp_value: where value v
+ * of hp lies in [0,1].  A Choice or a stepped Int/Float: the centre of its
+ * bucket, (index + 0.5) * (1/n) (the linear index by Python's floor
+ * division, the log ones unrounded, as KT computes them); a Float without
+ * step: (v - min)/(max - min) or its log/reverse_log form; an Int without
+ * step: the same of v + 0.5 within [min, max + 1]; 0.5 for a Fixed hp or
+ * max == min.  NaN when v is not a number, or not one of a Choice's values. */
+double ffnn_hp_value_to_prob(const ffnn_hp *hp, const struct cJSON *v);
+/* Completed trials before the first Gaussian-process proposal:
+ * tuner.num_initial_points, or max(3 x hyperparameters, 3), Fixed ones
+ * counted as keras-tuner counts them. */
+int ffnn_bayes_initial_points(const ffnn_hypergrid *g);
 
 /* ---- the open search ------------------------------------------------------- */
 
@@ -297,6 +364,46 @@ ffnn_status ffnn_tune_oracle_parse(ffnn_tune *t, const char *text, const char *n
                                    ffnn_error *err);
 ffnn_status ffnn_tune_search_parse(const char *text, const char *name, ffnn_hypergrid *g,
                                    ffnn_tune_hashes *h, ffnn_error *err);
+
+/* ---- tune_trial.c: one trial's training ------------------------------------ */
+
+/* Trains trial tr (a private copy of the oracle's: id, values, parent,
+ * epochs) and records its outcome in tr: completed with its score and
+ * executions (also when its loss or weights became NaN/Inf, as Keras's fit
+ * carries on: its best finite epoch's score), or failed with the message
+ * after max_retries_per_trial more runs (tr->retries: the runs before the
+ * last).  Its seeds come from the seed, tr->id and the run alone.  When a
+ * later round may continue it, its best-epoch weights go to
+ * trials/NNNN.ffnn (keep NULL; tr->checkpoint set), or stay in the model
+ * *keep (the caller's; NULL when none is needed).  Returns non-OK only for
+ * what must stop the search (memory, writing files, FFNN_ECANCELED): a
+ * training problem makes the trial failed. */
+ffnn_status ffnn_tune_execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_model **keep,
+                              ffnn_error *err);
+/* One run (tr->retries) of trial tr, continuing start (n_start weights: its
+ * parent's best epoch) or, when NULL, from a fresh init of the trial's
+ * streams; the outcome in tr.  On completion, when model is not NULL,
+ * *model gets the model holding the trial's best-epoch weights (the
+ * caller's).  Returns as ffnn_tune_execute. */
+ffnn_status ffnn_tune_train(const ffnn_tune *t, ffnn_trial *tr, const float *start,
+                            size_t n_start, ffnn_model **model, ffnn_error *err);
+/* Writes m, trial id's best-epoch model, to trials/NNNN.ffnn: a model
+ * file, or the raw float32 weights when they are not all finite (a model
+ * file refuses them). */
+ffnn_status ffnn_tune_write_checkpoint(const ffnn_tune *t, int id, const ffnn_model *m,
+                                       ffnn_error *err);
+/* A private copy of trial src for a run (values duplicated; no result or
+ * message). */
+ffnn_status ffnn_trial_copy(const ffnn_trial *src, ffnn_trial *dst, ffnn_error *err);
+/* Moves a run's outcome (job) into dst, the oracle's trial; releases job. */
+void ffnn_trial_apply(ffnn_trial *dst, ffnn_trial *job);
+
+/* ---- tune_run.c: the executors' entry points, the best config ---------------- */
+
+/* FFNN_EDATA "K trials failed in a row (last: trial NNNN: message)" when a
+ * sequential run stops now (ffnn_oracle_failure_run; scan as its). */
+ffnn_status ffnn_tune_check_failures(const ffnn_tune *t, ffnn_failure_scan *scan,
+                                     ffnn_error *err);
 
 /* ---- tune_dir.c: the directory ---------------------------------------------- */
 

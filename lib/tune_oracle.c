@@ -1,11 +1,13 @@
 /* ffnn — the oracle: the trials of a search, sampling without duplicates
  * (keras-tuner's _random_values), the ranking and the objective, and the
  * search algorithms behind one interface (ffnn_oracle_algo): random and
- * grid search here, Hyperband in tune_hyperband.c (keras-semantics.md §1).
+ * grid search here, Hyperband in tune_hyperband.c (keras-semantics.md §1),
+ * Bayesian optimisation in tune_bayes.c.
  *
  * The oracle hands out trials in exactly the order a sequential keras-tuner
  * run creates them, so results never depend on timing or on the number of
  * workers. */
+#include <assert.h>
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <math.h>
@@ -152,9 +154,11 @@ ffnn_status ffnn_oracle_add_trial(ffnn_oracle *o, const ffnn_trial *src, ffnn_er
     return FFNN_OK;
 }
 
-/* KT _random_values: resample everything until the values are new; after
- * more than MAX_COLLISIONS repeats give up (NULL, *exhausted). */
-static cJSON *random_values(ffnn_oracle *o, bool *exhausted, uint64_t *hash, ffnn_error *err)
+/* KT _random_values from seed state *state: resample everything until the
+ * values are new; after more than MAX_COLLISIONS repeats give up (NULL,
+ * *exhausted). */
+static cJSON *random_values(ffnn_oracle *o, uint64_t *state, bool *exhausted, uint64_t *hash,
+                            ffnn_error *err)
 {
     const ffnn_hypergrid *g = o->grid;
     *exhausted = false;
@@ -167,7 +171,7 @@ static cJSON *random_values(ffnn_oracle *o, bool *exhausted, uint64_t *hash, ffn
         bool ok = true;
         for (int i = 0; ok && i < g->n_hp; i++) {
             ffnn_rng r;
-            ffnn_rng_init(&r, g->tuner.seed, FFNN_RNG_SAMPLE, o->seed_state++);
+            ffnn_rng_init(&r, g->tuner.seed, FFNN_RNG_SAMPLE, (*state)++);
             ok = ffnn_json_add(v, g->hp[i].name, ffnn_hp_value(&g->hp[i], ffnn_rng_uniform(&r)));
         }
         uint64_t h;
@@ -188,11 +192,39 @@ static cJSON *random_values(ffnn_oracle *o, bool *exhausted, uint64_t *hash, ffn
     }
 }
 
+/* Creates the first draw ahead as the next trial. */
+static ffnn_status take_ahead(ffnn_oracle *o, int epochs, ffnn_error *err)
+{
+    ffnn_ahead a = o->ahead[0];
+    memmove(o->ahead, o->ahead + 1, (size_t)(o->n_ahead - 1) * sizeof *o->ahead);
+    o->n_ahead--;
+    o->ahead_taken++;
+    o->seed_state = a.seed_state;
+    /* The schedule reaches the draw where it was made ahead. */
+    assert(a.trial.iteration == o->iteration && a.trial.bracket == o->bracket &&
+           a.trial.epochs == epochs);
+    (void)epochs;
+    ffnn_trial *t = ffnn_oracle_new_trial(o, a.trial.values, err);
+    if (!t)
+        return err ? err->status : FFNN_EINTERNAL;
+    t->iteration = a.trial.iteration;
+    t->bracket = a.trial.bracket;
+    t->epochs = a.trial.epochs;
+    return FFNN_OK;   /* its hash was recorded when it was drawn */
+}
+
 ffnn_status ffnn_oracle_create_random(ffnn_oracle *o, int epochs, ffnn_error *err)
 {
+    if (o->n_ahead > 0)
+        return take_ahead(o, epochs, err);
+    if (o->ahead_exhausted) {
+        o->seed_state = o->ahead_state;
+        o->exhausted = o->done = true;
+        return FFNN_OK;
+    }
     bool exhausted;
     uint64_t h = 0;
-    cJSON *v = random_values(o, &exhausted, &h, err);
+    cJSON *v = random_values(o, &o->seed_state, &exhausted, &h, err);
     if (!v) {
         if (exhausted) {
             o->exhausted = o->done = true;
@@ -208,6 +240,66 @@ ffnn_status ffnn_oracle_create_random(ffnn_oracle *o, int epochs, ffnn_error *er
     t->round = 0;
     t->epochs = epochs;
     return add_hash(o, h, err);
+}
+
+ffnn_status ffnn_oracle_append_ahead(ffnn_oracle *o, int it, int b, int epochs, int n,
+                                     ffnn_error *err)
+{
+    uint64_t state = o->n_ahead > 0 ? o->ahead_state : o->seed_state;
+    for (int i = 0; i < n && !o->ahead_exhausted; i++) {
+        if (o->n_ahead == o->cap_ahead) {
+            int cap = o->cap_ahead ? 2 * o->cap_ahead : 64;
+            ffnn_ahead *p = realloc(o->ahead, (size_t)cap * sizeof *p);
+            if (!p)
+                return ffnn_error_nomem(err);
+            o->ahead = p;
+            o->cap_ahead = cap;
+        }
+        bool exhausted;
+        uint64_t h = 0;
+        cJSON *v = random_values(o, &state, &exhausted, &h, err);
+        o->ahead_state = state;
+        if (!v) {
+            if (!exhausted)
+                return err ? err->status : FFNN_EINTERNAL;
+            o->ahead_exhausted = true;
+            break;
+        }
+        ffnn_status st = add_hash(o, h, err);
+        if (st) {
+            cJSON_Delete(v);
+            return st;
+        }
+        ffnn_ahead *a = &o->ahead[o->n_ahead++];
+        memset(a, 0, sizeof *a);
+        a->trial.id = -1;
+        a->trial.parent = -1;
+        a->trial.values = v;
+        a->trial.score = NAN;
+        a->trial.best_step = -1;
+        a->trial.iteration = it;
+        a->trial.bracket = b;
+        a->trial.epochs = epochs;
+        a->seed_state = state;
+    }
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_oracle_draw_ahead(ffnn_oracle *o, int *n_new, ffnn_error *err)
+{
+    int before = o->n_ahead;
+    *n_new = 0;
+    if (o->done || o->ahead_exhausted || !o->algo->draw_ahead)
+        return FFNN_OK;
+    ffnn_status st = o->algo->draw_ahead(o, err);
+    *n_new = o->n_ahead - before;
+    return st;
+}
+
+void ffnn_oracle_expect_ids(ffnn_oracle *o)
+{
+    if (o->n_ahead > 0 && o->algo->expect_ids)
+        o->algo->expect_ids(o);
 }
 
 typedef struct {
@@ -263,18 +355,35 @@ int ffnn_oracle_configurations(const ffnn_oracle *o)
     return n;
 }
 
+const ffnn_trial *ffnn_oracle_failure_run(const ffnn_oracle *o, int k, ffnn_failure_scan *scan)
+{
+    ffnn_failure_scan from = {0, 0};
+    if (!scan)
+        scan = &from;
+    for (; scan->next < o->n_trials; scan->next++) {
+        const ffnn_trial *tr = &o->trials[scan->next];
+        if (tr->status == FFNN_TRIAL_PENDING)
+            return NULL;
+        scan->run = tr->status == FFNN_TRIAL_FAILED ? scan->run + 1 : 0;
+        if (scan->run >= k)
+            return tr;
+    }
+    return NULL;
+}
+
 /* ---- random and grid search ------------------------------------------------ */
 
-/* Random and grid searches train every trial max_epochs from scratch. */
-static void expected_flat(const ffnn_oracle *o, long *trials, long *epochs)
+/* Random, grid and Bayesian searches train every trial max_epochs from
+ * scratch. */
+void ffnn_oracle_expected_flat(const ffnn_oracle *o, long *trials, long *epochs)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
     *trials = o->done ? o->n_trials : tu->max_trials;
     *epochs = ffnn_tune_product(*trials, tu->max_epochs);
 }
 
-/* No trial of a random or grid search continues another. */
-static ffnn_status check_flat(const ffnn_oracle *o, const char *path, ffnn_error *err)
+/* No trial of a random, grid or Bayesian search continues another. */
+ffnn_status ffnn_oracle_check_flat(const ffnn_oracle *o, const char *path, ffnn_error *err)
 {
     for (int i = 0; i < o->n_trials; i++)
         if (o->trials[i].parent >= 0)
@@ -371,16 +480,16 @@ static ffnn_status advance_grid(ffnn_oracle *o, ffnn_error *err)
 static const ffnn_oracle_algo random_algo = {
     .sampled = true,
     .advance = advance_random,
-    .check = check_flat,
-    .expected = expected_flat,
+    .check = ffnn_oracle_check_flat,
+    .expected = ffnn_oracle_expected_flat,
     .schedule_write = schedule_write_flat,
 };
 
 static const ffnn_oracle_algo grid_algo = {
     .sampled = false,
     .advance = advance_grid,
-    .check = check_flat,
-    .expected = expected_flat,
+    .check = ffnn_oracle_check_flat,
+    .expected = ffnn_oracle_expected_flat,
     .schedule_write = schedule_write_flat,
 };
 
@@ -389,6 +498,7 @@ const ffnn_oracle_algo *ffnn_oracle_algo_of(ffnn_tune_algorithm a)
     switch (a) {
     case FFNN_TUNE_RANDOM: return &random_algo;
     case FFNN_TUNE_GRID: return &grid_algo;
+    case FFNN_TUNE_BAYESIAN: return &ffnn_bayes_algo;
     default: return &ffnn_hyperband_algo;
     }
 }
@@ -413,6 +523,9 @@ void ffnn_oracle_release(ffnn_oracle *o)
         ffnn_trial_release(&o->trials[i]);
     free(o->trials);
     free(o->hashes);
+    for (int i = 0; i < o->n_ahead; i++)
+        ffnn_trial_release(&o->ahead[i].trial);
+    free(o->ahead);
     memset(o, 0, sizeof *o);
 }
 

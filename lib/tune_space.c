@@ -10,6 +10,7 @@
 #include <string.h>
 #include "ffnn/file.h"
 #include "ffnn/json.h"
+#include "gp.h"
 #include "internal.h"
 #include "tune_internal.h"
 
@@ -23,14 +24,14 @@ static const char *const config_keys[] = {
 static const char *const tuner_keys[] = {
     "algorithm", "max_epochs", "factor", "hyperband_iterations", "executions_per_trial",
     "max_trials", "objective", "validation_split", "seed", "max_consecutive_failed_trials",
-    "max_retries_per_trial"};
+    "max_retries_per_trial", "num_initial_points", "alpha", "beta", "proposal_batch"};
 
 static const char *const hp_keys[] = {"values", "min", "max", "step", "sampling", "type"};
 
 static const char *const sampling_names[] = {"linear", "log", "reverse_log"};
 FFNN_NAME_TABLE(ffnn_hp_sampling, ffnn_hp_sampling, sampling_names)
 
-static const char *const algorithm_names[] = {"hyperband", "random", "grid"};
+static const char *const algorithm_names[] = {"hyperband", "random", "grid", "bayesian"};
 FFNN_NAME_TABLE(ffnn_tune_algorithm, ffnn_tune_algorithm, algorithm_names)
 
 ffnn_tune_options ffnn_tune_options_default(void)
@@ -49,6 +50,11 @@ ffnn_tune_options ffnn_tune_options_default(void)
     o.seed = 0;
     o.max_consecutive_failed_trials = 3;
     o.max_retries_per_trial = 0;
+    ffnn_gp_options gp = ffnn_gp_options_default();
+    o.num_initial_points = 0;
+    o.alpha = gp.alpha;
+    o.beta = gp.beta;
+    o.proposal_batch = 1;
     return o;
 }
 
@@ -447,7 +453,8 @@ static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char 
         int v = cJSON_IsString(a) ? ffnn_tune_algorithm_parse(a->valuestring) : -1;
         if (v < 0)
             return ffnn_error_set(err, FFNN_ECONFIG,
-                                  "%s: tuner.algorithm: must be \"hyperband\", \"random\" or \"grid\"",
+                                  "%s: tuner.algorithm: must be \"hyperband\", \"random\", "
+                                  "\"grid\" or \"bayesian\"",
                                   name);
         o->algorithm = (ffnn_tune_algorithm)v;
     }
@@ -462,8 +469,22 @@ static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char 
         (st = get_int(t, "max_consecutive_failed_trials", 1, 1000000000L,
                       &o->max_consecutive_failed_trials, name, "tuner", err)) ||
         (st = get_int(t, "max_retries_per_trial", 0, 255, &o->max_retries_per_trial, name, "tuner",
+                      err)) ||
+        (st = get_int(t, "num_initial_points", 0, 1000000000L, &o->num_initial_points, name,
+                      "tuner", err)) ||
+        (st = get_int(t, "proposal_batch", 1, 1000000000L, &o->proposal_batch, name, "tuner",
                       err)))
         return st;
+    const cJSON *alpha = cJSON_GetObjectItemCaseSensitive(t, "alpha");
+    if (alpha && (!cJSON_IsNumber(alpha) || !(alpha->valuedouble > 0) || !isfinite(alpha->valuedouble)))
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s: tuner.alpha: must be a number > 0", name);
+    if (alpha)
+        o->alpha = alpha->valuedouble;
+    const cJSON *beta = cJSON_GetObjectItemCaseSensitive(t, "beta");
+    if (beta && (!cJSON_IsNumber(beta) || !(beta->valuedouble >= 0) || !isfinite(beta->valuedouble)))
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s: tuner.beta: must be a number >= 0", name);
+    if (beta)
+        o->beta = beta->valuedouble;
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(t, "validation_split");
     if (vs) {
         if (!cJSON_IsNumber(vs) || !(vs->valuedouble > 0 && vs->valuedouble < 1))
@@ -523,6 +544,9 @@ ffnn_status ffnn_hypergrid_check(const ffnn_hypergrid *g, const char *name, ffnn
 {
     if (!g->tuner.objective[0])
         return objective_error(err, name);
+    if (g->tuner.algorithm == FFNN_TUNE_BAYESIAN && g->tuner.max_trials < 1)
+        return ffnn_error_set(err, FFNN_ECONFIG,
+                              "%s: tuner.max_trials: a bayesian search needs max_trials >= 1", name);
     if (g->tuner.algorithm == FFNN_TUNE_GRID)
         for (int i = 0; i < g->n_hp; i++)
             if (ffnn_hp_grid_size(&g->hp[i]) < 0)
@@ -703,6 +727,12 @@ cJSON *ffnn_hypergrid_json(const ffnn_hypergrid *g)
     ok = ok && cJSON_AddNumberToObject(t, "seed", (double)o->seed);
     ok = ok && cJSON_AddNumberToObject(t, "max_consecutive_failed_trials", o->max_consecutive_failed_trials);
     ok = ok && cJSON_AddNumberToObject(t, "max_retries_per_trial", o->max_retries_per_trial);
+    if (o->algorithm == FFNN_TUNE_BAYESIAN) {   /* the other algorithms ignore them */
+        ok = ok && cJSON_AddNumberToObject(t, "num_initial_points", o->num_initial_points);
+        ok = ok && cJSON_AddNumberToObject(t, "alpha", o->alpha);
+        ok = ok && cJSON_AddNumberToObject(t, "beta", o->beta);
+        ok = ok && cJSON_AddNumberToObject(t, "proposal_batch", o->proposal_batch);
+    }
     ok = ok && ffnn_json_add(root, "fit", cJSON_Duplicate(g->fit, 1));
     if (!ok) {
         cJSON_Delete(root);

@@ -34,7 +34,7 @@ MODULES='
 9  explain_deep explain_exact explain_kernel explain_perm explain_io config plot_explain
 9  export export_onnx=export
 10 train_file
-11 tune tune_internal=tune tune_space=tune tune_config=tune tune_oracle=tune tune_hyperband=tune tune_dir=tune tune_codec=tune tune_run=tune
+11 tune tune_internal=tune tune_space=tune tune_config=tune tune_oracle=tune tune_hyperband=tune tune_bayes=tune tune_dir=tune tune_codec=tune tune_trial=tune tune_pool=tune tune_run=tune
 20 common progbar=common
 21 ffnn-split ffnn-train ffnn-predict ffnn-info ffnn-eval ffnn-tune ffnn-explain ffnn-export
 '

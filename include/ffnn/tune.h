@@ -8,8 +8,9 @@
  * training config), tune_oracle.c (trials, ranking, the algorithm interface,
  * random and grid search), tune_hyperband.c (the schedule and Hyperband),
  * tune_codec.c (the directory's JSON files, the summary), tune_dir.c
- * (opening a directory, its lock and data), tune_run.c (running trials, the
- * best config).  What they share and the tests use is lib/tune_internal.h;
+ * (opening a directory, its lock and data), tune_trial.c (one trial's
+ * training), tune_pool.c (the built-in runner), tune_run.c (the executors'
+ * entry points, the best config).  What they share and the tests use is lib/tune_internal.h;
  * the final retrain is ffnn_train_file.
  */
 #ifndef FFNN_TUNE_H
@@ -39,15 +40,19 @@ typedef struct {
     struct cJSON *values;     /* Choice: the values (array); Fixed: array of one */
 } ffnn_hp;
 
-typedef enum { FFNN_TUNE_HYPERBAND = 0, FFNN_TUNE_RANDOM, FFNN_TUNE_GRID } ffnn_tune_algorithm;
+typedef enum {
+    FFNN_TUNE_HYPERBAND = 0, FFNN_TUNE_RANDOM, FFNN_TUNE_GRID, FFNN_TUNE_BAYESIAN
+} ffnn_tune_algorithm;
 const char *ffnn_tune_algorithm_name(ffnn_tune_algorithm a);
 int ffnn_tune_algorithm_parse(const char *name);
 
 /* The "tuner" object.  Defaults (ffnn_tune_options_default): hyperband,
  * max_epochs 150, factor 3, hyperband_iterations 1, objective
  * "val_accuracy" (direction inferred), executions_per_trial 1, max_trials 10
- * (random/grid; 0 = the whole grid), validation_split 0.2, seed 0,
- * max_consecutive_failed_trials 3, max_retries_per_trial 0. */
+ * (random/grid/bayesian; 0 = the whole grid), validation_split 0.2, seed 0,
+ * max_consecutive_failed_trials 3, max_retries_per_trial 0; Bayesian
+ * optimisation (keras-tuner's BayesianOptimization): num_initial_points 0
+ * (= max(3 x hyperparameters, 3)), alpha 1e-4, beta 2.6, proposal_batch 1. */
 typedef struct {
     ffnn_tune_algorithm algorithm;
     int max_epochs;
@@ -63,6 +68,10 @@ typedef struct {
     int max_consecutive_failed_trials;
     int max_retries_per_trial;   /* a failed trial runs again, with other seeds, up to this many
                                     times before it counts as failed (keras-tuner's) */
+    int num_initial_points;   /* completed random trials before the GP; 0: the default */
+    double alpha;             /* GP noise on the kernel diagonal */
+    double beta;              /* acquisition mean - beta*std */
+    int proposal_batch;       /* GP trials proposed from one set of results */
 } ffnn_tune_options;
 
 ffnn_tune_options ffnn_tune_options_default(void);
@@ -212,8 +221,10 @@ typedef void (*ffnn_tune_progress_cb)(void *ctx, const ffnn_tune_progress *p);
 
 /* Runs the search to the end with `jobs` threads (pending trials of an
  * interrupted run first).  Trials that fail are recorded as failed;
- * max_consecutive_failed_trials failures in a row (by id) abort with the last
- * message. */
+ * max_consecutive_failed_trials failures in a row abort with the last
+ * message, counted in id order up to the first trial still pending, as a
+ * sequential run counts them (so the same trial stops the search for any
+ * `jobs` and any executor). */
 ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void *ctx,
                           ffnn_error *err);
 /* Creates what can be created now and returns the pending trial ids

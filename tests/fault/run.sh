@@ -42,10 +42,11 @@ wl() {
     explain-perm)   echo "$B/ffnn-explain -j 1 -m permutation -r 2 -s 1 --summary model.ffnn test.csv" ;;
     export)     echo "$B/ffnn-export model.ffnn o.onnx" ;;
     tune)       echo "$B/ffnn-tune -j 1 -q -g grid.json -d o.tune -o o-best.ffnn --best-config o-best.json data.csv" ;;
+    tune-bayes) echo "$B/ffnn-tune -j 1 -q -g bayes.json -d o.tune -o o-best.ffnn --best-config o-best.json data.csv" ;;
     *) return 1 ;;
     esac
 }
-ALL="split train info predict eval eval-model eval-curve explain-deep explain-kernel explain-perm export tune"
+ALL="split train info predict eval eval-model eval-curve explain-deep explain-kernel explain-perm export tune tune-bayes"
 
 # Files in the current directory tree, one per line, sorted.
 listing() { find . \( -type f -o -type d \) | LC_ALL=C sort; }
@@ -83,7 +84,7 @@ one() {
     else
         new=$(comm -13 "$d.before" "$d.after")
         case $name in
-        tune)
+        tune|tune-bayes)
             # The tune directory keeps finished trials (resumable); nothing
             # else, no temporary file, and resuming gives the clean result.
             new=$(echo "$new" | grep -v '^\./o\.tune\(/\|$\)'; echo "$new" | grep '/\.[^/]*$')
@@ -128,6 +129,7 @@ S=$(mktemp -d "${TMPDIR:-/tmp}/ffnn-fault.XXXXXX")
 mkdir -p "$S/in" "$S/run" "$S/ref"
 
 # Inputs: every 5th iris row (30 rows), a short config, a 2-trial hypergrid,
+# a 4-trial Bayesian one (2 random trials, then a batch of 2 proposals),
 # and a model, predictions and history made from them without injection;
 # explain explains 3 rows (few.csv) against 8 background rows.
 cd "$S/in"
@@ -139,6 +141,11 @@ EOF
 cat > grid.json <<'EOF'
 {"hypergrid": {"width": {"values": [4, 8]}},
  "tuner": {"max_epochs": 3, "factor": 3, "seed": 1}, "fit": {"validation_split": 0.3}}
+EOF
+cat > bayes.json <<'EOF'
+{"hypergrid": {"width": {"values": [4, 8, 12]}, "droprate": {"min": 0, "max": 0.5}},
+ "tuner": {"algorithm": "bayesian", "max_epochs": 2, "max_trials": 4, "num_initial_points": 2,
+           "proposal_batch": 2, "seed": 1}, "fit": {"validation_split": 0.3}}
 EOF
 B=$FFNN_BIN
 $B/ffnn-split -s 2 -t 0.3 data.csv train.csv test.csv &&

@@ -95,7 +95,14 @@ static void resume(ffnn_tune *t)
     ffnn_oracle_ranking(o, order);
     free(order);
     ffnn_oracle_finished(o);
+    ffnn_oracle_failure_run(o, 3, NULL);
     int n_new;
+    ffnn_oracle_advance(o, &n_new, &err);
+    /* The runner's draws ahead and their expected ids. */
+    for (int k = 0; k < 2; k++) {
+        ffnn_oracle_draw_ahead(o, &n_new, &err);
+        ffnn_oracle_expect_ids(o);
+    }
     ffnn_oracle_advance(o, &n_new, &err);
 }
 

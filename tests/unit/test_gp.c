@@ -15,12 +15,7 @@ static cJSON *ref;
 
 static void load_ref(void)
 {
-    char *text = NULL;
-    ffnn_error err;
-    ck_assert_msg(ffnn_json_read_file("gp/ref.json", &text, &err) == FFNN_OK, "%s", err.msg);
-    ref = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(ref);
+    ref = test_json_file("gp/ref.json");
 }
 
 static void free_ref(void)

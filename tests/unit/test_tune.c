@@ -3,6 +3,7 @@
  * avoidance, ranking, and the hyperparameter -> config mapping. */
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "ffnn/file.h"
@@ -77,6 +78,19 @@ static void complete_all(ffnn_oracle *o, double (*score)(int))
 static double score_by_id(int id)
 {
     return (double)((id * 7) % 5); /* ties on purpose */
+}
+
+/* An oracle over widths 1..1000 with the tuner settings `tuner` (a JSON
+ * object's members), its first trials created: their number in *n. */
+static void width_oracle(const char *tuner, ffnn_mode dir, ffnn_hypergrid *g, ffnn_oracle *o, int *n)
+{
+    char json[256];
+    ffnn_error err;
+    snprintf(json, sizeof json, "{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},\"tuner\":{%s}}",
+             tuner);
+    *g = parse_ok(json);
+    ffnn_oracle_init(o, g, dir);
+    ck_assert_int_eq(ffnn_oracle_advance(o, n, &err), FFNN_OK);
 }
 
 START_TEST(trial_order_r10)
@@ -670,6 +684,263 @@ START_TEST(oracle_algorithms)
 }
 END_TEST
 
+/* The stop after k failures in a row counts in id order up to the first
+ * pending trial: a pending trial between failures may still complete. */
+START_TEST(failure_run_in_trial_order)
+{
+    ffnn_hypergrid g;
+    ffnn_oracle o;
+    int n;
+    width_oracle("\"algorithm\":\"random\",\"max_trials\":8", FFNN_MODE_MAX, &g, &o, &n);
+    ck_assert_int_eq(n, 8);
+    /* F C F F P F F F: 5 and 6 and 7 are three in a row, but after trial 4,
+     * which a sequential run sees first. */
+    static const char pattern[] = "FCFFPFFF";
+    for (int i = 0; i < 8; i++)
+        o.trials[i].status = pattern[i] == 'F' ? FFNN_TRIAL_FAILED
+                             : pattern[i] == 'C' ? FFNN_TRIAL_COMPLETED : FFNN_TRIAL_PENDING;
+    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 3, NULL));
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 2, NULL), &o.trials[3]);
+    /* Carried on from where it stopped (trial 4, after one failure). */
+    ffnn_failure_scan scan = {0, 0};
+    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 3, &scan));
+    ck_assert(scan.next == 4 && scan.run == 2);
+    o.trials[4].status = FFNN_TRIAL_COMPLETED;
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3, &scan), &o.trials[7]);
+    o.trials[4].status = FFNN_TRIAL_PENDING;
+    o.trials[4].status = FFNN_TRIAL_COMPLETED;
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3, NULL), &o.trials[7]);
+    o.trials[4].status = FFNN_TRIAL_FAILED;
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 3, NULL), &o.trials[4]);
+    ck_assert_ptr_null(ffnn_oracle_failure_run(&o, 7, NULL));
+    ck_assert_ptr_eq(ffnn_oracle_failure_run(&o, 6, NULL), &o.trials[7]);
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+/* Hyperband's stale checkpoints (R 10, f 3: bracket 2 is 12/4/2 trials): a
+ * round's are kept until its promotions are chosen, then only the promoted
+ * ones until their children finish; a round whose failures leave too few to
+ * promote anyone frees all of them as soon as the oracle moves past it. */
+START_TEST(stale_checkpoints_rounds)
+{
+    ffnn_hypergrid g;
+    ffnn_oracle o;
+    ffnn_error err;
+    int n;
+    bool stale[64];
+    width_oracle("\"max_epochs\":10,\"factor\":3", FFNN_MODE_MAX, &g, &o, &n);
+    ck_assert_int_eq(n, 12);
+    for (int i = 0; i < 11; i++) {
+        o.trials[i].status = FFNN_TRIAL_COMPLETED;
+        o.trials[i].score = i;
+    }
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
+    for (int i = 0; i < 11; i++)
+        ck_assert_msg(!stale[i], "trial %d: round 0 undecided", i);
+    o.trials[11].status = FFNN_TRIAL_FAILED;
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
+    ck_assert(stale[11] && !stale[10]);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 3); /* 11 completed, 8 kept back: the best 3 */
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
+    for (int i = 0; i < 12; i++)
+        ck_assert_msg(stale[i] == (i < 8 || i == 11), "trial %d", i);
+    /* Round 1 (ids 12-14): two fail, so 1 completed <= 4 - 2 kept back and
+     * round 2 promotes nothing: every checkpoint of rounds 0 and 1 goes. */
+    o.trials[12].status = FFNN_TRIAL_FAILED;
+    o.trials[13].status = FFNN_TRIAL_FAILED;
+    o.trials[14].status = FFNN_TRIAL_COMPLETED;
+    o.trials[14].score = 1;
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
+    /* Round 0's promoted trials (10, 9, 8 -> 12, 13, 14) have children that
+     * finished; 14 waits for round 1's promotions, and its parent 8 for its
+     * checkpoint on disk (14 trains again from 8's if it is lost). */
+    ck_assert(stale[9] && stale[10] && !stale[14] && !stale[8]);
+    o.trials[14].checkpoint = true;
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
+    ck_assert(stale[8] && !stale[14]);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(o.trials[15].bracket, 1); /* bracket 2, round 2 is empty */
+    memset(stale, 0, sizeof stale);
+    ck_assert(o.algo->stale_checkpoints(&o, 0, stale));
+    for (int i = 0; i < 15; i++)
+        ck_assert_msg(stale[i], "trial %d", i);
+    ck_assert(!stale[15]);
+    /* From a later trial on: the same answers there, nothing below. */
+    bool part[64];
+    memset(part, 0, sizeof part);
+    ck_assert(o.algo->stale_checkpoints(&o, 13, part));
+    for (int i = 0; i < o.n_trials; i++)
+        ck_assert_msg(part[i] == (i >= 13 && stale[i]), "trial %d from 13", i);
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+/* Resuming: a completed trial that a later round may still promote and
+ * whose checkpoint is missing trains again; once its round is decided, a
+ * missing checkpoint no longer matters. */
+START_TEST(resume_missing_checkpoint)
+{
+    ffnn_hypergrid g;
+    ffnn_oracle o;
+    ffnn_error err;
+    int n;
+    width_oracle("\"max_epochs\":10,\"factor\":3", FFNN_MODE_MAX, &g, &o, &n);
+    complete_all(&o, score_by_id);
+    for (int i = 0; i < 12; i++)
+        o.trials[i].checkpoint = i != 5;
+    o.trials[6].status = FFNN_TRIAL_FAILED;
+    o.trials[6].checkpoint = false;
+    ffnn_oracle_resume(&o);
+    for (int i = 0; i < 12; i++)
+        ck_assert_int_eq(o.trials[i].status, i == 5   ? FFNN_TRIAL_PENDING
+                                             : i == 6 ? FFNN_TRIAL_FAILED
+                                                      : FFNN_TRIAL_COMPLETED);
+    ck_assert(isnan(o.trials[5].score));
+    complete_all(&o, score_by_id);
+    ck_assert_int_eq(ffnn_oracle_advance(&o, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 3);
+    o.trials[5].checkpoint = false;
+    ffnn_oracle_resume(&o);
+    ck_assert_int_eq(o.trials[5].status, FFNN_TRIAL_COMPLETED);
+    ffnn_oracle_release(&o);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+/* Draws ahead (R 10, f 3: brackets 2, 1, 0 of 12/4/2, 6/2, 4 trials): the
+ * values and seed state a sequential run draws, the ids it gives them when
+ * every trial completes, fewer when failures cut a round. */
+START_TEST(draw_ahead_sequence)
+{
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":1000}},"
+                                "\"tuner\":{\"max_epochs\":10,\"factor\":3,"
+                                "\"hyperband_iterations\":2}}");
+    ffnn_oracle a, b;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&a, &g, FFNN_MODE_MAX);
+    ffnn_oracle_init(&b, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 0); /* nothing before the first round exists */
+    ck_assert_int_eq(ffnn_oracle_advance(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 12);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 6);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 4);
+    ffnn_oracle_expect_ids(&a);
+    /* #19-24 b1r0, #27-30 b0 (keras-semantics.md §1.10), 0-based. */
+    for (int k = 0; k < 6; k++)
+        ck_assert_int_eq(a.ahead[k].trial.id, 18 + k);
+    for (int k = 0; k < 4; k++)
+        ck_assert_int_eq(a.ahead[6 + k].trial.id, 26 + k);
+    ck_assert_int_eq(a.ahead[0].trial.bracket, 1);
+    ck_assert_int_eq(a.ahead[0].trial.epochs, 4);
+    ck_assert_int_eq(a.ahead[6].trial.bracket, 0);
+    /* Two of round 0 fail: 10 completed, 2 promoted, then 0 (2 <= 4 - 2). */
+    a.trials[3].status = FFNN_TRIAL_FAILED;
+    a.trials[7].status = FFNN_TRIAL_FAILED;
+    ffnn_oracle_expect_ids(&a);
+    ck_assert_int_eq(a.ahead[0].trial.id, 14);
+    ck_assert_int_eq(a.ahead[6].trial.id, 22);
+    /* The next iteration's bracket 2 is drawn ahead too, then nothing. */
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 12);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 6);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(a.n_ahead, 32);
+    /* Run both to the end with the same outcomes: the same trials. */
+    for (int i = 0; i < 12; i++)
+        if (i != 3 && i != 7) {
+            a.trials[i].status = FFNN_TRIAL_COMPLETED;
+            a.trials[i].score = score_by_id(i);
+        }
+    ck_assert_int_eq(ffnn_oracle_advance(&b, &n, &err), FFNN_OK);
+    for (int i = 0; i < 12; i++) {
+        b.trials[i].status = a.trials[i].status;
+        b.trials[i].score = a.trials[i].score;
+    }
+    while (!ffnn_oracle_finished(&b)) {
+        ck_assert_int_eq(ffnn_oracle_advance(&a, &n, &err), FFNN_OK);
+        ck_assert_int_eq(ffnn_oracle_advance(&b, &n, &err), FFNN_OK);
+        ffnn_oracle_expect_ids(&a);
+        ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+        complete_all(&a, score_by_id);
+        complete_all(&b, score_by_id);
+    }
+    ck_assert(ffnn_oracle_finished(&a));
+    ck_assert_int_eq(a.n_trials, b.n_trials);
+    ck_assert_int_eq(a.n_trials, 26 + 30);
+    ck_assert(a.seed_state == b.seed_state);
+    ck_assert_int_eq(a.n_ahead, 0);
+    ck_assert_int_eq(a.ahead_taken, 32);
+    for (int i = 0; i < a.n_trials; i++) {
+        ck_assert(cJSON_Compare(a.trials[i].values, b.trials[i].values, 1));
+        ck_assert_int_eq(a.trials[i].parent, b.trials[i].parent);
+        ck_assert_int_eq(a.trials[i].bracket, b.trials[i].bracket);
+        ck_assert_int_eq(a.trials[i].epochs, b.trials[i].epochs);
+    }
+    /* Bracket 1's draws got the ids expected once the failures were known. */
+    ck_assert_int_eq(a.trials[14].bracket, 1);
+    ck_assert_int_eq(a.trials[14].round, 0);
+    ck_assert_int_eq(a.trials[13].bracket, 2);
+    ffnn_oracle_release(&a);
+    ffnn_oracle_release(&b);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
+/* Draws ahead that run out of new values end the search where the
+ * sequential draws do: after the earlier brackets' promotions. */
+START_TEST(draw_ahead_exhausted)
+{
+    /* 20 configurations: brackets 2 and 1 take 12 and 6, bracket 0 finds 2
+     * of its 4 (the draws ahead run out there), after bracket 1's promotions. */
+    ffnn_hypergrid g = parse_ok("{\"hypergrid\":{\"width\":{\"min\":1,\"max\":20}},"
+                                "\"tuner\":{\"max_epochs\":10,\"factor\":3,"
+                                "\"hyperband_iterations\":3}}");
+    ffnn_oracle a, b;
+    ffnn_error err;
+    int n;
+    ffnn_oracle_init(&a, &g, FFNN_MODE_MAX);
+    ffnn_oracle_init(&b, &g, FFNN_MODE_MAX);
+    ck_assert_int_eq(ffnn_oracle_advance(&a, &n, &err), FFNN_OK);
+    for (int k = 0; k < 8; k++)
+        ck_assert_int_eq(ffnn_oracle_draw_ahead(&a, &n, &err), FFNN_OK);
+    ck_assert(a.ahead_exhausted && !a.exhausted && !a.done);
+    while (!ffnn_oracle_finished(&b)) {
+        ck_assert_int_eq(ffnn_oracle_advance(&b, &n, &err), FFNN_OK);
+        complete_all(&b, score_by_id);
+    }
+    while (!ffnn_oracle_finished(&a)) {
+        ck_assert_int_eq(ffnn_oracle_advance(&a, &n, &err), FFNN_OK);
+        complete_all(&a, score_by_id);
+    }
+    ck_assert(b.exhausted && a.exhausted);
+    ck_assert_int_eq(a.n_trials, b.n_trials);
+    ck_assert(a.seed_state == b.seed_state);
+    for (int i = 0; i < a.n_trials; i++) {
+        ck_assert(cJSON_Compare(a.trials[i].values, b.trials[i].values, 1));
+        ck_assert_int_eq(a.trials[i].parent, b.trials[i].parent);
+    }
+    ffnn_oracle_release(&a);
+    ffnn_oracle_release(&b);
+    ffnn_hypergrid_release(&g);
+}
+END_TEST
+
 Suite *tune_suite(void);
 Suite *tune_suite(void)
 {
@@ -692,6 +963,11 @@ Suite *tune_suite(void)
     tcase_add_test(tc, search_file_roundtrip);
     tcase_add_test(tc, best_model_replays_the_checkpoint);
     tcase_add_test(tc, oracle_algorithms);
+    tcase_add_test(tc, failure_run_in_trial_order);
+    tcase_add_test(tc, stale_checkpoints_rounds);
+    tcase_add_test(tc, resume_missing_checkpoint);
+    tcase_add_test(tc, draw_ahead_sequence);
+    tcase_add_test(tc, draw_ahead_exhausted);
     suite_add_tcase(s, tc);
     return s;
 }
