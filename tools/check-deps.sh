@@ -12,7 +12,8 @@
 # modules can only exist if it is written into ALLOW on purpose.  cmd/ files
 # may include only public headers (include/ffnn/) and cmd/common.h, never a
 # lib/ header.  A file whose module is not in the table is an error too, so
-# the table stays complete.  Exit 0 and "check-deps: layering ok", or 1 and
+# the table stays complete; so is a file of lib/ that lib/README.md (the
+# module map) does not name.  Exit 0 and "check-deps: layering ok", or 1 and
 # one line per violation.
 ROOT=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$ROOT" || exit 2
@@ -83,6 +84,12 @@ for f in lib/*.c lib/*.h include/ffnn/*.h cmd/*.c cmd/*.h; do
             fail "$f ($own, rank $rank) includes $inc ($to, rank $trank: a higher one)"
         fi
     done
+done
+# lib/README.md is the module map: every file of lib/ must be named there.
+for f in lib/*.c lib/*.h; do
+    [ -e "$f" ] || continue
+    grep -qwF "${f#lib/}" lib/README.md 2>/dev/null ||
+        fail "$f is not in the module map (lib/README.md)"
 done
 [ $bad = 0 ] && echo "check-deps: layering ok"
 exit $bad
