@@ -78,23 +78,35 @@ static int interrupted(void)
 /* Writes "prog: <prefix><message><suffix>" and a newline on stderr, the
  * message's control bytes escaped (\n, \t, \xNN): names from the data (a
  * quoted column name may hold a line break) must not split the one-line
- * message or drive the terminal. */
+ * message or drive the terminal.  The line is put together first and written
+ * with one call on the unbuffered stderr, so that the messages of programs
+ * run side by side (xargs -P, make -j) on one stderr stay whole lines
+ * instead of interleaving byte by byte. */
 static void put_message(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
     char buf[4096];
+    char line[4 * sizeof buf + 512];   /* every byte escaped at most 4-fold, + the rest */
+    size_t n = 0;
     vsnprintf(buf, sizeof buf, fmt, ap);
-    fprintf(stderr, "%s: %s", progname, prefix);
+    int w = snprintf(line, 256, "%s: %.200s", progname, prefix);
+    n = w > 0 ? (size_t)(w < 256 ? w : 255) : 0;
     for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
-        if (*p == '\n')
-            fputs("\\n", stderr);
-        else if (*p == '\t')
-            fputs("\\t", stderr);
-        else if (*p < 0x20 || *p == 0x7F)
-            fprintf(stderr, "\\x%02X", *p);
-        else
-            fputc(*p, stderr);
+        if (*p == '\n') {
+            memcpy(line + n, "\\n", 2);
+            n += 2;
+        } else if (*p == '\t') {
+            memcpy(line + n, "\\t", 2);
+            n += 2;
+        } else if (*p < 0x20 || *p == 0x7F) {
+            snprintf(line + n, 5, "\\x%02X", *p);
+            n += 4;
+        } else {
+            line[n++] = (char)*p;
+        }
     }
-    fprintf(stderr, "%s\n", suffix);
+    w = snprintf(line + n, sizeof line - n, "%.200s\n", suffix);
+    n += w > 0 ? (size_t)w : 0;
+    fwrite(line, 1, n < sizeof line ? n : sizeof line - 1, stderr);
 }
 
 static void put_messagef(const char *prefix, const char *suffix, const char *fmt, ...)

@@ -10,6 +10,22 @@ cat > g.json <<'JSON'
 {"hypergrid": {"width": {"values": [4, 8]}}, "tuner": {"algorithm": "grid", "max_epochs": 2, "seed": 1}}
 JSON
 
+# ---- one message, one write(2) ---------------------------------------------
+# Programs run side by side (xargs -P, make -j: tools/scaleout/) share one
+# stderr: a message written a byte at a time interleaved with the other's
+# ("ffnn-tune: ffnn-tune: ttuunnee//..."), so each line goes out whole, in one
+# write, control bytes of the data escaped inside it.
+if [ -n "${FFNN_VALGRIND:-}" ] || ! command -v strace >/dev/null; then
+    skip "one write per message: no strace (or under valgrind)"
+else
+    strace -o trace -e trace=write -e signal=none "$BIN/ffnn-split" -t 0.5 missing.csv s1.csv s2.csv 2> msg
+    check "an error message is one write(2) of the whole line" \
+        [ "$(grep -c '^write(2, ' trace)" = 1 ] && [ "$(wc -l < msg)" = 1 ]
+    strace -o trace -e trace=write -e signal=none "$BIN/ffnn-train" -c "$(printf 'no\tfile.json')" train.csv 2> msg
+    check "and with a control byte escaped in it" [ "$(grep -c '^write(2, ' trace)" = 1 ] &&
+        grep -qxF 'ffnn-train: no\tfile.json: cannot open: No such file or directory' msg
+fi
+
 # ---- kill -9 while an output is written (item 6) ----------------------------
 # strace kills the program at its first write(2) (the model's bytes: without
 # -v nothing else is written) or at the first linkat/rename (the commit), so
