@@ -117,6 +117,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-asan
 
 check-all: check
+	@$(MAKE) --no-print-directory check-asan-slow
 	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory check-fault
@@ -131,9 +132,19 @@ check-cli: build
 # The same suites under AddressSanitizer + UndefinedBehaviorSanitizer.
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SAN=1 OPT=-O1 build build/asan/tests/unit
-	cd tests/data && CK_FORK=no ASAN_OPTIONS=detect_leaks=1 $(CURDIR)/build/asan/tests/unit
+	cd tests/data && export CK_FORK=no ASAN_OPTIONS=detect_leaks=1 && \
+	  { CK_INCLUDE_TAGS=mat CK_EXCLUDE_TAGS=slow $(CURDIR)/build/asan/tests/unit > $(CURDIR)/build/asan/unit-mat.log 2>&1 & \
+	    CK_EXCLUDE_TAGS="mat slow" $(CURDIR)/build/asan/tests/unit; a=$$?; wait $$!; b=$$?; \
+	    cat $(CURDIR)/build/asan/unit-mat.log; [ $$a = 0 ] && [ $$b = 0 ]; }
 	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 FFNN_TEST_JOBS=$(TEST_JOBS) sh tests/cli/run.sh
 	FFNN_BIN=$(CURDIR)/build/asan/bin FFNN_ASAN=1 sh tests/bad/run.sh
+
+# The unit tests tagged "slow" (the wide-layer kernel shapes), under ASan +
+# UBSan: part of check-all, left out of check's sanitizer pass for time.
+.PHONY: check-asan-slow
+check-asan-slow:
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SAN=1 OPT=-O1 build build/asan/tests/unit
+	cd tests/data && CK_FORK=no ASAN_OPTIONS=detect_leaks=1 CK_INCLUDE_TAGS=slow $(CURDIR)/build/asan/tests/unit
 
 # The bad-input corpus: every program fed garbage (tests/bad/README).
 .PHONY: check-bad

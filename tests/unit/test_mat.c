@@ -504,7 +504,11 @@ Suite *mat_suite(void);
 Suite *mat_suite(void)
 {
     Suite *s = suite_create("mat");
+    /* Tag "mat": make check's sanitizer pass runs these cases beside the
+     * others, in a second process (Check 0.15 selects by tag, not by
+     * excluded suite). */
     TCase *tc = tcase_create("core");
+    tcase_set_tags(tc, "mat");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_random_shapes);
     tcase_add_test(tc, test_typical_shapes);
@@ -516,11 +520,15 @@ Suite *mat_suite(void)
     tcase_add_test(tc, test_variant_name);
     suite_add_tcase(s, tc);
     TCase *tb = tcase_create("bitwise");
+    tcase_set_tags(tb, "mat");
     tcase_set_timeout(tb, 120);
     tcase_add_test(tb, test_bitwise_and_splits);
     suite_add_tcase(s, tb);
+    /* Tagged "slow": under ASan + UBSan it alone took 90 s, so make check's
+     * sanitizer pass leaves it to make check-all (check-asan-slow). */
     TCase *tw = tcase_create("wide");
-    tcase_set_timeout(tw, 120);
+    tcase_set_tags(tw, "mat slow");
+    tcase_set_timeout(tw, 300);
     tcase_add_test(tw, test_wide_layers);
     suite_add_tcase(s, tw);
     return s;
