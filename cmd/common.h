@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "ffnn/dataset.h"
+#include "ffnn/preprocess.h"
 #include "ffnn/error.h"
 #include "ffnn/file.h"
 

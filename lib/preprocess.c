@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/csv.h"
-#include "ffnn/dataset.h"
+#include "ffnn/preprocess.h"
 #include "internal.h"
 
 /* Integers up to 2^53 are exact doubles; larger "integers" are not labels. */

@@ -21,7 +21,7 @@ cd "$ROOT" || exit 2
 MODULES='
 0  internal
 1  error
-2  rng file pool
+2  rng file pool num
 3  mat mat_internal=mat mat_kern=mat mat_base=mat mat_avx2=mat mat_avx512=mat
 3  csv activation metrics eval plot
 4  json loss layer optim

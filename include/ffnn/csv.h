@@ -1,6 +1,7 @@
 /* ffnn — CSV reading (RFC 4180 plus LF/CRLF/CR line ends, a UTF-8 BOM at
  * byte 0, a missing final newline, quoted fields holding commas, quotes and
- * line breaks kept verbatim) and number parsing in the C locale.
+ * line breaks kept verbatim), and helpers for fields.  Numbers in fields are
+ * parsed by ffnn/num.h, included here for the programs that read CSV.
  *
  * The reader streams: it holds one record at a time, so memory is flat in the
  * input length.  Line numbers are 1-based physical lines (a quoted line break
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "ffnn/error.h"
+#include "ffnn/num.h"
 
 typedef struct ffnn_csv_reader ffnn_csv_reader;
 
@@ -37,14 +39,6 @@ ffnn_status ffnn_csv_next(ffnn_csv_reader *r, char ***fields, int *nfields, ffnn
 long ffnn_csv_line(const ffnn_csv_reader *r);
 const char *ffnn_csv_name(const ffnn_csv_reader *r);
 
-/* Parses a whole field as a finite decimal number: optional sign, digits,
- * optional fraction, optional exponent; surrounding spaces/tabs allowed.
- * Underflow gives 0 or a subnormal, as strtod does.  Rejects
- * hex floats, inf, nan and trailing garbage.  Exact (identical to strtod in
- * the C locale) with a fast path for ≤19 significant digits and |exp10| ≤ 22.
- * Returns false if s is not such a number or overflows to infinity. */
-bool ffnn_parse_double(const char *s, double *out);
-
 /* Offset of the first byte of text[0..n) that breaks UTF-8 (overlong
  * forms, surrogates and code points past U+10FFFF included), or -1. */
 long ffnn_utf8_invalid(const char *text, size_t n);
@@ -61,11 +55,5 @@ const char *ffnn_csv_show(char buf[64], const char *s);
 /* Writes one field, quoting it if it holds a comma, quote, CR or LF.
  * Returns 0, or -1 on a write error. */
 int ffnn_csv_write_field(FILE *fp, const char *s);
-
-/* Formats a float so it round-trips (shortest of %.6g..%.9g that reads back
- * equal); buf needs 32 bytes.  Returns buf. */
-char *ffnn_format_float(char *buf, float v);
-/* Same for double (%.15g..%.17g). */
-char *ffnn_format_double(char *buf, double v);
 
 #endif

@@ -5,6 +5,7 @@
  * helpers applied to every field. */
 #include "ffnn/csv.h"
 #include "ffnn/dataset.h"
+#include "ffnn/preprocess.h"
 #include "fuzz.h"
 
 static void fuzz_table(const uint8_t *data, size_t size)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "ffnn/csv.h"
 #include "ffnn/dataset.h"
+#include "ffnn/preprocess.h"
 #include "ffnn/rng.h"
 #include "testutil.h"
 
