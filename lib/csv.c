@@ -1,15 +1,19 @@
-/* ffnn — streaming CSV reader (a state machine over bytes), and helpers for fields (missing values, quoting, showing them in messages)
- * and UTF-8 checking. */
+/* ffnn — CSV reading: blocks of whole records read from a stream (the only
+ * sequential step), a scanner that splits a block into records in place, the
+ * record-at-a-time reader built from the two; and helpers for fields
+ * (missing values, quoting, showing them in messages) and UTF-8 checking. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "ffnn/csv.h"
 #include "internal.h"
 
-/* Bytes per read.  A test build may define it smaller (tests/fuzz uses a
- * few dozen bytes so that records straddle reads). */
+/* Bytes per read of the record-at-a-time reader.  A test build may define it
+ * smaller (tests/fuzz uses a few dozen bytes so that records straddle
+ * reads). */
 #ifndef CSV_CHUNK
 #define CSV_CHUNK (1u << 18)
 #endif
@@ -17,25 +21,16 @@
 struct ffnn_csv_reader {
     FILE *fp;
     char *name;
-    unsigned char *buf; /* input chunk */
-    size_t pos, len;
+    char *carry;          /* bytes read past the end of the last block */
+    size_t carry_len, carry_cap;
     bool eof, started;
-    bool skip_lf;       /* the last record ended at a CR: a following LF belongs to it */
-    char *data;         /* the current record's fields, each NUL-terminated */
-    size_t dlen, dcap;
-    size_t *offs;       /* start of each field in data */
-    char **fields;
-    int nf, fcap;
-    long line;          /* physical line of the next unread byte */
-    long rec_line;      /* line on which the last returned record starts */
-};
-
-/* Bytes that stop a run of ordinary field bytes: bit 1 outside quotes, bit 2
- * inside quotes. */
-enum { STOP_UNQ = 1, STOP_Q = 2 };
-static const unsigned char stop_class[256] = {
-    [0] = STOP_UNQ | STOP_Q,   [','] = STOP_UNQ,          ['"'] = STOP_UNQ | STOP_Q,
-    ['\r'] = STOP_UNQ | STOP_Q, ['\n'] = STOP_UNQ | STOP_Q,
+    long next_line;       /* line on which the next block starts */
+    long long consumed;   /* input bytes handed out in blocks */
+    long long total;      /* input size if it is a regular file, else -1 */
+    /* ffnn_csv_next: the block being read and the cursor in it */
+    ffnn_csv_block blk;
+    ffnn_csv_cursor cur;
+    bool have_cur;
 };
 
 ffnn_status ffnn_csv_reader_create(ffnn_csv_reader **out, FILE *fp, const char *name,
@@ -47,18 +42,15 @@ ffnn_status ffnn_csv_reader_create(ffnn_csv_reader **out, FILE *fp, const char *
         return ffnn_error_nomem(err);
     r->fp = fp;
     r->name = strdup(name ? name : "<input>");
-    r->buf = malloc(CSV_CHUNK);
-    r->dcap = 4096;
-    r->data = malloc(r->dcap);
-    r->fcap = 64;
-    r->offs = malloc((size_t)r->fcap * sizeof *r->offs);
-    r->fields = malloc((size_t)r->fcap * sizeof *r->fields);
-    r->line = 1;
-    r->rec_line = 1;
-    if (!r->name || !r->buf || !r->data || !r->offs || !r->fields) {
+    r->next_line = 1;
+    struct stat sb;
+    r->total = fileno(fp) >= 0 && fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode)
+                   ? (long long)sb.st_size : -1;
+    if (!r->name) {
         ffnn_csv_reader_destroy(r);
         return ffnn_error_nomem(err);
     }
+    ffnn_csv_cursor_init(&r->cur, NULL, r->name);
     *out = r;
     return FFNN_OK;
 }
@@ -68,16 +60,15 @@ void ffnn_csv_reader_destroy(ffnn_csv_reader *r)
     if (!r)
         return;
     free(r->name);
-    free(r->buf);
-    free(r->data);
-    free(r->offs);
-    free(r->fields);
+    free(r->carry);
+    ffnn_csv_block_release(&r->blk);
+    ffnn_csv_cursor_release(&r->cur);
     free(r);
 }
 
 long ffnn_csv_line(const ffnn_csv_reader *r)
 {
-    return r->rec_line;
+    return r->have_cur ? r->cur.rec_line : r->next_line;
 }
 
 const char *ffnn_csv_name(const ffnn_csv_reader *r)
@@ -85,255 +76,325 @@ const char *ffnn_csv_name(const ffnn_csv_reader *r)
     return r->name;
 }
 
-/* Refills the input chunk; on return r->len == 0 means end of input. */
-static ffnn_status fill(ffnn_csv_reader *r, ffnn_error *err)
+long long ffnn_csv_size(const ffnn_csv_reader *r)
 {
-    r->pos = 0;
-    r->len = 0;
-    if (r->eof)
-        return FFNN_OK;
-    r->len = fread(r->buf, 1, CSV_CHUNK, r->fp);
-    if (r->len < CSV_CHUNK) {
-        if (ferror(r->fp))
-            return ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", r->name, strerror(errno));
-        r->eof = true;
-    }
-    if (!r->started) {
-        r->started = true;
-        if (r->len >= 3 && r->buf[0] == 0xEF && r->buf[1] == 0xBB && r->buf[2] == 0xBF)
-            r->pos = 3;
-    }
-    return FFNN_OK;
+    return r->total;
 }
 
-static bool reserve(ffnn_csv_reader *r, size_t extra)
+/* ---- blocks ---------------------------------------------------------------- */
+
+void ffnn_csv_block_release(ffnn_csv_block *b)
 {
-    if (r->dlen + extra <= r->dcap)
+    if (!b)
+        return;
+    free(b->buf);
+    memset(b, 0, sizeof *b);
+}
+
+static bool block_reserve(ffnn_csv_block *b, size_t cap)
+{
+    if (cap <= b->cap)
         return true;
-    size_t cap = r->dcap;
-    while (cap < r->dlen + extra) {
-        if (cap > SIZE_MAX / 2)
-            return false;
-        cap *= 2;
-    }
-    char *d = realloc(r->data, cap);
-    if (!d)
+    char *p = realloc(b->buf, cap + 1); /* + 1: the scanner's last terminator */
+    if (!p)
         return false;
-    r->data = d;
-    r->dcap = cap;
+    b->buf = p;
+    b->cap = cap;
     return true;
 }
 
-static bool append(ffnn_csv_reader *r, const unsigned char *s, size_t n)
+/* Where the last whole record of buf[0..len) ends (just after its line
+ * break), or 0 if no record ends there.  buf starts at a record boundary, so
+ * a line break ends a record exactly when the quotes before it pair up
+ * (every quote of valid CSV opens, closes or doubles inside a quoted field;
+ * input that breaks that rule is reported by the scanner before the first
+ * wrong boundary matters).  A CR as the last byte cannot end a block: an LF
+ * may follow it in the next read. */
+static size_t last_record_end(const char *buf, size_t len)
 {
-    if (!reserve(r, n + 1))
-        return false;
-    memcpy(r->data + r->dlen, s, n);
-    r->dlen += n;
-    return true;
-}
-
-/* Ends the field that started at fstart. */
-static bool push_field(ffnn_csv_reader *r, size_t fstart)
-{
-    if (!reserve(r, 1))
-        return false;
-    r->data[r->dlen++] = '\0';
-    if (r->nf == r->fcap) {
-        if (r->fcap > INT32_MAX / 2)
-            return false;
-        int cap = r->fcap * 2;
-        size_t *o = realloc(r->offs, (size_t)cap * sizeof *o);
-        if (!o)
-            return false;
-        r->offs = o;
-        char **f = realloc(r->fields, (size_t)cap * sizeof *f);
-        if (!f)
-            return false;
-        r->fields = f;
-        r->fcap = cap;
-    }
-    r->offs[r->nf++] = fstart;
-    return true;
-}
-
-enum { S_START, S_UNQ, S_Q, S_QQ };
-
-/* Reads one record into r->data / r->offs.  Sets *got = false at end of
- * input.  A line break inside quotes advances r->line once for CR, LF or
- * CRLF, like one outside. */
-static ffnn_status read_record(ffnn_csv_reader *r, bool *got, ffnn_error *err)
-{
-    int state = S_START;
-    size_t fstart = 0;
-    long qline = 0;   /* line of the opening quote of the current field */
-    bool q_cr = false; /* inside quotes, the last byte was CR */
-    ffnn_status st;
-
-    r->nf = 0;
-    r->dlen = 0;
-    r->rec_line = r->line;
-    *got = false;
+    size_t best = 0, pos = 0;
+    bool quoted = false;
     for (;;) {
-        if (r->pos == r->len) {
-            if ((st = fill(r, err)) != FFNN_OK)
-                return st;
-            if (r->len == 0)
-                break;
-            continue; /* a BOM may have used the whole chunk */
-        }
-        if (r->skip_lf) {
-            r->skip_lf = false;
-            if (r->buf[r->pos] == '\n') {
-                r->pos++;
-                continue;
-            }
-        }
-        const unsigned char *b = r->buf, *p = b + r->pos, *e = b + r->len;
-        unsigned c = *p;
-        switch (state) {
-        case S_START:
-            if (c == '"') {
-                r->pos++;
-                state = S_Q;
-                qline = r->line;
-                q_cr = false;
-                continue;
-            }
-            if (c == ',') {
-                r->pos++;
-                if (!push_field(r, fstart))
-                    return ffnn_error_nomem(err);
-                fstart = r->dlen;
-                continue;
-            }
-            if (c == '\n' || c == '\r') {
-                r->pos++;
-                r->line++;
-                r->skip_lf = c == '\r';
-                if (r->nf == 0) { /* a blank line: skipped */
-                    r->rec_line = r->line;
-                    continue;
+        const char *q = memchr(buf + pos, '"', len - pos);
+        size_t end = q ? (size_t)(q - buf) : len;
+        if (!quoted)
+            for (size_t i = end; i > pos; i--) {
+                char c = buf[i - 1];
+                if (c == '\n' || (c == '\r' && i < len)) {
+                    best = i;
+                    break;
                 }
-                if (!push_field(r, fstart))
+            }
+        if (!q)
+            return best;
+        quoted = !quoted;
+        pos = end + 1;
+    }
+}
+
+/* Physical lines ended in buf[0..len): CR, LF and CRLF count once each
+ * (blocks never split a CRLF). */
+static long count_lines(const char *buf, size_t len)
+{
+    long n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += buf[i] == '\n';
+    for (const char *p = buf, *e = buf + len; (p = memchr(p, '\r', (size_t)(e - p))); p++)
+        n += p + 1 == e || p[1] != '\n';
+    return n;
+}
+
+ffnn_status ffnn_csv_read_block(ffnn_csv_reader *r, ffnn_csv_block *b, size_t want,
+                                ffnn_error *err)
+{
+    b->len = 0;
+    b->lines = 0;
+    if (r->have_cur) {
+        /* Records ffnn_csv_next has not returned come first. */
+        ffnn_csv_cursor *c = &r->cur;
+        size_t rest = (size_t)(c->end - c->p);
+        if (rest) {
+            if (r->carry_len + rest > r->carry_cap) {
+                char *p = realloc(r->carry, r->carry_len + rest);
+                if (!p)
                     return ffnn_error_nomem(err);
-                *got = true;
-                return FFNN_OK;
+                r->carry = p;
+                r->carry_cap = r->carry_len + rest;
             }
-            state = S_UNQ;
-            /* fall through */
-        case S_UNQ: {
-            const unsigned char *s = p;
-            while (p < e && !(stop_class[*p] & STOP_UNQ))
-                p++;
-            if (p > s && !append(r, s, (size_t)(p - s)))
-                return ffnn_error_nomem(err);
-            r->pos = (size_t)(p - b);
-            if (p == e)
-                continue;
-            c = *p;
-            r->pos++;
-            if (!push_field(r, fstart))
-                return ffnn_error_nomem(err);
-            if (c == ',') {
-                fstart = r->dlen;
-                state = S_START;
-                continue;
-            }
-            if (c == '\n' || c == '\r') {
-                r->line++;
-                r->skip_lf = c == '\r';
-                *got = true;
-                return FFNN_OK;
-            }
-            if (c == '"')
-                return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: quote inside unquoted field",
-                                      r->name, r->line, r->nf);
-            return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: NUL byte in input", r->name,
-                                  r->line, r->nf);
+            memmove(r->carry + rest, r->carry, r->carry_len);
+            memcpy(r->carry, c->p, rest);
+            r->carry_len += rest;
+            r->consumed -= (long long)rest;
         }
-        case S_Q: {
-            const unsigned char *s = p;
-            while (p < e && !(stop_class[*p] & STOP_Q))
-                p++;
-            if (p > s) {
-                if (!append(r, s, (size_t)(p - s)))
-                    return ffnn_error_nomem(err);
-                q_cr = false;
+        r->next_line = c->line;
+        r->have_cur = false;
+        ffnn_csv_cursor_init(c, NULL, r->name);
+    }
+    b->line = r->next_line;
+    b->offset = r->consumed;
+    if (want < 64)
+        want = 64;
+    if (!block_reserve(b, want > 2 * r->carry_len ? want : 2 * r->carry_len))
+        return ffnn_error_nomem(err);
+    memcpy(b->buf, r->carry, r->carry_len);
+    size_t len = r->carry_len, end;
+    r->carry_len = 0;
+    for (;;) {
+        if (!r->eof) {
+            size_t ask = b->cap - len, got = fread(b->buf + len, 1, ask, r->fp);
+            len += got;
+            if (got < ask) {
+                if (ferror(r->fp))
+                    return ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", r->name,
+                                          strerror(errno));
+                r->eof = true;
             }
-            r->pos = (size_t)(p - b);
-            if (p == e)
-                continue;
-            c = *p;
-            r->pos++;
-            if (c == '"') {
-                state = S_QQ;
-                continue;
-            }
-            if (c == 0)
-                return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: NUL byte in input", r->name,
-                                      r->line, r->nf + 1);
-            if (c == '\r' || !q_cr)
-                r->line++;
-            q_cr = c == '\r';
-            if (!append(r, p, 1))
-                return ffnn_error_nomem(err);
-            continue;
         }
-        case S_QQ:
-            if (c == '"') {
-                r->pos++;
-                if (!append(r, p, 1))
-                    return ffnn_error_nomem(err);
-                state = S_Q;
-                q_cr = false;
-                continue;
+        if (!r->started) {
+            r->started = true;
+            if (len >= 3 && memcmp(b->buf, "\xEF\xBB\xBF", 3) == 0) {
+                memmove(b->buf, b->buf + 3, len - 3);
+                len -= 3;
+                r->consumed += 3;
+                b->offset = 3;
             }
-            if (c == ',') {
-                r->pos++;
-                if (!push_field(r, fstart))
-                    return ffnn_error_nomem(err);
-                fstart = r->dlen;
-                state = S_START;
-                continue;
-            }
-            if (c == '\n' || c == '\r') {
-                r->pos++;
-                r->line++;
-                r->skip_lf = c == '\r';
-                if (!push_field(r, fstart))
-                    return ffnn_error_nomem(err);
-                *got = true;
-                return FFNN_OK;
-            }
-            return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: text after closing quote",
-                                  r->name, r->line, r->nf + 1);
+        }
+        if (r->eof) {
+            end = len;
+            break;
+        }
+        if ((end = last_record_end(b->buf, len)) > 0)
+            break;
+        /* One record longer than the block: read on. */
+        if (b->cap > SIZE_MAX / 4 || !block_reserve(b, 2 * b->cap)) {
+            b->len = len;
+            return ffnn_error_nomem(err);
         }
     }
-    /* End of input. */
-    if (state == S_Q)
-        return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: unterminated quoted field", r->name,
-                              qline, r->nf + 1);
-    if (state == S_START && r->nf == 0)
-        return FFNN_OK;
-    if (!push_field(r, fstart))
-        return ffnn_error_nomem(err);
-    *got = true;
+    if (len > end) {
+        if (len - end > r->carry_cap) {
+            char *p = realloc(r->carry, len - end);
+            if (!p)
+                return ffnn_error_nomem(err);
+            r->carry = p;
+            r->carry_cap = len - end;
+        }
+        memcpy(r->carry, b->buf + end, len - end);
+        r->carry_len = len - end;
+    }
+    b->len = end;
+    b->lines = count_lines(b->buf, end);
+    r->next_line += b->lines;
+    r->consumed += (long long)end;
     return FFNN_OK;
 }
+
+/* ---- scanning a block --------------------------------------------------- */
+
+/* Bytes that stop a run of ordinary field bytes: bit 1 outside quotes, bit 2
+ * inside quotes. */
+enum { STOP_UNQ = 1, STOP_Q = 2 };
+static const unsigned char stop_class[256] = {
+    [0] = STOP_UNQ | STOP_Q,   [','] = STOP_UNQ,          ['"'] = STOP_UNQ | STOP_Q,
+    ['\r'] = STOP_UNQ | STOP_Q, ['\n'] = STOP_UNQ | STOP_Q,
+};
+
+void ffnn_csv_cursor_init(ffnn_csv_cursor *c, ffnn_csv_block *b, const char *name)
+{
+    c->p = b ? b->buf : NULL;
+    c->end = b ? b->buf + b->len : NULL;
+    c->line = c->rec_line = b ? b->line : 1;
+    c->name = name;
+    c->nf = 0;
+}
+
+void ffnn_csv_cursor_release(ffnn_csv_cursor *c)
+{
+    if (!c)
+        return;
+    free(c->fields);
+    c->fields = NULL;
+    c->fcap = 0;
+}
+
+/* Adds field f to the record. */
+static bool push(ffnn_csv_cursor *c, char *f)
+{
+    if (c->nf == c->fcap) {
+        int cap = c->fcap ? c->fcap * 2 : 64;
+        char **p = c->fcap < INT32_MAX / 2 ? realloc(c->fields, (size_t)cap * sizeof *p) : NULL;
+        if (!p)
+            return false;
+        c->fields = p;
+        c->fcap = cap;
+    }
+    c->fields[c->nf++] = f;
+    return true;
+}
+
+/* Steps over a line break at p (CR, LF or CRLF); returns the byte after it. */
+static char *skip_break(ffnn_csv_cursor *c, char *p)
+{
+    c->line++;
+    if (*p++ == '\r' && p < c->end && *p == '\n')
+        p++;
+    return p;
+}
+
+ffnn_status ffnn_csv_cursor_next(ffnn_csv_cursor *c, char ***fields, int *nfields,
+                                 ffnn_error *err)
+{
+    char *p = c->p, *e = c->end;
+    *nfields = 0;
+    *fields = c->fields;
+    c->nf = 0;
+    while (p < e && (*p == '\n' || *p == '\r')) /* blank lines are skipped */
+        p = skip_break(c, p);
+    c->rec_line = c->line;
+    if (p == e) {
+        c->p = p;
+        return FFNN_OK;
+    }
+    for (;;) {
+        char *f = p, *o;
+        if (*p != '"') {
+            while (p < e && !(stop_class[(unsigned char)*p] & STOP_UNQ))
+                p++;
+            o = p;
+        } else {
+            /* Quoted: unescaped in place (o trails p), line breaks kept. */
+            long qline = c->line;
+            bool q_cr = false; /* the last byte kept was a CR */
+            o = f;
+            p++;
+            for (;;) {
+                char *s = p;
+                while (p < e && !(stop_class[(unsigned char)*p] & STOP_Q))
+                    p++;
+                if (p > s) {
+                    memmove(o, s, (size_t)(p - s));
+                    o += p - s;
+                    q_cr = false;
+                }
+                if (p == e)
+                    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: unterminated quoted field",
+                                          c->name, qline, c->nf + 1);
+                char ch = *p++;
+                if (ch == '"') {
+                    if (p < e && *p == '"') {
+                        *o++ = *p++;
+                        q_cr = false;
+                        continue;
+                    }
+                    break;
+                }
+                if (ch == '\0')
+                    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: NUL byte in input", c->name,
+                                          c->line, c->nf + 1);
+                if (ch == '\r' || !q_cr)
+                    c->line++;
+                q_cr = ch == '\r';
+                *o++ = ch;
+            }
+            if (p < e && *p != ',' && *p != '\n' && *p != '\r')
+                return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: text after closing quote",
+                                      c->name, c->line, c->nf + 1);
+        }
+        if (p < e && (*p == '"' || *p == '\0'))
+            return ffnn_error_set(err, FFNN_EDATA, *p == '"'
+                                  ? "%s:%ld:%d: quote inside unquoted field"
+                                  : "%s:%ld:%d: NUL byte in input", c->name, c->line, c->nf + 1);
+        char *next = p;
+        if (p == e)
+            ; /* the block's spare byte takes the terminator */
+        else if (*p == ',')
+            next = p + 1;
+        else
+            next = skip_break(c, p);
+        bool last = p == e || *p != ',';
+        *o = '\0';
+        if (!push(c, f))
+            return ffnn_error_nomem(err);
+        p = next;
+        if (last) {
+            c->p = p;
+            *nfields = c->nf;
+            *fields = c->fields;
+            return FFNN_OK;
+        }
+        if (p == e) { /* a comma at the very end: one more, empty field */
+            *p = '\0';
+            if (!push(c, p))
+                return ffnn_error_nomem(err);
+            c->p = p;
+            *nfields = c->nf;
+            *fields = c->fields;
+            return FFNN_OK;
+        }
+    }
+}
+
+/* ---- record at a time -------------------------------------------------- */
 
 ffnn_status ffnn_csv_next(ffnn_csv_reader *r, char ***fields, int *nfields, ffnn_error *err)
 {
-    bool got;
-    ffnn_status st = read_record(r, &got, err);
-    *nfields = 0;
-    *fields = r->fields;
-    if (st != FFNN_OK || !got)
-        return st;
-    for (int i = 0; i < r->nf; i++)
-        r->fields[i] = r->data + r->offs[i];
-    *nfields = r->nf;
-    return FFNN_OK;
+    ffnn_status st;
+    for (;;) {
+        if (r->have_cur) {
+            if ((st = ffnn_csv_cursor_next(&r->cur, fields, nfields, err)) || *nfields > 0)
+                return st;
+            r->have_cur = false;
+        }
+        if ((st = ffnn_csv_read_block(r, &r->blk, CSV_CHUNK, err)))
+            return st;
+        if (r->blk.len == 0) {
+            *nfields = 0;
+            *fields = r->cur.fields;
+            return FFNN_OK;
+        }
+        ffnn_csv_cursor_init(&r->cur, &r->blk, r->name);
+        r->have_cur = true;
+    }
 }
 
 /* ---- fields ------------------------------------------------------------- */

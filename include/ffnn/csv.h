@@ -38,6 +38,54 @@ ffnn_status ffnn_csv_next(ffnn_csv_reader *r, char ***fields, int *nfields, ffnn
 /* Line on which the record last returned starts (1-based). */
 long ffnn_csv_line(const ffnn_csv_reader *r);
 const char *ffnn_csv_name(const ffnn_csv_reader *r);
+/* Size in bytes of the input when it is a regular file, else -1. */
+long long ffnn_csv_size(const ffnn_csv_reader *r);
+
+/* ---- blocks: reading in parallel ----------------------------------------
+ *
+ * A block is a run of whole records: reading one is the only step that must
+ * follow the input in order (it finds the last line break outside quotes
+ * and counts lines), so blocks can be scanned on other threads at once.
+ * A block's bytes are scanned in place (fields are NUL-terminated and quoted
+ * fields unescaped where they stand). */
+typedef struct {
+    char *buf;          /* len bytes, and one spare for the scanner */
+    size_t len, cap;
+    long line;          /* line of buf[0] (1-based) */
+    long lines;         /* line breaks in the block */
+    long long offset;   /* input offset of buf[0] */
+} ffnn_csv_block;
+
+/* Reads the next block of about want bytes (more when one record is longer)
+ * into b, whose buffer is reused; b->len is 0 at end of input.  The first
+ * block of the input loses its UTF-8 BOM; records ffnn_csv_next has read
+ * ahead but not returned come first.  After this call, read the input with
+ * blocks only.  FFNN_EIO on a read error. */
+ffnn_status ffnn_csv_read_block(ffnn_csv_reader *r, ffnn_csv_block *b, size_t want,
+                                ffnn_error *err);
+void ffnn_csv_block_release(ffnn_csv_block *b);
+
+/* Splits a block into records, as ffnn_csv_next does (same fields, lines
+ * and messages; name is used in them). */
+typedef struct {
+    char *p, *end;      /* the bytes not yet scanned */
+    const char *name;
+    long line;          /* line of p */
+    long rec_line;      /* line on which the last record returned starts */
+    char **fields;      /* the last record's fields (owned by the cursor) */
+    int nf, fcap;
+} ffnn_csv_cursor;
+
+/* Points c at b (NULL: nothing); the fields array is kept for reuse.  A
+ * cursor starts zeroed. */
+void ffnn_csv_cursor_init(ffnn_csv_cursor *c, ffnn_csv_block *b, const char *name);
+/* The next record of the block (fields valid while the block is), or
+ * *nfields = 0 at its end. */
+ffnn_status ffnn_csv_cursor_next(ffnn_csv_cursor *c, char ***fields, int *nfields,
+                                 ffnn_error *err);
+void ffnn_csv_cursor_release(ffnn_csv_cursor *c);
+
+/* ---- fields ---------------------------------------------------------------- */
 
 /* Offset of the first byte of text[0..n) that breaks UTF-8 (overlong
  * forms, surrogates and code points past U+10FFFF included), or -1. */
