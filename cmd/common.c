@@ -415,3 +415,46 @@ FILE *cmd_open_input(const char *path, ffnn_error *err)
                        "%s: cannot open: %s", path, strerror(errno));
     return fp;
 }
+
+/* ---- reading progress ------------------------------------------------------- */
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+void cmd_reading_init(cmd_reading *r, const char *name)
+{
+    r->name = name;
+    r->tty = isatty(STDERR_FILENO) != 0;
+    r->shown = 0.0;
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+}
+
+int cmd_reading_progress(void *ctx, long long done, long long total)
+{
+    cmd_reading *r = ctx;
+    if (!r->tty)
+        return 0;
+    double t = seconds_since(&r->t0);
+    if (t < 1.0 || t - r->shown < 0.1)
+        return 0;
+    r->shown = t;
+    if (total > 0)
+        fprintf(stderr, "\r%s: reading %s: %3.0f%% (%.1f of %.1f MB, %.0f MB/s)\033[K", progname,
+                r->name, 100.0 * (double)done / (double)total, (double)done / 1e6,
+                (double)total / 1e6, (double)done / 1e6 / t);
+    else
+        fprintf(stderr, "\r%s: reading %s: %.1f MB (%.0f MB/s)\033[K", progname, r->name,
+                (double)done / 1e6, (double)done / 1e6 / t);
+    return 0;
+}
+
+void cmd_reading_end(cmd_reading *r)
+{
+    if (r->tty && r->shown > 0)
+        fputs("\r\033[K", stderr);
+    r->shown = 0.0;
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include "ffnn/preprocess.h"
 #include "ffnn/error.h"
 #include "ffnn/file.h"
@@ -42,6 +43,20 @@ void cmd_version(void);
 int cmd_flush_stdout(void);
 /* Progress goes to stderr when it is a terminal or with -v. */
 bool cmd_progress_enabled(void);
+
+/* A progress line while a large input is read: on a terminal only, from
+ * one second on, redrawn in place and cleared at the end.
+ * cmd_reading_progress is an ffnn_ingest_options.progress callback (ctx: the
+ * cmd_reading). */
+typedef struct {
+    const char *name;
+    bool tty;
+    double shown;           /* seconds at the last line drawn, 0: none */
+    struct timespec t0;
+} cmd_reading;
+void cmd_reading_init(cmd_reading *r, const char *name);
+int cmd_reading_progress(void *ctx, long long done, long long total);
+void cmd_reading_end(cmd_reading *r);
 
 /* Strict option parsing: the whole string must be the number, in range. */
 bool cmd_parse_long(const char *s, long min, long max, long *out);

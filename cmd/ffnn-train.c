@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "common.h"
 #include "ffnn/config.h"
+#include "ffnn/ingest.h"
 #include "ffnn/model_io.h"
 #include "ffnn/train.h"
 
@@ -166,14 +167,12 @@ int main(int argc, char **argv)
 
     ffnn_error err;
     ffnn_config cfg = ffnn_config_default();
-    ffnn_table table;
     ffnn_prep prep;
     ffnn_data data;
     ffnn_model *model = NULL;
     ffnn_history hist;
     char *out_alloc = NULL;
     int rc = 0;
-    memset(&table, 0, sizeof table);
     memset(&prep, 0, sizeof prep);
     memset(&data, 0, sizeof data);
     memset(&hist, 0, sizeof hist);
@@ -212,9 +211,15 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    if (ffnn_table_load(&table, train_path, false, &err) || ffnn_prep_fit(&prep, &table, &cfg.prep, &err) ||
-        ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, &err) ||
-        ffnn_model_create(&model, &cfg.arch, &prep, &err)) {
+    cmd_reading reading;
+    cmd_reading_init(&reading, train_path);
+    ffnn_ingest_options io = ffnn_ingest_options_default();
+    io.threads = (int)threads;
+    io.progress = cmd_reading_progress;
+    io.ctx = &reading;
+    ffnn_status st = ffnn_ingest_load(&data, &prep, train_path, &cfg.prep, &io, &err);
+    cmd_reading_end(&reading);
+    if (st || ffnn_model_create(&model, &cfg.arch, &prep, &err)) {
         rc = cmd_fail(&err);
         goto out;
     }
@@ -250,7 +255,6 @@ out:
     ffnn_model_destroy(model);
     ffnn_data_release(&data);
     ffnn_prep_release(&prep);
-    ffnn_table_release(&table);
     ffnn_config_release(&cfg);
     free(out_alloc);
     return rc;

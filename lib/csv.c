@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include "ffnn/csv.h"
 #include "internal.h"
+#include "swar.h"
 
 /* Bytes per read of the record-at-a-time reader.  A test build may define it
  * smaller (tests/fuzz uses a few dozen bytes so that records straddle
@@ -137,7 +138,11 @@ static size_t last_record_end(const char *buf, size_t len)
 static long count_lines(const char *buf, size_t len)
 {
     long n = 0;
-    for (size_t i = 0; i < len; i++)
+    size_t i = 0;
+    for (; FFNN_SWAR && i + 8 <= len; i += 8)
+        for (uint64_t m = swar_eq(swar_load(buf + i), '\n'); m; m &= m - 1)
+            n++;
+    for (; i < len; i++)
         n += buf[i] == '\n';
     for (const char *p = buf, *e = buf + len; (p = memchr(p, '\r', (size_t)(e - p))); p++)
         n += p + 1 == e || p[1] != '\n';
@@ -248,6 +253,22 @@ void ffnn_csv_cursor_init(ffnn_csv_cursor *c, ffnn_csv_block *b, const char *nam
     c->nf = 0;
 }
 
+/* Steps p over ordinary bytes of an unquoted field, up to e. */
+static inline char *skip_unquoted(char *p, char *e)
+{
+    /* The first stop byte is the lowest set bit. */
+    for (; FFNN_SWAR && p + 8 <= e; p += 8) {
+        uint64_t w = swar_load(p);
+        uint64_t stop = swar_eq(w, ',') | swar_eq(w, '"') | swar_eq(w, '\n') | swar_eq(w, '\r') |
+                        swar_eq(w, 0);
+        if (stop)
+            return p + (__builtin_ctzll(stop) >> 3);
+    }
+    while (p < e && !(stop_class[(unsigned char)*p] & STOP_UNQ))
+        p++;
+    return p;
+}
+
 void ffnn_csv_cursor_release(ffnn_csv_cursor *c)
 {
     if (!c)
@@ -258,16 +279,21 @@ void ffnn_csv_cursor_release(ffnn_csv_cursor *c)
 }
 
 /* Adds field f to the record. */
-static bool push(ffnn_csv_cursor *c, char *f)
+static bool grow_fields(ffnn_csv_cursor *c)
 {
-    if (c->nf == c->fcap) {
-        int cap = c->fcap ? c->fcap * 2 : 64;
-        char **p = c->fcap < INT32_MAX / 2 ? realloc(c->fields, (size_t)cap * sizeof *p) : NULL;
-        if (!p)
-            return false;
-        c->fields = p;
-        c->fcap = cap;
-    }
+    int cap = c->fcap ? c->fcap * 2 : 64;
+    char **p = c->fcap < INT32_MAX / 2 ? realloc(c->fields, (size_t)cap * sizeof *p) : NULL;
+    if (!p)
+        return false;
+    c->fields = p;
+    c->fcap = cap;
+    return true;
+}
+
+static inline bool push(ffnn_csv_cursor *c, char *f)
+{
+    if (c->nf == c->fcap && !grow_fields(c))
+        return false;
     c->fields[c->nf++] = f;
     return true;
 }
@@ -298,8 +324,7 @@ ffnn_status ffnn_csv_cursor_next(ffnn_csv_cursor *c, char ***fields, int *nfield
     for (;;) {
         char *f = p, *o;
         if (*p != '"') {
-            while (p < e && !(stop_class[(unsigned char)*p] & STOP_UNQ))
-                p++;
+            p = skip_unquoted(p, e);
             o = p;
         } else {
             /* Quoted: unescaped in place (o trails p), line breaks kept. */
@@ -372,6 +397,14 @@ ffnn_status ffnn_csv_cursor_next(ffnn_csv_cursor *c, char ***fields, int *nfield
             return FFNN_OK;
         }
     }
+}
+
+void ffnn_csv_cursor_skip(ffnn_csv_cursor *c, char *next)
+{
+    c->rec_line = c->line;
+    c->line += next > c->p && (next[-1] == '\n' || next[-1] == '\r');
+    c->p = next;
+    c->nf = 0;
 }
 
 /* ---- record at a time -------------------------------------------------- */

@@ -73,17 +73,23 @@ static int cmp_name_idx(const void *a, const void *b)
     return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-static ffnn_status check_duplicates(const ffnn_table *t, long line, ffnn_error *err)
+ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *source, long line,
+                                    ffnn_error *err)
 {
-    name_idx *v = malloc((size_t)t->ncols * sizeof *v);
+    /* Names end up in model files, JSON and SVG, which must be UTF-8. */
+    for (int j = 0; j < ncols; j++)
+        if (ffnn_utf8_invalid(names[j], strlen(names[j])) >= 0)
+            return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: column name is not valid UTF-8",
+                                  source, line, j + 1);
+    name_idx *v = malloc((size_t)(ncols > 0 ? ncols : 1) * sizeof *v);
     if (!v)
         return ffnn_error_nomem(err);
-    for (int j = 0; j < t->ncols; j++)
-        v[j] = (name_idx){t->names[j], j};
-    qsort(v, (size_t)t->ncols, sizeof *v, cmp_name_idx);
+    for (int j = 0; j < ncols; j++)
+        v[j] = (name_idx){names[j], j};
+    qsort(v, (size_t)ncols, sizeof *v, cmp_name_idx);
     /* Report the duplicate pair whose second column comes first. */
     int first = -1, second = -1;
-    for (int j = 1; j < t->ncols; j++)
+    for (int j = 1; j < ncols; j++)
         if (strcmp(v[j].name, v[j - 1].name) == 0 && (second < 0 || v[j].idx < second)) {
             first = v[j - 1].idx;
             second = v[j].idx;
@@ -92,7 +98,7 @@ static ffnn_status check_duplicates(const ffnn_table *t, long line, ffnn_error *
     if (second < 0)
         return FFNN_OK;
     return ffnn_error_set(err, FFNN_EDATA, "%s:%ld: duplicate column name \"%s\" (columns %d and %d)",
-                          t->source, line, t->names[second], first + 1, second + 1);
+                          source, line, names[second], first + 1, second + 1);
 }
 
 ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allow_empty,
@@ -122,14 +128,7 @@ ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allo
     for (int j = 0; j < nf; j++)
         if (!(t->names[j] = strdup(f[j])))
             goto nomem;
-    /* Names end up in model files, JSON and SVG, which must be UTF-8. */
-    for (int j = 0; j < nf; j++)
-        if (ffnn_utf8_invalid(t->names[j], strlen(t->names[j])) >= 0) {
-            st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: column name is not valid UTF-8",
-                                t->source, header_line, j + 1);
-            goto fail;
-        }
-    if ((st = check_duplicates(t, header_line, err)) != FFNN_OK)
+    if ((st = ffnn_table_check_header(t->names, nf, t->source, header_line, err)) != FFNN_OK)
         goto fail;
     for (;;) {
         if ((st = ffnn_csv_next(r, &f, &nf, err)) != FFNN_OK)
@@ -175,23 +174,38 @@ fail:
     return st;
 }
 
-ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, ffnn_error *err)
+ffnn_status ffnn_table_open(const char *path, FILE **fp, ffnn_error *err)
 {
-    if (strcmp(path, "-") == 0)
-        return ffnn_table_read(t, stdin, "<stdin>", allow_empty, err);
-    FILE *fp = fopen(path, "rb");
+    *fp = NULL;
+    if (strcmp(path, "-") == 0) {
+        *fp = stdin;
+        return FFNN_OK;
+    }
+    FILE *f = fopen(path, "rb");
     struct stat sb;
-    int e = !fp ? errno : fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode) ? EISDIR : 0;
+    int e = !f ? errno : fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode) ? EISDIR : 0;
     if (e) {
-        if (fp)
-            fclose(fp);
-        memset(t, 0, sizeof *t);
+        if (f)
+            fclose(f);
         if (e == ENOMEM)
             return ffnn_error_nomem(err);
         return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
     }
-    ffnn_status st = ffnn_table_read(t, fp, path, allow_empty, err);
-    fclose(fp);
+    *fp = f;
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, ffnn_error *err)
+{
+    FILE *fp;
+    ffnn_status st = ffnn_table_open(path, &fp, err);
+    if (st) {
+        memset(t, 0, sizeof *t);
+        return st;
+    }
+    st = ffnn_table_read(t, fp, fp == stdin ? "<stdin>" : path, allow_empty, err);
+    if (fp != stdin)
+        fclose(fp);
     return st;
 }
 

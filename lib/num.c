@@ -25,7 +25,7 @@ static locale_t get_c_locale(void)
     return c_locale;
 }
 
-static const double pow10_exact[23] = {
+const double ffnn_num_pow10[23] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
@@ -107,12 +107,15 @@ bool ffnn_parse_double(const char *s, double *out)
     } else if (!truncated && m <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
         /* Clinger: m and 10^|exp10| are exact doubles, so one correctly
          * rounded operation gives the correctly rounded result. */
-        v = (double)m;
-        v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+        if (exp10 < 0) {
+            *out = ffnn_num_decimal(m, (int)-exp10, neg);
+            return true;
+        }
+        v = (double)m * ffnn_num_pow10[exp10];
     } else if (!truncated && m <= (UINT64_C(1) << 53) && exp10 > 22 && exp10 <= 22 + 15 &&
-               (double)m * pow10_exact[exp10 - 22] < 0x1p53) {
+               (double)m * ffnn_num_pow10[exp10 - 22] < 0x1p53) {
         /* m * 10^(exp10-22) is still an exact integer below 2^53. */
-        v = (double)m * pow10_exact[exp10 - 22] * 1e22;
+        v = (double)m * ffnn_num_pow10[exp10 - 22] * 1e22;
     } else {
         locale_t loc = get_c_locale();
         if (loc == (locale_t)0)
@@ -224,23 +227,23 @@ static bool shortest_float(char *buf, float v)
             int k = p - 1 - e10;
             if (k > 22 || k < -22)
                 return false;
-            double scaled = k >= 0 ? a * pow10_exact[k] : a / pow10_exact[-k];
+            double scaled = k >= 0 ? a * ffnn_num_pow10[k] : a / ffnn_num_pow10[-k];
             double D = rint(scaled);
-            if (D >= pow10_exact[p]) {       /* log10 was one low, or rounding carried */
+            if (D >= ffnn_num_pow10[p]) {       /* log10 was one low, or rounding carried */
                 e10++;
                 continue;
             }
-            if (D < pow10_exact[p - 1]) {    /* log10 was one high */
+            if (D < ffnn_num_pow10[p - 1]) {    /* log10 was one high */
                 e10--;
                 continue;
             }
-            double x = k >= 0 ? D / pow10_exact[k] : D * pow10_exact[-k];
+            double x = k >= 0 ? D / ffnn_num_pow10[k] : D * ffnn_num_pow10[-k];
             bool inside = x > lo && x < hi;
             if (!inside && (x == lo || x == hi) && !(float_bits(v) & 1)) {
                 /* A tie reads back as v only if it is exactly the midpoint
                  * (strtof rounds ties to even, and v is even). */
-                inside = k >= 0 ? fma(x, pow10_exact[k], -D) == 0.0
-                                : fma(D, pow10_exact[-k], -x) == 0.0;
+                inside = k >= 0 ? fma(x, ffnn_num_pow10[k], -D) == 0.0
+                                : fma(D, ffnn_num_pow10[-k], -x) == 0.0;
             }
             if (inside) {
                 emit_g(buf, v < 0, (uint64_t)D, p, e10);

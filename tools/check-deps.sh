@@ -19,15 +19,15 @@ cd "$ROOT" || exit 2
 
 # rank module[=family]...   (lowest first; see DESIGN §4 for the layers)
 MODULES='
-0  internal
+0  internal swar
 1  error
 2  rng file pool num
 3  mat mat_internal=mat mat_kern=mat mat_base=mat mat_avx2=mat mat_avx512=mat
-3  csv activation metrics eval plot
+3  csv csv_pipeline=csv activation metrics eval plot
 4  json loss layer optim
 5  dataset
 6  preprocess prep_internal=preprocess
-7  model
+7  model ingest ingest_internal=ingest ingest_fit=ingest
 8  predict train model_io model_io_internal=model_io model_read=model_io explain
 8  explain_internal=explain
 9  explain_deep explain_exact explain_kernel explain_perm config eval_io plot_explain

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include "ffnn/error.h"
 #include "ffnn/num.h"
+#include "ffnn/pool.h"
 
 typedef struct ffnn_csv_reader ffnn_csv_reader;
 
@@ -84,6 +85,31 @@ void ffnn_csv_cursor_init(ffnn_csv_cursor *c, ffnn_csv_block *b, const char *nam
 ffnn_status ffnn_csv_cursor_next(ffnn_csv_cursor *c, char ***fields, int *nfields,
                                  ffnn_error *err);
 void ffnn_csv_cursor_release(ffnn_csv_cursor *c);
+/* For a caller that reads simple records itself, faster than through
+ * fields: the record at c->p (not a blank line) ended just before next with
+ * a line break that next follows (or next is c->end), and held no quote
+ * and no other line break.  Moves the cursor past it as
+ * ffnn_csv_cursor_next would have. */
+void ffnn_csv_cursor_skip(ffnn_csv_cursor *c, char *next);
+
+/* Blocks through the threads of a pool: each block is worked on by one
+ * thread (several blocks at once), then emitted in input order, one at a
+ * time.  slot (0..slots-1) is the thread's for the block, so scratch kept
+ * per slot needs no lock; emit sees what work left in the same slot. */
+typedef struct {
+    ffnn_status (*work)(void *ctx, int slot, ffnn_csv_block *b, ffnn_error *err);
+    ffnn_status (*emit)(void *ctx, int slot, ffnn_error *err);
+} ffnn_csv_stage;
+
+/* Slots ffnn_csv_run uses with pool (its threads; 1 for NULL). */
+int ffnn_csv_slots(const ffnn_pool *pool);
+/* Reads the rest of r in blocks of about block_bytes and runs stage on
+ * them with pool's threads (NULL: on this one).  Stops at the first failure
+ * in input order (a read error, or a work or emit failure) and returns it:
+ * every block before it is emitted, none after it.  Memory: one block and
+ * one slot's scratch per thread. */
+ffnn_status ffnn_csv_run(ffnn_csv_reader *r, ffnn_pool *pool, size_t block_bytes,
+                         const ffnn_csv_stage *stage, void *ctx, ffnn_error *err);
 
 /* ---- fields ---------------------------------------------------------------- */
 

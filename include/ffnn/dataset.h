@@ -34,6 +34,16 @@ ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allo
  * FFNN_ENOINPUT "path: cannot open: <reason>". */
 ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, ffnn_error *err);
 void ffnn_table_release(ffnn_table *t);
+/* Opens path for reading ("-" = stdin, returned as is; close anything
+ * else); a missing file or a directory is FFNN_ENOINPUT
+ * "path: cannot open: <reason>". */
+ffnn_status ffnn_table_open(const char *path, FILE **fp, ffnn_error *err);
+/* The rules for a header row (line: where it is): names must be UTF-8
+ * (FFNN_EDATA "file:line:col: column name is not valid UTF-8") and distinct
+ * (FFNN_EDATA "file:line: duplicate column name \"x\" (columns I and J)",
+ * the pair whose second column comes first). */
+ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *source, long line,
+                                    ffnn_error *err);
 /* Index of the column named name, or -1. */
 int ffnn_table_col(const ffnn_table *t, const char *name);
 /* Writes the header and the given rows (rows NULL = all, in order), fields

@@ -5,6 +5,7 @@
 #define FFNN_NUM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Parses a whole field as a finite decimal number: optional sign, digits,
  * optional fraction, optional exponent; surrounding spaces/tabs allowed.
@@ -13,6 +14,18 @@
  * the C locale) with a fast path for ≤19 significant digits and |exp10| ≤ 22.
  * Returns false if s is not such a number or overflows to infinity. */
 bool ffnn_parse_double(const char *s, double *out);
+
+/* 10^0 .. 10^22, each exact in double. */
+extern const double ffnn_num_pow10[23];
+
+/* What ffnn_parse_double returns for a decimal with the digits m, nf of them
+ * after the point, and a sign: ±m / 10^nf correctly rounded (m and 10^nf
+ * are exact, so one division is).  For m <= 2^53 and 0 <= nf <= 22. */
+static inline double ffnn_num_decimal(uint64_t m, int nf, bool neg)
+{
+    double v = (double)m / ffnn_num_pow10[nf];
+    return neg ? -v : v;
+}
 
 /* Formats a float so it round-trips (shortest of %.6g..%.9g that reads back
  * equal); buf needs 32 bytes.  Returns buf. */

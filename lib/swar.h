@@ -1,0 +1,58 @@
+/* ffnn — eight bytes at a time in a 64-bit word (SIMD within a register),
+ * for the text scanners.  Not installed.  Little-endian machines only: the
+ * callers keep a byte loop for others (and for the last bytes of a buffer,
+ * since these read 8 bytes). */
+#ifndef FFNN_SWAR_H
+#define FFNN_SWAR_H
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FFNN_SWAR 1
+#else
+#define FFNN_SWAR 0
+#endif
+
+static inline uint64_t swar_load(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* The high bit of each byte set where w holds byte b, exactly (no false
+ * positives from borrows). */
+static inline uint64_t swar_eq(uint64_t w, unsigned char b)
+{
+    const uint64_t low7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+    uint64_t x = w ^ (UINT64_C(0x0101010101010101) * b);
+    return ~(((x & low7) + low7) | x | low7);
+}
+
+/* How many of the 8 bytes at p are decimal digits before the first that is
+ * not (0..8), and their value as a number (first digit most significant). */
+static inline int swar_digits(const char *p, uint64_t *val)
+{
+    uint64_t w = swar_load(p);
+    uint64_t hi = swar_eq(w & UINT64_C(0xF0F0F0F0F0F0F0F0), 0x30);
+    uint64_t lo = swar_eq(((w & UINT64_C(0x0F0F0F0F0F0F0F0F)) + UINT64_C(0x0606060606060606)) &
+                              UINT64_C(0xF0F0F0F0F0F0F0F0), 0);
+    uint64_t non = ~(hi & lo) & UINT64_C(0x8080808080808080);
+    int k = non ? __builtin_ctzll(non) >> 3 : 8;
+    if (k == 0) {
+        *val = 0;
+        return 0;
+    }
+    /* Digits as byte values, the k first moved to the top (borrows from
+     * the bytes after them only run further up, out of the word); then
+     * pairs, quads and the eight combined by multiplication. */
+    uint64_t x = (w - UINT64_C(0x3030303030303030)) << (8 * (8 - k));
+    x = x * 10 + (x >> 8);
+    x = (((x & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
+         (((x >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >> 32;
+    *val = x;
+    return k;
+}
+
+#endif
