@@ -185,7 +185,7 @@ ffnn_status ffnn_csv_read_block(ffnn_csv_reader *r, ffnn_csv_block *b, size_t wa
     size_t len = r->carry_len, end;
     r->carry_len = 0;
     for (;;) {
-        if (!r->eof) {
+        if (!r->eof && len < want) {
             size_t ask = b->cap - len, got = fread(b->buf + len, 1, ask, r->fp);
             len += got;
             if (got < ask) {
@@ -204,17 +204,25 @@ ffnn_status ffnn_csv_read_block(ffnn_csv_reader *r, ffnn_csv_block *b, size_t wa
                 b->offset = 3;
             }
         }
+        /* About want bytes: the last record ending within them, else the
+         * first longer run of records that ends at all. */
+        if (r->eof && len <= want) {
+            end = len;
+            break;
+        }
+        if ((end = last_record_end(b->buf, len < want ? len : want)) > 0 ||
+            (len > want && (end = last_record_end(b->buf, len)) > 0))
+            break;
         if (r->eof) {
             end = len;
             break;
         }
-        if ((end = last_record_end(b->buf, len)) > 0)
-            break;
         /* One record longer than the block: read on. */
         if (b->cap > SIZE_MAX / 4 || !block_reserve(b, 2 * b->cap)) {
             b->len = len;
             return ffnn_error_nomem(err);
         }
+        want = b->cap;
     }
     if (len > end) {
         if (len - end > r->carry_cap) {
