@@ -166,7 +166,8 @@ ffnn_status ffnn_csv_read_block(ffnn_csv_reader *r, ffnn_csv_block *b, size_t wa
                 r->carry = p;
                 r->carry_cap = r->carry_len + rest;
             }
-            memmove(r->carry + rest, r->carry, r->carry_len);
+            if (r->carry_len)
+                memmove(r->carry + rest, r->carry, r->carry_len);
             memcpy(r->carry, c->p, rest);
             r->carry_len += rest;
             r->consumed -= (long long)rest;
@@ -181,7 +182,8 @@ ffnn_status ffnn_csv_read_block(ffnn_csv_reader *r, ffnn_csv_block *b, size_t wa
         want = 64;
     if (!block_reserve(b, want > 2 * r->carry_len ? want : 2 * r->carry_len))
         return ffnn_error_nomem(err);
-    memcpy(b->buf, r->carry, r->carry_len);
+    if (r->carry_len)
+        memcpy(b->buf, r->carry, r->carry_len);
     size_t len = r->carry_len, end;
     r->carry_len = 0;
     for (;;) {

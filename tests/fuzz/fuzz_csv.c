@@ -1,35 +1,100 @@
 /* Fuzzes the CSV readers on arbitrary bytes: the whole-table reader
- * (ffnn_table_read, what split/train/tune/explain read) followed by what
- * training does with a table (ffnn_prep_fit, ffnn_data_from_table), and the
- * streaming reader (ffnn_csv_next, what predict reads) with the field
- * helpers applied to every field. */
+ * (ffnn_table_read, what split/tune/explain read) followed by what training
+ * does with a table (ffnn_prep_fit, ffnn_data_from_table); the one-pass
+ * reader ffnn-train uses (ffnn_ingest_read, on 1 or 2 threads), which must
+ * agree with the table path to the bit or in its error message (abort
+ * otherwise); and the streaming reader (ffnn_csv_next, what predict reads)
+ * with the field helpers applied to every field. */
 #include "ffnn/csv.h"
 #include "ffnn/dataset.h"
+#include "ffnn/ingest.h"
 #include "ffnn/preprocess.h"
 #include "fuzz.h"
+
+static bool same_prep(const ffnn_prep *a, const ffnn_prep *b)
+{
+    if (a->n_columns != b->n_columns || a->n_features != b->n_features || a->task != b->task ||
+        a->n_classes != b->n_classes || strcmp(a->target, b->target) != 0)
+        return false;
+    for (int c = 0; c < a->n_columns; c++) {
+        const ffnn_prep_column *x = &a->columns[c], *y = &b->columns[c];
+        if (strcmp(x->name, y->name) != 0 || x->categorical != y->categorical ||
+            x->n_cats != y->n_cats || x->offset != y->offset || x->constant != y->constant ||
+            memcmp(&x->fill, &y->fill, sizeof x->fill) != 0)
+            return false;
+        for (int k = 0; k < x->n_cats; k++)
+            if (strcmp(x->cats[k], y->cats[k]) != 0)
+                return false;
+    }
+    for (int k = 0; k < a->n_classes; k++)
+        if (strcmp(a->classes[k], b->classes[k]) != 0)
+            return false;
+    size_t nf = (size_t)a->n_features * sizeof(float);
+    return memcmp(a->mean, b->mean, nf) == 0 && memcmp(a->scale, b->scale, nf) == 0;
+}
+
+/* The table path's outcome against the one-pass reader's on the same
+ * bytes: abort if they differ in any respect. */
+static void check_ingest(const uint8_t *data, size_t size, const ffnn_prep_options *opt,
+                         ffnn_status want, const ffnn_error *werr, const ffnn_prep *wp,
+                         const ffnn_data *wd)
+{
+    FILE *fp = fuzz_stream(data, size);
+    ffnn_ingest_options io = ffnn_ingest_options_default();
+    io.threads = 1 + (int)(size & 1);
+    ffnn_prep p;
+    ffnn_data d;
+    ffnn_error err;
+    ffnn_status st = ffnn_ingest_read(&d, &p, fp, "fuzz.csv", opt, &io, &err);
+    fclose(fp);
+    if (st != want || (st && strcmp(err.msg, werr->msg) != 0))
+        abort();
+    if (st)
+        return;
+    if (!same_prep(&p, wp) || d.n != wd->n || d.d != wd->d ||
+        memcmp(d.X, wd->X, (size_t)d.n * (size_t)d.d * sizeof(float)) != 0 ||
+        memcmp(d.y, wd->y, (size_t)d.n * sizeof(double)) != 0)
+        abort();
+    ffnn_data_release(&d);
+    ffnn_prep_release(&p);
+}
+
+/* What training does with a table, then the one-pass reader likewise. */
+static void fit_both(const uint8_t *data, size_t size, const ffnn_table *t, ffnn_status tst,
+                     const ffnn_error *terr, const ffnn_prep_options *opt)
+{
+    ffnn_prep p;
+    ffnn_data d;
+    ffnn_error err = *terr;
+    ffnn_status st = tst;
+    memset(&p, 0, sizeof p);
+    memset(&d, 0, sizeof d);
+    if (!st && !(st = ffnn_prep_fit(&p, t, opt, &err)) &&
+        (st = ffnn_data_from_table(&d, &p, t, NULL, t->nrows, true, &err)))
+        ffnn_prep_release(&p);
+    check_ingest(data, size, opt, st, &err, &p, &d);
+    if (!st) {
+        ffnn_data_release(&d);
+        ffnn_prep_release(&p);
+    }
+}
 
 static void fuzz_table(const uint8_t *data, size_t size)
 {
     FILE *fp = fuzz_stream(data, size);
     ffnn_table t;
     ffnn_error err;
-    if (ffnn_table_read(&t, fp, "fuzz.csv", true, &err) == 0) {
-        ffnn_table_write(&t, fuzz_sink(), NULL, t.nrows);
-        ffnn_prep_options opt = ffnn_prep_options_default();
-        ffnn_prep p;
-        if (ffnn_prep_fit(&p, &t, &opt, &err) == 0) {
-            ffnn_data d;
-            if (ffnn_data_from_table(&d, &p, &t, NULL, t.nrows, true, &err) == 0)
-                ffnn_data_release(&d);
-            ffnn_prep_release(&p);
-        }
-        opt.impute = FFNN_IMPUTE_MEAN;
-        opt.task = FFNN_TASK_REGRESSION;
-        if (ffnn_prep_fit(&p, &t, &opt, &err) == 0)
-            ffnn_prep_release(&p);
-        ffnn_table_release(&t);
-    }
+    ffnn_status st = ffnn_table_read(&t, fp, "fuzz.csv", true, &err);
     fclose(fp);
+    if (!st)
+        ffnn_table_write(&t, fuzz_sink(), NULL, t.nrows);
+    ffnn_prep_options opt = ffnn_prep_options_default();
+    fit_both(data, size, &t, st, &err, &opt);
+    opt.impute = FFNN_IMPUTE_MEAN;
+    opt.task = FFNN_TASK_REGRESSION;
+    fit_both(data, size, &t, st, &err, &opt);
+    if (!st)
+        ffnn_table_release(&t);
 }
 
 static void fuzz_stream_reader(const uint8_t *data, size_t size)
