@@ -2,9 +2,17 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common.h"
 #include "ffnn/model_io.h"
 #include "ffnn/predict.h"
+
+/* Online CPUs, at least 1: the default for --threads. */
+static long cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
+}
 
 static void usage(void)
 {
@@ -14,6 +22,11 @@ static void usage(void)
            "for classification one probability column p_<class> per class.\n\n"
            "  -k, --keep=COL,...     copy these columns through first (identifiers)\n"
            "  -o, --output=FILE      write to FILE (atomically) instead of standard output\n"
+           "  -j, --threads=N        threads (default: all %ld CPUs); the output does not\n"
+           "                         depend on N\n"
+           "      --strict-categories  a value that is none of a categorical feature's\n"
+           "                         categories is an error (default: encoded as all\n"
+           "                         zeros, with a warning per column)\n"
            "  -q, --quiet            no warnings\n"
            "  -h, --help             show this help and exit\n"
            "      --version          show the version and exit\n\n"
@@ -22,27 +35,37 @@ static void usage(void)
            "Exit status: 0 ok, 64 usage, 65 bad data or model, 66 input missing,\n"
            "71 out of memory, 73 cannot create output, 74 I/O error, 128+N signal N\n"
            "(see ffnn(7)).\n",
-           progname);
+           progname, cpu_count());
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VERSION = 256 };
+    enum { OPT_VERSION = 256, OPT_STRICT };
     static const struct option longopts[] = {
         {"keep", required_argument, NULL, 'k'},
         {"output", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, 'j'},
+        {"strict-categories", no_argument, NULL, OPT_STRICT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
     const char *keep = NULL, *output = "-";
+    long threads = cpu_count();
+    bool strict = false;
     int c;
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":k:o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":k:o:j:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': keep = optarg; break;
         case 'o': output = optarg; break;
+        case 'j':
+            if (!cmd_parse_long(optarg, 1, FFNN_POOL_MAX, &threads))
+                return cmd_usage_error("invalid threads '%s' (need an integer 1..%d)", optarg,
+                                       FFNN_POOL_MAX);
+            break;
+        case OPT_STRICT: strict = true; break;
         case 'q': cmd_quiet = true; break;
         case 'h': usage(); return 0;
         case OPT_VERSION: cmd_version(); return 0;
@@ -56,7 +79,8 @@ int main(int argc, char **argv)
 
     ffnn_error err;
     ffnn_model *m = NULL;
-    ffnn_predict_options opt = {NULL, 0, 0, 0, false};
+    ffnn_predict_options opt = ffnn_predict_options_default();
+    long *unseen = NULL;
     FILE *in = NULL;
     cmd_out o;
     memset(&o, 0, sizeof o);
@@ -65,7 +89,10 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
-    if (keep && !(opt.keep = cmd_split_list(keep, &opt.n_keep))) {
+    opt.threads = (int)threads;
+    opt.unseen_error = strict;
+    if ((keep && !(opt.keep = cmd_split_list(keep, &opt.n_keep))) ||
+        !(opt.unseen = unseen = calloc((size_t)m->prep.n_columns + 1, sizeof *unseen))) {
         rc = cmd_nomem();
         goto out;
     }
@@ -77,7 +104,8 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
-    if (ffnn_predict_stream(m, in, strcmp(input, "-") == 0 ? "<stdin>" : input, o.fp, &opt, NULL, &err)) {
+    const char *name = strcmp(input, "-") == 0 ? "<stdin>" : input;
+    if (ffnn_predict_stream(m, in, name, o.fp, &opt, NULL, &err)) {
         /* Read errors already name the input; write errors name nothing. */
         if (err.status == FFNN_EIO && strncmp(err.msg, "write error", 11) == 0)
             ffnn_error_prefix(&err, "%s", strcmp(output, "-") == 0 ? "<stdout>" : output);
@@ -85,12 +113,20 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
-    if (cmd_out_commit(&o, &err))
+    if (cmd_out_commit(&o, &err)) {
         rc = cmd_fail(&err);
+        goto out;
+    }
+    for (int k = 0; k < m->prep.n_columns; k++)
+        if (unseen[k] > 0)
+            cmd_warn("%s: column \"%s\": %ld value%s not among the model's categories, "
+                     "encoded as all zeros (--strict-categories refuses them)",
+                     name, m->prep.columns[k].name, unseen[k], unseen[k] == 1 ? " is" : "s are");
 out:
     if (in && in != stdin)
         fclose(in);
     cmd_free_list(opt.keep, opt.n_keep);
+    free(unseen);
     ffnn_model_destroy(m);
     return rc;
 }

@@ -81,6 +81,12 @@ ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *s
         if (ffnn_utf8_invalid(names[j], strlen(names[j])) >= 0)
             return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: column name is not valid UTF-8",
                                   source, line, j + 1);
+    return ffnn_table_check_names(names, ncols, source, line, err);
+}
+
+ffnn_status ffnn_table_check_names(char *const *names, int ncols, const char *source, long line,
+                                   ffnn_error *err)
+{
     name_idx *v = malloc((size_t)(ncols > 0 ? ncols : 1) * sizeof *v);
     if (!v)
         return ffnn_error_nomem(err);

@@ -658,35 +658,59 @@ fail:
 
 /* ---- bind / encode / target ----------------------------------------------- */
 
+typedef struct {
+    const char *name;
+    int idx;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The first header column named name in the sorted index v[0..n), or -1. */
+static int find_named(const named *v, int n, const char *name)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(v[lo].name, name) == 0 ? v[lo].idx : -1;
+}
+
+/* Names are looked up in a sorted index of the header, so wide inputs bind
+ * in n log n (a scan of the header per feature was quadratic). */
 ffnn_status ffnn_prep_bind(const ffnn_prep *p, char *const *header, int ncols,
                            ffnn_prep_binding *b, const char *source, ffnn_error *err)
 {
     memset(b, 0, sizeof *b);
     b->col = ffnn_calloc((size_t)(p->n_columns > 0 ? p->n_columns : 1), sizeof *b->col);
-    if (!b->col)
+    named *v = ffnn_calloc((size_t)(ncols > 0 ? ncols : 1), sizeof *v);
+    if (!b->col || !v) {
+        free(v);
+        ffnn_prep_binding_release(b);
         return ffnn_error_nomem(err);
+    }
+    for (int j = 0; j < ncols; j++)
+        v[j] = (named){header[j], j};
+    qsort(v, (size_t)ncols, sizeof *v, cmp_named);
     b->ncols = ncols;
-    b->target_col = -1;
-    for (int c = 0; c < p->n_columns; c++) {
-        b->col[c] = -1;
-        for (int j = 0; j < ncols; j++)
-            if (strcmp(header[j], p->columns[c].name) == 0) {
-                b->col[c] = j;
-                break;
-            }
-        if (b->col[c] < 0) {
+    b->target_col = p->target ? find_named(v, ncols, p->target) : -1;
+    for (int c = 0; c < p->n_columns; c++)
+        if ((b->col[c] = find_named(v, ncols, p->columns[c].name)) < 0) {
             ffnn_status st = ffnn_error_set(err, FFNN_EDATA, "%s: missing feature column \"%s\"",
                                             source, p->columns[c].name);
+            free(v);
             ffnn_prep_binding_release(b);
             return st;
         }
-    }
-    if (p->target)
-        for (int j = 0; j < ncols; j++)
-            if (strcmp(header[j], p->target) == 0) {
-                b->target_col = j;
-                break;
-            }
+    free(v);
     return FFNN_OK;
 }
 
@@ -696,6 +720,15 @@ void ffnn_prep_binding_release(ffnn_prep_binding *b)
         return;
     free(b->col);
     memset(b, 0, sizeof *b);
+}
+
+static ffnn_status unknown_category(ffnn_error *err, const char *source, long line, int col,
+                                    const ffnn_prep_column *c, const char *s)
+{
+    char sb[64], cats[256];
+    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: unknown category \"%s\" in column \"%s\" "
+                          "(categories: %s)", source, line, col, ffnn_csv_show(sb, s), c->name,
+                          join_names(cats, sizeof cats, c->cats, c->n_cats));
 }
 
 /* Index of s in the byte-ordered categories, or -1. */
@@ -718,6 +751,13 @@ static int find_cat(const ffnn_prep_column *c, const char *s)
 ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, char *const *fields,
                              float *x, const char *source, long line, ffnn_error *err)
 {
+    return ffnn_prep_encode_unseen(p, b, fields, x, source, line, NULL, false, err);
+}
+
+ffnn_status ffnn_prep_encode_unseen(const ffnn_prep *p, const ffnn_prep_binding *b,
+                                    char *const *fields, float *x, const char *source, long line,
+                                    long *unseen, bool strict, ffnn_error *err)
+{
     for (int c = 0; c < p->n_columns; c++) {
         const ffnn_prep_column *col = &p->columns[c];
         const char *s = fields[b->col[c]];
@@ -732,6 +772,10 @@ ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, cha
                 int k = find_cat(col, s);
                 if (k >= 0)
                     x[o + k] = 1.0f;
+                else if (strict)
+                    return unknown_category(err, source, line, fcol, col, s);
+                else if (unseen)
+                    unseen[c]++;
             }
             for (int k = 0; k < col->n_cats; k++)
                 x[o + k] = (float)(((double)x[o + k] - p->mean[o + k]) / p->scale[o + k]);

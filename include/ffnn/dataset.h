@@ -44,6 +44,9 @@ ffnn_status ffnn_table_open(const char *path, FILE **fp, ffnn_error *err);
  * the pair whose second column comes first). */
 ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *source, long line,
                                     ffnn_error *err);
+/* The second rule alone (distinct names), in n log n. */
+ffnn_status ffnn_table_check_names(char *const *names, int ncols, const char *source, long line,
+                                   ffnn_error *err);
 /* Index of the column named name, or -1. */
 int ffnn_table_col(const ffnn_table *t, const char *name);
 /* Writes the header and the given rows (rows NULL = all, in order), fields

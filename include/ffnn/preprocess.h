@@ -101,7 +101,9 @@ void ffnn_prep_release(ffnn_prep *p);
 ffnn_status ffnn_prep_clone(ffnn_prep *dst, const ffnn_prep *src, ffnn_error *err);
 
 /* Where each feature column (and the target, -1 if absent) sits in a CSV
- * header.  Missing feature columns are FFNN_EDATA naming them. */
+ * header (the first column of a name; callers refuse duplicate names), in
+ * n log n of the header's width.  Missing feature columns are FFNN_EDATA
+ * naming them. */
 typedef struct {
     int *col;        /* n_columns indices into the record */
     int target_col;  /* -1 if the input has no target column */
@@ -121,6 +123,13 @@ void ffnn_prep_binding_release(ffnn_prep_binding *b);
  * as inf and come out as NaN or silent garbage). */
 ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, char *const *fields,
                              float *x, const char *source, long line, ffnn_error *err);
+/* The same, and a categorical value that is not among the column's
+ * categories adds one to unseen[c] (n_columns counters; NULL: not counted),
+ * or with strict is FFNN_EDATA "source:line:col: unknown category \"v\" in
+ * column \"c\" (categories: ...)". */
+ffnn_status ffnn_prep_encode_unseen(const ffnn_prep *p, const ffnn_prep_binding *b,
+                                    char *const *fields, float *x, const char *source, long line,
+                                    long *unseen, bool strict, ffnn_error *err);
 
 /* Parses a target field: classification -> class index (unknown class is
  * FFNN_EDATA; integer class names also match by value, "1.0" -> "1"),
