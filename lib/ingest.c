@@ -284,41 +284,14 @@ static bool plain_row(const ingest *g, ing_slot *s, long i, uint32_t *cells, dou
                 p++;
             }
         } else {
-            uint32_t neg = 0;
-            uint64_t m, frac;
-            int nf = 0, k;
-            if (p < e && *p == '-') {
-                neg = CELL_NEG;
-                p++;
-            }
-            /* The integer part a digit at a time (it is short), the
-             * fraction eight at a time; a long run goes the general way. */
-            if (e - p < 9)
+            uint64_t m;
+            int nf;
+            bool neg, lead0;
+            if (e - p < 17 || !(p = swar_decimal(p, &m, &nf, &neg, &lead0)) || lead0 ||
+                m > CELL_M_MASK)
                 return false;
-            if (*p == '0') {
-                m = 0;
-                p++;
-            } else if (*p >= '1' && *p <= '9') {
-                m = (uint64_t)(*p++ - '0');
-                for (k = 1; *p >= '0' && *p <= '9'; p++)
-                    if (++k == 8)
-                        return false;
-                    else
-                        m = m * 10 + (uint64_t)(*p - '0');
-            } else {
-                return false;
-            }
-            if (*p == '.') {
-                p++;
-                if (!FFNN_SWAR || e - p < 9 || (nf = swar_digits(p, &frac)) == 0 || nf == 8)
-                    return false;
-                p += nf;
-                m = m * (uint64_t)ffnn_num_pow10[nf] + frac;
-            }
-            if (m > CELL_M_MASK)
-                return false;
-            uint32_t cell = neg | (uint32_t)nf << CELL_NF_SHIFT | m;
-            double v = ffnn_num_decimal(m, nf, neg != 0);
+            uint32_t cell = (neg ? CELL_NEG : 0) | (uint32_t)nf << CELL_NF_SHIFT | (uint32_t)m;
+            double v = ffnn_num_decimal(m, nf, neg);
             if (role < nfeat) {
                 cells[role] = cell;
                 val[role] = v;

@@ -361,7 +361,7 @@ static bool encode_row(const ingest *g, const ing_chunk *ch, const uint32_t *cel
             continue;
         }
         double v = cell == CELL_MISSING ? col->fill : cell_value(ch, cell);
-        float f = (float)((v - p->mean[o]) / p->scale[o]);
+        float f = ffnn_prep_standardise(p, o, v);
         if (isinf(f)) {
             *bad = c;
             return false;

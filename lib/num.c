@@ -219,9 +219,16 @@ static bool shortest_float(char *buf, float v)
     double a = fabs((double)v);
     if (!(a >= 1e-13 && a < 1e22))
         return false;
-    float up = nextafterf(fabsf(v), INFINITY), down = nextafterf(fabsf(v), 0.0f);
+    /* |v| is a normal float here: its neighbours are one unit of the bit
+     * pattern away, and its binary exponent gives floor(log10 |v|) or one
+     * less (the loop below steps up when it was one low). */
+    uint32_t bits = float_bits(fabsf(v)), ub = bits + 1, db = bits - 1;
+    float up, down;
+    memcpy(&up, &ub, sizeof up);
+    memcpy(&down, &db, sizeof down);
     double hi = ((double)up + a) / 2, lo = ((double)down + a) / 2;
-    int e10 = (int)floor(log10(a));
+    int e2 = (int)(bits >> 23) - 127;
+    int e10 = e2 >= 0 ? e2 * 30103 / 100000 : -((-e2 * 30103 + 99999) / 100000);
     for (int p = 6; p <= 9; p++) {
         for (int tries = 0; tries < 3; tries++) {
             int k = p - 1 - e10;

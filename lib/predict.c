@@ -14,6 +14,7 @@
 #include "ffnn/dataset.h"
 #include "ffnn/predict.h"
 #include "internal.h"
+#include "swar.h"
 
 /* Input bytes per block.  A test build may shrink it (CSV_CHUNK). */
 #ifdef CSV_CHUNK
@@ -80,6 +81,7 @@ typedef struct {
     double *prob;           /* n_classes + 2 */
     ffnn_workspace *ws;
     char **pass;            /* block_rows × npass: copied-through fields (in the block) */
+    const char **fstart, **fend; /* per input column: a plain row's fields */
     bytes out;              /* the block's predictions */
     long rows;              /* rows in the block */
     long *unseen;           /* per feature column */
@@ -93,6 +95,9 @@ typedef struct {
     const ffnn_prep_binding *bind;
     const int *keep_col;
     int npass, block_rows;
+    int *feat;              /* per input column: the numeric feature it is, or -1 */
+    bool *passed;           /* per input column: copied through */
+    bool plain;             /* plain rows may be parsed the fast way */
     FILE *out;
     bytes head;             /* the header line, then the output of the first
                                block_rows rows: written together once they
@@ -181,6 +186,59 @@ static bool predict_batch(const pipeline *pl, slot *s, int n)
     return true;
 }
 
+/* The fast way through a row of plain decimals when every feature is
+ * numeric: each feature parsed and standardised straight from the block,
+ * other fields skipped (copied-through ones terminated in place once the
+ * row is known good).  Returns false, having changed nothing, at anything
+ * else (quotes, missing values, long numbers, a value out of range), and
+ * the row goes the general way. */
+static bool plain_row(const pipeline *pl, slot *s, float *x, char **pass)
+{
+    const ffnn_prep *pr = &pl->m->prep;
+    const char *p = s->cur.p, *e = s->cur.end;
+    int ncols = pl->bind->ncols;
+    for (int j = 0; j < ncols; j++) {
+        const char *f = p;
+        int c = pl->feat[j];
+        if (c >= 0) {
+            uint64_t m;
+            int nf;
+            bool neg, lead0;
+            if (e - p < 17 || !(p = swar_decimal(p, &m, &nf, &neg, &lead0)))
+                return false;
+            int o = pr->columns[c].offset;
+            x[o] = ffnn_prep_standardise(pr, o, ffnn_num_decimal(m, nf, neg));
+            if (isinf(x[o]))
+                return false;
+        } else {
+            for (; p < e && *p != ',' && *p != '\n' && *p != '\r'; p++)
+                if (*p == '"' || *p == '\0')
+                    return false;
+        }
+        s->fstart[j] = f;
+        s->fend[j] = p;
+        if (j < ncols - 1) {
+            if (p == e || *p != ',')
+                return false;
+            p++;
+        } else if (p < e) {
+            if (*p == '\n')
+                p++;
+            else if (*p == '\r')
+                p += 1 + (p + 1 < e && p[1] == '\n');
+            else
+                return false;
+        }
+    }
+    for (int j = 0; j < ncols; j++)
+        if (pl->passed[j])
+            *(char *)s->fend[j] = '\0';
+    for (int q = 0; q < pl->npass; q++)
+        pass[q] = (char *)s->fstart[pl->keep_col[q]];
+    ffnn_csv_cursor_skip(&s->cur, (char *)p);
+    return true;
+}
+
 /* Parses, encodes, predicts and formats one block (any thread). */
 static ffnn_status work(void *ctx, int slot_i, ffnn_csv_block *b, ffnn_error *err)
 {
@@ -197,6 +255,16 @@ static ffnn_status work(void *ctx, int slot_i, ffnn_csv_block *b, ffnn_error *er
     for (;;) {
         char **fields;
         int nf;
+        if (pl->plain && s->cur.p < s->cur.end && *s->cur.p != '\n' && *s->cur.p != '\r' &&
+            plain_row(pl, s, s->X + (size_t)n * (size_t)D, s->pass + (size_t)n * (size_t)npass)) {
+            s->rows++;
+            if (++n == pl->block_rows) {
+                if (!predict_batch(pl, s, n))
+                    return ffnn_error_nomem(err);
+                n = 0;
+            }
+            continue;
+        }
         if ((st = ffnn_csv_cursor_next(&s->cur, &fields, &nf, err)))
             return st;
         if (nf == 0)
@@ -285,7 +353,9 @@ static ffnn_status make_slots(pipeline *pl, ffnn_pool *pool, ffnn_error *err)
         s->prob = ffnn_calloc((size_t)m->prep.n_classes + 2, sizeof *s->prob);
         s->pass = ffnn_calloc(rows * (size_t)(pl->npass + 1), sizeof *s->pass);
         s->unseen = ffnn_calloc(ncol, sizeof *s->unseen);
-        if (!s->X || !s->P || !s->prob || !s->pass || !s->unseen)
+        s->fstart = ffnn_calloc((size_t)pl->bind->ncols, sizeof *s->fstart);
+        s->fend = ffnn_calloc((size_t)pl->bind->ncols, sizeof *s->fend);
+        if (!s->X || !s->P || !s->prob || !s->pass || !s->unseen || !s->fstart || !s->fend)
             return ffnn_error_nomem(err);
     }
     return FFNN_OK;
@@ -302,6 +372,8 @@ static void free_slots(pipeline *pl)
         free(s->pass);
         free(s->out.buf);
         free(s->unseen);
+        free(s->fstart);
+        free(s->fend);
         ffnn_csv_cursor_release(&s->cur);
     }
     free(pl->slots);
@@ -390,6 +462,18 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
     }
     if (bind.target_col >= 0)
         keep_col[opt->n_keep] = bind.target_col;
+    if (!(pl.feat = ffnn_calloc((size_t)nf, sizeof *pl.feat)) ||
+        !(pl.passed = ffnn_calloc((size_t)nf, sizeof *pl.passed)))
+        goto nomem;
+    pl.plain = !opt->check_target;
+    for (int j = 0; j < nf; j++)
+        pl.feat[j] = -1;
+    for (int c = 0; c < pr->n_columns; c++) {
+        pl.feat[bind.col[c]] = c;
+        pl.plain &= !pr->columns[c].categorical;
+    }
+    for (int q = 0; q < pl.npass; q++)
+        pl.passed[keep_col[q]] = true;
     if (!make_head(&pl, fields, &pl.head))
         goto nomem;
     if ((threads > 1 && (st = ffnn_pool_create(&pool, threads, err))) ||
@@ -416,6 +500,8 @@ done:
     ffnn_csv_reader_destroy(r);
     ffnn_prep_binding_release(&bind);
     free(keep_col);
+    free(pl.feat);
+    free(pl.passed);
     free(pl.unseen);
     free(pl.head.buf);
     return st;

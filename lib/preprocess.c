@@ -791,7 +791,7 @@ ffnn_status ffnn_prep_encode_unseen(const ffnn_prep *p, const ffnn_prep_binding 
         } else if (isinf((float)v)) {
             return ffnn_prep_out_of_range(err, source, line, fcol, s);
         }
-        x[o] = (float)((v - p->mean[o]) / p->scale[o]);
+        x[o] = ffnn_prep_standardise(p, o, v);
         if (isinf(x[o]))   /* finite, but not once standardised */
             return ffnn_prep_standardised_overflow(err, source, line, fcol, s, p, col);
     }

@@ -5,6 +5,7 @@
 #ifndef FFNN_SWAR_H
 #define FFNN_SWAR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -53,6 +54,46 @@ static inline int swar_digits(const char *p, uint64_t *val)
          (((x >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >> 32;
     *val = x;
     return k;
+}
+
+static inline uint64_t swar_pow10(int n)
+{
+    static const uint64_t p[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+    return p[n];
+}
+
+/* The common short decimal "[-]D[.F]" at p: D 1 to 7 digits, F 1 to 7
+ * (the fraction eight bytes at a time), with at least 17 bytes readable
+ * from p.  Sets *m to all its digits as an integer, *nf to how many follow
+ * the point, *neg, and *lead0 when D has a leading zero ("07"); returns the
+ * byte after it, or NULL for anything else (which the caller parses the
+ * general way). */
+static inline const char *swar_decimal(const char *p, uint64_t *m, int *nf, bool *neg,
+                                       bool *lead0)
+{
+    uint64_t v, frac;
+    *neg = *p == '-';
+    p += *neg;
+    if (*p < '0' || *p > '9')
+        return NULL;
+    *lead0 = *p == '0' && p[1] >= '0' && p[1] <= '9';
+    v = (uint64_t)(*p++ - '0');
+    for (int k = 1; *p >= '0' && *p <= '9'; p++) {
+        if (++k == 8)
+            return NULL;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *nf = 0;
+    if (*p == '.') {
+        int n;
+        if (!FFNN_SWAR || (n = swar_digits(p + 1, &frac)) == 0 || n == 8)
+            return NULL;
+        p += 1 + n;
+        v = v * swar_pow10(n) + frac;
+        *nf = n;
+    }
+    *m = v;
+    return p;
 }
 
 #endif

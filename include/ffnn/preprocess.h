@@ -131,6 +131,13 @@ ffnn_status ffnn_prep_encode_unseen(const ffnn_prep *p, const ffnn_prep_binding 
                                     char *const *fields, float *x, const char *source, long line,
                                     long *unseen, bool strict, ffnn_error *err);
 
+/* Encoded feature o of value v: (v - mean) / scale in double from the
+ * stored float mean and scale, rounded to float (every encoder uses this). */
+static inline float ffnn_prep_standardise(const ffnn_prep *p, int o, double v)
+{
+    return (float)((v - p->mean[o]) / p->scale[o]);
+}
+
 /* Parses a target field: classification -> class index (unknown class is
  * FFNN_EDATA; integer class names also match by value, "1.0" -> "1"),
  * regression -> value.  Missing is FFNN_EDATA. */
