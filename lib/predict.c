@@ -98,6 +98,8 @@ typedef struct {
     int *feat;              /* per input column: the numeric feature it is, or -1 */
     bool *passed;           /* per input column: copied through */
     bool plain;             /* plain rows may be parsed the fast way */
+    bool identity;          /* every mean is 0 and every scale 1 (not
+                               standardised): a feature is its value */
     FILE *out;
     bytes head;             /* the header line, then the output of the first
                                block_rows rows: written together once they
@@ -207,7 +209,9 @@ static bool plain_row(const pipeline *pl, slot *s, float *x, char **pass)
             if (e - p < 17 || !(p = swar_decimal(p, &m, &nf, &neg, &lead0)))
                 return false;
             int o = pr->columns[c].offset;
-            x[o] = ffnn_prep_standardise(pr, o, ffnn_num_decimal(m, nf, neg));
+            double v = ffnn_num_decimal(m, nf, neg);
+            /* (v - 0) / 1 is v, -0 included: the same float either way. */
+            x[o] = pl->identity ? (float)v : ffnn_prep_standardise(pr, o, v);
             if (isinf(x[o]))
                 return false;
         } else {
@@ -474,6 +478,9 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
     }
     for (int q = 0; q < pl.npass; q++)
         pl.passed[keep_col[q]] = true;
+    pl.identity = true;
+    for (int o = 0; o < pr->n_features; o++)
+        pl.identity &= pr->mean[o] == 0.0f && !signbit(pr->mean[o]) && pr->scale[o] == 1.0f;
     if (!make_head(&pl, fields, &pl.head))
         goto nomem;
     if ((threads > 1 && (st = ffnn_pool_create(&pool, threads, err))) ||
