@@ -234,12 +234,14 @@ static bool plain_row(const pipeline *pl, slot *s, float *x, char **pass)
                 return false;
         }
     }
+    /* The cursor reads the line break first: terminating the last field
+     * overwrites it. */
+    ffnn_csv_cursor_skip(&s->cur, (char *)p);
     for (int j = 0; j < ncols; j++)
         if (pl->passed[j])
             *(char *)s->fend[j] = '\0';
     for (int q = 0; q < pl->npass; q++)
         pass[q] = (char *)s->fstart[pl->keep_col[q]];
-    ffnn_csv_cursor_skip(&s->cur, (char *)p);
     return true;
 }
 
