@@ -61,16 +61,35 @@ void ffnn_table_release(ffnn_table *t)
     memset(t, 0, sizeof *t);
 }
 
-typedef struct {
-    const char *name;
-    int idx;
-} name_idx;
-
-static int cmp_name_idx(const void *a, const void *b)
+static int cmp_name_col(const void *a, const void *b)
 {
-    const name_idx *x = a, *y = b;
+    const ffnn_name_col *x = a, *y = b;
     int c = strcmp(x->name, y->name);
-    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+    return c ? c : (x->col > y->col) - (x->col < y->col);
+}
+
+ffnn_name_col *ffnn_names_index(char *const *names, int n)
+{
+    ffnn_name_col *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    for (int j = 0; j < n; j++)
+        v[j] = (ffnn_name_col){names[j], j};
+    qsort(v, (size_t)n, sizeof *v, cmp_name_col);
+    return v;
+}
+
+int ffnn_names_find(const ffnn_name_col *v, int n, const char *name)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(v[lo].name, name) == 0 ? v[lo].col : -1;
 }
 
 ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *source, long line,
@@ -87,18 +106,15 @@ ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *s
 ffnn_status ffnn_table_check_names(char *const *names, int ncols, const char *source, long line,
                                    ffnn_error *err)
 {
-    name_idx *v = malloc((size_t)(ncols > 0 ? ncols : 1) * sizeof *v);
+    ffnn_name_col *v = ffnn_names_index(names, ncols);
     if (!v)
         return ffnn_error_nomem(err);
-    for (int j = 0; j < ncols; j++)
-        v[j] = (name_idx){names[j], j};
-    qsort(v, (size_t)ncols, sizeof *v, cmp_name_idx);
     /* Report the duplicate pair whose second column comes first. */
     int first = -1, second = -1;
     for (int j = 1; j < ncols; j++)
-        if (strcmp(v[j].name, v[j - 1].name) == 0 && (second < 0 || v[j].idx < second)) {
-            first = v[j - 1].idx;
-            second = v[j].idx;
+        if (strcmp(v[j].name, v[j - 1].name) == 0 && (second < 0 || v[j].col < second)) {
+            first = v[j - 1].col;
+            second = v[j].col;
         }
     free(v);
     if (second < 0)

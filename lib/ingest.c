@@ -278,11 +278,8 @@ static bool plain_row(const ingest *g, ing_slot *s, long i, uint32_t *cells, dou
     for (int j = 0; j < ncols; j++) {
         int role = g->role[j];
         if (role < 0) {
-            while (p < e && *p != ',' && *p != '\n' && *p != '\r') {
-                if (*p == '"' || *p == '\0')
-                    return false;
-                p++;
-            }
+            if (!(p = ffnn_csv_plain_field(p, e)))
+                return false;
         } else {
             uint64_t m;
             int nf;
@@ -300,19 +297,8 @@ static bool plain_row(const ingest *g, ing_slot *s, long i, uint32_t *cells, dou
                 tval = v;
             }
         }
-        /* The field ends at a comma, or the last one at the line's end. */
-        if (j < ncols - 1) {
-            if (p == e || *p != ',')
-                return false;
-            p++;
-        } else if (p < e) {
-            if (*p == '\n')
-                p++;
-            else if (*p == '\r')
-                p += 1 + (p + 1 < e && p[1] == '\n');
-            else
-                return false;
-        }
+        if (!(p = ffnn_csv_plain_next(p, e, j == ncols - 1)))
+            return false;
     }
     if (g->tcol >= 0) {
         s->tcells[i] = tcell;

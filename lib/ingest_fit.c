@@ -28,20 +28,6 @@ static uint32_t get_cell(const ingest *g, long i, int c)
     return c < g->nfeat ? g->cells[i * g->nfeat + c] : (uint32_t)g->tcells[i];
 }
 
-static int bsearch_str(char *const *v, int n, const char *s)
-{
-    int lo = 0, hi = n - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2, r = strcmp(v[mid], s);
-        if (r < 0)
-            lo = mid + 1;
-        else if (r > 0)
-            hi = mid - 1;
-        else
-            return mid;
-    }
-    return -1;
-}
 
 /* ---- distinct texts of a column ------------------------------------------------ */
 
@@ -100,7 +86,7 @@ static void index_texts(const ingest *g, int c, char *const *names, int n)
         for (uint32_t s = 0; d->slot && s <= d->mask; s++)
             if (d->slot[s]) {
                 ing_entry *e = &ch->st.e[d->slot[s] - 1];
-                e->cat = bsearch_str(names, n, ch->st.text + e->text);
+                e->cat = ffnn_prep_find_str(names, n, ch->st.text + e->text);
             }
     }
 }
@@ -233,26 +219,11 @@ done:
 
 /* ---- target --------------------------------------------------------------------- */
 
-static int cmp_double_eq(double x, double y)
-{
-    return (x > y) - (x < y);
-}
-
 /* Index of v in the sorted distinct vals[0..k). */
 static long find_value(const double *vals, long k, double v)
 {
-    long lo = 0, hi = k - 1;
-    while (lo <= hi) {
-        long mid = lo + (hi - lo) / 2;
-        int r = cmp_double_eq(vals[mid], v);
-        if (r < 0)
-            lo = mid + 1;
-        else if (r > 0)
-            hi = mid - 1;
-        else
-            return mid;
-    }
-    return -1;
+    const double *hit = bsearch(&v, vals, (size_t)k, sizeof *vals, ffnn_prep_cmp_double);
+    return hit ? hit - vals : -1;
 }
 
 /* Fits the task and classes, and turns the target cells into y in place. */
@@ -317,7 +288,7 @@ static ffnn_status fit_target(ingest *g, ffnn_data *d, ffnn_error *err)
             else if (!cell_is_short(cell) && ch->st.e[cell & ~CELL_ENTRY].cat >= 0)
                 y = ch->st.e[cell & ~CELL_ENTRY].cat;
             else
-                y = bsearch_str(p->classes, p->n_classes, ffnn_ingest_cell_text(ch, cell, buf));
+                y = ffnn_prep_find_str(p->classes, p->n_classes, ffnn_ingest_cell_text(ch, cell, buf));
             memcpy(&g->tcells[i], &y, sizeof y);
         }
     }
@@ -351,7 +322,7 @@ static bool encode_row(const ingest *g, const ing_chunk *ch, const uint32_t *cel
             if (cell != CELL_MISSING) {
                 const ing_entry *e = cell_is_short(cell) ? NULL : &ch->st.e[cell & ~CELL_ENTRY];
                 at = e && isnan(e->v) ? e->cat
-                                      : bsearch_str(col->cats, col->n_cats,
+                                      : ffnn_prep_find_str(col->cats, col->n_cats,
                                                     ffnn_ingest_cell_text(ch, cell, buf));
             }
             for (int k = 0; k < col->n_cats; k++) {

@@ -214,25 +214,13 @@ static bool plain_row(const pipeline *pl, slot *s, float *x, char **pass)
             x[o] = pl->identity ? (float)v : ffnn_prep_standardise(pr, o, v);
             if (isinf(x[o]))
                 return false;
-        } else {
-            for (; p < e && *p != ',' && *p != '\n' && *p != '\r'; p++)
-                if (*p == '"' || *p == '\0')
-                    return false;
+        } else if (!(p = ffnn_csv_plain_field(p, e))) {
+            return false;
         }
         s->fstart[j] = f;
         s->fend[j] = p;
-        if (j < ncols - 1) {
-            if (p == e || *p != ',')
-                return false;
-            p++;
-        } else if (p < e) {
-            if (*p == '\n')
-                p++;
-            else if (*p == '\r')
-                p += 1 + (p + 1 < e && p[1] == '\n');
-            else
-                return false;
-        }
+        if (!(p = ffnn_csv_plain_next(p, e, j == ncols - 1)))
+            return false;
     }
     /* The cursor reads the line break first: terminating the last field
      * overwrites it. */

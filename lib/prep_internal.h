@@ -7,6 +7,7 @@
 #define FFNN_PREP_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "ffnn/preprocess.h"
 
 /* Resolves the roles of a header's columns: *tcol is opt->target's column
@@ -56,8 +57,13 @@ ffnn_status ffnn_prep_classes(ffnn_prep *p, bool all_int, const double *vals,
                               const char *const *strs, long k, const char *source,
                               ffnn_error *err);
 
-/* Is v an integer class label (integral, |v| <= 2^53)? */
+/* Is v an integer class label (integral, |v| <= 2^53)?  Its text ("2.0"
+ * -> "2") into buf. */
 bool ffnn_prep_is_int_label(double v);
+void ffnn_prep_int_label(char buf[32], double v);
+
+/* "a, b, c" into buf, cut with ", ..." when it does not fit; returns buf. */
+const char *ffnn_prep_join_names(char *buf, size_t size, char *const *names, int n);
 
 /* Messages, "source:line:col: ..." */
 ffnn_status ffnn_prep_missing_value(ffnn_error *err, const char *source, long line, int col,
@@ -77,5 +83,7 @@ ffnn_status ffnn_prep_standardised_overflow(ffnn_error *err, const char *source,
 /* qsort comparators: strings (char * elements) by byte order, doubles. */
 int ffnn_prep_cmp_str(const void *a, const void *b);
 int ffnn_prep_cmp_double(const void *a, const void *b);
+/* Index of s in the byte-ordered strings v[0..n), or -1. */
+int ffnn_prep_find_str(char *const *v, int n, const char *s);
 
 #endif

@@ -26,7 +26,7 @@ MODULES='
 3  csv csv_pipeline=csv activation metrics eval plot
 4  json loss layer optim
 5  dataset
-6  preprocess prep_internal=preprocess
+6  preprocess prep_internal=preprocess prep_encode=preprocess
 7  model ingest ingest_internal=ingest ingest_fit=ingest
 8  predict train model_io model_io_internal=model_io model_read=model_io explain
 8  explain_internal=explain

@@ -92,6 +92,32 @@ void ffnn_csv_cursor_release(ffnn_csv_cursor *c);
  * ffnn_csv_cursor_next would have. */
 void ffnn_csv_cursor_skip(ffnn_csv_cursor *c, char *next);
 
+/* For such callers: the end of the unquoted field at p (its comma or line
+ * break, or e), or NULL when it holds a quote or a NUL. */
+static inline const char *ffnn_csv_plain_field(const char *p, const char *e)
+{
+    for (; p < e && *p != ',' && *p != '\n' && *p != '\r'; p++)
+        if (*p == '"' || *p == '\0')
+            return NULL;
+    return p;
+}
+
+/* After a field that ends at p: the next field (not last: p must be a
+ * comma) or the next record (last: p must end the line, or be e); NULL
+ * otherwise. */
+static inline const char *ffnn_csv_plain_next(const char *p, const char *e, bool last)
+{
+    if (!last)
+        return p < e && *p == ',' ? p + 1 : NULL;
+    if (p == e)
+        return p;
+    if (*p == '\n')
+        return p + 1;
+    if (*p == '\r')
+        return p + 1 + (p + 1 < e && p[1] == '\n');
+    return NULL;
+}
+
 /* Blocks through the threads of a pool: each block is worked on by one
  * thread (several blocks at once), then emitted in input order, one at a
  * time.  slot (0..slots-1) is the thread's for the block, so scratch kept

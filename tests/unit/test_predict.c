@@ -7,15 +7,14 @@
 #include "ffnn/rng.h"
 #include "testutil.h"
 
-/* A 3-class model on features a,b (hand-built prep via a tiny table). */
-static ffnn_model *toy_model(void)
+/* A model fitted on the rows of csv (untrained weights, seeded). */
+static ffnn_model *model_from(const char *csv)
 {
-    const char *csv = "a,b,y\n1,2,x\n2,1,y\n0,0,z\n3,3,x\n";
     FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
     ffnn_table t;
     ffnn_prep p;
     ffnn_error err;
-    ck_assert_int_eq(ffnn_table_read(&t, fp, "toy.csv", false, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_table_read(&t, fp, "fit.csv", false, &err), FFNN_OK);
     fclose(fp);
     ffnn_prep_options o = ffnn_prep_options_default();
     ck_assert_int_eq(ffnn_prep_fit(&p, &t, &o, &err), FFNN_OK);
@@ -28,6 +27,12 @@ static ffnn_model *toy_model(void)
     ffnn_prep_release(&p);
     ffnn_table_release(&t);
     return m;
+}
+
+/* A 3-class model on features a,b. */
+static ffnn_model *toy_model(void)
+{
+    return model_from("a,b,y\n1,2,x\n2,1,y\n0,0,z\n3,3,x\n");
 }
 
 /* n rows "id,a,b,y" (every 7th id quoted); row bad (1-based data row, 0 =
@@ -220,24 +225,8 @@ END_TEST
  * one "a". */
 static ffnn_model *categorical_model(void)
 {
-    const char *csv = "c,a,y\nu,1,x\nv,2,y\nu,0,x\nv,3,y\n";
-    FILE *fp = fmemopen((void *)csv, strlen(csv), "r");
-    ffnn_table t;
-    ffnn_prep p;
-    ffnn_error err;
-    ck_assert_int_eq(ffnn_table_read(&t, fp, "cat.csv", false, &err), FFNN_OK);
-    fclose(fp);
-    ffnn_prep_options o = ffnn_prep_options_default();
-    ck_assert_int_eq(ffnn_prep_fit(&p, &t, &o, &err), FFNN_OK);
-    ck_assert(p.columns[0].categorical);
-    ffnn_arch_spec s = ffnn_arch_spec_default();
-    ffnn_model *m;
-    ck_assert_int_eq(ffnn_model_create(&m, &s, &p, &err), FFNN_OK);
-    ffnn_rng r;
-    ffnn_rng_init(&r, 1, FFNN_RNG_INIT, 0);
-    ffnn_model_init(m, &r);
-    ffnn_prep_release(&p);
-    ffnn_table_release(&t);
+    ffnn_model *m = model_from("c,a,y\nu,1,x\nv,2,y\nu,0,x\nv,3,y\n");
+    ck_assert(m->prep.columns[0].categorical);
     return m;
 }
 
