@@ -226,6 +226,60 @@ static long find_value(const double *vals, long k, double v)
     return hit ? hit - vals : -1;
 }
 
+/* The sorted distinct target values (equal as numbers: -0 is 0) into
+ * *vals (malloc'd), *k of them: kept in a small sorted set while there are
+ * few, as class labels are, else all the values sorted. */
+static ffnn_status distinct_values(const ingest *g, double **vals, long *k, ffnn_error *err)
+{
+    enum { SMALL = 64 };
+    double set[SMALL];
+    long n = g->nrows, m = 0;
+    bool many = false;
+    for (long c = 0; c < g->nchunks && !many; c++) {
+        const ing_chunk *ch = &g->chunks[c];
+        for (long i = ch->row0; i < ch->row0 + ch->rows; i++) {
+            double v = cell_value(ch, (uint32_t)g->tcells[i]);
+            long lo = 0, hi = m;
+            while (lo < hi) {
+                long mid = (lo + hi) / 2;
+                if (set[mid] < v)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < m && set[lo] == v)
+                continue;
+            if (m == SMALL) {
+                many = true;
+                break;
+            }
+            memmove(set + lo + 1, set + lo, (size_t)(m - lo) * sizeof *set);
+            set[lo] = v;
+            m++;
+        }
+    }
+    double *v = malloc((size_t)(many ? n : m > 0 ? m : 1) * sizeof *v);
+    if (!v)
+        return ffnn_error_nomem(err);
+    if (!many) {
+        memcpy(v, set, (size_t)m * sizeof *v);
+    } else {
+        for (long c = 0; c < g->nchunks; c++) {
+            const ing_chunk *ch = &g->chunks[c];
+            for (long i = ch->row0; i < ch->row0 + ch->rows; i++)
+                v[i] = cell_value(ch, (uint32_t)g->tcells[i]);
+        }
+        qsort(v, (size_t)n, sizeof *v, ffnn_prep_cmp_double);
+        m = 0;
+        for (long i = 0; i < n; i++)
+            if (m == 0 || v[i] != v[m - 1])
+                v[m++] = v[i];
+    }
+    *vals = v;
+    *k = m;
+    return FFNN_OK;
+}
+
 /* Fits the task and classes, and turns the target cells into y in place. */
 static ffnn_status fit_target(ingest *g, ffnn_data *d, ffnn_error *err)
 {
@@ -247,17 +301,8 @@ static ffnn_status fit_target(ingest *g, ffnn_data *d, ffnn_error *err)
     long k = 0;
     ffnn_status st = FFNN_OK;
     if (all_int) {
-        if (!(vals = malloc((size_t)n * sizeof *vals)))
-            return ffnn_error_nomem(err);
-        for (long c = 0; c < g->nchunks; c++) {
-            const ing_chunk *ch = &g->chunks[c];
-            for (long i = ch->row0; i < ch->row0 + ch->rows; i++)
-                vals[i] = cell_value(ch, (uint32_t)g->tcells[i]);
-        }
-        qsort(vals, (size_t)n, sizeof *vals, ffnn_prep_cmp_double);
-        for (long i = 0; i < n; i++)
-            if (k == 0 || vals[i] != vals[k - 1])
-                vals[k++] = vals[i];
+        if ((st = distinct_values(g, &vals, &k, err)))
+            return st;
     } else if (need_k && (st = column_texts(g, t, &strs, &k, &made, err))) {
         return st;
     }
