@@ -180,7 +180,7 @@ ffnn_status ffnn_csv_read_block(ffnn_csv_reader *r, ffnn_csv_block *b, size_t wa
     b->offset = r->consumed;
     if (want < 64)
         want = 64;
-    if (!block_reserve(b, want > 2 * r->carry_len ? want : 2 * r->carry_len))
+    if (!block_reserve(b, want > r->carry_len ? want : r->carry_len))
         return ffnn_error_nomem(err);
     if (r->carry_len)
         memcpy(b->buf, r->carry, r->carry_len);
@@ -188,7 +188,9 @@ ffnn_status ffnn_csv_read_block(ffnn_csv_reader *r, ffnn_csv_block *b, size_t wa
     r->carry_len = 0;
     for (;;) {
         if (!r->eof && len < want) {
-            size_t ask = b->cap - len, got = fread(b->buf + len, 1, ask, r->fp);
+            /* Up to want bytes: reading more would only be carried over,
+             * and the carry would grow with every block. */
+            size_t ask = want - len, got = fread(b->buf + len, 1, ask, r->fp);
             len += got;
             if (got < ask) {
                 if (ferror(r->fp))

@@ -1,10 +1,14 @@
 /* ffnn — running a CSV stream's blocks through the threads of a pool, in
  * order (see csv.h, ffnn_csv_run).
  *
- * Every thread loops: read the next block (under the lock: reading is the
- * only sequential step), work on it, wait for its turn, emit it.  A thread
- * waits only for blocks that running threads have claimed, so fewer threads
- * than slots (a pool that could not start them all) still finishes. */
+ * Every thread loops: emit the next block in input order if it is done and
+ * nobody is emitting; else read a block into a free slot (under the lock:
+ * reading is the only sequential step) and work on it; else wait.  There are
+ * two slots per thread, so a thread that finishes a block out of turn goes
+ * on with another instead of waiting for the one before (which matters when
+ * another program holds a core and a thread is descheduled mid-block).  A
+ * thread only waits for blocks that running threads hold, so a pool that
+ * could not start all its threads still finishes. */
 #include <pthread.h>
 #include <stdlib.h>
 #include "ffnn/csv.h"
@@ -15,94 +19,123 @@ typedef struct {
     size_t want;
     const ffnn_csv_stage *stage;
     void *ctx;
+    int nslots;
     ffnn_csv_block *blocks;   /* one per slot */
     ffnn_error *errs;         /* one per slot */
+    ffnn_status *sts;         /* per slot: how its block's read or work ended */
+    bool *done;               /* per slot: its block is read and worked on */
+    int *free;                /* free slots (a stack) */
+    int nfree;
+    int *at;                  /* slot of block seq, at seq % nslots */
     pthread_mutex_t mu;
-    pthread_cond_t turn;
+    pthread_cond_t cv;
     long next;                /* sequence number of the next block read */
-    long emitted;             /* blocks emitted (or skipped after a failure) */
-    bool eof, stop;
+    long emitted;             /* blocks emitted */
+    bool eof, stop, emitting;
     ffnn_status st;           /* the first failure in input order */
     ffnn_error err;
 } run;
 
-static void run_slot(void *arg, int slot, int nslots)
+static void run_thread(void *arg, int part, int nparts)
 {
     run *s = arg;
-    ffnn_csv_block *b = &s->blocks[slot];
-    ffnn_error *e = &s->errs[slot];
-    (void)nslots;
+    (void)part;
+    (void)nparts;
+    pthread_mutex_lock(&s->mu);
     for (;;) {
-        pthread_mutex_lock(&s->mu);
-        if (s->eof || s->stop) {
+        if (s->stop || (s->eof && s->emitted == s->next))
+            break;
+        if (!s->emitting && s->emitted < s->next && s->done[s->at[s->emitted % s->nslots]]) {
+            /* The next block in order is done: emit it (or report how it
+             * failed) outside the lock, one thread at a time. */
+            int k = s->at[s->emitted % s->nslots];
+            s->emitting = true;
             pthread_mutex_unlock(&s->mu);
-            return;
+            ffnn_status st = s->sts[k];
+            if (!st)
+                st = s->stage->emit(s->ctx, k, &s->errs[k]);
+            pthread_mutex_lock(&s->mu);
+            if (st) {
+                s->stop = true;
+                s->st = st;
+                s->err = s->errs[k];
+            }
+            s->done[k] = false;
+            s->free[s->nfree++] = k;
+            s->emitted++;
+            s->emitting = false;
+            pthread_cond_broadcast(&s->cv);
+            continue;
         }
-        ffnn_status st = ffnn_csv_read_block(s->r, b, s->want, e);
-        if (!st && b->len == 0) {
-            s->eof = true;
+        if (!s->eof && s->nfree > 0) {
+            int k = s->free[--s->nfree];
+            ffnn_status st = ffnn_csv_read_block(s->r, &s->blocks[k], s->want, &s->errs[k]);
+            if (!st && s->blocks[k].len == 0) {
+                s->eof = true;
+                s->free[s->nfree++] = k;
+                pthread_cond_broadcast(&s->cv);
+                continue;
+            }
+            s->at[s->next++ % s->nslots] = k;
+            s->eof |= st != FFNN_OK;
             pthread_mutex_unlock(&s->mu);
-            return;
+            if (!st)
+                st = s->stage->work(s->ctx, k, &s->blocks[k], &s->errs[k]);
+            pthread_mutex_lock(&s->mu);
+            s->sts[k] = st;
+            s->done[k] = true;
+            pthread_cond_broadcast(&s->cv);
+            continue;
         }
-        long seq = s->next++;
-        s->eof |= st != FFNN_OK;
-        pthread_mutex_unlock(&s->mu);
-
-        if (!st)
-            st = s->stage->work(s->ctx, slot, b, e);
-
-        pthread_mutex_lock(&s->mu);
-        while (s->emitted != seq && !s->stop)
-            pthread_cond_wait(&s->turn, &s->mu);
-        bool go = !s->stop;
-        pthread_mutex_unlock(&s->mu);
-        if (!go)
-            return;
-        if (!st)
-            st = s->stage->emit(s->ctx, slot, e);
-        pthread_mutex_lock(&s->mu);
-        if (st) {
-            s->stop = true;
-            s->st = st;
-            s->err = *e;
-        }
-        s->emitted++;
-        pthread_cond_broadcast(&s->turn);
-        pthread_mutex_unlock(&s->mu);
+        pthread_cond_wait(&s->cv, &s->mu);
     }
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
 }
 
 int ffnn_csv_slots(const ffnn_pool *pool)
 {
-    return ffnn_pool_threads(pool);
+    int threads = ffnn_pool_threads(pool);
+    return threads > 1 ? 2 * threads : 1;
 }
-
 
 ffnn_status ffnn_csv_run(ffnn_csv_reader *r, ffnn_pool *pool, size_t block_bytes,
                          const ffnn_csv_stage *stage, void *ctx, ffnn_error *err)
 {
-    int slots = ffnn_csv_slots(pool);
-    run s = {.r = r, .want = block_bytes, .stage = stage, .ctx = ctx};
-    s.blocks = ffnn_calloc((size_t)slots, sizeof *s.blocks);
-    s.errs = ffnn_calloc((size_t)slots, sizeof *s.errs);
-    if (!s.blocks || !s.errs) {
-        free(s.blocks);
-        free(s.errs);
-        return ffnn_error_nomem(err);
+    int threads = ffnn_pool_threads(pool), nslots = ffnn_csv_slots(pool);
+    run s = {.r = r, .want = block_bytes, .stage = stage, .ctx = ctx, .nslots = nslots};
+    s.blocks = ffnn_calloc((size_t)nslots, sizeof *s.blocks);
+    s.errs = ffnn_calloc((size_t)nslots, sizeof *s.errs);
+    s.sts = ffnn_calloc((size_t)nslots, sizeof *s.sts);
+    s.done = ffnn_calloc((size_t)nslots, sizeof *s.done);
+    s.free = ffnn_calloc((size_t)nslots, sizeof *s.free);
+    s.at = ffnn_calloc((size_t)nslots, sizeof *s.at);
+    ffnn_status st = FFNN_OK;
+    if (!s.blocks || !s.errs || !s.sts || !s.done || !s.free || !s.at) {
+        st = ffnn_error_nomem(err);
+        goto done;
     }
+    /* Slots are handed out last first: one thread alone uses slot 0. */
+    for (int k = nslots - 1; k >= 0; k--)
+        s.free[s.nfree++] = k;
     pthread_mutex_init(&s.mu, NULL);
-    pthread_cond_init(&s.turn, NULL);
-    if (slots > 1)
-        ffnn_pool_run(pool, slots, run_slot, &s);
+    pthread_cond_init(&s.cv, NULL);
+    if (threads > 1)
+        ffnn_pool_run(pool, threads, run_thread, &s);
     else
-        run_slot(&s, 0, 1);
+        run_thread(&s, 0, 1);
     pthread_mutex_destroy(&s.mu);
-    pthread_cond_destroy(&s.turn);
-    for (int i = 0; i < slots; i++)
-        ffnn_csv_block_release(&s.blocks[i]);
+    pthread_cond_destroy(&s.cv);
+    if ((st = s.st) && err)
+        *err = s.err;
+done:
+    for (int k = 0; s.blocks && k < nslots; k++)
+        ffnn_csv_block_release(&s.blocks[k]);
     free(s.blocks);
     free(s.errs);
-    if (s.st && err)
-        *err = s.err;
-    return s.st;
+    free(s.sts);
+    free(s.done);
+    free(s.free);
+    free(s.at);
+    return st;
 }

@@ -21,7 +21,7 @@
 #ifdef CSV_CHUNK
 #define DEFAULT_BLOCK ((size_t)CSV_CHUNK)
 #else
-#define DEFAULT_BLOCK ((size_t)1 << 20)
+#define DEFAULT_BLOCK ((size_t)1 << 19)
 #endif
 
 ffnn_ingest_options ffnn_ingest_options_default(void)

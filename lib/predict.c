@@ -20,7 +20,7 @@
 #ifdef CSV_CHUNK
 #define BLOCK_BYTES ((size_t)CSV_CHUNK)
 #else
-#define BLOCK_BYTES ((size_t)1 << 19)
+#define BLOCK_BYTES ((size_t)1 << 18)
 #endif
 
 /* A growable byte buffer. */

@@ -23,7 +23,7 @@
 
 typedef struct {
     int threads;           /* threads, this one included; <= 1: this one only */
-    size_t block_bytes;    /* bytes per block; 0: the default (1 MiB) */
+    size_t block_bytes;    /* bytes per block; 0: the default (512 KiB) */
     /* Called in input order after each block with the bytes read so far
      * and the input size (-1 when unknown); a nonzero return cancels
      * (FFNN_ECANCELED).  May be NULL. */

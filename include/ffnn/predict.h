@@ -3,7 +3,7 @@
  * `prediction` (class name or value), then for classification one
  * probability column per class `p_<class>`.  keep: columns copied through
  * first (identifiers).  Memory is flat in the input length: the input is
- * read in blocks of about 512 KiB of whole records, and each thread parses,
+ * read in blocks of about 256 KiB of whole records, and each thread parses,
  * encodes, predicts and formats a block of its own while the blocks'
  * outputs are written in input order.  The output bytes do not depend on
  * the threads.
@@ -35,7 +35,7 @@ typedef struct {
                            shrink it) */
 } ffnn_predict_options;
 
-/* No kept columns, blocks of 1024 rows and 512 KiB, two threads, no target
+/* No kept columns, blocks of 1024 rows and 256 KiB, two threads, no target
  * check, unseen categories as zeros, not counted. */
 ffnn_predict_options ffnn_predict_options_default(void);
 
