@@ -120,20 +120,22 @@ static inline const char *ffnn_csv_plain_next(const char *p, const char *e, bool
 
 /* Blocks through the threads of a pool: each block is worked on by one
  * thread (several blocks at once), then emitted in input order, one at a
- * time.  slot (0..slots-1) is the thread's for the block, so scratch kept
- * per slot needs no lock; emit sees what work left in the same slot. */
+ * time, by whichever thread is free.  slot (0..slots-1) holds the block
+ * from its read to its emit, so scratch kept per slot needs no lock; emit
+ * sees what work left in the same slot. */
 typedef struct {
     ffnn_status (*work)(void *ctx, int slot, ffnn_csv_block *b, ffnn_error *err);
     ffnn_status (*emit)(void *ctx, int slot, ffnn_error *err);
 } ffnn_csv_stage;
 
-/* Slots ffnn_csv_run uses with pool (its threads; 1 for NULL). */
+/* Slots ffnn_csv_run uses with pool: two per thread (so a thread done out
+ * of turn goes on with another block), 1 for one thread or NULL. */
 int ffnn_csv_slots(const ffnn_pool *pool);
 /* Reads the rest of r in blocks of about block_bytes and runs stage on
  * them with pool's threads (NULL: on this one).  Stops at the first failure
  * in input order (a read error, or a work or emit failure) and returns it:
- * every block before it is emitted, none after it.  Memory: one block and
- * one slot's scratch per thread. */
+ * every block before it is emitted, none after it.  Memory: a block and
+ * its scratch per slot. */
 ffnn_status ffnn_csv_run(ffnn_csv_reader *r, ffnn_pool *pool, size_t block_bytes,
                          const ffnn_csv_stage *stage, void *ctx, ffnn_error *err);
 

@@ -8,8 +8,8 @@
  * cells that become the float matrix in place, while one thread at a time
  * adds each block's numbers to the column sums in row order, so the
  * statistics do not depend on the threads or the block size.  Memory: the
- * matrix (plus its growth while rows come in), the target, and per thread a
- * block and its cells; a number not written as a plain decimal of up to
+ * matrix (plus its growth while rows come in), the target, and two blocks
+ * of 512 KiB and their cells per thread; a number not written as a plain decimal of up to
  * about 7 digits ("1e5", "+2", 16-digit floats) costs 16 bytes and its text
  * more, and so does each distinct text per block.
  */
