@@ -152,7 +152,7 @@ static void format_c(char *buf, size_t size, int prec, double v)
 /* Writes the p-digit integer D with decimal exponent e10 (D = d.ddd × 10^e10)
  * the way printf's %.{p}g does: trailing zeros removed, scientific notation
  * when e10 < -4 or e10 >= p, a two-digit exponent at least. */
-static void emit_g(char *buf, bool neg, uint64_t D, int p, int e10)
+static size_t emit_g(char *buf, bool neg, uint64_t D, int p, int e10)
 {
     char dig[24];
     int nd = 0;
@@ -196,6 +196,7 @@ static void emit_g(char *buf, bool neg, uint64_t D, int p, int e10)
         o += nd;
     }
     *o = '\0';
+    return (size_t)(o - buf);
 }
 
 static uint32_t float_bits(float v)
@@ -212,13 +213,13 @@ static uint32_t float_bits(float v)
  * ≤ 1e22), and x is accepted strictly between the midpoints to v's
  * neighbouring floats, which are exact in double, or exactly on one when v's
  * mantissa is even — so strtof(result) == v.
- * Returns false outside 1e-13 ≤ |v| < 1e22 (the caller falls back to
- * printf). */
-static bool shortest_float(char *buf, float v)
+ * Returns the length written, or 0 outside 1e-13 ≤ |v| < 1e22 (the
+ * caller falls back to printf). */
+static size_t shortest_float(char *buf, float v)
 {
     double a = fabs((double)v);
     if (!(a >= 1e-13 && a < 1e22))
-        return false;
+        return 0;
     /* |v| is a normal float here: its neighbours are one unit of the bit
      * pattern away, and its binary exponent gives floor(log10 |v|) or one
      * less (the loop below steps up when it was one low). */
@@ -233,7 +234,7 @@ static bool shortest_float(char *buf, float v)
         for (int tries = 0; tries < 3; tries++) {
             int k = p - 1 - e10;
             if (k > 22 || k < -22)
-                return false;
+                return 0;
             double scaled = k >= 0 ? a * ffnn_num_pow10[k] : a / ffnn_num_pow10[-k];
             double D = rint(scaled);
             if (D >= ffnn_num_pow10[p]) {       /* log10 was one low, or rounding carried */
@@ -253,13 +254,12 @@ static bool shortest_float(char *buf, float v)
                                 : fma(D, ffnn_num_pow10[-k], -x) == 0.0;
             }
             if (inside) {
-                emit_g(buf, v < 0, (uint64_t)D, p, e10);
-                return true;
+                return emit_g(buf, v < 0, (uint64_t)D, p, e10);
             }
             break;
         }
     }
-    return false;
+    return 0;
 }
 
 /* Writes "inf", "-inf", "nan", "0" or "-0" (what %g writes for them);
@@ -286,11 +286,20 @@ static char *format_roundtrip(char *buf, double v, int lo, int hi, bool single)
     return buf;
 }
 
+size_t ffnn_format_float_len(char *buf, float v)
+{
+    size_t n;
+    if (format_special(buf, v))
+        return strlen(buf);
+    if ((n = shortest_float(buf, v)) > 0)
+        return n;
+    return strlen(format_roundtrip(buf, v, 1, 9, true));
+}
+
 char *ffnn_format_float(char *buf, float v)
 {
-    if (format_special(buf, v) || shortest_float(buf, v))
-        return buf;
-    return format_roundtrip(buf, v, 1, 9, true);
+    ffnn_format_float_len(buf, v);
+    return buf;
 }
 
 char *ffnn_format_double(char *buf, double v)

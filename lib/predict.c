@@ -176,10 +176,7 @@ static bool predict_batch(const pipeline *pl, slot *s, int n)
                 if (!bytes_reserve(out, 40))
                     return false;
                 out->buf[out->len++] = ',';
-                const char *t = ffnn_format_float(num, (float)s->prob[k]);
-                size_t len = strlen(t);
-                memcpy(out->buf + out->len, t, len);
-                out->len += len;
+                out->len += ffnn_format_float_len(out->buf + out->len, (float)s->prob[k]);
             }
         }
         if (!bytes_put(out, '\n'))

@@ -5,6 +5,7 @@
 #define FFNN_NUM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Parses a whole field as a finite decimal number: optional sign, digits,
@@ -30,6 +31,8 @@ static inline double ffnn_num_decimal(uint64_t m, int nf, bool neg)
 /* Formats a float so it round-trips (shortest of %.6g..%.9g that reads back
  * equal); buf needs 32 bytes.  Returns buf. */
 char *ffnn_format_float(char *buf, float v);
+/* The same, returning the length written. */
+size_t ffnn_format_float_len(char *buf, float v);
 /* Same for double (%.15g..%.17g). */
 char *ffnn_format_double(char *buf, double v);
 
