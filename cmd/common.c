@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -61,35 +62,51 @@ void cmd_init(const char *name)
     catch_signals();
 }
 
+/* The exit status of a run stopped by signal N is this + N, as a shell
+ * reports a process the signal killed. */
+#define EXIT_SIGNAL_BASE 128
+
 /* After a stop request every failure is the interruption: 128 + signal. */
 static int interrupted(void)
 {
     int sig = ffnn_stop_requested();
     const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
     fprintf(stderr, "%s: interrupted by %s%s\n", progname, name, cmd_stop_hint ? cmd_stop_hint : "");
-    return 128 + sig;
+    return EXIT_SIGNAL_BASE + sig;
 }
 
 /* Writes "prog: <prefix><message><suffix>" and a newline on stderr, the
  * message's control bytes escaped (\n, \t, \xNN): names from the data (a
  * quoted column name may hold a line break) must not split the one-line
- * message or drive the terminal. */
+ * message or drive the terminal.  The line is put together first and written
+ * with one call on the unbuffered stderr, so that the messages of programs
+ * run side by side (xargs -P, make -j) on one stderr stay whole lines
+ * instead of interleaving byte by byte. */
 static void put_message(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
     char buf[4096];
+    char line[4 * sizeof buf + 512];   /* every byte escaped at most 4-fold, + the rest */
+    size_t n = 0;
     vsnprintf(buf, sizeof buf, fmt, ap);
-    fprintf(stderr, "%s: %s", progname, prefix);
+    int w = snprintf(line, 256, "%s: %.200s", progname, prefix);
+    n = w > 0 ? (size_t)(w < 256 ? w : 255) : 0;
     for (const unsigned char *p = (const unsigned char *)buf; *p; p++) {
-        if (*p == '\n')
-            fputs("\\n", stderr);
-        else if (*p == '\t')
-            fputs("\\t", stderr);
-        else if (*p < 0x20 || *p == 0x7F)
-            fprintf(stderr, "\\x%02X", *p);
-        else
-            fputc(*p, stderr);
+        if (*p == '\n') {
+            memcpy(line + n, "\\n", 2);
+            n += 2;
+        } else if (*p == '\t') {
+            memcpy(line + n, "\\t", 2);
+            n += 2;
+        } else if (*p < 0x20 || *p == 0x7F) {
+            snprintf(line + n, 5, "\\x%02X", *p);
+            n += 4;
+        } else {
+            line[n++] = (char)*p;
+        }
     }
-    fprintf(stderr, "%s\n", suffix);
+    w = snprintf(line + n, sizeof line - n, "%.200s\n", suffix);
+    n += w > 0 ? (size_t)w : 0;
+    fwrite(line, 1, n < sizeof line ? n : sizeof line - 1, stderr);
 }
 
 static void put_messagef(const char *prefix, const char *suffix, const char *fmt, ...)
@@ -107,7 +124,7 @@ int cmd_fail(const ffnn_error *err)
     if (ffnn_stop_requested())
         return interrupted();
     put_messagef("", "", "%s", err->msg[0] ? err->msg : ffnn_status_name(err->status));
-    return err->status ? (int)err->status : 70;
+    return err->status ? (int)err->status : FFNN_EINTERNAL;
 }
 
 int cmd_failf(int status, const char *fmt, ...)
@@ -173,10 +190,33 @@ int cmd_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     put_message("", fmt, ap, suffix);
     va_end(ap);
-    return 64;
+    return FFNN_EUSAGE;
 }
 
-int cmd_bad_option(int c, char **argv)
+int cmd_write_error(const char *path)
+{
+    return cmd_failf(FFNN_EIO, "%s: write error: %s", cmd_output_name(path),
+                     strerror(errno ? errno : EIO));
+}
+
+const char *cmd_input_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+const char *cmd_output_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdout>" : path;
+}
+
+long cmd_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
+}
+
+/* For getopt_long's ':' and '?' returns (the optstring starts with ':'). */
+static int bad_option(int c, char **argv)
 {
     const char *arg = optind > 0 ? argv[optind - 1] : "?";
     if (c == ':') {
@@ -196,12 +236,67 @@ int cmd_flush_stdout(void)
         e = errno;
     else if (!ferror(stdout))
         return 0;
-    return cmd_failf(74, "<stdout>: write error: %s", strerror(e ? e : EIO));
+    return cmd_failf(FFNN_EIO, "<stdout>: write error: %s", strerror(e ? e : EIO));
 }
 
-void cmd_version(void)
+/* Beyond any program's own long options and option characters. */
+#define OPT_VERSION 0x10000
+#define MAX_OPTIONS 48
+
+int cmd_getopt(int argc, char **argv, const cmd_options *o, int *status)
 {
-    printf("%s (ffnn) %s\n", progname, FFNN_VERSION);
+    static const struct option shared[] = {
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+    };
+    struct option longopts[MAX_OPTIONS + 5];
+    char shortopts[2 * MAX_OPTIONS + 8];
+    int n = 0;
+    for (; o->longopts[n].name; n++)
+        if (n == MAX_OPTIONS) {
+            *status = cmd_failf(FFNN_EINTERNAL, "too many options");
+            return CMD_OPT_EXIT;
+        }
+    memcpy(longopts, o->longopts, (size_t)n * sizeof *longopts);
+    snprintf(shortopts, sizeof shortopts, ":%s%s%sh", o->shortopts,
+             o->common & CMD_VERBOSE ? "v" : "", o->common & CMD_QUIET ? "q" : "");
+    for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
+        if ((shared[i].val != 'v' || o->common & CMD_VERBOSE) &&
+            (shared[i].val != 'q' || o->common & CMD_QUIET))
+            longopts[n++] = shared[i];
+    memset(&longopts[n], 0, sizeof longopts[n]);
+    for (;;) {
+        int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+        switch (c) {
+        case 'v': cmd_verbose++; continue;
+        case 'q': cmd_quiet = true; continue;
+        case 'h':
+            o->usage();
+            *status = 0;
+            return CMD_OPT_EXIT;
+        case OPT_VERSION:
+            printf("%s (ffnn) %s\n", progname, FFNN_VERSION);
+            *status = 0;
+            return CMD_OPT_EXIT;
+        case ':':
+        case '?':
+            *status = bad_option(c, argv);
+            return CMD_OPT_EXIT;
+        default: return c;
+        }
+    }
+}
+
+void cmd_help_common(unsigned common, int width)
+{
+    if (common & CMD_VERBOSE)
+        printf("  %-*s progress on stderr even when it is not a terminal\n", width, "-v, --verbose");
+    if (common & CMD_QUIET)
+        printf("  %-*s no warnings\n", width, "-q, --quiet");
+    printf("  %-*s show this help and exit\n", width, "-h, --help");
+    printf("  %-*s show the version and exit\n", width, "    --version");
 }
 
 bool cmd_progress_enabled(void)
@@ -279,6 +374,17 @@ void cmd_free_list(char **v, int n)
     free(v);
 }
 
+/* A program with an output file ignores SIGPIPE: a closed pipe on standard
+ * output is then a write error (EPIPE), reported (74) after the staged
+ * files are removed, instead of a death that skips that.  A program that
+ * writes only to standard output keeps the default, as filters do: killed
+ * by SIGPIPE (128 + 13 in the shell), it has nothing to remove.  A SIGPIPE
+ * already ignored by the parent stays ignored in both cases. */
+static void pipe_is_write_error(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+}
+
 int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -286,6 +392,7 @@ int cmd_out_open(cmd_out *o, const char *path, ffnn_error *err)
         o->fp = stdout;
         return 0;
     }
+    pipe_is_write_error();
     int st = ffnn_atomic_open(&o->file, path, -1, true, err);
     o->fp = o->file.fp;
     return st;
@@ -373,6 +480,8 @@ void cmd_outs_abort(cmd_outs *s)
 int cmd_check_output(const char *path, ffnn_error *err)
 {
     struct stat sb;
+    if (strcmp(path, "-") != 0)
+        pipe_is_write_error();
     if (strcmp(path, "-") == 0 ||
         (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)))
         return 0;
@@ -383,6 +492,59 @@ int cmd_check_output(const char *path, ffnn_error *err)
     return st;
 }
 
+/* The directory part of path ("." for none) in buf; false if too long. */
+static bool dir_of(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t len = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+    if (len + 2 > size)
+        return false;
+    if (len)
+        memcpy(buf, path, len);
+    else
+        buf[len++] = '.';
+    buf[len] = '\0';
+    return true;
+}
+
+/* Do a and b lead to one file, so that writing one destroys the other?
+ * Existing regular files compare by device and inode (through symbolic and
+ * hard links); devices, FIFOs and standard streams are written in place and
+ * never clash.  Names that do not exist yet are one file when their
+ * directories are one directory and their last components are equal. */
+static bool same_file(const char *a, const char *b)
+{
+    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
+        return false;
+    struct stat sa, sb;
+    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea || eb)
+        return ea && eb && S_ISREG(sa.st_mode) && S_ISREG(sb.st_mode) && sa.st_dev == sb.st_dev &&
+               sa.st_ino == sb.st_ino;
+    const char *na = strrchr(a, '/'), *nb = strrchr(b, '/');
+    char da[PATH_MAX], db[PATH_MAX];
+    if (strcmp(na ? na + 1 : a, nb ? nb + 1 : b) != 0)
+        return false;
+    if (!dir_of(a, da, sizeof da) || !dir_of(b, db, sizeof db) || stat(da, &sa) != 0 ||
+        stat(db, &sb) != 0)
+        return strcmp(a, b) == 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int cmd_check_distinct(const cmd_file *files, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            const cmd_file *a = &files[i], *b = &files[j];
+            if (!a->path || !b->path || (!a->output && !b->output))
+                continue;
+            if (same_file(a->path, b->path))
+                return cmd_usage_error("%s and %s are the same file (%s)", a->what, b->what,
+                                       a->output ? a->path : b->path);
+        }
+    return 0;
+}
+
 char *cmd_default_name(const char *path, const char *ext)
 {
     const char *base = strrchr(path, '/');
@@ -390,6 +552,8 @@ char *cmd_default_name(const char *path, const char *ext)
     size_t len = strlen(base);
     if (len > 4 && strcmp(base + len - 4, ".csv") == 0)
         len -= 4;
+    else if (len > 5 && strcmp(base + len - 5, ".ffnn") == 0)
+        len -= 5;
     size_t size = len + strlen(ext) + 1;
     char *out = malloc(size);
     if (out)

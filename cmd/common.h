@@ -3,6 +3,7 @@
 #ifndef FFNN_CMD_COMMON_H
 #define FFNN_CMD_COMMON_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,17 +33,48 @@ void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * no information: "prog: warning: SOURCE: column "x" has the same value in
  * every row; it carries no information". */
 void cmd_warn_constant(const ffnn_prep *p, const char *source);
-/* Usage error, one line: "prog: msg; try 'prog --help'" -> 64. */
+/* Usage error, one line: "prog: msg; try 'prog --help'" -> 64 (FFNN_EUSAGE). */
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* For getopt_long's ':' and '?' returns (optstrings start with ':'):
- * "unknown option '--x'" or "option '-o' needs an argument" -> 64. */
-int cmd_bad_option(int c, char **argv);
-void cmd_version(void);
+/* "path: write error: <errno's reason>" ("<stdout>" for "-") -> 74 (FFNN_EIO). */
+int cmd_write_error(const char *path);
 /* Flushes standard output; on a write error now or earlier prints
  * "<stdout>: write error: <reason>" and returns 74, else returns 0. */
 int cmd_flush_stdout(void);
 /* Progress goes to stderr when it is a terminal or with -v. */
 bool cmd_progress_enabled(void);
+/* The name messages use for an input or output path: "<stdin>" or
+ * "<stdout>" for "-", else path. */
+const char *cmd_input_name(const char *path);
+const char *cmd_output_name(const char *path);
+/* Online CPUs, at least 1: the default for -j. */
+long cmd_cpu_count(void);
+
+/* ---- options ------------------------------------------------------------
+ * Every program takes -h/--help and --version; CMD_VERBOSE adds
+ * -v/--verbose (cmd_verbose++), CMD_QUIET -q/--quiet (cmd_quiet).  A
+ * program lists only its own options; cmd_getopt adds these and handles
+ * them.  The program's long-only options use values from 256 up. */
+enum { CMD_VERBOSE = 1, CMD_QUIET = 2 };
+/* cmd_getopt's answer when main is to return *status now. */
+#define CMD_OPT_EXIT (-2)
+
+typedef struct {
+    const char *shortopts;          /* the program's own, getopt style, no ':' prefix */
+    const struct option *longopts;  /* the program's own, {NULL, 0, NULL, 0}-terminated */
+    unsigned common;                /* CMD_VERBOSE | CMD_QUIET */
+    void (*usage)(void);            /* the --help text */
+} cmd_options;
+
+/* getopt_long over the program's options and the shared ones.  Returns the
+ * next program option (optarg set), -1 after the last option, or
+ * CMD_OPT_EXIT with *status: 0 after --help (usage printed) or --version,
+ * 64 after an unknown option or a missing argument ("unknown option '--x'",
+ * "option '-o' needs an argument"; optind points past the operands as
+ * getopt_long leaves it). */
+int cmd_getopt(int argc, char **argv, const cmd_options *o, int *status);
+/* The --help lines of the shared options of `common` (-v, -q, -h,
+ * --version), each description starting in column width + 3. */
+void cmd_help_common(unsigned common, int width);
 
 /* A progress line while a large input is read: on a terminal only, from
  * one second on, redrawn in place and cleared at the end.
@@ -70,7 +102,9 @@ void cmd_free_list(char **v, int n);
 /* An output file written atomically (ffnn_atomic_file, durable), or
  * standard output for "-"; cmd_out_commit renames it into place (or, after
  * a stop request, removes it: FFNN_ECANCELED), cmd_out_abort removes it.
- * Write to fp. */
+ * Write to fp.  Opening a file (and cmd_check_output) makes the program
+ * ignore SIGPIPE: a closed pipe on standard output is then a write error
+ * (74) that removes the staged files, not a death that leaves them. */
 typedef struct {
     FILE *fp;
     ffnn_atomic_file file;
@@ -102,10 +136,58 @@ void cmd_outs_abort(cmd_outs *s);
  * other outputs already written.  "-" and devices pass; nothing is left. */
 int cmd_check_output(const char *path, ffnn_error *err);
 
-/* "data/iris.csv", ".ffnn" -> "iris.ffnn" (in the current directory); malloc'd. */
+/* A file named on the command line: what names it in messages (an option,
+ * "-o", or an operand, "TRAIN.csv"); path NULL when not given. */
+typedef struct {
+    const char *what;
+    const char *path;
+    bool output;
+} cmd_file;
+/* Refuses, before any work, an output that is one of the inputs or another
+ * output (writing it would destroy the other): "prog: -o and TRAIN.csv are
+ * the same file (tr.csv); try 'prog --help'" -> 64, else 0.  Regular files
+ * compare by device and inode, names not yet created by directory and
+ * name; "-", devices and FIFOs never clash. */
+int cmd_check_distinct(const cmd_file *files, int n);
+
+/* "data/iris.csv", ".ffnn" -> "iris.ffnn", "m/iris.ffnn", ".onnx" -> "iris.onnx"
+ * (in the current directory); malloc'd. */
 char *cmd_default_name(const char *path, const char *ext);
 
 /* Opens an input ("-" = stdin); missing or a directory -> 66 with a message. */
 FILE *cmd_open_input(const char *path, ffnn_error *err);
+
+/* ---- progress bar (cmd/progbar.c) -----------------------------------------
+ * Keras's progress bar (Keras 2's Progbar, 30 wide) for work of a known
+ * number of steps, for the caller to use on a terminal only:
+ * "PREFIX 12/40 [=========>....................] - ETA: 3s - loss: 0.4123",
+ * first drawn once the work has run for more than a second
+ * (CMD_PROGBAR_AFTER), then at most every CMD_PROGBAR_EVERY seconds; each
+ * line ends in "\033[K\r", so the next line (the bar's or the caller's
+ * own) overwrites it.  For tests only, FFNN_PROGRESS_CLOCK=STEP in the
+ * environment (a positive number of seconds) replaces the clock by one that
+ * advances STEP at each cmd_progbar_due, so what is drawn does not depend
+ * on time. */
+#define CMD_PROGBAR_AFTER 1.0
+#define CMD_PROGBAR_EVERY 0.1
+#define CMD_PROGBAR_WIDTH 30
+
+typedef struct {
+    double step;          /* > 0: the test clock's step, else the real clock */
+    double clock;         /* the test clock's reading */
+    double start;         /* seconds when the work started (done 0) */
+    double last;          /* seconds at the last line drawn, < 0: none yet */
+    double now;           /* seconds at the last cmd_progbar_due */
+} cmd_progbar;
+
+void cmd_progbar_init(cmd_progbar *b);
+/* Reads the clock; done 0 starts the work.  True when a line is due now. */
+bool cmd_progbar_due(cmd_progbar *b, long done);
+/* Draws the line for done of total steps (done >= 1) on stderr: prefix,
+ * the bar, "- ETA: 3s" ("m:ss", "h:mm:ss") while done < total, else
+ * "- 2s 50ms/step", then " - NAME: %.4f" for the values, the last ones left
+ * out where the line would not fit the terminal's width. */
+void cmd_progbar_draw(cmd_progbar *b, const char *prefix, long done, long total,
+                      const char *const *names, const double *values, int n);
 
 #endif

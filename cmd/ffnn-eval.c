@@ -1,12 +1,10 @@
 /* ffnn-eval — metrics of a predictions CSV (or of a model on a labelled CSV)
  * as text, JSON or one number; SVG charts; pass/fail bars for make and cron. */
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
-#include "ffnn/csv.h"
+#include "ffnn/num.h"
 #include "ffnn/eval.h"
 #include "ffnn/model_io.h"
 #include "ffnn/predict.h"
@@ -23,12 +21,14 @@ static void usage(void)
            "`prediction`, and p_<class> probabilities for a classifier), or predict the\n"
            "labelled rows with MODEL first.  Prints scikit-learn's metrics: accuracy,\n"
            "balanced accuracy, per-class precision/recall/F1/support with macro and\n"
-           "weighted averages, confusion matrix, log loss and ROC-AUC; for regression\n"
-           "MAE, MSE, RMSE, R2, max error and median absolute error.\n\n"
+           "weighted averages, confusion matrix, log loss, ROC-AUC and subset accuracy\n"
+           "(p_ >= 0.5 against one-hot labels); for regression MAE, MSE, RMSE, R2, max\n"
+           "error and median absolute error.\n\n"
            "  -m, --model=MODEL        predict LABELLED.csv with MODEL, then evaluate\n"
            "  -j, --json               print all metrics as one JSON object\n"
            "  -M, --metric=NAME        print one metric's value only (accuracy, f1_macro,\n"
-           "                           roc_auc, recall:CLASS, rmse, r2, ...)\n"
+           "                           roc_auc, subset_accuracy, recall:CLASS, rmse,\n"
+           "                           r2, ...)\n"
            "  -T, --target=NAME        the true-label column (default: the column just\n"
            "                           before `prediction`; with -m the model's target)\n"
            "      --task=TASK          classification or regression (default: p_ columns\n"
@@ -41,15 +41,14 @@ static void usage(void)
            "      --curve-svg=FILE     learning curve of the history's metric (and val_)\n"
            "      --curve-metric=NAME  the history column to plot (default: accuracy or\n"
            "                           mae, whichever the history has; or loss)\n"
-           "  -o, --output=FILE        write the report to FILE (atomically)\n"
-           "  -q, --quiet              no warnings\n"
-           "  -h, --help               show this help and exit\n"
-           "      --version            show the version and exit\n\n"
-           "With --history and no PREDICTIONS operand only the curve is drawn; give `-`\n"
+           "  -o, --output=FILE        write the report to FILE (atomically)\n",
+           progname, progname, progname, EXIT_BAR, EXIT_BAR);
+    cmd_help_common(CMD_QUIET, 24);
+    printf("\nWith --history and no PREDICTIONS operand only the curve is drawn; give `-`\n"
            "to also evaluate standard input.  Exit status: 0 ok, %d a bar not met,\n"
            "64 usage, 65 bad data, 66 input missing, 71 out of memory, 73 cannot create\n"
            "output, 74 I/O error, 128+N signal N (see ffnn-eval(1)).\n",
-           progname, progname, progname, EXIT_BAR, EXIT_BAR, EXIT_BAR);
+           EXIT_BAR);
 }
 
 typedef struct {
@@ -96,8 +95,7 @@ static int write_curve(cmd_outs *outs, const char *hist_path, const char *svg_pa
     FILE *in = cmd_open_input(hist_path, &err);
     if (!in)
         return cmd_fail(&err);
-    ffnn_status st = ffnn_eval_table_read(&t, in, strcmp(hist_path, "-") ? hist_path : "<stdin>",
-                                          &err);
+    ffnn_status st = ffnn_eval_table_read(&t, in, cmd_input_name(hist_path), &err);
     if (in != stdin)
         fclose(in);
     if (st)
@@ -148,8 +146,8 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
 int main(int argc, char **argv)
 {
     enum {
-        OPT_VERSION = 256, OPT_TASK, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_CONFUSION, OPT_ROC,
-        OPT_HISTORY, OPT_CURVE, OPT_CURVE_METRIC
+        OPT_TASK = 256, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_CONFUSION, OPT_ROC, OPT_HISTORY,
+        OPT_CURVE, OPT_CURVE_METRIC
     };
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},
@@ -165,11 +163,9 @@ int main(int argc, char **argv)
         {"curve-svg", required_argument, NULL, OPT_CURVE},
         {"curve-metric", required_argument, NULL, OPT_CURVE_METRIC},
         {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"m:jM:T:o:", longopts, CMD_QUIET, usage};
     const char *model = NULL, *metric = NULL, *output = "-", *confusion_svg = NULL,
                *roc_svg = NULL, *history = NULL, *curve_svg = NULL, *curve_metric = NULL;
     char *target = NULL;
@@ -183,13 +179,12 @@ int main(int argc, char **argv)
     bool have_d = false, have_r = false;
     char *buf = NULL;
     size_t len = 0;
-    cmd_out o;
-    memset(&o, 0, sizeof o);
+    cmd_out o = {0};
     cmd_outs outs = {.n = 0};   /* the SVG files, committed with the report */
     FILE *in = NULL;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":m:jM:T:o:qh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'j': json = true; break;
@@ -231,10 +226,7 @@ int main(int argc, char **argv)
         case OPT_CURVE: curve_svg = optarg; break;
         case OPT_CURVE_METRIC: curve_metric = optarg; break;
         case 'o': output = optarg; break;
-        case 'q': cmd_quiet = true; break;
-        case 'h': usage(); goto out;
-        case OPT_VERSION: cmd_version(); goto out;
-        default: rc = cmd_bad_option(c, argv); goto out;
+        case CMD_OPT_EXIT: goto out;
         }
     }
     int nargs = argc - optind;
@@ -247,6 +239,13 @@ int main(int argc, char **argv)
     else if (curve_metric && !curve_svg)
         rc = cmd_usage_error("--curve-metric needs --history and --curve-svg");
     if (rc)
+        goto out;
+    const cmd_file files[] = {
+        {"-o", output, true}, {"--confusion-svg", confusion_svg, true}, {"--roc-svg", roc_svg, true},
+        {"--curve-svg", curve_svg, true},
+        {model ? "LABELLED.csv" : "PREDICTIONS.csv", nargs ? argv[optind] : NULL, false},
+        {"-m", model, false}, {"--history", history, false}};
+    if ((rc = cmd_check_distinct(files, 7)))
         goto out;
     const char *const paths[] = {output, confusion_svg, roc_svg, curve_svg};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
@@ -266,7 +265,7 @@ int main(int argc, char **argv)
     }
 
     const char *input = nargs ? argv[optind] : "-";
-    const char *name = strcmp(input, "-") ? input : "<stdin>";
+    const char *name = cmd_input_name(input);
     if (!(in = cmd_open_input(input, &err))) {
         rc = cmd_fail(&err);
         goto out;
@@ -319,11 +318,11 @@ int main(int argc, char **argv)
     }
 
     if (confusion_svg && d.task == FFNN_EVAL_REGRESSION) {
-        rc = cmd_failf(65, "--confusion-svg: a confusion matrix needs a classifier's predictions");
+        rc = cmd_failf(FFNN_EDATA, "--confusion-svg: a confusion matrix needs a classifier's predictions");
         goto out;
     }
     if (roc_svg && !d.proba) {
-        rc = cmd_failf(65, "--roc-svg: ROC curves need class probabilities (p_ columns)");
+        rc = cmd_failf(FFNN_EDATA, "--roc-svg: ROC curves need class probabilities (p_ columns)");
         goto out;
     }
 
@@ -346,8 +345,7 @@ int main(int argc, char **argv)
     }
     if (wr) {
         cmd_out_abort(&o);
-        rc = cmd_failf(74, "%s: write error: %s", strcmp(output, "-") ? output : "<stdout>",
-                       strerror(errno ? errno : EIO));
+        rc = cmd_write_error(output);
         goto out;
     }
     if (cmd_out_commit(&o, &err) || cmd_outs_commit(&outs, &err)) {

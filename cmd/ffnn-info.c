@@ -1,7 +1,6 @@
 /* ffnn-info — what a model file holds: a Keras-style summary and metadata. */
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
@@ -13,95 +12,92 @@ static void usage(void)
     printf("Usage: %s [OPTION]... MODEL\n"
            "Print a model's layers, output shapes and parameter counts (like Keras's\n"
            "model.summary()), then its preprocessing, classes and training summary.\n\n"
-           "  -j, --json             print the same as one JSON object\n"
-           "  -h, --help             show this help and exit\n"
-           "      --version          show the version and exit\n\n"
-           "Exit status: 0 ok, 64 usage, 65 bad model file, 66 missing, 71 out of memory,\n"
-           "74 write error (see ffnn(7)).\n",
+           "  -j, --json             print the same as one JSON object\n",
            progname);
+    cmd_help_common(0, 22);
+    printf("\nExit status: 0 ok, 64 usage, 65 bad model file, 66 missing, 71 out of memory,\n"
+           "74 write error (see ffnn(7)).\n");
 }
 
-/* Adds a string to array a; false when out of memory. */
-static bool add_string(cJSON *a, const char *s)
-{
-    cJSON *x = cJSON_CreateString(s);
-    if (!x || !cJSON_AddItemToArray(a, x)) {
-        cJSON_Delete(x);
-        return false;
-    }
-    return true;
-}
-
-/* The --json object; NULL when out of memory. */
-static cJSON *info_json(const ffnn_model *m)
+/* The --json object: the text (malloc'd), or NULL when out of memory. */
+static char *info_json(const ffnn_model *m)
 {
     const ffnn_prep *p = &m->prep;
-    cJSON *o = cJSON_CreateObject(), *a = NULL, *c = NULL, *L = NULL;
-    bool ok = o != NULL;
-    ok = ok && cJSON_AddStringToObject(o, "task", ffnn_task_name(p->task));
-    ok = ok && cJSON_AddStringToObject(o, "target", p->target ? p->target : "");
-    if (ok && p->task != FFNN_TASK_REGRESSION) {
-        ok = (a = cJSON_AddArrayToObject(o, "classes")) != NULL;
-        for (int k = 0; ok && k < p->n_classes; k++)
-            ok = add_string(a, p->classes[k]);
+    ffnn_json_writer w;
+    ffnn_json_writer_init(&w, NULL, 2);
+    ffnn_json_begin_object(&w, false);
+    ffnn_json_key_string(&w, "task", ffnn_task_name(p->task));
+    ffnn_json_key_string(&w, "target", p->target ? p->target : "");
+    if (p->task != FFNN_TASK_REGRESSION) {
+        ffnn_json_key(&w, "classes");
+        ffnn_json_string_array(&w, p->classes, p->n_classes);
     }
-    ok = ok && (a = cJSON_AddArrayToObject(o, "columns"));
-    for (int i = 0; ok && i < p->n_columns; i++) {
-        ok = (c = cJSON_CreateObject()) && cJSON_AddItemToArray(a, c);
-        ok = ok && cJSON_AddStringToObject(c, "name", p->columns[i].name);
-        ok = ok && cJSON_AddStringToObject(c, "kind", p->columns[i].categorical ? "categorical" : "numeric");
-        if (ok && p->columns[i].categorical) {
-            cJSON *cats = cJSON_AddArrayToObject(c, "categories");
-            ok = cats != NULL;
-            for (int k = 0; ok && k < p->columns[i].n_cats; k++)
-                ok = add_string(cats, p->columns[i].cats[k]);
+    ffnn_json_key(&w, "columns");
+    ffnn_json_begin_array(&w, false);
+    for (int i = 0; i < p->n_columns; i++) {
+        const ffnn_prep_column *col = &p->columns[i];
+        ffnn_json_begin_object(&w, false);
+        ffnn_json_key_string(&w, "name", col->name);
+        ffnn_json_key_string(&w, "kind", col->categorical ? "categorical" : "numeric");
+        if (col->categorical) {
+            ffnn_json_key(&w, "categories");
+            ffnn_json_string_array(&w, col->cats, col->n_cats);
         }
+        ffnn_json_end_object(&w);
     }
-    ok = ok && cJSON_AddNumberToObject(o, "inputs", m->n_in);
-    ok = ok && cJSON_AddBoolToObject(o, "standardize", p->standardize);
-    ok = ok && cJSON_AddStringToObject(o, "impute", ffnn_impute_name(p->impute));
-    ok = ok && (a = cJSON_AddArrayToObject(o, "layers"));
+    ffnn_json_end_array(&w);
+    ffnn_json_key_int(&w, "inputs", m->n_in);
+    ffnn_json_key(&w, "standardize");
+    ffnn_json_bool(&w, p->standardize);
+    ffnn_json_key_string(&w, "impute", ffnn_impute_name(p->impute));
+    ffnn_json_key(&w, "layers");
+    ffnn_json_begin_array(&w, false);
     int in = m->n_in;
-    for (int l = 0; ok && l < m->n_layers; l++) {
-        ok = (L = cJSON_CreateObject()) && cJSON_AddItemToArray(a, L);
-        ok = ok && cJSON_AddNumberToObject(L, "units", m->layers[l].units);
-        ok = ok && cJSON_AddStringToObject(L, "activation", ffnn_act_name(m->layers[l].activation));
-        ok = ok && cJSON_AddNumberToObject(L, "dropout", m->layers[l].dropout);
-        ok = ok && cJSON_AddNumberToObject(L, "params", (double)in * m->layers[l].units + m->layers[l].units);
-        in = m->layers[l].units;
+    for (int l = 0; l < m->n_layers; l++) {
+        const ffnn_layer_spec *L = &m->layers[l];
+        ffnn_json_begin_object(&w, false);
+        ffnn_json_key_int(&w, "units", L->units);
+        ffnn_json_key_string(&w, "activation", ffnn_act_name(L->activation));
+        ffnn_json_key(&w, "dropout");
+        ffnn_json_float(&w, L->dropout);
+        ffnn_json_key_int(&w, "params", (long long)in * L->units + L->units);
+        ffnn_json_end_object(&w);
+        in = L->units;
     }
-    ok = ok && cJSON_AddNumberToObject(o, "params", (double)m->n_params);
-    ok = ok && cJSON_AddStringToObject(o, "loss", ffnn_loss_name(m->loss.kind));
-    ok = ok && cJSON_AddStringToObject(o, "kernel_initializer", ffnn_init_name(m->kernel_initializer));
-    /* train_info is JSON the model loader has already parsed once, so
-     * failing to parse it again means out of memory. */
-    if (ok && m->train_info)
-        ok = ffnn_json_add(o, "training", cJSON_Parse(m->train_info));
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
+    ffnn_json_end_array(&w);
+    ffnn_json_key_int(&w, "params", (long long)m->n_params);
+    ffnn_json_key_string(&w, "loss", ffnn_loss_name(m->loss.kind));
+    ffnn_json_key_string(&w, "kernel_initializer", ffnn_init_name(m->kernel_initializer));
+    if (m->train_info) {
+        /* JSON the model loader has already parsed once, so failing to
+         * parse it again means out of memory. */
+        cJSON *t = cJSON_Parse(m->train_info);
+        if (!t) {
+            free(ffnn_json_writer_text(&w));
+            return NULL;
+        }
+        ffnn_json_key(&w, "training");
+        ffnn_json_tree(&w, t);
+        cJSON_Delete(t);
     }
-    return o;
+    ffnn_json_end_object(&w);
+    return ffnn_json_writer_text(&w);
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VERSION = 256 };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"j", longopts, 0, usage};
     bool json = false;
-    int c;
+    int c, rc = 0;
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'j': json = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     if (argc - optind != 1)
@@ -111,9 +107,7 @@ int main(int argc, char **argv)
     if (ffnn_model_load(&m, argv[optind], &err))
         return cmd_fail(&err);
     if (json) {
-        cJSON *o = info_json(m);
-        char *s = o ? cJSON_Print(o) : NULL;
-        cJSON_Delete(o);
+        char *s = info_json(m);
         if (!s) {
             ffnn_model_destroy(m);
             return cmd_nomem();
@@ -150,7 +144,5 @@ int main(int argc, char **argv)
             printf("Training:   %s\n", m->train_info);
     }
     ffnn_model_destroy(m);
-    if (fflush(stdout) != 0 || ferror(stdout))
-        return cmd_failf(74, "<stdout>: write error: %s", strerror(errno));
-    return 0;
+    return cmd_flush_stdout();
 }

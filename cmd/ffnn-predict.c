@@ -1,18 +1,9 @@
 /* ffnn-predict — predictions CSV for the rows of a CSV file. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "common.h"
 #include "ffnn/model_io.h"
 #include "ffnn/predict.h"
-
-/* Online CPUs, at least 1: the default for --threads. */
-static long cpu_count(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? n : 1;
-}
 
 static void usage(void)
 {
@@ -26,37 +17,33 @@ static void usage(void)
            "                         depend on N\n"
            "      --strict-categories  a value that is none of a categorical feature's\n"
            "                         categories is an error (default: encoded as all\n"
-           "                         zeros, with a warning per column)\n"
-           "  -q, --quiet            no warnings\n"
-           "  -h, --help             show this help and exit\n"
-           "      --version          show the version and exit\n\n"
-           "Input columns are matched to the model's features by name; extra columns are\n"
+           "                         zeros, with a warning per column)\n",
+           progname, cmd_cpu_count());
+    cmd_help_common(CMD_QUIET, 22);
+    printf("\nInput columns are matched to the model's features by name; extra columns are\n"
            "ignored.  Memory use does not grow with the input length.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data or model, 66 input missing,\n"
            "71 out of memory, 73 cannot create output, 74 I/O error, 128+N signal N\n"
-           "(see ffnn(7)).\n",
-           progname, cpu_count());
+           "(see ffnn(7)).\n");
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_VERSION = 256, OPT_STRICT };
+    enum { OPT_STRICT = 256 };
     static const struct option longopts[] = {
         {"keep", required_argument, NULL, 'k'},
         {"output", required_argument, NULL, 'o'},
         {"threads", required_argument, NULL, 'j'},
         {"strict-categories", no_argument, NULL, OPT_STRICT},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"k:o:j:", longopts, CMD_QUIET, usage};
     const char *keep = NULL, *output = "-";
-    long threads = cpu_count();
+    long threads = cmd_cpu_count();
     bool strict = false;
-    int c;
+    int c, rc = 0;
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":k:o:j:qh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'k': keep = optarg; break;
         case 'o': output = optarg; break;
@@ -66,25 +53,24 @@ int main(int argc, char **argv)
                                        FFNN_POOL_MAX);
             break;
         case OPT_STRICT: strict = true; break;
-        case 'q': cmd_quiet = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     int nargs = argc - optind;
     if (nargs < 1 || nargs > 2)
         return cmd_usage_error("expected MODEL [INPUT.csv], got %d argument%s", nargs, nargs == 1 ? "" : "s");
     const char *model_path = argv[optind], *input = nargs == 2 ? argv[optind + 1] : "-";
+    const cmd_file files[] = {{"-o", output, true}, {"MODEL", model_path, false},
+                              {"INPUT.csv", input, false}};
+    if ((rc = cmd_check_distinct(files, 3)))
+        return rc;
 
     ffnn_error err;
     ffnn_model *m = NULL;
     ffnn_predict_options opt = ffnn_predict_options_default();
     long *unseen = NULL;
     FILE *in = NULL;
-    cmd_out o;
-    memset(&o, 0, sizeof o);
-    int rc = 0;
+    cmd_out o = {0};
     if (ffnn_model_load(&m, model_path, &err)) {
         rc = cmd_fail(&err);
         goto out;
@@ -104,11 +90,10 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
-    const char *name = strcmp(input, "-") == 0 ? "<stdin>" : input;
-    if (ffnn_predict_stream(m, in, name, o.fp, &opt, NULL, &err)) {
+    if (ffnn_predict_stream(m, in, cmd_input_name(input), o.fp, &opt, NULL, &err)) {
         /* Read errors already name the input; write errors name nothing. */
         if (err.status == FFNN_EIO && strncmp(err.msg, "write error", 11) == 0)
-            ffnn_error_prefix(&err, "%s", strcmp(output, "-") == 0 ? "<stdout>" : output);
+            ffnn_error_prefix(&err, "%s", cmd_output_name(output));
         cmd_out_abort(&o);
         rc = cmd_fail(&err);
         goto out;
@@ -121,7 +106,8 @@ int main(int argc, char **argv)
         if (unseen[k] > 0)
             cmd_warn("%s: column \"%s\": %ld value%s not among the model's categories, "
                      "encoded as all zeros (--strict-categories refuses them)",
-                     name, m->prep.columns[k].name, unseen[k], unseen[k] == 1 ? " is" : "s are");
+                     cmd_input_name(input), m->prep.columns[k].name, unseen[k],
+                     unseen[k] == 1 ? " is" : "s are");
 out:
     if (in && in != stdin)
         fclose(in);

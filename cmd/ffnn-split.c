@@ -1,9 +1,6 @@
 /* ffnn-split — seeded train/test split of a CSV file, optionally stratified. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "common.h"
 #include "ffnn/dataset.h"
 #include "ffnn/model_io.h"
@@ -19,14 +16,12 @@ static void usage(void)
            "  -t, --test-fraction=F  share of rows for the test file (default %g)\n"
            "  -s, --seed=N           shuffle seed (default %d)\n"
            "      --stratify         keep class shares equal in both files\n"
-           "  -T, --target=NAME      class column for --stratify (default: last column)\n"
-           "  -q, --quiet            no warnings\n"
-           "  -h, --help             show this help and exit\n"
-           "      --version          show the version and exit\n\n"
-           "INPUT may be '-' for standard input.  Exit status: 0 ok, 64 usage, 65 bad data,\n"
-           "66 input missing, 71 out of memory, 73 cannot create output, 74 I/O error,\n"
-           "128+N signal N (see ffnn(7)).\n",
+           "  -T, --target=NAME      class column for --stratify (default: last column)\n",
            progname, DEFAULT_TEST_FRACTION, DEFAULT_SEED);
+    cmd_help_common(CMD_QUIET, 22);
+    printf("\nINPUT may be '-' for standard input.  Exit status: 0 ok, 64 usage, 65 bad data,\n"
+           "66 input missing, 71 out of memory, 73 cannot create output, 74 I/O error,\n"
+           "128+N signal N (see ffnn(7)).\n");
 }
 
 /* Writes the rows into the set of outputs (renamed into place together). */
@@ -37,44 +32,29 @@ static int write_part(cmd_outs *outs, const ffnn_table *t, const char *path, con
     if (!o)
         return cmd_fail(&err);
     if (ffnn_table_write(t, o->fp, rows, n) != 0)
-        return cmd_failf(74, "%s: write error: %s", strcmp(path, "-") ? path : "<stdout>",
-                         strerror(errno ? errno : EIO));
+        return cmd_write_error(path);
     return 0;
-}
-
-/* Do paths a and b name one file?  Existing files compare by device and
- * inode, others by name. */
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (strcmp(a, "-") == 0 || strcmp(b, "-") == 0)
-        return false;
-    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    return strcmp(a, b) == 0;
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_STRATIFY = 256, OPT_VERSION };
+    enum { OPT_STRATIFY = 256 };
     static const struct option longopts[] = {
         {"test-fraction", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 's'},
         {"stratify", no_argument, NULL, OPT_STRATIFY},
         {"target", required_argument, NULL, 'T'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
+    static const cmd_options opts = {"t:s:T:", longopts, CMD_QUIET, usage};
     double frac = DEFAULT_TEST_FRACTION;
     uint64_t seed = DEFAULT_SEED;
     bool stratify = false;
     const char *target = NULL;
-    int c;
+    int c, rc = 0;
 
     cmd_init(argv[0]);
-    while ((c = getopt_long(argc, argv, ":t:s:T:qh", longopts, NULL)) != -1) {
+    while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 't':
             if (!cmd_parse_double(optarg, 0.0, 1.0, &frac) || frac <= 0.0 || frac >= 1.0)
@@ -86,10 +66,7 @@ int main(int argc, char **argv)
             break;
         case 'T': target = optarg; break;
         case OPT_STRATIFY: stratify = true; break;
-        case 'q': cmd_quiet = true; break;
-        case 'h': usage(); return 0;
-        case OPT_VERSION: cmd_version(); return 0;
-        default: return cmd_bad_option(c, argv);
+        case CMD_OPT_EXIT: return rc;
         }
     }
     if (argc - optind != 3)
@@ -99,25 +76,25 @@ int main(int argc, char **argv)
     if (strcmp(train_out, "-") == 0 && strcmp(test_out, "-") == 0)
         return cmd_usage_error("TRAIN_OUT and TEST_OUT cannot both be standard output");
     /* Writing over the input, or both parts to one file, would lose rows. */
-    if (same_file(train_out, test_out))
-        return cmd_usage_error("TRAIN_OUT and TEST_OUT are the same file");
-    if (same_file(in, train_out) || same_file(in, test_out))
-        return cmd_usage_error("%s is the input file %s",
-                               same_file(in, train_out) ? "TRAIN_OUT" : "TEST_OUT", in);
+    const cmd_file files[] = {
+        {"TRAIN_OUT", train_out, true}, {"TEST_OUT", test_out, true}, {"INPUT", in, false}};
+    if ((rc = cmd_check_distinct(files, 3)))
+        return rc;
     if (target && !stratify)
         cmd_warn("--target has no effect without --stratify");
 
     ffnn_error err;
     ffnn_table t;
+    if (cmd_check_output(train_out, &err) || cmd_check_output(test_out, &err))
+        return cmd_fail(&err);
     if (ffnn_table_load(&t, in, false, &err))
         return cmd_fail(&err);
     if (t.nrows < 2) {
         /* One row would leave TRAIN_OUT with none. */
-        int st = cmd_failf(65, "%s: 1 data row; a split needs at least 2", t.source);
+        int st = cmd_failf(FFNN_EDATA, "%s: 1 data row; a split needs at least 2", t.source);
         ffnn_table_release(&t);
         return st;
     }
-    int rc = 0;
     long n = t.nrows, ntr = 0, nte = 0;
     long *tr = calloc((size_t)n, sizeof *tr), *te = calloc((size_t)n, sizeof *te);
     int *strata = NULL;
@@ -128,7 +105,7 @@ int main(int argc, char **argv)
     if (stratify) {
         int col = target ? ffnn_table_col(&t, target) : t.ncols - 1;
         if (col < 0) {
-            rc = cmd_failf(64, "--target: \"%s\" is not a column of %s", target, t.source);
+            rc = cmd_failf(FFNN_EUSAGE, "--target: \"%s\" is not a column of %s", target, t.source);
             goto out;
         }
         /* Stratum = index of the label among the distinct labels, in order of

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "internal.h"
+
 #define SELU_ALPHA 1.67326324 /* Keras 3 constants, as in activation.h */
 #define SELU_SCALE 1.05070098
 #define LEAKY_SLOPE 0.2
@@ -26,32 +28,22 @@ static const char *const act_names[FFNN_ACT_COUNT] = {
     [FFNN_ACT_LEAKY_RELU] = "leaky_relu", [FFNN_ACT_SWISH] = "swish",
 };
 
-/* Returns the canonical name, or "?" for a value outside the enum. */
 const char *ffnn_act_name(ffnn_act a)
 {
-    return (unsigned)a < FFNN_ACT_COUNT ? act_names[a] : "?";
+    return ffnn_enum_name(act_names, FFNN_ACT_COUNT, (int)a);
 }
 
-/* Canonical names plus Keras's alias "silu" for swish; -1 if unknown or NULL. */
 int ffnn_act_parse(const char *name)
 {
-    if (!name)
-        return -1;
-    for (int a = 0; a < FFNN_ACT_COUNT; a++)
-        if (strcmp(name, act_names[a]) == 0)
-            return a;
-    if (strcmp(name, "silu") == 0)
+    if (name && strcmp(name, "silu") == 0)
         return FFNN_ACT_SWISH;
-    return -1;
+    return ffnn_enum_parse(act_names, FFNN_ACT_COUNT, name);
 }
 
-/* 1/(1+e^-x) without overflow for either sign. */
-static double sigmoid(double x)
+ffnn_names ffnn_act_names(void)
 {
-    if (x >= 0.0)
-        return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
+    ffnn_names t = {act_names, FFNN_ACT_COUNT, ffnn_act_parse};
+    return t;
 }
 
 static double gelu(double x)
@@ -64,13 +56,13 @@ static double act1(ffnn_act a, double x)
 {
     switch (a) {
     case FFNN_ACT_RELU: return x > 0.0 ? x : 0.0;
-    case FFNN_ACT_SIGMOID: return sigmoid(x);
+    case FFNN_ACT_SIGMOID: return ffnn_sigmoid(x);
     case FFNN_ACT_TANH: return tanh(x);
     case FFNN_ACT_ELU: return x > 0.0 ? x : ELU_ALPHA * expm1(x);
     case FFNN_ACT_SELU: return SELU_SCALE * (x > 0.0 ? x : SELU_ALPHA * expm1(x));
     case FFNN_ACT_GELU: return gelu(x);
     case FFNN_ACT_LEAKY_RELU: return x > 0.0 ? x : LEAKY_SLOPE * x;
-    case FFNN_ACT_SWISH: return x * sigmoid(x);
+    case FFNN_ACT_SWISH: return x * ffnn_sigmoid(x);
     default: return x;
     }
 }
@@ -89,7 +81,7 @@ static double dact1(ffnn_act a, double x, double y)
         return 0.5 * (1.0 + erf(x / SQRT_2)) + x * exp(-0.5 * x * x) * INV_SQRT_2PI;
     case FFNN_ACT_LEAKY_RELU: return x > 0.0 ? 1.0 : LEAKY_SLOPE;
     case FFNN_ACT_SWISH: { /* s·(1 + x·(1 − s)), s = sigmoid(x) */
-        double s = sigmoid(x);
+        double s = ffnn_sigmoid(x);
         return s * (1.0 + x * (1.0 - s));
     }
     default: return 1.0;

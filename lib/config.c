@@ -16,60 +16,7 @@
 #include "ffnn/config.h"
 #include "ffnn/file.h"
 #include "ffnn/json.h"
-#include "ffnn/csv.h"
 #include "internal.h"
-
-/* ---- suggestions ---------------------------------------------------------- */
-
-static int levenshtein(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 99;
-    int row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-const char *ffnn_suggest(const char *word, const char *const *candidates, int n)
-{
-    const char *best = NULL;
-    int bestd = 3;
-    int wl = (int)strlen(word);
-    for (int i = 0; i < n; i++) {
-        int d = levenshtein(word, candidates[i]);
-        /* A distance as large as the word itself is no resemblance ("x" vs "l2"). */
-        if (d < bestd && d < wl) {
-            best = candidates[i];
-            bestd = d;
-        }
-    }
-    if (best || wl == 0)
-        return best;
-    const char *prefix = NULL;
-    for (int i = 0; i < n; i++)
-        if (strncmp(candidates[i], word, (size_t)wl) == 0) {
-            if (prefix)
-                return NULL;
-            prefix = candidates[i];
-        }
-    return prefix;
-}
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
@@ -81,7 +28,16 @@ ffnn_config ffnn_config_default(void)
     c.arch = ffnn_arch_spec_default();
     c.fit = ffnn_fit_options_default();
     c.has_seed = false;
+    c.default_stop = true;
     return c;
+}
+
+void ffnn_config_set_epochs(ffnn_config *c, int epochs)
+{
+    c->fit.epochs = epochs;
+    if (c->default_stop)
+        c->fit.early_stopping = ffnn_early_stopping_default();
+    c->default_stop = false;
 }
 
 void ffnn_config_release(ffnn_config *c)
@@ -92,9 +48,14 @@ void ffnn_config_release(ffnn_config *c)
     for (int i = 0; i < c->prep.n_ignore; i++)
         free(c->prep.ignore[i]);
     free(c->prep.ignore);
+    for (int i = 0; i < c->prep.n_types; i++)
+        free(c->prep.types[i].name);
+    free(c->prep.types);
     c->prep.target = NULL;
     c->prep.ignore = NULL;
     c->prep.n_ignore = 0;
+    c->prep.types = NULL;
+    c->prep.n_types = 0;
 }
 
 ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_error *err)
@@ -103,6 +64,8 @@ ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_erro
     c.prep.target = NULL;
     c.prep.ignore = NULL;
     c.prep.n_ignore = 0;
+    c.prep.types = NULL;
+    c.prep.n_types = 0;
     if (src->prep.target && !(c.prep.target = strdup(src->prep.target)))
         goto nomem;
     if (src->prep.n_ignore > 0) {
@@ -111,6 +74,16 @@ ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_erro
         for (; c.prep.n_ignore < src->prep.n_ignore; c.prep.n_ignore++)
             if (!(c.prep.ignore[c.prep.n_ignore] = strdup(src->prep.ignore[c.prep.n_ignore])))
                 goto nomem;
+    }
+    if (src->prep.n_types > 0) {
+        if (!(c.prep.types = ffnn_calloc((size_t)src->prep.n_types, sizeof *c.prep.types)))
+            goto nomem;
+        for (; c.prep.n_types < src->prep.n_types; c.prep.n_types++) {
+            ffnn_column_type *ct = &c.prep.types[c.prep.n_types];
+            ct->categorical = src->prep.types[c.prep.n_types].categorical;
+            if (!(ct->name = strdup(src->prep.types[c.prep.n_types].name)))
+                goto nomem;
+        }
     }
     *dst = c;
     return FFNN_OK;
@@ -227,42 +200,24 @@ static ffnn_status get_num(const ctx *x, const char *path, const cJSON *v, doubl
     return FFNN_OK;
 }
 
-/* A name from a table (names[i] for i < n), parsed by parse (aliases ok). */
+/* A name from a module's table (aliases ok); an unknown one is an error
+ * suggesting the nearest name, or listing them all. */
 static ffnn_status get_name(const ctx *x, const char *path, const cJSON *v, const char *what,
-                            const char *const *names, int n, int (*parse)(const char *), int *out)
+                            ffnn_names t, int *out)
 {
     if (!cJSON_IsString(v))
         return type_error(x, path, "a string", v);
-    int r = parse(v->valuestring);
+    int r = t.parse(v->valuestring);
     if (r >= 0) {
         *out = r;
         return FFNN_OK;
     }
-    const char *s = ffnn_suggest(v->valuestring, names, n);
+    const char *s = ffnn_suggest(v->valuestring, t.names, t.n);
     if (s)
         return fail(x, path, "unknown %s \"%s\"; did you mean \"%s\"?", what, v->valuestring, s);
     char list[300];
-    size_t k = 0;
-    list[0] = '\0';
-    for (int i = 0; i < n && k < sizeof list; i++)
-        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", names[i]);
+    ffnn_names_list(list, sizeof list, t.names, t.n);
     return fail(x, path, "unknown %s \"%s\" (valid: %s)", what, v->valuestring, list);
-}
-
-static ffnn_status get_act(const ctx *x, const char *path, const cJSON *v, int *out)
-{
-    const char *names[FFNN_ACT_COUNT];
-    for (int i = 0; i < FFNN_ACT_COUNT; i++)
-        names[i] = ffnn_act_name((ffnn_act)i);
-    return get_name(x, path, v, "activation", names, FFNN_ACT_COUNT, ffnn_act_parse, out);
-}
-
-static ffnn_status get_loss(const ctx *x, const char *path, const cJSON *v, int *out)
-{
-    const char *names[FFNN_LOSS_COUNT];
-    for (int i = 0; i < FFNN_LOSS_COUNT; i++)
-        names[i] = ffnn_loss_name((ffnn_loss_kind)i);
-    return get_name(x, path, v, "loss", names, FFNN_LOSS_COUNT, ffnn_loss_parse, out);
 }
 
 static ffnn_status get_string(const ctx *x, const char *path, const cJSON *v, char **out)
@@ -276,26 +231,29 @@ static ffnn_status get_string(const ctx *x, const char *path, const cJSON *v, ch
     return FFNN_OK;
 }
 
+/* The log keys a callback may monitor: the loss and every metric of
+ * metrics.h (or a Keras alias), with or without "val_"; whether the task
+ * has it is ffnn_fit's check. */
 static const char *const monitors[] = {"val_loss", "loss", "val_accuracy", "accuracy",
-                                       "val_mae", "mae"};
+                                       "val_binary_accuracy", "binary_accuracy", "val_auc", "auc",
+                                       "val_mae", "mae", "val_mse", "mse", "val_rmse", "rmse"};
 
 static ffnn_status get_monitor(const ctx *x, const char *path, const cJSON *v, char *out, size_t n)
 {
-    int i;
     if (!cJSON_IsString(v))
         return type_error(x, path, "a string", v);
-    for (i = 0; i < (int)FFNN_ARRAY_LEN(monitors); i++)
-        if (strcmp(v->valuestring, monitors[i]) == 0)
-            break;
-    if (i == (int)FFNN_ARRAY_LEN(monitors)) {
-        const char *s = ffnn_suggest(v->valuestring, monitors, (int)FFNN_ARRAY_LEN(monitors));
-        if (s)
-            return fail(x, path, "unknown quantity \"%s\"; did you mean \"%s\"?", v->valuestring, s);
-        return fail(x, path, "unknown quantity \"%s\" (valid: val_loss, loss, val_accuracy, "
-                    "accuracy, val_mae, mae)", v->valuestring);
+    const char *name = v->valuestring;
+    const char *base = strncmp(name, "val_", 4) == 0 ? name + 4 : name;
+    if (strlen(name) < n && (strcmp(base, "loss") == 0 || ffnn_metric_id_parse(base) >= 0)) {
+        snprintf(out, n, "%s", name);
+        return FFNN_OK;
     }
-    snprintf(out, n, "%s", monitors[i]);
-    return FFNN_OK;
+    const char *s = ffnn_suggest(name, monitors, (int)FFNN_ARRAY_LEN(monitors));
+    if (s)
+        return fail(x, path, "unknown quantity \"%s\"; did you mean \"%s\"?", name, s);
+    char list[300];
+    ffnn_names_list(list, sizeof list, monitors, (int)FFNN_ARRAY_LEN(monitors));
+    return fail(x, path, "unknown quantity \"%s\" (valid: %s)", name, list);
 }
 
 static const char *const mode_names[] = {"auto", "min", "max"};
@@ -336,7 +294,7 @@ static ffnn_status apply_layers(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
                     return fail(x, p, "at most %d units, got %d", 1 << 20, k);
                 hidden[i].units = k;
             } else if (strcmp(c->string, "activation") == 0) {
-                if ((st = get_act(x, p, c, &k)))
+                if ((st = get_name(x, p, c, "activation", ffnn_act_names(), &k)))
                     return st;
                 hidden[i].activation = (ffnn_act)k;
             } else {
@@ -357,6 +315,17 @@ static ffnn_status apply_layers(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
     return FFNN_OK;
 }
 
+/* Sets the loss; another loss than before starts from the default options. */
+static void set_loss(ffnn_arch_spec *a, int loss, const ffnn_arch_spec *def)
+{
+    if (loss != a->loss) {
+        a->from_logits = def->from_logits;
+        a->tf_cached_logits = def->tf_cached_logits;
+        a->huber_delta = def->huber_delta;
+    }
+    a->loss = loss;
+}
+
 static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
 {
     static const char *const keys[] = {"name", "from_logits", "delta", "tf_cached_logits"};
@@ -371,14 +340,9 @@ static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
         return FFNN_OK;
     }
     if (cJSON_IsString(v)) {
-        if ((st = get_loss(x, "loss", v, &k)))
+        if ((st = get_name(x, "loss", v, "loss", ffnn_loss_names(), &k)))
             return st;
-        if (k != a->loss) {
-            a->from_logits = def.from_logits;
-            a->tf_cached_logits = def.tf_cached_logits;
-            a->huber_delta = def.huber_delta;
-        }
-        a->loss = k;
+        set_loss(a, k, &def);
         return FFNN_OK;
     }
     if (!cJSON_IsObject(v))
@@ -387,14 +351,9 @@ static ffnn_status apply_loss(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
         return st;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
     if (name && !cJSON_IsNull(name)) {
-        if ((st = get_loss(x, "loss.name", name, &k)))
+        if ((st = get_name(x, "loss.name", name, "loss", ffnn_loss_names(), &k)))
             return st;
-        if (k != a->loss) {
-            a->from_logits = def.from_logits;
-            a->tf_cached_logits = def.tf_cached_logits;
-            a->huber_delta = def.huber_delta;
-        }
-        a->loss = k;
+        set_loss(a, k, &def);
     } else if (name) {
         a->loss = def.loss;
     }
@@ -437,20 +396,12 @@ static unsigned optim_params(ffnn_optim_kind k)
     }
 }
 
-static ffnn_status get_optim_name(const ctx *x, const char *path, const cJSON *v, int *out)
-{
-    const char *names[FFNN_OPTIM_COUNT];
-    for (int i = 0; i < FFNN_OPTIM_COUNT; i++)
-        names[i] = ffnn_optim_name((ffnn_optim_kind)i);
-    return get_name(x, path, v, "optimizer", names, FFNN_OPTIM_COUNT, ffnn_optim_parse, out);
-}
-
 static ffnn_status apply_optimizer(const ctx *x, ffnn_optim_spec *o, const cJSON *v)
 {
     ffnn_status st;
     int k;
     if (cJSON_IsString(v)) {
-        if ((st = get_optim_name(x, "optimizer", v, &k)))
+        if ((st = get_name(x, "optimizer", v, "optimizer", ffnn_optim_names(), &k)))
             return st;
         if (k != (int)o->kind)
             *o = ffnn_optim_default((ffnn_optim_kind)k);
@@ -462,7 +413,7 @@ static ffnn_status apply_optimizer(const ctx *x, ffnn_optim_spec *o, const cJSON
         return st;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(v, "name");
     if (name) {
-        if ((st = get_optim_name(x, "optimizer.name", name, &k)))
+        if ((st = get_name(x, "optimizer.name", name, "optimizer", ffnn_optim_names(), &k)))
             return st;
         if (k != (int)o->kind)
             *o = ffnn_optim_default((ffnn_optim_kind)k);
@@ -511,110 +462,183 @@ static ffnn_status apply_optimizer(const ctx *x, ffnn_optim_spec *o, const cJSON
 static ffnn_status get_mode(const ctx *x, const char *path, const cJSON *v, ffnn_mode *out)
 {
     int k;
-    ffnn_status st = get_name(x, path, v, "mode", mode_names, 3, parse_mode, &k);
+    ffnn_status st = get_name(x, path, v, "mode", (ffnn_names){mode_names, 3, parse_mode}, &k);
     if (!st)
         *out = (ffnn_mode)k;
     return st;
 }
 
-/* What early_stopping and reduce_lr_on_plateau share: true or false sets
- * *enabled and is all (*more false); an object of known keys enables the
- * callback and leaves its keys to the caller (*more true). */
-static ffnn_status callback_start(const ctx *x, const char *w, const cJSON *v,
-                                  const char *const *keys, int nkeys, const char *shape,
-                                  bool *enabled, bool *more)
+/* What early_stopping and reduce_lr_on_plateau share: their value is true,
+ * false or an object of known keys, and five of the keys (the offsets of
+ * their fields in the callback's struct).  The other keys are the
+ * callback's own (own_key, write_own).  keys is also the order of
+ * ffnn_config_to_json's output. */
+typedef struct {
+    const char *name;           /* "early_stopping" */
+    const char *const *keys;    /* every key it knows */
+    int nkeys;
+    const char *shape;          /* what the value must be, for the type error */
+    size_t enabled, monitor, min_delta, patience, mode; /* offsetof */
+    size_t monitor_size;
+    ffnn_status (*own_key)(const ctx *x, const char *path, const char *key, const cJSON *v,
+                           void *target);
+    void (*write_own)(ffnn_json_writer *w, const char *key, const void *target);
+} callback_spec;
+
+#define FIELD(type, target, off) ((type *)(void *)((char *)(target) + (off)))
+
+static ffnn_status apply_callback(const ctx *x, const callback_spec *cb, void *target,
+                                  const cJSON *v)
 {
-    *more = false;
+    bool *enabled = FIELD(bool, target, cb->enabled);
     if (cJSON_IsBool(v)) {
         *enabled = cJSON_IsTrue(v);
         return FFNN_OK;
     }
     if (!cJSON_IsObject(v))
-        return type_error(x, w, shape, v);
-    ffnn_status st = check_object(x, w, v, keys, nkeys);
+        return type_error(x, cb->name, cb->shape, v);
+    ffnn_status st = check_object(x, cb->name, v, cb->keys, cb->nkeys);
     if (st)
         return st;
-    *enabled = *more = true;
-    return FFNN_OK;
-}
-
-static ffnn_status apply_early_stopping(const ctx *x, ffnn_early_stopping *e, const cJSON *v)
-{
-    static const char *const keys[] = {"enabled", "monitor", "min_delta", "patience", "mode",
-                                       "baseline", "restore_best_weights", "start_from_epoch"};
-    const char *w = "early_stopping";
+    *enabled = true;
     char p[96];
-    bool more;
-    ffnn_status st = callback_start(x, w, v, keys, (int)FFNN_ARRAY_LEN(keys),
-                                    "true, false or an object {\"monitor\", \"patience\", ...}",
-                                    &e->enabled, &more);
-    for (const cJSON *c = more ? v->child : NULL; c && !st; c = c->next) {
+    for (const cJSON *c = v->child; c && !st; c = c->next) {
         const char *k = c->string;
-        join(p, sizeof p, w, k);
+        join(p, sizeof p, cb->name, k);
         if (strcmp(k, "enabled") == 0)
-            st = get_bool(x, p, c, &e->enabled);
+            st = get_bool(x, p, c, enabled);
         else if (strcmp(k, "monitor") == 0)
-            st = get_monitor(x, p, c, e->monitor, sizeof e->monitor);
+            st = get_monitor(x, p, c, FIELD(char, target, cb->monitor), cb->monitor_size);
         else if (strcmp(k, "min_delta") == 0)
-            st = get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number", &e->min_delta);
+            st = get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number",
+                         FIELD(double, target, cb->min_delta));
         else if (strcmp(k, "patience") == 0)
-            st = get_int(x, p, c, 0, &e->patience);
+            st = get_int(x, p, c, 0, FIELD(int, target, cb->patience));
         else if (strcmp(k, "mode") == 0)
-            st = get_mode(x, p, c, &e->mode);
-        else if (strcmp(k, "baseline") == 0) {
-            e->has_baseline = !cJSON_IsNull(c);
-            if (e->has_baseline)
-                st = get_num(x, p, c, -INFINITY, false, INFINITY, false, "a finite number",
-                             &e->baseline);
-            else
-                e->baseline = 0;
-        } else if (strcmp(k, "restore_best_weights") == 0)
-            st = get_bool(x, p, c, &e->restore_best_weights);
+            st = get_mode(x, p, c, FIELD(ffnn_mode, target, cb->mode));
         else
-            st = get_int(x, p, c, 0, &e->start_from_epoch);
+            st = cb->own_key(x, p, k, c, target);
     }
     return st;
 }
 
-static ffnn_status apply_reduce_lr(const ctx *x, ffnn_reduce_lr *r, const cJSON *v)
+static ffnn_status early_stopping_key(const ctx *x, const char *p, const char *k, const cJSON *c,
+                                      void *target)
 {
-    static const char *const keys[] = {"enabled", "monitor", "factor", "patience", "mode",
-                                       "min_delta", "cooldown", "min_lr"};
-    const char *w = "reduce_lr_on_plateau";
-    char p[96];
-    bool more;
-    ffnn_status st = callback_start(x, w, v, keys, (int)FFNN_ARRAY_LEN(keys),
-                                    "true, false or an object {\"monitor\", \"factor\", ...}",
-                                    &r->enabled, &more);
-    for (const cJSON *c = more ? v->child : NULL; c && !st; c = c->next) {
-        const char *k = c->string;
-        join(p, sizeof p, w, k);
-        if (strcmp(k, "enabled") == 0)
-            st = get_bool(x, p, c, &r->enabled);
-        else if (strcmp(k, "monitor") == 0)
-            st = get_monitor(x, p, c, r->monitor, sizeof r->monitor);
-        else if (strcmp(k, "factor") == 0)
-            st = get_num(x, p, c, 0, true, 1, true, "in (0, 1)", &r->factor);
-        else if (strcmp(k, "patience") == 0)
-            st = get_int(x, p, c, 0, &r->patience);
-        else if (strcmp(k, "mode") == 0)
-            st = get_mode(x, p, c, &r->mode);
-        else if (strcmp(k, "min_delta") == 0)
-            st = get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number", &r->min_delta);
-        else if (strcmp(k, "cooldown") == 0)
-            st = get_int(x, p, c, 0, &r->cooldown);
-        else
-            st = get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number", &r->min_lr);
+    ffnn_early_stopping *e = target;
+    if (strcmp(k, "baseline") == 0) {
+        e->has_baseline = !cJSON_IsNull(c);
+        e->baseline = 0;
+        if (e->has_baseline)
+            return get_num(x, p, c, -INFINITY, false, INFINITY, false, "a finite number",
+                           &e->baseline);
+        return FFNN_OK;
     }
-    return st;
+    if (strcmp(k, "restore_best_weights") == 0)
+        return get_bool(x, p, c, &e->restore_best_weights);
+    return get_int(x, p, c, 0, &e->start_from_epoch);
 }
+
+static void early_stopping_write(ffnn_json_writer *w, const char *k, const void *target)
+{
+    const ffnn_early_stopping *e = target;
+    if (strcmp(k, "baseline") == 0) {
+        if (e->has_baseline)
+            ffnn_json_number(w, e->baseline);
+        else
+            ffnn_json_null(w);
+    } else if (strcmp(k, "restore_best_weights") == 0) {
+        ffnn_json_bool(w, e->restore_best_weights);
+    } else {
+        ffnn_json_number(w, e->start_from_epoch);
+    }
+}
+
+static ffnn_status reduce_lr_key(const ctx *x, const char *p, const char *k, const cJSON *c,
+                                 void *target)
+{
+    ffnn_reduce_lr *r = target;
+    if (strcmp(k, "factor") == 0)
+        return get_num(x, p, c, 0, true, 1, true, "in (0, 1)", &r->factor);
+    if (strcmp(k, "cooldown") == 0)
+        return get_int(x, p, c, 0, &r->cooldown);
+    return get_num(x, p, c, 0, false, INFINITY, false, "a non-negative number", &r->min_lr);
+}
+
+static void reduce_lr_write(ffnn_json_writer *w, const char *k, const void *target)
+{
+    const ffnn_reduce_lr *r = target;
+    ffnn_json_number(w, strcmp(k, "factor") == 0     ? r->factor
+                        : strcmp(k, "cooldown") == 0 ? r->cooldown
+                                                     : r->min_lr);
+}
+
+static const char *const early_stopping_keys[] = {
+    "enabled", "monitor", "min_delta", "patience", "mode", "baseline", "restore_best_weights",
+    "start_from_epoch"};
+static const callback_spec early_stopping_spec = {
+    "early_stopping", early_stopping_keys, (int)FFNN_ARRAY_LEN(early_stopping_keys),
+    "true, false or an object {\"monitor\", \"patience\", ...}",
+    offsetof(ffnn_early_stopping, enabled), offsetof(ffnn_early_stopping, monitor),
+    offsetof(ffnn_early_stopping, min_delta), offsetof(ffnn_early_stopping, patience),
+    offsetof(ffnn_early_stopping, mode), sizeof ((ffnn_early_stopping *)0)->monitor,
+    early_stopping_key, early_stopping_write};
+
+static const char *const reduce_lr_keys[] = {
+    "enabled", "monitor", "factor", "patience", "mode", "min_delta", "cooldown", "min_lr"};
+static const callback_spec reduce_lr_spec = {
+    "reduce_lr_on_plateau", reduce_lr_keys, (int)FFNN_ARRAY_LEN(reduce_lr_keys),
+    "true, false or an object {\"monitor\", \"factor\", ...}",
+    offsetof(ffnn_reduce_lr, enabled), offsetof(ffnn_reduce_lr, monitor),
+    offsetof(ffnn_reduce_lr, min_delta), offsetof(ffnn_reduce_lr, patience),
+    offsetof(ffnn_reduce_lr, mode), sizeof ((ffnn_reduce_lr *)0)->monitor, reduce_lr_key,
+    reduce_lr_write};
 
 static const char *const top_keys[] = {
-    "description", "task", "target", "ignore", "layers", "output_activation", "loss",
-    "kernel_initializer", "l2", "optimizer", "batch_size", "epochs", "validation_split",
+    "description", "task", "target", "ignore", "columns", "layers", "output_activation",
+    "output_units", "loss", "kernel_initializer", "l2", "optimizer", "batch_size", "epochs", "validation_split",
     "stratify_validation", "shuffle", "early_stopping", "reduce_lr_on_plateau", "standardize",
     "impute", "seed",
 };
+
+/* "columns": {"NAME": "categorical"|"numeric", ...}, replacing the
+ * declarations before; whether each name is a feature column is
+ * ffnn_prep_fit's check. */
+static ffnn_status apply_columns(const ctx *x, ffnn_prep_options *p, const cJSON *v)
+{
+    static const char *const types[] = {"numeric", "categorical"};
+    if (!cJSON_IsObject(v))
+        return type_error(x, "columns", "an object {\"column\": \"categorical\" or \"numeric\"}", v);
+    int n = cJSON_GetArraySize(v), k = 0;
+    ffnn_column_type *t = n ? ffnn_calloc((size_t)n, sizeof *t) : NULL;
+    ffnn_status st = n && !t ? ffnn_error_nomem(x->err) : FFNN_OK;
+    char path[160];
+    for (const cJSON *c = v->child; c && !st; c = c->next) {
+        join(path, sizeof path, "columns", c->string);
+        for (int i = 0; i < k && !st; i++)
+            if (strcmp(t[i].name, c->string) == 0)
+                st = fail(x, path, "duplicate key");
+        int i = cJSON_IsString(c) ? ffnn_enum_parse(types, 2, c->valuestring) : -1;
+        if (!st && i < 0)
+            st = type_error(x, path, "\"categorical\" or \"numeric\"", c);
+        if (!st && !(t[k].name = strdup(c->string)))
+            st = ffnn_error_nomem(x->err);
+        if (!st)
+            t[k++].categorical = i == 1;
+    }
+    if (st) {
+        for (int i = 0; i < k; i++)
+            free(t[i].name);
+        free(t);
+        return st;
+    }
+    for (int i = 0; i < p->n_types; i++)
+        free(p->types[i].name);
+    free(p->types);
+    p->types = t;
+    p->n_types = k;
+    return FFNN_OK;
+}
 
 static int parse_task(const char *s)
 {
@@ -677,29 +701,44 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
         free(c->prep.ignore);
         c->prep.ignore = names;
         c->prep.n_ignore = cnt;
+    } else if (strcmp(k, "columns") == 0) {
+        st = apply_columns(x, &c->prep, v);
     } else if (strcmp(k, "layers") == 0) {
         st = apply_layers(x, &c->arch, v);
     } else if (strcmp(k, "output_activation") == 0) {
         if (cJSON_IsNull(v))
             c->arch.output_activation = -1;
-        else if (!(st = get_act(x, k, v, &n)))
+        else if (!(st = get_name(x, k, v, "activation", ffnn_act_names(), &n)))
             c->arch.output_activation = n;
+    } else if (strcmp(k, "output_units") == 0) {
+        if (cJSON_IsNull(v))
+            c->arch.output_units = 0;
+        else if (get_int(x, k, v, 1, &n))
+            return type_error(x, k, "a positive integer or null", v);
+        else
+            c->arch.output_units = n;
     } else if (strcmp(k, "loss") == 0) {
         st = apply_loss(x, &c->arch, v);
     } else if (strcmp(k, "kernel_initializer") == 0) {
         const char *names[FFNN_INIT_COUNT];
         for (int i = 0; i < FFNN_INIT_COUNT; i++)
             names[i] = ffnn_init_name((ffnn_init)i);
-        if (!(st = get_name(x, k, v, "initializer", names, FFNN_INIT_COUNT, ffnn_init_parse, &n)))
+        if (!(st = get_name(x, k, v, "initializer", (ffnn_names){names, FFNN_INIT_COUNT, ffnn_init_parse}, &n)))
             c->arch.kernel_initializer = (ffnn_init)n;
     } else if (strcmp(k, "l2") == 0) {
         st = get_num(x, k, v, 0, false, INFINITY, false, "a non-negative number", &c->arch.l2);
     } else if (strcmp(k, "optimizer") == 0) {
         st = apply_optimizer(x, &c->fit.optimizer, v);
     } else if (strcmp(k, "batch_size") == 0) {
-        st = get_int(x, k, v, 1, &c->fit.batch_size);
+        if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0)
+            c->fit.batch_size = FFNN_BATCH_AUTO;
+        else if (get_int(x, k, v, 1, &n))
+            return type_error(x, k, "a positive integer or \"auto\"", v);
+        else
+            c->fit.batch_size = n;
     } else if (strcmp(k, "epochs") == 0) {
-        st = get_int(x, k, v, 1, &c->fit.epochs);
+        if (!(st = get_int(x, k, v, 1, &n)))
+            ffnn_config_set_epochs(c, n);
     } else if (strcmp(k, "validation_split") == 0) {
         st = get_num(x, k, v, 0, false, 1, true, "in [0, 1)", &c->fit.validation_split);
     } else if (strcmp(k, "stratify_validation") == 0) {
@@ -707,13 +746,18 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
     } else if (strcmp(k, "shuffle") == 0) {
         st = get_bool(x, k, v, &c->fit.shuffle);
     } else if (strcmp(k, "early_stopping") == 0) {
-        st = apply_early_stopping(x, &c->fit.early_stopping, v);
+        /* A stated early_stopping is Keras's EarlyStopping(...): its keys
+         * overlay that constructor's defaults, not the default stopping rule. */
+        if (c->default_stop)
+            c->fit.early_stopping = ffnn_early_stopping_default();
+        c->default_stop = false;
+        st = apply_callback(x, &early_stopping_spec, &c->fit.early_stopping, v);
     } else if (strcmp(k, "reduce_lr_on_plateau") == 0) {
-        st = apply_reduce_lr(x, &c->fit.reduce_lr, v);
+        st = apply_callback(x, &reduce_lr_spec, &c->fit.reduce_lr, v);
     } else if (strcmp(k, "standardize") == 0) {
         st = get_bool(x, k, v, &c->prep.standardize);
     } else if (strcmp(k, "impute") == 0) {
-        if (!(st = get_name(x, k, v, "imputation", impute_names, 2, ffnn_impute_parse, &n)))
+        if (!(st = get_name(x, k, v, "imputation", (ffnn_names){impute_names, 2, ffnn_impute_parse}, &n)))
             c->prep.impute = (ffnn_impute)n;
     } else if (strcmp(k, "seed") == 0) {
         if (cJSON_IsNull(v)) {
@@ -787,98 +831,118 @@ ffnn_status ffnn_config_load(ffnn_config *c, const char *path, ffnn_error *err)
 
 /* ---- writing -------------------------------------------------------------- */
 
-static double float_json(float f)
+/* A callback as an object, its keys in the order the spec lists them. */
+static void write_callback(ffnn_json_writer *w, const callback_spec *cb, const void *target)
 {
-    char buf[32];
-    return strtod(ffnn_format_float(buf, f), NULL);
-}
-
-static bool add_name_or_null(cJSON *o, const char *key, const char *s)
-{
-    return s ? cJSON_AddStringToObject(o, key, s) != NULL : cJSON_AddNullToObject(o, key) != NULL;
+    const char *t = target;
+    ffnn_json_key(w, cb->name);
+    ffnn_json_begin_object(w, false);
+    for (int i = 0; i < cb->nkeys; i++) {
+        const char *k = cb->keys[i];
+        ffnn_json_key(w, k);
+        if (strcmp(k, "enabled") == 0)
+            ffnn_json_bool(w, *(const bool *)(const void *)(t + cb->enabled));
+        else if (strcmp(k, "monitor") == 0)
+            ffnn_json_string(w, t + cb->monitor);
+        else if (strcmp(k, "min_delta") == 0)
+            ffnn_json_number(w, *(const double *)(const void *)(t + cb->min_delta));
+        else if (strcmp(k, "patience") == 0)
+            ffnn_json_number(w, *(const int *)(const void *)(t + cb->patience));
+        else if (strcmp(k, "mode") == 0)
+            ffnn_json_string(w, ffnn_mode_name(*(const ffnn_mode *)(const void *)(t + cb->mode)));
+        else
+            cb->write_own(w, k, target);
+    }
+    ffnn_json_end_object(w);
 }
 
 char *ffnn_config_to_json(const ffnn_config *c)
 {
     const ffnn_optim_spec *o = &c->fit.optimizer;
-    const ffnn_early_stopping *e = &c->fit.early_stopping;
-    const ffnn_reduce_lr *r = &c->fit.reduce_lr;
-    cJSON *root = cJSON_CreateObject(), *a = NULL, *x = NULL;
-    bool ok = root != NULL;
-    ok = ok && cJSON_AddStringToObject(root, "task",
-                                       c->prep.task == FFNN_TASK_AUTO ? "auto" : ffnn_task_name(c->prep.task));
-    ok = ok && add_name_or_null(root, "target", c->prep.target);
-    ok = ok && (a = cJSON_AddArrayToObject(root, "ignore"));
-    for (int i = 0; ok && i < c->prep.n_ignore; i++)
-        ok = cJSON_AddItemToArray(a, cJSON_CreateString(c->prep.ignore[i]));
-    ok = ok && (a = cJSON_AddArrayToObject(root, "layers"));
-    for (int i = 0; ok && i < c->arch.n_hidden; i++) {
-        ok = (x = cJSON_CreateObject()) && cJSON_AddItemToArray(a, x);
-        ok = ok && cJSON_AddNumberToObject(x, "units", c->arch.hidden[i].units);
-        ok = ok && cJSON_AddStringToObject(x, "activation", ffnn_act_name(c->arch.hidden[i].activation));
-        ok = ok && cJSON_AddNumberToObject(x, "dropout", float_json(c->arch.hidden[i].dropout));
+    ffnn_json_writer w;
+    ffnn_json_writer_init(&w, NULL, 2);
+    ffnn_json_begin_object(&w, false);
+    ffnn_json_key_string(&w, "task",
+                         c->prep.task == FFNN_TASK_AUTO ? "auto" : ffnn_task_name(c->prep.task));
+    ffnn_json_key_string(&w, "target", c->prep.target);
+    ffnn_json_key(&w, "ignore");
+    ffnn_json_string_array(&w, c->prep.ignore, c->prep.n_ignore);
+    ffnn_json_key(&w, "columns");
+    ffnn_json_begin_object(&w, false);
+    for (int i = 0; i < c->prep.n_types; i++)
+        ffnn_json_key_string(&w, c->prep.types[i].name,
+                             c->prep.types[i].categorical ? "categorical" : "numeric");
+    ffnn_json_end_object(&w);
+    ffnn_json_key(&w, "layers");
+    ffnn_json_begin_array(&w, false);
+    for (int i = 0; i < c->arch.n_hidden; i++) {
+        const ffnn_layer_spec *l = &c->arch.hidden[i];
+        ffnn_json_begin_object(&w, false);
+        ffnn_json_key_number(&w, "units", l->units);
+        ffnn_json_key_string(&w, "activation", ffnn_act_name(l->activation));
+        ffnn_json_key(&w, "dropout");
+        ffnn_json_float(&w, l->dropout);
+        ffnn_json_end_object(&w);
     }
-    ok = ok && add_name_or_null(root, "output_activation",
-                                c->arch.output_activation < 0 ? NULL
-                                    : ffnn_act_name((ffnn_act)c->arch.output_activation));
-    ok = ok && (x = cJSON_AddObjectToObject(root, "loss"));
-    ok = ok && add_name_or_null(x, "name", c->arch.loss < 0 ? NULL
-                                    : ffnn_loss_name((ffnn_loss_kind)c->arch.loss));
-    ok = ok && cJSON_AddBoolToObject(x, "from_logits", c->arch.from_logits);
-    ok = ok && cJSON_AddNumberToObject(x, "delta", c->arch.huber_delta);
-    ok = ok && cJSON_AddBoolToObject(x, "tf_cached_logits", c->arch.tf_cached_logits);
-    ok = ok && cJSON_AddStringToObject(root, "kernel_initializer",
-                                       ffnn_init_name(c->arch.kernel_initializer));
-    ok = ok && cJSON_AddNumberToObject(root, "l2", c->arch.l2);
-    ok = ok && (x = cJSON_AddObjectToObject(root, "optimizer"));
-    ok = ok && cJSON_AddStringToObject(x, "name", ffnn_optim_name(o->kind));
+    ffnn_json_end_array(&w);
+    ffnn_json_key_string(&w, "output_activation",
+                         c->arch.output_activation < 0
+                             ? NULL : ffnn_act_name((ffnn_act)c->arch.output_activation));
+    ffnn_json_key(&w, "output_units");
+    if (c->arch.output_units)
+        ffnn_json_number(&w, c->arch.output_units);
+    else
+        ffnn_json_null(&w);
+    ffnn_json_key(&w, "loss");
+    ffnn_json_begin_object(&w, false);
+    ffnn_json_key_string(&w, "name", c->arch.loss < 0 ? NULL
+                                         : ffnn_loss_name((ffnn_loss_kind)c->arch.loss));
+    ffnn_json_key(&w, "from_logits");
+    ffnn_json_bool(&w, c->arch.from_logits);
+    ffnn_json_key_number(&w, "delta", c->arch.huber_delta);
+    ffnn_json_key(&w, "tf_cached_logits");
+    ffnn_json_bool(&w, c->arch.tf_cached_logits);
+    ffnn_json_end_object(&w);
+    ffnn_json_key_string(&w, "kernel_initializer", ffnn_init_name(c->arch.kernel_initializer));
+    ffnn_json_key_number(&w, "l2", c->arch.l2);
+    ffnn_json_key(&w, "optimizer");
+    ffnn_json_begin_object(&w, false);
+    ffnn_json_key_string(&w, "name", ffnn_optim_name(o->kind));
     unsigned params = optim_params(o->kind);
     const double nums[] = {o->learning_rate, o->beta_1, o->beta_2, o->epsilon, 0, o->weight_decay,
                            o->momentum, 0, o->rho, 0, o->initial_accumulator_value};
     const bool bools[] = {0, 0, 0, 0, o->amsgrad, 0, 0, o->nesterov, 0, o->centered, 0};
-    for (int i = 1; ok && i < (int)FFNN_ARRAY_LEN(optim_keys); i++) {
+    for (int i = 1; i < (int)FFNN_ARRAY_LEN(optim_keys); i++) {
         unsigned bit = 1u << (i - 1);
         if (!(params & bit))
             continue;
+        ffnn_json_key(&w, optim_keys[i]);
         if (bit == OK_AMS || bit == OK_NES || bit == OK_CEN)
-            ok = cJSON_AddBoolToObject(x, optim_keys[i], bools[i - 1]) != NULL;
+            ffnn_json_bool(&w, bools[i - 1]);
         else
-            ok = cJSON_AddNumberToObject(x, optim_keys[i], nums[i - 1]) != NULL;
+            ffnn_json_number(&w, nums[i - 1]);
     }
-    ok = ok && cJSON_AddNumberToObject(root, "batch_size", c->fit.batch_size);
-    ok = ok && cJSON_AddNumberToObject(root, "epochs", c->fit.epochs);
-    ok = ok && cJSON_AddNumberToObject(root, "validation_split", c->fit.validation_split);
-    ok = ok && cJSON_AddBoolToObject(root, "stratify_validation", c->fit.stratify_validation);
-    ok = ok && cJSON_AddBoolToObject(root, "shuffle", c->fit.shuffle);
-    ok = ok && (x = cJSON_AddObjectToObject(root, "early_stopping"));
-    ok = ok && cJSON_AddBoolToObject(x, "enabled", e->enabled);
-    ok = ok && cJSON_AddStringToObject(x, "monitor", e->monitor);
-    ok = ok && cJSON_AddNumberToObject(x, "min_delta", e->min_delta);
-    ok = ok && cJSON_AddNumberToObject(x, "patience", e->patience);
-    ok = ok && cJSON_AddStringToObject(x, "mode", ffnn_mode_name(e->mode));
-    ok = ok && (e->has_baseline ? cJSON_AddNumberToObject(x, "baseline", e->baseline)
-                                : cJSON_AddNullToObject(x, "baseline"));
-    ok = ok && cJSON_AddBoolToObject(x, "restore_best_weights", e->restore_best_weights);
-    ok = ok && cJSON_AddNumberToObject(x, "start_from_epoch", e->start_from_epoch);
-    ok = ok && (x = cJSON_AddObjectToObject(root, "reduce_lr_on_plateau"));
-    ok = ok && cJSON_AddBoolToObject(x, "enabled", r->enabled);
-    ok = ok && cJSON_AddStringToObject(x, "monitor", r->monitor);
-    ok = ok && cJSON_AddNumberToObject(x, "factor", r->factor);
-    ok = ok && cJSON_AddNumberToObject(x, "patience", r->patience);
-    ok = ok && cJSON_AddStringToObject(x, "mode", ffnn_mode_name(r->mode));
-    ok = ok && cJSON_AddNumberToObject(x, "min_delta", r->min_delta);
-    ok = ok && cJSON_AddNumberToObject(x, "cooldown", r->cooldown);
-    ok = ok && cJSON_AddNumberToObject(x, "min_lr", r->min_lr);
-    ok = ok && cJSON_AddBoolToObject(root, "standardize", c->prep.standardize);
-    ok = ok && cJSON_AddStringToObject(root, "impute", ffnn_impute_name(c->prep.impute));
-    if (ok && c->has_seed) {
-        char seed[32];
-        snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->fit.seed);
-        ok = cJSON_AddRawToObject(root, "seed", seed) != NULL;
-    } else if (ok) {
-        ok = cJSON_AddNullToObject(root, "seed") != NULL;
-    }
-    char *s = ok ? ffnn_json_print(root, 2) : NULL;
-    cJSON_Delete(root);
-    return s;
+    ffnn_json_end_object(&w);
+    if (c->fit.batch_size == FFNN_BATCH_AUTO)
+        ffnn_json_key_string(&w, "batch_size", "auto");
+    else
+        ffnn_json_key_number(&w, "batch_size", c->fit.batch_size);
+    ffnn_json_key_number(&w, "epochs", c->fit.epochs);
+    ffnn_json_key_number(&w, "validation_split", c->fit.validation_split);
+    ffnn_json_key(&w, "stratify_validation");
+    ffnn_json_bool(&w, c->fit.stratify_validation);
+    ffnn_json_key(&w, "shuffle");
+    ffnn_json_bool(&w, c->fit.shuffle);
+    write_callback(&w, &early_stopping_spec, &c->fit.early_stopping);
+    write_callback(&w, &reduce_lr_spec, &c->fit.reduce_lr);
+    ffnn_json_key(&w, "standardize");
+    ffnn_json_bool(&w, c->prep.standardize);
+    ffnn_json_key_string(&w, "impute", ffnn_impute_name(c->prep.impute));
+    ffnn_json_key(&w, "seed");
+    if (c->has_seed)
+        ffnn_json_uint(&w, c->fit.seed);
+    else
+        ffnn_json_null(&w);
+    ffnn_json_end_object(&w);
+    return ffnn_json_writer_text(&w);
 }

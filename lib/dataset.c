@@ -68,7 +68,7 @@ static int cmp_name_col(const void *a, const void *b)
     return c ? c : (x->col > y->col) - (x->col < y->col);
 }
 
-ffnn_name_col *ffnn_names_index(char *const *names, int n)
+ffnn_name_col *ffnn_table_name_index(char *const *names, int n)
 {
     ffnn_name_col *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
     if (!v)
@@ -79,7 +79,7 @@ ffnn_name_col *ffnn_names_index(char *const *names, int n)
     return v;
 }
 
-int ffnn_names_find(const ffnn_name_col *v, int n, const char *name)
+int ffnn_table_name_find(const ffnn_name_col *v, int n, const char *name)
 {
     int lo = 0, hi = n;
     while (lo < hi) {
@@ -106,7 +106,7 @@ ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *s
 ffnn_status ffnn_table_check_names(char *const *names, int ncols, const char *source, long line,
                                    ffnn_error *err)
 {
-    ffnn_name_col *v = ffnn_names_index(names, ncols);
+    ffnn_name_col *v = ffnn_table_name_index(names, ncols);
     if (!v)
         return ffnn_error_nomem(err);
     /* Report the duplicate pair whose second column comes first. */

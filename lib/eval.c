@@ -1,5 +1,5 @@
 /* ffnn — evaluation metrics, scikit-learn 1.2 definitions (see eval.h).
- * Reading, reports and charts are in eval_io.c. */
+ * Reading, reports and charts are in eval_read.c, eval_report.c and eval_plot.c. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -24,6 +24,21 @@ double ffnn_eval_accuracy(const int *yt, const int *yp, long n)
     long ok = 0;
     for (long i = 0; i < n; i++)
         ok += yt[i] == yp[i];
+    return (double)ok / (double)n;
+}
+
+double ffnn_eval_subset_accuracy(const int *yt, const double *P, long n, int k)
+{
+    if (n <= 0)
+        return NAN;
+    long ok = 0;
+    for (long i = 0; i < n; i++) {
+        const double *p = P + (size_t)i * (size_t)k;
+        int c = 0;
+        while (c < k && (p[c] >= 0.5) == (c == yt[i]))
+            c++;
+        ok += c == k;
+    }
     return (double)ok / (double)n;
 }
 
@@ -160,6 +175,39 @@ static ffnn_status sort_scores(const unsigned char *pos, const double *score, lo
     return FFNN_OK;
 }
 
+/* Walks v (sorted by sort_scores) and calls step with the cumulative counts
+ * of positives and negatives at the end of every run of tied scores: one
+ * ROC point per distinct threshold, so tied scores make one diagonal
+ * segment. */
+static void roc_steps(const scored *v, long n, void (*step)(void *ctx, long tp, long fp),
+                      void *ctx)
+{
+    long tp = 0, fp = 0;
+    for (long i = 0; i < n; i++) {
+        if (v[i].pos)
+            tp++;
+        else
+            fp++;
+        if (i + 1 == n || v[i + 1].score != v[i].score)
+            step(ctx, tp, fp);
+    }
+}
+
+/* Twice the area in count units: Σ (fp_i - fp_{i-1}) (tp_i + tp_{i-1}).
+ * Exact in integers up to 2^53. */
+typedef struct {
+    double area2;
+    long tp0, fp0;
+} auc_sum;
+
+static void auc_step(void *ctx, long tp, long fp)
+{
+    auc_sum *a = ctx;
+    a->area2 += (double)(fp - a->fp0) * (double)(tp + a->tp0);
+    a->tp0 = tp;
+    a->fp0 = fp;
+}
+
 ffnn_status ffnn_eval_roc_auc(const unsigned char *pos, const double *score, long stride, long n,
                               double *auc, ffnn_error *err)
 {
@@ -169,26 +217,25 @@ ffnn_status ffnn_eval_roc_auc(const unsigned char *pos, const double *score, lon
     if (sort_scores(pos, score, stride, n, &v, &np, &nn, err))
         return err ? err->status : FFNN_EINTERNAL;
     if (np > 0 && nn > 0) {
-        /* Twice the area in count units: Σ (fp_i - fp_{i-1}) (tp_i + tp_{i-1}),
-         * one step per distinct threshold, so tied scores make one diagonal
-         * segment.  Exact in integers up to 2^53. */
-        double area2 = 0;
-        long tp = 0, fp = 0, tp0 = 0, fp0 = 0;
-        for (long i = 0; i < n; i++) {
-            if (v[i].pos)
-                tp++;
-            else
-                fp++;
-            if (i + 1 == n || v[i + 1].score != v[i].score) {
-                area2 += (double)(fp - fp0) * (double)(tp + tp0);
-                tp0 = tp;
-                fp0 = fp;
-            }
-        }
-        *auc = area2 / 2 / ((double)np * (double)nn);
+        auc_sum a = {0, 0, 0};
+        roc_steps(v, n, auc_step, &a);
+        *auc = a.area2 / 2 / ((double)np * (double)nn);
     }
     free(v);
     return FFNN_OK;
+}
+
+typedef struct {
+    double *f, *t;
+    long m, np, nn;
+} roc_points;
+
+static void curve_step(void *ctx, long tp, long fp)
+{
+    roc_points *c = ctx;
+    c->f[c->m] = c->nn ? (double)fp / (double)c->nn : 0;
+    c->t[c->m] = c->np ? (double)tp / (double)c->np : 0;
+    c->m++;
 }
 
 ffnn_status ffnn_eval_roc_curve(const unsigned char *pos, const double *score, long stride, long n,
@@ -207,23 +254,13 @@ ffnn_status ffnn_eval_roc_curve(const unsigned char *pos, const double *score, l
         free(t);
         return ffnn_error_nomem(err);
     }
-    long m = 1, tp = 0, fp = 0;
+    roc_points c = {f, t, 1, np, nn};
     f[0] = t[0] = 0;
-    for (long i = 0; i < n; i++) {
-        if (v[i].pos)
-            tp++;
-        else
-            fp++;
-        if (i + 1 == n || v[i + 1].score != v[i].score) {
-            f[m] = nn ? (double)fp / (double)nn : 0;
-            t[m] = np ? (double)tp / (double)np : 0;
-            m++;
-        }
-    }
+    roc_steps(v, n, curve_step, &c);
     free(v);
     *fpr = f;
     *tpr = t;
-    *npts = m;
+    *npts = c.m;
     return FFNN_OK;
 }
 
@@ -287,7 +324,7 @@ ffnn_status ffnn_eval_compute(ffnn_eval_result *r, const ffnn_eval_data *d, ffnn
     r->task = d->task;
     r->n = d->n;
     r->k = d->k;
-    r->accuracy = r->balanced_accuracy = r->log_loss = r->roc_auc = NAN;
+    r->accuracy = r->balanced_accuracy = r->log_loss = r->roc_auc = r->subset_accuracy = NAN;
     if (d->task == FFNN_EVAL_REGRESSION)
         return ffnn_eval_regression_compute(d->t, d->p, d->n, &r->reg, err);
     r->reg.mae = r->reg.mse = r->reg.rmse = r->reg.r2 = NAN;
@@ -308,6 +345,7 @@ ffnn_status ffnn_eval_compute(ffnn_eval_result *r, const ffnn_eval_data *d, ffnn
     r->balanced_accuracy = ffnn_eval_balanced_accuracy(r->confusion, k);
     if (d->proba) {
         r->log_loss = ffnn_eval_log_loss(d->y_true, d->proba, d->n, k);
+        r->subset_accuracy = ffnn_eval_subset_accuracy(d->y_true, d->proba, d->n, k);
         r->auc_per_class = ffnn_calloc((size_t)k, sizeof *r->auc_per_class);
         pos = ffnn_calloc((size_t)d->n, 1);
         if (!r->auc_per_class || !pos)
@@ -339,22 +377,38 @@ fail:
     return err ? err->status : FFNN_EINTERNAL;
 }
 
-static int class_index(const ffnn_eval_data *d, const char *name)
+/* The summary metrics of each task, in report order: the names --metric
+ * takes and the keys of the JSON report. */
+static const char *const cls_names[] = {
+    "accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro",
+    "precision_weighted", "recall_weighted", "f1_weighted", "log_loss", "roc_auc",
+    "subset_accuracy"};
+static const char *const reg_names[] = {"mae", "mse", "rmse", "r2", "max_error",
+                                        "median_absolute_error"};
+/* From here on they need probabilities. */
+#define CLS_PROBA_FROM 8
+
+int ffnn_eval_summary(const ffnn_eval_result *r, const char *const **names, double *values)
 {
-    for (int c = 0; c < d->k; c++)
-        if (strcmp(d->classes[c], name) == 0)
-            return c;
-    return -1;
+    if (r->task == FFNN_EVAL_REGRESSION) {
+        const double v[] = {r->reg.mae, r->reg.mse, r->reg.rmse,
+                            r->reg.r2,  r->reg.max_error, r->reg.median_absolute_error};
+        memcpy(values, v, sizeof v);
+        *names = reg_names;
+        return (int)FFNN_ARRAY_LEN(reg_names);
+    }
+    const double v[] = {r->accuracy,        r->balanced_accuracy, r->macro.precision,
+                        r->macro.recall,    r->macro.f1,          r->weighted.precision,
+                        r->weighted.recall, r->weighted.f1,       r->log_loss,
+                        r->roc_auc,         r->subset_accuracy};
+    memcpy(values, v, sizeof v);
+    *names = cls_names;
+    return (int)FFNN_ARRAY_LEN(cls_names);
 }
 
 ffnn_status ffnn_eval_metric(const ffnn_eval_result *r, const ffnn_eval_data *d, const char *name,
                              double *value, ffnn_error *err)
 {
-    static const char *const cls_names[] = {
-        "accuracy", "balanced_accuracy", "precision_macro", "recall_macro", "f1_macro",
-        "precision_weighted", "recall_weighted", "f1_weighted", "log_loss", "roc_auc"};
-    static const char *const reg_names[] = {"mae", "mse", "rmse", "r2", "max_error",
-                                            "median_absolute_error"};
     static const char *const per_names[] = {"precision", "recall", "f1", "support", "roc_auc"};
     bool is_reg = r->task == FFNN_EVAL_REGRESSION;
     *value = NAN;
@@ -372,7 +426,7 @@ ffnn_status ffnn_eval_metric(const ffnn_eval_result *r, const ffnn_eval_data *d,
                                   name);
         if (is_reg)
             return ffnn_error_set(err, FFNN_EDATA, "%s: not available for regression", name);
-        int c = class_index(d, colon + 1);
+        int c = ffnn_find_string(d->classes, d->k, colon + 1);
         if (c < 0)
             return ffnn_error_set(err, FFNN_EDATA, "%s: no class \"%s\"", name, colon + 1);
         const ffnn_eval_prf *v = &r->per_class[c];
@@ -389,34 +443,26 @@ ffnn_status ffnn_eval_metric(const ffnn_eval_result *r, const ffnn_eval_data *d,
         }
         return FFNN_OK;
     }
-    for (size_t i = 0; i < FFNN_ARRAY_LEN(cls_names); i++) {
-        if (strcmp(name, cls_names[i]) != 0)
-            continue;
-        if (is_reg)
-            return ffnn_error_set(err, FFNN_EDATA, "%s: not available for regression", name);
-        if (i >= 8 && !r->auc_per_class)
-            return ffnn_error_set(err, FFNN_EDATA, "%s: needs probabilities (p_ columns)", name);
-        const double vals[] = {r->accuracy,          r->balanced_accuracy, r->macro.precision,
-                               r->macro.recall,      r->macro.f1,          r->weighted.precision,
-                               r->weighted.recall,   r->weighted.f1,       r->log_loss,
-                               r->roc_auc};
-        *value = vals[i];
-        return FFNN_OK;
-    }
-    for (size_t i = 0; i < FFNN_ARRAY_LEN(reg_names); i++) {
-        if (strcmp(name, reg_names[i]) != 0)
-            continue;
-        if (!is_reg)
-            return ffnn_error_set(err, FFNN_EDATA, "%s: not available for classification", name);
-        const double vals[] = {r->reg.mae, r->reg.mse, r->reg.rmse,
-                               r->reg.r2,  r->reg.max_error, r->reg.median_absolute_error};
-        *value = vals[i];
+    int ci = ffnn_enum_parse(cls_names, (int)FFNN_ARRAY_LEN(cls_names), name);
+    int ri = ffnn_enum_parse(reg_names, (int)FFNN_ARRAY_LEN(reg_names), name);
+    if (ci >= 0 && is_reg)
+        return ffnn_error_set(err, FFNN_EDATA, "%s: not available for regression", name);
+    if (ri >= 0 && !is_reg)
+        return ffnn_error_set(err, FFNN_EDATA, "%s: not available for classification", name);
+    if (ci >= CLS_PROBA_FROM && !r->auc_per_class)
+        return ffnn_error_set(err, FFNN_EDATA, "%s: needs probabilities (p_ columns)", name);
+    if (ci >= 0 || ri >= 0) {
+        const char *const *names;
+        double vals[FFNN_EVAL_SUMMARY_MAX];
+        ffnn_eval_summary(r, &names, vals);
+        *value = vals[ci >= 0 ? ci : ri];
         return FFNN_OK;
     }
     return ffnn_error_set(err, FFNN_EUSAGE,
                           "unknown metric \"%s\" (classification: accuracy, balanced_accuracy, "
                           "precision_macro, recall_macro, f1_macro, precision_weighted, "
-                          "recall_weighted, f1_weighted, log_loss, roc_auc, f1:CLASS, ...; "
+                          "recall_weighted, f1_weighted, log_loss, roc_auc, subset_accuracy, "
+                          "f1:CLASS, ...; "
                           "regression: mae, mse, rmse, r2, max_error, median_absolute_error)",
                           name);
 }

@@ -1,52 +1,42 @@
 /* ffnn — explanation common parts: names, feature groups, the evaluation
  * context shared by the SHAP methods, coalition values, the result. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/explain.h"
+#include "ffnn/pool.h"
 #include "explain_internal.h"
 #include "internal.h"
 
 static const char *const method_names[FFNN_EXPLAIN_COUNT] = {"deep", "exact", "kernel",
-                                                             "permutation"};
+                                                             "permutation", "auto"};
 static const char *const output_names[FFNN_EXPLAIN_OUTPUT_COUNT] = {"probability", "logit"};
+static const char *const softmax_rule_names[FFNN_EXPLAIN_SOFTMAX_COUNT] = {"tf", "torch"};
 
-const char *ffnn_explain_method_name(ffnn_explain_method m)
-{
-    return (unsigned)m < FFNN_EXPLAIN_COUNT ? method_names[m] : "?";
-}
-
-int ffnn_explain_method_parse(const char *name)
-{
-    for (int i = 0; name && i < FFNN_EXPLAIN_COUNT; i++)
-        if (strcmp(name, method_names[i]) == 0)
-            return i;
-    return -1;
-}
+FFNN_NAME_TABLE(ffnn_explain_method, ffnn_explain_method, method_names)
+FFNN_NAME_TABLE(ffnn_explain_softmax_rule, ffnn_explain_softmax_rule, softmax_rule_names)
 
 const char *ffnn_explain_output_name(ffnn_explain_output o)
 {
-    return (unsigned)o < FFNN_EXPLAIN_OUTPUT_COUNT ? output_names[o] : "?";
+    return ffnn_enum_name(output_names, FFNN_EXPLAIN_OUTPUT_COUNT, (int)o);
 }
 
 int ffnn_explain_output_parse(const char *name)
 {
     if (name && strcmp(name, "output") == 0)
         return FFNN_EXPLAIN_OUTPUT_PROBABILITY;
-    for (int i = 0; name && i < FFNN_EXPLAIN_OUTPUT_COUNT; i++)
-        if (strcmp(name, output_names[i]) == 0)
-            return i;
-    return -1;
+    return ffnn_enum_parse(output_names, FFNN_EXPLAIN_OUTPUT_COUNT, name);
 }
 
 ffnn_explain_options ffnn_explain_options_default(void)
 {
     ffnn_explain_options o;
     memset(&o, 0, sizeof o);
-    o.method = FFNN_EXPLAIN_DEEP;
+    o.method = FFNN_EXPLAIN_AUTO;
     o.output = FFNN_EXPLAIN_OUTPUT_PROBABILITY;
+    o.softmax_rule = FFNN_EXPLAIN_SOFTMAX_TF;
+    o.background_size = 100;
     o.nsamples = 0;
     o.repeats = 5;
     o.seed = 0;
@@ -122,6 +112,30 @@ static char *output_name(const ffnn_model *m, int k, int K)
         return ffnn_strdup("output");
     snprintf(buf, sizeof buf, "output%d", k + 1);
     return ffnn_strdup(buf);
+}
+
+ffnn_status ffnn_explain_find_output(const ffnn_model *m, const char *name, int *index,
+                                     ffnn_error *err)
+{
+    int K = ffnn_model_n_out(m);
+    char list[512] = "";
+    size_t len = 0;
+    *index = 0;
+    for (int k = 0; k < K; k++) {
+        char *o = output_name(m, k, K);
+        if (!o)
+            return ffnn_error_nomem(err);
+        bool hit = strcmp(o, name) == 0;
+        if (len < sizeof list)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", k ? ", " : "", o);
+        free(o);
+        if (hit) {
+            *index = k;
+            return FFNN_OK;
+        }
+    }
+    return ffnn_error_set(err, FFNN_EUSAGE, "no output named \"%s\" (the model's outputs: %s)",
+                          name, list);
 }
 
 /* ---- evaluation context -------------------------------------------------- */
@@ -296,14 +310,8 @@ void ffnn_shap_release(ffnn_shap *s)
 {
     if (!s)
         return;
-    if (s->feature_names)
-        for (int j = 0; j < s->n_features; j++)
-            free(s->feature_names[j]);
-    if (s->output_names)
-        for (int k = 0; k < s->n_outputs; k++)
-            free(s->output_names[k]);
-    free(s->feature_names);
-    free(s->output_names);
+    ffnn_free_strings(s->feature_names, s->n_features);
+    ffnn_free_strings(s->output_names, s->n_outputs);
     free(s->categorical);
     free(s->values);
     free(s->base_values);
@@ -340,45 +348,51 @@ static ffnn_status shap_alloc(ffnn_shap *s, const ffnn_model *m, long n, ffnn_er
     return FFNN_OK;
 }
 
-/* One thread's share of the rows: [r0, r1). */
+/* The rows of one ffnn_explain_shap call, split into parts. */
 typedef struct {
     const ffnn_model *m;
     const ffnn_explain_options *opt;
     const float *X, *Bg;
-    long r0, r1, nb;
+    long n, nb;
     ffnn_shap *s;
     ffnn_ex_progress *progress;
-    ffnn_status st;
-    ffnn_error err;
+    ffnn_status st[FFNN_EXPLAIN_MAX_THREADS];
+    ffnn_error err[FFNN_EXPLAIN_MAX_THREADS];
 } rows_job;
 
-static void *rows_run(void *arg)
+/* Part `part` of nparts: rows [n*part/nparts, n*(part+1)/nparts), with
+ * its own evaluation context (workspace). */
+static void rows_part(void *ctx, int part, int nparts)
 {
-    rows_job *j = arg;
+    rows_job *j = ctx;
+    long r0 = j->n * part / nparts, r1 = j->n * (part + 1) / nparts;
+    ffnn_status *st = &j->st[part];
+    ffnn_error *err = &j->err[part];
     ffnn_ex_ctx c;
-    if ((j->st = ffnn_ex_init(&c, j->m, j->opt, &j->err)))
-        return NULL;
-    c.row0 = j->r0;
+    if ((*st = ffnn_ex_init(&c, j->m, j->opt, err)))
+        return;
+    c.row0 = r0;
     c.progress = j->progress;
     /* A view of the result starting at row r0: the methods index rows from 0. */
     ffnn_shap v = *j->s;
     int K = c.K, M = c.M;
-    v.n_rows = j->r1 - j->r0;
-    v.values = j->s->values + (size_t)j->r0 * K * M;
-    v.output_values = j->s->output_values + (size_t)j->r0 * K;
-    const float *X = j->X + (size_t)j->r0 * (size_t)c.n_in;
+    v.n_rows = r1 - r0;
+    v.values = j->s->values + (size_t)r0 * K * M;
+    v.output_values = j->s->output_values + (size_t)r0 * K;
+    const float *X = j->X + (size_t)r0 * (size_t)c.n_in;
     switch (j->opt->method) {
-    case FFNN_EXPLAIN_DEEP: j->st = ffnn_ex_deep(&c, X, v.n_rows, j->Bg, j->nb, &v, &j->err); break;
-    case FFNN_EXPLAIN_EXACT: j->st = ffnn_ex_exact(&c, X, v.n_rows, j->Bg, j->nb, &v, &j->err); break;
-    default: j->st = ffnn_ex_kernel(&c, X, v.n_rows, j->Bg, j->nb, &v, &j->err); break;
+    case FFNN_EXPLAIN_DEEP: *st = ffnn_ex_deep(&c, X, v.n_rows, j->Bg, j->nb, &v, err); break;
+    case FFNN_EXPLAIN_EXACT: *st = ffnn_ex_exact(&c, X, v.n_rows, j->Bg, j->nb, &v, err); break;
+    default: *st = ffnn_ex_kernel(&c, X, v.n_rows, j->Bg, j->nb, &v, err); break;
     }
     ffnn_ex_release(&c);
-    return NULL;
 }
 
-/* Explains rows on opt->threads threads, each a contiguous block of rows with
- * its own workspace.  Every row's values depend on that row alone (kernel's
- * stream is indexed by the row), so the split never changes the result. */
+/* Explains the rows in T = opt->threads contiguous parts on a pool of T
+ * threads.  Every row's values depend on that row alone (kernel's stream
+ * is indexed by the row), so neither the split nor the thread that runs a
+ * part changes the result; the first failing part (in part order) gives
+ * the error. */
 static ffnn_status run_rows(const ffnn_model *m, const ffnn_explain_options *opt, const float *X,
                             long n, const float *Bg, long nb, ffnn_shap *out, ffnn_error *err)
 {
@@ -388,37 +402,81 @@ static ffnn_status run_rows(const ffnn_model *m, const ffnn_explain_options *opt
     if (T > n)
         T = (int)n;
     ffnn_ex_progress prog = {PTHREAD_MUTEX_INITIALIZER, 0, n, false};
-    rows_job jobs[FFNN_EXPLAIN_MAX_THREADS];
-    pthread_t tid[FFNN_EXPLAIN_MAX_THREADS];
-    bool started[FFNN_EXPLAIN_MAX_THREADS];
-    for (int t = 0; t < T; t++) {
-        rows_job *j = &jobs[t];
-        memset(j, 0, sizeof *j);
-        j->m = m;
-        j->opt = opt;
-        j->X = X;
-        j->Bg = Bg;
-        j->nb = nb;
-        j->s = out;
-        j->r0 = n * t / T;
-        j->r1 = n * (t + 1) / T;
-        j->progress = &prog;
-        started[t] = t > 0 && pthread_create(&tid[t], NULL, rows_run, j) == 0;
+    rows_job job = {m, opt, X, Bg, n, nb, out, &prog, {FFNN_OK}, {{FFNN_OK, ""}}};
+    ffnn_pool *pool = NULL;
+    ffnn_status st;
+    if (T > 1 && (st = ffnn_pool_create(&pool, T, err)))
+        return st;
+    ffnn_pool_run(pool, T, rows_part, &job);
+    ffnn_pool_destroy(pool);
+    st = FFNN_OK;
+    for (int t = 0; t < T && !st; t++)
+        if ((st = job.st[t]) && err)
+            *err = job.err[t];
+    return st;
+}
+
+/* opt->exact_max_features clamped to 1..FFNN_EXPLAIN_EXACT_LIMIT. */
+static int exact_limit(const ffnn_explain_options *opt)
+{
+    int lim = opt->exact_max_features;
+    return lim < 1 || lim > FFNN_EXPLAIN_EXACT_LIMIT ? FFNN_EXPLAIN_EXACT_LIMIT : lim;
+}
+
+double ffnn_explain_auto_cost(const ffnn_model *m, long n, long nb)
+{
+    double per_row = 512.0;
+    int in = m->n_in;
+    for (int l = 0; l < m->n_layers; l++) {
+        per_row += (double)in * m->layers[l].units;
+        in = m->layers[l].units;
     }
-    rows_run(&jobs[0]);
-    for (int t = 1; t < T; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            rows_run(&jobs[t]);
-    }
-    for (int t = 0; t < T; t++)
-        if (jobs[t].st) {
-            if (err)
-                *err = jobs[t].err;
-            return jobs[t].st;
-        }
-    return FFNN_OK;
+    return (double)n * ldexp(1.0, ffnn_explain_n_features(m)) * (double)nb * per_row;
+}
+
+ffnn_explain_method ffnn_explain_resolve(const ffnn_model *m, long n, long nb,
+                                         const ffnn_explain_options *opt)
+{
+    if (opt->method != FFNN_EXPLAIN_AUTO)
+        return opt->method;
+    if (ffnn_explain_n_features(m) <= exact_limit(opt) &&
+        ffnn_explain_auto_cost(m, n, nb) <= FFNN_EXPLAIN_AUTO_BUDGET)
+        return FFNN_EXPLAIN_EXACT;
+    return FFNN_EXPLAIN_DEEP;
+}
+
+bool ffnn_explain_softmax_applies(const ffnn_model *m, const ffnn_explain_options *opt)
+{
+    for (int l = 0; l < m->n_layers; l++)
+        if (m->layers[l].activation == FFNN_ACT_SOFTMAX &&
+            (l < m->n_layers - 1 || opt->output != FFNN_EXPLAIN_OUTPUT_LOGIT))
+            return true;
+    return false;
+}
+
+const char *ffnn_shap_method_label(const ffnn_shap *s)
+{
+    if (s->method == FFNN_EXPLAIN_DEEP && s->softmax)
+        return s->softmax_rule == FFNN_EXPLAIN_SOFTMAX_TORCH ? "deep:torch" : "deep:tf";
+    return ffnn_explain_method_name(s->method);
+}
+
+ffnn_status ffnn_explain_check(const ffnn_model *m, const ffnn_explain_options *opt,
+                               ffnn_error *err)
+{
+    if ((unsigned)opt->method >= FFNN_EXPLAIN_COUNT ||
+        (unsigned)opt->output >= FFNN_EXPLAIN_OUTPUT_COUNT ||
+        (unsigned)opt->softmax_rule >= FFNN_EXPLAIN_SOFTMAX_COUNT)
+        return ffnn_error_set(err, FFNN_EUSAGE, "unknown explanation method, output or softmax rule");
+    if (opt->method != FFNN_EXPLAIN_EXACT)
+        return FFNN_OK;
+    int M = ffnn_explain_n_features(m), lim = exact_limit(opt);
+    if (M <= lim)
+        return FFNN_OK;
+    return ffnn_error_set(err, FFNN_EUSAGE,
+                          "--method exact: the model has %d features, more than %d (2^%d "
+                          "coalitions per row); use --method kernel%s",
+                          M, lim, M, M <= FFNN_EXPLAIN_EXACT_LIMIT ? " or raise --exact-limit" : "");
 }
 
 ffnn_status ffnn_explain_shap(const ffnn_model *m, const float *X, long n, const float *Bg, long nb,
@@ -431,29 +489,24 @@ ffnn_status ffnn_explain_shap(const ffnn_model *m, const float *X, long n, const
     if (opt->method == FFNN_EXPLAIN_PERMUTATION)
         return ffnn_error_set(err, FFNN_EUSAGE,
                               "permutation importance is global: use ffnn_explain_permutation");
-    if ((unsigned)opt->method >= FFNN_EXPLAIN_COUNT ||
-        (unsigned)opt->output >= FFNN_EXPLAIN_OUTPUT_COUNT)
-        return ffnn_error_set(err, FFNN_EUSAGE, "unknown explanation method or output");
+    ffnn_status st = ffnn_explain_check(m, opt, err);
+    if (st)
+        return st;
     if (n < 1)
         return ffnn_error_set(err, FFNN_EDATA, "no rows to explain");
     if (nb < 1)
         return ffnn_error_set(err, FFNN_EDATA, "the background has no rows");
     int M = ffnn_explain_n_features(m);
-    if (opt->method == FFNN_EXPLAIN_EXACT) {
-        int lim = opt->exact_max_features;
-        if (lim < 1 || lim > FFNN_EXPLAIN_EXACT_LIMIT)
-            lim = FFNN_EXPLAIN_EXACT_LIMIT;
-        if (M > lim)
-            return ffnn_error_set(err, FFNN_EUSAGE,
-                                  "exact: %d features is more than %d (2^%d coalitions per row); "
-                                  "use the kernel method",
-                                  M, lim, M);
-    }
-    out->method = opt->method;
+    out->requested = opt->method;
+    ffnn_explain_options o = *opt;
+    o.method = ffnn_explain_resolve(m, n, nb, opt);
+    opt = &o;
+    out->method = o.method;
+    out->softmax = o.method == FFNN_EXPLAIN_DEEP && ffnn_explain_softmax_applies(m, &o);
+    out->softmax_rule = o.softmax_rule;
     out->output = opt->output;
     out->n_background = nb;
-    ffnn_status st = shap_alloc(out, m, n, err);
-    if (st)
+    if ((st = shap_alloc(out, m, n, err)))
         return st;
 
     ffnn_ex_ctx c;
@@ -487,6 +540,51 @@ void ffnn_shap_mean_abs(const ffnn_shap *s, double *imp)
         imp[t] /= (double)(s->n_rows > 0 ? s->n_rows : 1);
 }
 
+ffnn_status ffnn_shap_importance_compute(ffnn_shap_importance *imp, const ffnn_shap *s,
+                                         ffnn_error *err)
+{
+    int K = s->n_outputs, M = s->n_features;
+    imp->mean_abs = ffnn_calloc((size_t)K * M, sizeof *imp->mean_abs);
+    imp->total = ffnn_calloc((size_t)M, sizeof *imp->total);
+    imp->order = ffnn_calloc((size_t)M, sizeof *imp->order);
+    if (!imp->mean_abs || !imp->total || !imp->order) {
+        ffnn_shap_importance_release(imp);
+        return ffnn_error_nomem(err);
+    }
+    ffnn_shap_mean_abs(s, imp->mean_abs);
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < M; j++)
+            imp->total[j] += imp->mean_abs[k * M + j];
+    ffnn_explain_order(imp->total, M, imp->order);
+    return FFNN_OK;
+}
+
+void ffnn_shap_importance_release(ffnn_shap_importance *imp)
+{
+    free(imp->mean_abs);
+    free(imp->total);
+    free(imp->order);
+    memset(imp, 0, sizeof *imp);
+}
+
+static int cmp_desc(const void *a, const void *b, void *key)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    double kx = ((const double *)key)[x], ky = ((const double *)key)[y];
+    if (isnan(kx) != isnan(ky))
+        return isnan(kx) ? 1 : -1;
+    if (kx != ky && !isnan(kx))
+        return kx < ky ? 1 : -1;
+    return (x > y) - (x < y);
+}
+
+void ffnn_explain_order(const double *key, int n, int *idx)
+{
+    for (int i = 0; i < n; i++)
+        idx[i] = i;
+    qsort_r(idx, (size_t)n, sizeof *idx, cmp_desc, (void *)key);
+}
+
 /* ---- background sampling --------------------------------------------------- */
 
 static int cmp_long(const void *a, const void *b)
@@ -514,4 +612,17 @@ long ffnn_explain_sample_rows(long n, long k, uint64_t seed, long *idx)
     }
     qsort(idx, (size_t)k, sizeof *idx, cmp_long);
     return k;
+}
+
+ffnn_status ffnn_explain_background(ffnn_data *d, const ffnn_model *m, const ffnn_table *t,
+                                    const ffnn_explain_options *opt, ffnn_error *err)
+{
+    memset(d, 0, sizeof *d);
+    long *rows = ffnn_calloc((size_t)t->nrows, sizeof *rows);
+    if (!rows)
+        return ffnn_error_nomem(err);
+    long nb = ffnn_explain_sample_rows(t->nrows, opt->background_size, opt->seed, rows);
+    ffnn_status st = ffnn_data_from_table(d, &m->prep, t, rows, nb, false, err);
+    free(rows);
+    return st;
 }

@@ -9,6 +9,7 @@
  * the background's are computed once for all rows.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/explain.h"
@@ -24,9 +25,9 @@ typedef struct {
     int L, K, maxw;
     float **bZ, **bA, **bD; /* per layer, nb x units: background pre-activation, output, f'(z) */
     double *G, *Gp;         /* K x maxw multiplier matrices */
-    double *J;              /* maxw x maxw: softmax multiplier matrix */
+    double *J;              /* smax x smax: softmax multiplier matrix */
     double *mult;           /* maxw: elementwise multipliers */
-    double *sm;             /* 6 * maxw: softmax scratch */
+    double *sm;             /* 6 * smax: softmax scratch */
 } deep_state;
 
 static void deep_free(deep_state *d)
@@ -97,7 +98,7 @@ static void rescale(const float *zx, const float *ax, const float *zb, const flo
 }
 
 /* Softmax multipliers J (U x U), J[c][j] = multiplier of output c w.r.t.
- * input j, following shap's TensorFlow handler: p = e / Σe with
+ * input j, following shap's TensorFlow handler ("tf"): p = e / Σe with
  * e = exp(z − max z); exp rescaled, the sum linear, the division split
  * between numerator and denominator by their 2-player Shapley shares, and
  * the max-shift undone by Δu/Δz. */
@@ -134,6 +135,30 @@ static void softmax_mult(const float *zx, const float *zb, int U, double *J, dou
     }
 }
 
+/* Softmax multipliers J (U x U) as shap's PyTorch handler gives them for
+ * nn.Softmax ("torch"): the elementwise rescale rule, so output c moves
+ * with its own logit only, J[c][c] = Δp_c/Δz_c; where |Δz_j| < 1e-6 input
+ * j takes the ordinary gradient at the reference instead, the softmax
+ * Jacobian's column J[c][j] = p_c (δ_cj − p_j) with p the reference's
+ * probabilities.  zx, ax: the row's logits and probabilities; zb, ab: the
+ * reference's. */
+static void softmax_mult_torch(const float *zx, const float *ax, const float *zb, const float *ab,
+                               int U, double *J)
+{
+    for (int j = 0; j < U; j++) {
+        double dz = (double)zx[j] - (double)zb[j];
+        bool grad = fabs(dz) < RESCALE_EPS;
+        for (int c = 0; c < U; c++) {
+            double v = 0.0;
+            if (grad)
+                v = (double)ab[c] * ((c == j ? 1.0 : 0.0) - (double)ab[j]);
+            else if (c == j)
+                v = ((double)ax[j] - (double)ab[j]) / dz;
+            J[(size_t)c * U + j] = v;
+        }
+    }
+}
+
 /* G (K x U) := G · (multipliers of layer l's activation) for row r of the
  * chunk and reference k.  Gp is scratch. */
 static void through_activation(const ffnn_ex_ctx *c, deep_state *d, int l, int r, long k, double *G,
@@ -144,7 +169,10 @@ static void through_activation(const ffnn_ex_ctx *c, deep_state *d, int l, int r
     const float *zx = c->ws->Z[l] + (size_t)r * U, *ax = c->ws->A[l] + (size_t)r * U;
     const float *zb = d->bZ[l] + (size_t)k * U, *ab = d->bA[l] + (size_t)k * U;
     if (m->layers[l].activation == FFNN_ACT_SOFTMAX) {
-        softmax_mult(zx, zb, U, d->J, d->sm);
+        if (c->opt->softmax_rule == FFNN_EXPLAIN_SOFTMAX_TORCH)
+            softmax_mult_torch(zx, ax, zb, ab, U, d->J);
+        else
+            softmax_mult(zx, zb, U, d->J, d->sm);
         memcpy(Gp, G, (size_t)K * (size_t)U * sizeof *Gp);
         for (int q = 0; q < K; q++) {
             double *g = G + (size_t)q * U;
@@ -232,14 +260,21 @@ ffnn_status ffnn_ex_deep(ffnn_ex_ctx *c, const float *X, long n, const float *Bg
     if (d.maxw < m->n_in)
         d.maxw = m->n_in;
     size_t mw = (size_t)d.maxw;
+    /* The softmax multipliers are a square matrix of the softmax layer's
+     * width (the output's, in practice: a few classes); sized by maxw, as
+     * the other scratch is, 100,000 inputs would ask for 80 GB. */
+    size_t smax = 1;
+    for (int l = 0; l < d.L; l++)
+        if (m->layers[l].activation == FFNN_ACT_SOFTMAX && (size_t)m->layers[l].units > smax)
+            smax = (size_t)m->layers[l].units;
     d.bZ = ffnn_calloc((size_t)d.L, sizeof *d.bZ);
     d.bA = ffnn_calloc((size_t)d.L, sizeof *d.bA);
     d.bD = ffnn_calloc((size_t)d.L, sizeof *d.bD);
     d.G = ffnn_calloc((size_t)d.K * mw, sizeof *d.G);
     d.Gp = ffnn_calloc((size_t)d.K * mw, sizeof *d.Gp);
-    d.J = ffnn_calloc(mw * mw, sizeof *d.J);
+    d.J = ffnn_calloc(smax * smax, sizeof *d.J);
     d.mult = ffnn_calloc(mw, sizeof *d.mult);
-    d.sm = ffnn_calloc(6 * mw, sizeof *d.sm);
+    d.sm = ffnn_calloc(6 * smax, sizeof *d.sm);
     ffnn_status st = FFNN_OK;
     if (!d.bZ || !d.bA || !d.bD || !d.G || !d.Gp || !d.J || !d.mult || !d.sm) {
         st = ffnn_error_nomem(err);

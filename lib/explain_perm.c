@@ -53,10 +53,7 @@ void ffnn_perm_importance_release(ffnn_perm_importance *p)
 {
     if (!p)
         return;
-    if (p->feature_names)
-        for (int j = 0; j < p->n_features; j++)
-            free(p->feature_names[j]);
-    free(p->feature_names);
+    ffnn_free_strings(p->feature_names, p->n_features);
     free(p->importances);
     free(p->mean);
     free(p->std);
@@ -84,6 +81,7 @@ ffnn_status ffnn_explain_permutation(const ffnn_model *m, const float *X, const 
     out->repeats = R;
     out->n_rows = n;
     out->classification = m->prep.task != FFNN_TASK_REGRESSION;
+    out->seed = opt->seed;
     out->feature_names = ffnn_calloc((size_t)M, sizeof *out->feature_names);
     out->importances = ffnn_calloc((size_t)M * (size_t)R, sizeof *out->importances);
     out->mean = ffnn_calloc((size_t)M, sizeof *out->mean);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "ffnn/file.h"
@@ -17,6 +18,12 @@ ffnn_status ffnn_file_read(const char *path, char **data, size_t *len, ffnn_erro
 
 ffnn_status ffnn_file_read_max(const char *path, size_t max, char **data, size_t *len,
                                ffnn_error *err)
+{
+    return ffnn_file_read_until(path, max, NULL, data, len, err);
+}
+
+ffnn_status ffnn_file_read_until(const char *path, size_t max, ffnn_file_want want, char **data,
+                                 size_t *len, ffnn_error *err)
 {
     *data = NULL;
     if (len)
@@ -33,24 +40,32 @@ ffnn_status ffnn_file_read_max(const char *path, size_t max, char **data, size_t
     }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
+    size_t target = want && buf ? want((const unsigned char *)buf, 0) : SIZE_MAX;
+    while (buf && n < target) {
         if (cap - n < 2) {
-            char *nb = cap <= SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            size_t ncap = cap <= SIZE_MAX / 2 ? cap * 2 : 0;
+            if (ncap && target < SIZE_MAX - 2 && target + 2 > ncap)
+                ncap = target + 2;   /* a length the data announced: one step */
+            char *nb = ncap ? realloc(buf, ncap) : NULL;
             if (!nb) {
                 free(buf);
                 buf = NULL;
                 break;
             }
             buf = nb;
-            cap *= 2;
+            cap = ncap;
         }
-        size_t want = cap - n - 1;
-        if (want > max + 1 - n)
-            want = max + 1 - n;
-        size_t r = fread(buf + n, 1, want, fp);
+        size_t ask = cap - n - 1;
+        if (ask > max + 1 - n)
+            ask = max + 1 - n;
+        if (ask > target - n)
+            ask = target - n;
+        size_t r = fread(buf + n, 1, ask, fp);
         n += r;
         if (r == 0 || n > max)
             break;
+        if (want && n >= target)
+            target = want((const unsigned char *)buf, n);
     }
     ffnn_status st = FFNN_OK;
     if (!buf)
@@ -97,6 +112,70 @@ unsigned ffnn_file_umask(void)
     return mask;
 }
 
+/* The staged name beside path: "<dir>/.<name>.XXXXXX" in buf (size at
+ * least strlen(path) + 9).  A name too long for that (a file name holds at
+ * most NAME_MAX bytes) is cut, at a UTF-8 character boundary, so that any
+ * output name that the file system accepts can be staged. */
+static void staged_name(char *buf, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *base = path + dlen;
+    size_t blen = strlen(base), max = NAME_MAX - 8;
+    if (blen > max) {
+        blen = max;
+        while (blen > 0 && ((unsigned char)base[blen] & 0xC0) == 0x80)
+            blen--;
+    }
+    memcpy(buf, path, dlen);
+    buf[dlen] = '.';
+    memcpy(buf + dlen + 1, base, blen);
+    memcpy(buf + dlen + 1 + blen, ".XXXXXX", 8);
+}
+
+/* An unnamed file (O_TMPFILE) in path's directory, its descriptor, or -1
+ * with errno.  ENOTSUP: this file system (or kernel) has none, or it could
+ * not be linked in later (no /proc/self/fd); the caller then stages a named
+ * file instead.  An unnamed file leaves nothing behind when the process is
+ * killed before the commit. */
+static int open_unnamed(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+    char dir[PATH_MAX];
+    if (dlen >= sizeof dir) {
+        errno = ENOTSUP;
+        return -1;
+    }
+    if (dlen) {
+        memcpy(dir, path, dlen);
+        dir[dlen] = '\0';
+    } else {
+        strcpy(dir, ".");
+    }
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        /* Kernels and file systems without O_TMPFILE say so in several ways. */
+        if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+            errno = ENOTSUP;
+        return -1;
+    }
+    char proc[40];
+    struct stat sb;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (stat(proc, &sb) != 0) {
+        close(fd);
+        errno = ENOTSUP;
+        return -1;
+    }
+    return fd;
+#else
+    errno = ENOTSUP;
+    return -1;
+#endif
+}
+
 ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bool durable,
                              ffnn_error *err)
 {
@@ -110,7 +189,9 @@ ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bo
     }
     /* A directory fails now, not after the work.  A device or FIFO
      * (/dev/null, /dev/full, a pipe) is written in place: renaming a file
-     * over it would replace the device itself (as root) or fail. */
+     * over it would replace the device itself (as root) or fail.  stat
+     * follows a symbolic link to see this; a link to a regular file is
+     * itself replaced by the commit, its target left as it was. */
     struct stat sb;
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
         int e = S_ISDIR(sb.st_mode) ? EISDIR : 0;
@@ -123,17 +204,22 @@ ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bo
         f->durable = false;
         return FFNN_OK;
     }
-    f->tmp = malloc(plen + 16);
+    /* The staged name: the named file's, or (unnamed) the name the file is
+     * linked at for the moment before the rename.  Made now, so that the
+     * commit needs no memory. */
+    f->tmp = malloc(plen + 9);
     if (!f->tmp) {
         ffnn_atomic_abort(f);
         return ffnn_error_nomem(err);
     }
-    const char *slash = strrchr(path, '/');
-    size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-    /* ".<name>.XXXXXX" beside the target, so rename(2) stays in one file system. */
-    memcpy(f->tmp, path, dlen);
-    snprintf(f->tmp + dlen, plen + 16 - dlen, ".%s.XXXXXX", path + dlen);
-    int fd = mkstemp(f->tmp);
+    staged_name(f->tmp, path);
+    int fd = open_unnamed(path);
+    if (fd >= 0) {
+        f->unnamed = true;
+    } else if (errno == ENOTSUP) {
+        /* ".<name>.XXXXXX" beside the target, so rename(2) stays in one file system. */
+        fd = mkstemp(f->tmp);
+    }
     if (fd < 0) {
         int e = errno;
         free(f->tmp);
@@ -141,8 +227,8 @@ ffnn_status ffnn_atomic_open(ffnn_atomic_file *f, const char *path, int mode, bo
         ffnn_atomic_abort(f);
         return ffnn_error_set(err, FFNN_ECANTCREAT, "%s: cannot create: %s", path, strerror(e));
     }
-    /* mkstemp makes the file 0600: give it the mode asked for, or that of the
-     * file being replaced, or what an ordinary create would. */
+    /* The file is 0600: give it the mode asked for, or that of the file
+     * being replaced, or what an ordinary create would. */
     mode_t m = mode >= 0 ? (mode_t)mode
                : stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? sb.st_mode & 07777
                                                              : (mode_t)(0666 & ~ffnn_file_umask());
@@ -161,11 +247,36 @@ void ffnn_atomic_abort(ffnn_atomic_file *f)
 {
     if (f->fp)
         fclose(f->fp);
-    if (f->tmp)
+    if (f->tmp && !f->unnamed)
         unlink(f->tmp);
     free(f->tmp);
     free(f->path);
     memset(f, 0, sizeof *f);
+}
+
+/* Links the unnamed file fd at f->tmp, its XXXXXX replaced by random
+ * characters (another name on a collision).  0, or -1 with errno. */
+static int link_unnamed(ffnn_atomic_file *f, int fd)
+{
+    static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    char proc[40], *x = f->tmp + strlen(f->tmp) - 6;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        unsigned char r[6];
+        if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+            uint64_t v = (uint64_t)getpid() * 2654435761u ^ (uint64_t)(uintptr_t)f ^
+                         (uint64_t)attempt * 0x9E3779B97F4A7C15u;
+            for (int i = 0; i < 6; i++, v >>= 8)
+                r[i] = (unsigned char)v;
+        }
+        for (int i = 0; i < 6; i++)
+            x[i] = chars[r[i] % (sizeof chars - 1)];
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp, AT_SYMLINK_FOLLOW) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1;
 }
 
 ffnn_status ffnn_atomic_commit(ffnn_atomic_file *f, ffnn_error *err)
@@ -176,6 +287,16 @@ ffnn_status ffnn_atomic_commit(ffnn_atomic_file *f, ffnn_error *err)
     if (fflush(f->fp) != 0 || ferror(f->fp) || (f->durable && fsync(fileno(f->fp)) != 0)) {
         what = "write error";
         e = errno ? errno : EIO;
+    }
+    /* An unnamed file gets its staged name now, while the descriptor is
+     * open; it is renamed into place at once. */
+    if (!what && f->unnamed) {
+        if (link_unnamed(f, fileno(f->fp)) != 0) {
+            what = "cannot create";
+            e = errno;
+        } else {
+            f->unnamed = false;
+        }
     }
     if (fclose(f->fp) != 0 && !what) {
         what = "write error";

@@ -15,18 +15,20 @@
 #include "prep_internal.h"
 #include "swar.h"
 
-/* Bytes per block: large enough that handing blocks out costs nothing,
- * small beside the matrix.  A test build shrinks it with CSV_CHUNK (the
- * fuzz build: a few dozen bytes, so records straddle blocks). */
-#ifdef CSV_CHUNK
-#define DEFAULT_BLOCK ((size_t)CSV_CHUNK)
-#else
-#define DEFAULT_BLOCK ((size_t)1 << 19)
-#endif
-
 ffnn_ingest_options ffnn_ingest_options_default(void)
 {
-    return (ffnn_ingest_options){.threads = 1, .block_bytes = 0, .progress = NULL, .ctx = NULL};
+    return (ffnn_ingest_options){.threads = 1, .block_bytes = 0, .progress = NULL, .ctx = NULL,
+                                 .header = NULL};
+}
+
+void ffnn_ingest_header_release(ffnn_ingest_header *h)
+{
+    if (!h)
+        return;
+    for (int j = 0; h->names && j < h->ncols; j++)
+        free(h->names[j]);
+    free(h->names);
+    memset(h, 0, sizeof *h);
 }
 
 /* ---- cells ------------------------------------------------------------------ */
@@ -510,12 +512,11 @@ static void release(ingest *g)
         ffnn_csv_cursor_release(&s->cur);
     }
     free(g->slots);
-    if (g->names)
-        for (int j = 0; j < g->ncols; j++)
-            free(g->names[j]);
-    free(g->names);
+    ffnn_ingest_header h = {g->names, g->ncols};
+    ffnn_ingest_header_release(&h);
     free(g->src);
     free(g->role);
+    free(g->decl);
     free(g->scan);
     free(g->sum);
     free(g->cells);
@@ -548,14 +549,15 @@ static ffnn_status read_header(ingest *g, ffnn_csv_reader *r, ffnn_error *err)
         return ffnn_error_nomem(err);
     }
     int tcol;
-    if (!(g->role = ffnn_calloc((size_t)nf, sizeof *g->role))) {
+    if (!(g->role = ffnn_calloc((size_t)nf, sizeof *g->role)) ||
+        !(g->decl = ffnn_calloc((size_t)nf, sizeof *g->decl))) {
         free(skip);
         return ffnn_error_nomem(err);
     }
     for (int j = 0; j < nf; j++)
         g->role[j] = -1;
     if (!(g->role_st = ffnn_prep_roles(g->p, g->opt, g->names, nf, g->name, &tcol, skip,
-                                       &g->role_err)) &&
+                                       g->decl, &g->role_err)) &&
         !(g->role_st = ffnn_prep_columns(g->p, g->names, nf, skip, g->src, g->name,
                                          &g->role_err))) {
         g->nfeat = g->p->n_columns;
@@ -623,7 +625,10 @@ ffnn_status ffnn_ingest_read(ffnn_data *d, ffnn_prep *p, FILE *fp, const char *n
             *err = g.role_err;
         goto done;
     }
-    st = ffnn_ingest_fit(&g, d, err);
+    if (!(st = ffnn_ingest_fit(&g, d, err)) && g.io->header) {
+        *g.io->header = (ffnn_ingest_header){g.names, g.ncols};
+        g.names = NULL;
+    }
 done:
     ffnn_csv_reader_destroy(r);
     release(&g);

@@ -99,7 +99,7 @@ static ffnn_status type_column(ingest *g, int c, ffnn_error *err)
     const ing_scan *sc = &g->scan[c];
     char buf[48];
     int j = g->src[c];
-    ffnn_status st = ffnn_prep_type(col, sc->n, sc->nnum, g->name, sc->bad_line, j,
+    ffnn_status st = ffnn_prep_type(col, g->decl[j], sc->n, sc->nnum, g->name, sc->bad_line, j,
                                     sc->bad >= 0 ? ffnn_ingest_text(g, sc->bad, c, buf) : "", err);
     if (st || !col->categorical)
         return st;

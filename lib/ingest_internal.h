@@ -19,6 +19,15 @@
 #include "ffnn/ingest.h"
 #include "ffnn/pool.h"
 
+/* Bytes per block: large enough that handing blocks out costs nothing,
+ * small beside the matrix.  A test build shrinks it with CSV_CHUNK (the
+ * fuzz build: a few dozen bytes, so records straddle blocks). */
+#ifdef CSV_CHUNK
+#define DEFAULT_BLOCK ((size_t)CSV_CHUNK)
+#else
+#define DEFAULT_BLOCK ((size_t)1 << 19)
+#endif
+
 #define CELL_ENTRY   0x80000000u
 #define CELL_MISSING 0xFFFFFFFFu
 #define CELL_NEG     0x40000000u
@@ -100,6 +109,8 @@ typedef struct {
     int tcol;            /* the target's header column, -1 while not known */
     int *role;           /* per header column: its feature, nfeat for the
                             target, -1 for neither */
+    signed char *decl;   /* per header column: declared type, as
+                            ffnn_prep_type takes it */
     ffnn_status role_st; /* why the roles are not known (reported after the rows) */
     ffnn_error role_err;
     long nrows, cap;

@@ -1,5 +1,5 @@
-/* ffnn — the reproducible JSON printer every ffnn JSON output goes through
- * (see json.h). */
+/* ffnn — JSON: the one printer every JSON text ffnn writes goes through, and
+ * parsing with positioned messages (see json.h). */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -11,69 +11,247 @@
 #include "ffnn/file.h"
 #include "ffnn/json.h"
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sbuf;
+/* ---- writing ------------------------------------------------------------------ */
 
-static void sb_put(sbuf *b, const char *s, size_t n)
+static void put(ffnn_json_writer *w, const char *s, size_t n)
 {
-    if (b->oom)
+    if (w->fp) {
+        fwrite(s, 1, n, w->fp);
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
+    }
+    if (w->failed)
+        return;
+    if (w->len + n + 1 > w->cap) {
+        size_t cap = w->cap ? w->cap : 256;
+        while (cap < w->len + n + 1)
             cap *= 2;
-        char *ns = realloc(b->s, cap);
+        char *ns = realloc(w->buf, cap);
         if (!ns) {
-            b->oom = true;
+            w->failed = true;
             return;
         }
-        b->s = ns;
-        b->cap = cap;
+        w->buf = ns;
+        w->cap = cap;
     }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+    w->buf[w->len] = '\0';
 }
 
-static void sb_str(sbuf *b, const char *s)
+static void puts_(ffnn_json_writer *w, const char *s)
 {
-    sb_put(b, s, strlen(s));
+    put(w, s, strlen(s));
 }
 
-static void sb_indent(sbuf *b, int n)
+static void newline(ffnn_json_writer *w, int level)
 {
-    sb_put(b, "\n", 1);
-    for (int i = 0; i < n; i++)
-        sb_put(b, " ", 1);
+    put(w, "\n", 1);
+    for (int i = 0; i < w->indent * level; i++)
+        put(w, " ", 1);
+}
+
+static bool in_flat(const ffnn_json_writer *w)
+{
+    return w->flat_depth > 0 && w->depth >= w->flat_depth;
+}
+
+/* What comes before a member of the open container: the comma, and in a
+ * pretty container the line break and indentation.  Nothing before a value
+ * that follows its key. */
+static void separate(ffnn_json_writer *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->depth == 0)
+        return;
+    bool flat = in_flat(w);
+    if (!w->first)
+        puts_(w, w->indent && flat ? ", " : ",");
+    if (w->indent && !flat)
+        newline(w, w->depth);
+    w->first = false;
 }
 
 /* A JSON string literal, escaped as cJSON escapes (UTF-8 passes through). */
-static void sb_json_string(sbuf *b, const char *s)
+static void put_string(ffnn_json_writer *w, const char *s)
 {
-    sb_put(b, "\"", 1);
+    put(w, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         char esc[8];
         switch (*p) {
-        case '"': sb_str(b, "\\\""); break;
-        case '\\': sb_str(b, "\\\\"); break;
-        case '\b': sb_str(b, "\\b"); break;
-        case '\f': sb_str(b, "\\f"); break;
-        case '\n': sb_str(b, "\\n"); break;
-        case '\r': sb_str(b, "\\r"); break;
-        case '\t': sb_str(b, "\\t"); break;
+        case '"': puts_(w, "\\\""); break;
+        case '\\': puts_(w, "\\\\"); break;
+        case '\b': puts_(w, "\\b"); break;
+        case '\f': puts_(w, "\\f"); break;
+        case '\n': puts_(w, "\\n"); break;
+        case '\r': puts_(w, "\\r"); break;
+        case '\t': puts_(w, "\\t"); break;
         default:
             if (*p < 0x20) {
                 snprintf(esc, sizeof esc, "\\u%04x", *p);
-                sb_str(b, esc);
+                puts_(w, esc);
             } else {
-                sb_put(b, (const char *)p, 1);
+                put(w, (const char *)p, 1);
             }
         }
     }
-    sb_put(b, "\"", 1);
+    put(w, "\"", 1);
+}
+
+void ffnn_json_writer_init(ffnn_json_writer *w, FILE *fp, int indent)
+{
+    memset(w, 0, sizeof *w);
+    w->fp = fp;
+    w->indent = indent < 0 ? 0 : indent;
+    w->first = true;
+}
+
+char *ffnn_json_writer_text(ffnn_json_writer *w)
+{
+    char *s = w->failed ? NULL : w->buf;
+    if (!s && !w->failed)
+        s = strdup("");
+    if (w->failed)
+        free(w->buf);
+    w->buf = NULL;
+    w->len = w->cap = 0;
+    return s;
+}
+
+static void begin(ffnn_json_writer *w, const char *open, bool flat)
+{
+    separate(w);
+    puts_(w, open);
+    w->depth++;
+    w->first = true;
+    if (flat && w->flat_depth == 0)
+        w->flat_depth = w->depth;
+}
+
+static void end(ffnn_json_writer *w, const char *close)
+{
+    if (w->indent && !in_flat(w) && !w->first)
+        newline(w, w->depth - 1);
+    puts_(w, close);
+    if (w->flat_depth == w->depth)
+        w->flat_depth = 0;
+    w->depth--;
+    w->first = false;
+}
+
+void ffnn_json_begin_object(ffnn_json_writer *w, bool flat)
+{
+    begin(w, "{", flat);
+}
+
+void ffnn_json_end_object(ffnn_json_writer *w)
+{
+    end(w, "}");
+}
+
+void ffnn_json_begin_array(ffnn_json_writer *w, bool flat)
+{
+    begin(w, "[", flat);
+}
+
+void ffnn_json_end_array(ffnn_json_writer *w)
+{
+    end(w, "]");
+}
+
+void ffnn_json_key(ffnn_json_writer *w, const char *key)
+{
+    separate(w);
+    put_string(w, key);
+    puts_(w, w->indent ? ": " : ":");
+    w->after_key = true;
+}
+
+void ffnn_json_string(ffnn_json_writer *w, const char *s)
+{
+    separate(w);
+    if (s)
+        put_string(w, s);
+    else
+        puts_(w, "null");
+}
+
+void ffnn_json_number(ffnn_json_writer *w, double v)
+{
+    char num[32];
+    separate(w);
+    puts_(w, isfinite(v) ? ffnn_format_double(num, v) : "null");
+}
+
+void ffnn_json_float(ffnn_json_writer *w, float v)
+{
+    char num[32];
+    separate(w);
+    puts_(w, isfinite(v) ? ffnn_format_float(num, v) : "null");
+}
+
+void ffnn_json_int(ffnn_json_writer *w, long long v)
+{
+    char num[32];
+    separate(w);
+    snprintf(num, sizeof num, "%lld", v);
+    puts_(w, num);
+}
+
+void ffnn_json_uint(ffnn_json_writer *w, unsigned long long v)
+{
+    char num[32];
+    separate(w);
+    snprintf(num, sizeof num, "%llu", v);
+    puts_(w, num);
+}
+
+void ffnn_json_bool(ffnn_json_writer *w, bool v)
+{
+    separate(w);
+    puts_(w, v ? "true" : "false");
+}
+
+void ffnn_json_null(ffnn_json_writer *w)
+{
+    separate(w);
+    puts_(w, "null");
+}
+
+void ffnn_json_key_string(ffnn_json_writer *w, const char *key, const char *s)
+{
+    ffnn_json_key(w, key);
+    ffnn_json_string(w, s);
+}
+
+void ffnn_json_key_number(ffnn_json_writer *w, const char *key, double v)
+{
+    ffnn_json_key(w, key);
+    ffnn_json_number(w, v);
+}
+
+void ffnn_json_key_int(ffnn_json_writer *w, const char *key, long long v)
+{
+    ffnn_json_key(w, key);
+    ffnn_json_int(w, v);
+}
+
+void ffnn_json_number_array(ffnn_json_writer *w, const double *v, long n)
+{
+    ffnn_json_begin_array(w, true);
+    for (long i = 0; i < n; i++)
+        ffnn_json_number(w, v[i]);
+    ffnn_json_end_array(w);
+}
+
+void ffnn_json_string_array(ffnn_json_writer *w, char *const *v, long n)
+{
+    ffnn_json_begin_array(w, true);
+    for (long i = 0; i < n; i++)
+        ffnn_json_string(w, v[i]);
+    ffnn_json_end_array(w);
 }
 
 static bool is_container(const cJSON *x)
@@ -81,53 +259,43 @@ static bool is_container(const cJSON *x)
     return cJSON_IsArray(x) || cJSON_IsObject(x);
 }
 
-static void print_item(sbuf *b, const cJSON *x, int indent, int depth)
+void ffnn_json_tree(ffnn_json_writer *w, const cJSON *x)
 {
-    char num[32];
     if (cJSON_IsNull(x) || cJSON_IsInvalid(x)) {
-        sb_str(b, "null");
-    } else if (cJSON_IsFalse(x)) {
-        sb_str(b, "false");
-    } else if (cJSON_IsTrue(x)) {
-        sb_str(b, "true");
+        ffnn_json_null(w);
+    } else if (cJSON_IsFalse(x) || cJSON_IsTrue(x)) {
+        ffnn_json_bool(w, cJSON_IsTrue(x));
     } else if (cJSON_IsNumber(x)) {
-        sb_str(b, isfinite(x->valuedouble) ? ffnn_format_double(num, x->valuedouble) : "null");
+        ffnn_json_number(w, x->valuedouble);
     } else if (cJSON_IsRaw(x)) {
-        sb_str(b, x->valuestring ? x->valuestring : "null");
+        separate(w);
+        puts_(w, x->valuestring ? x->valuestring : "null");
     } else if (cJSON_IsString(x)) {
-        sb_json_string(b, x->valuestring);
+        ffnn_json_string(w, x->valuestring ? x->valuestring : "");
+    } else if (cJSON_IsObject(x)) {
+        ffnn_json_begin_object(w, false);
+        for (const cJSON *c = x->child; c; c = c->next) {
+            ffnn_json_key(w, c->string ? c->string : "");
+            ffnn_json_tree(w, c);
+        }
+        ffnn_json_end_object(w);
     } else {
-        bool obj = cJSON_IsObject(x);
-        bool flat = !obj;  /* arrays of scalars stay on one line */
+        bool flat = true; /* arrays of scalars stay on one line */
         for (const cJSON *c = x->child; c && flat; c = c->next)
             flat = !is_container(c);
-        sb_str(b, obj ? "{" : "[");
-        for (const cJSON *c = x->child; c; c = c->next) {
-            if (indent && !flat)
-                sb_indent(b, indent * (depth + 1));
-            if (obj) {
-                sb_json_string(b, c->string);
-                sb_str(b, indent ? ": " : ":");
-            }
-            print_item(b, c, indent, depth + 1);
-            if (c->next)
-                sb_str(b, indent && flat ? ", " : ",");
-        }
-        if (indent && !flat && x->child)
-            sb_indent(b, indent * depth);
-        sb_str(b, obj ? "}" : "]");
+        ffnn_json_begin_array(w, flat);
+        for (const cJSON *c = x->child; c; c = c->next)
+            ffnn_json_tree(w, c);
+        ffnn_json_end_array(w);
     }
 }
 
 char *ffnn_json_print(const cJSON *item, int indent)
 {
-    sbuf b = {0};
-    print_item(&b, item, indent < 0 ? 0 : indent, 0);
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
+    ffnn_json_writer w;
+    ffnn_json_writer_init(&w, NULL, indent);
+    ffnn_json_tree(&w, item);
+    return ffnn_json_writer_text(&w);
 }
 
 cJSON *ffnn_json_parse_len(const char *text, size_t len, const char **end,

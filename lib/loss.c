@@ -52,32 +52,24 @@ static const struct {
     {"SparseCategoricalCrossentropy", FFNN_LOSS_SCCE},
 };
 
-/* Returns the Keras function name, or "?" for a value outside the enum. */
 const char *ffnn_loss_name(ffnn_loss_kind k)
 {
-    return (unsigned)k < FFNN_LOSS_COUNT ? loss_names[k] : "?";
+    return ffnn_enum_name(loss_names, FFNN_LOSS_COUNT, (int)k);
 }
 
-/* Keras function names, short aliases and class names; -1 if unknown or NULL. */
 int ffnn_loss_parse(const char *name)
 {
-    if (!name)
-        return -1;
-    for (int k = 0; k < FFNN_LOSS_COUNT; k++)
-        if (strcmp(name, loss_names[k]) == 0)
-            return k;
-    for (size_t i = 0; i < FFNN_ARRAY_LEN(loss_aliases); i++)
+    int k = ffnn_enum_parse(loss_names, FFNN_LOSS_COUNT, name);
+    for (size_t i = 0; name && k < 0 && i < FFNN_ARRAY_LEN(loss_aliases); i++)
         if (strcmp(name, loss_aliases[i].name) == 0)
-            return (int)loss_aliases[i].kind;
-    return -1;
+            k = (int)loss_aliases[i].kind;
+    return k;
 }
 
-static double sigmoid(double x)
+ffnn_names ffnn_loss_names(void)
 {
-    if (x >= 0.0)
-        return 1.0 / (1.0 + exp(-x));
-    double e = exp(x);
-    return e / (1.0 + e);
+    ffnn_names t = {loss_names, FFNN_LOSS_COUNT, ffnn_loss_parse};
+    return t;
 }
 
 static double sign(double x)
@@ -95,7 +87,7 @@ static double bce_logits_row(const float *z, const float *t, float *g, int K, do
         double x = z[k], y = t[k];
         s += (x > 0.0 ? x : 0.0) - x * y + log1p(exp(-fabs(x)));
         if (g)
-            g[k] = (float)(c * (sigmoid(x) - y));
+            g[k] = (float)(c * (ffnn_sigmoid(x) - y));
     }
     return s / K;
 }

@@ -1,12 +1,29 @@
-/* ffnn — the register-tiled kernels of lib/mat.c, compiled once per CPU
- * variant: lib/mat_avx512.c, lib/mat_avx2.c and lib/mat_base.c each set the
- * target, MAT_ISA (the suffix of the three entry points) and MAT_MR (the tile
- * height), then include this file.  Not a public header.
+/* ffnn — the blocked product of lib/mat.c (mat_job in lib/mat_internal.h),
+ * compiled once per CPU variant.  lib/mat_avx512.c, lib/mat_avx2.c and
+ * lib/mat_base.c each set the target and define, before including this file:
+ *   MAT_ISA   suffix of the entry point ffnn_mat_gemm_<isa>
+ *   MAT_VN    floats per native vector (16, 8, 4), vn and vni its types
+ *   MAT_MR    rows of C per register tile
+ *   MAT_NP    16-column panels per register tile (tile width 16·MAT_NP)
+ *   v_fma(a, b, c)  a·b + c with one rounding (the fused multiply-add)
+ *   v_splat(p)      *p in every lane
+ *   v_loadn(p, n), v_storen(p, v, n)  the first n lanes only (others 0)
+ * Not a public header.
  *
- * Every term is a product then a separate addition, acc += a·b, rounded
- * twice, exactly as in the _ref kernels: never fused (ISO C mode keeps GCC at
- * -ffp-contract=off and the pragma below does the same for clang), so every
- * variant gives bitwise the references' results.
+ * The loops are BLIS's (Van Zee & van de Geijn, "BLIS: A Framework for
+ * Rapidly Instantiating BLAS Functionality", 2015), for the shapes training
+ * has (M a batch of tens to hundreds of rows, N and K layer widths):
+ *   for each block of KC terms         (partial sums kept in C between blocks)
+ *     for each block of MC rows: pack A's MC×KC block, MR rows interleaved
+ *       (one contiguous stream of broadcasts per tile; it stays in L2 and
+ *       serves every column panel)
+ *       for each panel of 16·MAT_NP columns: B's KC×NR panel (packed once
+ *         per batch by ffnn_mat_pack, or copied here; it stays in L1)
+ *         for each tile of MR rows: MR × NR sums in registers, KC fused
+ *           multiply-adds each.
+ * Every sum is one chain of fused multiply-adds in increasing k, whatever
+ * the blocks and tiles, so each variant gives the references' bits (and a
+ * tile's padding rows and columns never reach an output).
  */
 #include <string.h>
 
@@ -16,484 +33,336 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-#define INLINE static inline __attribute__((always_inline))
-#define MR_MAX 8
-#define STRIP_MAX 512 /* rows of a copied 16-float strip (32 KiB of stack) */
+#define MR MAT_MR
+#define NR (VW * MAT_NP)
+#define NVP (VW / MAT_VN) /* native vectors per panel row */
+#define NV (NVP * MAT_NP) /* native vectors per tile row */
+#ifndef MAT_KC
+#define MAT_KC 128
+#endif
+#ifndef MAT_MC
+#define MAT_MC (12 * MR)
+#endif
+#define KC MAT_KC
+#define MC MAT_MC
 
-/* v = p[0..n), zero past n (n <= VW). */
-INLINE void vload(vf *v, const float *p, int n)
+MAT_INLINE vn v_load(const float *p)
 {
-    if (n == VW) {
-        memcpy(v, p, sizeof *v);
-    } else {
-        float t[VW] = {0};
-        memcpy(t, p, (size_t)n * sizeof(float));
-        memcpy(v, t, sizeof *v);
+    vn v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+MAT_INLINE void v_store(float *p, vn v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* x > 0 ? x : 0 per lane (NaN and -0 give +0), as activation.c's relu. */
+MAT_INLINE vn v_relu(vn x)
+{
+    const vn zero = {0};
+    return (vn)((vni)x & (x > zero));
+}
+
+/* ---- packing ----------------------------------------------------------------- */
+
+/* n clamped to 0..MAT_VN */
+MAT_INLINE int lanes_of(int n)
+{
+    return n < 0 ? 0 : n > MAT_VN ? MAT_VN : n;
+}
+
+/* A's rows i0..i0+mc, terms k0..k0+kc, as ceil(mc/MR) micro-panels of kc × MR
+ * (row m of a tile at [k·MR + m]), rows past mc zero. */
+MAT_INLINE void pack_a(float *restrict ap, const mat_job *j, int i0, int mc, int k0, int kc)
+{
+    for (int t = 0; t * MR < mc; t++) {
+        float *dst = ap + (size_t)t * MR * kc;
+        int mr = mc - t * MR < MR ? mc - t * MR : MR;
+        if (j->ak == 1) {
+            for (int m = 0; m < mr; m++) {
+                const float *src = j->A + (size_t)(i0 + t * MR + m) * j->am + k0;
+                for (int k = 0; k < kc; k++)
+                    dst[(size_t)k * MR + m] = src[k];
+            }
+            for (int m = mr; m < MR; m++)
+                for (int k = 0; k < kc; k++)
+                    dst[(size_t)k * MR + m] = 0.0f;
+        } else {
+            /* MR floats per term, in vectors of MAT_VN (the last may be short) */
+            for (int k = 0; k < kc; k++) {
+                const float *src = j->A + (size_t)(k0 + k) * j->ak + (size_t)(i0 + t * MR);
+#pragma GCC unroll 4
+                for (int q = 0; q * MAT_VN < MR; q++) {
+                    int n = MR - q * MAT_VN < MAT_VN ? MR - q * MAT_VN : MAT_VN;
+                    v_storen(dst + (size_t)k * MR + q * MAT_VN, v_loadn(src + q * MAT_VN, lanes_of(mr - q * MAT_VN)),
+                             n);
+                }
+            }
+        }
     }
 }
 
-INLINE void vstore(float *p, const vf *v, int n)
+/* B's terms k0..k0+kc, columns n0..n0+nc (nc <= NR) as panels of kc × 16,
+ * panel stride kc·16, columns past nc zero. */
+MAT_INLINE void pack_b(float *restrict bp, const mat_job *j, int k0, int kc, int n0, int nc)
 {
-    if (n == VW)
-        memcpy(p, v, sizeof *v);
-    else
-        memcpy(p, v, (size_t)n * sizeof(float));
+    for (int p = 0; p * VW < nc; p++) {
+        float *dst = bp + (size_t)p * kc * VW;
+        int w = nc - p * VW < VW ? nc - p * VW : VW;
+        if (j->bn == 1 && w == VW) {
+            for (int k = 0; k < kc; k++)
+                memcpy(dst + (size_t)k * VW, j->B + (size_t)(k0 + k) * j->bk + (size_t)(n0 + p * VW),
+                       VW * sizeof(float));
+        } else if (j->bn == 1) {
+            for (int k = 0; k < kc; k++) {
+                const float *src = j->B + (size_t)(k0 + k) * j->bk + (size_t)(n0 + p * VW);
+#pragma GCC unroll 4
+                for (int q = 0; q < NVP; q++)
+                    v_store(dst + (size_t)k * VW + q * MAT_VN, v_loadn(src + q * MAT_VN, lanes_of(w - q * MAT_VN)));
+            }
+        } else {
+            for (int c = 0; c < VW; c++) {
+                const float *src = j->B + (size_t)(n0 + p * VW + c) * j->bn + k0;
+                for (int k = 0; k < kc; k++)
+                    dst[(size_t)k * VW + c] = c < w ? src[k] : 0.0f;
+            }
+        }
+    }
 }
 
-/* x > 0 ? x : 0, per lane (as activation.c's relu). */
-INLINE void vrelu(vf *v)
+/* ---- the register tile ---------------------------------------------------------- */
+
+/* acc[m][v] = fma(a(m,k), b(k, v), acc[m][v]) for k = 0..kc-1: a(m,k) =
+ * a[m·sm + k·sk] (a packed micro-panel: sm 1, sk MR), b np panels of 16
+ * columns bs floats apart. */
+MAT_INLINE void micro(vn acc[MR][NV], const float *restrict a, size_t sm, size_t sk,
+                      const float *restrict b, size_t bs, int np, int kc)
 {
-    const vf zero = {0};
-    *v = (vf)((vi)*v & (*v > zero));
+    for (int k = 0; k < kc; k++) {
+        vn bv[NV];
+#pragma GCC unroll 4
+        for (int p = 0; p < np; p++)
+#pragma GCC unroll 4
+            for (int q = 0; q < NVP; q++)
+                bv[p * NVP + q] = v_load(b + p * bs + (size_t)k * VW + q * MAT_VN);
+#pragma GCC unroll 16
+        for (int m = 0; m < MR; m++) {
+            vn s = v_splat(a + (size_t)m * sm + (size_t)k * sk);
+#pragma GCC unroll 8
+            for (int v = 0; v < np * NVP; v++)
+                acc[m][v] = v_fma(s, bv[v], acc[m][v]);
+        }
+    }
 }
 
-/* ---- Z = X·Wᵀ + b  (A = relu(Z)) ----------------------------------------- */
+/* The epilogue of a finished element (kind's extra step), one at a time:
+ * the same operations as the vector path, for tiles at the edges. */
+MAT_INLINE void finish_scalar(const mat_job *j, float *t, int mr, int n0, int i0, int nc)
+{
+    for (int m = 0; m < mr; m++)
+        for (int c = 0; c < nc; c++) {
+            float x = t[m * NR + c];
+            size_t at = (size_t)(i0 + m) * j->ldc + (size_t)(n0 + c);
+            if (j->kind == MAT_XWT) {
+                if (j->bias)
+                    x = x + j->bias[n0 + c];
+                j->C[at] = x;
+                if (j->R)
+                    j->R[at] = x > 0.0f ? x : 0.0f;
+            } else if (j->kind == MAT_DZW) {
+                if (j->mask)
+                    x = x * j->mask[at];
+                if (j->gate)
+                    x = j->gate[at] > 0.0f ? x : 0.0f;
+                j->C[at] = x;
+            } else {
+                j->C[at] = x;
+            }
+        }
+}
 
-
-/* Rows r0..r0+mr, columns o0..o0+nr, reduction k0..k0+kc against panel
- * (kc rows of 16).  first: sums start at 0, else continue the partial sums in
- * Z; last: add the bias, store A. */
-INLINE void xwt_tile(const xwt_args *p, const float *panel, int mr, int r0, int o0, int nr, int k0,
+/* Rows i0..i0+mr, columns n0..n0+nc of C from terms k0..k0+kc (first: the
+ * first block, last: the last). */
+MAT_INLINE void tile(const mat_job *j, const float *restrict ap, size_t sm, size_t sk,
+                     const float *restrict bp, size_t bs, int np, int i0, int mr, int n0, int nc,
                      int kc, int first, int last)
 {
-    const int I = p->I, O = p->O;
-    vf acc[MR_MAX];
+    /* j's fields in locals: the vector stores below may alias anything */
+    const size_t ldc = j->ldc;
+    const int kind = j->kind;
+    const float *const bias = j->bias, *const mask = j->mask, *const gate = j->gate;
+    float *const R = j->R;
+    float *const c = j->C + (size_t)i0 * ldc + (size_t)n0;
+    const int full = mr == MR && nc == np * VW;
+    vn acc[MR][NV];
+    if (first && !j->add) {
+#pragma GCC unroll 16
+        for (int m = 0; m < MR; m++)
 #pragma GCC unroll 8
-    for (int r = 0; r < mr; r++) {
-        if (first)
-            acc[r] = (vf){0};
-        else
-            vload(&acc[r], p->Z + (size_t)(r0 + r) * O + o0, nr);
+            for (int v = 0; v < np * NVP; v++)
+                acc[m][v] = (vn){0};
+    } else if (full) {
+#pragma GCC unroll 16
+        for (int m = 0; m < MR; m++)
+#pragma GCC unroll 8
+            for (int v = 0; v < np * NVP; v++)
+                acc[m][v] = v_load(c + (size_t)m * ldc + (size_t)v * MAT_VN);
+    } else {
+        for (int m = 0; m < MR; m++)
+            for (int v = 0; v < np * NVP; v++)
+                acc[m][v] = m < mr ? v_loadn(c + (size_t)m * ldc + (size_t)v * MAT_VN, lanes_of(nc - v * MAT_VN))
+                                   : (vn){0};
     }
-    const float *x = p->X + (size_t)r0 * I + k0;
-    for (int k = 0; k < kc; k++) {
-        vf w;
-        memcpy(&w, panel + (size_t)k * VW, sizeof w);
-#pragma GCC unroll 8
-        for (int r = 0; r < mr; r++)
-            acc[r] += x[(size_t)r * I + k] * w;
-    }
-    vf bias = {0};
-    if (last && p->b)
-        vload(&bias, p->b + o0, nr);
-#pragma GCC unroll 8
-    for (int r = 0; r < mr; r++) {
-        vf z = acc[r];
-        if (last && p->b)
-            z += bias;
-        vstore(p->Z + (size_t)(r0 + r) * O + o0, &z, nr);
-        if (last && p->A) {
-            vrelu(&z);
-            vstore(p->A + (size_t)(r0 + r) * O + o0, &z, nr);
+
+    micro(acc, ap, sm, sk, bp, bs, np, kc);
+
+    if (!full) {
+        float t[MR * NR];
+        for (int m = 0; m < MR; m++)
+            for (int v = 0; v < np * NVP; v++)
+                v_store(t + m * NR + v * MAT_VN, acc[m][v]);
+        if (last && (kind != MAT_DW && (bias || R || mask || gate))) {
+            finish_scalar(j, t, mr, n0, i0, nc);
+        } else {
+            for (int m = 0; m < mr; m++)
+                for (int v = 0; v * MAT_VN < nc; v++)
+                    v_storen(c + (size_t)m * ldc + (size_t)v * MAT_VN, v_load(t + m * NR + v * MAT_VN),
+                             lanes_of(nc - v * MAT_VN));
         }
-    }
-}
-
-INLINE void xwt_rows(const xwt_args *p, const float *panel, int MR, int o0, int nr, int k0, int kc,
-                     int first, int last)
-{
-    int r0 = 0;
-    for (; r0 + MR <= p->B; r0 += MR)
-        xwt_tile(p, panel, MR, r0, o0, nr, k0, kc, first, last);
-    if (MR > 4)
-        for (; r0 + 4 <= p->B; r0 += 4)
-            xwt_tile(p, panel, 4, r0, o0, nr, k0, kc, first, last);
-    if (MR > 2)
-        for (; r0 + 2 <= p->B; r0 += 2)
-            xwt_tile(p, panel, 2, r0, o0, nr, k0, kc, first, last);
-    for (; r0 < p->B; r0++)
-        xwt_tile(p, panel, 1, r0, o0, nr, k0, kc, first, last);
-}
-
-INLINE void xwt_body(const xwt_args *p, int MR)
-{
-    float stack_panel[KC * VW];
-    const int I = p->I, O = p->O;
-    if (I == 0) {
-        for (int r = 0; r < p->B; r++)
-            for (int o = 0; o < O; o++) {
-                float z = p->b ? 0.0f + p->b[o] : 0.0f;
-                p->Z[(size_t)r * O + o] = z;
-                if (p->A)
-                    p->A[(size_t)r * O + o] = z > 0.0f ? z : 0.0f;
-            }
         return;
     }
-    for (int pi = 0; pi < ffnn_mat_panels(O); pi++) {
-        int o0 = pi * VW, nr = O - o0 < VW ? O - o0 : VW;
-        for (int k0 = 0; k0 < I; k0 += KC) {
-            int kc = I - k0 < KC ? I - k0 : KC;
-            const float *panel;
-            if (p->Wp) {
-                panel = p->Wp + ((size_t)pi * I + k0) * VW;
-            } else {
-                for (int k = 0; k < kc; k++)
-                    for (int j = 0; j < VW; j++)
-                        stack_panel[k * VW + j] = j < nr ? p->W[(size_t)(o0 + j) * I + k0 + k] : 0.0f;
-                panel = stack_panel;
+    if (last && kind == MAT_XWT) {
+        if (bias) {
+#pragma GCC unroll 8
+            for (int v = 0; v < np * NVP; v++) {
+                vn bv = v_load(bias + n0 + v * MAT_VN);
+#pragma GCC unroll 16
+                for (int m = 0; m < MR; m++)
+                    acc[m][v] = acc[m][v] + bv;
             }
-            int first = k0 == 0, last = k0 + kc == I;
-            if (nr == VW)
-                xwt_rows(p, panel, MR, o0, VW, k0, kc, first, last);
-            else
-                xwt_rows(p, panel, MR, o0, nr, k0, kc, first, last);
         }
-    }
-}
-
-/* ---- dX = dZ·W  (⊙ mask, gated) ------------------------------------------ */
-
-
-INLINE void dzw_tile(const dzw_args *p, const float *ws, size_t wstride, int mr, int r0, int i0,
-                     int nr)
-{
-    const int O = p->O, I = p->I;
-    vf acc[MR_MAX];
+        if (R) {
+            float *r = R + (size_t)i0 * ldc + (size_t)n0;
+#pragma GCC unroll 16
+            for (int m = 0; m < MR; m++)
 #pragma GCC unroll 8
-    for (int r = 0; r < mr; r++)
-        acc[r] = (vf){0};
-    const float *dz = p->dZ + (size_t)r0 * O;
-    for (int o = 0; o < O; o++) {
-        vf w;
-        vload(&w, ws + (size_t)o * wstride, nr);
-#pragma GCC unroll 8
-        for (int r = 0; r < mr; r++)
-            acc[r] += dz[(size_t)r * O + o] * w;
-    }
-#pragma GCC unroll 8
-    for (int r = 0; r < mr; r++) {
-        size_t at = (size_t)(r0 + r) * I + i0;
-        vf d = acc[r];
-        if (p->mask) {
-            vf m;
-            vload(&m, p->mask + at, nr);
-            d *= m;
+                for (int v = 0; v < np * NVP; v++)
+                    v_store(r + (size_t)m * ldc + (size_t)v * MAT_VN, v_relu(acc[m][v]));
         }
-        if (p->gate) {
-            const vf zero = {0};
-            vf g;
-            vload(&g, p->gate + at, nr);
-            d = (vf)((vi)d & (g > zero));
-        }
-        vstore(p->dX + at, &d, nr);
-    }
-}
-
-INLINE void dzw_rows(const dzw_args *p, int MR, int i0, int nr)
-{
-    /* The strip W[·][i0..i0+16) copied to contiguous rows when it fits: read
-     * in place its rows lie I floats apart, and with I a multiple of 256 they
-     * share a few L1 sets and evict each other before the next row tile. */
-    float strip[STRIP_MAX * VW];
-    const float *ws = p->W + i0;
-    size_t wstride = (size_t)p->I;
-    if (p->O <= STRIP_MAX && p->B > MR) {
-        for (int o = 0; o < p->O; o++)
-            memcpy(strip + (size_t)o * VW, p->W + (size_t)o * p->I + i0, (size_t)nr * sizeof(float));
-        ws = strip;
-        wstride = VW;
-    }
-    int r0 = 0;
-    for (; r0 + MR <= p->B; r0 += MR)
-        dzw_tile(p, ws, wstride, MR, r0, i0, nr);
-    if (MR > 4)
-        for (; r0 + 4 <= p->B; r0 += 4)
-            dzw_tile(p, ws, wstride, 4, r0, i0, nr);
-    if (MR > 2)
-        for (; r0 + 2 <= p->B; r0 += 2)
-            dzw_tile(p, ws, wstride, 2, r0, i0, nr);
-    for (; r0 < p->B; r0++)
-        dzw_tile(p, ws, wstride, 1, r0, i0, nr);
-}
-
-/* Edge columns i0..i0+nw (nw 8, 4 or 1, a constant at each call) in 4-float
- * vectors (scalars for nw 1): a partial 16-float load in the inner loop
- * would cost a store-forwarding stall on every term. */
-INLINE void dzw_edge(const dzw_args *p, int mr, int r0, int i0, int nw)
-{
-    const int O = p->O, I = p->I, nv = nw / 4;
-    vf4 acc[MR_MAX][2];
-    float acc1[MR_MAX];
+    } else if (last && kind == MAT_DZW && (mask || gate)) {
+        const vn zero = {0};
+#pragma GCC unroll 16
+        for (int m = 0; m < MR; m++)
 #pragma GCC unroll 8
-    for (int r = 0; r < mr; r++) {
-        acc[r][0] = acc[r][1] = (vf4){0};
-        acc1[r] = 0.0f;
+            for (int v = 0; v < np * NVP; v++) {
+                size_t at = (size_t)(i0 + m) * ldc + (size_t)(n0 + v * MAT_VN);
+                if (mask)
+                    acc[m][v] = acc[m][v] * v_load(mask + at);
+                if (gate)
+                    acc[m][v] = (vn)((vni)acc[m][v] & (v_load(gate + at) > zero));
+            }
     }
-    for (int o = 0; o < O; o++) {
-        const float *w = p->W + (size_t)o * I + i0;
-        vf4 w4[2];
-        memcpy(w4, w, (size_t)nv * sizeof(vf4));
+#pragma GCC unroll 16
+    for (int m = 0; m < MR; m++)
 #pragma GCC unroll 8
-        for (int r = 0; r < mr; r++) {
-            float d = p->dZ[(size_t)(r0 + r) * O + o];
-            if (nw == 1)
-                acc1[r] += d * w[0];
-#pragma GCC unroll 2
-            for (int v = 0; v < nv; v++)
-                acc[r][v] += d * w4[v];
-        }
-    }
-    for (int r = 0; r < mr; r++) {
-        float t[8];
-        memcpy(t, acc[r], (size_t)nv * sizeof(vf4));
-        if (nw == 1)
-            t[0] = acc1[r];
-        for (int j = 0; j < nw; j++) {
-            size_t at = (size_t)(r0 + r) * I + i0 + j;
-            float d = t[j];
-            if (p->mask)
-                d *= p->mask[at];
-            if (p->gate)
-                d = p->gate[at] > 0.0f ? d : 0.0f;
-            p->dX[at] = d;
-        }
-    }
+        for (int v = 0; v < np * NVP; v++)
+            v_store(c + (size_t)m * ldc + (size_t)v * MAT_VN, acc[m][v]);
 }
 
-INLINE void dzw_edge_rows(const dzw_args *p, int MR, int i0, int nw)
-{
-    int r0 = 0;
-    for (; r0 + MR <= p->B; r0 += MR)
-        dzw_edge(p, MR, r0, i0, nw);
-    if (MR > 4)
-        for (; r0 + 4 <= p->B; r0 += 4)
-            dzw_edge(p, 4, r0, i0, nw);
-    for (; r0 < p->B; r0++)
-        dzw_edge(p, 1, r0, i0, nw);
-}
-
-INLINE void dzw_body(const dzw_args *p, int MR)
-{
-    int i0 = 0;
-    for (; i0 + VW <= p->I; i0 += VW)
-        dzw_rows(p, MR, i0, VW);
-    for (; i0 + 8 <= p->I; i0 += 8)
-        dzw_edge_rows(p, MR, i0, 8);
-    for (; i0 + 4 <= p->I; i0 += 4)
-        dzw_edge_rows(p, MR, i0, 4);
-    for (; i0 < p->I; i0++)
-        dzw_edge_rows(p, MR, i0, 1);
-}
-
-/* ---- dW (+)= dZᵀ·X, db (+)= Σ dZ, output rows o0..o1 --------------------- */
-
-
-INLINE void dw_tile(const dw_args *p, const float *xs, size_t xstride, int mr, int o0, int i0,
-                    int nr)
-{
-    const int O = p->O, I = p->I;
-    vf acc[MR_MAX];
-#pragma GCC unroll 8
-    for (int q = 0; q < mr; q++)
-        acc[q] = (vf){0};
-    for (int r = 0; r < p->B; r++) {
-        vf x;
-        vload(&x, xs + (size_t)r * xstride, nr);
-        const float *dz = p->dZ + (size_t)r * O + o0;
-#pragma GCC unroll 8
-        for (int q = 0; q < mr; q++)
-            acc[q] += dz[q] * x;
-    }
-#pragma GCC unroll 8
-    for (int q = 0; q < mr; q++) {
-        float *w = p->dW + (size_t)(o0 + q) * I + i0;
-        vf s = {0};
-        if (p->add)
-            vload(&s, w, nr);
-        s += acc[q];
-        vstore(w, &s, nr);
-    }
-}
-
-INLINE void dw_rows(const dw_args *p, int MR, int i0, int nr)
-{
-    /* The strip X[·][i0..i0+16) copied to contiguous rows when it fits (as
-     * in dzw_rows). */
-    float strip[STRIP_MAX * VW];
-    const float *xs = p->X + i0;
-    size_t xstride = (size_t)p->I;
-    if (p->B <= STRIP_MAX && p->o1 - p->o0 > MR) {
-        for (int r = 0; r < p->B; r++)
-            memcpy(strip + (size_t)r * VW, p->X + (size_t)r * p->I + i0, (size_t)nr * sizeof(float));
-        xs = strip;
-        xstride = VW;
-    }
-    int o0 = p->o0;
-    for (; o0 + MR <= p->o1; o0 += MR)
-        dw_tile(p, xs, xstride, MR, o0, i0, nr);
-    if (MR > 4)
-        for (; o0 + 4 <= p->o1; o0 += 4)
-            dw_tile(p, xs, xstride, 4, o0, i0, nr);
-    if (MR > 2)
-        for (; o0 + 2 <= p->o1; o0 += 2)
-            dw_tile(p, xs, xstride, 2, o0, i0, nr);
-    for (; o0 < p->o1; o0++)
-        dw_tile(p, xs, xstride, 1, o0, i0, nr);
-}
-
-#if defined(MAT_WIDE)
-/* dw_tile on 32 columns (two vectors per row): each dZ broadcast feeds two
- * multiply-adds, halving the loads per multiply-add.  AVX-512 only (16 of 32
- * registers). */
-INLINE void dw_tile2(const dw_args *p, const float *xs, size_t xstride, int mr, int o0, int i0)
-{
-    const int O = p->O, I = p->I;
-    vf acc[MR_MAX][2];
-#pragma GCC unroll 8
-    for (int q = 0; q < mr; q++)
-        acc[q][0] = acc[q][1] = (vf){0};
-    for (int r = 0; r < p->B; r++) {
-        vf x0, x1;
-        memcpy(&x0, xs + (size_t)r * xstride, sizeof x0);
-        memcpy(&x1, xs + (size_t)r * xstride + VW, sizeof x1);
-        const float *dz = p->dZ + (size_t)r * O + o0;
-#pragma GCC unroll 8
-        for (int q = 0; q < mr; q++) {
-            acc[q][0] += dz[q] * x0;
-            acc[q][1] += dz[q] * x1;
-        }
-    }
-#pragma GCC unroll 8
-    for (int q = 0; q < mr; q++)
-        for (int h = 0; h < 2; h++) {
-            float *w = p->dW + (size_t)(o0 + q) * I + i0 + h * VW;
-            vf s = {0};
-            if (p->add)
-                memcpy(&s, w, sizeof s);
-            s += acc[q][h];
-            memcpy(w, &s, sizeof s);
-        }
-}
-
-INLINE void dw_rows2(const dw_args *p, int MR, int i0)
-{
-    float strip[STRIP_MAX / 2 * 2 * VW];
-    const float *xs = p->X + i0;
-    size_t xstride = (size_t)p->I;
-    if (p->B <= STRIP_MAX / 2 && p->o1 - p->o0 > MR) {
-        for (int r = 0; r < p->B; r++)
-            memcpy(strip + (size_t)r * 2 * VW, p->X + (size_t)r * p->I + i0, 2 * VW * sizeof(float));
-        xs = strip;
-        xstride = 2 * VW;
-    }
-    int o0 = p->o0;
-    for (; o0 + MR <= p->o1; o0 += MR)
-        dw_tile2(p, xs, xstride, MR, o0, i0);
-    if (MR > 4)
-        for (; o0 + 4 <= p->o1; o0 += 4)
-            dw_tile2(p, xs, xstride, 4, o0, i0);
-    if (MR > 2)
-        for (; o0 + 2 <= p->o1; o0 += 2)
-            dw_tile2(p, xs, xstride, 2, o0, i0);
-    for (; o0 < p->o1; o0++)
-        dw_tile2(p, xs, xstride, 1, o0, i0);
-}
-#endif
-
-/* Edge columns i0..i0+nw of dW (nw 8, 4 or 1, constant), as dzw_edge. */
-INLINE void dw_edge(const dw_args *p, int mr, int o0, int i0, int nw)
-{
-    const int O = p->O, I = p->I, nv = nw / 4;
-    vf4 acc[MR_MAX][2];
-    float acc1[MR_MAX];
-#pragma GCC unroll 8
-    for (int q = 0; q < mr; q++) {
-        acc[q][0] = acc[q][1] = (vf4){0};
-        acc1[q] = 0.0f;
-    }
-    for (int r = 0; r < p->B; r++) {
-        const float *x = p->X + (size_t)r * I + i0;
-        const float *dz = p->dZ + (size_t)r * O + o0;
-        vf4 x4[2];
-        memcpy(x4, x, (size_t)nv * sizeof(vf4));
-#pragma GCC unroll 8
-        for (int q = 0; q < mr; q++) {
-            if (nw == 1)
-                acc1[q] += dz[q] * x[0];
-#pragma GCC unroll 2
-            for (int v = 0; v < nv; v++)
-                acc[q][v] += dz[q] * x4[v];
-        }
-    }
-    for (int q = 0; q < mr; q++) {
-        float t[8];
-        memcpy(t, acc[q], (size_t)nv * sizeof(vf4));
-        if (nw == 1)
-            t[0] = acc1[q];
-        for (int j = 0; j < nw; j++) {
-            float *w = p->dW + (size_t)(o0 + q) * I + i0 + j;
-            *w = (p->add ? *w : 0.0f) + t[j];
-        }
-    }
-}
-
-INLINE void dw_edge_rows(const dw_args *p, int MR, int i0, int nw)
-{
-    int o0 = p->o0;
-    for (; o0 + MR <= p->o1; o0 += MR)
-        dw_edge(p, MR, o0, i0, nw);
-    if (MR > 4)
-        for (; o0 + 4 <= p->o1; o0 += 4)
-            dw_edge(p, 4, o0, i0, nw);
-    for (; o0 < p->o1; o0++)
-        dw_edge(p, 1, o0, i0, nw);
-}
-
-/* db[o0..o0+nw) (+)= Σ_r dZ[r, o0..o0+nw) (nw 16, 4 or 1, constant) */
-INLINE void db_cols(const dw_args *p, int o0, int nw)
-{
-    float acc[VW];
-    for (int j = 0; j < nw; j++)
-        acc[j] = 0.0f;
-    for (int r = 0; r < p->B; r++)
-        for (int j = 0; j < nw; j++)
-            acc[j] += p->dZ[(size_t)r * p->O + o0 + j];
-    for (int j = 0; j < nw; j++)
-        p->db[o0 + j] = (p->add ? p->db[o0 + j] : 0.0f) + acc[j];
-}
-
-INLINE void dw_body(const dw_args *p, int MR)
-{
-    int i0 = 0;
-#if defined(MAT_WIDE)
-    for (; i0 + 2 * VW <= p->I; i0 += 2 * VW)
-        dw_rows2(p, MR, i0);
-#endif
-    for (; i0 + VW <= p->I; i0 += VW)
-        dw_rows(p, MR, i0, VW);
-    for (; i0 + 8 <= p->I; i0 += 8)
-        dw_edge_rows(p, MR, i0, 8);
-    for (; i0 + 4 <= p->I; i0 += 4)
-        dw_edge_rows(p, MR, i0, 4);
-    for (; i0 < p->I; i0++)
-        dw_edge_rows(p, MR, i0, 1);
-    if (!p->db)
-        return;
-    int o0 = p->o0;
-    for (; o0 + VW <= p->o1; o0 += VW)
-        db_cols(p, o0, VW);
-    for (; o0 + 4 <= p->o1; o0 += 4)
-        db_cols(p, o0, 4);
-    for (; o0 < p->o1; o0++)
-        db_cols(p, o0, 1);
-}
-
-/* ---- entry points of this variant ------------------------------------------ */
+/* ---- the loops around the tile ---------------------------------------------------- */
 
 #define MAT_CAT2(a, b) a##b
 #define MAT_CAT(a, b) MAT_CAT2(a, b)
 
-void MAT_CAT(ffnn_mat_xwt_, MAT_ISA)(const xwt_args *p)
+/* Tile t of the block (rows i0 + t·MR ...), every panel width. */
+MAT_INLINE void tiles(const mat_job *j, const float *restrict ap, size_t sm, size_t sk,
+                      const float *restrict bp, size_t bs, int np, int i0, int mr, int n0, int nc,
+                      int kc, int first, int last)
 {
-    xwt_body(p, MAT_MR);
+    if (np == MAT_NP)
+        tile(j, ap, sm, sk, bp, bs, MAT_NP, i0, mr, n0, nc, kc, first, last);
+    else
+        tile(j, ap, sm, sk, bp, bs, 1, i0, mr, n0, nc, kc, first, last);
 }
 
-void MAT_CAT(ffnn_mat_dzw_, MAT_ISA)(const dzw_args *p)
+void MAT_CAT(ffnn_mat_gemm_, MAT_ISA)(const mat_job *j)
 {
-    dzw_body(p, MAT_MR);
+    float apack[MC * KC] __attribute__((aligned(64)));
+    float bpack[KC * NR] __attribute__((aligned(64)));
+    const int M = j->M, N = j->N, K = j->K;
+    /* One panel of columns: A's rows serve it once, so they are read in
+     * place instead of packed (only a last, short tile is copied, padded). */
+    const int direct = N <= NR;
+    for (int k0 = 0; k0 < K; k0 += KC) {
+        int kc = K - k0 < KC ? K - k0 : KC;
+        int first = k0 == 0, last = k0 + kc == K;
+        for (int i0 = 0; i0 < M; i0 += MC) {
+            int mc = M - i0 < MC ? M - i0 : MC;
+            if (!direct)
+                pack_a(apack, j, i0, mc, k0, kc);
+            for (int n0 = 0; n0 < N; n0 += NR) {
+                int nc = N - n0 < NR ? N - n0 : NR;
+                int np = (nc + VW - 1) / VW;
+                const float *bp;
+                size_t bs;
+                if (j->Bp) {
+                    bp = j->Bp + ((size_t)(n0 / VW) * (size_t)K + (size_t)k0) * VW;
+                    bs = (size_t)K * VW;
+                } else {
+                    pack_b(bpack, j, k0, kc, n0, nc);
+                    bp = bpack;
+                    bs = (size_t)kc * VW;
+                    /* the next panel's rows, strided, on their way while
+                     * this one's tiles run */
+                    if (j->bn == 1 && n0 + NR < N)
+                        for (int k = 0; k < kc; k++)
+                            for (int q = 0; q < MAT_NP; q++)
+                                __builtin_prefetch(j->B + (size_t)(k0 + k) * j->bk + (size_t)(n0 + NR + q * VW));
+                }
+                for (int t = 0; t * MR < mc; t++) {
+                    int i = i0 + t * MR, mr = mc - t * MR < MR ? mc - t * MR : MR;
+                    if (!direct) {
+                        tiles(j, apack + (size_t)t * MR * kc, 1, MR, bp, bs, np, i, mr, n0, nc, kc,
+                              first, last);
+                    } else if (mr == MR) {
+                        tiles(j, j->A + (size_t)i * j->am + (size_t)k0 * j->ak, j->am, j->ak, bp, bs, np,
+                              i, mr, n0, nc, kc, first, last);
+                    } else {
+                        pack_a(apack, j, i, mr, k0, kc);
+                        tiles(j, apack, 1, MR, bp, bs, np, i, mr, n0, nc, kc, first, last);
+                    }
+                }
+            }
+        }
+    }
 }
 
-void MAT_CAT(ffnn_mat_dw_, MAT_ISA)(const dw_args *p)
+/* db[0..n) (+)= Σ_r dZ[r·ldz + 0..n), r = 0, 1, ... in turn: the columns in
+ * vectors, each lane one column's chain of additions. */
+void MAT_CAT(ffnn_mat_db_, MAT_ISA)(float *restrict db, const float *restrict dZ, int B, size_t ldz,
+                                     int n, int add)
 {
-    dw_body(p, MAT_MR);
+    int o = 0;
+    for (; o + NR <= n; o += NR) {
+        vn s[NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++)
+            s[v] = add ? v_load(db + o + v * MAT_VN) : (vn){0};
+        for (int r = 0; r < B; r++)
+#pragma GCC unroll 8
+            for (int v = 0; v < NV; v++)
+                s[v] = s[v] + v_load(dZ + (size_t)r * ldz + (size_t)(o + v * MAT_VN));
+#pragma GCC unroll 8
+        for (int v = 0; v < NV; v++)
+            v_store(db + o + v * MAT_VN, s[v]);
+    }
+    for (; o < n; o += MAT_VN) {
+        int w = lanes_of(n - o);
+        vn s = add ? v_loadn(db + o, w) : (vn){0};
+        for (int r = 0; r < B; r++)
+            s = s + v_loadn(dZ + (size_t)r * ldz + (size_t)o, w);
+        v_storen(db + o, s, w);
+    }
 }

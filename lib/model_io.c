@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "ffnn/json.h"
-#include "ffnn/csv.h"
+#include "ffnn/num.h"
 #include "ffnn/file.h"
 #include "ffnn/model_io.h"
 #include "internal.h"
@@ -331,6 +331,21 @@ done:
     return st;
 }
 
+ffnn_status ffnn_model_sha256(const ffnn_model *m, char out[65], ffnn_error *err)
+{
+    unsigned char *buf;
+    size_t len;
+    ffnn_status st = ffnn_model_serialize(m, &buf, &len, err);
+    if (st)
+        return st;
+    uint64_t n = 0; /* the tensor bytes follow the length field and the header */
+    for (int i = 7; i >= 0; i--)
+        n = n << 8 | buf[i];
+    ffnn_sha256_hex(buf + 8 + n, len - 8 - (size_t)n, out);
+    free(buf);
+    return FFNN_OK;
+}
+
 /* ---- files ---------------------------------------------------------------- */
 
 ffnn_status ffnn_model_save(const ffnn_model *m, const char *path, ffnn_error *err)
@@ -345,71 +360,26 @@ ffnn_status ffnn_model_save(const ffnn_model *m, const char *path, ffnn_error *e
     return st;
 }
 
-/* Reads a model that is not a regular file (a device, a pipe), whose end
- * cannot be known in advance: the length field and the header first, and
- * the rest only if they can start a model, so /dev/zero or /dev/urandom
- * fails at once instead of filling memory.  What was read goes to
+/* How much of a model a stream must give before it is worth reading on
+ * (ffnn_file_want): the length field, then the header it announces, then,
+ * if that header can start a model, everything.  So a model that is not a
+ * regular file (a device, a pipe), whose end cannot be known in advance,
+ * cannot fill memory with /dev/zero or /dev/urandom; what was read goes to
  * ffnn_model_deserialize, which gives the message. */
-static ffnn_status read_stream(const char *path, char **data, size_t *len, ffnn_error *err)
+static size_t model_bytes_wanted(const unsigned char *buf, size_t n)
 {
-    *data = NULL;
-    *len = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = malloc(cap), *nb;
-    ffnn_status st = FFNN_OK;
-    size_t need = 8;            /* bytes wanted before the next look */
-    bool whole = false;         /* past the checks: read to the end */
-    while (buf) {
-        if (n == cap - 1) {
-            if (cap > SIZE_MAX / 2 || !(nb = realloc(buf, cap * 2))) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t want = cap - 1 - n;
-        if (!whole && want > need - n)
-            want = need - n;
-        size_t r = fread(buf + n, 1, want, fp);
-        n += r;
-        if (r == 0)
-            break;
-        if (whole || n < need)
-            continue;
-        uint64_t hn = 0;
-        for (int i = 7; i >= 0; i--)
-            hn = hn << 8 | buf[i];
-        if (need == 8) {
-            if (hn < 2 || hn > MAX_HEADER)
-                break;
-            need = 8 + (size_t)hn;
-            if (need >= cap - 1 && (nb = realloc(buf, need + 2))) {
-                buf = nb;
-                cap = need + 2;
-            }
-        } else {
-            if (buf[8] != '{' || memchr(buf + 8, '\0', (size_t)hn))
-                break;
-            whole = true;
-        }
-    }
-    if (!buf)
-        st = ffnn_error_nomem(err);
-    else if (ferror(fp))
-        st = ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", path, strerror(errno));
-    fclose(fp);
-    if (st) {
-        free(buf);
-        return st;
-    }
-    *data = (char *)buf;
-    *len = n;
-    return FFNN_OK;
+    if (n < 8)
+        return 8;
+    uint64_t hn = 0;
+    for (int i = 7; i >= 0; i--)
+        hn = hn << 8 | buf[i];
+    if (hn < 2 || hn > MAX_HEADER)
+        return n;
+    if (n < 8 + hn)
+        return 8 + (size_t)hn;
+    if (buf[8] != '{' || memchr(buf + 8, '\0', (size_t)hn))
+        return n;
+    return SIZE_MAX;
 }
 
 ffnn_status ffnn_model_load(ffnn_model **out, const char *path, ffnn_error *err)
@@ -419,7 +389,9 @@ ffnn_status ffnn_model_load(ffnn_model **out, const char *path, ffnn_error *err)
     size_t len;
     struct stat sb;
     bool regular = stat(path, &sb) != 0 || S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode);
-    ffnn_status st = regular ? ffnn_file_read(path, &buf, &len, err) : read_stream(path, &buf, &len, err);
+    ffnn_status st = regular ? ffnn_file_read(path, &buf, &len, err)
+                             : ffnn_file_read_until(path, SIZE_MAX - 1, model_bytes_wanted, &buf,
+                                                    &len, err);
     if (!st)
         st = ffnn_model_deserialize(out, (const unsigned char *)buf, len, path, err);
     free(buf);

@@ -385,6 +385,76 @@ static ffnn_status model_from_json(ffnn_model **out, const cJSON *j, const char 
     return FFNN_OK;
 }
 
+/* The index in v[0..n) of the second occurrence of a name that occurs
+ * twice (*first: the first one's), or -1; scratch holds n pointers. */
+static int repeated_name(char *const *v, int n, const char **scratch, int *first)
+{
+    if (n < 2)
+        return -1;
+    memcpy(scratch, v, (size_t)n * sizeof *scratch);
+    qsort(scratch, (size_t)n, sizeof *scratch, cmp_str_ptr);
+    for (int i = 1; i < n; i++)
+        if (strcmp(scratch[i - 1], scratch[i]) == 0) {
+            int a = -1, b = -1;
+            for (int j = 0; j < n && b < 0; j++)
+                if (strcmp(v[j], scratch[i]) == 0) {
+                    if (a < 0)
+                        a = j;
+                    else
+                        b = j;
+                }
+            *first = a;
+            return b;
+        }
+    return -1;
+}
+
+/* What the rest of ffnn assumes of a model's preprocessing and the
+ * checksums cannot vouch for (they can be recomputed by anyone): class
+ * names and column names distinct (a repeated class would print one name
+ * for two outputs, a repeated column would bind both to one input column),
+ * the target not a feature, and each column's categories distinct and in
+ * byte order (encoding looks them up by binary search). */
+static ffnn_status check_prep(const ffnn_prep *p, const char *name, ffnn_error *err)
+{
+    int n = p->n_classes > p->n_columns ? p->n_classes : p->n_columns, a, b;
+    /* n sorted pointers, then the n_columns column names */
+    const char **scratch = ffnn_calloc((size_t)n + (size_t)p->n_columns + 1, sizeof *scratch);
+    if (!scratch)
+        return ffnn_error_nomem(err);
+    char **names = (char **)(scratch + n);
+    ffnn_status st = FFNN_OK;
+    if ((b = repeated_name(p->classes, p->n_classes, scratch, &a)) >= 0) {
+        st = bad(err, name, "ffnn.model: classes[%d]: \"%s\" is also classes[%d]", b, p->classes[b], a);
+        goto done;
+    }
+    for (int c = 0; c < p->n_columns; c++)
+        names[c] = p->columns[c].name;
+    if ((b = repeated_name(names, p->n_columns, scratch, &a)) >= 0) {
+        st = bad(err, name, "ffnn.model: columns[%d].name: \"%s\" is also columns[%d].name", b,
+                 names[b], a);
+        goto done;
+    }
+    for (int c = 0; c < p->n_columns; c++) {
+        const ffnn_prep_column *col = &p->columns[c];
+        if (p->target && strcmp(p->target, col->name) == 0) {
+            st = bad(err, name, "ffnn.model: target: \"%s\" is also a feature (columns[%d])",
+                     p->target, c);
+            goto done;
+        }
+        for (int k = 1; k < col->n_cats; k++)
+            if (strcmp(col->cats[k - 1], col->cats[k]) >= 0) {
+                st = bad(err, name, "ffnn.model: columns[%d].categories[%d]: \"%s\" does not sort "
+                         "after \"%s\" (categories are distinct, in byte order)",
+                         c, k, col->cats[k], col->cats[k - 1]);
+                goto done;
+            }
+    }
+done:
+    free(scratch);
+    return st;
+}
+
 static const char *shape_text(char *buf, size_t n, const uint64_t *shape, int rank)
 {
     size_t k = (size_t)snprintf(buf, n, "[");
@@ -676,7 +746,7 @@ ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, s
         st = bad(err, name, "ffnn.model: duplicate key \"%s\"", dup);
         goto done;
     }
-    if ((st = model_from_json(&m, mj, name, err)))
+    if ((st = model_from_json(&m, mj, name, err)) || (st = check_prep(&m->prep, name, err)))
         goto done;
 
     /* Tensors against the architecture. */

@@ -47,10 +47,15 @@ ffnn_optim_spec ffnn_optim_default(ffnn_optim_kind kind)
     return s;
 }
 
-/* Returns the lower-case Keras name, or "?" for a value outside the enum. */
 const char *ffnn_optim_name(ffnn_optim_kind k)
 {
-    return (unsigned)k < FFNN_OPTIM_COUNT ? optim_names[k] : "?";
+    return ffnn_enum_name(optim_names, FFNN_OPTIM_COUNT, (int)k);
+}
+
+ffnn_names ffnn_optim_names(void)
+{
+    ffnn_names t = {optim_names, FFNN_OPTIM_COUNT, ffnn_optim_parse};
+    return t;
 }
 
 /* ASCII case-insensitive equality (locale-free). */
@@ -65,7 +70,6 @@ static int same_name(const char *a, const char *b)
     return *a == *b;
 }
 
-/* Keras names in any case ("adam", "Adam", "RMSprop", "SGD", ...); -1 if unknown or NULL. */
 int ffnn_optim_parse(const char *name)
 {
     if (!name)
@@ -156,31 +160,112 @@ void ffnn_optim_reset(ffnn_optim *o)
 
 /* Adam / AdamW (amsgrad):
  *   m += (g − m)(1 − β1);  v += (g² − v)(1 − β2);  [v̂ = max(v̂, v); v = v̂]
- *   α = lr·√(1 − β2ᵗ)/(1 − β1ᵗ);  w −= m·α / (√v + ε) */
+ *   α = lr·√(1 − β2ᵗ)/(1 − β1ᵗ);  w −= m·α / (√v + ε)
+ * AdamW's decay w −= w·wd·lr comes first, element by element. */
+typedef struct {
+    float c1, c2, alpha, eps, wd, lr;
+    int decay;
+} adam_consts;
+
+/* Elements [b, e) of the common case (no amsgrad), one at a time: the
+ * definition the vector loops below follow operation for operation (sqrt,
+ * division, and every multiply and add are exactly rounded, and none is
+ * fused, so every width gives the same bits). */
+static void adam_scalar(float *restrict w, const float *restrict g, float *restrict m,
+                        float *restrict v, size_t b, size_t e, const adam_consts *k)
+{
+    for (size_t i = b; i < e; i++) {
+        float wi = w[i];
+        if (k->decay)
+            wi = wi - wi * k->wd * k->lr;
+        m[i] += (g[i] - m[i]) * k->c1;
+        v[i] += (g[i] * g[i] - v[i]) * k->c2;
+        w[i] = wi - m[i] * k->alpha / (sqrtf(v[i]) + k->eps);
+    }
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && (defined(__clang__) || __GNUC__ >= 6)
+#define OPTIM_X86 1
+#include <immintrin.h>
+
+/* adam_scalar 16 (8) elements at a time: one pass reading w, g, m, v and
+ * writing w, m, v, at the memory's speed on a large model. */
+#define ADAM_VECTOR(name, tgt, vt, n, set1, ld, st, add, sub, mul, div, sqrt)               \
+    __attribute__((target(tgt))) static void name(float *restrict w, const float *restrict g, \
+                                                      float *restrict m, float *restrict v,      \
+                                                      size_t b, size_t e, const adam_consts *k)  \
+    {                                                                                          \
+        const vt c1 = set1(k->c1), c2 = set1(k->c2), alpha = set1(k->alpha);                   \
+        const vt eps = set1(k->eps), wd = set1(k->wd), lr = set1(k->lr);                       \
+        size_t i = b;                                                                          \
+        for (; i + n <= e; i += n) {                                                           \
+            vt gi = ld(g + i), mi = ld(m + i), vi = ld(v + i), wi = ld(w + i);                 \
+            if (k->decay)                                                                      \
+                wi = sub(wi, mul(mul(wi, wd), lr));                                            \
+            mi = add(mi, mul(sub(gi, mi), c1));                                                \
+            vi = add(vi, mul(sub(mul(gi, gi), vi), c2));                                       \
+            st(m + i, mi);                                                                     \
+            st(v + i, vi);                                                                     \
+            st(w + i, sub(wi, div(mul(mi, alpha), add(sqrt(vi), eps))));                       \
+        }                                                                                      \
+        /* clean upper halves before SSE code (GCC omits it on a tail call) */                 \
+        _mm256_zeroupper();                                                                    \
+        adam_scalar(w, g, m, v, i, e, k);                                                      \
+    }
+ADAM_VECTOR(adam_avx512, "avx512f", __m512, 16, _mm512_set1_ps, _mm512_loadu_ps, _mm512_storeu_ps,
+            _mm512_add_ps, _mm512_sub_ps, _mm512_mul_ps, _mm512_div_ps, _mm512_sqrt_ps)
+ADAM_VECTOR(adam_avx, "avx", __m256, 8, _mm256_set1_ps, _mm256_loadu_ps, _mm256_storeu_ps,
+            _mm256_add_ps, _mm256_sub_ps, _mm256_mul_ps, _mm256_div_ps, _mm256_sqrt_ps)
+
+/* 2: AVX-512, 1: AVX, 0: scalar. */
+static int optim_isa(void)
+{
+    static int isa = -1;
+    int i = __atomic_load_n(&isa, __ATOMIC_RELAXED);
+    if (i < 0) {
+        __builtin_cpu_init();
+        i = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx") ? 1 : 0;
+        __atomic_store_n(&isa, i, __ATOMIC_RELAXED);
+    }
+    return i;
+}
+#endif
+
 static void adam_step(ffnn_optim *o, float *restrict w, const float *restrict g, float lr, size_t b,
                       size_t e)
 {
     const ffnn_optim_spec *s = &o->spec;
     float t = (float)(o->iterations + 1);
     float b1 = (float)s->beta_1, b2 = (float)s->beta_2;
-    float c1 = (float)(1.0 - s->beta_1), c2 = (float)(1.0 - s->beta_2);
-    float eps = (float)s->epsilon;
-    float alpha = lr * sqrtf(1.0f - powf(b2, t)) / (1.0f - powf(b1, t));
+    adam_consts k = {
+        .c1 = (float)(1.0 - s->beta_1),
+        .c2 = (float)(1.0 - s->beta_2),
+        .alpha = lr * sqrtf(1.0f - powf(b2, t)) / (1.0f - powf(b1, t)),
+        .eps = (float)s->epsilon,
+        .wd = (float)s->weight_decay,
+        .lr = lr,
+        .decay = s->weight_decay != 0.0,
+    };
     float *restrict m = o->m, *restrict v = o->v, *restrict vh = o->vhat;
     if (!vh) {
-        /* The common case, kept branch-free so it vectorises. */
-        for (size_t i = b; i < e; i++) {
-            m[i] += (g[i] - m[i]) * c1;
-            v[i] += (g[i] * g[i] - v[i]) * c2;
-            w[i] -= m[i] * alpha / (sqrtf(v[i]) + eps);
+#if defined(OPTIM_X86)
+        switch (optim_isa()) {
+        case 2: adam_avx512(w, g, m, v, b, e, &k); return;
+        case 1: adam_avx(w, g, m, v, b, e, &k); return;
+        default: break;
         }
+#endif
+        adam_scalar(w, g, m, v, b, e, &k);
         return;
     }
+    if (k.decay)
+        for (size_t i = b; i < e; i++)
+            w[i] = w[i] - w[i] * k.wd * lr;
     for (size_t i = b; i < e; i++) {
-        m[i] += (g[i] - m[i]) * c1;
-        v[i] += (g[i] * g[i] - v[i]) * c2;
+        m[i] += (g[i] - m[i]) * k.c1;
+        v[i] += (g[i] * g[i] - v[i]) * k.c2;
         vh[i] = vh[i] > v[i] ? vh[i] : v[i];
-        w[i] -= m[i] * alpha / (sqrtf(vh[i]) + eps);
+        w[i] -= m[i] * k.alpha / (sqrtf(vh[i]) + k.eps);
     }
 }
 
@@ -251,7 +336,9 @@ static void adagrad_step(ffnn_optim *o, float *restrict w, const float *restrict
 static void step_range(ffnn_optim *o, float *w, const float *g, size_t b, size_t e)
 {
     float lr = (float)o->lr;
-    if (o->spec.weight_decay != 0.0) {
+    /* Adam and AdamW apply the decay in their own pass over the element */
+    if (o->spec.weight_decay != 0.0 && o->spec.kind != FFNN_OPTIM_ADAM &&
+        o->spec.kind != FFNN_OPTIM_ADAMW) {
         float wd = (float)o->spec.weight_decay;
         for (size_t i = b; i < e; i++)
             w[i] = w[i] - w[i] * wd * lr;

@@ -39,24 +39,6 @@ static char *fmt_sig(char buf[32], double v)
     return ffnn_plot_format_tick(buf, v, step);
 }
 
-static int cmp_desc(const void *a, const void *b, void *key)
-{
-    int x = *(const int *)a, y = *(const int *)b;
-    double kx = ((const double *)key)[x], ky = ((const double *)key)[y];
-    if (kx != ky)
-        return kx < ky ? 1 : -1;
-    return (x > y) - (x < y);
-}
-
-/* Indices 0..n-1 ordered by key descending, ties by index (sorted in place:
- * needs no memory). */
-static void order_desc(const double *key, int n, int *idx)
-{
-    for (int i = 0; i < n; i++)
-        idx[i] = i;
-    qsort_r(idx, (size_t)n, sizeof *idx, cmp_desc, (void *)key);
-}
-
 /* Rows drawn for M features: all when they fit, else max_display-1 features
  * and a "Sum of N other features" row. */
 static int shown_features(int M, int max_display)
@@ -75,9 +57,34 @@ static double names_width(char *const *names, const int *order, int nshow, bool 
     return w > MAX_NAME_PX ? MAX_NAME_PX : w;
 }
 
+/* The frame of a horizontal bar chart `width` px wide: the names in a
+ * column namew wide on the left, `rows` rows of rowh px from `top`, `right`
+ * px to the right of it for value labels; at least 100 px of plot. */
+static ffnn_plot_frame bar_frame(double width, double namew, int rows, double rowh, double top,
+                                 double right)
+{
+    ffnn_plot_frame f;
+    f.left = 16 + namew + 12;
+    f.top = top;
+    f.width = width - f.left - right;
+    if (f.width < 100)
+        f.width = 100;
+    f.height = rows * rowh;
+    return f;
+}
+
 static void other_label(char *buf, size_t n, int count)
 {
     snprintf(buf, n, "Sum of %d other feature%s", count, count == 1 ? "" : "s");
+}
+
+/* The method as titles name it: "exact", "deep:tf", ", auto" added when
+ * auto chose it. */
+static char *method_text(char buf[48], const ffnn_shap *s)
+{
+    snprintf(buf, 48, "%s%s", ffnn_shap_method_label(s),
+             s->requested == FFNN_EXPLAIN_AUTO ? ", auto" : "");
+    return buf;
 }
 
 /* ---- bar --------------------------------------------------------------------- */
@@ -89,21 +96,17 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
     int M = s->n_features, K = s->n_outputs;
     if (M < 1 || K < 1 || s->n_rows < 1)
         return ffnn_error_set(err, FFNN_EDATA, "nothing to plot");
-    double *imp = ffnn_calloc((size_t)K * M, sizeof *imp), *total = ffnn_calloc((size_t)M, sizeof *total);
-    int *order = ffnn_calloc((size_t)M, sizeof *order);
+    ffnn_shap_importance si;
+    ffnn_status st = ffnn_shap_importance_compute(&si, s, err);
+    if (st)
+        return st;
     ffnn_plot_legend_item *items = ffnn_calloc((size_t)K, sizeof *items);
-    if (!imp || !total || !order || !items) {
-        free(imp);
-        free(total);
-        free(order);
-        free(items);
+    if (!items) {
+        ffnn_shap_importance_release(&si);
         return ffnn_error_nomem(err);
     }
-    ffnn_shap_mean_abs(s, imp);
-    for (int k = 0; k < K; k++)
-        for (int j = 0; j < M; j++)
-            total[j] += imp[k * M + j];
-    order_desc(total, M, order);
+    const double *imp = si.mean_abs, *total = si.total;
+    const int *order = si.order;
     int nshow = shown_features(M, o.max_display), rest = M - nshow;
     int rows = nshow + (rest > 0);
     double xmax = 0;
@@ -122,19 +125,13 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
     if (K > 1)
         xmax *= 1.35;
 
-    const double rowh = 26, top = 52;
+    const double rowh = 26;
     double namew = names_width(s->feature_names, order, nshow, rest > 0);
-    ffnn_plot_frame f;
-    f.left = 16 + namew + 12;
-    f.top = top;
-    f.width = o.width - f.left - 70;
-    if (f.width < 100)
-        f.width = 100;
-    f.height = rows * rowh;
+    ffnn_plot_frame f = bar_frame(o.width, namew, rows, rowh, 52, 70);
     double W = f.left + f.width + 70, H = f.top + f.height + 64;
-    char title[160], xlabel[160], buf[32], name[64];
-    snprintf(title, sizeof title, "Feature importance (%s SHAP, %ld rows)",
-             ffnn_explain_method_name(s->method), s->n_rows);
+    char title[160], xlabel[160], buf[32], name[64], mt[48];
+    snprintf(title, sizeof title, "Feature importance (%s SHAP, %ld rows)", method_text(mt, s),
+             s->n_rows);
     snprintf(xlabel, sizeof xlabel, "mean(|SHAP value|)%s%s",
              s->output == FFNN_EXPLAIN_OUTPUT_LOGIT ? " on the logits" : "",
              K > 1 ? ", stacked over outputs" : "");
@@ -180,9 +177,7 @@ ffnn_status ffnn_plot_shap_bar_write(FILE *fp, const ffnn_shap *s,
         ffnn_plot_legend(&svg, &ax, items, K, FFNN_PLOT_LEGEND_BOTTOM_RIGHT);
     }
     free(items);
-    free(imp);
-    free(total);
-    free(order);
+    ffnn_shap_importance_release(&si);
     return ffnn_svg_end(&svg, err);
 }
 
@@ -307,9 +302,8 @@ ffnn_status ffnn_plot_shap_beeswarm_write(FILE *fp, const ffnn_shap *s,
     }
     double panel_h = panel_head + rows * rowh + panel_foot;
     double H = head + K * panel_h;
-    char title[160], xlabel[160], name[64], color[8];
-    snprintf(title, sizeof title, "SHAP values (%s, %ld rows)", ffnn_explain_method_name(s->method),
-             n);
+    char title[160], xlabel[160], name[64], color[8], mt[48];
+    snprintf(title, sizeof title, "SHAP values (%s, %ld rows)", method_text(mt, s), n);
     snprintf(xlabel, sizeof xlabel, "SHAP value (impact on %s)",
              s->output == FFNN_EXPLAIN_OUTPUT_LOGIT ? "the logit" : "the model output");
     ffnn_svg svg;
@@ -319,7 +313,7 @@ ffnn_status ffnn_plot_shap_beeswarm_write(FILE *fp, const ffnn_shap *s,
 
     for (int k = 0; k < K; k++) {
         double ptop = head + k * panel_h;
-        order_desc(imp + (size_t)k * M, M, order);
+        ffnn_explain_order(imp + (size_t)k * M, M, order);
         /* x range over every value drawn in this panel, and 0 */
         double xmin = 0, xmax = 0;
         for (int r = 0; r < rows; r++)
@@ -399,6 +393,104 @@ ffnn_status ffnn_plot_shap_beeswarm_write(FILE *fp, const ffnn_shap *s,
     return ffnn_svg_end(&svg, err);
 }
 
+/* ---- one row ------------------------------------------------------------------------ */
+
+ffnn_status ffnn_plot_shap_row_write(FILE *fp, const ffnn_shap *s, long row, int output,
+                                     const ffnn_plot_explain_options *opt, ffnn_error *err)
+{
+    ffnn_plot_explain_options o = resolve(opt);
+    int M = s->n_features, K = s->n_outputs;
+    if (M < 1 || K < 1 || s->n_rows < 1)
+        return ffnn_error_set(err, FFNN_EDATA, "nothing to plot");
+    if (row < 0 || row >= s->n_rows)
+        return ffnn_error_set(err, FFNN_EUSAGE, "row %ld: the input has %ld row%s (0 to %ld)", row,
+                              s->n_rows, s->n_rows == 1 ? "" : "s", s->n_rows - 1);
+    if (output < 0 || output >= K)
+        return ffnn_error_set(err, FFNN_EUSAGE, "output %d: the model has %d output%s", output, K,
+                              K == 1 ? "" : "s");
+    const double *phi = s->values + ((size_t)row * K + output) * M;
+    double *mag = ffnn_calloc((size_t)M, sizeof *mag);
+    int *order = ffnn_calloc((size_t)M, sizeof *order);
+    if (!mag || !order) {
+        free(mag);
+        free(order);
+        return ffnn_error_nomem(err);
+    }
+    for (int j = 0; j < M; j++)
+        mag[j] = fabs(phi[j]);
+    ffnn_explain_order(mag, M, order);
+    int nshow = shown_features(M, o.max_display), rest = M - nshow;
+    int rows = nshow + (rest > 0);
+    double other = 0;
+    for (int i = nshow; i < M; i++)
+        other += phi[order[i]];
+    double xmin = 0, xmax = 0;
+    for (int r = 0; r < rows; r++) {
+        double v = r < nshow ? phi[order[r]] : other;
+        if (v < xmin) xmin = v;
+        if (v > xmax) xmax = v;
+    }
+    if (xmin == xmax)
+        xmax = 1;
+    /* Room for the value labels beyond the longest bars. */
+    double span = xmax - xmin;
+    if (xmax > 0)
+        xmax += 0.18 * span;
+    if (xmin < 0)
+        xmin -= 0.18 * span;
+
+    const double rowh = 26;
+    double namew = names_width(s->feature_names, order, nshow, rest > 0);
+    ffnn_plot_frame f = bar_frame(o.width, namew, rows, rowh, 70, 40);
+    double W = f.left + f.width + 40, H = f.top + f.height + 64;
+    char title[200], sub[200], xlabel[160], name[64], mt[48], fx[32], ex[32];
+    snprintf(title, sizeof title, "SHAP values of row %ld, output %s (%s)", row, s->output_names[output],
+             method_text(mt, s));
+    double fxv = s->output_values[(size_t)row * K + output], base = s->base_values[output];
+    snprintf(sub, sizeof sub, "f(x) = %s, base value E[f(X)] = %s; the bars add up to the difference",
+             fmt_sig(fx, fxv), fmt_sig(ex, base));
+    snprintf(xlabel, sizeof xlabel, "SHAP value (impact on %s)",
+             s->output == FFNN_EXPLAIN_OUTPUT_LOGIT ? "the logit" : "the model output");
+    ffnn_svg svg;
+    ffnn_svg_begin(&svg, fp, W, H, o.title ? o.title : title);
+    ffnn_plot_axes ax;
+    ffnn_plot_axes_init(&ax, f, xmin, xmax, 0, rows, FFNN_PLOT_NICE_X | FFNN_PLOT_FLIP_Y);
+    ffnn_svg_text(&svg, f.left + f.width / 2, 24, FFNN_SVG_MIDDLE, 15, 0, "black", true,
+                  o.title ? o.title : title);
+    ffnn_svg_text(&svg, f.left + f.width / 2, 46, FFNN_SVG_MIDDLE, 12, 0, "#444444", false, sub);
+    ffnn_plot_axes_draw(&svg, &ax, xlabel, NULL, FFNN_PLOT_AXIS_X | FFNN_PLOT_GRID_X);
+    double x0 = ffnn_plot_x(&ax, 0);
+    for (int r = 0; r < rows; r++) {
+        double cy = f.top + (r + 0.5) * rowh, v;
+        const char *label;
+        if (r < nshow) {
+            v = phi[order[r]];
+            label = s->feature_names[order[r]];
+        } else {
+            v = other;
+            other_label(name, sizeof name, rest);
+            label = name;
+        }
+        ffnn_svg_text(&svg, f.left - 10, cy + 4, FFNN_SVG_END, NAME_FONT, 0, "black", false, label);
+        double xv = ffnn_plot_x(&ax, v), a = xv < x0 ? xv : x0, w = fabs(xv - x0);
+        if (w > 0)
+            ffnn_svg_rect(&svg, a, cy - rowh * 0.35, w, rowh * 0.7, v >= 0 ? NEG_COLOR : BAR_COLOR,
+                          NULL, 0);
+        char vb[40] = "+";
+        fmt_sig(vb + 1, v);
+        const char *txt = v > 0 ? vb : vb + 1;
+        if (v < 0)
+            ffnn_svg_text(&svg, xv - 5, cy + 4, FFNN_SVG_END, 11, 0, BAR_COLOR, false, txt);
+        else
+            ffnn_svg_text(&svg, xv + 5, cy + 4, FFNN_SVG_START, 11, 0, v > 0 ? NEG_COLOR : "#333333",
+                          false, txt);
+    }
+    ffnn_svg_line(&svg, x0, f.top, x0, f.top + f.height, "#333333", 1, NULL);
+    free(mag);
+    free(order);
+    return ffnn_svg_end(&svg, err);
+}
+
 /* ---- permutation importance ------------------------------------------------------ */
 
 ffnn_status ffnn_plot_perm_bar_write(FILE *fp, const ffnn_perm_importance *p,
@@ -411,7 +503,7 @@ ffnn_status ffnn_plot_perm_bar_write(FILE *fp, const ffnn_perm_importance *p,
     int *order = ffnn_calloc((size_t)M, sizeof *order);
     if (!order)
         return ffnn_error_nomem(err);
-    order_desc(p->mean, M, order);
+    ffnn_explain_order(p->mean, M, order);
     int nshow = M < o.max_display ? M : o.max_display, rest = M - nshow;
     double xmin = 0, xmax = 0;
     for (int r = 0; r < nshow; r++) {
@@ -423,13 +515,7 @@ ffnn_status ffnn_plot_perm_bar_write(FILE *fp, const ffnn_perm_importance *p,
         xmax = 1;
     const double rowh = 26;
     double namew = names_width(p->feature_names, order, nshow, false);
-    ffnn_plot_frame f;
-    f.left = 16 + namew + 12;
-    f.top = 52;
-    f.width = o.width - f.left - 70;
-    if (f.width < 100)
-        f.width = 100;
-    f.height = nshow * rowh;
+    ffnn_plot_frame f = bar_frame(o.width, namew, nshow, rowh, 52, 70);
     double W = f.left + f.width + 70, H = f.top + f.height + 64 + (rest > 0 ? 18 : 0);
     char title[160], xlabel[160], buf[32], note[64];
     snprintf(title, sizeof title, "Permutation importance (%d repeat%s, %ld rows)", p->repeats,

@@ -327,6 +327,32 @@ static ffnn_status emit(void *ctx, int slot_i, ffnn_error *err)
     return FFNN_OK;
 }
 
+/* The columns copied through (kept, then the target) must not take the
+ * names of the columns written after them, "prediction" and p_<class>:
+ * ffnn-eval finds those by name, and would score a copied column as the
+ * prediction.  A model's target of such a name (a model from before
+ * ffnn-train refused them) is refused for the same reason. */
+static ffnn_status check_names(const ffnn_prep *pr, char *const *fields, const int *keep_col,
+                               int n_keep, const char *name, ffnn_error *err)
+{
+    if (pr->target && (strcmp(pr->target, "prediction") == 0 || strncmp(pr->target, "p_", 2) == 0))
+        return ffnn_error_set(err, FFNN_EDATA,
+                              "the model's target \"%s\" has a name of the predictions CSV's own "
+                              "columns (prediction, p_<class>); retrain with the column renamed",
+                              pr->target);
+    for (int j = 0; j < n_keep; j++) {
+        const char *c = fields[keep_col[j]];
+        bool clash = strcmp(c, "prediction") == 0;
+        for (int k = 0; !clash && pr->task != FFNN_TASK_REGRESSION && k < pr->n_classes; k++)
+            clash = strncmp(c, "p_", 2) == 0 && strcmp(c + 2, pr->classes[k]) == 0;
+        if (clash)
+            return ffnn_error_set(err, FFNN_EDATA,
+                                  "%s: --keep column \"%s\" has the name of a column the predictions "
+                                  "CSV writes", name, c);
+    }
+    return FFNN_OK;
+}
+
 static ffnn_status make_slots(pipeline *pl, ffnn_pool *pool, ffnn_error *err)
 {
     const ffnn_model *m = pl->m;
@@ -453,6 +479,8 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
     }
     if (bind.target_col >= 0)
         keep_col[opt->n_keep] = bind.target_col;
+    if ((st = check_names(pr, fields, keep_col, opt->n_keep, name, err)))
+        goto done;
     if (!(pl.feat = ffnn_calloc((size_t)nf, sizeof *pl.feat)) ||
         !(pl.passed = ffnn_calloc((size_t)nf, sizeof *pl.passed)))
         goto nomem;

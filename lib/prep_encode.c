@@ -20,16 +20,16 @@ ffnn_status ffnn_prep_bind(const ffnn_prep *p, char *const *header, int ncols,
 {
     memset(b, 0, sizeof *b);
     b->col = ffnn_calloc((size_t)(p->n_columns > 0 ? p->n_columns : 1), sizeof *b->col);
-    ffnn_name_col *v = ffnn_names_index(header, ncols);
+    ffnn_name_col *v = ffnn_table_name_index(header, ncols);
     if (!b->col || !v) {
         free(v);
         ffnn_prep_binding_release(b);
         return ffnn_error_nomem(err);
     }
     b->ncols = ncols;
-    b->target_col = p->target ? ffnn_names_find(v, ncols, p->target) : -1;
+    b->target_col = p->target ? ffnn_table_name_find(v, ncols, p->target) : -1;
     for (int c = 0; c < p->n_columns; c++)
-        if ((b->col[c] = ffnn_names_find(v, ncols, p->columns[c].name)) < 0) {
+        if ((b->col[c] = ffnn_table_name_find(v, ncols, p->columns[c].name)) < 0) {
             ffnn_status st = ffnn_error_set(err, FFNN_EDATA, "%s: missing feature column \"%s\"",
                                             source, p->columns[c].name);
             free(v);

@@ -12,11 +12,15 @@
 
 /* Resolves the roles of a header's columns: *tcol is opt->target's column
  * (default the last), skip[j] is true for the target and the ignored
- * columns (ncols flags).  Sets p->standardize, p->impute and p->target.  An
- * unknown target or ignored name is FFNN_ECONFIG listing the columns. */
+ * columns, decl[j] the declared type of a feature (0 numeric, 1
+ * categorical, -1 not declared; ncols entries each).  Sets p->standardize,
+ * p->impute and p->target.  Fails as ffnn_prep_fit documents, in this
+ * order: an unknown target, a target named as the predictions CSV's
+ * columns, an unknown ignored name, an unknown declared name, a declared
+ * target or ignored column. */
 ffnn_status ffnn_prep_roles(ffnn_prep *p, const ffnn_prep_options *opt, char *const *names,
                             int ncols, const char *source, int *tcol, bool *skip,
-                            ffnn_error *err);
+                            signed char *decl, ffnn_error *err);
 
 /* Allocates p->columns for the columns that skip leaves, names them and
  * stores their header indices in src (ncols entries, room enough).  No
@@ -24,13 +28,16 @@ ffnn_status ffnn_prep_roles(ffnn_prep *p, const ffnn_prep_options *opt, char *co
 ffnn_status ffnn_prep_columns(ffnn_prep *p, char *const *names, int ncols, const bool *skip,
                               int *src, const char *source, ffnn_error *err);
 
-/* Types feature column col (header column j, 0-based) from its n non-missing
- * cells of which nnum are numbers: categorical when some are not numbers.
- * A column of mostly numbers with a few others is FFNN_EDATA at the first
+/* Types feature column col (header column j, 0-based) as declared (decl 0
+ * numeric, 1 categorical), or when not declared (decl -1) from its n
+ * non-missing cells of which nnum are numbers: categorical when some are
+ * not numbers.  A column of mostly numbers with a few others, or one
+ * declared numeric with any non-number, is FFNN_EDATA at the first
  * non-number (its line and text), since a typo turning a numeric column into
  * categories would be worse than the error. */
-ffnn_status ffnn_prep_type(ffnn_prep_column *col, long n, long nnum, const char *source,
-                           long bad_line, int j, const char *bad_text, ffnn_error *err);
+ffnn_status ffnn_prep_type(ffnn_prep_column *col, int decl, long n, long nnum,
+                           const char *source, long bad_line, int j, const char *bad_text,
+                           ffnn_error *err);
 
 /* Lays the encoded features out (offsets, n_features) and allocates
  * mean/scale as identity.  Too wide is FFNN_EDATA. */

@@ -58,6 +58,8 @@ ffnn_prep_options ffnn_prep_options_default(void)
         .task = FFNN_TASK_AUTO,
         .ignore = NULL,
         .n_ignore = 0,
+        .types = NULL,
+        .n_types = 0,
         .standardize = true,
         .impute = FFNN_IMPUTE_NONE,
     };
@@ -262,13 +264,29 @@ static int find_name(char *const *names, int ncols, const char *name)
     return -1;
 }
 
+/* The predictions CSV names its own columns "prediction" and p_<class>,
+ * and ffnn-eval finds them by those names: a target named so would be
+ * scored as the prediction (against itself) or skipped as a probability. */
+static ffnn_status check_target_name(const char *n, const char *source, ffnn_error *err)
+{
+    if (strcmp(n, "prediction") != 0 && strncmp(n, "p_", 2) != 0)
+        return FFNN_OK;
+    return ffnn_error_set(err, FFNN_EDATA,
+                          "%s: target column \"%s\" has a name of the predictions CSV's own "
+                          "columns (prediction, p_<class>); rename it",
+                          source, n);
+}
+
 ffnn_status ffnn_prep_roles(ffnn_prep *p, const ffnn_prep_options *opt, char *const *names,
                             int ncols, const char *source, int *tcol, bool *skip,
-                            ffnn_error *err)
+                            signed char *decl, ffnn_error *err)
 {
+    ffnn_status st;
     int t = opt->target ? find_name(names, ncols, opt->target) : ncols - 1;
     if (t < 0)
         return unknown_column(err, "target", opt->target, names, ncols, source);
+    if ((st = check_target_name(names[t], source, err)))
+        return st;
     memset(skip, 0, (size_t)ncols * sizeof *skip);
     skip[t] = true;
     for (int i = 0; i < opt->n_ignore; i++) {
@@ -276,6 +294,18 @@ ffnn_status ffnn_prep_roles(ffnn_prep *p, const ffnn_prep_options *opt, char *co
         if (j < 0)
             return unknown_column(err, "ignored column", opt->ignore[i], names, ncols, source);
         skip[j] = true;
+    }
+    memset(decl, -1, (size_t)ncols * sizeof *decl);
+    for (int i = 0; i < opt->n_types; i++) {
+        const char *name = opt->types[i].name;
+        int j = find_name(names, ncols, name);
+        if (j < 0)
+            return unknown_column(err, "declared column", name, names, ncols, source);
+        if (skip[j])
+            return ffnn_error_set(err, FFNN_ECONFIG,
+                                  "columns: \"%s\" is %s; declare feature columns only", name,
+                                  j == t ? "the target (\"task\" says what it is)" : "ignored");
+        decl[j] = opt->types[i].categorical;
     }
     *tcol = t;
     p->standardize = opt->standardize;
@@ -305,11 +335,12 @@ ffnn_status ffnn_prep_columns(ffnn_prep *p, char *const *names, int ncols, const
     return FFNN_OK;
 }
 
-ffnn_status ffnn_prep_type(ffnn_prep_column *col, long n, long nnum, const char *source,
-                           long bad_line, int j, const char *bad_text, ffnn_error *err)
+ffnn_status ffnn_prep_type(ffnn_prep_column *col, int decl, long n, long nnum,
+                           const char *source, long bad_line, int j, const char *bad_text,
+                           ffnn_error *err)
 {
-    col->categorical = nnum < n;
-    if (col->categorical && 2 * nnum > n)
+    col->categorical = decl < 0 ? nnum < n : decl == 1;
+    if ((decl < 0 && col->categorical && 2 * nnum > n) || (decl == 0 && nnum < n))
         return ffnn_prep_not_number(err, source, bad_line, j + 1, col->name, bad_text);
     return FFNN_OK;
 }
@@ -489,14 +520,14 @@ static void scan_squares(const ffnn_prep *p, const ffnn_table *t, const int *src
         }
 }
 
-/* Types feature column c (table column j) and collects its categories with
- * scratch (room for a pointer per row). */
+/* Types feature column c (table column j; decl as ffnn_prep_type takes it)
+ * and collects its categories with scratch (room for a pointer per row). */
 static ffnn_status type_column(ffnn_prep_column *c, const column_scan *cs, const ffnn_table *t, int j,
-                               const char **scratch, ffnn_error *err)
+                               int decl, const char **scratch, ffnn_error *err)
 {
     ffnn_status st;
     long bad = cs->first_bad;
-    if ((st = ffnn_prep_type(c, cs->n, cs->nnum, t->source, bad >= 0 ? t->lines[bad] : 0, j,
+    if ((st = ffnn_prep_type(c, decl, cs->n, cs->nnum, t->source, bad >= 0 ? t->lines[bad] : 0, j,
                              bad >= 0 ? CELL(t, bad, j) : "", err)) || !c->categorical)
         return st;
     long n = 0;
@@ -605,6 +636,7 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     ffnn_prep_options def = ffnn_prep_options_default();
     ffnn_status st = FFNN_OK;
     bool *skip = NULL;
+    signed char *decl = NULL;
     int *src = NULL, tcol;
     const char **scratch = NULL;
     column_scan *scan = NULL;
@@ -613,11 +645,12 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     if (!opt)
         opt = &def;
     if (!(skip = ffnn_calloc((size_t)t->ncols, sizeof *skip)) ||
+        !(decl = ffnn_calloc((size_t)t->ncols, sizeof *decl)) ||
         !(src = ffnn_calloc((size_t)t->ncols, sizeof *src))) {
         st = ffnn_error_nomem(err);
         goto fail;
     }
-    if ((st = ffnn_prep_roles(p, opt, t->names, t->ncols, t->source, &tcol, skip, err)))
+    if ((st = ffnn_prep_roles(p, opt, t->names, t->ncols, t->source, &tcol, skip, decl, err)))
         goto fail;
     if (t->nrows == 0) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: no data rows", t->source);
@@ -631,7 +664,7 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
         goto nomem;
     scan_columns(t, src, p->n_columns, scan);
     for (int c = 0; c < p->n_columns; c++)
-        if ((st = type_column(&p->columns[c], &scan[c], t, src[c], scratch, err)) != FFNN_OK)
+        if ((st = type_column(&p->columns[c], &scan[c], t, src[c], decl[src[c]], scratch, err)))
             goto fail;
     if ((st = check_features(p, t, src, err)) || (st = ffnn_prep_layout(p, t->source, err)))
         goto fail;
@@ -645,6 +678,7 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     if ((st = fit_target(p, t, tcol, opt, err)) != FFNN_OK)
         goto fail;
     free(skip);
+    free(decl);
     free(src);
     free(scratch);
     free(scan);
@@ -653,6 +687,7 @@ nomem:
     st = ffnn_error_nomem(err);
 fail:
     free(skip);
+    free(decl);
     free(src);
     free(scratch);
     free(scan);

@@ -1,24 +1,23 @@
-/* ffnn — keras-tuner's Hyperband schedule and oracle, random and grid
- * search, the objective and the ranking (keras-semantics.md §1).
+/* ffnn — keras-tuner's Hyperband (keras-semantics.md §1): the schedule
+ * (KT tuners/hyperband.py, the same double expressions) and the algorithm
+ * behind the oracle's interface.
  *
- * The oracle hands out trials in exactly the order a sequential keras-tuner
- * run creates them.  A promotion round is created only when every trial of
- * the round before it has finished, so the top-k it promotes never depends
- * on timing or on the number of workers.  Random rounds depend on nothing
- * but the seed, so a new bracket's first round is created as soon as the
- * previous bracket's last round has been created, as keras-tuner does. */
+ * A promotion round is created only when every trial of the round before it
+ * has finished, so the top-k it promotes never depends on timing or on the
+ * number of workers.  Random rounds depend on nothing but the seed, so a new
+ * bracket's first round is created as soon as the previous bracket's last
+ * round has been created, as keras-tuner does, and can be drawn ahead of
+ * that (draw_ahead) with the ids it will get if no trial before it fails
+ * (expect_ids).  A promoted trial continues its parent's best-epoch weights
+ * (trials/NNNN.ffnn). */
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ffnn/json.h"
-#include "ffnn/rng.h"
-#include "ffnn/tune.h"
 #include "internal.h"
-
-/* KT's _max_collisions. */
-#define MAX_COLLISIONS 20
+#include "tune_internal.h"
 
 /* ---- schedule (KT tuners/hyperband.py) ------------------------------------ */
 
@@ -69,19 +68,9 @@ ffnn_schedule_totals ffnn_hyperband_totals(int max_epochs, int factor)
     return t;
 }
 
-int ffnn_tune_schedule_write(const ffnn_tune_options *o, long grid_points, FILE *fp)
+static int schedule_write(const ffnn_tune_options *o, long grid_points, FILE *fp)
 {
-    if (o->algorithm != FFNN_TUNE_HYPERBAND) {
-        long n = o->max_trials;
-        if (o->algorithm == FFNN_TUNE_GRID && grid_points >= 0 && (n == 0 || grid_points < n))
-            n = grid_points;
-        fprintf(fp, "%s search: %ld trials x %d epochs = %ld epochs", ffnn_tune_algorithm_name(o->algorithm),
-                n, o->max_epochs, n * o->max_epochs);
-        if (o->executions_per_trial > 1)
-            fprintf(fp, " (x %d executions)", o->executions_per_trial);
-        fputc('\n', fp);
-        return ferror(fp) ? -1 : 0;
-    }
+    (void)grid_points;
     int R = o->max_epochs, f = o->factor, nb = ffnn_hyperband_brackets(R, f);
     fprintf(fp, "Hyperband: max_epochs %d, factor %d, %d bracket%s, %d iteration%s\n", R, f, nb,
             nb == 1 ? "" : "s", o->hyperband_iterations, o->hyperband_iterations == 1 ? "" : "s");
@@ -111,295 +100,6 @@ int ffnn_tune_schedule_write(const ffnn_tune_options *o, long grid_points, FILE 
     return ferror(fp) ? -1 : 0;
 }
 
-/* ---- objective (KT engine/metrics_tracking.py::infer_metric_direction) ---- */
-
-static bool name_in(const char *s, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, list[i]) == 0)
-            return true;
-    return false;
-}
-
-ffnn_status ffnn_tune_objective(const char *name, bool regression, ffnn_objective_field *field,
-                                ffnn_mode *dir, ffnn_error *err)
-{
-    static const char *const max_names[] = {
-        "acc", "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-        "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "true_positives",
-        "true_negatives", "precision", "recall", "auc", "sensitivity_at_specificity",
-        "specificity_at_sensitivity"};
-    static const char *const min_names[] = {
-        "loss", "crossentropy", "ce", "mae", "mse", "mape", "msle", "mean_absolute_error",
-        "mean_squared_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
-        "root_mean_squared_error", "binary_crossentropy", "categorical_crossentropy",
-        "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "huber",
-        "log_cosh", "logcosh", "kl_divergence", "kld", "poisson", "cosine_similarity",
-        "false_positives", "false_negatives"};
-    const char *metric = regression ? "mae" : "accuracy";
-    bool val = strncmp(name, "val_", 4) == 0;
-    const char *base = val ? name + 4 : name;
-    if (strncmp(base, "weighted_", 9) == 0)
-        base += 9;
-    ffnn_mode inferred = FFNN_MODE_AUTO;
-    if (name_in(base, max_names, FFNN_ARRAY_LEN(max_names)))
-        inferred = FFNN_MODE_MAX;
-    else if (name_in(base, min_names, FFNN_ARRAY_LEN(min_names)))
-        inferred = FFNN_MODE_MIN;
-    bool is_metric = regression ? (strcmp(base, "mae") == 0 || strcmp(base, "mean_absolute_error") == 0)
-                                : (strcmp(base, "accuracy") == 0 || strcmp(base, "acc") == 0);
-    bool is_loss = strcmp(base, "loss") == 0;
-    if ((inferred == FFNN_MODE_AUTO && *dir == FFNN_MODE_AUTO) || (!is_metric && !is_loss)) {
-        return ffnn_error_set(err, FFNN_ECONFIG,
-                              "tuner.objective: %s objective \"%s\"; valid: val_%s, val_loss, %s, loss",
-                              inferred == FFNN_MODE_AUTO ? "unknown" : "unavailable", name, metric,
-                              metric);
-    }
-    *field = is_loss ? (val ? FFNN_OBJ_VAL_LOSS : FFNN_OBJ_LOSS)
-                     : (val ? FFNN_OBJ_VAL_METRIC : FFNN_OBJ_METRIC);
-    if (*dir == FFNN_MODE_AUTO)
-        *dir = inferred;
-    return FFNN_OK;
-}
-
-double ffnn_objective_value(const ffnn_epoch_log *log, ffnn_objective_field f)
-{
-    switch (f) {
-    case FFNN_OBJ_LOSS: return log->loss;
-    case FFNN_OBJ_METRIC: return log->metric;
-    case FFNN_OBJ_VAL_LOSS: return log->val_loss;
-    default: return log->val_metric;
-    }
-}
-
-/* ---- trials ------------------------------------------------------------------ */
-
-const char *ffnn_trial_status_name(ffnn_trial_status s)
-{
-    static const char *const names[] = {"pending", "completed", "failed"};
-    return (unsigned)s < 3 ? names[s] : "?";
-}
-
-void ffnn_trial_release(ffnn_trial *t)
-{
-    if (!t)
-        return;
-    cJSON_Delete(t->values);
-    cJSON_Delete(t->result);
-    free(t->message);
-    memset(t, 0, sizeof *t);
-}
-
-/* FNV-1a of the values' compact JSON in *out; false when out of memory. */
-static bool values_hash(const cJSON *values, uint64_t *out)
-{
-    char *s = cJSON_PrintUnformatted(values);
-    if (!s)
-        return false;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char *p = s; *p; p++) {
-        h ^= (unsigned char)*p;
-        h *= 0x100000001b3ULL;
-    }
-    free(s);
-    *out = h;
-    return true;
-}
-
-void ffnn_oracle_init(ffnn_oracle *o, const ffnn_hypergrid *g, ffnn_mode direction)
-{
-    memset(o, 0, sizeof *o);
-    o->grid = g;
-    o->direction = direction;
-    if (g->tuner.algorithm == FFNN_TUNE_HYPERBAND)
-        o->bracket = ffnn_hyperband_brackets(g->tuner.max_epochs, g->tuner.factor) - 1;
-}
-
-void ffnn_oracle_release(ffnn_oracle *o)
-{
-    if (!o)
-        return;
-    for (int i = 0; i < o->n_trials; i++)
-        ffnn_trial_release(&o->trials[i]);
-    free(o->trials);
-    free(o->hashes);
-    memset(o, 0, sizeof *o);
-}
-
-static ffnn_status add_hash(ffnn_oracle *o, uint64_t h, ffnn_error *err)
-{
-    if (o->n_hashes == o->cap_hashes) {
-        int cap = o->cap_hashes ? 2 * o->cap_hashes : 256;
-        uint64_t *p = realloc(o->hashes, (size_t)cap * sizeof *p);
-        if (!p)
-            return ffnn_error_nomem(err);
-        o->hashes = p;
-        o->cap_hashes = cap;
-    }
-    o->hashes[o->n_hashes++] = h;
-    return FFNN_OK;
-}
-
-static bool has_hash(const ffnn_oracle *o, uint64_t h)
-{
-    for (int i = 0; i < o->n_hashes; i++)
-        if (o->hashes[i] == h)
-            return true;
-    return false;
-}
-
-/* Appends a trial (takes ownership of values). */
-static ffnn_trial *new_trial(ffnn_oracle *o, cJSON *values, ffnn_error *err)
-{
-    if (o->n_trials == o->cap) {
-        int cap = o->cap ? 2 * o->cap : 256;
-        ffnn_trial *p = realloc(o->trials, (size_t)cap * sizeof *p);
-        if (!p) {
-            cJSON_Delete(values);
-            ffnn_error_nomem(err);
-            return NULL;
-        }
-        o->trials = p;
-        o->cap = cap;
-    }
-    ffnn_trial *t = &o->trials[o->n_trials];
-    memset(t, 0, sizeof *t);
-    t->id = o->n_trials++;
-    t->parent = -1;
-    t->values = values;
-    t->score = NAN;
-    t->best_step = -1;
-    return t;
-}
-
-ffnn_status ffnn_oracle_add_trial(ffnn_oracle *o, const ffnn_trial *src, ffnn_error *err)
-{
-    cJSON *values = cJSON_Duplicate(src->values, 1);
-    if (!values)
-        return ffnn_error_nomem(err);
-    ffnn_trial *t = new_trial(o, values, err);
-    if (!t)
-        return err ? err->status : FFNN_EINTERNAL;
-    int id = t->id;
-    *t = *src;
-    t->id = id;
-    t->values = values;
-    t->result = src->result ? cJSON_Duplicate(src->result, 1) : NULL;
-    t->message = src->message ? strdup(src->message) : NULL;
-    if ((src->result && !t->result) || (src->message && !t->message))
-        return ffnn_error_nomem(err);
-    if (t->parent >= 0 && t->parent < o->n_trials)
-        o->trials[t->parent].promoted = true;
-    uint64_t h;
-    if (t->parent < 0 && o->grid->tuner.algorithm != FFNN_TUNE_GRID)
-        return values_hash(values, &h) ? add_hash(o, h, err) : ffnn_error_nomem(err);
-    return FFNN_OK;
-}
-
-/* KT _random_values: resample everything until the values are new; after
- * more than MAX_COLLISIONS repeats give up (NULL, *exhausted). */
-static cJSON *random_values(ffnn_oracle *o, bool *exhausted, uint64_t *hash, ffnn_error *err)
-{
-    const ffnn_hypergrid *g = o->grid;
-    *exhausted = false;
-    for (int collisions = 0;; collisions++) {
-        cJSON *v = cJSON_CreateObject();
-        if (!v) {
-            ffnn_error_nomem(err);
-            return NULL;
-        }
-        bool ok = true;
-        for (int i = 0; ok && i < g->n_hp; i++) {
-            ffnn_rng r;
-            ffnn_rng_init(&r, g->tuner.seed, FFNN_RNG_SAMPLE, o->seed_state++);
-            ok = ffnn_json_add(v, g->hp[i].name, ffnn_hp_value(&g->hp[i], ffnn_rng_uniform(&r)));
-        }
-        uint64_t h;
-        if (!ok || !values_hash(v, &h)) {
-            cJSON_Delete(v);
-            ffnn_error_nomem(err);
-            return NULL;
-        }
-        if (!has_hash(o, h)) {
-            *hash = h;
-            return v;
-        }
-        cJSON_Delete(v);
-        if (collisions >= MAX_COLLISIONS) {
-            *exhausted = true;
-            return NULL;
-        }
-    }
-}
-
-static ffnn_status create_random(ffnn_oracle *o, int epochs, ffnn_error *err)
-{
-    bool exhausted;
-    uint64_t h = 0;
-    cJSON *v = random_values(o, &exhausted, &h, err);
-    if (!v) {
-        if (exhausted) {
-            o->exhausted = o->done = true;
-            return FFNN_OK;
-        }
-        return err ? err->status : FFNN_EINTERNAL;
-    }
-    ffnn_trial *t = new_trial(o, v, err);
-    if (!t)
-        return err ? err->status : FFNN_EINTERNAL;
-    t->iteration = o->iteration;
-    t->bracket = o->bracket;
-    t->round = 0;
-    t->epochs = epochs;
-    return add_hash(o, h, err);
-}
-
-typedef struct {
-    const ffnn_trial *t;
-    int dir;
-} rank_item;
-
-static int cmp_rank(const void *pa, const void *pb)
-{
-    const rank_item *a = pa, *b = pb;
-    if (a->t->score != b->t->score) {
-        bool better = a->dir > 0 ? a->t->score > b->t->score : a->t->score < b->t->score;
-        return better ? -1 : 1;
-    }
-    return (a->t->id > b->t->id) - (a->t->id < b->t->id);
-}
-
-/* Sorts completed trials among ids[0..n) best first, stable. */
-static int rank_ids(const ffnn_oracle *o, const int *ids, int n, int *out)
-{
-    rank_item *items = ffnn_calloc((size_t)(n ? n : 1), sizeof *items);
-    if (!items)
-        return -1;
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-        const ffnn_trial *t = &o->trials[ids[i]];
-        if (t->status == FFNN_TRIAL_COMPLETED && !isnan(t->score))
-            items[k++] = (rank_item){t, o->direction == FFNN_MODE_MAX ? 1 : -1};
-    }
-    qsort(items, (size_t)k, sizeof *items, cmp_rank);
-    for (int i = 0; i < k; i++)
-        out[i] = items[i].t->id;
-    free(items);
-    return k;
-}
-
-int ffnn_oracle_ranking(const ffnn_oracle *o, int *order)
-{
-    int *ids = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *ids);
-    if (!ids)
-        return -1;
-    for (int i = 0; i < o->n_trials; i++)
-        ids[i] = i;
-    int k = rank_ids(o, ids, o->n_trials, order);
-    free(ids);
-    return k;
-}
-
 /* Promotes round r of the current bracket from round r-1, or returns with
  * *wait when round r-1 still has pending trials. */
 static ffnn_status create_promotions(ffnn_oracle *o, bool *wait, ffnn_error *err)
@@ -425,7 +125,7 @@ static ffnn_status create_promotions(ffnn_oracle *o, bool *wait, ffnn_error *err
             ids[n++] = i;
         }
     }
-    int k = rank_ids(o, ids, n, ranked);
+    int k = ffnn_oracle_rank(o, ids, n, ranked);
     if (k < 0) {
         st = ffnn_error_nomem(err);
         goto out;
@@ -436,7 +136,7 @@ static ffnn_status create_promotions(ffnn_oracle *o, bool *wait, ffnn_error *err
     for (int i = 0; i < k - keep; i++) {
         int pid = ranked[i];
         cJSON *v = cJSON_Duplicate(o->trials[pid].values, 1);
-        ffnn_trial *t = v ? new_trial(o, v, err) : NULL;
+        ffnn_trial *t = v ? ffnn_oracle_new_trial(o, v, err) : NULL;
         if (!t) {
             st = v ? (err ? err->status : FFNN_EINTERNAL) : ffnn_error_nomem(err);
             goto out;
@@ -467,7 +167,7 @@ static void next_bracket(ffnn_oracle *o)
     }
 }
 
-static ffnn_status advance_hyperband(ffnn_oracle *o, ffnn_error *err)
+static ffnn_status advance(ffnn_oracle *o, ffnn_error *err)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
     ffnn_status st;
@@ -476,7 +176,7 @@ static ffnn_status advance_hyperband(ffnn_oracle *o, ffnn_error *err)
             int n = ffnn_hyperband_size(tu->max_epochs, tu->factor, o->bracket, 0);
             int e = ffnn_hyperband_epochs(tu->max_epochs, tu->factor, o->bracket, 0);
             for (int i = 0; i < n && !o->done; i++)
-                if ((st = create_random(o, e, err)))
+                if ((st = ffnn_oracle_create_random(o, e, err)))
                     return st;
             if (o->done)
                 return FFNN_OK;
@@ -493,89 +193,205 @@ static ffnn_status advance_hyperband(ffnn_oracle *o, ffnn_error *err)
     return FFNN_OK;
 }
 
-/* Grid point index i -> values (first hyperparameter varies slowest). */
-static cJSON *grid_values(const ffnn_hypergrid *g, long i)
+
+static void start(ffnn_oracle *o)
 {
-    cJSON *v = cJSON_CreateObject();
-    long *sizes = ffnn_calloc((size_t)(g->n_hp ? g->n_hp : 1), sizeof *sizes);
-    if (!v || !sizes) {
-        cJSON_Delete(v);
-        free(sizes);
-        return NULL;
-    }
-    for (int k = 0; k < g->n_hp; k++)
-        sizes[k] = ffnn_hp_grid_size(&g->hp[k]);
-    long *idx = ffnn_calloc((size_t)(g->n_hp ? g->n_hp : 1), sizeof *idx);
-    for (int k = g->n_hp - 1; idx && k >= 0; k--) {
-        idx[k] = i % sizes[k];
-        i /= sizes[k];
-    }
-    bool ok = idx != NULL;
-    for (int k = 0; ok && k < g->n_hp; k++)
-        ok = ffnn_json_add(v, g->hp[k].name, ffnn_hp_grid_value(&g->hp[k], idx[k]));
-    free(sizes);
-    free(idx);
-    if (!ok) {
-        cJSON_Delete(v);
-        return NULL;
-    }
-    return v;
+    const ffnn_tune_options *tu = &o->grid->tuner;
+    o->bracket = ffnn_hyperband_brackets(tu->max_epochs, tu->factor) - 1;
 }
 
-static long grid_total(const ffnn_hypergrid *g)
+/* The schedule position and the trials read back must be ones the search
+ * can have made (the oracle and checkpoint cleanup index by them): brackets
+ * below the bracket count, rounds up to the bracket, iterations in creation
+ * order, a round-r trial continuing a round r-1 trial of its own bracket. */
+static ffnn_status check(const ffnn_oracle *o, const char *path, ffnn_error *err)
 {
-    long n = 1;
-    for (int k = 0; k < g->n_hp; k++) {
-        long s = ffnn_hp_grid_size(&g->hp[k]);
-        if (s < 0 || n > 1000000000L / (s ? s : 1))
-            return -1;
-        n *= s;
+    const ffnn_tune_options *tu = &o->grid->tuner;
+    int nb = ffnn_hyperband_brackets(tu->max_epochs, tu->factor);
+    if (o->bracket >= nb || o->round > o->bracket)
+        return ffnn_error_set(err, FFNN_EDATA,
+                              "%s: bracket %d, round %d does not fit the search (%d brackets); use "
+                              "--overwrite to start afresh", path, o->bracket, o->round, nb);
+    for (int i = 0; i < o->n_trials; i++) {
+        const ffnn_trial *tr = &o->trials[i];
+        const ffnn_trial *p = tr->parent >= 0 ? &o->trials[tr->parent] : NULL;
+        bool ok = tr->bracket < nb && tr->round <= tr->bracket && tr->iteration <= o->iteration &&
+                  (i == 0 || tr->iteration >= o->trials[i - 1].iteration) &&
+                  (tr->round == 0 ? !p
+                                  : p && p->iteration == tr->iteration && p->bracket == tr->bracket &&
+                                        p->round == tr->round - 1);
+        if (!ok)
+            return ffnn_oracle_misfit(o, i, path, err);
+    }
+    return FFNN_OK;
+}
+
+/* A trial below its bracket's last round may be promoted. */
+static bool needs_checkpoint(const ffnn_trial *tr)
+{
+    return tr->round < tr->bracket;
+}
+
+/* Whether round r of bracket b in iteration it has had its promotions
+ * chosen: the oracle has moved past creating round r + 1 (promoting nothing
+ * after failures moves past it too), or creates nothing more. */
+static bool round_decided(const ffnn_oracle *o, int it, int b, int r)
+{
+    if (o->done || it != o->iteration)
+        return o->done || it < o->iteration;
+    if (b != o->bracket)
+        return b > o->bracket;   /* brackets run from the highest down */
+    return r + 1 < o->round;
+}
+
+/* Whether a trial's own checkpoint is settled: it failed, or completed with
+ * its checkpoint on disk or needing none (last round, or its round decided).
+ * Until then its parent's stays, so that it can train again (resume). */
+static bool settled(const ffnn_oracle *o, const ffnn_trial *c)
+{
+    return c->status == FFNN_TRIAL_FAILED ||
+           (c->status == FFNN_TRIAL_COMPLETED &&
+            (c->checkpoint || !needs_checkpoint(c) || round_decided(o, c->iteration, c->bracket, c->round)));
+}
+
+/* A checkpoint is stale once its round's promotions are chosen and the trial
+ * was not promoted or its child has settled; a failed trial's at once.  A
+ * child's id is above its parent's, so trials from `from` on are enough. */
+static bool stale_checkpoints(const ffnn_oracle *o, int from, bool *stale)
+{
+    const ffnn_tune_options *tu = &o->grid->tuner;
+    int n = o->n_trials, nb = ffnn_hyperband_brackets(tu->max_epochs, tu->factor);
+    bool *child_done = ffnn_calloc((size_t)(n - from + 1), sizeof *child_done);
+    if (!child_done)
+        return false;
+    for (int i = from; i < n; i++) {
+        const ffnn_trial *c = &o->trials[i];
+        if (c->parent >= from && settled(o, c))
+            child_done[c->parent - from] = true;
+    }
+    for (int i = from; i < n; i++) {
+        const ffnn_trial *tr = &o->trials[i];
+        if (tr->bracket >= nb)
+            continue;
+        bool keep = !round_decided(o, tr->iteration, tr->bracket, tr->round) ||
+                    (tr->promoted && !child_done[i - from]);
+        stale[i] = !keep || tr->status == FFNN_TRIAL_FAILED;
+    }
+    free(child_done);
+    return true;
+}
+
+/* hyperband_iterations may have changed (--iterations): it may extend or
+ * end the search.  A completed trial that a later round may still promote
+ * but whose checkpoint is missing (the built-in runner keeps checkpoints in
+ * memory until its round is decided, and was stopped without writing them)
+ * is pending again: it trains again to the same bits, from its parent's
+ * checkpoint, which stale_checkpoints keeps for it. */
+static void resume(ffnn_oracle *o)
+{
+    if (!o->exhausted)
+        o->done = o->iteration >= o->grid->tuner.hyperband_iterations;
+    for (int i = 0; i < o->n_trials; i++) {
+        ffnn_trial *tr = &o->trials[i];
+        if (tr->status != FFNN_TRIAL_COMPLETED || !needs_checkpoint(tr) || tr->checkpoint ||
+            round_decided(o, tr->iteration, tr->bracket, tr->round))
+            continue;
+        tr->status = FFNN_TRIAL_PENDING;
+        tr->score = NAN;
+        tr->best_step = -1;
+        cJSON_Delete(tr->result);
+        tr->result = NULL;
+    }
+}
+
+/* The trials rounds r.. of bracket b create when prev trials of round r - 1
+ * complete, and every trial of those rounds too (keras-tuner promotes while
+ * more remain than size(r - 1) - size(r)). */
+static long promotions(int R, int f, int b, int r, int prev)
+{
+    long n = 0;
+    for (; r <= b; r++) {
+        int keep = ffnn_hyperband_size(R, f, b, r - 1) - ffnn_hyperband_size(R, f, b, r);
+        prev = prev > keep ? prev - keep : 0;
+        n += prev;
     }
     return n;
 }
 
-ffnn_status ffnn_oracle_advance(ffnn_oracle *o, int *n_new, ffnn_error *err)
+/* The next bracket's first round: its draws come after the current
+ * bracket's, and no score changes them. */
+static ffnn_status draw_ahead(ffnn_oracle *o, ffnn_error *err)
 {
     const ffnn_tune_options *tu = &o->grid->tuner;
-    int before = o->n_trials;
-    ffnn_status st = FFNN_OK;
-    *n_new = 0;
-    if (o->done)
-        return FFNN_OK;
-    if (tu->algorithm == FFNN_TUNE_HYPERBAND) {
-        st = advance_hyperband(o, err);
-    } else if (tu->algorithm == FFNN_TUNE_RANDOM) {
-        while (!o->done && o->n_trials < tu->max_trials)
-            if ((st = create_random(o, tu->max_epochs, err)))
-                break;
-        o->done = true;
+    int R = tu->max_epochs, f = tu->factor, it, b;
+    if (o->n_ahead > 0) {
+        it = o->ahead[o->n_ahead - 1].trial.iteration;
+        b = o->ahead[o->n_ahead - 1].trial.bracket;
     } else {
-        long total = grid_total(o->grid);
-        if (total < 0)
-            return ffnn_error_set(err, FFNN_ECONFIG, "grid search: the grid is too large");
-        if (tu->max_trials > 0 && total > tu->max_trials)
-            total = tu->max_trials;
-        for (long i = o->n_trials; i < total; i++) {
-            cJSON *v = grid_values(o->grid, i);
-            ffnn_trial *t = v ? new_trial(o, v, err) : NULL;
-            if (!t) {
-                st = v ? (err ? err->status : FFNN_EINTERNAL) : ffnn_error_nomem(err);
-                break;
-            }
-            t->epochs = tu->max_epochs;
-        }
-        o->done = true;
+        if (o->round == 0)   /* the current bracket's own draws are still to come */
+            return FFNN_OK;
+        it = o->iteration;
+        b = o->bracket;
     }
-    *n_new = o->n_trials - before;
-    return st;
+    if (--b < 0) {
+        b = ffnn_hyperband_brackets(R, f) - 1;
+        if (++it >= tu->hyperband_iterations)
+            return FFNN_OK;
+    }
+    return ffnn_oracle_append_ahead(o, it, b, ffnn_hyperband_epochs(R, f, b, 0),
+                                    ffnn_hyperband_size(R, f, b, 0), err);
 }
 
-bool ffnn_oracle_finished(const ffnn_oracle *o)
+/* The trials before a draw ahead: those created, the rest of the current
+ * bracket, then each bracket drawn ahead with its promotions, counting every
+ * trial that has not ended as completed. */
+static void expect_ids(ffnn_oracle *o)
 {
-    if (!o->done)
-        return false;
-    for (int i = 0; i < o->n_trials; i++)
-        if (o->trials[i].status == FFNN_TRIAL_PENDING)
-            return false;
-    return true;
+    const ffnn_tune_options *tu = &o->grid->tuner;
+    int R = tu->max_epochs, f = tu->factor;
+    long pos = o->n_trials;
+    if (!o->done && o->round > 0) {
+        int prev = 0;
+        for (int i = o->n_trials - 1; i >= 0; i--) {
+            const ffnn_trial *tr = &o->trials[i];
+            if (tr->iteration != o->iteration || tr->bracket != o->bracket)
+                break;
+            prev += tr->round == o->round - 1 && tr->status != FFNN_TRIAL_FAILED;
+        }
+        pos += promotions(R, f, o->bracket, o->round, prev);
+    }
+    for (int k = 0; k < o->n_ahead;) {
+        const ffnn_trial *first = &o->ahead[k].trial;
+        int b = first->bracket, m = 0;
+        for (; k + m < o->n_ahead && o->ahead[k + m].trial.iteration == first->iteration &&
+               o->ahead[k + m].trial.bracket == b;
+             m++)
+            o->ahead[k + m].trial.id = pos + m > INT_MAX ? -1 : (int)(pos + m);
+        k += m;
+        pos += m;
+        if (m == ffnn_hyperband_size(R, f, b, 0))
+            pos += promotions(R, f, b, 1, m);
+    }
 }
+
+static void expected(const ffnn_oracle *o, long *trials, long *epochs)
+{
+    const ffnn_tune_options *tu = &o->grid->tuner;
+    ffnn_schedule_totals s = ffnn_hyperband_totals(tu->max_epochs, tu->factor);
+    *trials = ffnn_tune_product(s.trials, tu->hyperband_iterations);
+    *epochs = ffnn_tune_product(s.epochs, tu->hyperband_iterations);
+}
+
+const ffnn_oracle_algo ffnn_hyperband_algo = {
+    .sampled = true,
+    .start = start,
+    .advance = advance,
+    .resume = resume,
+    .check = check,
+    .needs_checkpoint = needs_checkpoint,
+    .stale_checkpoints = stale_checkpoints,
+    .draw_ahead = draw_ahead,
+    .expect_ids = expect_ids,
+    .expected = expected,
+    .schedule_write = schedule_write,
+};

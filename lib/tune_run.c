@@ -1,569 +1,27 @@
-/* ffnn — running trials: one trial's training (fresh or continued from its
- * parent's best-epoch checkpoint), the thread pool, the external-executor
- * entry points, the best config and the final retrain. */
+/* ffnn — the external executors' entry points (ffnn-tune --pending and
+ * --run-trial), the failure stop they share with the built-in runner
+ * (tune_pool.c), the best config and the best trial's model.  One trial's
+ * training is tune_trial.c. */
 #include <cjson/cJSON.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "ffnn/file.h"
-#include "ffnn/json.h"
-#include "ffnn/model_io.h"
-#include "ffnn/rng.h"
 #include "internal.h"
 #include "tune_internal.h"
 
-/* Purpose number of the per-trial fit seeds (ffnn/rng.h keeps 1..6). */
-#define TUNE_RNG_FIT 0x54554e45u
-
-/* Stream index of execution e of trial id: never 0, which the final retrain
- * (like ffnn-train) uses for its weight init. */
-static uint64_t trial_stream(int id, int e)
+/* FFNN_EDATA, as ffnn-tune(1) says, whatever the last failure's own status
+ * was: that status is not stored in the trial file, and the stop must read
+ * the same whether the failures were seen now or read back. */
+ffnn_status ffnn_tune_check_failures(const ffnn_tune *t, ffnn_failure_scan *scan,
+                                     ffnn_error *err)
 {
-    return ((uint64_t)(id + 1) << 8) | (uint64_t)e;
-}
-
-/* keras-tuner's SaveBestEpoch: one instance across the executions of a
- * trial; keeps the weights of the strictly best objective value. */
-typedef struct {
-    const ffnn_model *m;
-    float *best;
-    ffnn_objective_field field;
-    int dir;
-    bool have;
-    double value;
-} save_best;
-
-static int save_best_epoch(void *ctx, const ffnn_epoch_log *log, int epochs)
-{
-    save_best *s = ctx;
-    double v = ffnn_objective_value(log, s->field);
-    (void)epochs;
-    if (!isnan(v) && (!s->have || (s->dir > 0 ? v > s->value : v < s->value))) {
-        s->have = true;
-        s->value = v;
-        memcpy(s->best, s->m->params, s->m->n_params * sizeof *s->best);
-    }
-    return 0;
-}
-
-/* The JSON builders return NULL when out of memory. */
-static cJSON *number_array(const ffnn_history *h, int which)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (int i = 0; a && i < h->n; i++) {
-        const ffnn_epoch_log *l = &h->logs[i];
-        double v = which == 0 ? l->epoch : which == 1 ? l->loss : which == 2 ? l->metric
-                 : which == 3 ? l->val_loss : l->val_metric;
-        if (!cJSON_AddItemToArray(a, cJSON_CreateNumber(v))) {
-            cJSON_Delete(a);
-            return NULL;
-        }
-    }
-    return a;
-}
-
-static cJSON *history_json(const ffnn_history *h)
-{
-    char vm[40];
-    cJSON *o = cJSON_CreateObject();
-    snprintf(vm, sizeof vm, "val_%s", h->metric_name);
-    bool ok = o != NULL;
-    ok = ok && ffnn_json_add(o, "epoch", number_array(h, 0));
-    ok = ok && ffnn_json_add(o, "loss", number_array(h, 1));
-    ok = ok && ffnn_json_add(o, h->metric_name, number_array(h, 2));
-    ok = ok && ffnn_json_add(o, "val_loss", number_array(h, 3));
-    ok = ok && ffnn_json_add(o, vm, number_array(h, 4));
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* Records the trial as failed with e's message; false when out of memory. */
-static bool trial_fail(ffnn_trial *tr, const ffnn_error *e)
-{
-    tr->status = FFNN_TRIAL_FAILED;
-    tr->score = NAN;
-    tr->error = e->status ? e->status : FFNN_EINTERNAL;
-    free(tr->message);
-    tr->message = strdup(e->msg);
-    return tr->message != NULL;
-}
-
-/* Trains trial tr (a private copy) and records its outcome in tr; writes its
- * checkpoint when a promotion may need it.  Returns non-OK only for errors
- * that must stop the search (writing files, memory); training problems make
- * the trial failed. */
-static ffnn_status execute(const ffnn_tune *t, ffnn_trial *tr, ffnn_error *err)
-{
-    const ffnn_tune_options *tu = &t->grid.tuner;
-    uint64_t seed = tu->seed;
-    ffnn_config cfg;
-    ffnn_prep lprep;
-    ffnn_table *tab = (ffnn_table *)&t->table;
-    ffnn_data ltrain, lval;
-    ffnn_model *m = NULL, *parent = NULL;
-    ffnn_history hist;
-    float *best = NULL;
-    cJSON *execs = NULL;
-    char *path = NULL;
-    ffnn_error e;
-    ffnn_status fatal = FFNN_OK;
-    memset(&lprep, 0, sizeof lprep);
-    memset(&ltrain, 0, sizeof ltrain);
-    memset(&lval, 0, sizeof lval);
-    memset(&hist, 0, sizeof hist);
-    ffnn_error_clear(&e);
-
-    const ffnn_prep *prep = &t->prep;
-    const ffnn_data *train = &t->train, *val = &t->val;
-    if (ffnn_tune_config(&t->grid, tr->values, seed, true, &cfg, &e))
-        goto failed;
-    if (t->prep_searched) {
-        if (ffnn_prep_fit(&lprep, tab, &cfg.prep, &e) ||
-            ffnn_tune_split(tab, &lprep, tu->validation_split, seed, cfg.fit.stratify_validation,
-                            &ltrain, &lval, &e))
-            goto failed;
-        prep = &lprep;
-        train = &ltrain;
-        val = &lval;
-    }
-    if (ffnn_model_create(&m, &cfg.arch, prep, &e))
-        goto failed;
-    if (tr->parent >= 0) {
-        path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->parent);
-        if (!path) {
-            fatal = ffnn_error_nomem(err);
-            goto out;
-        }
-        if (ffnn_model_load(&parent, path, &e))
-            goto failed;
-        if (parent->n_params != m->n_params) {
-            ffnn_error_set(&e, FFNN_EDATA, "%s: checkpoint does not match the trial's model", path);
-            goto failed;
-        }
-    }
-    best = ffnn_calloc(m->n_params, sizeof *best);
-    execs = cJSON_CreateArray();
-    if (!best || !execs) {
-        fatal = ffnn_error_nomem(err);
-        goto out;
-    }
-    save_best sb = {m, best, t->field, t->direction == FFNN_MODE_MAX ? 1 : -1, false, 0.0};
-    double sum = 0.0, steps = 0.0;
-    int E = tu->executions_per_trial;
-    for (int x = 0; x < E; x++) {
-        if (parent) {
-            memcpy(m->params, parent->params, m->n_params * sizeof *m->params);
-        } else {
-            ffnn_rng r;
-            ffnn_rng_init(&r, seed, FFNN_RNG_INIT, trial_stream(tr->id, x));
-            ffnn_model_init(m, &r);
-        }
-        ffnn_fit_options fo = cfg.fit;
-        ffnn_rng sr;
-        ffnn_rng_init(&sr, seed, TUNE_RNG_FIT, trial_stream(tr->id, x));
-        fo.seed = ffnn_rng_u64(&sr) >> 11; /* fits a JSON number exactly */
-        fo.epochs = tr->epochs;
-        fo.validation_split = 0.0;
-        ffnn_fit_extra extra = {save_best_epoch, &sb, tr->initial_epoch, val};
-        ffnn_history_release(&hist);
-        if (ffnn_fit(m, train, &fo, &extra, &hist, &e)) {
-            if (e.status == FFNN_ECANCELED) {   /* the trial stays pending */
-                fatal = e.status;
-                if (err)
-                    *err = e;
-                goto out;
-            }
-            goto failed;
-        }
-        /* This execution's best epoch (strictly better wins: ties keep the
-         * earliest), 0-based within the fit call, as KT reports it. */
-        int bi = -1;
-        double bv = NAN;
-        for (int i = 0; i < hist.n; i++) {
-            double v = ffnn_objective_value(&hist.logs[i], t->field);
-            if (!isnan(v) && (bi < 0 || (sb.dir > 0 ? v > bv : v < bv))) {
-                bi = i;
-                bv = v;
-            }
-        }
-        if (bi < 0) {
-            ffnn_error_set(&e, FFNN_EDATA, "objective %s has no value in the training logs",
-                           tu->objective);
-            goto failed;
-        }
-        sum += bv;
-        steps += bi;
-        cJSON *ex = cJSON_CreateObject();
-        bool ok = ex && cJSON_AddItemToArray(execs, ex);
-        ok = ok && cJSON_AddNumberToObject(ex, "seed", (double)fo.seed);
-        ok = ok && cJSON_AddNumberToObject(ex, "best_epoch", hist.logs[bi].epoch);
-        ok = ok && cJSON_AddNumberToObject(ex, "value", bv);
-        ok = ok && cJSON_AddBoolToObject(ex, "stopped_early", hist.stopped_early);
-        ok = ok && ffnn_json_add(ex, "history", history_json(&hist));
-        if (!ok) {
-            fatal = ffnn_error_nomem(err);
-            goto out;
-        }
-    }
-    tr->status = FFNN_TRIAL_COMPLETED;
-    tr->score = sum / E;
-    tr->best_step = (int)(steps / E);
-    cJSON_Delete(tr->result);
-    tr->result = execs;
-    execs = NULL;
-    free(tr->message);
-    tr->message = NULL;
-    if (ffnn_tune_needs_checkpoint(t, tr)) {
-        if (sb.have)
-            memcpy(m->params, best, m->n_params * sizeof *best);
-        free(path);
-        path = ffnn_tune_path(t, "trials/%04d.ffnn", tr->id);
-        if (!path) {
-            fatal = ffnn_error_nomem(err);
-            goto out;
-        }
-        unsigned char *buf = NULL;
-        size_t len = 0;
-        if ((fatal = ffnn_model_serialize(m, &buf, &len, err)))
-            goto out;
-        fatal = ffnn_file_write_atomic(path, buf, len, (int)t->file_mode, false, err);
-        free(buf);
-        if (fatal)
-            goto out;
-        tr->checkpoint = true;
-    }
-    goto out;
-failed:
-    /* Out of memory stops the search (the trial is not to blame); so does
-     * being unable to record the failure. */
-    if (e.status == FFNN_ENOMEM || !trial_fail(tr, &e)) {
-        fatal = ffnn_error_nomem(err);
-        goto out;
-    }
-out:
-    ffnn_history_release(&hist);
-    ffnn_model_destroy(m);
-    ffnn_model_destroy(parent);
-    ffnn_data_release(&ltrain);
-    ffnn_data_release(&lval);
-    ffnn_prep_release(&lprep);
-    ffnn_config_release(&cfg);
-    cJSON_Delete(execs);
-    free(best);
-    free(path);
-    return fatal;
-}
-
-/* A private copy of the fields a worker needs. */
-static ffnn_status copy_job(const ffnn_trial *src, ffnn_trial *dst, ffnn_error *err)
-{
-    *dst = *src;
-    dst->values = cJSON_Duplicate(src->values, 1);
-    dst->result = NULL;
-    dst->message = NULL;
-    return dst->values ? FFNN_OK : ffnn_error_nomem(err);
-}
-
-/* Moves a finished job's outcome into the oracle's trial. */
-static void apply_job(ffnn_trial *dst, ffnn_trial *job)
-{
-    dst->status = job->status;
-    dst->score = job->score;
-    dst->best_step = job->best_step;
-    dst->error = job->error;
-    dst->checkpoint = job->checkpoint;
-    cJSON_Delete(dst->result);
-    dst->result = job->result;
-    free(dst->message);
-    dst->message = job->message;
-    job->result = NULL;
-    job->message = NULL;
-    ffnn_trial_release(job);
-}
-
-/* Records newly created trials: oracle.json holds the definitions of every
- * trial without a result file. */
-static ffnn_status persist_new(ffnn_tune *t, int first, ffnn_error *err)
-{
-    (void)first;
-    return ffnn_tune_save_oracle(t, err);
-}
-
-/* max_consecutive_failed_trials failed trials in a row (by id): the last
- * one's message. */
-static const ffnn_trial *failure_run(const ffnn_tune *t)
-{
-    int run = 0, k = t->grid.tuner.max_consecutive_failed_trials;
-    for (int i = 0; i < t->oracle.n_trials; i++) {
-        const ffnn_trial *tr = &t->oracle.trials[i];
-        if (tr->status == FFNN_TRIAL_FAILED) {
-            if (++run >= k)
-                return tr;
-        } else if (tr->status == FFNN_TRIAL_COMPLETED) {
-            run = 0;
-        }
-    }
-    return NULL;
-}
-
-static ffnn_status failure_error(const ffnn_trial *tr, int k, ffnn_error *err)
-{
-    return ffnn_error_set(err, tr->error ? tr->error : FFNN_EDATA,
-                          "%d trials failed in a row (last: trial %04d: %s)", k, tr->id,
-                          tr->message ? tr->message : "failed");
-}
-
-/* ---- the thread pool ------------------------------------------------------------ */
-
-typedef struct {
-    ffnn_tune *t;
-    pthread_mutex_t mu;
-    pthread_cond_t work, done;
-    int *queue;
-    int qhead, qtail;
-    int running;
-    bool stop;
-    int *finished;
-    int nfinished;
-    /* One worker: it takes the next trial only once the coordinator has
-     * taken the last one's result, so the two never run at the same time
-     * and a -j 1 search does the same work in the same order every time. */
-    bool serial;
-    ffnn_status fatal;
-    ffnn_error fatal_err;
-} pool;
-
-static void *worker(void *arg)
-{
-    pool *p = arg;
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        while (!p->stop && (p->qhead == p->qtail || (p->serial && p->nfinished > 0)))
-            pthread_cond_wait(&p->work, &p->mu);
-        if (p->stop)
-            break;
-        if (ffnn_stop_requested()) {   /* leave the job queued: it stays pending */
-            if (!p->fatal)
-                p->fatal = ffnn_error_canceled(&p->fatal_err);
-            pthread_cond_signal(&p->done);
-            break;
-        }
-        int id = p->queue[p->qhead++];
-        ffnn_trial job;
-        ffnn_error e;
-        ffnn_status st = copy_job(&p->t->oracle.trials[id], &job, &e);
-        p->running++;
-        pthread_mutex_unlock(&p->mu);
-        if (!st && !(st = execute(p->t, &job, &e)))
-            st = ffnn_tune_save_trial(p->t, &job, &e);
-        pthread_mutex_lock(&p->mu);
-        p->running--;
-        if (st) {
-            if (!p->fatal) {
-                p->fatal = st;
-                p->fatal_err = e;
-            }
-            ffnn_trial_release(&job);
-        } else {
-            apply_job(&p->t->oracle.trials[id], &job);
-            p->finished[p->nfinished++] = id;
-        }
-        pthread_cond_signal(&p->done);
-    }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
-}
-
-static long trial_epochs(const ffnn_tune *t, const ffnn_trial *tr)
-{
-    return (long)(tr->epochs - tr->initial_epoch) * t->grid.tuner.executions_per_trial;
-}
-
-static void expected_totals(const ffnn_tune *t, int *trials, long *epochs)
-{
-    const ffnn_tune_options *tu = &t->grid.tuner;
-    if (tu->algorithm == FFNN_TUNE_HYPERBAND) {
-        ffnn_schedule_totals s = ffnn_hyperband_totals(tu->max_epochs, tu->factor);
-        *trials = (int)(s.trials * tu->hyperband_iterations);
-        *epochs = s.epochs * tu->hyperband_iterations * tu->executions_per_trial;
-    } else {
-        *trials = t->oracle.done ? t->oracle.n_trials : tu->max_trials;
-        *epochs = (long)*trials * tu->max_epochs * tu->executions_per_trial;
-    }
-    if (t->oracle.done && t->oracle.n_trials > 0 && *trials > t->oracle.n_trials) {
-        *trials = t->oracle.n_trials;
-        long e = 0;
-        for (int i = 0; i < t->oracle.n_trials; i++)
-            e += trial_epochs(t, &t->oracle.trials[i]);
-        *epochs = e;
-    }
-}
-
-/* What the progress callback is told. */
-typedef struct {
-    int done, expected;
-    long epochs_done, epochs_total;
-    int best;
-    double best_score;
-} tally;
-
-/* Counts the n trials ids[] that just finished and tells cb about each. */
-static void report(const ffnn_tune *t, tally *y, const int *ids, int n, ffnn_tune_progress_cb cb,
-                   void *ctx)
-{
-    for (int k = 0; k < n; k++) {
-        const ffnn_trial *tr = &t->oracle.trials[ids[k]];
-        y->done++;
-        y->epochs_done += trial_epochs(t, tr);
-        if (tr->status == FFNN_TRIAL_COMPLETED &&
-            (y->best < 0 ||
-             (t->direction == FFNN_MODE_MAX ? tr->score > y->best_score : tr->score < y->best_score) ||
-             (tr->score == y->best_score && tr->id < y->best))) {
-            y->best = tr->id;
-            y->best_score = tr->score;
-        }
-        if (cb) {
-            ffnn_tune_progress pr = {y->done, y->expected > y->done ? y->expected : y->done,
-                                     y->epochs_done,
-                                     y->epochs_total > y->epochs_done ? y->epochs_total : y->epochs_done,
-                                     tr, y->best, y->best_score};
-            cb(ctx, &pr);
-        }
-    }
-}
-
-ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void *ctx,
-                          ffnn_error *err)
-{
-    ffnn_oracle *o = &t->oracle;
-    if (jobs < 1)
-        jobs = 1;
-    const ffnn_trial *bad = failure_run(t);
-    if (bad)
-        return failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
-    pool p;
-    memset(&p, 0, sizeof p);
-    p.t = t;
-    p.serial = jobs == 1;
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.work, NULL);
-    pthread_cond_init(&p.done, NULL);
-    tally y = {0, 0, 0, 0, -1, NAN};
-    expected_totals(t, &y.expected, &y.epochs_total);
-    int cap = y.expected > o->n_trials ? y.expected : o->n_trials;
-    cap += 64;
-    p.queue = ffnn_calloc((size_t)cap, sizeof *p.queue);
-    p.finished = ffnn_calloc((size_t)cap, sizeof *p.finished);
-    pthread_t *threads = ffnn_calloc((size_t)jobs, sizeof *threads);
-    ffnn_status st = FFNN_OK;
-    int started = 0;
-    if (!p.queue || !p.finished || !threads) {
-        st = ffnn_error_nomem(err);
-        goto out;
-    }
-    for (int i = 0; i < o->n_trials; i++) {
-        if (o->trials[i].status == FFNN_TRIAL_PENDING)
-            p.queue[p.qtail++] = i;
-        else
-            y.done++, y.epochs_done += trial_epochs(t, &o->trials[i]);
-    }
-    int *rank = ffnn_calloc((size_t)cap, sizeof *rank);
-    if (!rank) {
-        st = ffnn_error_nomem(err);
-        goto out;
-    }
-    if (ffnn_oracle_ranking(o, rank) > 0) {
-        y.best = rank[0];
-        y.best_score = o->trials[y.best].score;
-    }
-    free(rank);
-    for (; started < jobs; started++)
-        if (pthread_create(&threads[started], NULL, worker, &p) != 0)
-            break;
-    if (started == 0) {
-        st = ffnn_error_set(err, FFNN_ENOMEM, "cannot start worker threads");
-        goto out;
-    }
-    pthread_mutex_lock(&p.mu);
-    for (;;) {
-        report(t, &y, p.finished, p.nfinished, cb, ctx);
-        bool any = p.nfinished > 0;
-        p.nfinished = 0;
-        if (p.fatal) {
-            st = p.fatal;
-            if (err)
-                *err = p.fatal_err;
-            break;
-        }
-        if (ffnn_stop_requested()) {
-            st = ffnn_error_canceled(err);
-            break;
-        }
-        if ((bad = failure_run(t))) {
-            st = failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
-            break;
-        }
-        int first = o->n_trials, n_new = 0;
-        if ((st = ffnn_oracle_advance(o, &n_new, err)))
-            break;
-        if (o->n_trials + 64 > cap) {
-            int ncap = 2 * (o->n_trials + 64);
-            int *q = realloc(p.queue, (size_t)ncap * sizeof *q);
-            if (q)
-                p.queue = q;
-            int *f = q ? realloc(p.finished, (size_t)ncap * sizeof *f) : NULL;
-            if (f)
-                p.finished = f;
-            if (!q || !f) {
-                st = ffnn_error_nomem(err);
-                break;
-            }
-            cap = ncap;
-        }
-        if (n_new > 0) {
-            if ((st = persist_new(t, first, err)))
-                break;
-            for (int i = first; i < o->n_trials; i++)
-                p.queue[p.qtail++] = i;
-            pthread_cond_broadcast(&p.work);
-        }
-        if (n_new > 0 || any)
-            ffnn_tune_cleanup_checkpoints(t);
-        if (ffnn_oracle_finished(o))
-            break;
-        if (p.running == 0 && p.qhead == p.qtail) {
-            st = ffnn_error_set(err, FFNN_EINTERNAL, "search stalled with no runnable trial");
-            break;
-        }
-        if (p.serial)
-            pthread_cond_broadcast(&p.work);
-        pthread_cond_wait(&p.done, &p.mu);
-    }
-    p.stop = true;
-    pthread_cond_broadcast(&p.work);
-    pthread_mutex_unlock(&p.mu);
-    for (int i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    /* Trials saved while the search was stopping are done: say so. */
-    report(t, &y, p.finished, p.nfinished, cb, ctx);
-    if (!st) {
-        ffnn_tune_cleanup_checkpoints(t);
-        st = ffnn_tune_save_oracle(t, err);
-    }
-out:
-    free(threads);
-    free(p.queue);
-    free(p.finished);
-    pthread_mutex_destroy(&p.mu);
-    pthread_cond_destroy(&p.work);
-    pthread_cond_destroy(&p.done);
-    return st;
+    int k = t->grid.tuner.max_consecutive_failed_trials;
+    const ffnn_trial *tr = ffnn_oracle_failure_run(&t->oracle, k, scan);
+    if (!tr)
+        return FFNN_OK;
+    return ffnn_error_set(err, FFNN_EDATA, "%d trials failed in a row (last: trial %04d: %s)", k,
+                          tr->id, tr->message ? tr->message : "failed");
 }
 
 /* ---- external executors ------------------------------------------------------------ */
@@ -573,23 +31,33 @@ ffnn_status ffnn_tune_pending(ffnn_tune *t, int **ids, int *n, ffnn_error *err)
     ffnn_oracle *o = &t->oracle;
     *ids = NULL;
     *n = 0;
-    const ffnn_trial *bad = failure_run(t);
-    if (bad)
-        return failure_error(bad, t->grid.tuner.max_consecutive_failed_trials, err);
-    int first = o->n_trials, n_new = 0;
-    ffnn_status st = ffnn_oracle_advance(o, &n_new, err);
+    int n_new = 0;
+    ffnn_status st = ffnn_tune_check_failures(t, NULL, err);
+    if (!st)
+        st = ffnn_oracle_advance(o, &n_new, err);
+    /* oracle.json holds the definitions of every trial without a result. */
+    if (!st && n_new > 0)
+        st = ffnn_tune_save_oracle(t, err);
     if (st)
-        return st;
-    if (n_new > 0 && (st = persist_new(t, first, err)))
         return st;
     ffnn_tune_cleanup_checkpoints(t);
     int *out = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *out);
     if (!out)
         return ffnn_error_nomem(err);
+    int k = 0;
     for (int i = 0; i < o->n_trials; i++)
         if (o->trials[i].status == FFNN_TRIAL_PENDING)
-            out[(*n)++] = i;
+            out[k++] = i;
+    /* Trials handed out again had runs that failed or never ran.  Writing
+     * the oracle (unchanged) makes a directory that takes no more writes (a
+     * full disk) fail here as those runs did, so that an executor's loop
+     * ends instead of handing the same trials out forever. */
+    if (k > 0 && n_new == 0 && (st = ffnn_tune_save_oracle(t, err))) {
+        free(out);
+        return st;
+    }
     *ids = out;
+    *n = k;
     return FFNN_OK;
 }
 
@@ -603,10 +71,10 @@ ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err)
     if (o->trials[id].status != FFNN_TRIAL_PENDING)
         return FFNN_OK;
     ffnn_trial job;
-    ffnn_status st = copy_job(&o->trials[id], &job, err);
+    ffnn_status st = ffnn_trial_copy(&o->trials[id], &job, err);
     if (st)
         return st;
-    if (!(st = execute(t, &job, err))) {
+    if (!(st = ffnn_tune_execute(t, &job, NULL, err))) {
         /* Another executor may have finished the same trial meanwhile (and
          * removed the parent's checkpoint): keep its result. */
         ffnn_trial now;
@@ -622,7 +90,7 @@ ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err)
             free(cp);
         }
         if (!other && !st)
-            apply_job(&o->trials[id], &job);
+            ffnn_trial_apply(&o->trials[id], &job);
     }
     ffnn_trial_release(&job);
     return st;
@@ -664,106 +132,64 @@ ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, 
     return st;
 }
 
-ffnn_status ffnn_tune_retrain(const ffnn_config *cfg, const char *path, ffnn_model **out,
-                              ffnn_error *err)
+/* keras-tuner's get_best_models()[0], recomputed: the trials are trained
+ * again from the root of the best trial's chain, each from its parent's
+ * best-epoch weights, exactly as the search trained them. */
+ffnn_status ffnn_tune_best_model(ffnn_tune *t, ffnn_model **out, int *best_id, ffnn_error *err)
 {
-    ffnn_table table;
-    ffnn_prep prep;
-    ffnn_data data;
-    ffnn_model *model = NULL;
-    ffnn_history hist;
-    memset(&table, 0, sizeof table);
-    memset(&prep, 0, sizeof prep);
-    memset(&data, 0, sizeof data);
-    memset(&hist, 0, sizeof hist);
+    ffnn_oracle *o = &t->oracle;
     *out = NULL;
-    ffnn_status st;
-    if ((st = ffnn_table_load(&table, path, false, err)) ||
-        (st = ffnn_prep_fit(&prep, &table, &cfg->prep, err)) ||
-        (st = ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, err)) ||
-        (st = ffnn_model_create(&model, &cfg->arch, &prep, err)))
-        goto out;
-    /* As cmd/ffnn-train.c: init stream (seed, INIT, 0), then fit. */
-    ffnn_rng rng;
-    ffnn_rng_init(&rng, cfg->fit.seed, FFNN_RNG_INIT, 0);
-    ffnn_model_init(model, &rng);
-    ffnn_fit_extra extra;
-    memset(&extra, 0, sizeof extra);
-    if ((st = ffnn_fit(model, &data, &cfg->fit, &extra, &hist, err)))
-        goto out;
-    *out = model;
-    model = NULL;
-out:
-    ffnn_history_release(&hist);
-    ffnn_model_destroy(model);
-    ffnn_data_release(&data);
-    ffnn_prep_release(&prep);
-    ffnn_table_release(&table);
-    return st;
+    int *chain = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *chain);
+    if (!chain)
+        return ffnn_error_nomem(err);
+    int k = ffnn_oracle_ranking(o, chain);
+    if (k < 0) {
+        free(chain);
+        return ffnn_error_nomem(err);
+    }
+    if (k == 0) {
+        free(chain);
+        return ffnn_error_set(err, FFNN_EDATA, "%s: no trial completed", t->dir);
+    }
+    if (best_id)
+        *best_id = chain[0];
+    int n = 0;
+    for (int id = chain[0]; id >= 0; id = o->trials[id].parent)
+        chain[n++] = id;
+    ffnn_model *m = NULL;
+    float *start = NULL;
+    ffnn_status st = FFNN_OK;
+    for (int i = n - 1; i >= 0 && !st; i--) {
+        const ffnn_trial *tr = &o->trials[chain[i]];
+        ffnn_trial job;
+        size_t n_start = m ? m->n_params : 0;
+        free(start);
+        start = NULL;
+        if (m && !(start = malloc(n_start * sizeof *start))) {
+            st = ffnn_error_nomem(err);
+            break;
+        }
+        if (m)
+            memcpy(start, m->params, n_start * sizeof *start);
+        ffnn_model_destroy(m);
+        m = NULL;
+        if ((st = ffnn_trial_copy(tr, &job, err)))
+            break;
+        st = ffnn_tune_train(t, &job, start, n_start, &m, err);
+        if (!st && (job.status != FFNN_TRIAL_COMPLETED || job.score != tr->score))
+            st = ffnn_error_set(err, FFNN_EINTERNAL,
+                                "%s: trial %04d trained again gives %s %.17g, not the %.17g it "
+                                "recorded", t->dir, tr->id, job.status == FFNN_TRIAL_COMPLETED
+                                                                ? "score" : "no", job.score, tr->score);
+        ffnn_trial_release(&job);
+    }
+    free(start);
+    free(chain);
+    if (st) {
+        ffnn_model_destroy(m);
+        return st;
+    }
+    *out = m;
+    return FFNN_OK;
 }
 
-/* NULL when out of memory */
-static cJSON *trial_summary(const ffnn_trial *tr, int rank)
-{
-    cJSON *o = cJSON_CreateObject();
-    char id[16];
-    bool ok = o != NULL;
-    if (rank > 0)
-        ok = ok && cJSON_AddNumberToObject(o, "rank", rank);
-    snprintf(id, sizeof id, "%04d", tr->id);
-    ok = ok && cJSON_AddStringToObject(o, "trial", id);
-    ok = ok && cJSON_AddStringToObject(o, "status", ffnn_trial_status_name(tr->status));
-    if (tr->status == FFNN_TRIAL_COMPLETED)
-        ok = ok && cJSON_AddNumberToObject(o, "score", tr->score);
-    ok = ok && cJSON_AddNumberToObject(o, "iteration", tr->iteration);
-    ok = ok && cJSON_AddNumberToObject(o, "bracket", tr->bracket);
-    ok = ok && cJSON_AddNumberToObject(o, "round", tr->round);
-    ok = ok && cJSON_AddNumberToObject(o, "initial_epoch", tr->initial_epoch);
-    ok = ok && cJSON_AddNumberToObject(o, "epochs", tr->epochs);
-    if (tr->parent >= 0) {
-        snprintf(id, sizeof id, "%04d", tr->parent);
-        ok = ok && cJSON_AddStringToObject(o, "parent", id);
-    }
-    ok = ok && ffnn_json_add(o, "hyperparameters", cJSON_Duplicate(tr->values, 1));
-    if (!ok) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
-char *ffnn_tune_summary_json(const ffnn_tune *t, int top)
-{
-    const ffnn_oracle *o = &t->oracle;
-    int *order = ffnn_calloc((size_t)(o->n_trials ? o->n_trials : 1), sizeof *order);
-    if (!order)
-        return NULL;
-    int k = ffnn_oracle_ranking(o, order);
-    int failed = 0, pending = 0;
-    for (int i = 0; i < o->n_trials; i++) {
-        failed += o->trials[i].status == FFNN_TRIAL_FAILED;
-        pending += o->trials[i].status == FFNN_TRIAL_PENDING;
-    }
-    cJSON *root = k >= 0 ? cJSON_CreateObject() : NULL, *ranking = NULL;
-    bool ok = root != NULL;
-    ok = ok && cJSON_AddStringToObject(root, "algorithm", ffnn_tune_algorithm_name(t->grid.tuner.algorithm));
-    ok = ok && cJSON_AddStringToObject(root, "objective", t->grid.tuner.objective);
-    ok = ok && cJSON_AddStringToObject(root, "direction", ffnn_mode_name(t->direction));
-    ok = ok && cJSON_AddNumberToObject(root, "seed", (double)t->grid.tuner.seed);
-    ok = ok && cJSON_AddNumberToObject(root, "trials", o->n_trials);
-    ok = ok && cJSON_AddNumberToObject(root, "completed", k);
-    ok = ok && cJSON_AddNumberToObject(root, "failed", failed);
-    ok = ok && cJSON_AddNumberToObject(root, "pending", pending);
-    ok = ok && cJSON_AddBoolToObject(root, "finished", ffnn_oracle_finished(o));
-    if (k > 0)
-        ok = ok && ffnn_json_add(root, "best", trial_summary(&o->trials[order[0]], 0));
-    else
-        ok = ok && cJSON_AddNullToObject(root, "best");
-    ok = ok && (ranking = cJSON_AddArrayToObject(root, "ranking"));
-    for (int i = 0; ok && i < k && (top <= 0 || i < top); i++)
-        ok = cJSON_AddItemToArray(ranking, trial_summary(&o->trials[order[i]], i + 1));
-    char *s = ok ? ffnn_json_print(root, 2) : NULL;
-    cJSON_Delete(root);
-    free(order);
-    return s;
-}

@@ -1,61 +1,38 @@
-/* ffnn — the hypergrid: search space, tuner options, fixed fit keys;
- * keras-tuner's sampling rules (keras-semantics.md §2) and the mapping from
- * hyperparameter values to a training config. */
+/* ffnn — the hypergrid: search space, tuner options, fixed fit keys
+ * (ffnn-hypergrid(5)); keras-tuner's sampling rules (keras-semantics.md
+ * §2).  What a trial's values make of a training config is tune_config.c's. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/file.h"
 #include "ffnn/json.h"
-#include "ffnn/tune.h"
+#include "gp.h"
 #include "internal.h"
-
-const char *const ffnn_hypermodel_names[5] = {"width", "depth", "droprate", "activation",
-                                              "learning_rate"};
+#include "tune_internal.h"
 
 /* Top-level config keys (ffnn-config(5)); the first component of a searched
  * config key must be one of them. */
 static const char *const config_keys[] = {
-    "task", "target", "ignore", "layers", "output_activation", "loss", "kernel_initializer", "l2",
+    "task", "target", "ignore", "columns", "layers", "output_activation", "loss", "kernel_initializer", "l2",
     "optimizer", "batch_size", "epochs", "validation_split", "stratify_validation", "shuffle",
     "early_stopping", "reduce_lr_on_plateau", "standardize", "impute", "seed"};
 
 static const char *const tuner_keys[] = {
     "algorithm", "max_epochs", "factor", "hyperband_iterations", "executions_per_trial",
-    "max_trials", "objective", "validation_split", "seed", "max_consecutive_failed_trials"};
+    "max_trials", "objective", "validation_split", "seed", "max_consecutive_failed_trials",
+    "max_retries_per_trial", "num_initial_points", "alpha", "beta", "proposal_batch"};
 
 static const char *const hp_keys[] = {"values", "min", "max", "step", "sampling", "type"};
 
 static const char *const sampling_names[] = {"linear", "log", "reverse_log"};
-static const char *const algorithm_names[] = {"hyperband", "random", "grid"};
+FFNN_NAME_TABLE(ffnn_hp_sampling, ffnn_hp_sampling, sampling_names)
 
-const char *ffnn_hp_sampling_name(ffnn_hp_sampling s)
-{
-    return (unsigned)s < 3 ? sampling_names[s] : "?";
-}
-
-int ffnn_hp_sampling_parse(const char *name)
-{
-    for (int i = 0; i < 3; i++)
-        if (strcmp(name, sampling_names[i]) == 0)
-            return i;
-    return -1;
-}
-
-const char *ffnn_tune_algorithm_name(ffnn_tune_algorithm a)
-{
-    return (unsigned)a < 3 ? algorithm_names[a] : "?";
-}
-
-int ffnn_tune_algorithm_parse(const char *name)
-{
-    for (int i = 0; i < 3; i++)
-        if (strcmp(name, algorithm_names[i]) == 0)
-            return i;
-    return -1;
-}
+static const char *const algorithm_names[] = {"hyperband", "random", "grid", "bayesian"};
+FFNN_NAME_TABLE(ffnn_tune_algorithm, ffnn_tune_algorithm, algorithm_names)
 
 ffnn_tune_options ffnn_tune_options_default(void)
 {
@@ -72,6 +49,12 @@ ffnn_tune_options ffnn_tune_options_default(void)
     o.validation_split = 0.2;
     o.seed = 0;
     o.max_consecutive_failed_trials = 3;
+    o.max_retries_per_trial = 0;
+    ffnn_gp_options gp = ffnn_gp_options_default();
+    o.num_initial_points = 0;
+    o.alpha = gp.alpha;
+    o.beta = gp.beta;
+    o.proposal_batch = 1;
     return o;
 }
 
@@ -133,6 +116,16 @@ long ffnn_hp_grid_size(const ffnn_hp *hp)
         return n <= MAX_GRID_POINTS ? (long)n : (long)MAX_GRID_POINTS;
     }
     return -1;
+}
+
+long ffnn_hypergrid_points(const ffnn_hypergrid *g)
+{
+    long points = 1;
+    for (int i = 0; i < g->n_hp && points >= 0; i++) {
+        long s = ffnn_hp_grid_size(&g->hp[i]);
+        points = s < 0 ? -1 : ffnn_tune_product(points, s);
+    }
+    return points;
 }
 
 static double value_by_index(const ffnn_hp *hp, long i)
@@ -211,13 +204,9 @@ static ffnn_status get_int(const cJSON *obj, const char *key, long lo, long hi, 
     if (!it)
         return FFNN_OK;
     if (!cJSON_IsNumber(it) || !is_integral(it->valuedouble) || it->valuedouble < (double)lo ||
-        it->valuedouble > (double)hi) {
-        if (hi == 1000000000L)
-            return ffnn_error_set(err, FFNN_ECONFIG, "%s: %s.%s: must be an integer >= %ld", name,
-                                  path, key, lo);
+        it->valuedouble > (double)hi)
         return ffnn_error_set(err, FFNN_ECONFIG, "%s: %s.%s: must be an integer in %ld..%ld", name,
                               path, key, lo, hi);
-    }
     *out = (int)it->valuedouble;
     return FFNN_OK;
 }
@@ -228,15 +217,7 @@ static const char *const float_names[] = {"droprate", "learning_rate", "validati
 
 static bool in_list(const char *s, const char *const *list, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, list[i]) == 0)
-            return true;
-    return false;
-}
-
-static bool is_hypermodel_name(const char *s)
-{
-    return in_list(s, ffnn_hypermodel_names, 5);
+    return ffnn_enum_parse(list, (int)n, s) >= 0;
 }
 
 /* Parses one entry of the search space. */
@@ -335,38 +316,12 @@ static ffnn_status parse_hp(ffnn_hp *hp, const cJSON *item, const char *name, co
     return FFNN_OK;
 }
 
-/* Applies {name: value} (dotted name -> nested objects) onto a default config
- * to check that a searched config key accepts the value. */
-static ffnn_status probe_value(const char *path, const char *name, const cJSON *value,
-                               const char *file, ffnn_error *err)
-{
-    cJSON *overlay = cJSON_CreateObject(), *cur = overlay;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *seg = buf;
-    for (char *dot; cur && (dot = strchr(seg, '.')); seg = dot + 1) {
-        *dot = '\0';
-        cur = cJSON_AddObjectToObject(cur, seg);
-    }
-    if (!cur || !value || !ffnn_json_add(cur, seg, cJSON_Duplicate(value, 1))) {
-        cJSON_Delete(overlay);
-        return ffnn_error_nomem(err);
-    }
-    ffnn_config c = ffnn_config_default();
-    ffnn_status st = ffnn_config_apply(&c, overlay, file, err);
-    ffnn_config_release(&c);
-    cJSON_Delete(overlay);
-    (void)name;
-    return st;
-}
-
 static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_error *err)
 {
     long n = ffnn_hp_grid_size(hp);
     if (hp->kind == FFNN_HP_FIXED || hp->kind == FFNN_HP_CHOICE) {
         for (long i = 0; i < n; i++) {
-            ffnn_status st = probe_value(hp->name, hp->name, cJSON_GetArrayItem(hp->values, (int)i),
-                                         file, err);
+            ffnn_status st = ffnn_tune_probe_key(hp->name, cJSON_GetArrayItem(hp->values, (int)i), file, err);
             if (st)
                 return st;
         }
@@ -374,7 +329,7 @@ static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_err
     }
     for (int e = 0; e < 2; e++) {
         cJSON *v = ffnn_hp_value(hp, e ? 0.999999 : 0.0);
-        ffnn_status st = probe_value(hp->name, hp->name, v, file, err);
+        ffnn_status st = ffnn_tune_probe_key(hp->name, v, file, err);
         cJSON_Delete(v);
         if (st)
             return st;
@@ -388,13 +343,9 @@ static ffnn_status check_config_hp(const ffnn_hp *hp, const char *file, ffnn_err
  * expected a positive integer, got 0"). */
 static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn_error *err)
 {
-    ffnn_hypergrid probe;
-    memset(&probe, 0, sizeof probe);
-    probe.tuner = ffnn_tune_options_default();
-    probe.hypermodel = true;
-    probe.fit = cJSON_CreateObject();
+    ffnn_config base = ffnn_config_default();
     cJSON *values = cJSON_CreateObject();
-    ffnn_status st = probe.fit && values ? FFNN_OK : ffnn_error_nomem(err);
+    ffnn_status st = values ? FFNN_OK : ffnn_error_nomem(err);
     bool choice = hp->kind == FFNN_HP_FIXED || hp->kind == FFNN_HP_CHOICE;
     long n = choice ? ffnn_hp_grid_size(hp) : 2;
     for (long i = 0; i < n && !st; i++) {
@@ -411,7 +362,7 @@ static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn
             break;
         }
         ffnn_config c;
-        if ((st = ffnn_tune_config(&probe, values, 0, false, &c, err)) == FFNN_OK) {
+        if ((st = ffnn_tune_trial_config(&base, true, values, 0, &c, err)) == FFNN_OK) {
             ffnn_config_release(&c);
         } else if (st == FFNN_ECONFIG && err) {
             const char *msg = strncmp(err->msg, "hyperparameters: ", 17) == 0 ? err->msg + 17 : err->msg;
@@ -426,7 +377,6 @@ static ffnn_status check_hypermodel_hp(const ffnn_hp *hp, const char *file, ffnn
         }
     }
     cJSON_Delete(values);
-    cJSON_Delete(probe.fit);
     return st;
 }
 
@@ -449,7 +399,7 @@ static ffnn_status parse_space(ffnn_hypergrid *g, const cJSON *space, const char
         const char *key = it->string;
         char head[128];
         snprintf(head, sizeof head, "%.*s", (int)strcspn(key, "."), key);
-        bool hm = is_hypermodel_name(key);
+        bool hm = ffnn_tune_hypermodel_name(key);
         if (!hm && !in_list(head, config_keys, FFNN_ARRAY_LEN(config_keys))) {
             char pre[64];
             snprintf(pre, sizeof pre, "%.*s", (int)(strlen(prefix) ? strlen(prefix) - 1 : 0), prefix);
@@ -480,6 +430,15 @@ static ffnn_status parse_space(ffnn_hypergrid *g, const cJSON *space, const char
     return FFNN_OK;
 }
 
+/* The message for an objective that is not a metric name. */
+static ffnn_status objective_error(ffnn_error *err, const char *name)
+{
+    return ffnn_error_set(err, FFNN_ECONFIG,
+                          "%s: tuner.objective: must be a metric name such as "
+                          "\"val_accuracy\" or {\"name\": ..., \"direction\": \"min\"|\"max\"}",
+                          name);
+}
+
 static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char *name,
                                ffnn_error *err)
 {
@@ -494,7 +453,8 @@ static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char 
         int v = cJSON_IsString(a) ? ffnn_tune_algorithm_parse(a->valuestring) : -1;
         if (v < 0)
             return ffnn_error_set(err, FFNN_ECONFIG,
-                                  "%s: tuner.algorithm: must be \"hyperband\", \"random\" or \"grid\"",
+                                  "%s: tuner.algorithm: must be \"hyperband\", \"random\", "
+                                  "\"grid\" or \"bayesian\"",
                                   name);
         o->algorithm = (ffnn_tune_algorithm)v;
     }
@@ -507,8 +467,24 @@ static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char 
                       err)) ||
         (st = get_int(t, "max_trials", 0, 1000000000L, &o->max_trials, name, "tuner", err)) ||
         (st = get_int(t, "max_consecutive_failed_trials", 1, 1000000000L,
-                      &o->max_consecutive_failed_trials, name, "tuner", err)))
+                      &o->max_consecutive_failed_trials, name, "tuner", err)) ||
+        (st = get_int(t, "max_retries_per_trial", 0, 255, &o->max_retries_per_trial, name, "tuner",
+                      err)) ||
+        (st = get_int(t, "num_initial_points", 0, 1000000000L, &o->num_initial_points, name,
+                      "tuner", err)) ||
+        (st = get_int(t, "proposal_batch", 1, 1000000000L, &o->proposal_batch, name, "tuner",
+                      err)))
         return st;
+    const cJSON *alpha = cJSON_GetObjectItemCaseSensitive(t, "alpha");
+    if (alpha && (!cJSON_IsNumber(alpha) || !(alpha->valuedouble > 0) || !isfinite(alpha->valuedouble)))
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s: tuner.alpha: must be a number > 0", name);
+    if (alpha)
+        o->alpha = alpha->valuedouble;
+    const cJSON *beta = cJSON_GetObjectItemCaseSensitive(t, "beta");
+    if (beta && (!cJSON_IsNumber(beta) || !(beta->valuedouble >= 0) || !isfinite(beta->valuedouble)))
+        return ffnn_error_set(err, FFNN_ECONFIG, "%s: tuner.beta: must be a number >= 0", name);
+    if (beta)
+        o->beta = beta->valuedouble;
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(t, "validation_split");
     if (vs) {
         if (!cJSON_IsNumber(vs) || !(vs->valuedouble > 0 && vs->valuedouble < 1))
@@ -538,10 +514,7 @@ static ffnn_status parse_tuner(ffnn_tune_options *o, const cJSON *t, const char 
         }
         if (!cJSON_IsString(oname) || !oname->valuestring[0] ||
             strlen(oname->valuestring) >= sizeof o->objective)
-            return ffnn_error_set(err, FFNN_ECONFIG,
-                                  "%s: tuner.objective: must be a metric name such as "
-                                  "\"val_accuracy\" or {\"name\": ..., \"direction\": \"min\"|\"max\"}",
-                                  name);
+            return objective_error(err, name);
         snprintf(o->objective, sizeof o->objective, "%s", oname->valuestring);
         if (dir) {
             if (!cJSON_IsString(dir) ||
@@ -567,15 +540,36 @@ void ffnn_hypergrid_release(ffnn_hypergrid *g)
     memset(g, 0, sizeof *g);
 }
 
-ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char *name,
-                                 ffnn_error *err)
+ffnn_status ffnn_hypergrid_check(const ffnn_hypergrid *g, const char *name, ffnn_error *err)
+{
+    if (!g->tuner.objective[0])
+        return objective_error(err, name);
+    if (g->tuner.algorithm == FFNN_TUNE_BAYESIAN && g->tuner.max_trials < 1)
+        return ffnn_error_set(err, FFNN_ECONFIG,
+                              "%s: tuner.max_trials: a bayesian search needs max_trials >= 1", name);
+    if (g->tuner.algorithm == FFNN_TUNE_GRID)
+        for (int i = 0; i < g->n_hp; i++)
+            if (ffnn_hp_grid_size(&g->hp[i]) < 0)
+                return ffnn_error_set(err, FFNN_ECONFIG,
+                                      "%s: %s: grid search needs a \"step\" or \"values\" for "
+                                      "every hyperparameter", name, g->hp[i].name);
+    /* Here, before a tune directory is made for it: the search would
+     * otherwise fail at its start and leave a directory that a corrected
+     * hypergrid is then refused for. */
+    if (g->tuner.algorithm == FFNN_TUNE_GRID && g->tuner.max_trials == 0 &&
+        ffnn_hypergrid_points(g) > FFNN_TUNE_MAX_GRID)
+        return ffnn_error_set(err, FFNN_ECONFIG,
+                              "%s: grid search over more than %ld points; set tuner.max_trials "
+                              "to search the first ones", name, FFNN_TUNE_MAX_GRID);
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_hypergrid_from_json(ffnn_hypergrid *g, const cJSON *root, const char *name,
+                                     ffnn_error *err)
 {
     memset(g, 0, sizeof *g);
     g->tuner = ffnn_tune_options_default();
-    cJSON *root;
-    ffnn_status st = ffnn_json_parse(json, name, &root, err);
-    if (st)
-        return st;
+    ffnn_status st = FFNN_OK;
     if (!cJSON_IsObject(root)) {
         st = ffnn_error_set(err, FFNN_ECONFIG, "%s: must be a JSON object", name);
         goto out;
@@ -611,6 +605,18 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
             ffnn_config_release(&c);
             if (st)
                 goto out;
+            /* search(validation_split=...) passes it to every trial's fit:
+             * the rows each trial validates on (the final fit has none). */
+            const cJSON *vs = cJSON_GetObjectItemCaseSensitive(g->fit, "validation_split");
+            if (vs) {
+                if (!(vs->valuedouble > 0)) {
+                    st = ffnn_error_set(err, FFNN_ECONFIG,
+                                        "%s: fit.validation_split: must be in (0, 1): the rows "
+                                        "every trial validates on", name);
+                    goto out;
+                }
+                g->tuner.validation_split = vs->valuedouble;
+            }
         }
     } else {
         if ((st = parse_space(g, root, name, "", err)))
@@ -618,19 +624,46 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
     }
     if (!g->fit && !(g->fit = cJSON_CreateObject()))
         st = ffnn_error_nomem(err);
-    if (!st && g->tuner.algorithm == FFNN_TUNE_GRID)
-        for (int i = 0; i < g->n_hp; i++)
-            if (ffnn_hp_grid_size(&g->hp[i]) < 0) {
-                st = ffnn_error_set(err, FFNN_ECONFIG,
-                                    "%s: %s: grid search needs a \"step\" or \"values\" for every "
-                                    "hyperparameter", name, g->hp[i].name);
-                break;
-            }
+    if (!st)
+        st = ffnn_hypergrid_check(g, name, err);
 out:
-    cJSON_Delete(root);
     if (st)
         ffnn_hypergrid_release(g);
     return st;
+}
+
+ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char *name,
+                                 ffnn_error *err)
+{
+    memset(g, 0, sizeof *g);
+    cJSON *root;
+    ffnn_status st = ffnn_json_parse(json, name, &root, err);
+    if (st)
+        return st;
+    st = ffnn_hypergrid_from_json(g, root, name, err);
+    cJSON_Delete(root);
+    return st;
+}
+
+ffnn_status ffnn_hypergrid_copy(ffnn_hypergrid *dst, const ffnn_hypergrid *src, ffnn_error *err)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->tuner = src->tuner;
+    dst->hypermodel = src->hypermodel;
+    dst->hp = ffnn_calloc((size_t)src->n_hp, sizeof *dst->hp);
+    dst->fit = cJSON_Duplicate(src->fit, 1);
+    bool ok = dst->hp && dst->fit;
+    for (int i = 0; ok && i < src->n_hp; i++) {
+        ffnn_hp *h = &dst->hp[dst->n_hp++];
+        *h = src->hp[i];
+        h->name = strdup(src->hp[i].name);
+        h->values = src->hp[i].values ? cJSON_Duplicate(src->hp[i].values, 1) : NULL;
+        ok = h->name && (h->values || !src->hp[i].values);
+    }
+    if (ok)
+        return FFNN_OK;
+    ffnn_hypergrid_release(dst);
+    return ffnn_error_nomem(err);
 }
 
 ffnn_status ffnn_hypergrid_load(ffnn_hypergrid *g, const char *path, ffnn_error *err)
@@ -669,7 +702,7 @@ static cJSON *hp_to_json(const ffnn_hp *hp)
     return o;
 }
 
-char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g)
+cJSON *ffnn_hypergrid_json(const ffnn_hypergrid *g)
 {
     cJSON *root = cJSON_CreateObject(), *space = NULL, *t = NULL, *ob = NULL;
     bool ok = root && (space = cJSON_AddObjectToObject(root, "hypergrid"));
@@ -693,127 +726,25 @@ char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g)
     ok = ok && cJSON_AddNumberToObject(t, "validation_split", o->validation_split);
     ok = ok && cJSON_AddNumberToObject(t, "seed", (double)o->seed);
     ok = ok && cJSON_AddNumberToObject(t, "max_consecutive_failed_trials", o->max_consecutive_failed_trials);
+    ok = ok && cJSON_AddNumberToObject(t, "max_retries_per_trial", o->max_retries_per_trial);
+    if (o->algorithm == FFNN_TUNE_BAYESIAN) {   /* the other algorithms ignore them */
+        ok = ok && cJSON_AddNumberToObject(t, "num_initial_points", o->num_initial_points);
+        ok = ok && cJSON_AddNumberToObject(t, "alpha", o->alpha);
+        ok = ok && cJSON_AddNumberToObject(t, "beta", o->beta);
+        ok = ok && cJSON_AddNumberToObject(t, "proposal_batch", o->proposal_batch);
+    }
     ok = ok && ffnn_json_add(root, "fit", cJSON_Duplicate(g->fit, 1));
-    char *s = ok ? cJSON_Print(root) : NULL;
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g)
+{
+    cJSON *root = ffnn_hypergrid_json(g);
+    char *s = root ? ffnn_json_print(root, 2) : NULL;
     cJSON_Delete(root);
     return s;
-}
-
-/* ---- hyperparameter values -> config --------------------------------------------- */
-
-/* Sets overlay[path] = value, creating nested objects along a dotted path. */
-static bool overlay_set(cJSON *overlay, const char *path, const cJSON *value)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", path);
-    cJSON *cur = overlay;
-    char *seg = buf;
-    for (char *dot; (dot = strchr(seg, '.')); seg = dot + 1) {
-        *dot = '\0';
-        cJSON *o = cJSON_GetObjectItemCaseSensitive(cur, seg);
-        if (!cJSON_IsObject(o)) {
-            cJSON_DeleteItemFromObjectCaseSensitive(cur, seg);
-            o = cJSON_AddObjectToObject(cur, seg);
-            if (!o)
-                return false;
-        }
-        cur = o;
-    }
-    cJSON_DeleteItemFromObjectCaseSensitive(cur, seg);
-    return ffnn_json_add(cur, seg, cJSON_Duplicate(value, 1));
-}
-
-/* Adds key to obj: the hypermodel value `name` as given in values (so the
- * config parser checks its type and range), else dflt (taken). */
-static bool add_value(cJSON *obj, const char *key, const cJSON *values, const char *name,
-                      cJSON *dflt)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(values, name);
-    cJSON *item = dflt;
-    if (v) {
-        cJSON_Delete(dflt);
-        item = cJSON_Duplicate(v, 1);
-    }
-    return ffnn_json_add(obj, key, item);
-}
-
-ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const cJSON *values, uint64_t seed,
-                             bool search, ffnn_config *cfg, ffnn_error *err)
-{
-    *cfg = ffnn_config_default();
-    cJSON *base = cJSON_CreateObject(), *overlay = cJSON_CreateObject();
-    ffnn_status st = FFNN_OK;
-    if (!base || !overlay) {
-        st = ffnn_error_nomem(err);
-        goto out;
-    }
-    cJSON *es = NULL;
-    bool ok = cJSON_AddNumberToObject(base, "epochs", g->tuner.max_epochs) != NULL;
-    if (search) {
-        ok = ok && (es = cJSON_AddObjectToObject(base, "early_stopping"));
-        ok = ok && cJSON_AddStringToObject(es, "monitor", "loss");
-        ok = ok && cJSON_AddNumberToObject(es, "patience", 5);
-    }
-    if (!ok) {
-        st = ffnn_error_nomem(err);
-        goto out;
-    }
-    if ((st = ffnn_config_apply(cfg, base, "search defaults", err)) ||
-        (st = ffnn_config_apply(cfg, g->fit, "fit", err)))
-        goto out;
-    if (g->hypermodel) {
-        /* depth is a count of layers; the other values go into the config
-         * as given, which checks them ("hyperparameters: layers[0].units:
-         * ..."), so a value from a hand-edited hypergrid or trial file is
-         * never cast out of range nor silently replaced by a default. */
-        int depth = 1;
-        const cJSON *dv = cJSON_GetObjectItemCaseSensitive(values, "depth");
-        if (dv) {
-            double d = cJSON_IsNumber(dv) ? dv->valuedouble : NAN;
-            if (!(d >= 0 && d <= FFNN_MAX_LAYERS - 1) || d != floor(d)) {
-                char *shown = cJSON_IsNumber(dv) ? NULL : cJSON_PrintUnformatted(dv);
-                if (!cJSON_IsNumber(dv) && !shown) {
-                    st = ffnn_error_nomem(err);
-                    goto out;
-                }
-                char num[32];
-                snprintf(num, sizeof num, "%g", d);
-                st = ffnn_error_set(err, FFNN_ECONFIG,
-                                    "hyperparameters: depth: must be an integer from 0 to %d, got %.40s",
-                                    FFNN_MAX_LAYERS - 1, shown ? shown : num);
-                free(shown);
-                goto out;
-            }
-            depth = (int)d;
-        }
-        cJSON *layers = cJSON_AddArrayToObject(overlay, "layers");
-        ok = layers != NULL;
-        for (int i = 0; ok && i < depth; i++) {
-            cJSON *l = cJSON_CreateObject();
-            ok = l && cJSON_AddItemToArray(layers, l) &&
-                 add_value(l, "units", values, "width", cJSON_CreateNumber(12)) &&
-                 add_value(l, "activation", values, "activation", cJSON_CreateString("relu")) &&
-                 add_value(l, "dropout", values, "droprate", cJSON_CreateNumber(0.8));
-        }
-        cJSON *opt = ok ? cJSON_AddObjectToObject(overlay, "optimizer") : NULL;
-        ok = opt && cJSON_AddStringToObject(opt, "name", "adam") &&
-             add_value(opt, "learning_rate", values, "learning_rate", cJSON_CreateNumber(1e-2));
-        if (!ok) {
-            st = ffnn_error_nomem(err);
-            goto out;
-        }
-    }
-    for (const cJSON *v = values ? values->child : NULL; v; v = v->next)
-        if (!is_hypermodel_name(v->string) && !overlay_set(overlay, v->string, v)) {
-            st = ffnn_error_nomem(err);
-            goto out;
-        }
-    if ((st = ffnn_config_apply(cfg, overlay, "hyperparameters", err)))
-        goto out;
-    cfg->fit.seed = seed;
-    cfg->has_seed = true;
-out:
-    cJSON_Delete(base);
-    cJSON_Delete(overlay);
-    return st;
 }

@@ -12,7 +12,8 @@
 # modules can only exist if it is written into ALLOW on purpose.  cmd/ files
 # may include only public headers (include/ffnn/) and cmd/common.h, never a
 # lib/ header.  A file whose module is not in the table is an error too, so
-# the table stays complete.  Exit 0 and "check-deps: layering ok", or 1 and
+# the table stays complete; so is a file of lib/ that lib/README.md (the
+# module map) does not name.  Exit 0 and "check-deps: layering ok", or 1 and
 # one line per violation.
 ROOT=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$ROOT" || exit 2
@@ -20,20 +21,23 @@ cd "$ROOT" || exit 2
 # rank module[=family]...   (lowest first; see DESIGN §4 for the layers)
 MODULES='
 0  internal swar
-1  error
-2  rng file pool num
+1  error names
+2  rng file pool num onnx_graph
 3  mat mat_internal=mat mat_kern=mat mat_base=mat mat_avx2=mat mat_avx512=mat
 3  csv csv_pipeline=csv activation metrics eval plot
-4  json loss layer optim
-5  dataset
-6  preprocess prep_internal=preprocess prep_encode=preprocess
-7  model ingest ingest_internal=ingest ingest_fit=ingest
+3  gp
+4  json loss layer optim eval_plot
+5  dataset eval_report
+6  preprocess prep_internal=preprocess prep_encode=preprocess eval_read
+7  model ingest ingest_internal=ingest ingest_fit=ingest ingest_encode=ingest
 8  predict train model_io model_io_internal=model_io model_read=model_io explain
 8  explain_internal=explain
-9  explain_deep explain_exact explain_kernel explain_perm config eval_io plot_explain
-10 tune tune_internal=tune tune_space=tune tune_hyperband=tune tune_store=tune tune_run=tune
-20 common
-21 ffnn-split ffnn-train ffnn-predict ffnn-info ffnn-eval ffnn-tune ffnn-explain
+9  explain_deep explain_exact explain_kernel explain_perm explain_io config plot_explain
+9  export export_onnx=export
+10 train_file
+11 tune tune_internal=tune tune_space=tune tune_config=tune tune_oracle=tune tune_hyperband=tune tune_bayes=tune tune_dir=tune tune_codec=tune tune_trial=tune tune_pool=tune tune_run=tune
+20 common progbar=common
+21 ffnn-split ffnn-train ffnn-predict ffnn-info ffnn-eval ffnn-tune ffnn-explain ffnn-export
 '
 # from to: same-rank includes that are allowed (none today).
 ALLOW='
@@ -80,6 +84,12 @@ for f in lib/*.c lib/*.h include/ffnn/*.h cmd/*.c cmd/*.h; do
             fail "$f ($own, rank $rank) includes $inc ($to, rank $trank: a higher one)"
         fi
     done
+done
+# lib/README.md is the module map: every file of lib/ must be named there.
+for f in lib/*.c lib/*.h; do
+    [ -e "$f" ] || continue
+    grep -qwF "${f#lib/}" lib/README.md 2>/dev/null ||
+        fail "$f is not in the module map (lib/README.md)"
 done
 [ $bad = 0 ] && echo "check-deps: layering ok"
 exit $bad

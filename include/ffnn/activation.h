@@ -3,6 +3,7 @@
 #define FFNN_ACTIVATION_H
 
 #include "ffnn/error.h"
+#include "ffnn/names.h"
 
 typedef enum {
     FFNN_ACT_LINEAR = 0,
@@ -18,9 +19,12 @@ typedef enum {
     FFNN_ACT_COUNT
 } ffnn_act;
 
+/* The Keras name ("relu"), or "?" for a value outside the enum. */
 const char *ffnn_act_name(ffnn_act a);
-/* Parses a Keras name ("relu", ..., also "silu" for swish); returns -1 if unknown. */
+/* Parses a Keras name ("relu", ..., also "silu" for swish); -1 if unknown or NULL. */
 int ffnn_act_parse(const char *name);
+/* Every activation's name, in enum order. */
+ffnn_names ffnn_act_names(void);
 
 /* Z (B,N) -> A (B,N).  A may alias Z.  Softmax is over each row. */
 void ffnn_act_forward(ffnn_act a, const float *Z, float *A, int B, int N);

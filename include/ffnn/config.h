@@ -1,7 +1,7 @@
 /* ffnn — the training config JSON (ffnn-config(5)) <-> structs.
  *
  * Keras-shaped keys, every one optional: task, target, ignore, layers
- * [{units, activation, dropout}], output_activation, loss (string or
+ * [{units, activation, dropout}], output_activation, output_units, loss (string or
  * {name, from_logits, delta}), kernel_initializer, l2, optimizer (string or
  * {name, learning_rate, ...}), batch_size, epochs, validation_split,
  * stratify_validation, shuffle, early_stopping {...}, reduce_lr_on_plateau
@@ -18,6 +18,7 @@
 #include "ffnn/preprocess.h"
 #include "ffnn/model.h"
 #include "ffnn/json.h"
+#include "ffnn/names.h"
 #include "ffnn/train.h"
 
 typedef struct {
@@ -25,11 +26,21 @@ typedef struct {
     ffnn_arch_spec arch;
     ffnn_fit_options fit;
     bool has_seed;            /* "seed" given in the file */
+    bool default_stop;        /* fit.early_stopping is the default stopping rule, not one
+                                 the config states: stating "epochs" turns it off */
 } ffnn_config;
 
-/* The defaults: one hidden layer of 16 relu units, no dropout, adam 0.001,
- * batch 32, 100 epochs, no validation, standardize on. */
+/* The defaults (ffnn_prep_options_default, ffnn_arch_spec_default,
+ * ffnn_fit_options_default): one hidden layer of 100 relu units, no
+ * dropout, adam 0.001, batch "auto" (min(200, rows)), up to 200 epochs
+ * stopping when the training loss has not improved by 1e-4 for 10 epochs,
+ * no validation, standardize on. */
 ffnn_config ffnn_config_default(void);
+
+/* Sets the epoch count as a config's "epochs" does: training runs exactly
+ * that many epochs (Keras's fit), so the default stopping rule goes unless
+ * the config states early_stopping itself. */
+void ffnn_config_set_epochs(ffnn_config *c, int epochs);
 void ffnn_config_release(ffnn_config *c);
 
 /* Parses JSON text into c (starting from the defaults).  name is used in
@@ -49,9 +60,5 @@ char *ffnn_config_to_json(const ffnn_config *c);
 
 /* Deep copy (strings duplicated); release dst with ffnn_config_release. */
 ffnn_status ffnn_config_copy(ffnn_config *dst, const ffnn_config *src, ffnn_error *err);
-
-/* Levenshtein-closest of candidates[n] to word if within distance 2 (or a
- * prefix match), else NULL. */
-const char *ffnn_suggest(const char *word, const char *const *candidates, int n);
 
 #endif

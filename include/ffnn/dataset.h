@@ -45,14 +45,14 @@ ffnn_status ffnn_table_open(const char *path, FILE **fp, ffnn_error *err);
 ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *source, long line,
                                     ffnn_error *err);
 /* A header's names sorted for lookups (by name, then column):
- * ffnn_names_index makes it (n entries, malloc'd; NULL when out of memory),
- * ffnn_names_find gives the first column of a name, or -1. */
+ * ffnn_table_name_index makes it (n entries, malloc'd; NULL when out of memory),
+ * ffnn_table_name_find gives the first column of a name, or -1. */
 typedef struct {
     const char *name;
     int col;
 } ffnn_name_col;
-ffnn_name_col *ffnn_names_index(char *const *names, int n);
-int ffnn_names_find(const ffnn_name_col *v, int n, const char *name);
+ffnn_name_col *ffnn_table_name_index(char *const *names, int n);
+int ffnn_table_name_find(const ffnn_name_col *v, int n, const char *name);
 /* The second rule alone (distinct names), in n log n. */
 ffnn_status ffnn_table_check_names(char *const *names, int ncols, const char *source, long line,
                                    ffnn_error *err);

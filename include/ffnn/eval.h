@@ -10,6 +10,10 @@
  * trapezoid over distinct thresholds (ties handled exactly), binary for the
  * second class, one-vs-rest macro for multiclass.  Undefined values are NaN
  * (JSON null).
+ *
+ * One header, four files: lib/eval.c (metrics), eval_read.c (the
+ * predictions CSV and history readers), eval_report.c (text and JSON
+ * reports), eval_plot.c (SVG charts).
  */
 #ifndef FFNN_EVAL_H
 #define FFNN_EVAL_H
@@ -30,6 +34,12 @@ const char *ffnn_eval_task_name(ffnn_eval_task t);
 
 /* Fraction of rows with yt == yp; NaN when n == 0. */
 double ffnn_eval_accuracy(const int *yt, const int *yp, long n);
+/* Subset accuracy of thresholded probabilities: the fraction of rows whose
+ * k probabilities P (row-major), each taken as a yes when >= 0.5, equal the
+ * one-hot true label exactly (every other class below 0.5).  This is
+ * sklearn's accuracy_score on multilabel indicators, as the seed tutorial
+ * scores `model.predict(X) >= .5` against one-hot labels.  NaN when n == 0. */
+double ffnn_eval_subset_accuracy(const int *yt, const double *P, long n, int k);
 /* cm (k×k, row-major, rows true, columns predicted) := counts. */
 void ffnn_eval_confusion(const int *yt, const int *yp, long n, int k, long *cm);
 
@@ -126,6 +136,7 @@ typedef struct {
     ffnn_eval_prf macro, weighted;
     double accuracy, balanced_accuracy;
     double log_loss, roc_auc;   /* NaN without probabilities / when undefined */
+    double subset_accuracy;     /* ffnn_eval_subset_accuracy; NaN without probabilities */
     /* regression */
     ffnn_eval_regression reg;
 } ffnn_eval_result;
@@ -135,14 +146,24 @@ typedef struct {
 ffnn_status ffnn_eval_compute(ffnn_eval_result *r, const ffnn_eval_data *d, ffnn_error *err);
 void ffnn_eval_result_release(ffnn_eval_result *r);
 
+/* The summary metrics of r's task, in report order: *names (static) and
+ * values[0..n), n returned (at most FFNN_EVAL_SUMMARY_MAX).  These are the
+ * names ffnn_eval_metric takes (besides the per-class ones) and the keys of
+ * the JSON report: accuracy, balanced_accuracy, precision_macro,
+ * recall_macro, f1_macro, precision_weighted, recall_weighted, f1_weighted,
+ * log_loss, roc_auc, subset_accuracy for classification; mae, mse, rmse, r2,
+ * max_error, median_absolute_error for regression. */
+#define FFNN_EVAL_SUMMARY_MAX 16
+int ffnn_eval_summary(const ffnn_eval_result *r, const char *const **names, double *values);
+
 /* The value of a metric by name: accuracy, balanced_accuracy, precision_macro,
  * recall_macro, f1_macro, precision_weighted, recall_weighted, f1_weighted,
- * log_loss, roc_auc, or per class precision:CLASS, recall:CLASS, f1:CLASS,
- * support:CLASS, roc_auc:CLASS; for regression mae, mse, rmse, r2, max_error,
- * median_absolute_error.  Unknown name: FFNN_EUSAGE "unknown metric ...";
- * a metric the data cannot give (log_loss without p_ columns, mae for a
- * classifier, an unknown class): FFNN_EDATA.  The value may be NaN
- * (undefined). */
+ * log_loss, roc_auc, subset_accuracy, or per class precision:CLASS,
+ * recall:CLASS, f1:CLASS, support:CLASS, roc_auc:CLASS; for regression mae,
+ * mse, rmse, r2, max_error, median_absolute_error.  Unknown name:
+ * FFNN_EUSAGE "unknown metric ..."; a metric the data cannot give (log_loss,
+ * roc_auc or subset_accuracy without p_ columns, mae for a classifier, an
+ * unknown class): FFNN_EDATA.  The value may be NaN (undefined). */
 ffnn_status ffnn_eval_metric(const ffnn_eval_result *r, const ffnn_eval_data *d, const char *name,
                              double *value, ffnn_error *err);
 

@@ -16,14 +16,18 @@ void ffnn_dense_backward(const float *X, const float *W, const float *dZ, float 
                          float *dX, int B, int I, int O);
 
 /* The same forward from W packed by ffnn_mat_pack (Wp), relu fused into
- * the product.  Works on any block of rows (offset X, Z, A; pass fewer rows). */
+ * the product, for output columns o0..o1-1 only (o0 a multiple of 16; the
+ * whole width, 0..O, for softmax, which needs whole rows).  Works on any
+ * block of rows (offset X, Z, A; pass fewer rows). */
 void ffnn_dense_forward_packed(const float *X, const float *Wp, const float *b, float *Z, float *A,
-                               ffnn_act act, int B, int I, int O);
-/* Backward to the previous layer, per row: dZp (B,I) = act'(Zp, Ap) ⊙ mask ⊙
- * (dZ·W), mask its dropout mask or NULL (relu and mask fused into the
- * product).  Works on any block of rows. */
+                               ffnn_act act, int B, int I, int O, int o0, int o1);
+/* Backward to the previous layer: columns i0..i1-1 of dZp (B,I) = act'(Zp,
+ * Ap) ⊙ mask ⊙ (dZ·W), mask its dropout mask or NULL (relu and mask fused
+ * into the product; the whole width for softmax).  Works on any block of
+ * rows. */
 void ffnn_dense_backward_input(const float *dZ, const float *W, const float *mask, ffnn_act act,
-                               const float *Zp, const float *Ap, float *dZp, int B, int I, int O);
+                               const float *Zp, const float *Ap, float *dZp, int B, int I, int O,
+                               int i0, int i1);
 /* Parameter gradients of output rows o0..o1-1: dW = dZᵀ·X, db = Σ_rows dZ
  * (add: +=).  Disjoint row ranges may run on different threads. */
 void ffnn_dense_backward_params(const float *X, const float *dZ, float *dW, float *db, int B, int I,

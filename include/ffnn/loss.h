@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include "ffnn/activation.h"
+#include "ffnn/names.h"
 
 typedef enum {
     FFNN_LOSS_BCE = 0,   /* binary_crossentropy */
@@ -35,9 +36,13 @@ typedef struct {
 
 #define FFNN_EPSILON 1e-7
 
+/* The Keras function name ("mean_squared_error"), or "?" outside the enum. */
 const char *ffnn_loss_name(ffnn_loss_kind k);
-/* Accepts Keras names and aliases ("mse", "mean_squared_error", ...); -1 if unknown. */
+/* Accepts Keras names, short aliases and class names ("mse",
+ * "MeanSquaredError", ...); -1 if unknown or NULL. */
 int ffnn_loss_parse(const char *name);
+/* Every loss's name, in enum order. */
+ffnn_names ffnn_loss_names(void);
 
 /* Loss of a batch.  Z (B,K) pre-activation, P (B,K) = out_act(Z), T (B,K)
  * targets: one-hot rows for BCE/CCE/SCCE with K > 1 (SCCE's integer labels

@@ -40,6 +40,7 @@ typedef struct {
     int n_hidden;
     ffnn_layer_spec hidden[FFNN_MAX_LAYERS];
     int output_activation;   /* ffnn_act, or -1: from the task */
+    int output_units;        /* units of the output layer, or 0: from the task */
     int loss;                /* ffnn_loss_kind, or -1: from the task */
     bool from_logits;
     bool tf_cached_logits;   /* BCE on softmax: TensorFlow's logits rule (loss.h) */
@@ -48,6 +49,8 @@ typedef struct {
     double l2;               /* L2 factor on kernels (Keras: l2 * Σ w²) */
 } ffnn_arch_spec;
 
+/* One hidden layer of 100 relu units, no dropout; output activation and loss
+ * from the task; glorot_uniform; no L2. */
 ffnn_arch_spec ffnn_arch_spec_default(void);
 
 typedef struct {
@@ -66,7 +69,10 @@ typedef struct {
 } ffnn_model;
 
 /* Builds the model for prep's task from spec: output units = 1 for regression
- * and for binary with a sigmoid/linear output, else the number of classes;
+ * and for binary with a sigmoid/linear output, else the number of classes,
+ * unless spec->output_units asks for 2 on a binary task (the tutorial's
+ * sigmoid on each one-hot class output; any other count that the task does
+ * not allow is FFNN_ECONFIG);
  * default output activation sigmoid (binary), softmax (multiclass), linear
  * (regression); default loss binary_crossentropy, categorical_crossentropy,
  * mse.  Takes a copy of prep.  Parameters are zero until ffnn_model_init. */

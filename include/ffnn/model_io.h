@@ -32,6 +32,11 @@ ffnn_status ffnn_model_serialize(const ffnn_model *m, unsigned char **buf, size_
 ffnn_status ffnn_model_deserialize(ffnn_model **out, const unsigned char *buf, size_t len,
                                    const char *name, ffnn_error *err);
 
+/* The model's checksum: the ffnn.sha256 its model file carries (hex SHA-256
+ * of the tensor bytes as ffnn_model_serialize lays them out; the same for
+ * the file m was loaded from).  Errors as ffnn_model_serialize's. */
+ffnn_status ffnn_model_sha256(const ffnn_model *m, char out[65], ffnn_error *err);
+
 /* Writes atomically and durably (ffnn_file_write_atomic): failure to create
  * is FFNN_ECANTCREAT, to write FFNN_EIO; no partial file remains. */
 ffnn_status ffnn_model_save(const ffnn_model *m, const char *path, ffnn_error *err);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "ffnn/error.h"
+#include "ffnn/names.h"
 #include "ffnn/pool.h"
 
 typedef enum {
@@ -35,8 +36,13 @@ typedef struct {
 
 /* Keras defaults for kind. */
 ffnn_optim_spec ffnn_optim_default(ffnn_optim_kind kind);
+/* The lower-case Keras name ("adam"), or "?" outside the enum. */
 const char *ffnn_optim_name(ffnn_optim_kind k);
+/* Keras names in any case ("adam", "Adam", "RMSprop", "SGD", ...); -1 if
+ * unknown or NULL. */
 int ffnn_optim_parse(const char *name);
+/* Every optimizer's name, in enum order. */
+ffnn_names ffnn_optim_names(void);
 
 typedef struct {
     ffnn_optim_spec spec;

@@ -1,12 +1,15 @@
-/* ffnn — a small fixed pool of worker threads (pthreads).
+/* ffnn — a small pool of worker threads (pthreads).
  *
  * ffnn_pool_run(pool, n, fn, ctx) calls fn(ctx, part, n) once for every part
- * in 0..n-1 and returns when all have returned; the calling thread takes part
- * of the work.  Which thread runs which part is fixed (part p on thread
- * p mod running threads), but callers must not depend on it: each part writes its own
- * outputs, so results never depend on the number of threads.  One pool serves
- * one caller at a time; it is not re-entrant (fn must not call
- * ffnn_pool_run on the same pool).
+ * in 0..n-1 and returns when all have returned; the calling thread takes
+ * parts too.  Parts are handed out one at a time to whichever thread asks
+ * first, so which thread runs which part is not fixed: each part writes its
+ * own outputs, and results never depend on the number of threads or on the
+ * scheduler.  No thread waits for another to start, only for parts already
+ * running, and idle threads yield the CPU, so a busy machine slows a job
+ * down no more than it slows one thread.  One pool serves one caller at a
+ * time; it is not re-entrant (fn must not call ffnn_pool_run on the same
+ * pool).
  */
 #ifndef FFNN_POOL_H
 #define FFNN_POOL_H

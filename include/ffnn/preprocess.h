@@ -32,13 +32,21 @@ typedef enum { FFNN_IMPUTE_NONE = 0, FFNN_IMPUTE_MEAN } ffnn_impute;
 const char *ffnn_impute_name(ffnn_impute i);
 int ffnn_impute_parse(const char *name); /* "none", "mean"; -1 if unknown */
 
-/* What the user asked for (config "target", "task", "ignore", "standardize",
- * "impute"). */
+/* A feature column whose type the config declares (config "columns"). */
+typedef struct {
+    char *name;
+    bool categorical;   /* categorical (integer-coded categories too), else numeric */
+} ffnn_column_type;
+
+/* What the user asked for (config "target", "task", "ignore", "columns",
+ * "standardize", "impute"). */
 typedef struct {
     char *target;       /* NULL: last column */
     ffnn_task task;     /* AUTO: inferred */
     char **ignore;      /* columns that are not features */
     int n_ignore;
+    ffnn_column_type *types; /* declared feature column types */
+    int n_types;
     bool standardize;   /* default true */
     ffnn_impute impute; /* default none: missing values are an error */
 } ffnn_prep_options;
@@ -78,10 +86,18 @@ typedef struct {
  * line and column.
  *
  * Columns: the target is opt->target (default the last column); every other
- * column not in opt->ignore is a feature, in table order.  An unknown target
- * or ignored name is FFNN_ECONFIG listing the columns.  A feature is numeric
- * if every non-missing value parses (ffnn_parse_double), else categorical
- * with its distinct non-missing values sorted by byte order, one-hot.
+ * column not in opt->ignore is a feature, in table order.  An unknown target,
+ * ignored or declared name is FFNN_ECONFIG listing the columns; declaring the
+ * target or an ignored column is FFNN_ECONFIG too.  A target named
+ * "prediction" or "p_<anything>" (the predictions CSV's own columns) is
+ * FFNN_EDATA.  A feature declared in opt->types is numeric or categorical as
+ * declared (a declared numeric column with a value that is not a number is
+ * FFNN_EDATA at the first one).  Otherwise it is numeric if every
+ * non-missing value parses (ffnn_parse_double), categorical if at most half
+ * of them do, and FFNN_EDATA at the first non-number if more than half do (a
+ * typo would otherwise turn a numeric column into categories).  A categorical
+ * column's categories are its distinct non-missing values sorted by byte
+ * order, one-hot.
  * Classes: all-integer targets are named by their canonical integer text
  * ("1.0" -> "1") sorted by value; otherwise the strings sorted by byte order.
  * A configured task must fit the data: regression needs numeric targets,

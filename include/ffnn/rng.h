@@ -22,7 +22,8 @@ enum {
     FFNN_RNG_DROPOUT = 3,   /* dropout masks */
     FFNN_RNG_SPLIT = 4,     /* train/test and validation splits */
     FFNN_RNG_SAMPLE = 5,    /* hyperparameter sampling, background sampling */
-    FFNN_RNG_EXPLAIN = 6    /* SHAP coalition / permutation sampling */
+    FFNN_RNG_EXPLAIN = 6,   /* SHAP coalition / permutation sampling */
+    FFNN_RNG_PROPOSE = 7    /* Bayesian optimisation: a GP fit and its proposal */
 };
 
 void ffnn_rng_init(ffnn_rng *r, uint64_t seed, uint64_t purpose, uint64_t index);

@@ -1,11 +1,17 @@
-/* ffnn — hyperparameter search: the hypergrid (search space), keras-tuner's
- * Hyperband schedule and oracle, random and grid search, the tune directory
- * and the runner (keras-semantics.md §1–§2; ffnn-tune(1), ffnn-hypergrid(5)).
+/* ffnn — hyperparameter search (keras-tuner's Hyperband, random and grid
+ * search): the hypergrid (search space and tuner settings), the tune
+ * directory that holds a search, and the runner (keras-semantics.md §1–§2;
+ * ffnn-tune(1), ffnn-hypergrid(5)).
  *
- * Layers inside the module: tune_space.c (hypergrid, sampling, trial
- * configs), tune_hyperband.c (schedule, oracle, objective, ranking),
- * tune_store.c (directory, lock, atomic files), tune_run.c (trial execution,
- * thread pool, final retrain).
+ * The files of the module, lowest first: tune_space.c (the hypergrid and
+ * keras-tuner's sampling rules), tune_config.c (a trial's values -> a
+ * training config), tune_oracle.c (trials, ranking, the algorithm interface,
+ * random and grid search), tune_hyperband.c (the schedule and Hyperband),
+ * tune_codec.c (the directory's JSON files, the summary), tune_dir.c
+ * (opening a directory, its lock and data), tune_trial.c (one trial's
+ * training), tune_pool.c (the built-in runner), tune_run.c (the executors'
+ * entry points, the best config).  What they share and the tests use is lib/tune_internal.h;
+ * the final retrain is ffnn_train_file.
  */
 #ifndef FFNN_TUNE_H
 #define FFNN_TUNE_H
@@ -20,12 +26,10 @@
 
 struct cJSON;
 
-/* ---- search space ------------------------------------------------------ */
+/* ---- the hypergrid ----------------------------------------------------- */
 
 typedef enum { FFNN_HP_FIXED = 0, FFNN_HP_CHOICE, FFNN_HP_INT, FFNN_HP_FLOAT } ffnn_hp_kind;
 typedef enum { FFNN_HP_LINEAR = 0, FFNN_HP_LOG, FFNN_HP_REVERSE_LOG } ffnn_hp_sampling;
-const char *ffnn_hp_sampling_name(ffnn_hp_sampling s);
-int ffnn_hp_sampling_parse(const char *name);
 
 /* One hyperparameter, as keras-tuner's hp.Fixed / Choice / Int / Float. */
 typedef struct {
@@ -36,29 +40,19 @@ typedef struct {
     struct cJSON *values;     /* Choice: the values (array); Fixed: array of one */
 } ffnn_hp;
 
-/* Number of grid points, or -1 for a continuous Float. */
-long ffnn_hp_grid_size(const ffnn_hp *hp);
-/* keras-tuner's prob_to_value: u in [0,1) -> a new cJSON value (number,
- * string, bool, array or object).  Int/Float step grids follow KT exactly,
- * including Python's float floor division (Float 0..0.5 step 0.1 never
- * yields 0.5). */
-struct cJSON *ffnn_hp_value(const ffnn_hp *hp, double u);
-/* The i-th grid point (0 <= i < grid size). */
-struct cJSON *ffnn_hp_grid_value(const ffnn_hp *hp, long i);
-/* floor(u / (1/n)), clamped to n-1 (KT hp_utils.prob_to_index). */
-long ffnn_prob_to_index(double u, long n);
-/* Python's float a // b. */
-double ffnn_py_floordiv(double a, double b);
-
-typedef enum { FFNN_TUNE_HYPERBAND = 0, FFNN_TUNE_RANDOM, FFNN_TUNE_GRID } ffnn_tune_algorithm;
+typedef enum {
+    FFNN_TUNE_HYPERBAND = 0, FFNN_TUNE_RANDOM, FFNN_TUNE_GRID, FFNN_TUNE_BAYESIAN
+} ffnn_tune_algorithm;
 const char *ffnn_tune_algorithm_name(ffnn_tune_algorithm a);
 int ffnn_tune_algorithm_parse(const char *name);
 
 /* The "tuner" object.  Defaults (ffnn_tune_options_default): hyperband,
  * max_epochs 150, factor 3, hyperband_iterations 1, objective
  * "val_accuracy" (direction inferred), executions_per_trial 1, max_trials 10
- * (random/grid; 0 = the whole grid), validation_split 0.2, seed 0,
- * max_consecutive_failed_trials 3. */
+ * (random/grid/bayesian; 0 = the whole grid), validation_split 0.2, seed 0,
+ * max_consecutive_failed_trials 3, max_retries_per_trial 0; Bayesian
+ * optimisation (keras-tuner's BayesianOptimization): num_initial_points 0
+ * (= max(3 x hyperparameters, 3)), alpha 1e-4, beta 2.6, proposal_batch 1. */
 typedef struct {
     ffnn_tune_algorithm algorithm;
     int max_epochs;
@@ -72,21 +66,40 @@ typedef struct {
     uint64_t seed;
     bool has_seed;
     int max_consecutive_failed_trials;
+    int max_retries_per_trial;   /* a failed trial runs again, with other seeds, up to this many
+                                    times before it counts as failed (keras-tuner's) */
+    int num_initial_points;   /* completed random trials before the GP; 0: the default */
+    double alpha;             /* GP noise on the kernel diagonal */
+    double beta;              /* acquisition mean - beta*std */
+    int proposal_batch;       /* GP trials proposed from one set of results */
 } ffnn_tune_options;
 
 ffnn_tune_options ffnn_tune_options_default(void);
 
-/* The tutorial hypermodel's names and defaults (width 12, depth 1, droprate
- * 0.8, relu, learning_rate 0.01): `depth` hidden Dense(width, activation)
- * layers each followed by Dropout(droprate); adam(learning_rate). */
-extern const char *const ffnn_hypermodel_names[5];
+/* The tutorial's hypermodel: `depth` hidden Dense(width, activation)
+ * layers each followed by Dropout(droprate); adam(learning_rate).  Its
+ * hyperparameter names are width, depth, droprate, activation and
+ * learning_rate; a trial that does not set one uses the default
+ * (ffnn_hypermodel_default: width 12, depth 1, droprate 0.8, relu, adam,
+ * learning_rate 0.01). */
+typedef struct {
+    int width;
+    int depth;
+    double droprate;
+    ffnn_act activation;
+    ffnn_optim_kind optimizer;
+    double learning_rate;
+} ffnn_hypermodel;
+
+ffnn_hypermodel ffnn_hypermodel_default(void);
 
 typedef struct {
     int n_hp;
     ffnn_hp *hp;              /* in file order (the sampling order) */
     bool hypermodel;          /* at least one tutorial name is searched or fixed */
     ffnn_tune_options tuner;
-    struct cJSON *fit;        /* fixed config keys (an object, never NULL) */
+    struct cJSON *fit;        /* fixed config keys as given (an object, never NULL):
+                                 search.json stores them so */
 } ffnn_hypergrid;
 
 /* Parses a hypergrid: the bare dictionary {"width":{...},...} or the wrapped
@@ -98,54 +111,20 @@ ffnn_status ffnn_hypergrid_parse(ffnn_hypergrid *g, const char *json, const char
 /* Reads path (missing -> FFNN_ENOINPUT) and parses it. */
 ffnn_status ffnn_hypergrid_load(ffnn_hypergrid *g, const char *path, ffnn_error *err);
 void ffnn_hypergrid_release(ffnn_hypergrid *g);
-/* Normalised wrapped form (every tuner key), malloc'd; parses back equal. */
-char *ffnn_hypergrid_to_json(const ffnn_hypergrid *g);
+/* A grid search without max_trials visits every point: at most this many
+ * (the parser refuses a larger grid then, naming the file); with max_trials
+ * N it visits the first N points of a grid of any size. */
+#define FFNN_TUNE_MAX_GRID 1000000000L
+/* Points of the whole grid (the product of every hyperparameter's), -1 when
+ * one is a continuous Float; LONG_MAX when the product does not fit. */
+long ffnn_hypergrid_points(const ffnn_hypergrid *g);
 
-/* The config for hyperparameter values `values`: defaults, then epochs
- * max_epochs and, for a search trial (search true), the tutorial's
- * EarlyStopping(monitor="loss", patience=5) passed to search(); then g->fit,
- * then the values (tutorial names mapped to layers/optimizer, other names
- * applied as config keys), then seed.  The final retrain (search false)
- * trains epochs without that callback unless "fit" asks for one.  *cfg must
- * be released by the caller (also on error). */
-ffnn_status ffnn_tune_config(const ffnn_hypergrid *g, const struct cJSON *values, uint64_t seed,
-                             bool search, ffnn_config *cfg, ffnn_error *err);
-
-/* ---- Hyperband schedule (KT tuners/hyperband.py, same double expressions) - */
-
-int ffnn_hyperband_brackets(int max_epochs, int factor);
-/* Trials in round r of bracket b. */
-int ffnn_hyperband_size(int max_epochs, int factor, int b, int r);
-/* Cumulative epochs a trial of round r of bracket b reaches. */
-int ffnn_hyperband_epochs(int max_epochs, int factor, int b, int r);
-
-typedef struct {
-    long trials;    /* trials created */
-    long epochs;    /* epochs trained (promotions train only the increment) */
-    long configs;   /* random configurations (round-0 trials) */
-} ffnn_schedule_totals;
-/* Totals of one Hyperband iteration. */
-ffnn_schedule_totals ffnn_hyperband_totals(int max_epochs, int factor);
-/* Prints the schedule table (brackets x rounds) and totals for o. */
+/* Prints the trial schedule of o (Hyperband's table of brackets x rounds and
+ * totals, or the trials of a random or grid search of grid_points points)
+ * to fp; -1 on a write error. */
 int ffnn_tune_schedule_write(const ffnn_tune_options *o, long grid_points, FILE *fp);
 
-/* ---- objective ------------------------------------------------------------ */
-
-/* The epoch-log field an objective reads. */
-typedef enum {
-    FFNN_OBJ_LOSS = 0, FFNN_OBJ_METRIC, FFNN_OBJ_VAL_LOSS, FFNN_OBJ_VAL_METRIC
-} ffnn_objective_field;
-
-/* Resolves an objective name for a task: direction per KT's
- * infer_metric_direction (loss/crossentropy -> min, accuracy-like -> max,
- * mae/mse/... -> min) unless *dir is already MIN/MAX; the name must be one the
- * epoch logs hold (loss, val_loss, accuracy/val_accuracy or mae/val_mae),
- * else FFNN_ECONFIG listing the valid names. */
-ffnn_status ffnn_tune_objective(const char *name, bool regression, ffnn_objective_field *field,
-                                ffnn_mode *dir, ffnn_error *err);
-double ffnn_objective_value(const ffnn_epoch_log *log, ffnn_objective_field f);
-
-/* ---- trials and the oracle -------------------------------------------------- */
+/* ---- trials -------------------------------------------------------------- */
 
 typedef enum { FFNN_TRIAL_PENDING = 0, FFNN_TRIAL_COMPLETED, FFNN_TRIAL_FAILED } ffnn_trial_status;
 const char *ffnn_trial_status_name(ffnn_trial_status s);
@@ -160,42 +139,20 @@ typedef struct {
     double score;             /* NaN unless completed */
     int best_step;            /* int(mean of best-epoch indices within each fit) */
     char *message;            /* failure message or NULL */
+    int retries;              /* runs after the first (max_retries_per_trial) */
     ffnn_status error;        /* failed: the failure's status (not stored in the file) */
     struct cJSON *result;     /* per-execution metrics as stored in the file, or NULL */
     bool promoted;            /* has been promoted (a child exists) */
     bool checkpoint;          /* trials/NNNN.ffnn exists */
 } ffnn_trial;
 
-/* Oracle state: the schedule position (oracle.json) plus the trials. */
-typedef struct {
-    const ffnn_hypergrid *grid;
-    ffnn_mode direction;      /* resolved MIN/MAX */
-    int iteration, bracket, round;
-    uint64_t seed_state;      /* KT's _seed_state: one per sampled value */
-    bool exhausted;           /* sampling hit the collision limit: no new configs */
-    bool done;                /* nothing more will be created */
-    int n_trials, cap;
-    ffnn_trial *trials;
-    uint64_t *hashes;         /* value hashes of random trials (duplicate check) */
-    int n_hashes, cap_hashes;
-} ffnn_oracle;
-
-void ffnn_oracle_init(ffnn_oracle *o, const ffnn_hypergrid *g, ffnn_mode direction);
-void ffnn_oracle_release(ffnn_oracle *o);
-/* Creates every trial that can be created now, in keras-tuner's sequential
- * order: a whole round at a time, a promotion round only once the previous
- * round has no pending trial (so results never depend on timing).  *n_new
- * gets the number created (ids o->n_trials - *n_new ...).  Sets o->done when
- * the search has nothing left to create. */
-ffnn_status ffnn_oracle_advance(ffnn_oracle *o, int *n_new, ffnn_error *err);
-/* True when no trial is pending and o->done. */
-bool ffnn_oracle_finished(const ffnn_oracle *o);
-/* Completed trials ranked best first (stable: creation order among ties);
- * returns the count, ids in order[] (n_trials entries). */
-int ffnn_oracle_ranking(const ffnn_oracle *o, int *order);
-/* Restores a trial list read back (hashes of random trials rebuilt). */
-ffnn_status ffnn_oracle_add_trial(ffnn_oracle *o, const ffnn_trial *t, ffnn_error *err);
-void ffnn_trial_release(ffnn_trial *t);
+/* Every hyperparameter a trial's model is built with, by name, as
+ * keras-tuner's best_hyperparameters.values lists them: for a grid of the
+ * tutorial's hypermodel its five names first (the trial's value, or the
+ * hypermodel's default for a name the grid leaves out), then the trial's
+ * other values in space order.  A new object (cJSON_Delete), NULL when out
+ * of memory. */
+struct cJSON *ffnn_tune_hyperparameters(const ffnn_hypergrid *g, const struct cJSON *values);
 
 /* ---- the tune directory and the runner ------------------------------------- */
 
@@ -208,9 +165,12 @@ typedef enum {
 
 typedef struct {
     const char *dir;
-    const char *hypergrid_json;   /* NULL: use the directory's search.json */
-    const char *hypergrid_name;   /* for messages */
+    const ffnn_hypergrid *grid;   /* NULL: use the directory's search.json */
+    const char *grid_name;        /* the grid's file, for messages */
     const char *train_path;       /* NULL: use the directory's data.csv */
+    const char *validation_path;  /* --validation: the rows every trial validates on, as given
+                                     (kept as validation.csv); NULL: the directory's, if any,
+                                     else tuner.validation_split of the training rows */
     const char *target;           /* -T, or NULL */
     const char *ignore;           /* -i COL,..., or NULL */
     bool has_seed;
@@ -228,16 +188,30 @@ typedef struct {
 ffnn_status ffnn_tune_open(ffnn_tune **out, const ffnn_tune_open_options *opt, ffnn_error *err);
 void ffnn_tune_close(ffnn_tune *t);
 
-const ffnn_oracle *ffnn_tune_oracle(const ffnn_tune *t);
+/* The trials so far: their count, trial id (0 <= id < count), and the
+ * completed ones ranked best first (stable: creation order among ties), ids
+ * into order[] (count entries), returning how many (-1: out of memory). */
+int ffnn_tune_n_trials(const ffnn_tune *t);
+const ffnn_trial *ffnn_tune_trial(const ffnn_tune *t, int id);
+int ffnn_tune_ranking(const ffnn_tune *t, int *order);
+/* The objective's direction, resolved (MIN or MAX). */
+ffnn_mode ffnn_tune_direction(const ffnn_tune *t);
 const ffnn_hypergrid *ffnn_tune_grid(const ffnn_tune *t);
 uint64_t ffnn_tune_seed(const ffnn_tune *t);
 const char *ffnn_tune_data_path(const ffnn_tune *t);
 /* The preprocessing fitted on the search's data (ffnn_prep_column.constant
  * tells the program what to warn about). */
 const ffnn_prep *ffnn_tune_prep(const ffnn_tune *t);
+/* Whether the search ended early because its space is used up: new random
+ * configurations kept repeating earlier ones (keras-tuner's "Oracle
+ * triggered exit"); and how many distinct configurations it tried (trials
+ * that continue no other). */
+bool ffnn_tune_exhausted(const ffnn_tune *t);
+int ffnn_tune_configurations(const ffnn_tune *t);
 
 typedef struct {
-    int done, total;          /* trials finished / expected in the whole search */
+    int done;                 /* trials finished */
+    long total;               /* trials expected in the whole search (at most LONG_MAX) */
     long epochs_done, epochs_total;
     const ffnn_trial *trial;  /* the trial that just finished */
     int best;                 /* best trial id so far or -1 */
@@ -247,23 +221,34 @@ typedef void (*ffnn_tune_progress_cb)(void *ctx, const ffnn_tune_progress *p);
 
 /* Runs the search to the end with `jobs` threads (pending trials of an
  * interrupted run first).  Trials that fail are recorded as failed;
- * max_consecutive_failed_trials failures in a row (by id) abort with the last
- * message. */
+ * max_consecutive_failed_trials failures in a row abort with the last
+ * message, counted in id order up to the first trial still pending, as a
+ * sequential run counts them (so the same trial stops the search for any
+ * `jobs` and any executor). */
 ffnn_status ffnn_tune_run(ffnn_tune *t, int jobs, ffnn_tune_progress_cb cb, void *ctx,
                           ffnn_error *err);
 /* Creates what can be created now and returns the pending trial ids
- * (malloc'd, ascending). */
+ * (malloc'd, ascending).  Handing out trials that were pending already
+ * rewrites the oracle, so a directory that takes no writes (a full disk)
+ * fails here (FFNN_ECANTCREAT, FFNN_EIO) as their runs would. */
 ffnn_status ffnn_tune_pending(ffnn_tune *t, int **ids, int *n, ffnn_error *err);
 /* Runs one trial (no-op if already completed).  Unknown id: FFNN_EUSAGE. */
 ffnn_status ffnn_tune_run_trial(ffnn_tune *t, int id, ffnn_error *err);
-/* Best completed trial's config (seed = the search seed, all training rows:
- * validation_split as in "fit"), or FFNN_EDATA if no trial completed. */
+/* Best completed trial's config for the tutorial's final fit: the search's
+ * fit settings and callbacks (EarlyStopping(monitor="loss", patience=5)
+ * unless "fit" says otherwise), every training row, no validation rows,
+ * seed = the search seed; FFNN_EDATA if no trial completed.  ffnn_train_file
+ * trains it as `ffnn-train -c` does. */
 ffnn_status ffnn_tune_best_config(ffnn_tune *t, ffnn_config *cfg, int *best_id, ffnn_error *err);
-/* Trains cfg on the CSV at path exactly as ffnn-train does (prep on all rows,
- * init stream (seed, INIT, 0), ffnn_fit), so the model bytes match
- * `ffnn-train -c best.json`. */
-ffnn_status ffnn_tune_retrain(const ffnn_config *cfg, const char *path, ffnn_model **out,
-                              ffnn_error *err);
+/* keras-tuner's other answer, get_best_models()[0]: the best completed
+ * trial's own model, the best epoch of its training on the search's
+ * training rows (what its checkpoint holds: a promotion continues it).  It
+ * is trained again from the first trial of its chain, each trial from its
+ * parent's best epoch, with the search's seeds, so it needs no file the
+ * search removed; a trial that does not give its recorded score again is
+ * FFNN_EINTERNAL.  FFNN_EDATA if no trial completed.  *out (NULL on error)
+ * is destroyed by the caller. */
+ffnn_status ffnn_tune_best_model(ffnn_tune *t, ffnn_model **out, int *best_id, ffnn_error *err);
 /* Result summary as JSON text (objective, direction, best, ranked trials;
  * top 0 = all), malloc'd. */
 char *ffnn_tune_summary_json(const ffnn_tune *t, int top);

@@ -17,7 +17,7 @@ LC_ALL=C
 export LC_ALL
 pattern=${1:-}
 
-for p in split train tune predict eval explain info; do
+for p in split train tune predict eval explain info export; do
     if [ ! -x "$FFNN_BIN/ffnn-$p" ]; then echo "bad: $FFNN_BIN/ffnn-$p missing" >&2; exit 1; fi
 done
 
@@ -53,7 +53,10 @@ mkdir "$fix"
     awk 'NR == 1 || NR % 4' "$ROOT/datasets/iris.csv" > train.csv
     awk 'NR == 1 || NR % 4 == 0' "$ROOT/datasets/iris.csv" > test.csv
     cp "$ROOT/tests/bad/data/"* .
-    ffnn-train -q -e 3 -s 1 -o iris.ffnn train.csv &&
+    # The cases' byte offsets and shapes are this model's: its network is
+    # stated, not left to the defaults.
+    printf '{"layers": [{"units": 16}], "batch_size": 32}\n' > "$top/fixture.json" &&
+    ffnn-train -q -c "$top/fixture.json" -e 3 -s 1 -o iris.ffnn train.csv &&
     ffnn-predict iris.ffnn test.csv > pred.csv
 ) || { echo "bad: could not make the fixtures" >&2; exit 1; }
 

@@ -32,3 +32,11 @@ tree
 printf '#include "ffnn/error.h"\n' > t/lib/newmod.c
 run sh t/tools/check-deps.sh "$PWD/t"
 check "an unknown module fails" [ "$st" = 1 ] && grep -qx "check-deps: lib/newmod.c: module 'newmod' has no rank in tools/check-deps.sh" out
+
+# plant: a file of lib/ that the module map (lib/README.md) does not name
+tree
+sed -i '/| gp.c, gp.h |/d' t/lib/README.md
+run sh t/tools/check-deps.sh "$PWD/t"
+check "a file missing from the module map fails" [ "$st" = 1 ] &&
+    grep -qx "check-deps: lib/gp.c is not in the module map (lib/README.md)" out &&
+    grep -qx "check-deps: lib/gp.h is not in the module map (lib/README.md)" out

@@ -64,7 +64,7 @@ if have_numpy || [ -x "$PYTHON" ]; then
     check "JSON parses back; stable keys" "$PYTHON" -c '
 import json, sys
 b = json.load(open("binary.json")); m = json.load(open("multiclass.json")); r = json.load(open("regression.json"))
-keys = ["task","rows","target","classes","positive_class","accuracy","balanced_accuracy","precision_macro","recall_macro","f1_macro","precision_weighted","recall_weighted","f1_weighted","log_loss","roc_auc","per_class","confusion_matrix"]
+keys = ["task","rows","target","classes","positive_class","accuracy","balanced_accuracy","precision_macro","recall_macro","f1_macro","precision_weighted","recall_weighted","f1_weighted","log_loss","roc_auc","subset_accuracy","per_class","confusion_matrix"]
 assert list(b) == keys, list(b)
 assert "positive_class" not in m and m["task"] == "multiclass" and m["classes"][0] == "set<osa"
 assert list(r) == ["task","rows","target","mae","mse","rmse","r2","max_error","median_absolute_error"]
@@ -89,6 +89,25 @@ run "$E" -M rmse --fail-over rmse=0.5 "$EV/regression.csv"
 check "--fail-over not met: exit 1" sh -c "[ $st = 1 ] && grep -q '^ffnn-eval: rmse .* is over 0.5\$' err"
 run "$E" --fail-under roc_auc=0.5 "$EV/single_class.csv"
 check "undefined metric fails its bar" sh -c "[ $st = 1 ] && grep -q 'roc_auc undefined' err"
+
+# subset_accuracy: the tutorial's accuracy_score(y_onehot, predict(X) >= .5);
+# its value against scikit-learn is in sklearn_check.py above.  Three rows
+# worked by hand: a lone class >= 0.5 that is the label counts; two classes
+# at 0.5 do not; none at 0.5 does not: 1/3.
+printf 'y,prediction,p_a,p_b,p_c\na,a,0.6,0.3,0.1\na,a,0.5,0.5,0\nb,b,0.2,0.45,0.35\n' > subset.csv
+expect_ok "--metric subset_accuracy" "$E" -M subset_accuracy subset.csv
+check "subset_accuracy is 1/3 (accuracy is 1)" [ "$(cat out)" = 0.3333333333333333 ]
+expect_ok "report line" "$E" subset.csv
+check "report: subset_accuracy under the short list" \
+    grep -q '^subset_accuracy    0.3333  (every p_ >= 0.5 exactly on the true class)$' out
+check "JSON key (49 of the 80 fixture rows)" grep -q '"subset_accuracy": 0.6125,' multiclass.json
+run "$E" --fail-under subset_accuracy=0.5 subset.csv
+check "subset_accuracy bar not met: exit 1" \
+    sh -c "[ $st = 1 ] && grep -q '^ffnn-eval: subset_accuracy 0.3333333333333333 is under 0.5\$' err"
+expect_ok "subset_accuracy bar met" "$E" --fail-under subset_accuracy=0.3 subset.csv
+printf 't,prediction\na,a\nb,a\n' > noproba.csv
+expect_fail "subset_accuracy needs probabilities" 65 \
+    "ffnn-eval: subset_accuracy: needs probabilities (p_ columns)" "$E" -M subset_accuracy noproba.csv
 
 # ---- bad inputs: one line, exit 65 -----------------------------------------------
 expect_fail "no label column" 65 \
@@ -161,6 +180,9 @@ if [ -s iris.ffnn ]; then
         "$E" -m iris.ffnn unlabelled.csv
     expect_fail "-m with a missing model" 66 "ffnn-eval: nope.ffnn: cannot open: No such file or directory" \
         "$E" -m nope.ffnn test.csv
+    # The tutorial's save/load check: accuracy_score(y_test, predict(X) >= .5)
+    expect_ok "-m MODEL -M subset_accuracy" "$E" -m iris.ffnn -M subset_accuracy test.csv
+    check "subset_accuracy as the JSON gives it" grep -q "\"subset_accuracy\": $(cat out)," pipe.json
     expect_ok "tutorial accuracy-per-epoch plot in one command" "$E" --history hist.csv --curve-svg acc.svg
     check "accuracy curve" sh -c "grep -q '<title>accuracy per epoch</title>' acc.svg"
 else

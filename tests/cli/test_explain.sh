@@ -11,7 +11,9 @@ check "--version exits 0 on stdout" test "$st" = 0 -a -s out -a ! -s err
 
 # ---- iris ------------------------------------------------------------------------
 "$BIN/ffnn-split" -s 1 "$DATA/iris.csv" train.csv test.csv
-"$BIN/ffnn-train" -c "$ROOT/configs/iris-simple.json" -s 1 -o iris.ffnn train.csv 2>/dev/null
+# The tutorial's model under Keras 3's loss rule: it learns iris on this split
+# (0.95), as the tests of feature rankings need.
+"$BIN/ffnn-train" -c "$ROOT/configs/iris-simple-keras3.json" -s 1 -o iris.ffnn train.csv 2>/dev/null
 check "iris model trained" test -s iris.ffnn
 
 # The two features that lead a summary (lines 3 and 4), sorted.
@@ -24,7 +26,7 @@ done
 
 # Σ values = output_value − base_value on every CSV row (|diff| <= 1e-5 · max(1, |Δ|)).
 additive() {
-    awk -F, 'NR > 1 { s = 0; for (i = 5; i <= NF; i++) s += $i; d = $4 - $3;
+    awk -F, 'NR > 1 { s = 0; for (i = 6; i <= NF; i++) s += $i; d = $5 - $4;
                       t = d < 0 ? -d : d; if (t < 1) t = 1; e = s - d; if (e < 0) e = -e;
                       if (e > 1e-5 * t) bad++; n++ }
              END { exit !(n > 0 && bad == 0) }' "$1"
@@ -37,18 +39,53 @@ for m in deep exact kernel; do
     done
 done
 check "CSV header" test "$(head -1 deep-probability.csv)" = \
-    "row,output,base_value,output_value,sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)"
+    "row,output,method,base_value,output_value,sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)"
+check "CSV names the method and the softmax rule" test "$(cut -d, -f3 deep-probability.csv | sort -u | tr '\n' ' ')" = "deep:tf method "
+check "CSV of exact says exact" test "$(cut -d, -f3 exact-probability.csv | sort -u | tr '\n' ' ')" = "exact method "
+check "deep on the logits crosses no softmax" test "$(sed -n 2p deep-logit.csv | cut -d, -f3)" = deep
 check "CSV has one row per input row and class" test "$(wc -l < deep-probability.csv)" = $((38 * 3 + 1))
 check "CSV output names are the classes" test "$(sed -n '2,4p' deep-probability.csv | cut -d, -f1,2 | tr '\n' ' ')" = "0,0 0,1 0,2 "
 
 # Kernel with M = 4 enumerates every coalition: equal to exact.
 same() {
-    paste -d, "$1" "$2" | awk -F, -v n=8 'NR > 1 { for (i = 3; i <= n; i++) { e = $i - $(i + n);
+    paste -d, "$1" "$2" | awk -F, -v n=9 'NR > 1 { for (i = 4; i <= n; i++) { e = $i - $(i + n);
         if (e < 0) e = -e; if (e > 1e-6) bad++ } } END { exit bad > 0 }'
 }
 check "kernel (full enumeration) equals exact" same kernel-probability.csv exact-probability.csv
 differ() { ! cmp -s "$1" "$2"; }
 check "deep differs from exact (an approximation)" differ deep-probability.csv exact-probability.csv
+
+# auto (the default): exact here (50 rows · 2^4 coalitions · 100 background
+# rows is far within its budget), deep on breast cancer below.
+expect_ok "iris default method" "$X" iris.ffnn test.csv -b train.csv
+check "auto chose exact: same values as -m exact" \
+    test "$(cut -d, -f1,2,4- out | md5sum)" = "$(cut -d, -f1,2,4- exact-probability.csv | md5sum)"
+check "auto's CSV says exact" test "$(sed -n 2p out | cut -d, -f3)" = exact
+expect_ok "iris default summary" "$X" iris.ffnn test.csv -b train.csv --summary
+check "summary says auto chose exact" grep -q '^Mean |SHAP value| per feature: exact method (auto), 38 rows,' out
+
+# --softmax-rule: tf (default) keeps each feature's values over the three
+# classes summing to 0; torch does not, and gives other numbers.  Both add up.
+expect_ok "deep, torch softmax rule" "$X" -m deep --softmax-rule=torch iris.ffnn test.csv -b train.csv
+cp out deep-torch.csv
+check "torch rule named in the CSV" test "$(sed -n 2p deep-torch.csv | cut -d, -f3)" = deep:torch
+check "torch rule adds up" additive deep-torch.csv
+expect_ok "deep, tf softmax rule given" "$X" -m deep --softmax-rule tf iris.ffnn test.csv -b train.csv
+check "--softmax-rule tf is the default" cmp -s out deep-probability.csv
+class_sums() {  # largest |sum over the 3 classes| of one feature's values
+    awk -F, 'NR > 1 { for (i = 6; i <= NF; i++) t[$1, i] += $i; n = NF }
+             END { m = 0; for (k in t) { v = t[k] < 0 ? -t[k] : t[k]; if (v > m) m = v }; printf "%.9f", m }' "$1"
+}
+check "tf: class sums are 0 ($(class_sums deep-probability.csv))" \
+    awk -v m="$(class_sums deep-probability.csv)" 'BEGIN { exit !(m < 1e-6) }'
+check "torch: class sums are not ($(class_sums deep-torch.csv))" \
+    awk -v m="$(class_sums deep-torch.csv)" 'BEGIN { exit !(m > 1e-3) }'
+expect_ok "torch rule on the logits: no softmax crossed" "$X" -m deep --softmax-rule=torch --output=logit \
+    iris.ffnn test.csv -b train.csv
+check "the rule does not change logit values" cmp -s out deep-logit.csv
+expect_ok "JSON names the rule" "$X" -m deep --softmax-rule=torch --json iris.ffnn test.csv -b train.csv
+check "JSON method, requested method and rule" \
+    test "$(sed -n 2,4p out | tr -d ' \n')" = '"method":"deep","requested_method":"deep","softmax_rule":"torch",'
 
 # Reproducible: same seed, same bytes; another seed, another background sample.
 "$X" -m kernel -n 10 -k 20 -s 7 iris.ffnn test.csv -b train.csv > k1.csv
@@ -96,13 +133,31 @@ check "bar SVG well-formed and rendered" svg_ok bar.svg
 check "beeswarm SVG well-formed and rendered" svg_ok swarm.svg
 expect_ok "permutation bar chart" "$X" -m permutation iris.ffnn test.csv --bar-svg pbar.svg
 check "permutation bar SVG well-formed and rendered" svg_ok pbar.svg
+check "bar title names the method" grep -q '<title>Feature importance (exact SHAP, 38 rows)</title>' bar.svg
+check "beeswarm title names the method" grep -q '<title>SHAP values (exact, 38 rows)</title>' swarm.svg
+
+# One row's signed values for one class: the tutorial's
+# deep_shap_values[0][0] of shap_values(X_test[1:5]) is row 1, class 0.
+expect_ok "row chart" "$X" -m deep iris.ffnn test.csv -b train.csv --row-svg row.svg --row 1 --class 0 -o row.csv
+check "row SVG well-formed and rendered" svg_ok row.svg
+check "row chart title" grep -q '<title>SHAP values of row 1, output 0 (deep:tf)</title>' row.svg
+# its bars are the CSV's values of row 1, class 0, largest |value| first,
+# with three significant digits and their signs
+want=$(awk -F, '$1 == 1 && $2 == 0 { for (i = 6; i <= NF; i++) print $i }' row.csv |
+    awk '{ v = $1 + 0; a = v < 0 ? -v : v; l = log(a) / log(10); f = int(l); if (f > l) f--;
+           d = 2 - f; if (d < 0) d = 0; s = a < 1e-3 ? sprintf("%.3g", v) : sprintf("%." d "f", v);
+           if (v > 0) s = "+" s; printf "%.12f %s\n", a, s }' | sort -rn | cut -d' ' -f2 | tr '\n' ' ')
+got=$(grep -o 'fill="#\(ff0051\|008bfb\)">[^<]*<' row.svg | sed 's/.*>//; s/<$//' | tr '\n' ' ')
+check "row chart bars are row 1's class-0 values by |value| ($got)" test "$got" = "$want"
+expect_ok "row chart of the default row and class" "$X" iris.ffnn test.csv -b train.csv --row-svg row0.svg
+check "default: row 0, the first class" grep -q '<title>SHAP values of row 0, output 0 (exact, auto)</title>' row0.svg
 check "no temporary files left" test -z "$(ls | grep -F .tmp)"
 
 # ---- categorical feature: one column, one value -----------------------------------
 "$BIN/ffnn-train" -s 1 -e 60 -o fruit.ffnn "$EXD/fruit.csv" 2>/dev/null
 for m in deep exact kernel; do
     expect_ok "categorical $m" "$X" -m "$m" fruit.ffnn "$EXD/fruit.csv" -b "$EXD/fruit.csv" -k 30
-    check "categorical $m: one column per raw feature" test "$(head -1 out)" = "row,output,base_value,output_value,size,colour,weight"
+    check "categorical $m: one column per raw feature" test "$(head -1 out)" = "row,output,method,base_value,output_value,size,colour,weight"
     check "categorical $m: values add up" additive out
 done
 expect_ok "categorical beeswarm" "$X" fruit.ffnn "$EXD/fruit.csv" -b "$EXD/fruit.csv" --beeswarm-svg fswarm.svg
@@ -134,7 +189,7 @@ cut -d, -f1-4 test.csv > unlabelled.csv
 { head -3 train.csv; echo "5.0,abc,1.2,0.3,1"; } > bad-bg.csv
 P="ffnn-explain"
 H="; try 'ffnn-explain --help'"
-expect_fail "no background" 64 "$P: the deep method needs background rows: -b BACKGROUND.csv$H" \
+expect_fail "no background" 64 "$P: the auto method needs background rows: -b BACKGROUND.csv$H" \
     "$X" iris.ffnn test.csv
 expect_fail "empty background" 65 "$P: empty-bg.csv: no data rows" \
     "$X" iris.ffnn test.csv -b empty-bg.csv
@@ -149,8 +204,17 @@ expect_fail "missing model" 66 "$P: nope.ffnn: cannot open: No such file or dire
     "$X" nope.ffnn test.csv -b train.csv
 expect_fail "missing input" 66 "$P: nope.csv: cannot open: No such file or directory" \
     "$X" iris.ffnn nope.csv -b train.csv
-expect_fail "unknown method" 64 "$P: unknown method 'lime' (deep, exact, kernel, permutation)$H" \
+expect_fail "unknown method" 64 "$P: unknown method 'lime' (auto, deep, exact, kernel, permutation)$H" \
     "$X" -m lime iris.ffnn test.csv -b train.csv
+expect_fail "unknown softmax rule" 64 "$P: unknown softmax rule 'jax' (tf or torch)$H" \
+    "$X" --softmax-rule=jax iris.ffnn test.csv -b train.csv
+expect_fail "row chart of a row past the input" 64 "$P: --row 38: test.csv has 38 data rows$H" \
+    "$X" iris.ffnn test.csv -b train.csv --row-svg r.svg --row 38
+expect_fail "row chart of an unknown class" 64 \
+    "$P: --class: no output named \"setosa\" (the model's outputs: 0, 1, 2)" \
+    "$X" iris.ffnn test.csv -b train.csv --row-svg r.svg --class setosa
+expect_fail "row chart with permutation" 64 "$P: --row-svg needs SHAP values; permutation importance has none$H" \
+    "$X" -m permutation --row-svg x.svg iris.ffnn test.csv
 expect_fail "permutation needs labels" 65 "$P: unlabelled.csv: missing target column \"target\"" \
     "$X" -m permutation iris.ffnn unlabelled.csv
 expect_fail "beeswarm with permutation" 64 "$P: --beeswarm-svg needs SHAP values; permutation importance has none$H" \

@@ -25,4 +25,5 @@ C
 flags=$(PKG_CONFIG_PATH=$PWD/inst/opt/ffnn/lib/pkgconfig pkg-config --define-variable=prefix="$PWD/inst/opt/ffnn" --static --cflags --libs ffnn)
 check "a program compiles against the installed headers and library" cc -std=c11 -Wall -Wextra -Werror use.c -o use $flags
 "$BIN/ffnn-train" -e 2 -o m.ffnn "$DATA/iris.csv"
-check "and loads a model" [ "$(./use m.ffnn)" = "4 inputs, 131 params" ]
+# The default network: 4 inputs, 100 relu units, 3 softmax outputs: 4*100+100 + 100*3+3.
+check "and loads a model" [ "$(./use m.ffnn)" = "4 inputs, 803 params" ]

@@ -6,13 +6,15 @@
 . "$ROOT/tests/cli/lib.sh"
 
 # start NAME SIG CMD...: runs CMD in the background (stderr -> NAME.err) and,
-# once NAME.err has a progress line, sends SIG; $st is the exit status.
+# once NAME.err has a progress line (one matching $wait_for if set), sends
+# SIG; $st is the exit status.
+wait_for=
 start() {
     name=$1 sig=$2; shift 2
     "$@" > "$name.out" 2> "$name.err" &
     pid=$!
     n=0
-    while ! grep -q -e '^Epoch ' -e '^trial ' "$name.err" 2>/dev/null; do
+    while ! grep -q -E "${wait_for:-^Epoch |^trial }" "$name.err" 2>/dev/null; do
         n=$((n + 1))
         if [ $n -gt 1200 ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
         sleep 0.05
@@ -75,3 +77,24 @@ for f in $(grep -l '"status": "completed"' before/trials/*.json); do
 done
 check "tune resumes: the $kept finished trials kept as they were" [ "$same" = 1 -a "$kept" -gt 0 ]
 check "tune: the search still opens (--pending)" sh -c "'$BIN/ffnn-tune' --pending search > /dev/null 2>&1"
+
+# A Bayesian search stopped in its Gaussian-process phase (after its 5th
+# trial; the first 3 are random) resumes to the uninterrupted result.
+cat > bayes.json <<'JSON'
+{"hypergrid": {"width": {"min": 4, "max": 32, "step": 4}, "depth": {"min": 1, "max": 2},
+               "droprate": {"min": 0.0, "max": 0.3}},
+ "tuner": {"algorithm": "bayesian", "max_epochs": 2000, "max_trials": 10, "num_initial_points": 3,
+           "seed": 3},
+ "fit": {"batch_size": 8, "early_stopping": false}}
+JSON
+wait_for='^trial 5/'
+start bo1 TERM "$BIN/ffnn-tune" -v -g bayes.json -d bo -j 2 -o bo.ffnn train.csv
+wait_for=
+check "bayesian SIGTERM in the GP phase: exit 143" [ "$st" = 143 ]
+done1=$(grep -c '^trial ' bo1.err)
+check "bayesian: stopped with trials left ($done1 of 10 done)" [ "$done1" -ge 5 -a "$done1" -lt 10 ]
+run "$BIN/ffnn-tune" -g bayes.json -d bo -j 2 -o bo.ffnn train.csv
+check "bayesian: the same command finishes the search" [ "$st" = 0 ]
+run "$BIN/ffnn-tune" -g bayes.json -d bo-clean -j 1 -o bo-clean.ffnn train.csv
+check "bayesian resumed: the uninterrupted model" cmp -s bo.ffnn bo-clean.ffnn
+check "bayesian resumed: the uninterrupted trial files" diff -r -q -x lock bo bo-clean

@@ -19,20 +19,30 @@ check "history learning rate is adam's 0.001" [ "$(sed -n 2p hist.csv | cut -d, 
 "$P" iris.ffnn test.csv > p1.csv; "$P" iris2.ffnn test.csv > p2.csv
 check "same seed -> byte-identical predictions" cmp -s p1.csv p2.csv
 
-# The tutorial's model: median test accuracy over seeds 1..10.  150 Adam
-# steps from glorot init on unstandardised iris give a median of 0.82 here
-# (PyTorch with the same setup on the same splits: 0.83-0.87, see
-# bench/peers/torch_iris_accuracy.py); the bound guards against regressions.
-accs=""
-for s in 1 2 3 4 5 6 7 8 9 10; do
-    "$BIN/ffnn-split" -t 0.33 -s $s "$DATA/iris.csv" tr$s.csv te$s.csv
-    "$T" -c "$CFG/iris-simple.json" -s $s -o m$s.ffnn tr$s.csv
-    a=$("$P" m$s.ffnn te$s.csv | awk -F, 'NR > 1 { n++; if ($1 == $2) c++ } END { printf "%.4f", c / n }')
-    accs="$accs $a"
-done
-median=$(echo $accs | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f", (v[5] + v[6]) / 2 }')
-check "iris-simple median test accuracy over seeds 1-10 is $median (>= 0.80; all:$accs)" \
+# The tutorial's model: median test accuracy over seeds 1..10, under each
+# Keras's loss rule.  150 Adam steps from glorot init on unstandardised iris;
+# binary_crossentropy on the softmax output as Keras 3 on JAX/torch (and
+# PyTorch's BCELoss) computes it gives a median of 0.82 here (PyTorch with
+# the same setup on the same splits: 0.83-0.87, see
+# bench/peers/torch_iris_accuracy.py); TensorFlow's cached-logits rule, which
+# the tutorial ran and which scored 0.70 there, gives 0.73.  The bounds guard
+# against regressions.
+median_acc() {
+    accs=""
+    for s in 1 2 3 4 5 6 7 8 9 10; do
+        "$BIN/ffnn-split" -t 0.33 -s $s "$DATA/iris.csv" tr$s.csv te$s.csv
+        "$T" -c "$CFG/$1.json" -s $s -o m$s.ffnn tr$s.csv
+        a=$("$P" m$s.ffnn te$s.csv | awk -F, 'NR > 1 { n++; if ($1 == $2) c++ } END { printf "%.4f", c / n }')
+        accs="$accs $a"
+    done
+    median=$(echo $accs | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f", (v[5] + v[6]) / 2 }')
+}
+median_acc iris-simple-keras3
+check "iris-simple-keras3 median test accuracy over seeds 1-10 is $median (>= 0.80; all:$accs)" \
     awk -v m="$median" 'BEGIN { exit !(m >= 0.80) }'
+median_acc iris-simple
+check "iris-simple (TensorFlow's rule) median test accuracy over seeds 1-10 is $median (>= 0.70; all:$accs)" \
+    awk -v m="$median" 'BEGIN { exit !(m >= 0.70) }'
 
 # Breast cancer >= 0.95 test accuracy; diabetes test MAE <= 48.
 "$BIN/ffnn-split" --stratify -t 0.25 -s 1 "$DATA/breast_cancer.csv" bc-tr.csv bc-te.csv
@@ -96,7 +106,7 @@ expect_fail "missing training file" 66 "ffnn-train: nope.csv: cannot open: No su
 expect_fail "bad seed" 64 "ffnn-train: invalid seed '-1' (need a non-negative integer); try 'ffnn-train --help'" "$T" -s -1 train.csv
 expect_fail "unknown option" 64 "ffnn-train: unknown option '--frobnicate'; try 'ffnn-train --help'" "$T" --frobnicate train.csv
 run "$T" --help
-check "--help shows defaults" sh -c "[ $st = 0 ] && grep -q 'batch_size 32' out"
+check "--help shows defaults" sh -c "[ $st = 0 ] && grep -qF 'Defaults without a config: 1 hidden layer of 100 relu units' out && grep -qF 'batch_size auto (min(200, rows))' out && grep -qF 'up to 200 epochs, stopping once the training loss has not improved by 0.0001' out"
 
 # A constant feature column is reported (one warning line), not an error.
 printf 'a,b,c,y\n1,5,2,0\n2,5,3,1\n3,5,1,0\n4,5,2,1\n5,5,1,0\n6,5,3,1\n' > const.csv
@@ -121,3 +131,48 @@ awk 'BEGIN { srand(7); print "a,b,\"c\nd\",y";
 check "-j 1, 2 and 3 write the same model" sh -c "cmp -s j1.ffnn j2.ffnn && cmp -s j1.ffnn j3.ffnn"
 "$BIN/ffnn-train" -q -e 1 -j 2 -o stdin.ffnn - < big.csv
 check "standard input gives the same model" cmp -s j1.ffnn stdin.ffnn
+
+# --validation FILE: the file's rows validate as given (Keras's
+# validation_data), every training row trains, validation_split is unused;
+# its columns must be the training file's and its classes known.
+"$BIN/ffnn-split" -t 0.25 -s 3 --stratify train.csv tr.csv va.csv
+printf '{"epochs": 4, "validation_split": 0.5}\n' > v.json
+run "$T" -c v.json --validation va.csv --history vh.csv -o v.ffnn tr.csv
+check "--validation trains" [ "$st" = 0 -a -s v.ffnn ]
+check "--validation: every training row trains" sh -c "'$BIN/ffnn-info' v.ffnn | grep -q '\"train_rows\":$(($(wc -l < tr.csv) - 1)),\"validation_rows\":$(($(wc -l < va.csv) - 1)),'"
+check "--validation: the history has validation columns" grep -q '^epoch,loss,accuracy,val_loss,val_accuracy,learning_rate$' vh.csv
+last=$(tail -n 1 vh.csv | cut -d, -f5)
+acc=$("$BIN/ffnn-eval" -m v.ffnn --metric accuracy va.csv)
+check "--validation: the last val_accuracy is the model's accuracy on the file ($last, $acc)" \
+    awk -v a="$last" -v b="$acc" 'BEGIN { exit !(a - b < 1e-4 && b - a < 1e-4) }'
+cut -d, -f1-4 va.csv > va-cols.csv
+expect_fail "--validation: missing column" 65 \
+    'ffnn-train: va-cols.csv: no column "target"; validation rows need the training data'"'"'s columns' \
+    "$T" --validation va-cols.csv -o x.ffnn tr.csv
+printf 'sepal length (cm),sepal width (cm),petal length (cm),petal width (cm),target\n5.1,3.5,1.4,0.2,7\n' > va-class.csv
+expect_fail "--validation: unknown class" 65 \
+    'ffnn-train: va-class.csv:2:5: unknown class "7" (classes: 0, 1, 2)' \
+    "$T" --validation va-class.csv -o x.ffnn tr.csv
+check "no model left after a bad validation file" [ ! -e x.ffnn ]
+expect_fail "--validation and training rows both on stdin" 64 \
+    "ffnn-train: the training and the validation rows cannot both come from standard input; try 'ffnn-train --help'" \
+    "$T" --validation - -o x.ffnn -
+
+# "columns" declares a column's type: integer codes as categories, and a
+# declared numeric column refuses text at its first occurrence.
+printf 'code,x,y\n1,0.5,a\n2,0.1,b\n3,0.7,a\n1,0.2,b\n2,0.9,a\n3,0.3,b\n' > codes.csv
+printf '{"columns": {"code": "categorical"}, "epochs": 2}\n' > codes.json
+run "$T" -c codes.json -o codes.ffnn codes.csv
+check "declared categorical: integer codes become categories" \
+    sh -c "'$BIN/ffnn-info' codes.ffnn | grep -q '^  code  *categorical: 1 2 3$'"
+run "$T" -e 2 -o codes2.ffnn codes.csv
+check "undeclared: integer codes stay numeric" \
+    sh -c "'$BIN/ffnn-info' codes2.ffnn | grep -q '^  code  *numeric'"
+printf 'code,x,y\nA1,0.5,a\nB2,0.1,b\n3,0.7,a\n' > mixed.csv
+printf '{"columns": {"code": "numeric"}}\n' > num.json
+expect_fail "declared numeric: the first non-number is an error" 65 \
+    'ffnn-train: mixed.csv:2:1: expected a number in column "code", got "A1"' "$T" -c num.json -o x.ffnn mixed.csv
+printf '{"columns": {"cod": "numeric"}}\n' > typo.json
+expect_fail "declared column that does not exist" 78 \
+    'ffnn-train: declared column "cod" is not a column of codes.csv; columns: code, x, y' \
+    "$T" -c typo.json -o x.ffnn codes.csv

@@ -28,7 +28,7 @@ expect_fail "missing hypergrid" 66 "ffnn-tune: nope.json: cannot open: No such f
 expect_fail "missing training data" 66 "ffnn-tune: train.csv: cannot open: No such file or directory" "$T" -g "$SMALL" train.csv
 "$BIN/ffnn-split" -s 5 --stratify "$DATA/iris.csv" train.csv test.csv
 printf '{"hypergrid":{"width":{"values":[8]}},"tuner":{"objective":"val_f1"}}\n' > obj.json
-expect_fail "unknown objective" 78 'ffnn-tune: tuner.objective: unknown objective "val_f1"; valid: val_accuracy, val_loss, accuracy, loss' \
+expect_fail "unknown objective" 78 'ffnn-tune: tuner.objective: unknown objective "val_f1"; known: loss, accuracy, binary_accuracy, val_loss, val_accuracy, val_binary_accuracy' \
     "$T" -g obj.json -d obj.tune train.csv
 expect_fail "--run-trial on a missing directory" 66 "ffnn-tune: nowhere: no such tune directory" \
     "$T" --run-trial 0 nowhere
@@ -121,3 +121,109 @@ check "grid search runs every point" grep -q '^Search: grid, 4 trials (4 complet
 printf '{"hypergrid":{"width":{"min":4,"max":32}},"tuner":{"algorithm":"random","max_epochs":5,"max_trials":3}}\n' > random.json
 run "$T" -g random.json -d random train.csv
 check "random search runs max_trials" grep -q '^Search: random, 3 trials (3 completed, 0 failed)' out
+
+# keras-tuner's edge cases.  A trial whose loss and weights become NaN is
+# completed with its best epoch's score (Keras's fit does not raise): it is
+# promoted, and it never counts toward max_consecutive_failed_trials.
+printf '{"hypergrid":{"width":{"min":2,"max":40},"learning_rate":{"values":[1e30]}},"tuner":{"max_epochs":9,"factor":3,"seed":3}}\n' > nan.json
+run "$T" -g nan.json -d nan train.csv
+check "diverging trials complete" grep -q '^Search: hyperband, 23 trials (23 completed, 0 failed)' out
+# Every trial's val_loss is NaN from its first epoch (null in the file);
+# trial 0009 runs round 1 of bracket 2, promoted from one of them.
+parent=$(sed -n 's/^  "parent": "\([0-9]*\)",$/\1/p' nan/trials/0009.json)
+check "a diverging trial is promoted" \
+    sh -c "[ -n '$parent' ] && grep -q '\"val_loss\": \\[null\\]' nan/trials/$parent.json"
+check "no checkpoint left after a diverging search" [ -z "$(ls nan/trials | grep ffnn)" ]
+# One batch of all 112 rows an epoch: epoch 1's loss is computed before the
+# step that sends the weights to about 1e30, epoch 2's overflows.
+expect_fail "ffnn-train keeps its error on divergence" 65 \
+    "ffnn-train: epoch 2: loss became NaN; lower the learning rate or check the data for huge values" \
+    "$BIN/ffnn-train" -c /dev/stdin -o nan.ffnn train.csv <<'CFG'
+{"optimizer": {"name": "adam", "learning_rate": 1e30}, "epochs": 3}
+CFG
+# max_retries_per_trial: a failed trial (here val_loss that is never finite)
+# runs again with streams of its own; trials that did not fail are the same.
+# Batches of 32 (three steps an epoch) make the first epoch's val_loss NaN
+# for some widths and seeds.
+for r in 0 3; do
+    printf '{"hypergrid":{"width":{"min":2,"max":25},"learning_rate":{"values":[2e18]}},"tuner":{"algorithm":"random","max_trials":12,"max_epochs":3,"objective":"val_loss","max_consecutive_failed_trials":100,"max_retries_per_trial":%d},"fit":{"batch_size":32}}\n' $r > retry$r.json
+    run "$T" -g retry$r.json -d retry$r -j 2 train.csv
+    cp out retry$r.out
+done
+check "without retries 6 trials fail" grep -q '^Search: random, 12 trials (6 completed, 6 failed)' retry0.out
+check "with 3 retries 1 trial fails" grep -q '^Search: random, 12 trials (11 completed, 1 failed)' retry3.out
+check "retried trials record their retries" [ "$(grep -l '"retries"' retry3/trials/*.json | wc -l)" = 6 ]
+same=yes
+for f in retry0/trials/*.json; do
+    b=${f##*/}
+    grep -q '"retries"' retry3/trials/$b || cmp -s "$f" retry3/trials/$b || same=no
+done
+check "trials that did not fail are unchanged by retries" [ $same = yes ]
+
+# The final model: by default the tutorial's refit (every training row, no
+# validation rows, the search's EarlyStopping); --best-model=trial is the best
+# trial's own model (keras-tuner's get_best_models()), trained on the
+# search's training rows and validated on the rest.
+run "$T" -g "$SMALL" -d fm -o fm.ffnn train.csv
+run "$T" -d fm -o refit.ffnn --best-model=refit
+check "--best-model=refit is the default" cmp -s refit.ffnn fm.ffnn
+"$BIN/ffnn-info" refit.ffnn > refit.info
+check "the refit has no validation rows" grep -q '"train_rows":112,"validation_rows":0,' refit.info
+run "$T" -d fm -o trial.ffnn --best-model=trial
+check "--best-model=trial writes a model" [ "$st" = 0 -a -s trial.ffnn ]
+"$BIN/ffnn-info" trial.ffnn > trial.info
+check "the trial model validated on the search's rows" grep -q '"train_rows":89,"validation_rows":23,' trial.info
+expect_fail "--best-model takes refit or trial" 64 \
+    "ffnn-tune: invalid best-model 'last' (refit or trial); try 'ffnn-tune --help'" "$T" -d fm --best-model=last
+
+# --validation: every trial validates on the file's rows as given; the best
+# trial's own model scores its recorded val_loss on them (ffnn-eval's log
+# loss is the same categorical cross-entropy).
+"$BIN/ffnn-split" -t 0.25 -s 7 --stratify train.csv tr.csv va.csv
+run "$T" -g "$SMALL" -d val --objective val_loss --validation va.csv tr.csv
+check "--validation search succeeds" [ "$st" = 0 ]
+check "the directory keeps the validation rows" cmp -s val/validation.csv va.csv
+run "$T" -d val --json
+score=$(sed -n 's/^    "score": \(.*\),$/\1/p' out | head -n 1)
+run "$T" -d val -o val.ffnn --best-model=trial
+"$BIN/ffnn-eval" -m val.ffnn --json va.csv > val.eval
+loss=$(sed -n 's/^  "log_loss": \(.*\),$/\1/p' val.eval)
+check "the best trial's val_loss is its loss on the --validation rows ($score, $loss)" \
+    awk -v a="$score" -v b="$loss" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-6 && d > -1e-6) }'
+expect_fail "a search with --validation needs it again" 78 \
+    "ffnn-tune: val: was searched with --validation rows of its own; give the same --validation, or use --overwrite or another directory" \
+    "$T" -g "$SMALL" -d val --objective val_loss tr.csv
+expect_fail "other validation rows are another search" 78 \
+    "ffnn-tune: val: was searched with different validation rows than tr.csv; use --overwrite or another directory" \
+    "$T" -g "$SMALL" -d val --objective val_loss --validation tr.csv tr.csv
+expect_fail "--validation on a search without it" 78 \
+    "ffnn-tune: fm: was searched without --validation; use --overwrite or another directory" \
+    "$T" -g "$SMALL" -d fm --validation va.csv train.csv
+printf 'sepal length (cm),sepal width (cm),petal length (cm),petal width (cm),target\n5.1,3.5,1.4,0.2,daisy\n' > badclass.csv
+expect_fail "--validation: a class the training rows lack" 65 \
+    'ffnn-tune: badclass.csv:2:5: unknown class "daisy" (classes: 0, 1, 2)' \
+    "$T" -g "$SMALL" -d badclass --validation badclass.csv tr.csv
+check "a search that cannot start leaves no directory" [ ! -e badclass ]
+expect_fail "--validation needs TRAIN.csv" 64 \
+    "ffnn-tune: --validation needs -g HYPERGRID and TRAIN.csv; try 'ffnn-tune --help'" "$T" -d val --validation va.csv
+
+# The tutorial's search: a 60-point space (droprate 0.7 is never drawn), so
+# it ends when random draws keep repeating earlier configurations, in the
+# first bracket's first round, and says so; --schedule gives the space.
+TUT=$ROOT/configs/iris-hypergrid-tutorial.json
+run "$T" --schedule -g "$TUT"
+check "--schedule: the tutorial's space has 60 distinct configurations" grep -qx "search space: 60 distinct configurations" out
+check "--schedule: more random draws than the space has" \
+    grep -q "^fewer than the 1720 random configurations the schedule draws: the search ends early" out
+run "$T" -g "$TUT" -d tut -s 42 -o tut.ffnn train.csv
+check "the tutorial's search ends early and says so" \
+    grep -q '^The search ended early: its space is used up ([0-9]* distinct configurations tried of 60;' out
+check "the tutorial's best trial is from bracket 4, round 0, 2 epochs" \
+    grep -q '^Best val_accuracy: .* bracket 4, round 0, epochs 0->2)$' out
+check "the best hyperparameters include the learning rate" grep -q '^  learning_rate    0.01$' out
+check "the used-up search leaves no checkpoint" [ -z "$(ls tut/trials | grep ffnn)" ]
+run "$T" -d tut --json
+check "--json: exhausted" grep -q '^  "exhausted": true,$' out
+check "--json: the space's size" grep -q '^  "space": 60,$' out
+run "$T" -d clean --json
+check "--json: a search that ran its schedule is not exhausted" grep -q '^  "exhausted": false,$' out

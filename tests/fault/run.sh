@@ -37,14 +37,16 @@ wl() {
     eval)       echo "$B/ffnn-eval -o o-report.txt --confusion-svg o-cm.svg --roc-svg o-roc.svg pred.csv" ;;
     eval-model) echo "$B/ffnn-eval -m model.ffnn --json test.csv" ;;
     eval-curve) echo "$B/ffnn-eval --history hist.csv --curve-svg o-curve.svg" ;;
-    explain-deep)   echo "$B/ffnn-explain -j 1 -m deep -k 8 --json -o o-shap.csv --bar-svg o-bar.svg --beeswarm-svg o-bee.svg model.ffnn few.csv -b train.csv" ;;
+    explain-deep)   echo "$B/ffnn-explain -j 1 -m deep -k 8 --json -o o-shap.csv --bar-svg o-bar.svg --beeswarm-svg o-bee.svg --row-svg o-row.svg --row 1 --class 2 model.ffnn few.csv -b train.csv" ;;
     explain-kernel) echo "$B/ffnn-explain -j 1 -m kernel -k 8 -n 20 -s 1 model.ffnn few.csv -b train.csv" ;;
     explain-perm)   echo "$B/ffnn-explain -j 1 -m permutation -r 2 -s 1 --summary model.ffnn test.csv" ;;
+    export)     echo "$B/ffnn-export model.ffnn o.onnx" ;;
     tune)       echo "$B/ffnn-tune -j 1 -q -g grid.json -d o.tune -o o-best.ffnn --best-config o-best.json data.csv" ;;
+    tune-bayes) echo "$B/ffnn-tune -j 1 -q -g bayes.json -d o.tune -o o-best.ffnn --best-config o-best.json data.csv" ;;
     *) return 1 ;;
     esac
 }
-ALL="split train info predict eval eval-model eval-curve explain-deep explain-kernel explain-perm tune"
+ALL="split train info predict eval eval-model eval-curve explain-deep explain-kernel explain-perm export tune tune-bayes"
 
 # Files in the current directory tree, one per line, sorted.
 listing() { find . \( -type f -o -type d \) | LC_ALL=C sort; }
@@ -82,7 +84,7 @@ one() {
     else
         new=$(comm -13 "$d.before" "$d.after")
         case $name in
-        tune)
+        tune|tune-bayes)
             # The tune directory keeps finished trials (resumable); nothing
             # else, no temporary file, and resuming gives the clean result.
             new=$(echo "$new" | grep -v '^\./o\.tune\(/\|$\)'; echo "$new" | grep '/\.[^/]*$')
@@ -120,13 +122,14 @@ if [ "${1:-}" = --one ]; then
     exit $?
 fi
 
-for p in split train info predict eval explain tune; do
+for p in split train info predict eval explain export tune; do
     if [ ! -x "$FFNN_BIN/ffnn-$p" ]; then echo "fault: $FFNN_BIN/ffnn-$p missing; run make check-fault" >&2; exit 1; fi
 done
 S=$(mktemp -d "${TMPDIR:-/tmp}/ffnn-fault.XXXXXX")
 mkdir -p "$S/in" "$S/run" "$S/ref"
 
 # Inputs: every 5th iris row (30 rows), a short config, a 2-trial hypergrid,
+# a 4-trial Bayesian one (2 random trials, then a batch of 2 proposals),
 # and a model, predictions and history made from them without injection;
 # explain explains 3 rows (few.csv) against 8 background rows.
 cd "$S/in"
@@ -138,6 +141,11 @@ EOF
 cat > grid.json <<'EOF'
 {"hypergrid": {"width": {"values": [4, 8]}},
  "tuner": {"max_epochs": 3, "factor": 3, "seed": 1}, "fit": {"validation_split": 0.3}}
+EOF
+cat > bayes.json <<'EOF'
+{"hypergrid": {"width": {"values": [4, 8, 12]}, "droprate": {"min": 0, "max": 0.5}},
+ "tuner": {"algorithm": "bayesian", "max_epochs": 2, "max_trials": 4, "num_initial_points": 2,
+           "proposal_batch": 2, "seed": 1}, "fit": {"validation_split": 0.3}}
 EOF
 B=$FFNN_BIN
 $B/ffnn-split -s 2 -t 0.3 data.csv train.csv test.csv &&

@@ -3,7 +3,7 @@
  * must parse again), size and sample every hyperparameter, and build a
  * trial config from sampled values (ffnn_tune_config). */
 #include <cjson/cJSON.h>
-#include "ffnn/tune.h"
+#include "tune_internal.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -87,8 +87,7 @@ static void resume(ffnn_tune *t)
 {
     ffnn_oracle *o = &t->oracle;
     ffnn_error err;
-    if (t->grid.tuner.algorithm == FFNN_TUNE_HYPERBAND && !o->exhausted)
-        o->done = o->iteration >= t->grid.tuner.hyperband_iterations;
+    ffnn_oracle_resume(o);
     ffnn_tune_cleanup_checkpoints(t);
     int *order = malloc(((size_t)o->n_trials + 1) * sizeof *order);
     if (!order)
@@ -96,7 +95,14 @@ static void resume(ffnn_tune *t)
     ffnn_oracle_ranking(o, order);
     free(order);
     ffnn_oracle_finished(o);
+    ffnn_oracle_failure_run(o, 3, NULL);
     int n_new;
+    ffnn_oracle_advance(o, &n_new, &err);
+    /* The runner's draws ahead and their expected ids. */
+    for (int k = 0; k < 2; k++) {
+        ffnn_oracle_draw_ahead(o, &n_new, &err);
+        ffnn_oracle_expect_ids(o);
+    }
     ffnn_oracle_advance(o, &n_new, &err);
 }
 
@@ -110,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 'S': {
         ffnn_hypergrid g;
         memset(&g, 0, sizeof g);
-        uint64_t hash;
+        ffnn_tune_hashes hash;
         ffnn_tune_search_parse(text, "search.json", &g, &hash, &err);
         ffnn_hypergrid_release(&g);
         break;

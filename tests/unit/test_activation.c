@@ -157,6 +157,15 @@ START_TEST(test_names)
     ck_assert_int_eq(ffnn_act_parse(""), -1);
     ck_assert_int_eq(ffnn_act_parse(NULL), -1);
     ck_assert_str_eq(ffnn_act_name(FFNN_ACT_COUNT), "?");
+    ck_assert_str_eq(ffnn_act_name((ffnn_act)-1), "?");
+    /* The table: every value's name, in enum order, with the parser. */
+    ffnn_names t = ffnn_act_names();
+    ck_assert_int_eq(t.n, FFNN_ACT_COUNT);
+    ck_assert(t.parse == ffnn_act_parse);
+    for (int a = 0; a < t.n; a++)
+        ck_assert_str_eq(t.names[a], ffnn_act_name((ffnn_act)a));
+    ck_assert_str_eq(t.names[0], "linear");
+    ck_assert_str_eq(t.names[t.n - 1], "swish");
 }
 END_TEST
 

@@ -15,6 +15,11 @@ static void assert_config_equal(const ffnn_config *a, const ffnn_config *b)
     ck_assert_int_eq(a->prep.n_ignore, b->prep.n_ignore);
     for (int i = 0; i < a->prep.n_ignore; i++)
         ck_assert_str_eq(a->prep.ignore[i], b->prep.ignore[i]);
+    ck_assert_int_eq(a->prep.n_types, b->prep.n_types);
+    for (int i = 0; i < a->prep.n_types; i++) {
+        ck_assert_str_eq(a->prep.types[i].name, b->prep.types[i].name);
+        ck_assert_int_eq(a->prep.types[i].categorical, b->prep.types[i].categorical);
+    }
     ck_assert_int_eq(a->prep.standardize, b->prep.standardize);
     ck_assert_int_eq(a->prep.impute, b->prep.impute);
 
@@ -26,6 +31,7 @@ static void assert_config_equal(const ffnn_config *a, const ffnn_config *b)
         ck_assert(x->hidden[i].dropout == y->hidden[i].dropout);
     }
     ck_assert_int_eq(x->output_activation, y->output_activation);
+    ck_assert_int_eq(x->output_units, y->output_units);
     ck_assert_int_eq(x->loss, y->loss);
     ck_assert_int_eq(x->from_logits, y->from_logits);
     ck_assert(x->huber_delta == y->huber_delta);
@@ -94,17 +100,101 @@ START_TEST(defaults)
 {
     ffnn_config d = ffnn_config_default(), c = parse_ok("{}");
     assert_config_equal(&d, &c);
+    /* scikit-learn's MLP defaults (ffnn-config(5)): hidden_layer_sizes (100,),
+     * relu, adam 0.001, batch_size "auto", max_iter 200, tol 1e-4 over
+     * n_iter_no_change 10 on the training loss. */
     ck_assert_int_eq(c.arch.n_hidden, 1);
-    ck_assert_int_eq(c.arch.hidden[0].units, 16);
+    ck_assert_int_eq(c.arch.hidden[0].units, 100);
     ck_assert_int_eq(c.arch.hidden[0].activation, FFNN_ACT_RELU);
+    ck_assert(c.arch.hidden[0].dropout == 0.0f);
     ck_assert_int_eq(c.fit.optimizer.kind, FFNN_OPTIM_ADAM);
     ck_assert(c.fit.optimizer.learning_rate == 0.001);
-    ck_assert_int_eq(c.fit.batch_size, 32);
+    ck_assert_int_eq(c.fit.batch_size, FFNN_BATCH_AUTO);
+    ck_assert_int_eq(c.fit.epochs, 200);
     ck_assert(c.prep.standardize);
     ck_assert(!c.has_seed);
-    ck_assert(!c.fit.early_stopping.enabled);
+    const ffnn_early_stopping *e = &c.fit.early_stopping;
+    ck_assert(e->enabled && c.default_stop);
+    ck_assert_str_eq(e->monitor, "loss");
+    ck_assert(e->min_delta == 1e-4);
+    ck_assert_int_eq(e->patience, 10);
+    ck_assert_int_eq(e->mode, FFNN_MODE_AUTO);
+    ck_assert(!e->has_baseline && !e->restore_best_weights && e->start_from_epoch == 0);
+    ck_assert(!c.fit.reduce_lr.enabled);
     ffnn_config_release(&c);
     ffnn_config_release(&d);
+}
+END_TEST
+
+/* Stating "epochs" is Keras's fit(epochs=N): exactly N epochs, so the
+ * default stopping rule goes; a stated early_stopping is Keras's
+ * EarlyStopping(...) from that constructor's defaults, in either key order;
+ * a later epochs (ffnn-train -e) keeps a stated early_stopping. */
+START_TEST(epochs_and_the_default_stopping_rule)
+{
+    ffnn_early_stopping keras = ffnn_early_stopping_default();
+    ck_assert(!keras.enabled && keras.min_delta == 0.0 && keras.patience == 0);
+    ck_assert_str_eq(keras.monitor, "val_loss");
+
+    ffnn_config c = parse_ok("{\"epochs\": 150}");
+    ck_assert_int_eq(c.fit.epochs, 150);
+    ck_assert(!c.fit.early_stopping.enabled && !c.default_stop);
+    ffnn_config_release(&c);
+
+    c = parse_ok("{\"layers\": [{\"units\": 8}], \"batch_size\": 16}");
+    ck_assert_int_eq(c.fit.epochs, 200);
+    ck_assert(c.fit.early_stopping.enabled && c.default_stop);
+    ck_assert_str_eq(c.fit.early_stopping.monitor, "loss");
+    ffnn_config_release(&c);
+
+    const char *both[] = {"{\"epochs\": 50, \"early_stopping\": {\"monitor\": \"loss\", \"patience\": 3}}",
+                          "{\"early_stopping\": {\"monitor\": \"loss\", \"patience\": 3}, \"epochs\": 50}"};
+    for (int i = 0; i < 2; i++) {
+        c = parse_ok(both[i]);
+        const ffnn_early_stopping *e = &c.fit.early_stopping;
+        ck_assert_int_eq(c.fit.epochs, 50);
+        ck_assert(e->enabled && e->patience == 3 && e->min_delta == 0.0);
+        ck_assert_str_eq(e->monitor, "loss");
+        ffnn_config_set_epochs(&c, 7);
+        ck_assert_int_eq(c.fit.epochs, 7);
+        ck_assert(c.fit.early_stopping.enabled && c.fit.early_stopping.patience == 3);
+        ffnn_config_release(&c);
+    }
+
+    /* early_stopping stated without epochs: up to 200 epochs under it. */
+    c = parse_ok("{\"early_stopping\": {\"patience\": 4}, \"validation_split\": 0.2}");
+    ck_assert_int_eq(c.fit.epochs, 200);
+    ck_assert(c.fit.early_stopping.enabled && c.fit.early_stopping.min_delta == 0.0);
+    ck_assert_str_eq(c.fit.early_stopping.monitor, "val_loss");
+    ffnn_config_release(&c);
+    c = parse_ok("{\"early_stopping\": false}");
+    ck_assert(!c.fit.early_stopping.enabled);
+    ck_assert_int_eq(c.fit.epochs, 200);
+    ffnn_config_release(&c);
+
+    /* -e on no config. */
+    c = ffnn_config_default();
+    ffnn_config_set_epochs(&c, 5);
+    ck_assert(!c.fit.early_stopping.enabled);
+    ffnn_config_release(&c);
+}
+END_TEST
+
+START_TEST(batch_size_auto)
+{
+    ffnn_config c = parse_ok("{\"batch_size\": 8}");
+    ck_assert_int_eq(c.fit.batch_size, 8);
+    ffnn_error err;
+    cJSON *o = cJSON_Parse("{\"batch_size\": \"auto\"}");
+    ck_assert_int_eq(ffnn_config_apply(&c, o, "trial", &err), FFNN_OK);
+    cJSON_Delete(o);
+    ck_assert_int_eq(c.fit.batch_size, FFNN_BATCH_AUTO);
+    char *text = ffnn_config_to_json(&c);
+    ck_assert_ptr_nonnull(strstr(text, "\"batch_size\": \"auto\","));
+    free(text);
+    ffnn_config_release(&c);
+    expect_error("{\"batch_size\": \"Auto\"}",
+                 "config.json: batch_size: expected a positive integer or \"auto\", got \"Auto\"");
 }
 END_TEST
 
@@ -124,7 +214,7 @@ START_TEST(every_key)
     ck_assert_int_eq(c.arch.hidden[1].activation, FFNN_ACT_LEAKY_RELU);
     ck_assert(c.arch.hidden[1].dropout == 0.0f);
     /* An empty layer object is the default layer. */
-    ck_assert_int_eq(c.arch.hidden[2].units, 16);
+    ck_assert_int_eq(c.arch.hidden[2].units, 100);
     ck_assert_int_eq(c.arch.hidden[2].activation, FFNN_ACT_RELU);
     ck_assert_int_eq(c.arch.output_activation, FFNN_ACT_SOFTMAX);
     ck_assert_int_eq(c.arch.loss, FFNN_LOSS_CCE);
@@ -216,8 +306,9 @@ END_TEST
 START_TEST(type_errors)
 {
     expect_error("{\"batch_size\": \"32\"}",
-                 "config.json: batch_size: expected a positive integer, got \"32\"");
-    expect_error("{\"batch_size\": 0}", "config.json: batch_size: expected a positive integer, got 0");
+                 "config.json: batch_size: expected a positive integer or \"auto\", got \"32\"");
+    expect_error("{\"batch_size\": 0}",
+                 "config.json: batch_size: expected a positive integer or \"auto\", got 0");
     expect_error("{\"epochs\": 2.5}", "config.json: epochs: expected a positive integer, got 2.5");
     expect_error("{\"validation_split\": 1}",
                  "config.json: validation_split: must be in [0, 1), got 1");
@@ -259,16 +350,40 @@ START_TEST(unknown_names)
                  "config.json: optimizer: unknown optimizer \"adamm\"; did you mean \"adam\"?");
     expect_error("{\"optimizer\": \"lbfgs\"}", "config.json: optimizer: unknown optimizer \"lbfgs\" "
                                                "(valid: sgd, adam, adamw, rmsprop, adagrad)");
+    /* The lists come from the modules' tables, in enum order. */
+    expect_error("{\"layers\": [{\"activation\": \"maxout\"}]}",
+                 "config.json: layers[0].activation: unknown activation \"maxout\" (valid: linear, "
+                 "relu, sigmoid, tanh, softmax, elu, selu, gelu, leaky_relu, swish)");
+    expect_error("{\"loss\": {\"name\": \"poisson\"}}",
+                 "config.json: loss.name: unknown loss \"poisson\" (valid: binary_crossentropy, "
+                 "categorical_crossentropy, sparse_categorical_crossentropy, mean_squared_error, "
+                 "mean_absolute_error, huber)");
+    expect_error("{\"output_units\": 0}", "config.json: output_units: expected a positive integer or null, got 0");
+    expect_error("{\"output_units\": 1.5}",
+                 "config.json: output_units: expected a positive integer or null, got 1.5");
+    expect_error("{\"output_activation\": \"Relu\"}",
+                 "config.json: output_activation: unknown activation \"Relu\"; did you mean \"relu\"?");
     expect_error("{\"task\": \"classification\"}",
                  "config.json: task: unknown task \"classification\" (valid: auto, binary, "
                  "multiclass, regression)");
+    expect_error("{\"columns\": {\"zip\": \"category\"}}",
+                 "config.json: columns.zip: expected \"categorical\" or \"numeric\", got \"category\"");
+    expect_error("{\"columns\": {\"zip\": \"numeric\", \"zip\": \"categorical\"}}",
+                 "config.json: columns.zip: duplicate key");
+    expect_error("{\"columns\": [\"zip\"]}",
+                 "config.json: columns: expected an object {\"column\": \"categorical\" or \"numeric\"}, "
+                 "got [\"zip\"]");
     expect_error("{\"impute\": \"median\"}",
                  "config.json: impute: unknown imputation \"median\"; did you mean \"mean\"?");
     expect_error("{\"impute\": \"knn\"}",
                  "config.json: impute: unknown imputation \"knn\" (valid: none, mean)");
-    expect_error("{\"early_stopping\": {\"monitor\": \"val_acc\"}}",
-                 "config.json: early_stopping.monitor: unknown quantity \"val_acc\"; did you mean "
+    expect_error("{\"early_stopping\": {\"monitor\": \"val_acuracy\"}}",
+                 "config.json: early_stopping.monitor: unknown quantity \"val_acuracy\"; did you mean "
                  "\"val_accuracy\"?");
+    expect_error("{\"early_stopping\": {\"monitor\": \"precision\"}}",
+                 "config.json: early_stopping.monitor: unknown quantity \"precision\" (valid: "
+                 "val_loss, loss, val_accuracy, accuracy, val_binary_accuracy, binary_accuracy, "
+                 "val_auc, auc, val_mae, mae, val_mse, mse, val_rmse, rmse)");
     /* The list of valid losses comes from the loss module. */
     ffnn_config c;
     ffnn_error err;
@@ -314,7 +429,12 @@ START_TEST(round_trip)
     char *text2 = ffnn_config_to_json(&d);
     ck_assert_str_eq(text, text2);
     ck_assert_ptr_nonnull(strstr(text, "\n  \"ignore\": [\"id\", \"date\"],\n"));
+    ck_assert_ptr_nonnull(strstr(text, "\"columns\": {\n    \"zip\": \"categorical\",\n    \"age\": \"numeric\"\n  },"));
+    ck_assert_int_eq(c.prep.n_types, 2);
+    ck_assert(c.prep.types[0].categorical && !c.prep.types[1].categorical);
     ck_assert_ptr_nonnull(strstr(text, "\"dropout\": 0.2"));
+    ck_assert_int_eq(c.arch.output_units, 3);
+    ck_assert_ptr_nonnull(strstr(text, "\"output_units\": 3,"));
     free(text);
     free(text2);
     ffnn_config_release(&d);
@@ -327,6 +447,7 @@ START_TEST(round_trip)
     assert_config_equal(&c, &d);
     ck_assert_ptr_nonnull(strstr(text, "\"seed\": null"));
     ck_assert_ptr_nonnull(strstr(text, "\"output_activation\": null"));
+    ck_assert_ptr_nonnull(strstr(text, "\"output_units\": null"));
     free(text);
     ffnn_config_release(&d);
     ffnn_config_release(&c);
@@ -363,7 +484,7 @@ START_TEST(apply_overlay)
     ck_assert_int_eq(ffnn_config_copy(&before, &c, &err), FFNN_OK);
     o = cJSON_Parse("{\"epochs\": 99, \"batch_size\": -1}");
     ck_assert_int_eq(ffnn_config_apply(&c, o, "trial", &err), FFNN_ECONFIG);
-    ck_assert_str_eq(err.msg, "trial: batch_size: expected a positive integer, got -1");
+    ck_assert_str_eq(err.msg, "trial: batch_size: expected a positive integer or \"auto\", got -1");
     cJSON_Delete(o);
     assert_config_equal(&before, &c);
     ffnn_config_release(&before);
@@ -373,12 +494,16 @@ END_TEST
 
 START_TEST(copy_is_deep)
 {
-    ffnn_config c = parse_ok("{\"target\": \"y\", \"ignore\": [\"a\", \"b\"]}"), d;
+    ffnn_config c = parse_ok("{\"target\": \"y\", \"ignore\": [\"a\", \"b\"], "
+                             "\"columns\": {\"c\": \"categorical\"}}"), d;
     ffnn_error err;
     ck_assert_int_eq(ffnn_config_copy(&d, &c, &err), FFNN_OK);
     ck_assert_ptr_ne(c.prep.target, d.prep.target);
     ck_assert_ptr_ne(c.prep.ignore[0], d.prep.ignore[0]);
+    ck_assert_ptr_ne(c.prep.types[0].name, d.prep.types[0].name);
     ffnn_config_release(&c);
+    ck_assert_str_eq(d.prep.types[0].name, "c");
+    ck_assert(d.prep.types[0].categorical);
     ck_assert_str_eq(d.prep.ignore[1], "b");
     ck_assert_str_eq(d.prep.target, "y");
     ffnn_config_release(&d);
@@ -402,6 +527,7 @@ END_TEST
 START_TEST(shipped_configs)
 {
     static const char *const files[] = {"../../configs/iris-simple.json",
+                                        "../../configs/iris-simple-keras3.json",
                                         "../../configs/breast-cancer.json",
                                         "../../configs/diabetes.json"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
@@ -420,7 +546,42 @@ START_TEST(shipped_configs)
     ck_assert_int_eq(c.arch.n_hidden, 2);
     ck_assert_int_eq(c.arch.output_activation, FFNN_ACT_SOFTMAX);
     ck_assert_int_eq(c.arch.loss, FFNN_LOSS_BCE);
+    ck_assert(c.arch.tf_cached_logits); /* the tutorial ran TensorFlow */
     ck_assert_int_eq(c.fit.batch_size, 100);
+    ffnn_config_release(&c);
+    /* the same model under Keras 3 on JAX/torch: BCE of the probabilities */
+    ck_assert_int_eq(ffnn_config_load(&c, "../../configs/iris-simple-keras3.json", &err), FFNN_OK);
+    ck_assert_int_eq(c.arch.output_activation, FFNN_ACT_SOFTMAX);
+    ck_assert_int_eq(c.arch.loss, FFNN_LOSS_BCE);
+    ck_assert(!c.arch.tf_cached_logits);
+    ffnn_config_release(&c);
+}
+END_TEST
+
+/* The written config, byte for byte: config/written.json is what
+ * ffnn_config_to_json wrote for this config before it used the JSON writer
+ * directly (it built a cJSON tree then), so key order, layout and numbers
+ * are pinned independently of the code under test. */
+START_TEST(to_json_bytes)
+{
+    const char *in = "{\"optimizer\":{\"name\":\"sgd\",\"momentum\":0.5,\"nesterov\":true},"
+                     "\"early_stopping\":{\"baseline\":0.3,\"patience\":3,\"mode\":\"max\","
+                     "\"monitor\":\"val_accuracy\"},\"reduce_lr_on_plateau\":{\"factor\":0.5,"
+                     "\"cooldown\":2,\"min_lr\":1e-6},\"seed\":123,\"ignore\":[\"a\",\"b\\n\"],"
+                     "\"target\":\"t\\\"x\",\"layers\":[{\"units\":3,\"dropout\":0.1}],"
+                     "\"loss\":{\"name\":\"huber\",\"delta\":0.3}}";
+    ffnn_config c;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_config_parse(&c, in, "in.json", &err), FFNN_OK);
+    char *text = ffnn_config_to_json(&c);
+    FILE *fp = fopen("config/written.json", "rb");
+    ck_assert_ptr_nonnull(fp);
+    char want[4096];
+    size_t n = fread(want, 1, sizeof want - 1, fp);
+    fclose(fp);
+    want[n] = '\0';
+    ck_assert_str_eq(text, want);
+    free(text);
     ffnn_config_release(&c);
 }
 END_TEST
@@ -448,6 +609,8 @@ Suite *config_suite(void)
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("config");
     tcase_add_test(tc, defaults);
+    tcase_add_test(tc, epochs_and_the_default_stopping_rule);
+    tcase_add_test(tc, batch_size_auto);
     tcase_add_test(tc, every_key);
     tcase_add_test(tc, shorthand_forms);
     tcase_add_test(tc, unknown_keys);
@@ -460,6 +623,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, suggest);
     tcase_add_test(tc, shipped_configs);
     tcase_add_test(tc, json_print);
+    tcase_add_test(tc, to_json_bytes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -584,6 +584,64 @@ START_TEST(test_task_inference)
 }
 END_TEST
 
+/* How a feature column's type is decided: declared by the config, else
+ * numeric when every value is a number, categorical when at most half are,
+ * an error at the first non-number when more than half are. */
+START_TEST(test_column_types)
+{
+    ffnn_prep p;
+    /* Silent config: the rules. */
+    fit_str(&p, "code,k,y\n3,a,0\n10,b,1\n2,c,0\n", NULL);
+    ck_assert(!p.columns[0].categorical);
+    ck_assert(p.columns[1].categorical);
+    ffnn_prep_release(&p);
+    fit_str(&p, "k,y\na,0\n1,1\nb,0\n2,1\n", NULL); /* half are numbers: categorical */
+    ck_assert(p.columns[0].categorical);
+    ck_assert_int_eq(p.columns[0].n_cats, 4);
+    ffnn_prep_release(&p);
+    fit_fails("k,y\n1,0\n2,1\nx,0\n", NULL, FFNN_EDATA,
+              "t.csv:4:1: expected a number in column \"k\", got \"x\"");
+
+    /* Declared: integer codes as categories (sorted as text), numbers. */
+    ffnn_column_type ty[2] = {{"code", true}, {"k", false}};
+    ffnn_prep_options o = ffnn_prep_options_default();
+    o.types = ty;
+    o.n_types = 1;
+    fit_str(&p, "code,k,y\n3,a,0\n10,b,1\n2,c,0\n3,a,1\n", &o);
+    ck_assert(p.columns[0].categorical);
+    ck_assert_int_eq(p.columns[0].n_cats, 3);
+    ck_assert_str_eq(p.columns[0].cats[0], "10");
+    ck_assert_str_eq(p.columns[0].cats[1], "2");
+    ck_assert_str_eq(p.columns[0].cats[2], "3");
+    ck_assert_int_eq(p.n_features, 3 + 3);
+    ffnn_prep_release(&p);
+    /* Declared numeric: any non-number is an error, even in a column of
+     * mostly text. */
+    o.types = ty + 1;
+    fit_fails("code,k,y\n3,1,0\n10,a,1\n2,b,0\n", &o, FFNN_EDATA,
+              "t.csv:3:2: expected a number in column \"k\", got \"a\"");
+    fit_str(&p, "code,k,y\n3,1,0\n10,2.5,1\n2,,0\n", &(ffnn_prep_options){.types = ty + 1, .n_types = 1,
+                                                                         .standardize = true,
+                                                                         .impute = FFNN_IMPUTE_MEAN});
+    ck_assert(!p.columns[1].categorical);
+    ffnn_prep_release(&p);
+    /* Names the config declares must be feature columns. */
+    ffnn_column_type bad = {"zip", true};
+    o.types = &bad;
+    fit_fails("a,b,y\n1,2,3\n", &o, FFNN_ECONFIG,
+              "declared column \"zip\" is not a column of t.csv; columns: a, b, y");
+    bad.name = "y";
+    fit_fails("a,b,y\n1,2,3\n", &o, FFNN_ECONFIG,
+              "columns: \"y\" is the target (\"task\" says what it is); declare feature columns only");
+    bad.name = "b";
+    char *ign[] = {"b"};
+    o.ignore = ign;
+    o.n_ignore = 1;
+    fit_fails("a,b,y\n1,2,3\n", &o, FFNN_ECONFIG,
+              "columns: \"b\" is ignored; declare feature columns only");
+}
+END_TEST
+
 START_TEST(test_fit_errors)
 {
     ffnn_prep_options o = ffnn_prep_options_default();
@@ -702,6 +760,7 @@ Suite *dataset_suite(void)
     tcase_add_test(tp, test_names_and_defaults);
     tcase_add_test(tp, test_standardize);
     tcase_add_test(tp, test_categorical_named);
+    tcase_add_test(tp, test_column_types);
     tcase_add_test(tp, test_impute);
     tcase_add_test(tp, test_task_inference);
     tcase_add_test(tp, test_fit_errors);

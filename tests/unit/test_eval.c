@@ -286,6 +286,49 @@ START_TEST(test_read_multiclass_single_class)
 }
 END_TEST
 
+/* The tutorial's accuracy_score(y_onehot, predict(X) >= .5): a row counts
+ * when its true class is >= 0.5 and every other class below; worked by hand:
+ * row 0 yes; row 1 two classes at 0.5 (both on), no; row 2 none on, no;
+ * row 3 yes; row 4 exactly 0.5 on the true class, yes: 3/5. */
+START_TEST(test_subset_accuracy)
+{
+    const double P[15] = {0.6, 0.3, 0.1, 0.5, 0.5, 0.0, 0.4, 0.35, 0.25,
+                          0.1, 0.2, 0.7, 0.5, 0.2, 0.3};
+    const int yt[5] = {0, 0, 0, 2, 0};
+    ck_assert_close(ffnn_eval_subset_accuracy(yt, P, 5, 3), 0.6, TOL);
+    ck_assert(isnan(ffnn_eval_subset_accuracy(yt, P, 0, 3)));
+    /* through the reader: p_ columns give it, by name and in the summary */
+    ffnn_eval_data d;
+    ffnn_eval_result r;
+    ffnn_error err;
+    const char *csv = "y,prediction,p_a,p_b,p_c\n"
+                      "a,a,0.6,0.3,0.1\na,a,0.5,0.5,0\na,a,0.4,0.35,0.25\nc,c,0.1,0.2,0.7\n"
+                      "a,a,0.5,0.2,0.3\n";
+    ck_assert_int_eq(read_string(&d, csv, FFNN_EVAL_AUTO, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+    ck_assert_close(r.accuracy, 1, TOL);
+    ck_assert_close(r.subset_accuracy, 0.6, TOL);
+    double v;
+    ck_assert_int_eq(ffnn_eval_metric(&r, &d, "subset_accuracy", &v, &err), FFNN_OK);
+    ck_assert_close(v, 0.6, TOL);
+    const char *const *names;
+    double vals[FFNN_EVAL_SUMMARY_MAX];
+    int n = ffnn_eval_summary(&r, &names, vals);
+    ck_assert_str_eq(names[n - 1], "subset_accuracy");
+    ck_assert_close(vals[n - 1], 0.6, TOL);
+    ffnn_eval_result_release(&r);
+    ffnn_eval_data_release(&d);
+    /* without probabilities it cannot be computed */
+    ck_assert_int_eq(read_string(&d, "t,prediction\nz,a\na,b\n", FFNN_EVAL_AUTO, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+    ck_assert(isnan(r.subset_accuracy));
+    ck_assert_int_eq(ffnn_eval_metric(&r, &d, "subset_accuracy", &v, &err), FFNN_EDATA);
+    ck_assert_str_eq(err.msg, "subset_accuracy: needs probabilities (p_ columns)");
+    ffnn_eval_result_release(&r);
+    ffnn_eval_data_release(&d);
+}
+END_TEST
+
 START_TEST(test_read_no_proba)
 {
     /* no p_ columns: numbers -> regression, strings -> classification with
@@ -410,6 +453,80 @@ START_TEST(test_reports)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n = getdelim(&buf, &cap, '\0', fp);
+    ck_assert(n > 0);
+    fclose(fp);
+    return buf;
+}
+
+/* The JSON reports, byte for byte: eval/X.json was written by ffnn-eval
+ * --json before its JSON went through the shared writer (a hand-written
+ * printer then), so the layout (flat per-class objects and matrix rows) and
+ * the numbers are pinned independently of json.c (subset_accuracy was added
+ * to them later; tests/data/eval/sklearn_check.py checks its value against
+ * scikit-learn). */
+START_TEST(test_json_bytes)
+{
+    const char *names[] = {"binary", "multiclass", "regression"};
+    for (int i = 0; i < 3; i++) {
+        char csv[64], json[64];
+        snprintf(csv, sizeof csv, "eval/%s.csv", names[i]);
+        snprintf(json, sizeof json, "eval/%s.json", names[i]);
+        ffnn_eval_data d;
+        ffnn_eval_result r;
+        ffnn_error err;
+        ck_assert_int_eq(read_file(&d, csv, NULL, FFNN_EVAL_AUTO, &err), FFNN_OK);
+        ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+        char *got = capture_report(&r, &d, true), *want = slurp(json);
+        ck_assert_str_eq(got, want);
+        free(got);
+        free(want);
+        ffnn_eval_result_release(&r);
+        ffnn_eval_data_release(&d);
+    }
+}
+END_TEST
+
+/* One list of summary metrics: the JSON keys, and every name in it is one
+ * ffnn_eval_metric takes, with the same value. */
+START_TEST(test_summary_names)
+{
+    const char *files[] = {"eval/multiclass.csv", "eval/regression.csv"};
+    const int counts[] = {11, 6};
+    for (int f = 0; f < 2; f++) {
+        ffnn_eval_data d;
+        ffnn_eval_result r;
+        ffnn_error err;
+        ck_assert_int_eq(read_file(&d, files[f], NULL, FFNN_EVAL_AUTO, &err), FFNN_OK);
+        ck_assert_int_eq(ffnn_eval_compute(&r, &d, &err), FFNN_OK);
+        const char *const *names;
+        double vals[FFNN_EVAL_SUMMARY_MAX];
+        int n = ffnn_eval_summary(&r, &names, vals);
+        ck_assert_int_eq(n, counts[f]);
+        char *js = capture_report(&r, &d, true);
+        for (int i = 0; i < n; i++) {
+            double v;
+            ck_assert_int_eq(ffnn_eval_metric(&r, &d, names[i], &v, &err), FFNN_OK);
+            ck_assert(v == vals[i] || (isnan(v) && isnan(vals[i])));
+            char key[64];
+            snprintf(key, sizeof key, "\n  \"%s\": ", names[i]);
+            ck_assert_msg(strstr(js, key) != NULL, "%s", names[i]);
+        }
+        free(js);
+        ck_assert_str_eq(names[0], f ? "mae" : "accuracy");
+        ck_assert_double_eq(vals[0], f ? r.reg.mae : r.accuracy);
+        ffnn_eval_result_release(&r);
+        ffnn_eval_data_release(&d);
+    }
+}
+END_TEST
+
 /* The history reader's errors: one line each, with file:line:col. */
 static void expect_history_error(const char *text, ffnn_status want, const char *msg)
 {
@@ -482,6 +599,7 @@ Suite *eval_suite(void)
     tcase_add_test(tc, test_perfect_and_worst);
     tcase_add_test(tc, test_log_loss);
     tcase_add_test(tc, test_roc_auc);
+    tcase_add_test(tc, test_subset_accuracy);
     tcase_add_test(tc, test_roc_curve);
     tcase_add_test(tc, test_regression);
     tcase_add_test(tc, test_read_binary);
@@ -490,6 +608,8 @@ Suite *eval_suite(void)
     tcase_add_test(tc, test_read_numeric_label_by_value);
     tcase_add_test(tc, test_read_errors);
     tcase_add_test(tc, test_reports);
+    tcase_add_test(tc, test_json_bytes);
+    tcase_add_test(tc, test_summary_names);
     tcase_add_test(tc, test_history);
     tcase_add_test(tc, test_history_errors);
     suite_add_tcase(s, tc);

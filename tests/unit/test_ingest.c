@@ -12,6 +12,7 @@
 #include "ffnn/ingest.h"
 #include "ffnn/preprocess.h"
 #include "ffnn/rng.h"
+#include "ffnn/train_file.h"
 #include "testutil.h"
 
 /* Both readers on the same bytes: returns the table path's status and
@@ -245,9 +246,10 @@ START_TEST(test_first_error_wins)
 }
 END_TEST
 
-/* Random files of every cell kind and line end, with options drawn too:
- * thousands of small cases where the two readers must agree. */
-START_TEST(test_random_files_agree)
+/* A random file of ncol columns c0..c{ncol-1} (the header in the order
+ * perm gives, NULL: in order) and up to 39 rows of every cell kind, with a
+ * random line end, into text; returns its length. */
+static size_t random_file(ffnn_rng *rng, int ncol, const int *perm, char *text)
 {
     static const char *const cells[] = {
         "0", "1", "2", "-0", "0.5", "1.50", "-3.25", "10", "007", "1e5", "+2", " 3", "1.",
@@ -255,45 +257,262 @@ START_TEST(test_random_files_agree)
         "", "?", "a", "b", "\"q,x\"", "\"1.5\"", "\"l1\nl2\"", "\xff", "caf\xc3\xa9", "3.4e38",
         "-3.4e38", "33554431", "33554432", "1.0", "2.0", "-1",
     };
+    int nrow = (int)ffnn_rng_below(rng, 40);
+    int span = (int)(sizeof cells / sizeof *cells);
+    const char *eol = ffnn_rng_below(rng, 3) == 0 ? "\r\n" : ffnn_rng_below(rng, 4) ? "\n" : "\r";
+    size_t n = 0;
+    int lim[6];
+    for (int j = 0; j < ncol; j++) {
+        n += (size_t)sprintf(text + n, "%sc%d", j ? "," : "", perm ? perm[j] : j);
+        lim[j] = ffnn_rng_below(rng, 2) ? 7 : span; /* plain numbers, or anything */
+    }
+    n += (size_t)sprintf(text + n, "%s", eol);
+    for (int i = 0; i < nrow; i++) {
+        for (int j = 0; j < ncol; j++) {
+            const char *c;
+            char num[32];
+            if (ffnn_rng_below(rng, 3) == 0) {
+                snprintf(num, sizeof num, "%.*f", (int)ffnn_rng_below(rng, 9),
+                         (ffnn_rng_uniform(rng) - 0.3) * 2000.0);
+                c = num;
+            } else {
+                c = cells[ffnn_rng_below(rng, (uint64_t)lim[j])];
+            }
+            n += (size_t)sprintf(text + n, "%s%s", j ? "," : "", c);
+        }
+        n += (size_t)sprintf(text + n, "%s", eol);
+    }
+    text[n] = '\0';
+    return n;
+}
+
+static const char *const col_names[] = {"c0", "c1", "c2", "c3", "c4", "c5", "c6"};
+
+/* Options drawn at random, declared column types included (now and then
+ * one that is the target or no column at all, which is an error). */
+static ffnn_prep_options random_options(ffnn_rng *rng, int ncol, ffnn_column_type *types)
+{
+    ffnn_prep_options opt = ffnn_prep_options_default();
+    opt.impute = ffnn_rng_below(rng, 2) ? FFNN_IMPUTE_MEAN : FFNN_IMPUTE_NONE;
+    opt.task = (ffnn_task)((int)ffnn_rng_below(rng, 4) - 1);
+    opt.standardize = ffnn_rng_below(rng, 4) != 0;
+    opt.types = types;
+    for (int j = 0; j < ncol - 1; j++) {
+        uint64_t r = ffnn_rng_below(rng, 6);
+        if (r < 3)
+            types[opt.n_types++] = (ffnn_column_type){(char *)col_names[j], r == 0};
+    }
+    uint64_t odd = ffnn_rng_below(rng, 40);
+    if (odd == 0)
+        types[opt.n_types++] = (ffnn_column_type){(char *)col_names[ncol - 1], true};
+    else if (odd == 1)
+        types[opt.n_types++] = (ffnn_column_type){(char *)col_names[6], false};
+    return opt;
+}
+
+/* Random files of every cell kind and line end, with options drawn too:
+ * thousands of small cases where the two readers must agree. */
+START_TEST(test_random_files_agree)
+{
     ffnn_rng rng;
     ffnn_rng_init(&rng, 7, 1, 0);
     char *text = malloc(1 << 16);
-    int ok = 0;
+    int ok = 0, declared = 0;
     for (int it = 0; it < 400; it++) {
-        int ncol = 2 + (int)ffnn_rng_below(&rng, 4), nrow = (int)ffnn_rng_below(&rng, 40);
-        int span = (int)(sizeof cells / sizeof *cells);
-        const char *eol = ffnn_rng_below(&rng, 3) == 0 ? "\r\n" : ffnn_rng_below(&rng, 4) ? "\n" : "\r";
-        size_t n = 0;
-        int lim[6];
-        for (int j = 0; j < ncol; j++) {
-            n += (size_t)sprintf(text + n, "%sc%d", j ? "," : "", j);
-            lim[j] = ffnn_rng_below(&rng, 2) ? 7 : span; /* plain numbers, or anything */
-        }
-        n += (size_t)sprintf(text + n, "%s", eol);
-        for (int i = 0; i < nrow; i++) {
-            for (int j = 0; j < ncol; j++) {
-                const char *c;
-                char num[32];
-                if (ffnn_rng_below(&rng, 3) == 0) {
-                    snprintf(num, sizeof num, "%.*f", (int)ffnn_rng_below(&rng, 9),
-                             (ffnn_rng_uniform(&rng) - 0.3) * 2000.0);
-                    c = num;
-                } else {
-                    c = cells[ffnn_rng_below(&rng, (uint64_t)lim[j])];
-                }
-                n += (size_t)sprintf(text + n, "%s%s", j ? "," : "", c);
-            }
-            n += (size_t)sprintf(text + n, "%s", eol);
-        }
-        text[n] = '\0';
-        ffnn_prep_options opt = ffnn_prep_options_default();
-        opt.impute = ffnn_rng_below(&rng, 2) ? FFNN_IMPUTE_MEAN : FFNN_IMPUTE_NONE;
-        opt.task = (ffnn_task)((int)ffnn_rng_below(&rng, 4) - 1);
-        opt.standardize = ffnn_rng_below(&rng, 4) != 0;
-        ok += agree_text(text, &opt) == FFNN_OK;
+        int ncol = 2 + (int)ffnn_rng_below(&rng, 4);
+        random_file(&rng, ncol, NULL, text);
+        ffnn_column_type types[8];
+        ffnn_prep_options opt = random_options(&rng, ncol, types);
+        ffnn_status st = agree_text(text, &opt);
+        ok += st == FFNN_OK;
+        declared += st == FFNN_OK && opt.n_types > 0;
     }
     ck_assert_int_gt(ok, 40); /* a good share of them are data, not errors */
+    ck_assert_int_gt(declared, 10);
     free(text);
+}
+END_TEST
+
+/* Declared column types and the names of the predictions CSV's own
+ * columns: both paths apply the rules in the same order. */
+START_TEST(test_declared_and_named_agree)
+{
+    ffnn_prep_options opt = ffnn_prep_options_default();
+    ffnn_column_type cat = {"code", true}, num = {"code", false}, tgt = {"y", true},
+                     typo = {"cod", true}, ign = {"x", false};
+    const char *codes = "code,x,y\n1,0.5,a\n2,0.1,b\n3,0.7,a\n1,0.2,b\n2.0,0.9,a\n3,0.3,b\n";
+    opt.types = &cat;
+    opt.n_types = 1;
+    ck_assert_int_eq(agree_text(codes, &opt), FFNN_OK);
+    outcome o;
+    FILE *fp = stream(codes, strlen(codes));
+    by_ingest(&o, fp, &opt, 2, 64);
+    ck_assert_int_eq(o.st, FFNN_OK);
+    ck_assert(o.p.columns[0].categorical);
+    ck_assert_int_eq(o.p.columns[0].n_cats, 4); /* "1", "2", "2.0", "3": texts */
+    release(&o);
+    fclose(fp);
+    opt.types = &num;
+    ck_assert_int_eq(agree_text("code,x,y\n1,2,a\nA1,3,b\n", &opt), FFNN_EDATA);
+    opt.types = &tgt;
+    ck_assert_int_eq(agree_text(codes, &opt), FFNN_ECONFIG);
+    opt.types = &typo;
+    ck_assert_int_eq(agree_text(codes, &opt), FFNN_ECONFIG);
+    opt.types = &ign;
+    opt.ignore = (char *[]){"x"};
+    opt.n_ignore = 1;
+    ck_assert_int_eq(agree_text(codes, &opt), FFNN_ECONFIG);
+    opt = ffnn_prep_options_default();
+    ck_assert_int_eq(agree_text("a,prediction\n1,2\n3,4\n", &opt), FFNN_EDATA);
+    ck_assert_int_eq(agree_text("a,p_x\n1,2\n3,4\n", &opt), FFNN_EDATA);
+    fp = stream("a,p_x\n1,2\n3,4\n", 14);
+    by_ingest(&o, fp, &opt, 1, 0);
+    ck_assert_str_eq(o.err.msg, "t.csv: target column \"p_x\" has a name of the predictions CSV's "
+                                "own columns (prediction, p_<class>); rename it");
+    fclose(fp);
+}
+END_TEST
+
+/* ffnn_ingest_encode against the table path (ffnn_table_read +
+ * ffnn_validation_data): the preprocessing fitted on one random file, a
+ * second file of the same columns (the header shuffled) encoded with it, to
+ * the bit or with the same error, on 1 to 3 threads and small blocks. */
+START_TEST(test_encode_agrees)
+{
+    static const int threads[] = {1, 2, 3};
+    static const size_t blocks[] = {0, 64, 100};
+    ffnn_rng rng;
+    ffnn_rng_init(&rng, 9, 3, 0);
+    char *a = malloc(1 << 16), *b = malloc(1 << 16);
+    int ok = 0, tried = 0;
+    for (int it = 0; it < 1000; it++) {
+        int ncol = 2 + (int)ffnn_rng_below(&rng, 4), perm[6];
+        size_t na = random_file(&rng, ncol, NULL, a);
+        for (int j = 0; j < ncol; j++)
+            perm[j] = j;
+        for (int j = ncol - 1; j > 0; j--) {
+            int k = (int)ffnn_rng_below(&rng, (uint64_t)j + 1), t = perm[j];
+            perm[j] = perm[k];
+            perm[k] = t;
+        }
+        size_t nb = random_file(&rng, ncol, ffnn_rng_below(&rng, 2) ? perm : NULL, b);
+        ffnn_column_type types[8];
+        ffnn_prep_options opt = random_options(&rng, ncol, types);
+        FILE *fa = stream(a, na), *fb = stream(b, nb);
+        ffnn_table ta, tb;
+        ffnn_prep p;
+        ffnn_error err;
+        ffnn_data want;
+        if (ffnn_table_read(&ta, fa, "a.csv", false, &err)) {
+            fclose(fa);
+            fclose(fb);
+            continue;
+        }
+        if (ffnn_prep_fit(&p, &ta, &opt, &err)) {
+            ffnn_table_release(&ta);
+            fclose(fa);
+            fclose(fb);
+            continue;
+        }
+        tried++;
+        ffnn_error werr;
+        ffnn_status wst = ffnn_table_read(&tb, fb, "b.csv", false, &werr);
+        if (!wst) {
+            wst = ffnn_validation_data(&p, &ta, &tb, &want, &werr);
+            ffnn_table_release(&tb);
+        }
+        ok += wst == FFNN_OK;
+        ffnn_ingest_header h = {ta.names, ta.ncols};
+        for (int k = 0; k < 3; k++) {
+            ffnn_ingest_options io = ffnn_ingest_options_default();
+            io.threads = threads[k];
+            io.block_bytes = blocks[k];
+            ffnn_data got;
+            ffnn_error gerr;
+            rewind(fb);
+            ffnn_status gst = ffnn_ingest_encode(&got, &p, fb, "b.csv", &h, "a.csv", &io, &gerr);
+            ck_assert_msg(gst == wst, "%d: status %d (%s), want %d (%s)\n%s", it, gst,
+                          gst ? gerr.msg : "", wst, wst ? werr.msg : "", b);
+            if (wst) {
+                ck_assert_str_eq(gerr.msg, werr.msg);
+                ck_assert_ptr_null(got.X);
+                continue;
+            }
+            ck_assert(got.n == want.n && got.d == want.d);
+            ck_assert_msg(memcmp(got.X, want.X, (size_t)want.n * (size_t)want.d * sizeof(float)) ==
+                              0, "%d: the matrix differs", it);
+            ck_assert_msg(memcmp(got.y, want.y, (size_t)want.n * sizeof(double)) == 0,
+                          "%d: the targets differ", it);
+            ffnn_data_release(&got);
+        }
+        if (!wst)
+            ffnn_data_release(&want);
+        ffnn_prep_release(&p);
+        ffnn_table_release(&ta);
+        fclose(fa);
+        fclose(fb);
+    }
+    ck_assert_int_gt(tried, 120);
+    ck_assert_int_gt(ok, 20);
+    free(a);
+    free(b);
+}
+END_TEST
+
+/* Errors of the validation rows come in file order (the table path reads
+ * the whole table first, so a ragged row anywhere comes first there); the
+ * header is checked against the training header first; the header of the
+ * training file comes back with ffnn_ingest_read. */
+START_TEST(test_encode_errors)
+{
+    FILE *fa = stream("a,b,y\n1,x,0\n2,y,1\n3,x,0\n4,y,1\n5,x,0\n6,y,1\n", 42);
+    ffnn_ingest_header h = {NULL, 0};
+    ffnn_ingest_options io = ffnn_ingest_options_default();
+    io.header = &h;
+    ffnn_prep p;
+    ffnn_data d, v;
+    ffnn_error err;
+    ck_assert_int_eq(ffnn_ingest_read(&d, &p, fa, "a.csv", NULL, &io, &err), FFNN_OK);
+    ck_assert_int_eq(h.ncols, 3);
+    ck_assert_str_eq(h.names[2], "y");
+    io.header = NULL;
+    io.block_bytes = 64;
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"a,b,y\n1,x,0\n1,x,2\n1,x\n", "v.csv:3:3: unknown class \"2\" (classes: 0, 1)"},
+        {"a,b,y\n1,x,0\n1,x\n1,x,2\n", "v.csv:3: expected 3 fields, got 2"},
+        {"y,a,b\n0,1,x\n1,NA,y\n", "v.csv:3:2: missing value in column \"a\" (set \"impute\": "
+                                      "\"mean\" in the config to fill it)"},
+        {"a,b\n1,x\n", "v.csv: no column \"y\"; validation rows need the training data's columns"},
+        {"a,b,y,z\n1,x,0,1\n", "v.csv: column \"z\" is not in the training data a.csv"},
+        {"a,b,y,a\n1,x,0,1\n", "v.csv:1: duplicate column name \"a\" (columns 1 and 4)"},
+        {"a,b,y\n", "v.csv: no data rows"},
+        {"", "v.csv: empty file"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++)
+        for (int t = 1; t <= 2; t++) {
+            FILE *fv = stream(cases[k].text, strlen(cases[k].text));
+            io.threads = t;
+            ck_assert_int_eq(ffnn_ingest_encode(&v, &p, fv, "v.csv", &h, "a.csv", &io, &err),
+                             FFNN_EDATA);
+            ck_assert_str_eq(err.msg, cases[k].msg);
+            ck_assert_ptr_null(v.X);
+            fclose(fv);
+        }
+    /* Without a header to match, the preprocessing's own columns bind. */
+    FILE *fv = stream("z,y,b,a\n9,1,y,2.5\n", 18);
+    ck_assert_msg(ffnn_ingest_encode(&v, &p, fv, "v.csv", NULL, NULL, NULL, &err) == FFNN_OK, "%s",
+                  err.msg);
+    ck_assert_int_eq(v.n, 1);
+    ck_assert_double_eq(v.y[0], 1);
+    ffnn_data_release(&v);
+    fclose(fv);
+    ffnn_ingest_header_release(&h);
+    ck_assert_ptr_null(h.names);
+    ffnn_data_release(&d);
+    ffnn_prep_release(&p);
+    fclose(fa);
 }
 END_TEST
 
@@ -399,6 +618,9 @@ Suite *ingest_suite(void)
     tcase_add_test(tc, test_cell_kinds_agree);
     tcase_add_test(tc, test_first_error_wins);
     tcase_add_test(tc, test_random_files_agree);
+    tcase_add_test(tc, test_declared_and_named_agree);
+    tcase_add_test(tc, test_encode_agrees);
+    tcase_add_test(tc, test_encode_errors);
     tcase_add_test(tc, test_statistics_independent_of_threads);
     tcase_add_test(tc, test_progress_and_cancel);
     tcase_add_test(tc, test_load_errors);

@@ -262,7 +262,7 @@ START_TEST(test_fused_equals_composed)
     for (int a = 0; a < FFNN_ACT_COUNT; a++) {
         ffnn_act act = (ffnn_act)a;
         ffnn_dense_forward(X, W, b, Z1, A1, act, B, I, O);
-        ffnn_dense_forward_packed(X, Wp, b, Z2, A2, act, B, I, O);
+        ffnn_dense_forward_packed(X, Wp, b, Z2, A2, act, B, I, O, 0, O);
         ck_assert_msg(memcmp(Z1, Z2, nz * 4) == 0, "%s Z", ffnn_act_name(act));
         ck_assert_msg(memcmp(A1, A2, nz * 4) == 0, "%s A", ffnn_act_name(act));
 
@@ -272,7 +272,7 @@ START_TEST(test_fused_equals_composed)
             if (use_mask)
                 ffnn_dropout_backward(d1, mask, (long)nx);
             ffnn_act_backward(act, Zp, Ap, d1, d1, B, I);
-            ffnn_dense_backward_input(dZ, W, use_mask ? mask : NULL, act, Zp, Ap, d2, B, I, O);
+            ffnn_dense_backward_input(dZ, W, use_mask ? mask : NULL, act, Zp, Ap, d2, B, I, O, 0, I);
             ck_assert_msg(memcmp(d1, d2, nx * 4) == 0, "%s backward (mask %d)", ffnn_act_name(act),
                           use_mask);
         }
@@ -290,6 +290,30 @@ START_TEST(test_fused_equals_composed)
 }
 END_TEST
 
+
+/* The mask is "ffnn_rng_uniformf(rng) >= rate" element by element, for
+ * rates on and between the 2^-24 steps of the draws. */
+START_TEST(test_dropout_mask_is_uniform_test)
+{
+    const float rates[] = {0.1f, 0.5f, 1.0f / 3.0f, 0.8f, 0x1p-24f, 0x1.8p-24f, 1.0f - 0x1p-24f,
+                           0.999999f, 1e-9f, 0.25f + 0x1p-26f};
+    float *mask = malloc(5000 * sizeof *mask);
+    for (size_t k = 0; k < sizeof rates / sizeof rates[0]; k++) {
+        float rate = rates[k], scale = (float)(1.0 / (1.0 - (double)rate));
+        ffnn_rng r1, r2;
+        ffnn_rng_init(&r1, 3, FFNN_RNG_DROPOUT, k);
+        ffnn_rng_init(&r2, 3, FFNN_RNG_DROPOUT, k);
+        ffnn_dropout_mask(mask, rate, 5000, &r1);
+        for (int i = 0; i < 5000; i++) {
+            float want = ffnn_rng_uniformf(&r2) >= rate ? scale : 0.0f;
+            if (memcmp(&mask[i], &want, sizeof want) != 0)
+                ck_abort_msg("rate %a element %d: %g vs %g", rate, i, mask[i], want);
+        }
+    }
+    free(mask);
+}
+END_TEST
+
 Suite *layer_suite(void);
 Suite *layer_suite(void)
 {
@@ -298,6 +322,7 @@ Suite *layer_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_forward);
     tcase_add_test(tc, test_backward);
+    tcase_add_test(tc, test_dropout_mask_is_uniform_test);
     tcase_add_test(tc, test_dropout_rate0_identity);
     tcase_add_test(tc, test_dropout_rate1_zeros);
     tcase_add_test(tc, test_dropout_scaling_and_fraction);

@@ -270,6 +270,14 @@ START_TEST(test_names)
 {
     for (int k = 0; k < FFNN_LOSS_COUNT; k++)
         ck_assert_int_eq(ffnn_loss_parse(ffnn_loss_name((ffnn_loss_kind)k)), k);
+    ffnn_names t = ffnn_loss_names();
+    ck_assert_int_eq(t.n, FFNN_LOSS_COUNT);
+    ck_assert(t.parse == ffnn_loss_parse);
+    for (int k = 0; k < t.n; k++)
+        ck_assert_str_eq(t.names[k], ffnn_loss_name((ffnn_loss_kind)k));
+    ck_assert_str_eq(ffnn_loss_name(FFNN_LOSS_COUNT), "?");
+    ck_assert_int_eq(ffnn_loss_parse(NULL), -1);
+    ck_assert_int_eq(ffnn_loss_parse("SparseCategoricalCrossentropy"), FFNN_LOSS_SCCE);
     ck_assert_int_eq(ffnn_loss_parse("mse"), FFNN_LOSS_MSE);
     ck_assert_int_eq(ffnn_loss_parse("mean_squared_error"), FFNN_LOSS_MSE);
     ck_assert_int_eq(ffnn_loss_parse("mae"), FFNN_LOSS_MAE);

@@ -214,6 +214,38 @@ START_TEST(test_output_rules)
     ck_assert_int_eq(m->loss.kind, FFNN_LOSS_CCE);
     ffnn_model_destroy(m);
 
+    /* output_units: 2 on a binary sigmoid is the tutorial's sigmoid on each
+     * one-hot class; a count the task does not allow is refused. */
+    s = ffnn_arch_spec_default();
+    s.output_units = 2;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p2, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_model_n_out(m), 2);
+    ck_assert_int_eq(m->layers[1].activation, FFNN_ACT_SIGMOID);
+    ck_assert_int_eq(m->loss.kind, FFNN_LOSS_BCE);
+    ffnn_model_destroy(m);
+    s.output_units = 1;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p2, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_model_n_out(m), 1);
+    ffnn_model_destroy(m);
+    s.output_units = 3;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p2, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "output_units: 3 does not fit a binary task with a sigmoid output; use 1 or 2");
+    s.output_units = 2;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p3, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "output_units: 2 does not fit a multiclass task with a softmax output; use 3");
+    s.output_units = 1;
+    s.output_activation = FFNN_ACT_SOFTMAX;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p2, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "output_units: 1 does not fit a binary task with a softmax output; use 2");
+    s = ffnn_arch_spec_default();
+    s.output_units = 3;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &p3, &err), FFNN_OK);
+    ck_assert_int_eq(ffnn_model_n_out(m), 3);
+    ffnn_model_destroy(m);
+    s.output_units = 2;
+    ck_assert_int_eq(ffnn_model_create(&m, &s, &pr, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "output_units: 2 does not fit a regression task with a linear output; use 1");
+
     s = ffnn_arch_spec_default();
     ck_assert_int_eq(ffnn_model_create(&m, &s, &pr, &err), FFNN_OK);
     ck_assert_int_eq(ffnn_model_n_out(m), 1);
@@ -305,12 +337,14 @@ END_TEST
 /* Forward and backward on pools of 1, 2 and 3 threads (and none) give the
  * same bits: outputs, logits, every layer's Z and A, the gradient and the
  * loss.  The batch is large enough to be split, and not a multiple of the
- * row blocks; dropout, L2, tanh and a softmax output are included. */
-START_TEST(test_threads_same_bits)
+ * row blocks; dropout, L2, tanh and a softmax output are included.  At B =
+ * 130 two threads split rows and three split columns; at B = 80 both split
+ * columns (a hidden softmax layer: rows). */
+static void check_threads_same_bits(int B, ffnn_act hidden2)
 {
-    ffnn_layer_spec ls[4] = {{128, FFNN_ACT_RELU, 0.2f}, {96, FFNN_ACT_TANH, 0},
+    ffnn_layer_spec ls[4] = {{128, FFNN_ACT_RELU, 0.2f}, {96, hidden2, 0},
                              {64, FFNN_ACT_RELU, 0.1f}, {7, FFNN_ACT_SOFTMAX, 0}};
-    const int B = 130, D = 50, K = 7;
+    const int D = 50, K = 7;
     ffnn_model *m;
     ffnn_error err;
     ck_assert_int_eq(ffnn_model_create_layers(&m, D, ls, 4, &err), FFNN_OK);
@@ -379,6 +413,13 @@ START_TEST(test_threads_same_bits)
     }
     free(grad0); free(out0); free(P0); free(X); free(T);
     ffnn_model_destroy(m);
+}
+
+START_TEST(test_threads_same_bits)
+{
+    check_threads_same_bits(130, FFNN_ACT_TANH);
+    check_threads_same_bits(80, FFNN_ACT_TANH);
+    check_threads_same_bits(80, FFNN_ACT_SOFTMAX);
 }
 END_TEST
 

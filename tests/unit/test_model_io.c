@@ -613,6 +613,73 @@ START_TEST(model_errors)
 }
 END_TEST
 
+/* The model document's own invariants, which matching checksums do not
+ * vouch for (anyone can recompute them; ffnn-model(5) says how). */
+static cJSON *column(cJSON *model, int i)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(model, "columns"), i);
+}
+
+static void unsorted_categories(cJSON *hdr, cJSON *model, unsigned char *data, size_t *dlen)
+{
+    (void)hdr;
+    (void)data;
+    (void)dlen;
+    cJSON *cats = cJSON_GetObjectItemCaseSensitive(column(model, 1), "categories");
+    cJSON_ReplaceItemInArray(cats, 0, cJSON_CreateString("red"));
+    cJSON_ReplaceItemInArray(cats, 1, cJSON_CreateString("blue"));
+}
+
+static void repeated_category(cJSON *hdr, cJSON *model, unsigned char *data, size_t *dlen)
+{
+    (void)hdr;
+    (void)data;
+    (void)dlen;
+    cJSON *cats = cJSON_GetObjectItemCaseSensitive(column(model, 1), "categories");
+    cJSON_ReplaceItemInArray(cats, 1, cJSON_CreateString("blue"));
+}
+
+static void repeated_class(cJSON *hdr, cJSON *model, unsigned char *data, size_t *dlen)
+{
+    (void)hdr;
+    (void)data;
+    (void)dlen;
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(model, "classes"), 2,
+                             cJSON_CreateString("setosa"));
+}
+
+static void repeated_column(cJSON *hdr, cJSON *model, unsigned char *data, size_t *dlen)
+{
+    (void)hdr;
+    (void)data;
+    (void)dlen;
+    cJSON_ReplaceItemInObjectCaseSensitive(column(model, 2), "name", cJSON_CreateString("x"));
+}
+
+static void target_is_feature(cJSON *hdr, cJSON *model, unsigned char *data, size_t *dlen)
+{
+    (void)hdr;
+    (void)data;
+    (void)dlen;
+    cJSON_ReplaceItemInObjectCaseSensitive(model, "target", cJSON_CreateString("y"));
+}
+
+START_TEST(document_invariants)
+{
+    expect_edit_error(unsorted_categories,
+                      "m.ffnn: ffnn.model: columns[1].categories[1]: \"blue\" does not sort after "
+                      "\"red\" (categories are distinct, in byte order)");
+    expect_edit_error(repeated_category,
+                      "m.ffnn: ffnn.model: columns[1].categories[1]: \"blue\" does not sort after "
+                      "\"blue\" (categories are distinct, in byte order)");
+    expect_edit_error(repeated_class, "m.ffnn: ffnn.model: classes[2]: \"setosa\" is also classes[0]");
+    expect_edit_error(repeated_column,
+                      "m.ffnn: ffnn.model: columns[2].name: \"x\" is also columns[0].name");
+    expect_edit_error(target_is_feature,
+                      "m.ffnn: ffnn.model: target: \"y\" is also a feature (columns[2])");
+}
+END_TEST
+
 START_TEST(serialize_rejects_nan)
 {
     ffnn_model *m = make_model(false);
@@ -815,6 +882,7 @@ Suite *model_io_suite(void)
     tcase_add_test(tc, header_errors);
     tcase_add_test(tc, offset_errors);
     tcase_add_test(tc, model_errors);
+    tcase_add_test(tc, document_invariants);
     tcase_add_test(tc, serialize_rejects_nan);
     tcase_add_test(tc, save_and_load);
     tcase_add_test(tc, python_written_file);

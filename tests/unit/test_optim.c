@@ -167,6 +167,11 @@ START_TEST(test_names)
     ck_assert_int_eq(ffnn_optim_parse(""), -1);
     ck_assert_int_eq(ffnn_optim_parse(NULL), -1);
     ck_assert_str_eq(ffnn_optim_name(FFNN_OPTIM_COUNT), "?");
+    ffnn_names t = ffnn_optim_names();
+    ck_assert_int_eq(t.n, FFNN_OPTIM_COUNT);
+    ck_assert(t.parse == ffnn_optim_parse);
+    for (int k = 0; k < t.n; k++)
+        ck_assert_str_eq(t.names[k], ffnn_optim_name((ffnn_optim_kind)k));
 }
 END_TEST
 
@@ -285,6 +290,53 @@ START_TEST(test_pool_step_same_bits)
 }
 END_TEST
 
+
+/* Adam and AdamW over many elements (the vector loops and their scalar
+ * tails) give, bit for bit, the per-element float formula written out
+ * here: m += (g - m)(1 - b1); v += (g*g - v)(1 - b2); w -= m*alpha/(sqrt(v)
+ * + eps), AdamW's w - w*wd*lr first. */
+START_TEST(test_adam_long_arrays_same_bits)
+{
+    const size_t n = 1037;
+    for (int kind = 0; kind < 2; kind++) {
+        ffnn_optim_spec s = ffnn_optim_default(kind ? FFNN_OPTIM_ADAMW : FFNN_OPTIM_ADAM);
+        s.learning_rate = 0.01;
+        ffnn_optim o;
+        ck_assert_int_eq(ffnn_optim_init(&o, &s, n, NULL), FFNN_OK);
+        float *w = malloc(n * sizeof *w), *g = malloc(n * sizeof *g), *we = malloc(n * sizeof *we);
+        float *m = calloc(n, sizeof *m), *v = calloc(n, sizeof *v);
+        ffnn_rng r;
+        ffnn_rng_init(&r, 5, 99, (uint64_t)kind);
+        for (size_t i = 0; i < n; i++)
+            w[i] = we[i] = (float)ffnn_rng_normal(&r);
+        float lr = 0.01f, b1 = 0.9f, b2 = 0.999f, c1 = (float)(1.0 - 0.9), c2 = (float)(1.0 - 0.999);
+        float eps = 1e-7f, wd = kind ? 0.004f : 0.0f;
+        for (int t = 1; t <= 4; t++) {
+            for (size_t i = 0; i < n; i++)
+                g[i] = (float)ffnn_rng_normal(&r) * (i % 7 == 0 ? 0.0f : 1.0f);
+            ffnn_optim_step(&o, w, g);
+            float tf = (float)t;
+            float alpha = lr * sqrtf(1.0f - powf(b2, tf)) / (1.0f - powf(b1, tf));
+            for (size_t i = 0; i < n; i++) {
+                if (kind)
+                    we[i] = we[i] - we[i] * wd * lr;
+                m[i] += (g[i] - m[i]) * c1;
+                v[i] += (g[i] * g[i] - v[i]) * c2;
+                we[i] -= m[i] * alpha / (sqrtf(v[i]) + eps);
+            }
+            for (size_t i = 0; i < n; i++)
+                ck_assert_msg(memcmp(&w[i], &we[i], sizeof(float)) == 0 &&
+                                  memcmp(&o.m[i], &m[i], sizeof(float)) == 0 &&
+                                  memcmp(&o.v[i], &v[i], sizeof(float)) == 0,
+                              "%s step %d element %zu: %.9g vs %.9g", ffnn_optim_name(s.kind), t, i,
+                              w[i], we[i]);
+        }
+        ffnn_optim_release(&o);
+        free(w); free(g); free(we); free(m); free(v);
+    }
+}
+END_TEST
+
 Suite *optim_suite(void);
 Suite *optim_suite(void)
 {
@@ -304,6 +356,7 @@ Suite *optim_suite(void)
     tcase_add_test(tc, test_bad_kind);
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_pool_step_same_bits);
+    tcase_add_test(tc, test_adam_long_arrays_same_bits);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -83,6 +83,9 @@ else:
     for i, c in enumerate(classes):
         if c in per:
             cmp(f"roc_auc:{c}", auc(y == c, P[:, i]), per[c]["roc_auc"])
+    # the seed tutorial's accuracy_score(y_onehot, model.predict(X) >= .5)
+    onehot = np.array([[float(c == t) for c in classes] for t in y])
+    cmp("subset_accuracy", M.accuracy_score(onehot, P >= .5), got["subset_accuracy"])
 for b in bad:
     print(b)
 sys.exit(1 if bad else 0)
