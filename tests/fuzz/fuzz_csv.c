@@ -3,7 +3,8 @@
  * does with a table (ffnn_prep_fit, ffnn_data_from_table); the one-pass
  * reader ffnn-train uses (ffnn_ingest_read, on 1 or 2 threads), which must
  * agree with the table path to the bit or in its error message (abort
- * otherwise); and the streaming reader (ffnn_csv_next, what predict reads)
+ * otherwise), and its encoder of validation rows (ffnn_ingest_encode)
+ * likewise; and the streaming reader (ffnn_csv_next, what predict reads)
  * with the field helpers applied to every field. */
 #include "ffnn/csv.h"
 #include "ffnn/dataset.h"
@@ -59,6 +60,68 @@ static void check_ingest(const uint8_t *data, size_t size, const ffnn_prep_optio
     ffnn_prep_release(&p);
 }
 
+/* The rows encoded by ffnn_ingest_encode with p against want (the table
+ * path's status, message and data): abort if they differ.  any_error: the
+ * table path failed while reading the table, before any row was encoded,
+ * so only a failure is expected (the block reader reports the first error
+ * in file order, which may be another). */
+static void check_encode(const uint8_t *data, size_t size, const ffnn_prep *p,
+                         const ffnn_ingest_header *expect, ffnn_status want,
+                         const ffnn_error *werr, const ffnn_data *wd, bool any_error)
+{
+    FILE *fp = fuzz_stream(data, size);
+    ffnn_ingest_options io = ffnn_ingest_options_default();
+    io.threads = 1 + (int)(size >> 1 & 1);
+    ffnn_data d;
+    ffnn_error err;
+    ffnn_status st = ffnn_ingest_encode(&d, p, fp, "fuzz.csv", expect, "train.csv", &io, &err);
+    fclose(fp);
+    if (any_error) {
+        if (!st || d.X)
+            abort();
+        return;
+    }
+    if (st != want || (st && strcmp(err.msg, werr->msg) != 0))
+        abort();
+    if (st)
+        return;
+    if (d.n != wd->n || d.d != wd->d ||
+        memcmp(d.X, wd->X, (size_t)d.n * (size_t)d.d * sizeof(float)) != 0 ||
+        memcmp(d.y, wd->y, (size_t)d.n * sizeof(double)) != 0)
+        abort();
+    ffnn_data_release(&d);
+}
+
+/* Validation rows with a fixed preprocessing (a numeric, b categorical, y
+ * three classes): the input encoded by the block reader against the table
+ * path (ffnn_table_read, ffnn_data_from_table). */
+static void fuzz_encode(const uint8_t *data, size_t size)
+{
+    static const char train[] = "a,b,y\n1,x,0\n2,y,1\n3,x,2\n4,z,0\n5,x,1\n6,y,2\n7,x,0\n";
+    FILE *fp = fuzz_stream((const uint8_t *)train, sizeof train - 1);
+    ffnn_table tt, t;
+    ffnn_prep p;
+    ffnn_error err;
+    if (ffnn_table_read(&tt, fp, "train.csv", false, &err) || ffnn_prep_fit(&p, &tt, NULL, &err))
+        abort();
+    fclose(fp);
+    fp = fuzz_stream(data, size);
+    ffnn_status st = ffnn_table_read(&t, fp, "fuzz.csv", false, &err);
+    fclose(fp);
+    if (st) {
+        check_encode(data, size, &p, NULL, st, &err, NULL, true);
+    } else {
+        ffnn_data d;
+        st = ffnn_data_from_table(&d, &p, &t, NULL, t.nrows, true, &err);
+        check_encode(data, size, &p, NULL, st, &err, &d, false);
+        if (!st)
+            ffnn_data_release(&d);
+        ffnn_table_release(&t);
+    }
+    ffnn_prep_release(&p);
+    ffnn_table_release(&tt);
+}
+
 /* What training does with a table, then the one-pass reader likewise. */
 static void fit_both(const uint8_t *data, size_t size, const ffnn_table *t, ffnn_status tst,
                      const ffnn_error *terr, const ffnn_prep_options *opt)
@@ -69,11 +132,18 @@ static void fit_both(const uint8_t *data, size_t size, const ffnn_table *t, ffnn
     ffnn_status st = tst;
     memset(&p, 0, sizeof p);
     memset(&d, 0, sizeof d);
+    /* Training reads its table with allow_empty false: no rows is that
+     * error, before the roles of the columns are looked at. */
+    if (!st && t->nrows == 0)
+        st = ffnn_error_set(&err, FFNN_EDATA, "fuzz.csv: no data rows");
     if (!st && !(st = ffnn_prep_fit(&p, t, opt, &err)) &&
         (st = ffnn_data_from_table(&d, &p, t, NULL, t->nrows, true, &err)))
         ffnn_prep_release(&p);
     check_ingest(data, size, opt, st, &err, &p, &d);
     if (!st) {
+        /* The same rows as validation rows of their own preprocessing. */
+        ffnn_ingest_header h = {t->names, t->ncols};
+        check_encode(data, size, &p, &h, FFNN_OK, &err, &d, false);
         ffnn_data_release(&d);
         ffnn_prep_release(&p);
     }
@@ -124,6 +194,7 @@ static void fuzz_stream_reader(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_table(data, size);
+    fuzz_encode(data, size);
     fuzz_stream_reader(data, size);
     return 0;
 }
