@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 #include "ffnn/preprocess.h"
 #include "ffnn/error.h"
 #include "ffnn/file.h"
@@ -75,20 +74,6 @@ int cmd_getopt(int argc, char **argv, const cmd_options *o, int *status);
 /* The --help lines of the shared options of `common` (-v, -q, -h,
  * --version), each description starting in column width + 3. */
 void cmd_help_common(unsigned common, int width);
-
-/* A progress line while a large input is read: on a terminal only, from
- * one second on, redrawn in place and cleared at the end.
- * cmd_reading_progress is an ffnn_ingest_options.progress callback (ctx: the
- * cmd_reading). */
-typedef struct {
-    const char *name;
-    bool tty;
-    double shown;           /* seconds at the last line drawn, 0: none */
-    struct timespec t0;
-} cmd_reading;
-void cmd_reading_init(cmd_reading *r, const char *name);
-int cmd_reading_progress(void *ctx, long long done, long long total);
-void cmd_reading_end(cmd_reading *r);
 
 /* Strict option parsing: the whole string must be the number, in range. */
 bool cmd_parse_long(const char *s, long min, long max, long *out);
@@ -189,5 +174,24 @@ bool cmd_progbar_due(cmd_progbar *b, long done);
  * out where the line would not fit the terminal's width. */
 void cmd_progbar_draw(cmd_progbar *b, const char *prefix, long done, long total,
                       const char *const *names, const double *values, int n);
+
+/* A progress line while a large input is read, on the bar's clock and
+ * schedule (from one second on, at most ten times a second; the test
+ * clock advances one step per block): "PROG: reading NAME: 42% (18.3 of
+ * 43.7 MB, 410 MB/s)", or without the percent and size when the size is
+ * unknown (a pipe), overwritten in place and erased by cmd_reading_end;
+ * nothing once all of a known size is read.
+ * For the caller to use on a terminal only (tty); cmd_reading_progress is
+ * an ffnn_ingest_options.progress callback (ctx: the cmd_reading). */
+typedef struct {
+    const char *name;
+    bool tty;
+    bool shown;             /* a line is on the terminal */
+    long long done;         /* bytes at the last call */
+    cmd_progbar bar;
+} cmd_reading;
+void cmd_reading_init(cmd_reading *r, const char *name, bool tty);
+int cmd_reading_progress(void *ctx, long long done, long long total);
+void cmd_reading_end(cmd_reading *r);
 
 #endif

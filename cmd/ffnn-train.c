@@ -254,7 +254,7 @@ int main(int argc, char **argv)
     progress prog = {.tty = isatty(STDERR_FILENO) != 0, .source = cmd_input_name(train_path),
                      .metric = "accuracy"};
     cmd_progbar_init(&prog.bar);
-    cmd_reading_init(&prog.reading, prog.source);
+    cmd_reading_init(&prog.reading, prog.source, prog.tty);
     ffnn_train_hooks hooks = {on_prep, cmd_progress_enabled() ? on_epoch : NULL, &prog,
                               prog.tty ? on_batch : NULL, on_read};
     st = ffnn_train_file(&cfg, train_path, validation, &hooks, &model, &hist, &err);
