@@ -92,15 +92,27 @@ int ffnn_table_name_find(const ffnn_name_col *v, int n, const char *name)
     return lo < n && strcmp(v[lo].name, name) == 0 ? v[lo].col : -1;
 }
 
-ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *source, long line,
-                                    ffnn_error *err)
+ffnn_status ffnn_table_read_header(ffnn_csv_reader *r, const char *name, char ***fields,
+                                   int *ncols, ffnn_error *err)
 {
+    char **f;
+    int nf;
+    ffnn_status st;
+    if ((st = ffnn_csv_next(r, &f, &nf, err)))
+        return st;
+    if (nf == 0)
+        return ffnn_error_set(err, FFNN_EDATA, "%s: empty file", name);
+    long line = ffnn_csv_line(r);
     /* Names end up in model files, JSON and SVG, which must be UTF-8. */
-    for (int j = 0; j < ncols; j++)
-        if (ffnn_utf8_invalid(names[j], strlen(names[j])) >= 0)
+    for (int j = 0; j < nf; j++)
+        if (ffnn_utf8_invalid(f[j], strlen(f[j])) >= 0)
             return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: column name is not valid UTF-8",
-                                  source, line, j + 1);
-    return ffnn_table_check_names(names, ncols, source, line, err);
+                                  name, line, j + 1);
+    if ((st = ffnn_table_check_names(f, nf, name, line, err)))
+        return st;
+    *fields = f;
+    *ncols = nf;
+    return FFNN_OK;
 }
 
 ffnn_status ffnn_table_check_names(char *const *names, int ncols, const char *source, long line,
@@ -137,21 +149,14 @@ ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allo
         return ffnn_error_nomem(err);
     if ((st = ffnn_csv_reader_create(&r, fp, t->source, err)) != FFNN_OK)
         goto fail;
-    if ((st = ffnn_csv_next(r, &f, &nf, err)) != FFNN_OK)
+    if ((st = ffnn_table_read_header(r, t->source, &f, &nf, err)) != FFNN_OK)
         goto fail;
-    if (nf == 0) {
-        st = ffnn_error_set(err, FFNN_EDATA, "%s: empty file", t->source);
-        goto fail;
-    }
-    long header_line = ffnn_csv_line(r);
     if (!(t->names = calloc((size_t)nf, sizeof *t->names)))
         goto nomem;
     t->ncols = nf;
     for (int j = 0; j < nf; j++)
         if (!(t->names[j] = strdup(f[j])))
             goto nomem;
-    if ((st = ffnn_table_check_header(t->names, nf, t->source, header_line, err)) != FFNN_OK)
-        goto fail;
     for (;;) {
         if ((st = ffnn_csv_next(r, &f, &nf, err)) != FFNN_OK)
             goto fail;

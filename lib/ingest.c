@@ -531,18 +531,14 @@ static ffnn_status read_header(ingest *g, ffnn_csv_reader *r, ffnn_error *err)
     char **f;
     int nf;
     ffnn_status st;
-    if ((st = ffnn_csv_next(r, &f, &nf, err)))
+    if ((st = ffnn_table_read_header(r, g->name, &f, &nf, err)))
         return st;
-    if (nf == 0)
-        return ffnn_error_set(err, FFNN_EDATA, "%s: empty file", g->name);
     if (!(g->names = ffnn_calloc((size_t)nf, sizeof *g->names)))
         return ffnn_error_nomem(err);
     g->ncols = nf;
     for (int j = 0; j < nf; j++)
         if (!(g->names[j] = strdup(f[j])))
             return ffnn_error_nomem(err);
-    if ((st = ffnn_table_check_header(g->names, nf, g->name, ffnn_csv_line(r), err)))
-        return st;
     bool *skip = ffnn_calloc((size_t)nf, sizeof *skip);
     if (!skip || !(g->src = ffnn_calloc((size_t)nf, sizeof *g->src))) {
         free(skip);

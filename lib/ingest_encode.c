@@ -117,11 +117,7 @@ static ffnn_status bind_header(encoder *e, ffnn_csv_reader *r, const ffnn_ingest
     char **f;
     int nf;
     ffnn_status st;
-    if ((st = ffnn_csv_next(r, &f, &nf, err)))
-        return st;
-    if (nf == 0)
-        return ffnn_error_set(err, FFNN_EDATA, "%s: empty file", e->name);
-    if ((st = ffnn_table_check_header(f, nf, e->name, ffnn_csv_line(r), err)) ||
+    if ((st = ffnn_table_read_header(r, e->name, &f, &nf, err)) ||
         (expect && (st = ffnn_ingest_check_columns(expect->names, expect->ncols, expect_source, f,
                                                    nf, e->name, err))) ||
         (st = ffnn_prep_bind(e->p, f, nf, &e->bind, e->name, err)))

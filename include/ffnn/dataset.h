@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "ffnn/csv.h"
 #include "ffnn/error.h"
 #include "ffnn/rng.h"
 
@@ -38,12 +39,15 @@ void ffnn_table_release(ffnn_table *t);
  * else); a missing file or a directory is FFNN_ENOINPUT
  * "path: cannot open: <reason>". */
 ffnn_status ffnn_table_open(const char *path, FILE **fp, ffnn_error *err);
-/* The rules for a header row (line: where it is): names must be UTF-8
- * (FFNN_EDATA "file:line:col: column name is not valid UTF-8") and distinct
- * (FFNN_EDATA "file:line: duplicate column name \"x\" (columns I and J)",
- * the pair whose second column comes first). */
-ffnn_status ffnn_table_check_header(char *const *names, int ncols, const char *source, long line,
-                                    ffnn_error *err);
+/* Reads the header row of r (name for messages; fields as ffnn_csv_next
+ * gives them) and applies the rules for one: none at all is FFNN_EDATA
+ * "file: empty file"; names must be UTF-8 (FFNN_EDATA "file:line:col:
+ * column name is not valid UTF-8") and distinct (FFNN_EDATA "file:line:
+ * duplicate column name \"x\" (columns I and J)", the pair whose second
+ * column comes first).  Every reader of a CSV header but predict's (which
+ * lets extra columns be any bytes) goes through it. */
+ffnn_status ffnn_table_read_header(ffnn_csv_reader *r, const char *name, char ***fields,
+                                   int *ncols, ffnn_error *err);
 /* A header's names sorted for lookups (by name, then column):
  * ffnn_table_name_index makes it (n entries, malloc'd; NULL when out of memory),
  * ffnn_table_name_find gives the first column of a name, or -1. */
