@@ -78,6 +78,10 @@ void cmd_help_common(unsigned common, int width);
 /* Strict option parsing: the whole string must be the number, in range. */
 bool cmd_parse_long(const char *s, long min, long max, long *out);
 bool cmd_parse_u64(const char *s, uint64_t *out);
+/* -j/--threads N of ffnn-train and ffnn-predict: 1..FFNN_POOL_MAX into
+ * *threads and 0, else the usage error "invalid threads 'S' (need an
+ * integer 1..256)" and its status (64). */
+int cmd_parse_threads(const char *s, long *threads);
 bool cmd_parse_double(const char *s, double min, double max, double *out);
 /* Splits "a,b,c" into a malloc'd array of malloc'd strings; NULL when out
  * of memory. */

@@ -48,9 +48,8 @@ int main(int argc, char **argv)
         case 'k': keep = optarg; break;
         case 'o': output = optarg; break;
         case 'j':
-            if (!cmd_parse_long(optarg, 1, FFNN_POOL_MAX, &threads))
-                return cmd_usage_error("invalid threads '%s' (need an integer 1..%d)", optarg,
-                                       FFNN_POOL_MAX);
+            if ((rc = cmd_parse_threads(optarg, &threads)))
+                return rc;
             break;
         case OPT_STRICT: strict = true; break;
         case CMD_OPT_EXIT: return rc;
