@@ -11,7 +11,7 @@
 #   BENCH_REPS      runs per fast case (default 5)
 #   BENCH_PEER_REPS runs per slow peer case, case 2 (default 3)
 #   BENCH_PYTHON    Python with torch/sklearn (default /usr/bin/python3, Debian's)
-#   BENCH_CASES     cases to run, e.g. "1 2 6" (default "1 2 3 4 5 6 7 8 9 10")
+#   BENCH_CASES     cases to run, e.g. "1 2 6" (default "1 2 3 4 5 6 7 8 9 10 11")
 #   BENCH_OUT       where the table goes (default bench/RESULTS.md)
 #   BENCH_RT        1: run every timed command (not case 9's) under chrt -f 1,
 #                   a real-time priority, so other work on a shared machine
@@ -27,7 +27,7 @@ W=${BENCH_WORK:-$ROOT/build/bench}
 REPS=${BENCH_REPS:-5}
 PREPS=${BENCH_PEER_REPS:-3}
 PY=${BENCH_PYTHON:-/usr/bin/python3}
-CASES=${BENCH_CASES:-1 2 3 4 5 6 7 8 9 10}
+CASES=${BENCH_CASES:-1 2 3 4 5 6 7 8 9 10 11}
 OUT=${BENCH_OUT:-$B/RESULTS.md}
 NCPU=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 CC=${CC:-cc}
@@ -51,6 +51,12 @@ build_helper() { # NAME SRC [LIBS]
 build_helper timeit "$B/timeit.c" || exit 70
 build_helper gen_synth "$B/gen_synth.c" -lm || exit 70
 build_helper peak "$B/peak.c" -pthread || exit 70
+# The reader alone, linked with the library make just built (rebuilt each run).
+HAVE_INGEST=0
+if [ -s "$ROOT/build/libffnn.a" ] && $CC -O2 -std=gnu11 -I"$ROOT/include" -o "$W/ingest" "$B/ingest.c" \
+        "$ROOT/build/libffnn.a" -lcjson -lmd -lm -pthread 2>"$W/ingest.log"; then
+    HAVE_INGEST=1
+fi
 TIMEIT=$W/timeit
 # bench/kern.c links libffnn (make bench built it); bench/sgemm.c OpenBLAS,
 # when its headers are installed (libopenblas-dev, make bench-deps).
@@ -385,9 +391,21 @@ if has_case 4; then
         BYTES=$(wc -c < "$BIG"); SBYTES=$(wc -c < "$SMALL")
         if measure c4_predict "$REPS" "$BIN/ffnn-predict" "$MODEL" "$BIG" &&
            measure c4_predict_small "$REPS" "$BIN/ffnn-predict" "$MODEL" "$SMALL"; then
-            row "$C" "ffnn-predict ($(calc "$BYTES/1e6" | xargs printf '%.0f') MB in)" "whole process" s "$(col "$W/runs/c4_predict.t" 1 | stats)" ""
+            row "$C" "ffnn-predict ($(calc "$BYTES/1e6" | xargs printf '%.0f') MB in, $NCPU threads)" "whole process" s "$(col "$W/runs/c4_predict.t" 1 | stats)" ""
             s=$(col "$W/runs/c4_predict.t" 1 | awk -v b="$BYTES" '{ print b / 1e6 / $1 }' | stats)
-            row "$C" "ffnn-predict" "MB/s in (whole process)" mbs "$s" ""
+            row "$C" "ffnn-predict ($NCPU threads)" "MB/s in (whole process)" mbs "$s" ""
+            PMBS=${s%% *}; PMBS1=""
+            if "$BIN/ffnn-predict" --help 2>/dev/null | grep -q -- '--threads' &&
+               measure c4_predict_j1 "$REPS" "$BIN/ffnn-predict" -j 1 "$MODEL" "$BIG"; then
+                s1=$(col "$W/runs/c4_predict_j1.t" 1 | awk -v b="$BYTES" '{ print b / 1e6 / $1 }' | stats)
+                PMBS1=${s1%% *}
+                row "$C" "ffnn-predict (1 thread)" "MB/s in (whole process)" mbs "$s1" \
+                    "$(awk -v a="$PMBS" -v b="$PMBS1" 'BEGIN { printf "%d threads: %.2f× 1 thread", '"$NCPU"', a / b }')"
+            fi
+            target "case 4 (issue 12): predict ≥ 300 MB/s on 2 cores" \
+                "$(printf '%.0f MB/s on %s threads%s' "$PMBS" "$NCPU" "$( [ -n "$PMBS1" ] && awk -v a="$PMBS" -v b="$PMBS1" 'BEGIN { printf " (%.2f× its 1-thread %.0f MB/s)", a / b, b }')")" \
+                "$(awk -v m="$PMBS" 'BEGIN { print (m >= 300) ? "met" : "missed" }')" \
+                "$(awk -v m="$PMBS" 'BEGIN { if (m >= 300) printf "%.2f× the goal", m / 300; else printf "%.2f× the goal: needs %.2f× more speed", m / 300, 300 / m }')"
             rss=$(col "$W/runs/c4_predict.t" 2 | stats); rss_s=$(col "$W/runs/c4_predict_small.t" 2 | stats)
             row "$C" "ffnn-predict" "peak RSS, 100 MB input" kb "$rss" ""
             row "$C" "ffnn-predict" "peak RSS, 10 MB input" kb "$rss_s" ""
@@ -590,6 +608,50 @@ if has_case 10 && [ $HAVE_KERN = 1 ]; then
                     "$(awk -v a="$gf" -v b="$sg" 'BEGIN { printf "%.0f", 100 * a / b }')")"
         fi
     done < "$W/runs/c10.tsv"
+fi
+
+# ==== case 11: reading training data (issue 12) ==================================
+if has_case 11; then
+    C="11 ingest 80k×64 CSV"
+    ING=$W/synth_80k.csv
+    [ -s "$ING" ] && [ "$ING" -nt "$B/gen_synth.c" ] || "$W/gen_synth" -n 80000 -f 64 -k 10 -s 42 > "$ING" || exit 70
+    IBYTES=$(wc -c < "$ING")
+    IMB=""; IMB1=""
+    if [ $HAVE_INGEST = 0 ]; then
+        note "case 11: bench/ingest.c did not build against build/libffnn.a (see $W/ingest.log)"
+    else
+        for t in 1 "$NCPU"; do
+            [ "$t" = 1 ] && [ -n "$IMB1" ] && continue
+            measure c11_ingest_t$t "$REPS" "$W/ingest" "$ING" "$t" || continue
+            s=$(jfield "$W/runs/c11_ingest_t$t.out" seconds | awk -v b="$IBYTES" '{ print b / 1e6 / $1 }' | stats)
+            row "$C" "ffnn_ingest_load ($t thread$( [ "$t" -gt 1 ] && echo s))" "MB/s in (CSV → matrix, inside the call)" mbs "$s" \
+                "$( [ "$t" -gt 1 ] && [ -n "$IMB1" ] && awk -v a="${s%% *}" -v b="$IMB1" 'BEGIN { printf "%.2f× 1 thread", a / b }')"
+            if [ "$t" = 1 ]; then IMB1=${s%% *}; fi
+            IMB=${s%% *}
+        done
+        mx=$(jfield "$W/runs/c11_ingest_t$NCPU.out" matrix_bytes | head -n 1)
+        rss=$(col "$W/runs/c11_ingest_t$NCPU.t" 2 | stats)
+        if [ -n "$mx" ]; then
+            row "$C" "ffnn_ingest_load ($NCPU threads)" "peak RSS (whole process)" kb "$rss" \
+                "$(awk -v r="${rss%% *}" -v m="$mx" 'BEGIN { printf "%.2f× the %.1f MB matrix", r * 1024 / m, m / 1e6 }')"
+        fi
+    fi
+    if measure c11_train_e0 "$REPS" "$BIN/ffnn-train" -q -c "$B/synth.json" -e 0 -o "$W/ingest.ffnn" "$ING"; then
+        s=$(col "$W/runs/c11_train_e0.t" 1 | awk -v b="$IBYTES" '{ print b / 1e6 / $1 }' | stats)
+        row "$C" "ffnn-train -e 0 ($NCPU threads)" "MB/s in (whole process: read, init, save)" mbs "$s" ""
+        [ -z "$IMB" ] && IMB=${s%% *}
+    fi
+    if [ -n "$IMB" ]; then
+        target "case 11 (issue 12): CSV → training matrix ≥ 300 MB/s on 2 cores" \
+            "$(printf '%.0f MB/s on %s threads%s' "$IMB" "$NCPU" "$( [ -n "$IMB1" ] && awk -v a="$IMB" -v b="$IMB1" 'BEGIN { printf " (%.2f× its 1-thread %.0f MB/s)", a / b, b }')")" \
+            "$(awk -v m="$IMB" 'BEGIN { print (m >= 300) ? "met" : "missed" }')" \
+            "$(awk -v m="$IMB" 'BEGIN { if (m >= 300) printf "%.2f× the goal", m / 300; else printf "%.2f× the goal: needs %.2f× more speed", m / 300, 300 / m }')"
+    fi
+    if [ -n "$mx" ]; then
+        target "case 11 (issue 12): peak memory ≤ 1.5× the matrix plus a block" \
+            "$(awk -v r="${rss%% *}" -v m="$mx" 'BEGIN { printf "%.1f MB for a %.1f MB matrix (%.2f×; the process, blocks and code included)", r / 1024, m / 1e6, r * 1024 / m }')" \
+            "$(awk -v r="${rss%% *}" -v m="$mx" 'BEGIN { print (r * 1024 <= 1.5 * m + 4 * 1048576) ? "met" : "missed" }')" ""
+    fi
 fi
 
 # ---- the table ----------------------------------------------------------------------

@@ -315,6 +315,13 @@ bool cmd_parse_long(const char *s, long min, long max, long *out)
     return true;
 }
 
+int cmd_parse_threads(const char *s, long *threads)
+{
+    if (cmd_parse_long(s, 1, FFNN_POOL_MAX, threads))
+        return 0;
+    return cmd_usage_error("invalid threads '%s' (need an integer 1..%d)", s, FFNN_POOL_MAX);
+}
+
 bool cmd_parse_u64(const char *s, uint64_t *out)
 {
     char *end;

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include "ffnn/dataset.h"
+#include "ffnn/preprocess.h"
 #include "ffnn/error.h"
 #include "ffnn/file.h"
 
@@ -78,6 +78,10 @@ void cmd_help_common(unsigned common, int width);
 /* Strict option parsing: the whole string must be the number, in range. */
 bool cmd_parse_long(const char *s, long min, long max, long *out);
 bool cmd_parse_u64(const char *s, uint64_t *out);
+/* -j/--threads N of ffnn-train and ffnn-predict: 1..FFNN_POOL_MAX into
+ * *threads and 0, else the usage error "invalid threads 'S' (need an
+ * integer 1..256)" and its status (64). */
+int cmd_parse_threads(const char *s, long *threads);
 bool cmd_parse_double(const char *s, double min, double max, double *out);
 /* Splits "a,b,c" into a malloc'd array of malloc'd strings; NULL when out
  * of memory. */
@@ -174,5 +178,24 @@ bool cmd_progbar_due(cmd_progbar *b, long done);
  * out where the line would not fit the terminal's width. */
 void cmd_progbar_draw(cmd_progbar *b, const char *prefix, long done, long total,
                       const char *const *names, const double *values, int n);
+
+/* A progress line while a large input is read, on the bar's clock and
+ * schedule (from one second on, at most ten times a second; the test
+ * clock advances one step per block): "PROG: reading NAME: 42% (18.3 of
+ * 43.7 MB, 410 MB/s)", or without the percent and size when the size is
+ * unknown (a pipe), overwritten in place and erased by cmd_reading_end;
+ * nothing once all of a known size is read.
+ * For the caller to use on a terminal only (tty); cmd_reading_progress is
+ * an ffnn_ingest_options.progress callback (ctx: the cmd_reading). */
+typedef struct {
+    const char *name;
+    bool tty;
+    bool shown;             /* a line is on the terminal */
+    long long done;         /* bytes at the last call */
+    cmd_progbar bar;
+} cmd_reading;
+void cmd_reading_init(cmd_reading *r, const char *name, bool tty);
+int cmd_reading_progress(void *ctx, long long done, long long total);
+void cmd_reading_end(cmd_reading *r);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "common.h"
-#include "ffnn/csv.h"
+#include "ffnn/num.h"
 #include "ffnn/eval.h"
 #include "ffnn/model_io.h"
 #include "ffnn/predict.h"
@@ -130,7 +130,8 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
     }
     /* Labels are checked against the model here, where the input's line
      * and column are known. */
-    ffnn_predict_options opt = {NULL, 0, 0, 0, true};
+    ffnn_predict_options opt = ffnn_predict_options_default();
+    opt.check_target = true;
     ffnn_status st = ffnn_predict_stream(m, in, name, mem, &opt, NULL, &err);
     if (fclose(mem) != 0 && !st)
         st = ffnn_error_nomem(&err);

@@ -12,8 +12,13 @@ static void usage(void)
            "the predictions CSV: the target column when INPUT has it, `prediction`, and\n"
            "for classification one probability column p_<class> per class.\n\n"
            "  -k, --keep=COL,...     copy these columns through first (identifiers)\n"
-           "  -o, --output=FILE      write to FILE (atomically) instead of standard output\n",
-           progname);
+           "  -o, --output=FILE      write to FILE (atomically) instead of standard output\n"
+           "  -j, --threads=N        threads (default: all %ld CPUs); the output does not\n"
+           "                         depend on N\n"
+           "      --strict-categories  a value that is none of a categorical feature's\n"
+           "                         categories is an error (default: encoded as all\n"
+           "                         zeros, with a warning per column)\n",
+           progname, cmd_cpu_count());
     cmd_help_common(CMD_QUIET, 22);
     printf("\nInput columns are matched to the model's features by name; extra columns are\n"
            "ignored.  Memory use does not grow with the input length.\n"
@@ -24,19 +29,29 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+    enum { OPT_STRICT = 256 };
     static const struct option longopts[] = {
         {"keep", required_argument, NULL, 'k'},
         {"output", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, 'j'},
+        {"strict-categories", no_argument, NULL, OPT_STRICT},
         {NULL, 0, NULL, 0},
     };
-    static const cmd_options opts = {"k:o:", longopts, CMD_QUIET, usage};
+    static const cmd_options opts = {"k:o:j:", longopts, CMD_QUIET, usage};
     const char *keep = NULL, *output = "-";
+    long threads = cmd_cpu_count();
+    bool strict = false;
     int c, rc = 0;
     cmd_init(argv[0]);
     while ((c = cmd_getopt(argc, argv, &opts, &rc)) != -1) {
         switch (c) {
         case 'k': keep = optarg; break;
         case 'o': output = optarg; break;
+        case 'j':
+            if ((rc = cmd_parse_threads(optarg, &threads)))
+                return rc;
+            break;
+        case OPT_STRICT: strict = true; break;
         case CMD_OPT_EXIT: return rc;
         }
     }
@@ -51,14 +66,18 @@ int main(int argc, char **argv)
 
     ffnn_error err;
     ffnn_model *m = NULL;
-    ffnn_predict_options opt = {NULL, 0, 0, 0, false};
+    ffnn_predict_options opt = ffnn_predict_options_default();
+    long *unseen = NULL;
     FILE *in = NULL;
     cmd_out o = {0};
     if (ffnn_model_load(&m, model_path, &err)) {
         rc = cmd_fail(&err);
         goto out;
     }
-    if (keep && !(opt.keep = cmd_split_list(keep, &opt.n_keep))) {
+    opt.threads = (int)threads;
+    opt.unseen_error = strict;
+    if ((keep && !(opt.keep = cmd_split_list(keep, &opt.n_keep))) ||
+        !(opt.unseen = unseen = calloc((size_t)m->prep.n_columns + 1, sizeof *unseen))) {
         rc = cmd_nomem();
         goto out;
     }
@@ -78,12 +97,21 @@ int main(int argc, char **argv)
         rc = cmd_fail(&err);
         goto out;
     }
-    if (cmd_out_commit(&o, &err))
+    if (cmd_out_commit(&o, &err)) {
         rc = cmd_fail(&err);
+        goto out;
+    }
+    for (int k = 0; k < m->prep.n_columns; k++)
+        if (unseen[k] > 0)
+            cmd_warn("%s: column \"%s\": %ld value%s not among the model's categories, "
+                     "encoded as all zeros (--strict-categories refuses them)",
+                     cmd_input_name(input), m->prep.columns[k].name, unseen[k],
+                     unseen[k] == 1 ? " is" : "s are");
 out:
     if (in && in != stdin)
         fclose(in);
     cmd_free_list(opt.keep, opt.n_keep);
+    free(unseen);
     ffnn_model_destroy(m);
     return rc;
 }

@@ -34,8 +34,8 @@ static void usage(void)
            "  -e, --epochs=N         train exactly N epochs, as the config's \"epochs\" does\n"
            "                         (default: the config's, else up to %d; see below)\n"
            "  -o, --output=MODEL     model file to write (default: TRAIN with .ffnn)\n"
-           "  -j, --threads=N        threads for large batches (default: all %ld CPUs);\n"
-           "                         the results do not depend on N\n"
+           "  -j, --threads=N        threads for reading and large batches (default: all\n"
+           "                         %ld CPUs); the results do not depend on N\n"
            "      --validation=FILE  validate on the rows of FILE as given (Keras's\n"
            "                         validation_data): every row of TRAIN.csv trains\n"
            "      --history=FILE     write the per-epoch history CSV\n",
@@ -61,12 +61,20 @@ typedef struct {
     const char *source;     /* the training file, for warnings */
     const char *metric;
     bool fitting;           /* ffnn_fit has started */
+    cmd_reading reading;    /* while the training file is read */
     cmd_progbar bar;        /* within an epoch, on a terminal */
 } progress;
+
+static int on_read(void *ctx, long long done, long long total)
+{
+    progress *p = ctx;
+    return cmd_reading_progress(&p->reading, done, total);
+}
 
 static void on_prep(void *ctx, const ffnn_prep *prep)
 {
     progress *p = ctx;
+    cmd_reading_end(&p->reading);
     p->metric = prep->task == FFNN_TASK_REGRESSION ? "mae" : "accuracy";
     p->fitting = true;
     cmd_warn_constant(prep, p->source);
@@ -176,9 +184,8 @@ int main(int argc, char **argv)
             break;
         case 'o': output = optarg; break;
         case 'j':
-            if (!cmd_parse_long(optarg, 1, FFNN_POOL_MAX, &threads))
-                return cmd_usage_error("invalid threads '%s' (need an integer 1..%d)", optarg,
-                                       FFNN_POOL_MAX);
+            if ((rc = cmd_parse_threads(optarg, &threads)))
+                return rc;
             break;
         case OPT_HISTORY: history = optarg; break;
         case OPT_VALIDATION: validation = optarg; break;
@@ -246,9 +253,11 @@ int main(int argc, char **argv)
     progress prog = {.tty = isatty(STDERR_FILENO) != 0, .source = cmd_input_name(train_path),
                      .metric = "accuracy"};
     cmd_progbar_init(&prog.bar);
+    cmd_reading_init(&prog.reading, prog.source, prog.tty);
     ffnn_train_hooks hooks = {on_prep, cmd_progress_enabled() ? on_epoch : NULL, &prog,
-                              prog.tty ? on_batch : NULL};
+                              prog.tty ? on_batch : NULL, on_read};
     st = ffnn_train_file(&cfg, train_path, validation, &hooks, &model, &hist, &err);
+    cmd_reading_end(&prog.reading);
     if (prog.fitting && prog.tty && hooks.on_epoch)
         fputc('\n', stderr);
     if (st) {

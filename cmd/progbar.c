@@ -1,4 +1,5 @@
-/* ffnn programs — Keras's progress bar (see common.h).  The format is
+/* ffnn programs — Keras's progress bar (see common.h), and the line
+ * shown while a large input is read, on the bar's clock.  The format is
  * Keras 2's Progbar (keras-semantics.md §4, fit verbose=1): its numbers,
  * bar, ETA and per-step time; the values are printed with "%.4f" as the
  * per-epoch lines print them. */
@@ -121,4 +122,42 @@ void cmd_progbar_draw(cmd_progbar *b, const char *prefix, long done, long total,
         line[len = room] = '\0';
     fprintf(stderr, "%s\033[K\r", line);
     b->last = b->now;
+}
+
+void cmd_reading_init(cmd_reading *r, const char *name, bool tty)
+{
+    r->name = name;
+    r->tty = tty;
+    r->shown = false;
+    r->done = 0;
+    cmd_progbar_init(&r->bar);
+    cmd_progbar_due(&r->bar, 0);
+}
+
+int cmd_reading_progress(void *ctx, long long done, long long total)
+{
+    cmd_reading *r = ctx;
+    /* Once all of a known size is read the line would be erased at once. */
+    if (!r->tty || done == r->done || done == total)
+        return 0;
+    r->done = done;
+    if (!cmd_progbar_due(&r->bar, 1))
+        return 0;
+    double t = r->bar.now - r->bar.start, mb = (double)done / 1e6;
+    if (total > 0)
+        fprintf(stderr, "%s: reading %s: %d%% (%.1f of %.1f MB, %.0f MB/s)\033[K\r", progname,
+                r->name, (int)(100 * done / total), mb, (double)total / 1e6, mb / t);
+    else
+        fprintf(stderr, "%s: reading %s: %.1f MB (%.0f MB/s)\033[K\r", progname, r->name, mb,
+                mb / t);
+    r->bar.last = r->bar.now;
+    r->shown = true;
+    return 0;
+}
+
+void cmd_reading_end(cmd_reading *r)
+{
+    if (r->shown)
+        fputs("\033[K\r", stderr);
+    r->shown = false;
 }

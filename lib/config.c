@@ -16,7 +16,6 @@
 #include "ffnn/config.h"
 #include "ffnn/file.h"
 #include "ffnn/json.h"
-#include "ffnn/csv.h"
 #include "internal.h"
 
 /* ---- lifecycle ------------------------------------------------------------ */

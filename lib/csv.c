@@ -1,19 +1,20 @@
-/* ffnn — streaming CSV reader (a state machine over bytes), C-locale number
- * parsing and round-trip number formatting. */
+/* ffnn — CSV reading: blocks of whole records read from a stream (the only
+ * sequential step), a scanner that splits a block into records in place, the
+ * record-at-a-time reader built from the two; and helpers for fields
+ * (missing values, quoting, showing them in messages) and UTF-8 checking. */
 #include <errno.h>
-#include <float.h>
-#include <locale.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "ffnn/csv.h"
 #include "internal.h"
+#include "swar.h"
 
-/* Bytes per read.  A test build may define it smaller (tests/fuzz uses a
- * few dozen bytes so that records straddle reads). */
+/* Bytes per read of the record-at-a-time reader.  A test build may define it
+ * smaller (tests/fuzz uses a few dozen bytes so that records straddle
+ * reads). */
 #ifndef CSV_CHUNK
 #define CSV_CHUNK (1u << 18)
 #endif
@@ -21,25 +22,16 @@
 struct ffnn_csv_reader {
     FILE *fp;
     char *name;
-    unsigned char *buf; /* input chunk */
-    size_t pos, len;
+    char *carry;          /* bytes read past the end of the last block */
+    size_t carry_len, carry_cap;
     bool eof, started;
-    bool skip_lf;       /* the last record ended at a CR: a following LF belongs to it */
-    char *data;         /* the current record's fields, each NUL-terminated */
-    size_t dlen, dcap;
-    size_t *offs;       /* start of each field in data */
-    char **fields;
-    int nf, fcap;
-    long line;          /* physical line of the next unread byte */
-    long rec_line;      /* line on which the last returned record starts */
-};
-
-/* Bytes that stop a run of ordinary field bytes: bit 1 outside quotes, bit 2
- * inside quotes. */
-enum { STOP_UNQ = 1, STOP_Q = 2 };
-static const unsigned char stop_class[256] = {
-    [0] = STOP_UNQ | STOP_Q,   [','] = STOP_UNQ,          ['"'] = STOP_UNQ | STOP_Q,
-    ['\r'] = STOP_UNQ | STOP_Q, ['\n'] = STOP_UNQ | STOP_Q,
+    long next_line;       /* line on which the next block starts */
+    long long consumed;   /* input bytes handed out in blocks */
+    long long total;      /* input size if it is a regular file, else -1 */
+    /* ffnn_csv_next: the block being read and the cursor in it */
+    ffnn_csv_block blk;
+    ffnn_csv_cursor cur;
+    bool have_cur;
 };
 
 ffnn_status ffnn_csv_reader_create(ffnn_csv_reader **out, FILE *fp, const char *name,
@@ -51,18 +43,15 @@ ffnn_status ffnn_csv_reader_create(ffnn_csv_reader **out, FILE *fp, const char *
         return ffnn_error_nomem(err);
     r->fp = fp;
     r->name = strdup(name ? name : "<input>");
-    r->buf = malloc(CSV_CHUNK);
-    r->dcap = 4096;
-    r->data = malloc(r->dcap);
-    r->fcap = 64;
-    r->offs = malloc((size_t)r->fcap * sizeof *r->offs);
-    r->fields = malloc((size_t)r->fcap * sizeof *r->fields);
-    r->line = 1;
-    r->rec_line = 1;
-    if (!r->name || !r->buf || !r->data || !r->offs || !r->fields) {
+    r->next_line = 1;
+    struct stat sb;
+    r->total = fileno(fp) >= 0 && fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode)
+                   ? (long long)sb.st_size : -1;
+    if (!r->name) {
         ffnn_csv_reader_destroy(r);
         return ffnn_error_nomem(err);
     }
+    ffnn_csv_cursor_init(&r->cur, NULL, r->name);
     *out = r;
     return FFNN_OK;
 }
@@ -72,16 +61,15 @@ void ffnn_csv_reader_destroy(ffnn_csv_reader *r)
     if (!r)
         return;
     free(r->name);
-    free(r->buf);
-    free(r->data);
-    free(r->offs);
-    free(r->fields);
+    free(r->carry);
+    ffnn_csv_block_release(&r->blk);
+    ffnn_csv_cursor_release(&r->cur);
     free(r);
 }
 
 long ffnn_csv_line(const ffnn_csv_reader *r)
 {
-    return r->rec_line;
+    return r->have_cur ? r->cur.rec_line : r->next_line;
 }
 
 const char *ffnn_csv_name(const ffnn_csv_reader *r)
@@ -89,383 +77,376 @@ const char *ffnn_csv_name(const ffnn_csv_reader *r)
     return r->name;
 }
 
-/* Refills the input chunk; on return r->len == 0 means end of input. */
-static ffnn_status fill(ffnn_csv_reader *r, ffnn_error *err)
+long long ffnn_csv_size(const ffnn_csv_reader *r)
 {
-    r->pos = 0;
-    r->len = 0;
-    if (r->eof)
-        return FFNN_OK;
-    r->len = fread(r->buf, 1, CSV_CHUNK, r->fp);
-    if (r->len < CSV_CHUNK) {
-        if (ferror(r->fp))
-            return ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", r->name, strerror(errno));
-        r->eof = true;
-    }
-    if (!r->started) {
-        r->started = true;
-        if (r->len >= 3 && r->buf[0] == 0xEF && r->buf[1] == 0xBB && r->buf[2] == 0xBF)
-            r->pos = 3;
-    }
-    return FFNN_OK;
+    return r->total;
 }
 
-static bool reserve(ffnn_csv_reader *r, size_t extra)
+/* ---- blocks ---------------------------------------------------------------- */
+
+void ffnn_csv_block_release(ffnn_csv_block *b)
 {
-    if (r->dlen + extra <= r->dcap)
+    if (!b)
+        return;
+    free(b->buf);
+    memset(b, 0, sizeof *b);
+}
+
+static bool block_reserve(ffnn_csv_block *b, size_t cap)
+{
+    if (cap <= b->cap)
         return true;
-    size_t cap = r->dcap;
-    while (cap < r->dlen + extra) {
-        if (cap > SIZE_MAX / 2)
-            return false;
-        cap *= 2;
-    }
-    char *d = realloc(r->data, cap);
-    if (!d)
+    char *p = realloc(b->buf, cap + 1); /* + 1: the scanner's last terminator */
+    if (!p)
         return false;
-    r->data = d;
-    r->dcap = cap;
+    b->buf = p;
+    b->cap = cap;
     return true;
 }
 
-static bool append(ffnn_csv_reader *r, const unsigned char *s, size_t n)
+/* Where the last whole record of buf[0..len) ends (just after its line
+ * break), or 0 if no record ends there.  buf starts at a record boundary, so
+ * a line break ends a record exactly when the quotes before it pair up
+ * (every quote of valid CSV opens, closes or doubles inside a quoted field;
+ * input that breaks that rule is reported by the scanner before the first
+ * wrong boundary matters).  A CR as the last byte cannot end a block: an LF
+ * may follow it in the next read. */
+static size_t last_record_end(const char *buf, size_t len)
 {
-    if (!reserve(r, n + 1))
-        return false;
-    memcpy(r->data + r->dlen, s, n);
-    r->dlen += n;
-    return true;
-}
-
-/* Ends the field that started at fstart. */
-static bool push_field(ffnn_csv_reader *r, size_t fstart)
-{
-    if (!reserve(r, 1))
-        return false;
-    r->data[r->dlen++] = '\0';
-    if (r->nf == r->fcap) {
-        if (r->fcap > INT32_MAX / 2)
-            return false;
-        int cap = r->fcap * 2;
-        size_t *o = realloc(r->offs, (size_t)cap * sizeof *o);
-        if (!o)
-            return false;
-        r->offs = o;
-        char **f = realloc(r->fields, (size_t)cap * sizeof *f);
-        if (!f)
-            return false;
-        r->fields = f;
-        r->fcap = cap;
-    }
-    r->offs[r->nf++] = fstart;
-    return true;
-}
-
-enum { S_START, S_UNQ, S_Q, S_QQ };
-
-/* Reads one record into r->data / r->offs.  Sets *got = false at end of
- * input.  A line break inside quotes advances r->line once for CR, LF or
- * CRLF, like one outside. */
-static ffnn_status read_record(ffnn_csv_reader *r, bool *got, ffnn_error *err)
-{
-    int state = S_START;
-    size_t fstart = 0;
-    long qline = 0;   /* line of the opening quote of the current field */
-    bool q_cr = false; /* inside quotes, the last byte was CR */
-    ffnn_status st;
-
-    r->nf = 0;
-    r->dlen = 0;
-    r->rec_line = r->line;
-    *got = false;
+    size_t best = 0, pos = 0;
+    bool quoted = false;
     for (;;) {
-        if (r->pos == r->len) {
-            if ((st = fill(r, err)) != FFNN_OK)
-                return st;
-            if (r->len == 0)
-                break;
-            continue; /* a BOM may have used the whole chunk */
-        }
-        if (r->skip_lf) {
-            r->skip_lf = false;
-            if (r->buf[r->pos] == '\n') {
-                r->pos++;
-                continue;
-            }
-        }
-        const unsigned char *b = r->buf, *p = b + r->pos, *e = b + r->len;
-        unsigned c = *p;
-        switch (state) {
-        case S_START:
-            if (c == '"') {
-                r->pos++;
-                state = S_Q;
-                qline = r->line;
-                q_cr = false;
-                continue;
-            }
-            if (c == ',') {
-                r->pos++;
-                if (!push_field(r, fstart))
-                    return ffnn_error_nomem(err);
-                fstart = r->dlen;
-                continue;
-            }
-            if (c == '\n' || c == '\r') {
-                r->pos++;
-                r->line++;
-                r->skip_lf = c == '\r';
-                if (r->nf == 0) { /* a blank line: skipped */
-                    r->rec_line = r->line;
-                    continue;
+        const char *q = memchr(buf + pos, '"', len - pos);
+        size_t end = q ? (size_t)(q - buf) : len;
+        if (!quoted)
+            for (size_t i = end; i > pos; i--) {
+                char c = buf[i - 1];
+                if (c == '\n' || (c == '\r' && i < len)) {
+                    best = i;
+                    break;
                 }
-                if (!push_field(r, fstart))
-                    return ffnn_error_nomem(err);
-                *got = true;
-                return FFNN_OK;
             }
-            state = S_UNQ;
-            /* fall through */
-        case S_UNQ: {
-            const unsigned char *s = p;
-            while (p < e && !(stop_class[*p] & STOP_UNQ))
-                p++;
-            if (p > s && !append(r, s, (size_t)(p - s)))
-                return ffnn_error_nomem(err);
-            r->pos = (size_t)(p - b);
-            if (p == e)
-                continue;
-            c = *p;
-            r->pos++;
-            if (!push_field(r, fstart))
-                return ffnn_error_nomem(err);
-            if (c == ',') {
-                fstart = r->dlen;
-                state = S_START;
-                continue;
-            }
-            if (c == '\n' || c == '\r') {
-                r->line++;
-                r->skip_lf = c == '\r';
-                *got = true;
-                return FFNN_OK;
-            }
-            if (c == '"')
-                return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: quote inside unquoted field",
-                                      r->name, r->line, r->nf);
-            return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: NUL byte in input", r->name,
-                                  r->line, r->nf);
-        }
-        case S_Q: {
-            const unsigned char *s = p;
-            while (p < e && !(stop_class[*p] & STOP_Q))
-                p++;
-            if (p > s) {
-                if (!append(r, s, (size_t)(p - s)))
-                    return ffnn_error_nomem(err);
-                q_cr = false;
-            }
-            r->pos = (size_t)(p - b);
-            if (p == e)
-                continue;
-            c = *p;
-            r->pos++;
-            if (c == '"') {
-                state = S_QQ;
-                continue;
-            }
-            if (c == 0)
-                return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: NUL byte in input", r->name,
-                                      r->line, r->nf + 1);
-            if (c == '\r' || !q_cr)
-                r->line++;
-            q_cr = c == '\r';
-            if (!append(r, p, 1))
-                return ffnn_error_nomem(err);
-            continue;
-        }
-        case S_QQ:
-            if (c == '"') {
-                r->pos++;
-                if (!append(r, p, 1))
-                    return ffnn_error_nomem(err);
-                state = S_Q;
-                q_cr = false;
-                continue;
-            }
-            if (c == ',') {
-                r->pos++;
-                if (!push_field(r, fstart))
-                    return ffnn_error_nomem(err);
-                fstart = r->dlen;
-                state = S_START;
-                continue;
-            }
-            if (c == '\n' || c == '\r') {
-                r->pos++;
-                r->line++;
-                r->skip_lf = c == '\r';
-                if (!push_field(r, fstart))
-                    return ffnn_error_nomem(err);
-                *got = true;
-                return FFNN_OK;
-            }
-            return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: text after closing quote",
-                                  r->name, r->line, r->nf + 1);
-        }
+        if (!q)
+            return best;
+        quoted = !quoted;
+        pos = end + 1;
     }
-    /* End of input. */
-    if (state == S_Q)
-        return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: unterminated quoted field", r->name,
-                              qline, r->nf + 1);
-    if (state == S_START && r->nf == 0)
-        return FFNN_OK;
-    if (!push_field(r, fstart))
+}
+
+/* Physical lines ended in buf[0..len): CR, LF and CRLF count once each
+ * (blocks never split a CRLF). */
+static long count_lines(const char *buf, size_t len)
+{
+    long n = 0;
+    size_t i = 0;
+    for (; FFNN_SWAR && i + 8 <= len; i += 8)
+        for (uint64_t m = swar_eq(swar_load(buf + i), '\n'); m; m &= m - 1)
+            n++;
+    for (; i < len; i++)
+        n += buf[i] == '\n';
+    for (const char *p = buf, *e = buf + len; (p = memchr(p, '\r', (size_t)(e - p))); p++)
+        n += p + 1 == e || p[1] != '\n';
+    return n;
+}
+
+ffnn_status ffnn_csv_read_block(ffnn_csv_reader *r, ffnn_csv_block *b, size_t want,
+                                ffnn_error *err)
+{
+    b->len = 0;
+    b->lines = 0;
+    if (r->have_cur) {
+        /* Records ffnn_csv_next has not returned come first. */
+        ffnn_csv_cursor *c = &r->cur;
+        size_t rest = (size_t)(c->end - c->p);
+        if (rest) {
+            if (r->carry_len + rest > r->carry_cap) {
+                char *p = realloc(r->carry, r->carry_len + rest);
+                if (!p)
+                    return ffnn_error_nomem(err);
+                r->carry = p;
+                r->carry_cap = r->carry_len + rest;
+            }
+            if (r->carry_len)
+                memmove(r->carry + rest, r->carry, r->carry_len);
+            memcpy(r->carry, c->p, rest);
+            r->carry_len += rest;
+            r->consumed -= (long long)rest;
+        }
+        r->next_line = c->line;
+        r->have_cur = false;
+        ffnn_csv_cursor_init(c, NULL, r->name);
+    }
+    b->line = r->next_line;
+    b->offset = r->consumed;
+    if (want < 64)
+        want = 64;
+    if (!block_reserve(b, want > r->carry_len ? want : r->carry_len))
         return ffnn_error_nomem(err);
-    *got = true;
+    if (r->carry_len)
+        memcpy(b->buf, r->carry, r->carry_len);
+    size_t len = r->carry_len, end;
+    r->carry_len = 0;
+    for (;;) {
+        if (!r->eof && len < want) {
+            /* Up to want bytes: reading more would only be carried over,
+             * and the carry would grow with every block. */
+            size_t ask = want - len, got = fread(b->buf + len, 1, ask, r->fp);
+            len += got;
+            if (got < ask) {
+                if (ferror(r->fp))
+                    return ffnn_error_set(err, FFNN_EIO, "%s: read error: %s", r->name,
+                                          strerror(errno));
+                r->eof = true;
+            }
+        }
+        if (!r->started) {
+            r->started = true;
+            if (len >= 3 && memcmp(b->buf, "\xEF\xBB\xBF", 3) == 0) {
+                memmove(b->buf, b->buf + 3, len - 3);
+                len -= 3;
+                r->consumed += 3;
+                b->offset = 3;
+            }
+        }
+        /* About want bytes: the last record ending within them, else the
+         * first longer run of records that ends at all. */
+        if (r->eof && len <= want) {
+            end = len;
+            break;
+        }
+        if ((end = last_record_end(b->buf, len < want ? len : want)) > 0 ||
+            (len > want && (end = last_record_end(b->buf, len)) > 0))
+            break;
+        if (r->eof) {
+            end = len;
+            break;
+        }
+        /* One record longer than the block: read on. */
+        if (b->cap > SIZE_MAX / 4 || !block_reserve(b, 2 * b->cap)) {
+            b->len = len;
+            return ffnn_error_nomem(err);
+        }
+        want = b->cap;
+    }
+    if (len > end) {
+        if (len - end > r->carry_cap) {
+            char *p = realloc(r->carry, len - end);
+            if (!p)
+                return ffnn_error_nomem(err);
+            r->carry = p;
+            r->carry_cap = len - end;
+        }
+        memcpy(r->carry, b->buf + end, len - end);
+        r->carry_len = len - end;
+    }
+    b->len = end;
+    b->lines = count_lines(b->buf, end);
+    r->next_line += b->lines;
+    r->consumed += (long long)end;
     return FFNN_OK;
 }
+
+/* ---- scanning a block --------------------------------------------------- */
+
+/* Bytes that stop a run of ordinary field bytes: bit 1 outside quotes, bit 2
+ * inside quotes. */
+enum { STOP_UNQ = 1, STOP_Q = 2 };
+static const unsigned char stop_class[256] = {
+    [0] = STOP_UNQ | STOP_Q,   [','] = STOP_UNQ,          ['"'] = STOP_UNQ | STOP_Q,
+    ['\r'] = STOP_UNQ | STOP_Q, ['\n'] = STOP_UNQ | STOP_Q,
+};
+
+void ffnn_csv_cursor_init(ffnn_csv_cursor *c, ffnn_csv_block *b, const char *name)
+{
+    c->p = b ? b->buf : NULL;
+    c->end = b ? b->buf + b->len : NULL;
+    c->line = c->rec_line = b ? b->line : 1;
+    c->name = name;
+    c->nf = 0;
+}
+
+/* Steps p over ordinary bytes of an unquoted field, up to e. */
+static inline char *skip_unquoted(char *p, char *e)
+{
+    /* The first stop byte is the lowest set bit. */
+    for (; FFNN_SWAR && p + 8 <= e; p += 8) {
+        uint64_t w = swar_load(p);
+        uint64_t stop = swar_eq(w, ',') | swar_eq(w, '"') | swar_eq(w, '\n') | swar_eq(w, '\r') |
+                        swar_eq(w, 0);
+        if (stop)
+            return p + (__builtin_ctzll(stop) >> 3);
+    }
+    while (p < e && !(stop_class[(unsigned char)*p] & STOP_UNQ))
+        p++;
+    return p;
+}
+
+void ffnn_csv_cursor_release(ffnn_csv_cursor *c)
+{
+    if (!c)
+        return;
+    free(c->fields);
+    c->fields = NULL;
+    c->fcap = 0;
+}
+
+/* Adds field f to the record. */
+static bool grow_fields(ffnn_csv_cursor *c)
+{
+    int cap = c->fcap ? c->fcap * 2 : 64;
+    char **p = c->fcap < INT32_MAX / 2 ? realloc(c->fields, (size_t)cap * sizeof *p) : NULL;
+    if (!p)
+        return false;
+    c->fields = p;
+    c->fcap = cap;
+    return true;
+}
+
+static inline bool push(ffnn_csv_cursor *c, char *f)
+{
+    if (c->nf == c->fcap && !grow_fields(c))
+        return false;
+    c->fields[c->nf++] = f;
+    return true;
+}
+
+/* Steps over a line break at p (CR, LF or CRLF); returns the byte after it. */
+static char *skip_break(ffnn_csv_cursor *c, char *p)
+{
+    c->line++;
+    if (*p++ == '\r' && p < c->end && *p == '\n')
+        p++;
+    return p;
+}
+
+ffnn_status ffnn_csv_cursor_next(ffnn_csv_cursor *c, char ***fields, int *nfields,
+                                 ffnn_error *err)
+{
+    char *p = c->p, *e = c->end;
+    *nfields = 0;
+    *fields = c->fields;
+    c->nf = 0;
+    while (p < e && (*p == '\n' || *p == '\r')) /* blank lines are skipped */
+        p = skip_break(c, p);
+    c->rec_line = c->line;
+    if (p == e) {
+        c->p = p;
+        return FFNN_OK;
+    }
+    for (;;) {
+        char *f = p, *o;
+        if (*p != '"') {
+            p = skip_unquoted(p, e);
+            o = p;
+        } else {
+            /* Quoted: unescaped in place (o trails p), line breaks kept. */
+            long qline = c->line;
+            bool q_cr = false; /* the last byte kept was a CR */
+            o = f;
+            p++;
+            for (;;) {
+                char *s = p;
+                while (p < e && !(stop_class[(unsigned char)*p] & STOP_Q))
+                    p++;
+                if (p > s) {
+                    memmove(o, s, (size_t)(p - s));
+                    o += p - s;
+                    q_cr = false;
+                }
+                if (p == e)
+                    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: unterminated quoted field",
+                                          c->name, qline, c->nf + 1);
+                char ch = *p++;
+                if (ch == '"') {
+                    if (p < e && *p == '"') {
+                        *o++ = *p++;
+                        q_cr = false;
+                        continue;
+                    }
+                    break;
+                }
+                if (ch == '\0')
+                    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: NUL byte in input", c->name,
+                                          c->line, c->nf + 1);
+                if (ch == '\r' || !q_cr)
+                    c->line++;
+                q_cr = ch == '\r';
+                *o++ = ch;
+            }
+            if (p < e && *p != ',' && *p != '\n' && *p != '\r')
+                return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: text after closing quote",
+                                      c->name, c->line, c->nf + 1);
+        }
+        if (p < e && (*p == '"' || *p == '\0'))
+            return ffnn_error_set(err, FFNN_EDATA, *p == '"'
+                                  ? "%s:%ld:%d: quote inside unquoted field"
+                                  : "%s:%ld:%d: NUL byte in input", c->name, c->line, c->nf + 1);
+        char *next = p;
+        if (p == e)
+            ; /* the block's spare byte takes the terminator */
+        else if (*p == ',')
+            next = p + 1;
+        else
+            next = skip_break(c, p);
+        bool last = p == e || *p != ',';
+        *o = '\0';
+        if (!push(c, f))
+            return ffnn_error_nomem(err);
+        p = next;
+        if (last) {
+            c->p = p;
+            *nfields = c->nf;
+            *fields = c->fields;
+            return FFNN_OK;
+        }
+        if (p == e) { /* a comma at the very end: one more, empty field */
+            *p = '\0';
+            if (!push(c, p))
+                return ffnn_error_nomem(err);
+            c->p = p;
+            *nfields = c->nf;
+            *fields = c->fields;
+            return FFNN_OK;
+        }
+    }
+}
+
+void ffnn_csv_cursor_skip(ffnn_csv_cursor *c, char *next)
+{
+    c->rec_line = c->line;
+    c->line += next > c->p && (next[-1] == '\n' || next[-1] == '\r');
+    c->p = next;
+    c->nf = 0;
+}
+
+/* ---- record at a time -------------------------------------------------- */
 
 ffnn_status ffnn_csv_next(ffnn_csv_reader *r, char ***fields, int *nfields, ffnn_error *err)
 {
-    bool got;
-    ffnn_status st = read_record(r, &got, err);
-    *nfields = 0;
-    *fields = r->fields;
-    if (st != FFNN_OK || !got)
-        return st;
-    for (int i = 0; i < r->nf; i++)
-        r->fields[i] = r->data + r->offs[i];
-    *nfields = r->nf;
-    return FFNN_OK;
+    ffnn_status st;
+    for (;;) {
+        if (r->have_cur) {
+            if ((st = ffnn_csv_cursor_next(&r->cur, fields, nfields, err)) || *nfields > 0)
+                return st;
+            r->have_cur = false;
+        }
+        if ((st = ffnn_csv_read_block(r, &r->blk, CSV_CHUNK, err)))
+            return st;
+        if (r->blk.len == 0) {
+            *nfields = 0;
+            *fields = r->cur.fields;
+            return FFNN_OK;
+        }
+        ffnn_csv_cursor_init(&r->cur, &r->blk, r->name);
+        r->have_cur = true;
+    }
 }
 
-/* ---- numbers ------------------------------------------------------------ */
-
-static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static locale_t c_locale;
-
-static void c_locale_init(void)
-{
-    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-}
-
-/* The C locale object, created once; (locale_t)0 if newlocale failed. */
-static locale_t get_c_locale(void)
-{
-    pthread_once(&c_locale_once, c_locale_init);
-    return c_locale;
-}
-
-static const double pow10_exact[23] = {
-    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
+/* ---- fields ------------------------------------------------------------- */
 
 static bool is_space(unsigned c)
 {
     return c == ' ' || c == '\t';
-}
-
-bool ffnn_parse_double(const char *s, double *out)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (is_space(*p))
-        p++;
-    const unsigned char *num = p;
-    bool neg = false;
-    if (*p == '+' || *p == '-')
-        neg = *p++ == '-';
-
-    /* Significant digits (leading zeros dropped) go into m while they fit
-     * in 19 digits; exp10 is the power of ten m is scaled by. */
-    uint64_t m = 0;
-    int nsig = 0;
-    bool truncated = false, any = false;
-    long exp10 = 0;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        any = true;
-        if (nsig == 0 && *p == '0')
-            continue;
-        if (nsig < 19) {
-            m = m * 10 + (*p - '0');
-            nsig++;
-        } else {
-            exp10++;
-            truncated |= *p != '0';
-        }
-    }
-    if (*p == '.') {
-        p++;
-        for (; *p >= '0' && *p <= '9'; p++) {
-            any = true;
-            if (nsig == 0 && *p == '0') {
-                exp10--;
-                continue;
-            }
-            if (nsig < 19) {
-                m = m * 10 + (*p - '0');
-                nsig++;
-                exp10--;
-            } else {
-                truncated |= *p != '0';
-            }
-        }
-    }
-    if (!any)
-        return false;
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        bool eneg = false;
-        if (*p == '+' || *p == '-')
-            eneg = *p++ == '-';
-        if (!(*p >= '0' && *p <= '9'))
-            return false;
-        long e = 0;
-        for (; *p >= '0' && *p <= '9'; p++)
-            if (e < 100000)
-                e = e * 10 + (*p - '0');
-        exp10 += eneg ? -e : e;
-    }
-    const unsigned char *end = p;
-    while (is_space(*p))
-        p++;
-    if (*p)
-        return false;
-
-    double v;
-    if (m == 0 && !truncated) {
-        v = 0.0;
-    } else if (!truncated && m <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
-        /* Clinger: m and 10^|exp10| are exact doubles, so one correctly
-         * rounded operation gives the correctly rounded result. */
-        v = (double)m;
-        v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
-    } else if (!truncated && m <= (UINT64_C(1) << 53) && exp10 > 22 && exp10 <= 22 + 15 &&
-               (double)m * pow10_exact[exp10 - 22] < 0x1p53) {
-        /* m * 10^(exp10-22) is still an exact integer below 2^53. */
-        v = (double)m * pow10_exact[exp10 - 22] * 1e22;
-    } else {
-        locale_t loc = get_c_locale();
-        if (loc == (locale_t)0)
-            return false;
-        char small[128];
-        size_t n = (size_t)(end - num);
-        char *copy = n < sizeof small ? small : malloc(n + 1);
-        if (!copy)
-            return false;
-        memcpy(copy, num, n);
-        copy[n] = '\0';
-        v = strtod_l(copy, NULL, loc);
-        if (copy != small)
-            free(copy);
-        if (isinf(v))
-            return false;
-        *out = v;
-        return true;
-    }
-    *out = neg ? -v : v;
-    return true;
 }
 
 long ffnn_utf8_invalid(const char *text, size_t n)
@@ -560,156 +541,3 @@ int ffnn_csv_write_field(FILE *fp, const char *s)
     return 0;
 }
 
-/* snprintf in the C locale whatever the thread's locale is. */
-static void format_c(char *buf, size_t size, int prec, double v)
-{
-    locale_t loc = get_c_locale();
-    locale_t old = loc ? uselocale(loc) : (locale_t)0;
-    snprintf(buf, size, "%.*g", prec, v);
-    if (loc)
-        uselocale(old);
-}
-
-/* Writes the p-digit integer D with decimal exponent e10 (D = d.ddd × 10^e10)
- * the way printf's %.{p}g does: trailing zeros removed, scientific notation
- * when e10 < -4 or e10 >= p, a two-digit exponent at least. */
-static void emit_g(char *buf, bool neg, uint64_t D, int p, int e10)
-{
-    char dig[24];
-    int nd = 0;
-    for (uint64_t t = D; nd == 0 || t; t /= 10)
-        nd++;
-    for (int i = nd - 1; i >= 0; i--, D /= 10)
-        dig[i] = (char)('0' + D % 10);
-    while (nd > 1 && dig[nd - 1] == '0')
-        nd--;
-    char *o = buf;
-    if (neg)
-        *o++ = '-';
-    if (e10 < -4 || e10 >= p) {
-        *o++ = dig[0];
-        if (nd > 1) {
-            *o++ = '.';
-            memcpy(o, dig + 1, (size_t)nd - 1);
-            o += nd - 1;
-        }
-        int x = e10 < 0 ? -e10 : e10;
-        *o++ = 'e';
-        *o++ = e10 < 0 ? '-' : '+';
-        if (x >= 100)
-            *o++ = (char)('0' + x / 100);
-        *o++ = (char)('0' + x / 10 % 10);
-        *o++ = (char)('0' + x % 10);
-    } else if (e10 >= 0) {
-        for (int i = 0; i <= e10; i++)
-            *o++ = i < nd ? dig[i] : '0';
-        if (nd > e10 + 1) {
-            *o++ = '.';
-            memcpy(o, dig + e10 + 1, (size_t)(nd - e10 - 1));
-            o += nd - e10 - 1;
-        }
-    } else {
-        *o++ = '0';
-        *o++ = '.';
-        for (int i = 0; i < -e10 - 1; i++)
-            *o++ = '0';
-        memcpy(o, dig, (size_t)nd);
-        o += nd;
-    }
-    *o = '\0';
-}
-
-static uint32_t float_bits(float v)
-{
-    uint32_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
-}
-
-/* The shortest decimal that reads back as v, found with exact double
- * arithmetic: for p = 6..9 digits (when fewer digits suffice, the 6-digit
- * rounding is that decimal padded with zeros, which emit_g strips), D = round(|v|·10^k) and x = D/10^k are
- * each one correctly rounded operation on exact operands (D < 2^53, 10^|k|
- * ≤ 1e22), and x is accepted strictly between the midpoints to v's
- * neighbouring floats, which are exact in double, or exactly on one when v's
- * mantissa is even — so strtof(result) == v.
- * Returns false outside 1e-13 ≤ |v| < 1e22 (the caller falls back to
- * printf). */
-static bool shortest_float(char *buf, float v)
-{
-    double a = fabs((double)v);
-    if (!(a >= 1e-13 && a < 1e22))
-        return false;
-    float up = nextafterf(fabsf(v), INFINITY), down = nextafterf(fabsf(v), 0.0f);
-    double hi = ((double)up + a) / 2, lo = ((double)down + a) / 2;
-    int e10 = (int)floor(log10(a));
-    for (int p = 6; p <= 9; p++) {
-        for (int tries = 0; tries < 3; tries++) {
-            int k = p - 1 - e10;
-            if (k > 22 || k < -22)
-                return false;
-            double scaled = k >= 0 ? a * pow10_exact[k] : a / pow10_exact[-k];
-            double D = rint(scaled);
-            if (D >= pow10_exact[p]) {       /* log10 was one low, or rounding carried */
-                e10++;
-                continue;
-            }
-            if (D < pow10_exact[p - 1]) {    /* log10 was one high */
-                e10--;
-                continue;
-            }
-            double x = k >= 0 ? D / pow10_exact[k] : D * pow10_exact[-k];
-            bool inside = x > lo && x < hi;
-            if (!inside && (x == lo || x == hi) && !(float_bits(v) & 1)) {
-                /* A tie reads back as v only if it is exactly the midpoint
-                 * (strtof rounds ties to even, and v is even). */
-                inside = k >= 0 ? fma(x, pow10_exact[k], -D) == 0.0
-                                : fma(D, pow10_exact[-k], -x) == 0.0;
-            }
-            if (inside) {
-                emit_g(buf, v < 0, (uint64_t)D, p, e10);
-                return true;
-            }
-            break;
-        }
-    }
-    return false;
-}
-
-char *ffnn_format_float(char *buf, float v)
-{
-    if (!isfinite(v)) {
-        strcpy(buf, isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
-        return buf;
-    }
-    if (v == 0.0f) {
-        strcpy(buf, signbit(v) ? "-0" : "0");
-        return buf;
-    }
-    if (shortest_float(buf, v))
-        return buf;
-    locale_t loc = get_c_locale();
-    for (int prec = 1; prec < 9; prec++) {
-        format_c(buf, 32, prec, v);
-        if (loc && strtof_l(buf, NULL, loc) == v)
-            return buf;
-    }
-    format_c(buf, 32, 9, v);
-    return buf;
-}
-
-char *ffnn_format_double(char *buf, double v)
-{
-    if (!isfinite(v)) {
-        strcpy(buf, isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
-        return buf;
-    }
-    locale_t loc = get_c_locale();
-    for (int prec = 15; prec < 17; prec++) {
-        format_c(buf, 32, prec, v);
-        if (loc && strtod_l(buf, NULL, loc) == v)
-            return buf;
-    }
-    format_c(buf, 32, 17, v);
-    return buf;
-}

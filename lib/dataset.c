@@ -61,38 +61,78 @@ void ffnn_table_release(ffnn_table *t)
     memset(t, 0, sizeof *t);
 }
 
-typedef struct {
-    const char *name;
-    int idx;
-} name_idx;
-
-static int cmp_name_idx(const void *a, const void *b)
+static int cmp_name_col(const void *a, const void *b)
 {
-    const name_idx *x = a, *y = b;
+    const ffnn_name_col *x = a, *y = b;
     int c = strcmp(x->name, y->name);
-    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+    return c ? c : (x->col > y->col) - (x->col < y->col);
 }
 
-static ffnn_status check_duplicates(const ffnn_table *t, long line, ffnn_error *err)
+ffnn_name_col *ffnn_table_name_index(char *const *names, int n)
 {
-    name_idx *v = malloc((size_t)t->ncols * sizeof *v);
+    ffnn_name_col *v = malloc((size_t)(n > 0 ? n : 1) * sizeof *v);
+    if (!v)
+        return NULL;
+    for (int j = 0; j < n; j++)
+        v[j] = (ffnn_name_col){names[j], j};
+    qsort(v, (size_t)n, sizeof *v, cmp_name_col);
+    return v;
+}
+
+int ffnn_table_name_find(const ffnn_name_col *v, int n, const char *name)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(v[lo].name, name) == 0 ? v[lo].col : -1;
+}
+
+ffnn_status ffnn_table_read_header(ffnn_csv_reader *r, const char *name, char ***fields,
+                                   int *ncols, ffnn_error *err)
+{
+    char **f;
+    int nf;
+    ffnn_status st;
+    if ((st = ffnn_csv_next(r, &f, &nf, err)))
+        return st;
+    if (nf == 0)
+        return ffnn_error_set(err, FFNN_EDATA, "%s: empty file", name);
+    long line = ffnn_csv_line(r);
+    /* Names end up in model files, JSON and SVG, which must be UTF-8. */
+    for (int j = 0; j < nf; j++)
+        if (ffnn_utf8_invalid(f[j], strlen(f[j])) >= 0)
+            return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: column name is not valid UTF-8",
+                                  name, line, j + 1);
+    if ((st = ffnn_table_check_names(f, nf, name, line, err)))
+        return st;
+    *fields = f;
+    *ncols = nf;
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_table_check_names(char *const *names, int ncols, const char *source, long line,
+                                   ffnn_error *err)
+{
+    ffnn_name_col *v = ffnn_table_name_index(names, ncols);
     if (!v)
         return ffnn_error_nomem(err);
-    for (int j = 0; j < t->ncols; j++)
-        v[j] = (name_idx){t->names[j], j};
-    qsort(v, (size_t)t->ncols, sizeof *v, cmp_name_idx);
     /* Report the duplicate pair whose second column comes first. */
     int first = -1, second = -1;
-    for (int j = 1; j < t->ncols; j++)
-        if (strcmp(v[j].name, v[j - 1].name) == 0 && (second < 0 || v[j].idx < second)) {
-            first = v[j - 1].idx;
-            second = v[j].idx;
+    for (int j = 1; j < ncols; j++)
+        if (strcmp(v[j].name, v[j - 1].name) == 0 && (second < 0 || v[j].col < second)) {
+            first = v[j - 1].col;
+            second = v[j].col;
         }
     free(v);
     if (second < 0)
         return FFNN_OK;
     return ffnn_error_set(err, FFNN_EDATA, "%s:%ld: duplicate column name \"%s\" (columns %d and %d)",
-                          t->source, line, t->names[second], first + 1, second + 1);
+                          source, line, names[second], first + 1, second + 1);
 }
 
 ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allow_empty,
@@ -109,28 +149,14 @@ ffnn_status ffnn_table_read(ffnn_table *t, FILE *fp, const char *name, bool allo
         return ffnn_error_nomem(err);
     if ((st = ffnn_csv_reader_create(&r, fp, t->source, err)) != FFNN_OK)
         goto fail;
-    if ((st = ffnn_csv_next(r, &f, &nf, err)) != FFNN_OK)
+    if ((st = ffnn_table_read_header(r, t->source, &f, &nf, err)) != FFNN_OK)
         goto fail;
-    if (nf == 0) {
-        st = ffnn_error_set(err, FFNN_EDATA, "%s: empty file", t->source);
-        goto fail;
-    }
-    long header_line = ffnn_csv_line(r);
     if (!(t->names = calloc((size_t)nf, sizeof *t->names)))
         goto nomem;
     t->ncols = nf;
     for (int j = 0; j < nf; j++)
         if (!(t->names[j] = strdup(f[j])))
             goto nomem;
-    /* Names end up in model files, JSON and SVG, which must be UTF-8. */
-    for (int j = 0; j < nf; j++)
-        if (ffnn_utf8_invalid(t->names[j], strlen(t->names[j])) >= 0) {
-            st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: column name is not valid UTF-8",
-                                t->source, header_line, j + 1);
-            goto fail;
-        }
-    if ((st = check_duplicates(t, header_line, err)) != FFNN_OK)
-        goto fail;
     for (;;) {
         if ((st = ffnn_csv_next(r, &f, &nf, err)) != FFNN_OK)
             goto fail;
@@ -175,23 +201,38 @@ fail:
     return st;
 }
 
-ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, ffnn_error *err)
+ffnn_status ffnn_table_open(const char *path, FILE **fp, ffnn_error *err)
 {
-    if (strcmp(path, "-") == 0)
-        return ffnn_table_read(t, stdin, "<stdin>", allow_empty, err);
-    FILE *fp = fopen(path, "rb");
+    *fp = NULL;
+    if (strcmp(path, "-") == 0) {
+        *fp = stdin;
+        return FFNN_OK;
+    }
+    FILE *f = fopen(path, "rb");
     struct stat sb;
-    int e = !fp ? errno : fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode) ? EISDIR : 0;
+    int e = !f ? errno : fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode) ? EISDIR : 0;
     if (e) {
-        if (fp)
-            fclose(fp);
-        memset(t, 0, sizeof *t);
+        if (f)
+            fclose(f);
         if (e == ENOMEM)
             return ffnn_error_nomem(err);
         return ffnn_error_set(err, FFNN_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
     }
-    ffnn_status st = ffnn_table_read(t, fp, path, allow_empty, err);
-    fclose(fp);
+    *fp = f;
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_table_load(ffnn_table *t, const char *path, bool allow_empty, ffnn_error *err)
+{
+    FILE *fp;
+    ffnn_status st = ffnn_table_open(path, &fp, err);
+    if (st) {
+        memset(t, 0, sizeof *t);
+        return st;
+    }
+    st = ffnn_table_read(t, fp, fp == stdin ? "<stdin>" : path, allow_empty, err);
+    if (fp != stdin)
+        fclose(fp);
     return st;
 }
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ffnn/csv.h"
+#include "ffnn/num.h"
 #include "ffnn/file.h"
 #include "ffnn/json.h"
 

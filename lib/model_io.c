@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "ffnn/json.h"
-#include "ffnn/csv.h"
+#include "ffnn/num.h"
 #include "ffnn/file.h"
 #include "ffnn/model_io.h"
 #include "internal.h"

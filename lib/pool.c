@@ -53,6 +53,8 @@ struct ffnn_pool {
     atomic_int caller_sleeps;
     atomic_int stop;
     uint32_t gen;            /* caller's: the current job's generation */
+    uint32_t start_gen;      /* the last generation published before the
+                                workers started: the first they may join */
     int level, backoff;      /* caller's: see ffnn_pool_run */
     ffnn_pool_fn fn;         /* the current job, written before it is published */
     void *ctx;
@@ -149,7 +151,11 @@ static uint64_t wait_job(ffnn_pool *p, uint32_t seen)
 static void *worker_main(void *arg)
 {
     ffnn_pool *p = arg;
-    uint32_t seen = JOB_GEN(atomic_load(&p->job));
+    /* Not the job word's generation now: the job that started the workers
+     * may be published already, and a worker that took it as seen would sit
+     * out the whole of it (one long job, as ffnn_csv_run's, then ran on the
+     * caller alone). */
+    uint32_t seen = p->start_gen;
     for (;;) {
         uint64_t w = wait_job(p, seen);
         if (atomic_load(&p->stop))
@@ -194,6 +200,7 @@ ffnn_status ffnn_pool_create(ffnn_pool **out, int threads, ffnn_error *err)
 static void start_workers(ffnn_pool *p)
 {
     p->tried = 1;
+    p->start_gen = p->gen;
     while (p->started < p->threads - 1) {
         if (pthread_create(&p->tid[p->started], NULL, worker_main, p) != 0)
             break;

@@ -1,20 +1,27 @@
 /* ffnn — streaming prediction (see predict.h).
  *
- * Two stages over a ring of row blocks: a reader thread parses and encodes
- * CSV records into a block while the calling thread predicts the previous
- * block and writes it.  Blocks are written in input order and each row's
- * output depends only on that row, so the bytes are those of a sequential
- * run; with threads = 1 the same stages alternate in the calling thread. */
+ * The input goes through ffnn_csv_run in blocks of whole records: each of
+ * the pool's threads parses, encodes, predicts and formats a block into its
+ * own output buffer (in batches of block_rows rows, its own workspace), and
+ * the buffers are written in input order.  Each row's output depends only on
+ * that row, so the bytes are those of a one-thread run; memory is a block
+ * and its output per thread. */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/csv.h"
+#include "ffnn/dataset.h"
 #include "ffnn/predict.h"
 #include "internal.h"
+#include "swar.h"
 
-#define NBLOCKS 3
+/* Input bytes per block.  A test build may shrink it (CSV_CHUNK). */
+#ifdef CSV_CHUNK
+#define BLOCK_BYTES ((size_t)CSV_CHUNK)
+#else
+#define BLOCK_BYTES ((size_t)1 << 18)
+#endif
 
 /* A growable byte buffer. */
 typedef struct {
@@ -45,17 +52,6 @@ static bool bytes_put(bytes *b, char c)
     return true;
 }
 
-/* Appends s, NUL included (passthrough strings are kept NUL-separated). */
-static bool bytes_add_z(bytes *b, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    if (!bytes_reserve(b, n))
-        return false;
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    return true;
-}
-
 /* Appends s as one CSV field, quoted when it holds a comma, quote, CR or LF. */
 static bool bytes_add_field(bytes *b, const char *s)
 {
@@ -79,97 +75,42 @@ static bool bytes_add_field(bytes *b, const char *s)
     return true;
 }
 
+/* A thread's share: the rows of its current block. */
 typedef struct {
-    int rows;
-    float *X, *P;
-    bytes pass;       /* passthrough strings of the rows, NUL-separated */
-    size_t *off;      /* rows × npass offsets into pass */
-    bool last;        /* end of input after these rows */
-    ffnn_status st;   /* reading this block failed (rows are not written) */
-    ffnn_error err;
-} block;
+    float *X, *P;           /* block_rows × inputs, × outputs */
+    double *prob;           /* n_classes + 2 */
+    ffnn_workspace *ws;
+    char **pass;            /* block_rows × npass: copied-through fields (in the block) */
+    const char **fstart, **fend; /* per input column: a plain row's fields */
+    bytes out;              /* the block's predictions */
+    long rows;              /* rows in the block */
+    long *unseen;           /* per feature column */
+    ffnn_csv_cursor cur;
+} slot;
 
 typedef struct {
     const ffnn_model *m;
-    ffnn_csv_reader *r;
     const char *name;
+    const ffnn_predict_options *opt;
     const ffnn_prep_binding *bind;
     const int *keep_col;
     int npass, block_rows;
-    bool check_target;
-    block blocks[NBLOCKS];
-    /* Ring state: blocks [consumed, produced) are filled, waiting to be
-     * written; the reader may fill while produced - consumed < NBLOCKS. */
-    long produced, consumed;
-    bool stop;        /* the writer failed: the reader should quit */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    int *feat;              /* per input column: the numeric feature it is, or -1 */
+    bool *passed;           /* per input column: copied through */
+    bool plain;             /* plain rows may be parsed the fast way */
+    bool identity;          /* every mean is 0 and every scale 1 (not
+                               standardised): a feature is its value */
+    FILE *out;
+    bytes head;             /* the header line, then the output of the first
+                               block_rows rows: written together once they
+                               are all there (or the input ends), so an
+                               error among them leaves the output empty */
+    bool started;           /* head is written */
+    slot *slots;
+    int nslots;
+    long rows;              /* rows written */
+    long *unseen;           /* per feature column, all blocks so far */
 } pipeline;
-
-/* Reads up to block_rows records into b. */
-static void fill_block(pipeline *pl, block *b)
-{
-    const ffnn_prep *pr = &pl->m->prep;
-    int D = pl->m->n_in, npass = pl->npass;
-    char **fields;
-    int nf;
-    b->rows = 0;
-    b->last = false;
-    b->pass.len = 0;
-    b->st = FFNN_OK;
-    while (b->rows < pl->block_rows) {
-        if ((b->st = ffnn_csv_next(pl->r, &fields, &nf, &b->err)))
-            return;
-        if (nf == 0) {
-            b->last = true;
-            return;
-        }
-        long line = ffnn_csv_line(pl->r);
-        if (nf != pl->bind->ncols) {
-            b->st = ffnn_error_set(&b->err, FFNN_EDATA, "%s:%ld: expected %d fields, got %d", pl->name,
-                                   line, pl->bind->ncols, nf);
-            return;
-        }
-        if ((b->st = ffnn_prep_encode(pr, pl->bind, fields, b->X + (size_t)b->rows * (size_t)D, pl->name,
-                                      line, &b->err)))
-            return;
-        double y;
-        int tc = pl->bind->target_col;
-        if (pl->check_target && tc >= 0 &&
-            (b->st = ffnn_prep_target(pr, fields[tc], &y, pl->name, line, tc + 1, &b->err)))
-            return;
-        for (int j = 0; j < npass; j++) {
-            b->off[(size_t)b->rows * (size_t)npass + (size_t)j] = b->pass.len;
-            if (!bytes_add_z(&b->pass, fields[pl->keep_col[j]])) {
-                b->st = ffnn_error_nomem(&b->err);
-                return;
-            }
-        }
-        b->rows++;
-    }
-}
-
-static void *reader_main(void *arg)
-{
-    pipeline *pl = arg;
-    for (long i = 0;; i++) {
-        pthread_mutex_lock(&pl->mu);
-        while (!pl->stop && pl->produced - pl->consumed >= NBLOCKS)
-            pthread_cond_wait(&pl->cv, &pl->mu);
-        bool stop = pl->stop;
-        pthread_mutex_unlock(&pl->mu);
-        if (stop)
-            return NULL;
-        block *b = &pl->blocks[i % NBLOCKS];
-        fill_block(pl, b);
-        pthread_mutex_lock(&pl->mu);
-        pl->produced++;
-        pthread_cond_broadcast(&pl->cv);
-        pthread_mutex_unlock(&pl->mu);
-        if (b->last || b->st)
-            return NULL;
-    }
-}
 
 /* Turns the network output row into class probabilities (K_out = 1: binary
  * sigmoid) when the model was trained on logits. */
@@ -199,25 +140,27 @@ static void to_probabilities(const ffnn_model *m, const float *out, int K, doubl
         p[k] /= s;
 }
 
-/* Formats the predictions of b's rows into out (appended). */
-static bool format_block(const ffnn_model *m, const block *b, int npass, double *prob, bytes *out)
+/* Predicts the batch of n rows in s->X and appends their lines to s->out. */
+static bool predict_batch(const pipeline *pl, slot *s, int n)
 {
-    int K = ffnn_model_n_out(m);
+    const ffnn_model *m = pl->m;
     const ffnn_prep *pr = &m->prep;
+    int K = ffnn_model_n_out(m), npass = pl->npass;
     bool logits = m->layers[m->n_layers - 1].activation == FFNN_ACT_LINEAR;
+    bytes *out = &s->out;
     char num[40];
-    for (int i = 0; i < b->rows; i++) {
-        for (int j = 0; j < npass; j++) {
-            if (!bytes_add_field(out, b->pass.buf + b->off[(size_t)i * (size_t)npass + (size_t)j]) ||
+    ffnn_model_predict(m, s->ws, s->X, n, s->P);
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < npass; j++)
+            if (!bytes_add_field(out, s->pass[(size_t)i * (size_t)npass + (size_t)j]) ||
                 !bytes_put(out, ','))
                 return false;
-        }
-        const float *o = b->P + (size_t)i * (size_t)K;
+        const float *o = s->P + (size_t)i * (size_t)K;
         if (pr->task == FFNN_TASK_REGRESSION) {
             if (!bytes_add_field(out, ffnn_format_float(num, o[0])))
                 return false;
         } else {
-            to_probabilities(m, o, K, prob);
+            to_probabilities(m, o, K, s->prob);
             int C = pr->n_classes, best = 0;
             /* Binary with one unit: class 1 when p > 0.5 (Keras's binary
              * accuracy); otherwise argmax, ties to the first. */
@@ -225,7 +168,7 @@ static bool format_block(const ffnn_model *m, const block *b, int npass, double 
                 best = o[0] > (logits ? 0.0f : 0.5f);
             else
                 for (int k = 1; k < C; k++)
-                    if (prob[k] > prob[best])
+                    if (s->prob[k] > s->prob[best])
                         best = k;
             if (!bytes_add_field(out, pr->classes[best]))
                 return false;
@@ -233,10 +176,7 @@ static bool format_block(const ffnn_model *m, const block *b, int npass, double 
                 if (!bytes_reserve(out, 40))
                     return false;
                 out->buf[out->len++] = ',';
-                const char *t = ffnn_format_float(num, (float)prob[k]);
-                size_t n = strlen(t);
-                memcpy(out->buf + out->len, t, n);
-                out->len += n;
+                out->len += ffnn_format_float_len(out->buf + out->len, (float)s->prob[k]);
             }
         }
         if (!bytes_put(out, '\n'))
@@ -245,26 +185,145 @@ static bool format_block(const ffnn_model *m, const block *b, int npass, double 
     return true;
 }
 
-/* Writes the header line held in head, once (head is emptied). */
-static ffnn_status write_head(bytes *head, FILE *fp, ffnn_error *err)
+/* The fast way through a row of plain decimals when every feature is
+ * numeric: each feature parsed and standardised straight from the block,
+ * other fields skipped (copied-through ones terminated in place once the
+ * row is known good).  Returns false, having changed nothing, at anything
+ * else (quotes, missing values, long numbers, a value out of range), and
+ * the row goes the general way. */
+static bool plain_row(const pipeline *pl, slot *s, float *x, char **pass)
 {
-    size_t n = head->len;
-    head->len = 0;
-    if (n && fwrite(head->buf, 1, n, fp) != n)
+    const ffnn_prep *pr = &pl->m->prep;
+    const char *p = s->cur.p, *e = s->cur.end;
+    int ncols = pl->bind->ncols;
+    for (int j = 0; j < ncols; j++) {
+        const char *f = p;
+        int c = pl->feat[j];
+        if (c >= 0) {
+            uint64_t m;
+            int nf;
+            bool neg, lead0;
+            if (e - p < 17 || !(p = swar_decimal(p, &m, &nf, &neg, &lead0)))
+                return false;
+            int o = pr->columns[c].offset;
+            double v = ffnn_num_decimal(m, nf, neg);
+            /* (v - 0) / 1 is v, -0 included: the same float either way. */
+            x[o] = pl->identity ? (float)v : ffnn_prep_standardise(pr, o, v);
+            if (isinf(x[o]))
+                return false;
+        } else if (!(p = ffnn_csv_plain_field(p, e))) {
+            return false;
+        }
+        s->fstart[j] = f;
+        s->fend[j] = p;
+        if (!(p = ffnn_csv_plain_next(p, e, j == ncols - 1)))
+            return false;
+    }
+    /* The cursor reads the line break first: terminating the last field
+     * overwrites it. */
+    ffnn_csv_cursor_skip(&s->cur, (char *)p);
+    for (int j = 0; j < ncols; j++)
+        if (pl->passed[j])
+            *(char *)s->fend[j] = '\0';
+    for (int q = 0; q < pl->npass; q++)
+        pass[q] = (char *)s->fstart[pl->keep_col[q]];
+    return true;
+}
+
+/* Parses, encodes, predicts and formats one block (any thread). */
+static ffnn_status work(void *ctx, int slot_i, ffnn_csv_block *b, ffnn_error *err)
+{
+    pipeline *pl = ctx;
+    slot *s = &pl->slots[slot_i];
+    const ffnn_prep *pr = &pl->m->prep;
+    const ffnn_predict_options *opt = pl->opt;
+    int D = pl->m->n_in, npass = pl->npass, n = 0, tc = pl->bind->target_col;
+    ffnn_status st;
+    s->rows = 0;
+    s->out.len = 0;
+    memset(s->unseen, 0, (size_t)(pr->n_columns > 0 ? pr->n_columns : 1) * sizeof *s->unseen);
+    ffnn_csv_cursor_init(&s->cur, b, pl->name);
+    for (;;) {
+        char **fields;
+        int nf;
+        if (pl->plain && s->cur.p < s->cur.end && *s->cur.p != '\n' && *s->cur.p != '\r' &&
+            plain_row(pl, s, s->X + (size_t)n * (size_t)D, s->pass + (size_t)n * (size_t)npass)) {
+            s->rows++;
+            if (++n == pl->block_rows) {
+                if (!predict_batch(pl, s, n))
+                    return ffnn_error_nomem(err);
+                n = 0;
+            }
+            continue;
+        }
+        if ((st = ffnn_csv_cursor_next(&s->cur, &fields, &nf, err)))
+            return st;
+        if (nf == 0)
+            break;
+        long line = s->cur.rec_line;
+        if (nf != pl->bind->ncols)
+            return ffnn_error_set(err, FFNN_EDATA, "%s:%ld: expected %d fields, got %d", pl->name,
+                                  line, pl->bind->ncols, nf);
+        if ((st = ffnn_prep_encode_unseen(pr, pl->bind, fields, s->X + (size_t)n * (size_t)D,
+                                          pl->name, line, s->unseen, opt->unseen_error, err)))
+            return st;
+        double y;
+        if (opt->check_target && tc >= 0 &&
+            (st = ffnn_prep_target(pr, fields[tc], &y, pl->name, line, tc + 1, err)))
+            return st;
+        for (int j = 0; j < npass; j++)
+            s->pass[(size_t)n * (size_t)npass + (size_t)j] = fields[pl->keep_col[j]];
+        s->rows++;
+        if (++n == pl->block_rows) {
+            if (!predict_batch(pl, s, n))
+                return ffnn_error_nomem(err);
+            n = 0;
+        }
+    }
+    if (n > 0 && !predict_batch(pl, s, n))
+        return ffnn_error_nomem(err);
+    return FFNN_OK;
+}
+
+static ffnn_status write_bytes(const bytes *b, FILE *fp, ffnn_error *err)
+{
+    if (b->len && fwrite(b->buf, 1, b->len, fp) != b->len)
         return ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno));
     return FFNN_OK;
 }
 
-/* Predicts b and writes it to fp. */
-static ffnn_status write_block(pipeline *pl, block *b, ffnn_workspace *ws, double *prob, bytes *out,
-                               FILE *fp, ffnn_error *err)
+/* Writes what head holds, once. */
+static ffnn_status start(pipeline *pl, ffnn_error *err)
 {
-    ffnn_model_predict(pl->m, ws, b->X, b->rows, b->P);
-    out->len = 0;
-    if (!format_block(pl->m, b, pl->npass, prob, out))
-        return ffnn_error_nomem(err);
-    if (out->len && fwrite(out->buf, 1, out->len, fp) != out->len)
-        return ffnn_error_set(err, FFNN_EIO, "write error: %s", strerror(errno));
+    if (pl->started)
+        return FFNN_OK;
+    pl->started = true;
+    return write_bytes(&pl->head, pl->out, err);
+}
+
+/* Writes one block's predictions (in input order). */
+static ffnn_status emit(void *ctx, int slot_i, ffnn_error *err)
+{
+    pipeline *pl = ctx;
+    slot *s = &pl->slots[slot_i];
+    ffnn_status st;
+    if (ffnn_stop_requested())
+        return ffnn_error_canceled(err);
+    if (s->rows == 0)
+        return FFNN_OK;
+    pl->rows += s->rows;
+    if (!pl->started) {
+        if (!bytes_reserve(&pl->head, s->out.len))
+            return ffnn_error_nomem(err);
+        memcpy(pl->head.buf + pl->head.len, s->out.buf, s->out.len);
+        pl->head.len += s->out.len;
+        if (pl->rows >= pl->block_rows && (st = start(pl, err)))
+            return st;
+    } else if ((st = write_bytes(&s->out, pl->out, err))) {
+        return st;
+    }
+    for (int c = 0; c < pl->m->prep.n_columns; c++)
+        pl->unseen[c] += s->unseen[c];
     return FFNN_OK;
 }
 
@@ -294,60 +353,124 @@ static ffnn_status check_names(const ffnn_prep *pr, char *const *fields, const i
     return FFNN_OK;
 }
 
+static ffnn_status make_slots(pipeline *pl, ffnn_pool *pool, ffnn_error *err)
+{
+    const ffnn_model *m = pl->m;
+    size_t rows = (size_t)pl->block_rows, ncol = (size_t)(m->prep.n_columns > 0 ? m->prep.n_columns : 1);
+    pl->nslots = ffnn_csv_slots(pool);
+    if (!(pl->slots = ffnn_calloc((size_t)pl->nslots, sizeof *pl->slots)))
+        return ffnn_error_nomem(err);
+    for (int i = 0; i < pl->nslots; i++) {
+        slot *s = &pl->slots[i];
+        ffnn_status st;
+        if ((st = ffnn_workspace_create(&s->ws, m, pl->block_rows, err)))
+            return st;
+        s->X = ffnn_calloc(rows * (size_t)m->n_in, sizeof *s->X);
+        s->P = ffnn_calloc(rows * (size_t)ffnn_model_n_out(m), sizeof *s->P);
+        s->prob = ffnn_calloc((size_t)m->prep.n_classes + 2, sizeof *s->prob);
+        s->pass = ffnn_calloc(rows * (size_t)(pl->npass + 1), sizeof *s->pass);
+        s->unseen = ffnn_calloc(ncol, sizeof *s->unseen);
+        s->fstart = ffnn_calloc((size_t)pl->bind->ncols, sizeof *s->fstart);
+        s->fend = ffnn_calloc((size_t)pl->bind->ncols, sizeof *s->fend);
+        if (!s->X || !s->P || !s->prob || !s->pass || !s->unseen || !s->fstart || !s->fend)
+            return ffnn_error_nomem(err);
+    }
+    return FFNN_OK;
+}
+
+static void free_slots(pipeline *pl)
+{
+    for (int i = 0; pl->slots && i < pl->nslots; i++) {
+        slot *s = &pl->slots[i];
+        ffnn_workspace_destroy(s->ws);
+        free(s->X);
+        free(s->P);
+        free(s->prob);
+        free(s->pass);
+        free(s->out.buf);
+        free(s->unseen);
+        free(s->fstart);
+        free(s->fend);
+        ffnn_csv_cursor_release(&s->cur);
+    }
+    free(pl->slots);
+}
+
+/* The header line: kept columns, the target, prediction, p_<class>. */
+static bool make_head(const pipeline *pl, char **fields, bytes *head)
+{
+    const ffnn_prep *pr = &pl->m->prep;
+    for (int j = 0; j < pl->npass; j++)
+        if (!bytes_add_field(head, fields[pl->keep_col[j]]) || !bytes_put(head, ','))
+            return false;
+    if (!bytes_add_field(head, "prediction"))
+        return false;
+    if (pr->task != FFNN_TASK_REGRESSION)
+        for (int k = 0; k < pr->n_classes; k++) {
+            char hdr[512];
+            snprintf(hdr, sizeof hdr, "p_%s", pr->classes[k]);
+            if (!bytes_put(head, ',') || !bytes_add_field(head, hdr))
+                return false;
+        }
+    return bytes_put(head, '\n');
+}
+
+ffnn_predict_options ffnn_predict_options_default(void)
+{
+    return (ffnn_predict_options){.keep = NULL, .n_keep = 0, .block_rows = 1024, .threads = 2,
+                                  .check_target = false, .unseen_error = false, .unseen = NULL,
+                                  .block_bytes = BLOCK_BYTES};
+}
+
 ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name, FILE *out,
                                 const ffnn_predict_options *opt, long *nrows, ffnn_error *err)
 {
-    ffnn_predict_options defaults = {NULL, 0, 0, 0, false};
+    static const ffnn_csv_stage stage = {work, emit};
+    ffnn_predict_options defaults = ffnn_predict_options_default();
     if (!opt)
         opt = &defaults;
     const ffnn_prep *pr = &m->prep;
-    int K = ffnn_model_n_out(m), D = m->n_in;
     pipeline pl;
     memset(&pl, 0, sizeof pl);
     pl.m = m;
     pl.name = name;
+    pl.opt = opt;
+    pl.out = out;
     pl.block_rows = opt->block_rows > 0 ? opt->block_rows : 1024;
-    pl.check_target = opt->check_target;
-    ffnn_workspace *ws = NULL;
+    ffnn_csv_reader *r = NULL;
+    ffnn_pool *pool = NULL;
     ffnn_prep_binding bind;
     memset(&bind, 0, sizeof bind);
-    double *prob = NULL;
     int *keep_col = NULL;
-    bytes text = {NULL, 0, 0}, head = {NULL, 0, 0};
-    long total = 0;
     char **fields;
-    int nf;
-    bool threaded = false;
-    pthread_t reader;
+    int nf, threads = opt->threads == 0 ? 2 : opt->threads;
     ffnn_status st;
 
     if (nrows)
         *nrows = 0;
-    if ((st = ffnn_csv_reader_create(&pl.r, in, name, err)))
-        return st;
-    if ((st = ffnn_csv_next(pl.r, &fields, &nf, err)))
+    if (opt->unseen)
+        memset(opt->unseen, 0, (size_t)pr->n_columns * sizeof *opt->unseen);
+    if ((st = ffnn_csv_reader_create(&r, in, name, err)) ||
+        (st = ffnn_csv_next(r, &fields, &nf, err)))
         goto done;
     if (nf == 0) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: empty file", name);
         goto done;
     }
-    if ((st = ffnn_prep_bind(pr, fields, nf, &bind, name, err)))
+    if ((st = ffnn_table_check_names(fields, nf, name, ffnn_csv_line(r), err)) ||
+        (st = ffnn_prep_bind(pr, fields, nf, &bind, name, err)))
         goto done;
     pl.bind = &bind;
     pl.npass = opt->n_keep + (bind.target_col >= 0);
-    keep_col = ffnn_calloc((size_t)pl.npass + 1, sizeof *keep_col);
-    if (!keep_col) {
-        st = ffnn_error_nomem(err);
-        goto done;
-    }
+    if (!(keep_col = ffnn_calloc((size_t)pl.npass + 1, sizeof *keep_col)) ||
+        !(pl.unseen = ffnn_calloc((size_t)(pr->n_columns > 0 ? pr->n_columns : 1), sizeof *pl.unseen)))
+        goto nomem;
     pl.keep_col = keep_col;
     for (int j = 0; j < opt->n_keep; j++) {
         keep_col[j] = -1;
-        for (int c = 0; c < nf; c++)
-            if (strcmp(fields[c], opt->keep[j]) == 0) {
+        for (int c = 0; c < nf && keep_col[j] < 0; c++)
+            if (strcmp(fields[c], opt->keep[j]) == 0)
                 keep_col[j] = c;
-                break;
-            }
         if (keep_col[j] < 0) {
             st = ffnn_error_set(err, FFNN_EDATA, "%s: --keep column \"%s\" is not in the header", name,
                                 opt->keep[j]);
@@ -358,101 +481,50 @@ ffnn_status ffnn_predict_stream(const ffnn_model *m, FILE *in, const char *name,
         keep_col[opt->n_keep] = bind.target_col;
     if ((st = check_names(pr, fields, keep_col, opt->n_keep, name, err)))
         goto done;
-
-    /* Header: kept columns, the target, prediction, p_<class>. */
-    for (int j = 0; j < pl.npass; j++)
-        if (!bytes_add_field(&text, fields[keep_col[j]]) || !bytes_put(&text, ','))
-            goto nomem;
-    if (!bytes_add_field(&text, "prediction"))
+    if (!(pl.feat = ffnn_calloc((size_t)nf, sizeof *pl.feat)) ||
+        !(pl.passed = ffnn_calloc((size_t)nf, sizeof *pl.passed)))
         goto nomem;
-    if (pr->task != FFNN_TASK_REGRESSION)
-        for (int k = 0; k < pr->n_classes; k++) {
-            char hdr[512];
-            snprintf(hdr, sizeof hdr, "p_%s", pr->classes[k]);
-            if (!bytes_put(&text, ',') || !bytes_add_field(&text, hdr))
-                goto nomem;
-        }
-    if (!bytes_put(&text, '\n'))
+    pl.plain = !opt->check_target;
+    for (int j = 0; j < nf; j++)
+        pl.feat[j] = -1;
+    for (int c = 0; c < pr->n_columns; c++) {
+        pl.feat[bind.col[c]] = c;
+        pl.plain &= !pr->columns[c].categorical;
+    }
+    for (int q = 0; q < pl.npass; q++)
+        pl.passed[keep_col[q]] = true;
+    pl.identity = true;
+    for (int o = 0; o < pr->n_features; o++)
+        pl.identity &= pr->mean[o] == 0.0f && !signbit(pr->mean[o]) && pr->scale[o] == 1.0f;
+    if (!make_head(&pl, fields, &pl.head))
         goto nomem;
-    /* The header waits for the first block of rows (or the end of an input
-     * without rows): an error in the first block leaves the output empty. */
-    head = text;
-    memset(&text, 0, sizeof text);
-
-    if ((st = ffnn_workspace_create(&ws, m, pl.block_rows, err)))
+    if ((threads > 1 && (st = ffnn_pool_create(&pool, threads, err))) ||
+        (st = make_slots(&pl, pool, err)) ||
+        (st = ffnn_csv_run(r, pool, opt->block_bytes ? opt->block_bytes : BLOCK_BYTES, &stage,
+                           &pl, err)))
         goto done;
-    prob = ffnn_calloc((size_t)pr->n_classes + 2, sizeof *prob);
-    if (!prob)
-        goto nomem;
-    for (int i = 0; i < NBLOCKS; i++) {
-        block *b = &pl.blocks[i];
-        b->X = ffnn_calloc((size_t)pl.block_rows * (size_t)D, sizeof *b->X);
-        b->P = ffnn_calloc((size_t)pl.block_rows * (size_t)K, sizeof *b->P);
-        b->off = ffnn_calloc((size_t)pl.block_rows * (size_t)(pl.npass + 1), sizeof *b->off);
-        if (!b->X || !b->P || !b->off)
-            goto nomem;
+    if (ffnn_stop_requested()) {
+        st = ffnn_error_canceled(err);
+        goto done;
     }
-    pthread_mutex_init(&pl.mu, NULL);
-    pthread_cond_init(&pl.cv, NULL);
-    threaded = opt->threads != 1 && pthread_create(&reader, NULL, reader_main, &pl) == 0;
-
-    for (long i = 0;; i++) {
-        block *b = &pl.blocks[i % NBLOCKS];
-        if (threaded) {
-            pthread_mutex_lock(&pl.mu);
-            while (pl.produced <= i)
-                pthread_cond_wait(&pl.cv, &pl.mu);
-            pthread_mutex_unlock(&pl.mu);
-        } else {
-            fill_block(&pl, b);
-        }
-        if (b->st) {
-            st = b->st;
-            if (err)
-                *err = b->err;
-        } else if (ffnn_stop_requested()) {
-            st = ffnn_error_canceled(err);
-        } else if (b->rows > 0) {
-            if (!(st = write_head(&head, out, err)))
-                st = write_block(&pl, b, ws, prob, &text, out, err);
-            total += b->rows;
-        }
-        if (!st && b->last)
-            st = write_head(&head, out, err);
-        bool finished = st || b->last;
-        if (threaded) {
-            pthread_mutex_lock(&pl.mu);
-            pl.consumed++;
-            if (finished)
-                pl.stop = true;
-            pthread_cond_broadcast(&pl.cv);
-            pthread_mutex_unlock(&pl.mu);
-        }
-        if (finished)
-            break;
-    }
-    if (threaded)
-        pthread_join(reader, NULL);
-    pthread_mutex_destroy(&pl.mu);
-    pthread_cond_destroy(&pl.cv);
-    if (!st && nrows)
-        *nrows = total;
+    if ((st = start(&pl, err)))
+        goto done;
+    if (nrows)
+        *nrows = pl.rows;
+    if (opt->unseen)
+        memcpy(opt->unseen, pl.unseen, (size_t)pr->n_columns * sizeof *opt->unseen);
     goto done;
 nomem:
     st = ffnn_error_nomem(err);
 done:
-    ffnn_csv_reader_destroy(pl.r);
+    free_slots(&pl);
+    ffnn_pool_destroy(pool);
+    ffnn_csv_reader_destroy(r);
     ffnn_prep_binding_release(&bind);
-    ffnn_workspace_destroy(ws);
-    for (int i = 0; i < NBLOCKS; i++) {
-        free(pl.blocks[i].X);
-        free(pl.blocks[i].P);
-        free(pl.blocks[i].off);
-        free(pl.blocks[i].pass.buf);
-    }
-    free(prob);
     free(keep_col);
-    free(text.buf);
-    free(head.buf);
+    free(pl.feat);
+    free(pl.passed);
+    free(pl.unseen);
+    free(pl.head.buf);
     return st;
 }

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/csv.h"
-#include "ffnn/dataset.h"
+#include "ffnn/preprocess.h"
 #include "internal.h"
+#include "prep_internal.h"
 
 /* Integers up to 2^53 are exact doubles; larger "integers" are not labels. */
 #define MAX_INT_LABEL 9007199254740992.0
@@ -64,11 +65,9 @@ ffnn_prep_options ffnn_prep_options_default(void)
     };
 }
 
-/* ---- message helpers ------------------------------------------------------ */
+/* ---- messages ------------------------------------------------------------- */
 
-
-/* "a, b, c" into buf, cut with ", ..." when it does not fit. */
-static const char *join_names(char *buf, size_t size, char *const *names, int n)
+const char *ffnn_prep_join_names(char *buf, size_t size, char *const *names, int n)
 {
     size_t o = 0;
     buf[0] = '\0';
@@ -83,32 +82,65 @@ static const char *join_names(char *buf, size_t size, char *const *names, int n)
     return buf;
 }
 
-static ffnn_status out_of_range(ffnn_error *err, const char *source, long line, int col,
-                                const char *s)
+ffnn_status ffnn_prep_out_of_range(ffnn_error *err, const char *source, long line, int col,
+                                   const char *text)
 {
     char b[64];
     return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: value out of range for float32: \"%s\"",
-                          source, line, col, ffnn_csv_show(b, s));
+                          source, line, col, ffnn_csv_show(b, text));
 }
 
 /* Category and class names are stored in the model's JSON header, which
  * must be UTF-8. */
+ffnn_status ffnn_prep_not_utf8(ffnn_error *err, const char *source, long line, int col,
+                               const char *name)
+{
+    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: value is not valid UTF-8 in column \"%s\"",
+                          source, line, col, name);
+}
+
 static ffnn_status check_utf8(ffnn_error *err, const char *source, long line, int col,
                               const char *name, const char *s)
 {
     if (ffnn_utf8_invalid(s, strlen(s)) < 0)
         return FFNN_OK;
-    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: value is not valid UTF-8 in column \"%s\"",
-                          source, line, col, name);
+    return ffnn_prep_not_utf8(err, source, line, col, name);
 }
 
-static ffnn_status missing_value(ffnn_error *err, const char *source, long line, int col,
-                                 const char *name)
+ffnn_status ffnn_prep_missing_value(ffnn_error *err, const char *source, long line, int col,
+                                    const char *name)
 {
     return ffnn_error_set(err, FFNN_EDATA,
                           "%s:%ld:%d: missing value in column \"%s\" (set \"impute\": \"mean\" in "
                           "the config to fill it)",
                           source, line, col, name);
+}
+
+ffnn_status ffnn_prep_missing_target(ffnn_error *err, const char *source, long line, int col,
+                                     const char *name)
+{
+    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: missing target value in column \"%s\"",
+                          source, line, col, name);
+}
+
+ffnn_status ffnn_prep_not_number(ffnn_error *err, const char *source, long line, int col,
+                                 const char *name, const char *text)
+{
+    char b[64];
+    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: expected a number in column \"%s\", got \"%s\"",
+                          source, line, col, name, ffnn_csv_show(b, text));
+}
+
+ffnn_status ffnn_prep_standardised_overflow(ffnn_error *err, const char *source, long line,
+                                            int col, const char *text, const ffnn_prep *p,
+                                            const ffnn_prep_column *c)
+{
+    char b[64];
+    return ffnn_error_set(err, FFNN_EDATA,
+                          "%s:%ld:%d: value \"%s\" in column \"%s\" is out of float32 range "
+                          "once standardised (mean %g, scale %g)",
+                          source, line, col, ffnn_csv_show(b, text), c->name,
+                          (double)p->mean[c->offset], (double)p->scale[c->offset]);
 }
 
 /* ---- release / clone ------------------------------------------------------ */
@@ -197,24 +229,231 @@ ffnn_status ffnn_prep_clone(ffnn_prep *dst, const ffnn_prep *src, ffnn_error *er
     return FFNN_OK;
 }
 
-/* ---- fit ------------------------------------------------------------------ */
+/* ---- rules of fitting (prep_internal.h) ------------------------------------ */
 
-static int cmp_str(const void *a, const void *b)
+int ffnn_prep_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int cmp_double(const void *a, const void *b)
+int ffnn_prep_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
+int ffnn_prep_find_str(char *const *v, int n, const char *s)
+{
+    char *const *hit = n > 0 ? bsearch(&s, v, (size_t)n, sizeof *v, ffnn_prep_cmp_str) : NULL;
+    return hit ? (int)(hit - v) : -1;
+}
+
+static ffnn_status unknown_column(ffnn_error *err, const char *what, const char *name,
+                                  char *const *names, int ncols, const char *source)
+{
+    char cols[320];
+    return ffnn_error_set(err, FFNN_ECONFIG, "%s \"%s\" is not a column of %s; columns: %s", what,
+                          name, source, ffnn_prep_join_names(cols, sizeof cols, names, ncols));
+}
+
+static int find_name(char *const *names, int ncols, const char *name)
+{
+    for (int j = 0; j < ncols; j++)
+        if (strcmp(names[j], name) == 0)
+            return j;
+    return -1;
+}
+
+/* The predictions CSV names its own columns "prediction" and p_<class>,
+ * and ffnn-eval finds them by those names: a target named so would be
+ * scored as the prediction (against itself) or skipped as a probability. */
+static ffnn_status check_target_name(const char *n, const char *source, ffnn_error *err)
+{
+    if (strcmp(n, "prediction") != 0 && strncmp(n, "p_", 2) != 0)
+        return FFNN_OK;
+    return ffnn_error_set(err, FFNN_EDATA,
+                          "%s: target column \"%s\" has a name of the predictions CSV's own "
+                          "columns (prediction, p_<class>); rename it",
+                          source, n);
+}
+
+ffnn_status ffnn_prep_roles(ffnn_prep *p, const ffnn_prep_options *opt, char *const *names,
+                            int ncols, const char *source, int *tcol, bool *skip,
+                            signed char *decl, ffnn_error *err)
+{
+    ffnn_status st;
+    int t = opt->target ? find_name(names, ncols, opt->target) : ncols - 1;
+    if (t < 0)
+        return unknown_column(err, "target", opt->target, names, ncols, source);
+    if ((st = check_target_name(names[t], source, err)))
+        return st;
+    memset(skip, 0, (size_t)ncols * sizeof *skip);
+    skip[t] = true;
+    for (int i = 0; i < opt->n_ignore; i++) {
+        int j = find_name(names, ncols, opt->ignore[i]);
+        if (j < 0)
+            return unknown_column(err, "ignored column", opt->ignore[i], names, ncols, source);
+        skip[j] = true;
+    }
+    memset(decl, -1, (size_t)ncols * sizeof *decl);
+    for (int i = 0; i < opt->n_types; i++) {
+        const char *name = opt->types[i].name;
+        int j = find_name(names, ncols, name);
+        if (j < 0)
+            return unknown_column(err, "declared column", name, names, ncols, source);
+        if (skip[j])
+            return ffnn_error_set(err, FFNN_ECONFIG,
+                                  "columns: \"%s\" is %s; declare feature columns only", name,
+                                  j == t ? "the target (\"task\" says what it is)" : "ignored");
+        decl[j] = opt->types[i].categorical;
+    }
+    *tcol = t;
+    p->standardize = opt->standardize;
+    p->impute = opt->impute;
+    if (!(p->target = strdup(names[t])))
+        return ffnn_error_nomem(err);
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_prep_columns(ffnn_prep *p, char *const *names, int ncols, const bool *skip,
+                              int *src, const char *source, ffnn_error *err)
+{
+    int n = 0;
+    for (int j = 0; j < ncols; j++)
+        if (!skip[j])
+            src[n++] = j;
+    if (n == 0)
+        return ffnn_error_set(err, FFNN_EDATA,
+                              "%s: no feature columns (every column is the target or ignored)",
+                              source);
+    if (!(p->columns = ffnn_calloc((size_t)n, sizeof *p->columns)))
+        return ffnn_error_nomem(err);
+    p->n_columns = n;
+    for (int c = 0; c < n; c++)
+        if (!(p->columns[c].name = strdup(names[src[c]])))
+            return ffnn_error_nomem(err);
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_prep_type(ffnn_prep_column *col, int decl, long n, long nnum,
+                           const char *source, long bad_line, int j, const char *bad_text,
+                           ffnn_error *err)
+{
+    col->categorical = decl < 0 ? nnum < n : decl == 1;
+    if ((decl < 0 && col->categorical && 2 * nnum > n) || (decl == 0 && nnum < n))
+        return ffnn_prep_not_number(err, source, bad_line, j + 1, col->name, bad_text);
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_prep_layout(ffnn_prep *p, const char *source, ffnn_error *err)
+{
+    long width = 0;
+    for (int c = 0; c < p->n_columns; c++) {
+        p->columns[c].offset = (int)width;
+        width += p->columns[c].categorical ? p->columns[c].n_cats : 1;
+        if (width > INT32_MAX / 2)
+            return ffnn_error_set(err, FFNN_EDATA, "%s: too many encoded features", source);
+    }
+    p->n_features = (int)width;
+    p->mean = ffnn_calloc((size_t)width, sizeof *p->mean);
+    p->scale = ffnn_calloc((size_t)width, sizeof *p->scale);
+    if (!p->mean || !p->scale)
+        return ffnn_error_nomem(err);
+    for (long f = 0; f < width; f++)
+        p->scale[f] = 1.0f;
+    return FFNN_OK;
+}
+
+/* Imputed rows count in the std with zero deviation, as a SimpleImputer ->
+ * StandardScaler pipeline computes it. */
+ffnn_status ffnn_prep_stats(ffnn_prep *p, int c, long nnum, double sum, double ss, long nrows,
+                            const char *source, ffnn_error *err)
+{
+    ffnn_prep_column *col = &p->columns[c];
+    if (nnum == 0)
+        return ffnn_error_set(err, FFNN_EDATA, "%s: column \"%s\" has no values to impute from",
+                              source, col->name);
+    double mean = sum / (double)nnum;
+    double sd = sqrt(ss / (double)nrows);
+    col->fill = mean;
+    col->constant = !(ss > 0);
+    if (p->standardize) {
+        p->mean[col->offset] = (float)mean;
+        p->scale[col->offset] = sd > 0 ? (float)sd : 1.0f;
+        if (!(p->scale[col->offset] > 0) || isinf(p->scale[col->offset]))
+            p->scale[col->offset] = 1.0f;
+    }
+    return FFNN_OK;
+}
+
+void ffnn_prep_int_label(char buf[32], double v)
+{
+    snprintf(buf, 32, "%lld", (long long)v);
+}
+
+bool ffnn_prep_is_int_label(double v)
+{
+    return v == floor(v) && fabs(v) <= MAX_INT_LABEL;
+}
+
+ffnn_status ffnn_prep_task(ffnn_prep *p, const ffnn_prep_options *opt, bool all_num, bool all_int,
+                           long k, long n, const char *source, int tcol, long first_text_line,
+                           const char *first_text, ffnn_error *err)
+{
+    const char *tname = p->target;
+    char b[64];
+    ffnn_task task = opt->task;
+    if (task == FFNN_TASK_AUTO) {
+        bool classify = !all_num || (all_int && k <= AUTO_MAX_CLASSES && 2 * k < n);
+        task = !classify ? FFNN_TASK_REGRESSION : k == 2 ? FFNN_TASK_BINARY : FFNN_TASK_MULTICLASS;
+        if (classify && k < 2)
+            return ffnn_error_set(err, FFNN_EDATA, "%s: target \"%s\" has only one class",
+                                  source, tname);
+    } else if (task == FFNN_TASK_REGRESSION) {
+        if (!all_num)
+            return ffnn_error_set(err, FFNN_ECONFIG,
+                                  "%s:%ld:%d: task is \"regression\" but target \"%s\" has the "
+                                  "non-numeric value \"%s\"",
+                                  source, first_text_line, tcol + 1, tname,
+                                  ffnn_csv_show(b, first_text));
+    } else if (task == FFNN_TASK_BINARY || task == FFNN_TASK_MULTICLASS) {
+        if ((task == FFNN_TASK_BINARY && k != 2) || k < 2)
+            return ffnn_error_set(err, FFNN_ECONFIG,
+                                  "%s: task is \"%s\" but target \"%s\" has %ld class%s", source,
+                                  ffnn_task_name(task), tname, k, k == 1 ? "" : "es");
+    } else {
+        return ffnn_error_set(err, FFNN_ECONFIG, "task: invalid value %d", (int)task);
+    }
+    p->task = task;
+    return FFNN_OK;
+}
+
+ffnn_status ffnn_prep_classes(ffnn_prep *p, bool all_int, const double *vals,
+                              const char *const *strs, long k, const char *source,
+                              ffnn_error *err)
+{
+    if (k > INT32_MAX)
+        return ffnn_error_set(err, FFNN_EDATA, "%s: too many classes", source);
+    if (!(p->classes = ffnn_calloc((size_t)k, sizeof *p->classes)))
+        return ffnn_error_nomem(err);
+    p->n_classes = (int)k;
+    for (long i = 0; i < k; i++) {
+        char lb[32];
+        if (all_int)
+            ffnn_prep_int_label(lb, vals[i]);
+        if (!(p->classes[i] = strdup(all_int ? lb : strs[i])))
+            return ffnn_error_nomem(err);
+    }
+    return FFNN_OK;
+}
+
+/* ---- fit a table ------------------------------------------------------------ */
+
 /* Sorted distinct strings of v[0..n) (v is reordered), copied into *out. */
 static ffnn_status distinct_strings(const char **v, long n, char ***out, int *nout,
                                     ffnn_error *err)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    qsort(v, (size_t)n, sizeof *v, ffnn_prep_cmp_str);
     long k = 0;
     for (long i = 0; i < n; i++)
         if (k == 0 || strcmp(v[i], v[k - 1]) != 0)
@@ -281,28 +520,17 @@ static void scan_squares(const ffnn_prep *p, const ffnn_table *t, const int *src
         }
 }
 
-/* Decides numeric vs categorical for feature column c (table column j)
- * from its scan (categories sorted by byte order, collected with scratch, n
- * pointers), or as declared (decl 0 numeric, 1 categorical, -1 none).  A
- * column whose values are mostly numbers but not all, or declared numeric
- * with a value that is not a number, is a data error at its first
- * non-number (a typo silently turning a numeric column into categories
- * would be worse); one where numbers are half or fewer is categorical. */
+/* Types feature column c (table column j; decl as ffnn_prep_type takes it)
+ * and collects its categories with scratch (room for a pointer per row). */
 static ffnn_status type_column(ffnn_prep_column *c, const column_scan *cs, const ffnn_table *t, int j,
                                int decl, const char **scratch, ffnn_error *err)
 {
-    c->categorical = decl < 0 ? cs->nnum < cs->n : decl == 1;
-    if ((decl < 0 && c->categorical && 2 * cs->nnum > cs->n) || (decl == 0 && cs->nnum < cs->n)) {
-        char buf[64];
-        return ffnn_error_set(err, FFNN_EDATA,
-                              "%s:%ld:%d: expected a number in column \"%s\", got \"%s\"",
-                              t->source, t->lines[cs->first_bad], j + 1, t->names[j],
-                              ffnn_csv_show(buf, CELL(t, cs->first_bad, j)));
-    }
-    if (!c->categorical)
-        return FFNN_OK;
-    long n = 0;
     ffnn_status st;
+    long bad = cs->first_bad;
+    if ((st = ffnn_prep_type(c, decl, cs->n, cs->nnum, t->source, bad >= 0 ? t->lines[bad] : 0, j,
+                             bad >= 0 ? CELL(t, bad, j) : "", err)) || !c->categorical)
+        return st;
+    long n = 0;
     for (long i = 0; i < t->nrows; i++)
         if (!ffnn_csv_is_missing(CELL(t, i, j))) {
             if ((st = check_utf8(err, t->source, t->lines[i], j + 1, t->names[j], CELL(t, i, j))))
@@ -323,48 +551,14 @@ static ffnn_status check_features(const ffnn_prep *p, const ffnn_table *t, const
             double v;
             if (ffnn_csv_is_missing(s)) {
                 if (p->impute == FFNN_IMPUTE_NONE)
-                    return missing_value(err, t->source, t->lines[i], src[c] + 1,
-                                         p->columns[c].name);
+                    return ffnn_prep_missing_value(err, t->source, t->lines[i], src[c] + 1,
+                                                   p->columns[c].name);
             } else if (!p->columns[c].categorical && ffnn_parse_double(s, &v) &&
                        isinf((float)v)) {
-                return out_of_range(err, t->source, t->lines[i], src[c] + 1, s);
+                return ffnn_prep_out_of_range(err, t->source, t->lines[i], src[c] + 1, s);
             }
         }
     return FFNN_OK;
-}
-
-/* Mean (imputation value) and, if standardising, population std of numeric
- * column c from its scan.  Imputed rows count in the std with zero deviation,
- * as a SimpleImputer -> StandardScaler pipeline computes it. */
-static ffnn_status column_stats(ffnn_prep *p, int c, const column_scan *cs, const ffnn_table *t,
-                                ffnn_error *err)
-{
-    ffnn_prep_column *col = &p->columns[c];
-    if (cs->nnum == 0)
-        return ffnn_error_set(err, FFNN_EDATA, "%s: column \"%s\" has no values to impute from",
-                              t->source, col->name);
-    double mean = cs->sum / (double)cs->nnum;
-    double sd = sqrt(cs->ss / (double)t->nrows);
-    col->fill = mean;
-    col->constant = !(cs->ss > 0);
-    if (p->standardize) {
-        p->mean[col->offset] = (float)mean;
-        p->scale[col->offset] = sd > 0 ? (float)sd : 1.0f;
-        if (!(p->scale[col->offset] > 0) || isinf(p->scale[col->offset]))
-            p->scale[col->offset] = 1.0f;
-    }
-    return FFNN_OK;
-}
-
-/* Integer label text, e.g. 2.0 -> "2". */
-static void int_label(char buf[32], double v)
-{
-    snprintf(buf, 32, "%lld", (long long)v);
-}
-
-static bool is_int_label(double v)
-{
-    return v == floor(v) && fabs(v) <= MAX_INT_LABEL;
 }
 
 /* Infers or checks the task and fills classes.  tcol is the target column. */
@@ -377,7 +571,6 @@ static ffnn_status fit_target(ffnn_prep *p, const ffnn_table *t, int tcol,
     double *vals = malloc((size_t)n * sizeof *vals);
     const char **strs = malloc((size_t)n * sizeof *strs);
     ffnn_status st = FFNN_OK;
-    char b[64];
     if (!vals || !strs) {
         st = ffnn_error_nomem(err);
         goto done;
@@ -385,8 +578,7 @@ static ffnn_status fit_target(ffnn_prep *p, const ffnn_table *t, int tcol,
     for (long i = 0; i < n; i++) {
         const char *s = CELL(t, i, tcol);
         if (ffnn_csv_is_missing(s)) {
-            st = ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: missing target value in column \"%s\"",
-                                t->source, t->lines[i], tcol + 1, tname);
+            st = ffnn_prep_missing_target(err, t->source, t->lines[i], tcol + 1, tname);
             goto done;
         }
         strs[i] = s;
@@ -396,7 +588,7 @@ static ffnn_status fit_target(ffnn_prep *p, const ffnn_table *t, int tcol,
             if (first_text < 0)
                 first_text = i;
             all_int = false;
-        } else if (!is_int_label(vals[i])) {
+        } else if (!ffnn_prep_is_int_label(vals[i])) {
             all_int = false;
         }
     }
@@ -405,103 +597,37 @@ static ffnn_status fit_target(ffnn_prep *p, const ffnn_table *t, int tcol,
     /* Distinct values as classification would see them. */
     long k = 0;
     if (all_int) {
-        qsort(vals, (size_t)n, sizeof *vals, cmp_double);
+        qsort(vals, (size_t)n, sizeof *vals, ffnn_prep_cmp_double);
         for (long i = 0; i < n; i++)
             if (k == 0 || vals[i] != vals[k - 1])
                 vals[k++] = vals[i];
     } else {
-        qsort(strs, (size_t)n, sizeof *strs, cmp_str);
+        qsort(strs, (size_t)n, sizeof *strs, ffnn_prep_cmp_str);
         for (long i = 0; i < n; i++)
             if (k == 0 || strcmp(strs[i], strs[k - 1]) != 0)
                 strs[k++] = strs[i];
     }
-
-    ffnn_task task = opt->task;
-    if (task == FFNN_TASK_AUTO) {
-        bool classify = !all_num || (all_int && k <= AUTO_MAX_CLASSES && 2 * k < n);
-        task = !classify ? FFNN_TASK_REGRESSION : k == 2 ? FFNN_TASK_BINARY : FFNN_TASK_MULTICLASS;
-        if (classify && k < 2) {
-            st = ffnn_error_set(err, FFNN_EDATA, "%s: target \"%s\" has only one class",
-                                t->source, tname);
-            goto done;
-        }
-    } else if (task == FFNN_TASK_REGRESSION) {
-        if (!all_num) {
-            st = ffnn_error_set(err, FFNN_ECONFIG,
-                                "%s:%ld:%d: task is \"regression\" but target \"%s\" has the "
-                                "non-numeric value \"%s\"",
-                                t->source, t->lines[first_text], tcol + 1, tname,
-                                ffnn_csv_show(b, CELL(t, first_text, tcol)));
-            goto done;
-        }
-    } else if (task == FFNN_TASK_BINARY || task == FFNN_TASK_MULTICLASS) {
-        if ((task == FFNN_TASK_BINARY && k != 2) || k < 2) {
-            st = ffnn_error_set(err, FFNN_ECONFIG,
-                                "%s: task is \"%s\" but target \"%s\" has %ld class%s", t->source,
-                                ffnn_task_name(task), tname, k, k == 1 ? "" : "es");
-            goto done;
-        }
-    } else {
-        st = ffnn_error_set(err, FFNN_ECONFIG, "task: invalid value %d", (int)task);
+    if ((st = ffnn_prep_task(p, opt, all_num, all_int, k, n, t->source, tcol,
+                             all_num ? 0 : t->lines[first_text],
+                             all_num ? "" : CELL(t, first_text, tcol), err)))
         goto done;
-    }
-    p->task = task;
-
-    if (task == FFNN_TASK_REGRESSION) {
+    if (p->task == FFNN_TASK_REGRESSION) {
         for (long i = 0; i < n; i++) {
             double v = 0;
             ffnn_parse_double(CELL(t, i, tcol), &v);
             if (isinf((float)v)) {
-                st = out_of_range(err, t->source, t->lines[i], tcol + 1, CELL(t, i, tcol));
+                st = ffnn_prep_out_of_range(err, t->source, t->lines[i], tcol + 1,
+                                            CELL(t, i, tcol));
                 goto done;
             }
         }
         goto done;
     }
-    if (k > INT32_MAX) {
-        st = ffnn_error_set(err, FFNN_EDATA, "%s: too many classes", t->source);
-        goto done;
-    }
-    if (!(p->classes = ffnn_calloc((size_t)k, sizeof *p->classes))) {
-        st = ffnn_error_nomem(err);
-        goto done;
-    }
-    p->n_classes = (int)k;
-    for (long i = 0; i < k; i++) {
-        char lb[32];
-        if (all_int)
-            int_label(lb, vals[i]);
-        if (!(p->classes[i] = strdup(all_int ? lb : strs[i]))) {
-            st = ffnn_error_nomem(err);
-            goto done;
-        }
-    }
+    st = ffnn_prep_classes(p, all_int, vals, strs, k, t->source, err);
 done:
     free(vals);
     free(strs);
     return st;
-}
-
-static ffnn_status unknown_column(ffnn_error *err, const char *what, const char *name,
-                                  const ffnn_table *t)
-{
-    char cols[320];
-    return ffnn_error_set(err, FFNN_ECONFIG, "%s \"%s\" is not a column of %s; columns: %s", what,
-                          name, t->source, join_names(cols, sizeof cols, t->names, t->ncols));
-}
-
-/* The predictions CSV names its own columns "prediction" and p_<class>,
- * and ffnn-eval finds them by those names: a target named so would be
- * scored as the prediction (against itself) or skipped as a probability. */
-static ffnn_status check_target_name(const ffnn_table *t, int tcol, ffnn_error *err)
-{
-    const char *n = t->names[tcol];
-    if (strcmp(n, "prediction") != 0 && strncmp(n, "p_", 2) != 0)
-        return FFNN_OK;
-    return ffnn_error_set(err, FFNN_EDATA,
-                          "%s: target column \"%s\" has a name of the predictions CSV's own "
-                          "columns (prediction, p_<class>); rename it",
-                          t->source, n);
 }
 
 ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_options *opt,
@@ -511,103 +637,42 @@ ffnn_status ffnn_prep_fit(ffnn_prep *p, const ffnn_table *t, const ffnn_prep_opt
     ffnn_status st = FFNN_OK;
     bool *skip = NULL;
     signed char *decl = NULL;
-    int *src = NULL;
+    int *src = NULL, tcol;
     const char **scratch = NULL;
     column_scan *scan = NULL;
 
     memset(p, 0, sizeof *p);
     if (!opt)
         opt = &def;
-    int tcol = opt->target ? ffnn_table_col(t, opt->target) : t->ncols - 1;
-    if (tcol < 0)
-        return unknown_column(err, "target", opt->target, t);
-    if ((st = check_target_name(t, tcol, err)))
-        return st;
-    if (!(skip = ffnn_calloc((size_t)t->ncols, sizeof *skip)))
-        return ffnn_error_nomem(err);
-    skip[tcol] = true;
-    for (int i = 0; i < opt->n_ignore; i++) {
-        int j = ffnn_table_col(t, opt->ignore[i]);
-        if (j < 0) {
-            st = unknown_column(err, "ignored column", opt->ignore[i], t);
-            goto fail;
-        }
-        skip[j] = true;
+    if (!(skip = ffnn_calloc((size_t)t->ncols, sizeof *skip)) ||
+        !(decl = ffnn_calloc((size_t)t->ncols, sizeof *decl)) ||
+        !(src = ffnn_calloc((size_t)t->ncols, sizeof *src))) {
+        st = ffnn_error_nomem(err);
+        goto fail;
     }
-    if (!(decl = ffnn_calloc((size_t)t->ncols, sizeof *decl)))
-        goto nomem;
-    memset(decl, -1, (size_t)t->ncols);
-    for (int i = 0; i < opt->n_types; i++) {
-        const char *name = opt->types[i].name;
-        int j = ffnn_table_col(t, name);
-        if (j < 0) {
-            st = unknown_column(err, "declared column", name, t);
-            goto fail;
-        }
-        if (skip[j]) {
-            st = ffnn_error_set(err, FFNN_ECONFIG, "columns: \"%s\" is %s; declare feature columns "
-                                "only", name, j == tcol ? "the target (\"task\" says what it is)"
-                                                        : "ignored");
-            goto fail;
-        }
-        decl[j] = opt->types[i].categorical;
-    }
+    if ((st = ffnn_prep_roles(p, opt, t->names, t->ncols, t->source, &tcol, skip, decl, err)))
+        goto fail;
     if (t->nrows == 0) {
         st = ffnn_error_set(err, FFNN_EDATA, "%s: no data rows", t->source);
         goto fail;
     }
-    p->standardize = opt->standardize;
-    p->impute = opt->impute;
-    if (!(p->target = strdup(t->names[tcol])))
-        goto nomem;
-
-    for (int j = 0; j < t->ncols; j++)
-        p->n_columns += !skip[j];
-    if (p->n_columns == 0) {
-        st = ffnn_error_set(err, FFNN_EDATA,
-                            "%s: no feature columns (every column is the target or ignored)",
-                            t->source);
+    if ((st = ffnn_prep_columns(p, t->names, t->ncols, skip, src, t->source, err)))
         goto fail;
-    }
-    p->columns = ffnn_calloc((size_t)p->n_columns, sizeof *p->columns);
-    src = ffnn_calloc((size_t)p->n_columns, sizeof *src);
     scratch = ffnn_calloc((size_t)t->nrows, sizeof *scratch);
     scan = ffnn_calloc((size_t)p->n_columns, sizeof *scan);
-    if (!p->columns || !src || !scratch || !scan)
+    if (!scratch || !scan)
         goto nomem;
-    for (int j = 0, c = 0; j < t->ncols; j++)
-        if (!skip[j])
-            src[c++] = j;
     scan_columns(t, src, p->n_columns, scan);
-    for (int c = 0; c < p->n_columns; c++) {
-        if (!(p->columns[c].name = strdup(t->names[src[c]])))
-            goto nomem;
-        if ((st = type_column(&p->columns[c], &scan[c], t, src[c], decl[src[c]], scratch, err)) !=
-            FFNN_OK)
+    for (int c = 0; c < p->n_columns; c++)
+        if ((st = type_column(&p->columns[c], &scan[c], t, src[c], decl[src[c]], scratch, err)))
             goto fail;
-    }
-    if ((st = check_features(p, t, src, err)) != FFNN_OK)
+    if ((st = check_features(p, t, src, err)) || (st = ffnn_prep_layout(p, t->source, err)))
         goto fail;
-
-    long width = 0;
-    for (int c = 0; c < p->n_columns; c++) {
-        p->columns[c].offset = (int)width;
-        width += p->columns[c].categorical ? p->columns[c].n_cats : 1;
-        if (width > INT32_MAX / 2) {
-            st = ffnn_error_set(err, FFNN_EDATA, "%s: too many encoded features", t->source);
-            goto fail;
-        }
-    }
-    p->n_features = (int)width;
-    p->mean = ffnn_calloc((size_t)width, sizeof *p->mean);
-    p->scale = ffnn_calloc((size_t)width, sizeof *p->scale);
-    if (!p->mean || !p->scale)
-        goto nomem;
-    for (long f = 0; f < width; f++)
-        p->scale[f] = 1.0f;
     scan_squares(p, t, src, scan);
     for (int c = 0; c < p->n_columns; c++)
-        if (!p->columns[c].categorical && (st = column_stats(p, c, &scan[c], t, err)) != FFNN_OK)
+        if (!p->columns[c].categorical &&
+            (st = ffnn_prep_stats(p, c, scan[c].nnum, scan[c].sum, scan[c].ss, t->nrows,
+                                  t->source, err)) != FFNN_OK)
             goto fail;
 
     if ((st = fit_target(p, t, tcol, opt, err)) != FFNN_OK)
@@ -628,205 +693,4 @@ fail:
     free(scan);
     ffnn_prep_release(p);
     return st;
-}
-
-/* ---- bind / encode / target ----------------------------------------------- */
-
-ffnn_status ffnn_prep_bind(const ffnn_prep *p, char *const *header, int ncols,
-                           ffnn_prep_binding *b, const char *source, ffnn_error *err)
-{
-    memset(b, 0, sizeof *b);
-    b->col = ffnn_calloc((size_t)(p->n_columns > 0 ? p->n_columns : 1), sizeof *b->col);
-    if (!b->col)
-        return ffnn_error_nomem(err);
-    b->ncols = ncols;
-    b->target_col = -1;
-    for (int c = 0; c < p->n_columns; c++) {
-        b->col[c] = -1;
-        for (int j = 0; j < ncols; j++)
-            if (strcmp(header[j], p->columns[c].name) == 0) {
-                b->col[c] = j;
-                break;
-            }
-        if (b->col[c] < 0) {
-            ffnn_status st = ffnn_error_set(err, FFNN_EDATA, "%s: missing feature column \"%s\"",
-                                            source, p->columns[c].name);
-            ffnn_prep_binding_release(b);
-            return st;
-        }
-    }
-    if (p->target)
-        for (int j = 0; j < ncols; j++)
-            if (strcmp(header[j], p->target) == 0) {
-                b->target_col = j;
-                break;
-            }
-    return FFNN_OK;
-}
-
-void ffnn_prep_binding_release(ffnn_prep_binding *b)
-{
-    if (!b)
-        return;
-    free(b->col);
-    memset(b, 0, sizeof *b);
-}
-
-/* Index of s in the byte-ordered categories, or -1. */
-static int find_cat(const ffnn_prep_column *c, const char *s)
-{
-    int lo = 0, hi = c->n_cats - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        int r = strcmp(c->cats[mid], s);
-        if (r < 0)
-            lo = mid + 1;
-        else if (r > 0)
-            hi = mid - 1;
-        else
-            return mid;
-    }
-    return -1;
-}
-
-ffnn_status ffnn_prep_encode(const ffnn_prep *p, const ffnn_prep_binding *b, char *const *fields,
-                             float *x, const char *source, long line, ffnn_error *err)
-{
-    char sb[64];
-    for (int c = 0; c < p->n_columns; c++) {
-        const ffnn_prep_column *col = &p->columns[c];
-        const char *s = fields[b->col[c]];
-        int fcol = b->col[c] + 1, o = col->offset;
-        if (col->categorical) {
-            for (int k = 0; k < col->n_cats; k++)
-                x[o + k] = 0.0f;
-            if (ffnn_csv_is_missing(s)) {
-                if (p->impute == FFNN_IMPUTE_NONE)
-                    return missing_value(err, source, line, fcol, col->name);
-            } else {
-                int k = find_cat(col, s);
-                if (k >= 0)
-                    x[o + k] = 1.0f;
-            }
-            for (int k = 0; k < col->n_cats; k++)
-                x[o + k] = (float)(((double)x[o + k] - p->mean[o + k]) / p->scale[o + k]);
-            continue;
-        }
-        double v;
-        if (ffnn_csv_is_missing(s)) {
-            if (p->impute == FFNN_IMPUTE_NONE)
-                return missing_value(err, source, line, fcol, col->name);
-            v = col->fill;
-        } else if (!ffnn_parse_double(s, &v)) {
-            return ffnn_error_set(err, FFNN_EDATA,
-                                  "%s:%ld:%d: expected a number in column \"%s\", got \"%s\"",
-                                  source, line, fcol, col->name, ffnn_csv_show(sb, s));
-        } else if (isinf((float)v)) {
-            return out_of_range(err, source, line, fcol, s);
-        }
-        x[o] = (float)((v - p->mean[o]) / p->scale[o]);
-        if (isinf(x[o]))   /* finite, but not once standardised */
-            return ffnn_error_set(err, FFNN_EDATA,
-                                  "%s:%ld:%d: value \"%s\" in column \"%s\" is out of float32 range "
-                                  "once standardised (mean %g, scale %g)",
-                                  source, line, fcol, ffnn_csv_show(sb, s), col->name,
-                                  (double)p->mean[o], (double)p->scale[o]);
-    }
-    return FFNN_OK;
-}
-
-ffnn_status ffnn_prep_target(const ffnn_prep *p, const char *field, double *y, const char *source,
-                             long line, int col, ffnn_error *err)
-{
-    char sb[64];
-    const char *tname = p->target ? p->target : "?";
-    if (ffnn_csv_is_missing(field))
-        return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: missing target value in column \"%s\"",
-                              source, line, col, tname);
-    if (p->task == FFNN_TASK_REGRESSION) {
-        double v;
-        if (!ffnn_parse_double(field, &v))
-            return ffnn_error_set(err, FFNN_EDATA,
-                                  "%s:%ld:%d: expected a number in target column \"%s\", got \"%s\"",
-                                  source, line, col, tname, ffnn_csv_show(sb, field));
-        if (isinf((float)v))
-            return out_of_range(err, source, line, col, field);
-        *y = v;
-        return FFNN_OK;
-    }
-    for (int k = 0; k < p->n_classes; k++)
-        if (strcmp(p->classes[k], field) == 0) {
-            *y = k;
-            return FFNN_OK;
-        }
-    /* Integer labels match by value: "1.0" and " 1" are class "1". */
-    double v;
-    if (ffnn_parse_double(field, &v) && is_int_label(v)) {
-        char lb[32];
-        int_label(lb, v);
-        for (int k = 0; k < p->n_classes; k++)
-            if (strcmp(p->classes[k], lb) == 0) {
-                *y = k;
-                return FFNN_OK;
-            }
-    }
-    char cols[256];
-    return ffnn_error_set(err, FFNN_EDATA, "%s:%ld:%d: unknown class \"%s\" (classes: %s)", source,
-                          line, col, ffnn_csv_show(sb, field),
-                          join_names(cols, sizeof cols, p->classes, p->n_classes));
-}
-
-/* ---- encoded data ----------------------------------------------------------- */
-
-ffnn_status ffnn_data_from_table(ffnn_data *d, const ffnn_prep *p, const ffnn_table *t,
-                                 const long *rows, long n, bool need_target, ffnn_error *err)
-{
-    ffnn_prep_binding b;
-    ffnn_status st;
-    memset(d, 0, sizeof *d);
-    if (!rows)
-        n = t->nrows;
-    if ((st = ffnn_prep_bind(p, t->names, t->ncols, &b, t->source, err)) != FFNN_OK)
-        return st;
-    if (need_target && b.target_col < 0) {
-        st = ffnn_error_set(err, FFNN_EDATA, "%s: missing target column \"%s\"", t->source,
-                            p->target ? p->target : "?");
-        goto fail;
-    }
-    d->n = n;
-    d->d = p->n_features;
-    if ((size_t)n > SIZE_MAX / sizeof(float) / (size_t)(d->d > 0 ? d->d : 1))
-        goto nomem;
-    d->X = ffnn_calloc((size_t)n * (size_t)d->d, sizeof *d->X);
-    if (!d->X)
-        goto nomem;
-    if (b.target_col >= 0 && !(d->y = ffnn_calloc((size_t)n, sizeof *d->y)))
-        goto nomem;
-    for (long i = 0; i < n; i++) {
-        long r = rows ? rows[i] : i;
-        char *const *row = t->cells + r * t->ncols;
-        st = ffnn_prep_encode(p, &b, row, d->X + i * (long)d->d, t->source, t->lines[r], err);
-        if (st != FFNN_OK)
-            goto fail;
-        if (d->y && (st = ffnn_prep_target(p, row[b.target_col], &d->y[i], t->source, t->lines[r],
-                                           b.target_col + 1, err)) != FFNN_OK)
-            goto fail;
-    }
-    ffnn_prep_binding_release(&b);
-    return FFNN_OK;
-nomem:
-    st = ffnn_error_nomem(err);
-fail:
-    ffnn_prep_binding_release(&b);
-    ffnn_data_release(d);
-    return st;
-}
-
-void ffnn_data_release(ffnn_data *d)
-{
-    if (!d)
-        return;
-    free(d->X);
-    free(d->y);
-    memset(d, 0, sizeof *d);
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ffnn/csv.h"
+#include "ffnn/num.h"
 #include "ffnn/eval.h"
 #include "ffnn/metrics.h"
 #include "ffnn/train.h"

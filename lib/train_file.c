@@ -1,56 +1,54 @@
-/* ffnn — the training pipeline: table -> preprocessing -> data -> model ->
- * init -> fit, the one sequence ffnn-train and ffnn-tune's retrain share;
+/* ffnn — the training pipeline: CSV -> preprocessing and data (one pass)
+ * -> model -> init -> fit, the one sequence ffnn-train and ffnn-tune's retrain share;
  * and an explicit validation file encoded with the training preprocessing. */
 #include <stdio.h>
 #include <string.h>
+#include "ffnn/ingest.h"
 #include "ffnn/rng.h"
 #include "ffnn/train_file.h"
-
-/* Whether a table has a column named name. */
-static bool has_column(const ffnn_table *t, const char *name)
-{
-    return ffnn_table_col(t, name) >= 0;
-}
 
 ffnn_status ffnn_validation_data(const ffnn_prep *prep, const ffnn_table *train,
                                  const ffnn_table *val, ffnn_data *out, ffnn_error *err)
 {
     memset(out, 0, sizeof *out);
-    for (int j = 0; j < train->ncols; j++)
-        if (!has_column(val, train->names[j]))
-            return ffnn_error_set(err, FFNN_EDATA,
-                                  "%s: no column \"%s\"; validation rows need the training "
-                                  "data's columns", val->source, train->names[j]);
-    for (int j = 0; j < val->ncols; j++)
-        if (!has_column(train, val->names[j]))
-            return ffnn_error_set(err, FFNN_EDATA, "%s: column \"%s\" is not in the training data %s",
-                                  val->source, val->names[j], train->source);
-    return ffnn_data_from_table(out, prep, val, NULL, val->nrows, true, err);
+    ffnn_status st = ffnn_ingest_check_columns(train->names, train->ncols, train->source,
+                                               val->names, val->ncols, val->source, err);
+    return st ? st : ffnn_data_from_table(out, prep, val, NULL, val->nrows, true, err);
 }
 
 ffnn_status ffnn_train_file(const ffnn_config *cfg, const char *path, const char *val_path,
                             const ffnn_train_hooks *hooks, ffnn_model **out, ffnn_history *hist,
                             ffnn_error *err)
 {
-    ffnn_table table, vtable;
     ffnn_prep prep;
     ffnn_data data, vdata;
+    ffnn_ingest_header header = {NULL, 0};
     ffnn_model *model = NULL;
+    FILE *vfp = NULL;
     ffnn_status st;
-    memset(&table, 0, sizeof table);
-    memset(&vtable, 0, sizeof vtable);
     memset(&prep, 0, sizeof prep);
     memset(&data, 0, sizeof data);
     memset(&vdata, 0, sizeof vdata);
     if (hist)
         memset(hist, 0, sizeof *hist);
     *out = NULL;
-    if ((st = ffnn_table_load(&table, path, false, err)) ||
-        (val_path && (st = ffnn_table_load(&vtable, val_path, false, err))) ||
-        (st = ffnn_prep_fit(&prep, &table, &cfg->prep, err)) ||
-        (st = ffnn_data_from_table(&data, &prep, &table, NULL, table.nrows, true, err)) ||
-        (val_path && (st = ffnn_validation_data(&prep, &table, &vtable, &vdata, err))) ||
-        (st = ffnn_model_create(&model, &cfg->arch, &prep, err)))
+    ffnn_ingest_options io = ffnn_ingest_options_default();
+    io.threads = cfg->fit.threads;
+    io.progress = hooks ? hooks->on_read : NULL;
+    io.ctx = hooks ? hooks->ctx : NULL;
+    io.header = val_path ? &header : NULL;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    if ((val_path && (st = ffnn_table_open(val_path, &vfp, err))) ||
+        (st = ffnn_ingest_load(&data, &prep, path, &cfg->prep, &io, err)))
+        goto out;
+    if (val_path) {
+        io.progress = NULL;
+        io.header = NULL;
+        if ((st = ffnn_ingest_encode(&vdata, &prep, vfp,
+                                     vfp == stdin ? "<stdin>" : val_path, &header, name, &io, err)))
+            goto out;
+    }
+    if ((st = ffnn_model_create(&model, &cfg->arch, &prep, err)))
         goto out;
     /* Stream index 0: a tune trial's executions use other indices. */
     ffnn_rng rng;
@@ -76,7 +74,8 @@ out:
     ffnn_data_release(&data);
     ffnn_data_release(&vdata);
     ffnn_prep_release(&prep);
-    ffnn_table_release(&table);
-    ffnn_table_release(&vtable);
+    ffnn_ingest_header_release(&header);
+    if (vfp && vfp != stdin)
+        fclose(vfp);
     return st;
 }

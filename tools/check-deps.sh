@@ -20,16 +20,16 @@ cd "$ROOT" || exit 2
 
 # rank module[=family]...   (lowest first; see DESIGN §4 for the layers)
 MODULES='
-0  internal
+0  internal swar
 1  error names
-2  rng file pool onnx_graph
+2  rng file pool num onnx_graph
 3  mat mat_internal=mat mat_kern=mat mat_base=mat mat_avx2=mat mat_avx512=mat
-3  csv activation metrics eval plot
+3  csv csv_pipeline=csv activation metrics eval plot
 3  gp
 4  json loss layer optim eval_plot
 5  dataset eval_report
-6  preprocess eval_read
-7  model
+6  preprocess prep_internal=preprocess prep_encode=preprocess eval_read
+7  model ingest ingest_internal=ingest ingest_fit=ingest ingest_encode=ingest
 8  predict train model_io model_io_internal=model_io model_read=model_io explain
 8  explain_internal=explain
 9  explain_deep explain_exact explain_kernel explain_perm explain_io config plot_explain

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ffnn/error.h"
-#include "ffnn/dataset.h"
+#include "ffnn/preprocess.h"
 #include "ffnn/model.h"
 #include "ffnn/json.h"
 #include "ffnn/names.h"

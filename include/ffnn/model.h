@@ -13,7 +13,7 @@
 #include "ffnn/rng.h"
 #include "ffnn/activation.h"
 #include "ffnn/loss.h"
-#include "ffnn/dataset.h"
+#include "ffnn/preprocess.h"
 #include "ffnn/pool.h"
 
 typedef enum {

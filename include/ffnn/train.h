@@ -10,8 +10,8 @@
 #include "ffnn/error.h"
 #include "ffnn/model.h"
 #include "ffnn/optim.h"
-#include "ffnn/dataset.h"
 #include "ffnn/metrics.h"
+#include "ffnn/preprocess.h"
 
 typedef enum { FFNN_MODE_AUTO = 0, FFNN_MODE_MIN, FFNN_MODE_MAX } ffnn_mode;
 const char *ffnn_mode_name(ffnn_mode m);

@@ -140,3 +140,33 @@ run "$BIN/ffnn-predict" -o huge-pred.csv small.ffnn huge.csv
 check "overflow after standardising: 65, one line with file:line:col" \
     sh -c "[ $st = 65 ] && [ \$(wc -l < err) = 1 ] && grep -q '^ffnn-predict: huge.csv:3:1: value \"3e38\" in column \"x\" is out of float32 range once standardised (mean 0.03, scale 0.0141421' err"
 check "overflow after standardising: no output file" [ ! -e huge-pred.csv ]
+
+# Categories the model has not seen (issue 17): one warning per column with
+# the count, the values encoded as all zeros; --strict-categories refuses
+# the first; -q silences the warning.
+printf 'colour,size,label\nred,1,a\nblue,2,b\nred,3,a\nblue,4,b\nred,5,a\nblue,6,b\n' > cat_train.csv
+"$BIN/ffnn-train" -q -e 2 -s 1 -o cat.ffnn cat_train.csv
+printf 'colour,size\nred,1\ngreen,2\nblue,3\npink,4\n' > cat_new.csv
+run "$BIN/ffnn-predict" cat.ffnn cat_new.csv
+printf '%s\n' "ffnn-predict: warning: cat_new.csv: column \"colour\": 2 values are not among the model's categories, encoded as all zeros (--strict-categories refuses them)" > want_err
+check "unseen categories: exit 0, all rows, one warning with the count" \
+    sh -c "[ $st = 0 ] && [ \$(wc -l < out) = 5 ] && cmp -s err want_err"
+run "$BIN/ffnn-predict" -q cat.ffnn cat_new.csv
+check "unseen categories: -q, no warning" sh -c "[ $st = 0 ] && [ ! -s err ]"
+expect_fail "--strict-categories refuses the first unseen value" 65 \
+    'ffnn-predict: cat_new.csv:3:1: unknown category "green" in column "colour" (categories: blue, red)' \
+    "$BIN/ffnn-predict" --strict-categories cat.ffnn cat_new.csv
+# Duplicate column names are refused, as ffnn-train refuses them (issue 17).
+printf 'colour,size,colour\nred,1,blue\n' > dupcol.csv
+expect_fail "duplicate column names refused" 65 \
+    'ffnn-predict: dupcol.csv:1: duplicate column name "colour" (columns 1 and 3)' \
+    "$BIN/ffnn-predict" cat.ffnn dupcol.csv
+# Threads do not change the bytes.
+i=0; : > many.csv; head -n 1 test.csv > many.csv
+while [ $i -lt 200 ]; do tail -n +2 test.csv >> many.csv; i=$((i + 1)); done
+"$BIN/ffnn-predict" -j 1 iris.ffnn many.csv > j1.csv
+"$BIN/ffnn-predict" -j 3 iris.ffnn many.csv > j3.csv
+check "-j 1 and -j 3 write the same bytes" cmp -s j1.csv j3.csv
+expect_fail "-j 0 is a usage error" 64 \
+    "ffnn-predict: invalid threads '0' (need an integer 1..256); try 'ffnn-predict --help'" \
+    "$BIN/ffnn-predict" -j 0 iris.ffnn test.csv

@@ -129,3 +129,23 @@ check "73 columns: no value fits" \
 tty 40 0.5 -c b10.json -o m9.ffnn "$DATA/iris.csv"
 check "40 columns: cut at 39" \
     grep -q "^Epoch 1/2  3/15 \[=====>\.\{16\}$ESC\\[K$CR" tty.out
+
+# Reading a large training file: a line on the bar's clock (the test clock
+# advances a step per block of 512 KiB): blocks end at 1.57 MB (3rd, 1.5 s),
+# 2.10 MB (4th) and 2.10 MB, the end (5th, not drawn: it would be erased at
+# once), of 2.10 MB; percent truncated, redrawn in place, erased before the
+# epochs.  From a pipe: no size, so the end is drawn too.
+awk 'BEGIN { print "a,b,y"; for (i = 1; i <= 170000; i++) printf "%d,%d.5,%d\n", i, i % 7, i % 3 }' > r.csv
+tty 200 0.5 -e 0 -o r.ffnn r.csv
+check "reading: the lines, erased" [ "$(tr '\r' '\n' < tty.out | sed '/^$/d')" = "$(printf \
+'ffnn-train: reading r.csv: 74%% (1.6 of 2.1 MB, 1 MB/s)\033[K
+ffnn-train: reading r.csv: 99%% (2.1 of 2.1 MB, 1 MB/s)\033[K
+\033[K
+ffnn-train: 0 epochs; model written to r.ffnn')" ]
+FFNN_PROGRESS_CLOCK=0.5 script -qec "stty cols 200; cat r.csv | $T -e 0 -o r2.ffnn -" /dev/null \
+    </dev/null >tty.out 2>&1
+check "reading a pipe: bytes, no percent" \
+    grep -q "^ffnn-train: reading <stdin>: 1\.6 MB (1 MB/s)$ESC\\[K${CR}ffnn-train: reading <stdin>: 2\.1 MB" tty.out
+check "the same model either way" cmp -s r.ffnn r2.ffnn
+FFNN_PROGRESS_CLOCK=0.5 "$T" -v -e 0 -o r3.ffnn r.csv 2> err
+check "off a terminal: no reading line, even with -v" [ "$(cat err)" = "ffnn-train: 0 epochs; model written to r3.ffnn" ]

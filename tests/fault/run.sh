@@ -31,9 +31,9 @@ wl() {
     B=$FFNN_BIN
     case $1 in
     split)      echo "$B/ffnn-split -s 1 -t 0.3 --stratify data.csv o-train.csv o-test.csv" ;;
-    train)      echo "$B/ffnn-train -j 1 -c cfg.json -s 1 -o o.ffnn --history o-hist.csv data.csv" ;;
+    train)      echo "$B/ffnn-train -j 1 -c cfg.json -s 1 -o o.ffnn --history o-hist.csv --validation test.csv data.csv" ;;
     info)       echo "$B/ffnn-info --json model.ffnn" ;;
-    predict)    echo "$B/ffnn-predict -o o-pred.csv model.ffnn test.csv" ;;
+    predict)    echo "$B/ffnn-predict -j 1 -o o-pred.csv model.ffnn test.csv" ;;
     eval)       echo "$B/ffnn-eval -o o-report.txt --confusion-svg o-cm.svg --roc-svg o-roc.svg pred.csv" ;;
     eval-model) echo "$B/ffnn-eval -m model.ffnn --json test.csv" ;;
     eval-curve) echo "$B/ffnn-eval --history hist.csv --curve-svg o-curve.svg" ;;

@@ -124,6 +124,49 @@ START_TEST(test_pool_caller_takes_any_part)
 }
 END_TEST
 
+/* The first job of a new pool starts its workers, and they join it even
+ * when it is already published by the time they run: part 0 waits for part
+ * 1 to run on another thread (a pool whose worker sat out the first job ran
+ * it on the caller alone, after part 0 gave up; ffnn_csv_run's one long job
+ * then used one core). */
+typedef struct {
+    int started1;
+    int waited_out;
+} meet_job;
+
+static void meet_part(void *ctx, int part, int nparts)
+{
+    (void)nparts;
+    meet_job *j = ctx;
+    if (part == 1) {
+        __atomic_store_n(&j->started1, 1, __ATOMIC_SEQ_CST);
+        return;
+    }
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!__atomic_load_n(&j->started1, __ATOMIC_SEQ_CST)) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if (t.tv_sec - t0.tv_sec > 10) {
+            __atomic_store_n(&j->waited_out, 1, __ATOMIC_SEQ_CST);
+            return;
+        }
+    }
+}
+
+START_TEST(test_pool_first_job_has_the_workers)
+{
+    for (int rep = 0; rep < 5; rep++) {
+        ffnn_pool *pool;
+        ffnn_error err;
+        ck_assert_int_eq(ffnn_pool_create(&pool, 2, &err), FFNN_OK);
+        meet_job j = {0, 0};
+        ffnn_pool_run(pool, 2, meet_part, &j);
+        ck_assert_int_eq(j.waited_out, 0);
+        ffnn_pool_destroy(pool);
+    }
+}
+END_TEST
+
 Suite *pool_suite(void);
 Suite *pool_suite(void)
 {
@@ -134,6 +177,7 @@ Suite *pool_suite(void)
     tcase_add_test(tc, test_pool_oversubscribed_and_asleep);
     tcase_add_test(tc, test_pool_many_parts);
     tcase_add_test(tc, test_pool_caller_takes_any_part);
+    tcase_add_test(tc, test_pool_first_job_has_the_workers);
     suite_add_tcase(s, tc);
     return s;
 }

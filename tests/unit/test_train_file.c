@@ -1,6 +1,7 @@
 /* train_file: ffnn_train_file is the pipeline table -> preprocessing ->
- * data -> model -> init (seed, INIT, 0) -> fit, step for step; its hooks
- * and its errors. */
+ * data -> model -> init (seed, INIT, 0) -> fit, step for step (reading
+ * through ingest gives the table path's data to the bit); its hooks and its
+ * errors. */
 #include <stdlib.h>
 #include <string.h>
 #include "ffnn/train_file.h"
@@ -10,6 +11,7 @@ typedef struct {
     int preps, epochs, epochs_before_prep;
     bool constant_c;
     int batches;              /* on_batch calls */
+    long long read;           /* the last on_read's bytes, once it saw the size */
 } seen;
 
 static void on_prep(void *ctx, const ffnn_prep *p)
@@ -37,6 +39,14 @@ static int on_batch(void *ctx, const ffnn_batch_log *log)
     return 0;
 }
 
+static int on_read(void *ctx, long long done, long long total)
+{
+    seen *s = ctx;
+    ck_assert_int_eq(s->preps, 0);
+    s->read = done == total ? done : -1;
+    return 0;
+}
+
 START_TEST(same_as_the_steps)
 {
     ffnn_config cfg = ffnn_config_default();
@@ -47,8 +57,8 @@ START_TEST(same_as_the_steps)
     ffnn_model *m;
     ffnn_history h;
     ffnn_error err;
-    seen s = {0, 0, 0, false, 0};
-    ffnn_train_hooks hooks = {on_prep, on_epoch, &s, on_batch};
+    seen s = {0, 0, 0, false, 0, 0};
+    ffnn_train_hooks hooks = {on_prep, on_epoch, &s, on_batch, on_read};
     ck_assert_msg(ffnn_train_file(&cfg, "csv/std.csv", NULL, &hooks, &m, &h, &err) == FFNN_OK, "%s",
                   err.msg);
     ck_assert_int_eq(h.n, 5);
@@ -58,6 +68,12 @@ START_TEST(same_as_the_steps)
     ck_assert(s.constant_c); /* column c is 5 in every row */
     /* 6 training rows in batches of 3: done 0, 1, 2 in each epoch. */
     ck_assert_int_eq(s.batches, 5 * 3);
+    /* Reading reported the whole file before the preprocessing. */
+    FILE *fp = fopen("csv/std.csv", "rb");
+    ck_assert_ptr_nonnull(fp);
+    fseek(fp, 0, SEEK_END);
+    ck_assert_int_eq(s.read, ftell(fp));
+    fclose(fp);
 
     /* The same steps by hand. */
     ffnn_table t;
@@ -176,8 +192,8 @@ START_TEST(errors)
     ffnn_model *m = (ffnn_model *)&cfg;
     ffnn_history h;
     ffnn_error err;
-    seen s = {0, 0, 0, false, 0};
-    ffnn_train_hooks hooks = {on_prep, on_epoch, &s, NULL};
+    seen s = {0, 0, 0, false, 0, 0};
+    ffnn_train_hooks hooks = {on_prep, on_epoch, &s, NULL, NULL};
     ck_assert_int_eq(ffnn_train_file(&cfg, "csv/no-such.csv", NULL, &hooks, &m, &h, &err), FFNN_ENOINPUT);
     ck_assert_ptr_null(m);
     ck_assert_int_eq(h.n, 0);
