@@ -9,6 +9,11 @@
 # once NAME.err has a progress line (one matching $wait_for if set), sends
 # SIG; $st is the exit status.
 wait_for=
+# How many 50 ms waits start allows for the line: a minute, or ten under
+# valgrind, where a busy 2-core machine took over a minute for a search's
+# first trial (the signal then came before any trial was done).
+patience=1200
+[ -n "${FFNN_VALGRIND:-}" ] && patience=12000
 start() {
     name=$1 sig=$2; shift 2
     "$@" > "$name.out" 2> "$name.err" &
@@ -16,7 +21,7 @@ start() {
     n=0
     while ! grep -q -E "${wait_for:-^Epoch |^trial }" "$name.err" 2>/dev/null; do
         n=$((n + 1))
-        if [ $n -gt 1200 ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
+        if [ $n -gt "$patience" ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
         sleep 0.05
     done
     kill -"$sig" "$pid" 2>/dev/null
