@@ -116,19 +116,23 @@ else
 fi
 
 # Memory stays flat in the input length (streaming): peak RSS for 3,000,000
-# rows within 4 MB of that for 10,000 rows.
+# rows (about 50 MB in) within 12 MB of that for 10,000 rows.  The
+# threaded pipeline's peak moves by up to ~7.5 MB from run to run whatever
+# the input (per-thread buffers and malloc arenas), so 4 MB was too tight;
+# keeping the input or output would cost tens of MB.  Not under valgrind or
+# ASan, whose own memory swamps this.
 awk 'BEGIN { print "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)";
              for (i = 0; i < 10000; i++) printf "%.1f,%.1f,%.1f,%.1f\n", 4 + i % 40 / 10, 2 + i % 20 / 10, 1 + i % 60 / 10, i % 25 / 10 }' > small.csv
 awk 'BEGIN { print "sepal length (cm),sepal width (cm),petal length (cm),petal width (cm)";
              for (i = 0; i < 3000000; i++) printf "%.1f,%.1f,%.1f,%.1f\n", 4 + i % 40 / 10, 2 + i % 20 / 10, 1 + i % 60 / 10, i % 25 / 10 }' > big.csv
-if [ -x /usr/bin/time ] && [ -z "${FFNN_ASAN:-}" ]; then
+if [ -x /usr/bin/time ] && [ -z "${FFNN_ASAN:-}${FFNN_VALGRIND:-}" ]; then
     /usr/bin/time -f %M -o small.rss "$P" iris.ffnn small.csv > /dev/null
     /usr/bin/time -f %M -o big.rss "$P" iris.ffnn big.csv > big.pred
     check "3,000,000 rows predicted" [ "$(wc -l < big.pred)" = 3000001 ]
     check "peak memory flat: $(cat small.rss) KB for 10k rows, $(cat big.rss) KB for 3M rows" \
-        awk -v a="$(cat small.rss)" -v b="$(cat big.rss)" 'BEGIN { exit !(b - a < 4096) }'
+        awk -v a="$(cat small.rss)" -v b="$(cat big.rss)" 'BEGIN { exit !(b - a < 12288) }'
 else
-    skip "memory check: needs /usr/bin/time and a build without sanitizers"
+    skip "memory check: needs /usr/bin/time and a build without sanitizers or valgrind"
 fi
 
 # A finite value that overflows float32 once standardised is an error naming
