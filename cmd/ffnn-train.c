@@ -32,26 +32,28 @@ static void usage(void)
            "  -s, --seed=N           seed for init, shuffling, dropout, validation split\n"
            "                         (default: the config's \"seed\", else %llu)\n"
            "  -e, --epochs=N         train exactly N epochs, as the config's \"epochs\" does\n"
-           "                         (default: the config's, else up to %d; see below)\n"
+           "                         (default: the config's, else \"auto\"; see below)\n"
            "  -o, --output=MODEL     model file to write (default: TRAIN with .ffnn)\n"
            "  -j, --threads=N        threads for reading and large batches (default: all\n"
            "                         %ld CPUs); the results do not depend on N\n"
            "      --validation=FILE  validate on the rows of FILE as given (Keras's\n"
            "                         validation_data): every row of TRAIN.csv trains\n"
            "      --history=FILE     write the per-epoch history CSV\n",
-           progname, (unsigned long long)d.fit.seed, d.fit.epochs, cmd_cpu_count());
+           progname, (unsigned long long)d.fit.seed, cmd_cpu_count());
     cmd_help_common(CMD_VERBOSE | CMD_QUIET, 22);
     printf("\nDefaults without a config: %d hidden layer of %d %s units, the output layer\n"
            "from the task, %s (learning_rate %g), %s,\n"
-           "up to %d epochs, stopping once the training %s has not improved by %g\n"
-           "for %d epochs, standardize %s.  A config that states \"epochs\" (or -e) trains\n"
-           "exactly that many unless it states \"early_stopping\" too.\n"
+           "epochs auto (up to %d, or as many as %d batches take when that is more),\n"
+           "stopping once the training %s has not improved by %g for %d epochs,\n"
+           "standardize %s.  A config that states \"epochs\" (or -e) trains exactly that\n"
+           "many unless it states \"early_stopping\" too.\n"
            "Exit status: 0 ok, 64 usage, 65 bad data, 66 input missing, 73 cannot create\n"
            "output, 71 out of memory, 74 I/O error, 78 bad config, 128+N signal N: no\n"
            "model written (see ffnn(7)).\n",
            d.arch.n_hidden, d.arch.hidden[0].units, ffnn_act_name(d.arch.hidden[0].activation),
            ffnn_optim_name(d.fit.optimizer.kind), d.fit.optimizer.learning_rate,
-           batch_text(batch, sizeof batch, d.fit.batch_size), d.fit.epochs, es->monitor,
+           batch_text(batch, sizeof batch, d.fit.batch_size), FFNN_EPOCHS_AUTO_MIN,
+           FFNN_EPOCHS_AUTO_UPDATES, es->monitor,
            es->min_delta, es->patience, d.prep.standardize ? "on" : "off");
     ffnn_config_release(&d);
 }
@@ -270,9 +272,9 @@ int main(int argc, char **argv)
         goto out;
     /* scikit-learn's ConvergenceWarning: the default rule never stopped it. */
     if (cfg.default_stop && cfg.fit.early_stopping.enabled && !hist.stopped_early &&
-        hist.n == cfg.fit.epochs)
+        hist.n == hist.epoch_limit)
         cmd_warn("%s: stopped at the %d-epoch limit with the training loss still improving; "
-                 "set \"epochs\" (or -e) to train longer", prog.source, cfg.fit.epochs);
+                 "set \"epochs\" (or -e) to train longer", prog.source, hist.epoch_limit);
     if (cmd_progress_enabled())
         fprintf(stderr, "%s: %d epochs%s; model written to %s\n", progname, hist.n,
                 hist.stopped_early ? " (stopped early)" : "", output);

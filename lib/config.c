@@ -737,7 +737,13 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
         else
             c->fit.batch_size = n;
     } else if (strcmp(k, "epochs") == 0) {
-        if (!(st = get_int(x, k, v, 1, &n)))
+        /* "auto" is the default (its limit and stopping rule); a number is
+         * Keras's fit(epochs=N). */
+        if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0)
+            c->fit.epochs = FFNN_EPOCHS_AUTO;
+        else if (get_int(x, k, v, 1, &n))
+            return type_error(x, k, "a positive integer or \"auto\"", v);
+        else
             ffnn_config_set_epochs(c, n);
     } else if (strcmp(k, "validation_split") == 0) {
         st = get_num(x, k, v, 0, false, 1, true, "in [0, 1)", &c->fit.validation_split);
@@ -927,7 +933,10 @@ char *ffnn_config_to_json(const ffnn_config *c)
         ffnn_json_key_string(&w, "batch_size", "auto");
     else
         ffnn_json_key_number(&w, "batch_size", c->fit.batch_size);
-    ffnn_json_key_number(&w, "epochs", c->fit.epochs);
+    if (c->fit.epochs == FFNN_EPOCHS_AUTO)
+        ffnn_json_key_string(&w, "epochs", "auto");
+    else
+        ffnn_json_key_number(&w, "epochs", c->fit.epochs);
     ffnn_json_key_number(&w, "validation_split", c->fit.validation_split);
     ffnn_json_key(&w, "stratify_validation");
     ffnn_json_bool(&w, c->fit.stratify_validation);

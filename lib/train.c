@@ -26,18 +26,18 @@ ffnn_early_stopping ffnn_early_stopping_default(void)
     return e;
 }
 
-/* scikit-learn's MLP defaults (batch_size "auto", max_iter 200, tol 1e-4,
- * n_iter_no_change 10) where Keras's (batch 32, epochs 1, no callbacks)
- * would leave a model untrained or badly trained; the stopping rule is
- * Keras's EarlyStopping on the training loss, ffnn-config(5) says how it
- * differs from scikit-learn's. */
+/* scikit-learn's MLP defaults (batch_size "auto", tol 1e-4,
+ * n_iter_no_change 10; max_iter 200 made epochs "auto") where Keras's
+ * (batch 32, epochs 1, no callbacks) would leave a model untrained or badly
+ * trained; the stopping rule is Keras's EarlyStopping on the training loss,
+ * ffnn-config(5) says how it differs from scikit-learn's. */
 ffnn_fit_options ffnn_fit_options_default(void)
 {
     ffnn_fit_options o;
     memset(&o, 0, sizeof o);
     o.optimizer = ffnn_optim_default(FFNN_OPTIM_ADAM);
     o.batch_size = FFNN_BATCH_AUTO;
-    o.epochs = 200;
+    o.epochs = FFNN_EPOCHS_AUTO;
     o.validation_split = 0.0;
     o.stratify_validation = true;
     o.shuffle = true;
@@ -479,9 +479,11 @@ static char *make_train_info(const ffnn_fit_options *opt, const ffnn_history *h,
     char buf[1024], a[32], b[32], c[32], dd[32];
     const ffnn_epoch_log *last = h->n ? &h->logs[h->n - 1] : NULL;
     int len = snprintf(buf, sizeof buf,
-                       "{\"seed\":%llu,\"train_rows\":%ld,\"validation_rows\":%ld,\"epochs_run\":%d,"
-                       "\"last_epoch\":%d,\"best_epoch\":%d,\"stopped_early\":%s,\"restored_best\":%s",
-                       (unsigned long long)opt->seed, ntr, nva, h->n, last ? last->epoch : -1,
+                       "{\"seed\":%llu,\"train_rows\":%ld,\"validation_rows\":%ld,\"epoch_limit\":%d,"
+                       "\"epochs_run\":%d,\"last_epoch\":%d,\"best_epoch\":%d,\"stopped_early\":%s,"
+                       "\"restored_best\":%s",
+                       (unsigned long long)opt->seed, ntr, nva, h->epoch_limit, h->n,
+                       last ? last->epoch : -1,
                        h->best_epoch, h->stopped_early ? "true" : "false",
                        h->restored_best ? "true" : "false");
     if (last) {
@@ -513,6 +515,7 @@ typedef struct {
     ffnn_data split_val;      /* the rows validation_split set aside */
     const ffnn_data *val;     /* validation data: extra->val or &split_val (n 0: none) */
     int batch;                /* rows per batch: batch_size, at most the training rows */
+    int epochs;               /* the epoch limit: ffnn_fit_epoch_limit */
     int *perm;                /* the epoch's order of the training rows */
     float *Xb, *Tb;           /* one batch: features (batch_size, D), targets (batch_size, K) */
     double *yb;               /* one batch: labels (batch_size) */
@@ -525,6 +528,28 @@ typedef struct {
     void *ctx;
 } fitter;
 
+/* The rows per batch: batch_size ("auto": min(200, rows)), at most the rows
+ * there are (a batch larger than the data is the data, as in Keras). */
+static long batch_rows(const ffnn_fit_options *opt, long train_rows)
+{
+    long rows = opt->batch_size;
+    if (rows == FFNN_BATCH_AUTO)
+        rows = FFNN_BATCH_AUTO_MAX;
+    return rows < train_rows ? rows : train_rows;
+}
+
+int ffnn_fit_epoch_limit(const ffnn_fit_options *opt, long train_rows)
+{
+    if (opt->epochs != FFNN_EPOCHS_AUTO)
+        return opt->epochs;
+    long rows = batch_rows(opt, train_rows);
+    if (rows < 1)
+        return FFNN_EPOCHS_AUTO_MIN;
+    long batches = (train_rows + rows - 1) / rows;
+    long steps = (FFNN_EPOCHS_AUTO_UPDATES + batches - 1) / batches;
+    return steps > FFNN_EPOCHS_AUTO_MIN ? (int)steps : FFNN_EPOCHS_AUTO_MIN;
+}
+
 static ffnn_status check_fit(const ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *opt,
                              ffnn_error *err)
 {
@@ -535,8 +560,8 @@ static ffnn_status check_fit(const ffnn_model *m, const ffnn_data *d, const ffnn
                               m->n_in);
     if (opt->batch_size < 1 && opt->batch_size != FFNN_BATCH_AUTO)
         return ffnn_error_set(err, FFNN_ECONFIG, "batch_size must be at least 1");
-    if (opt->epochs < 0)
-        return ffnn_error_set(err, FFNN_ECONFIG, "epochs must be non-negative");
+    if (opt->epochs < 0 && opt->epochs != FFNN_EPOCHS_AUTO)
+        return ffnn_error_set(err, FFNN_ECONFIG, "epochs must be non-negative or auto");
     if (!(opt->validation_split >= 0.0 && opt->validation_split < 1.0))
         return ffnn_error_set(err, FFNN_ECONFIG, "validation_split must be in [0, 1), got %g",
                               opt->validation_split);
@@ -565,13 +590,10 @@ static ffnn_status fitter_buffers(fitter *f, ffnn_error *err)
     const ffnn_fit_options *opt = f->opt;
     int D = f->m->n_in, K = ffnn_model_n_out(f->m);
     ffnn_status st;
-    /* A batch larger than the data is the data (Keras): nothing is sized by
-     * batch_size beyond the rows there are. */
-    int rows = opt->batch_size;
-    if (rows == FFNN_BATCH_AUTO)
-        rows = f->train.n < FFNN_BATCH_AUTO_MAX ? (int)f->train.n : FFNN_BATCH_AUTO_MAX;
-    f->batch = rows < f->train.n ? rows : (int)f->train.n;
-    rows = f->batch;
+    /* Nothing is sized by batch_size beyond the rows there are. */
+    f->batch = (int)batch_rows(opt, f->train.n);
+    f->epochs = ffnn_fit_epoch_limit(opt, f->train.n);
+    int rows = f->batch;
     if ((st = ffnn_workspace_create(&f->ws, f->m, rows, err)))
         return st;
     if (opt->threads > 1) {
@@ -642,7 +664,7 @@ static ffnn_status train_batch(fitter *f, const int *rows, int b, ffnn_rng *drop
 static ffnn_status report_batch(const fitter *f, int epoch, long done, long total,
                                 const batch_totals *tot, ffnn_error *err)
 {
-    ffnn_batch_log log = {epoch, f->opt->epochs, done, total, NAN, NAN};
+    ffnn_batch_log log = {epoch, f->epochs, done, total, NAN, NAN};
     if (done > 0) {
         log.loss = tot->loss_sum / (double)tot->n;
         log.metric = tot->sum[f->task.primary] / (double)tot->n;
@@ -760,7 +782,8 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
         goto done;
 
     bool stop = false;
-    for (int epoch = extra->initial_epoch; epoch < opt->epochs && !stop; epoch++) {
+    hist->epoch_limit = f.epochs;
+    for (int epoch = extra->initial_epoch; epoch < f.epochs && !stop; epoch++) {
         ffnn_epoch_log log;
         if ((st = train_epoch(&f, epoch, &log, err)) || (st = validate_epoch(&f, &log, err)))
             goto done;
@@ -768,7 +791,7 @@ ffnn_status ffnn_fit(ffnn_model *m, const ffnn_data *d, const ffnn_fit_options *
         reduce_lr_step(&rl, &log, &f.optim);
         if ((st = history_push(hist, &log, err)))
             goto done;
-        if (extra->on_epoch && extra->on_epoch(extra->ctx, &log, opt->epochs))
+        if (extra->on_epoch && extra->on_epoch(extra->ctx, &log, f.epochs))
             stop = true;
     }
     if (es.have_snapshot) {

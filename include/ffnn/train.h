@@ -50,14 +50,23 @@ typedef struct {
 #define FFNN_BATCH_AUTO 0
 #define FFNN_BATCH_AUTO_MAX 200
 
+/* epochs "auto": up to FFNN_EPOCHS_AUTO_MIN epochs, or as many as
+ * FFNN_EPOCHS_AUTO_UPDATES optimizer steps (batches) take when that is more:
+ * max(200, ceil(10000 / batches per epoch)).  scikit-learn's max_iter 200
+ * alone gives a set of one batch per epoch 200 steps, and adam at 0.001
+ * moves a weight by about 0.001 a step (ffnn-config(5), "The defaults"). */
+#define FFNN_EPOCHS_AUTO (-1)
+#define FFNN_EPOCHS_AUTO_MIN 200
+#define FFNN_EPOCHS_AUTO_UPDATES 10000
+
 /* What Model.fit() takes.  The comments give ffnn_fit_options_default(),
  * which is scikit-learn's default MLP training where Keras has no default
- * worth keeping (ffnn-config(5)): batch "auto", up to 200 epochs, stopping
+ * worth keeping (ffnn-config(5)): batch "auto", epochs "auto", stopping
  * once the training loss has not improved by 1e-4 for 10 epochs. */
 typedef struct {
     ffnn_optim_spec optimizer;   /* adam, learning_rate 0.001 */
     int batch_size;              /* FFNN_BATCH_AUTO, or rows per batch (>= 1) */
-    int epochs;                  /* 200 */
+    int epochs;                  /* FFNN_EPOCHS_AUTO, or exactly this many (>= 0) */
     double validation_split;     /* 0 */
     bool stratify_validation;    /* true: seeded, stratified for classification */
     bool shuffle;                /* true */
@@ -70,6 +79,11 @@ typedef struct {
 } ffnn_fit_options;
 
 ffnn_fit_options ffnn_fit_options_default(void);
+
+/* The epochs a fit of train_rows training rows (after any validation split)
+ * runs at most: opt->epochs, or for FFNN_EPOCHS_AUTO the limit above with
+ * the batch size the fit uses (batch "auto" included). */
+int ffnn_fit_epoch_limit(const ffnn_fit_options *opt, long train_rows);
 
 /* One epoch's logs.  metric: the task's primary metric, "accuracy" for
  * classification, "mae" for regression.  metrics[]: every metric of
@@ -98,6 +112,7 @@ typedef struct {
     int best_epoch;            /* epoch of the monitored best, -1 if none */
     bool stopped_early;
     bool restored_best;
+    int epoch_limit;           /* the epochs the fit could run (ffnn_fit_epoch_limit) */
 } ffnn_history;
 
 void ffnn_history_release(ffnn_history *h);
@@ -113,7 +128,7 @@ typedef int (*ffnn_epoch_cb)(void *ctx, const ffnn_epoch_log *log, int epochs);
 /* Progress within an epoch: what ffnn_fit tells a batch callback. */
 typedef struct {
     int epoch;            /* 0-based absolute, as ffnn_epoch_log's */
-    int epochs;           /* the fit's epochs (opt->epochs) */
+    int epochs;           /* the fit's epoch limit (ffnn_fit_epoch_limit) */
     long done;            /* batches trained in this epoch: 0 right before the first */
     long total;           /* the epoch's batches: ceil(training rows / batch size) */
     double loss, metric;  /* running means over the done batches, as the epoch's

@@ -110,7 +110,7 @@ START_TEST(defaults)
     ck_assert_int_eq(c.fit.optimizer.kind, FFNN_OPTIM_ADAM);
     ck_assert(c.fit.optimizer.learning_rate == 0.001);
     ck_assert_int_eq(c.fit.batch_size, FFNN_BATCH_AUTO);
-    ck_assert_int_eq(c.fit.epochs, 200);
+    ck_assert_int_eq(c.fit.epochs, FFNN_EPOCHS_AUTO);
     ck_assert(c.prep.standardize);
     ck_assert(!c.has_seed);
     const ffnn_early_stopping *e = &c.fit.early_stopping;
@@ -142,7 +142,7 @@ START_TEST(epochs_and_the_default_stopping_rule)
     ffnn_config_release(&c);
 
     c = parse_ok("{\"layers\": [{\"units\": 8}], \"batch_size\": 16}");
-    ck_assert_int_eq(c.fit.epochs, 200);
+    ck_assert_int_eq(c.fit.epochs, FFNN_EPOCHS_AUTO);
     ck_assert(c.fit.early_stopping.enabled && c.default_stop);
     ck_assert_str_eq(c.fit.early_stopping.monitor, "loss");
     ffnn_config_release(&c);
@@ -161,15 +161,22 @@ START_TEST(epochs_and_the_default_stopping_rule)
         ffnn_config_release(&c);
     }
 
-    /* early_stopping stated without epochs: up to 200 epochs under it. */
+    /* "epochs": "auto" is the default: its limit and its stopping rule. */
+    c = parse_ok("{\"epochs\": \"auto\"}");
+    ck_assert_int_eq(c.fit.epochs, FFNN_EPOCHS_AUTO);
+    ck_assert(c.fit.early_stopping.enabled && c.default_stop);
+    ck_assert(c.fit.early_stopping.min_delta == 1e-4 && c.fit.early_stopping.patience == 10);
+    ffnn_config_release(&c);
+
+    /* early_stopping stated without epochs: the "auto" limit under it. */
     c = parse_ok("{\"early_stopping\": {\"patience\": 4}, \"validation_split\": 0.2}");
-    ck_assert_int_eq(c.fit.epochs, 200);
+    ck_assert_int_eq(c.fit.epochs, FFNN_EPOCHS_AUTO);
     ck_assert(c.fit.early_stopping.enabled && c.fit.early_stopping.min_delta == 0.0);
     ck_assert_str_eq(c.fit.early_stopping.monitor, "val_loss");
     ffnn_config_release(&c);
     c = parse_ok("{\"early_stopping\": false}");
     ck_assert(!c.fit.early_stopping.enabled);
-    ck_assert_int_eq(c.fit.epochs, 200);
+    ck_assert_int_eq(c.fit.epochs, FFNN_EPOCHS_AUTO);
     ffnn_config_release(&c);
 
     /* -e on no config. */
@@ -195,6 +202,29 @@ START_TEST(batch_size_auto)
     ffnn_config_release(&c);
     expect_error("{\"batch_size\": \"Auto\"}",
                  "config.json: batch_size: expected a positive integer or \"auto\", got \"Auto\"");
+}
+END_TEST
+
+/* "epochs": "auto" after a number (a trial over a config) puts the default
+ * back, and the config's JSON writes it as "auto". */
+START_TEST(epochs_auto)
+{
+    ffnn_config c = parse_ok("{\"epochs\": 8}");
+    ck_assert_int_eq(c.fit.epochs, 8);
+    ffnn_error err;
+    cJSON *o = cJSON_Parse("{\"epochs\": \"auto\"}");
+    ck_assert_int_eq(ffnn_config_apply(&c, o, "trial", &err), FFNN_OK);
+    cJSON_Delete(o);
+    ck_assert_int_eq(c.fit.epochs, FFNN_EPOCHS_AUTO);
+    char *text = ffnn_config_to_json(&c);
+    ck_assert_ptr_nonnull(strstr(text, "\"epochs\": \"auto\","));
+    free(text);
+    ffnn_config_release(&c);
+    c = ffnn_config_default();
+    text = ffnn_config_to_json(&c);
+    ck_assert_ptr_nonnull(strstr(text, "\"epochs\": \"auto\","));
+    free(text);
+    ffnn_config_release(&c);
 }
 END_TEST
 
@@ -309,7 +339,11 @@ START_TEST(type_errors)
                  "config.json: batch_size: expected a positive integer or \"auto\", got \"32\"");
     expect_error("{\"batch_size\": 0}",
                  "config.json: batch_size: expected a positive integer or \"auto\", got 0");
-    expect_error("{\"epochs\": 2.5}", "config.json: epochs: expected a positive integer, got 2.5");
+    expect_error("{\"epochs\": 2.5}",
+                 "config.json: epochs: expected a positive integer or \"auto\", got 2.5");
+    expect_error("{\"epochs\": 0}", "config.json: epochs: expected a positive integer or \"auto\", got 0");
+    expect_error("{\"epochs\": \"all\"}",
+                 "config.json: epochs: expected a positive integer or \"auto\", got \"all\"");
     expect_error("{\"validation_split\": 1}",
                  "config.json: validation_split: must be in [0, 1), got 1");
     expect_error("{\"layers\": [{\"dropout\": 1.5}]}",
@@ -611,6 +645,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, epochs_and_the_default_stopping_rule);
     tcase_add_test(tc, batch_size_auto);
+    tcase_add_test(tc, epochs_auto);
     tcase_add_test(tc, every_key);
     tcase_add_test(tc, shorthand_forms);
     tcase_add_test(tc, unknown_keys);

@@ -226,12 +226,69 @@ END_TEST
  * training loss, min_delta 1e-4, patience 10.  On a flat loss epoch 0 is
  * the best and epochs 1..10 do not improve: 11 epochs run (scikit-learn's
  * n_iter_no_change=10 runs 12, its count must exceed 10). */
+/* epochs "auto": max(200, ceil(10000 / batches per epoch)), the batches
+ * counted with the batch size the fit uses; a stated count is itself. */
+START_TEST(test_epoch_limit)
+{
+    ffnn_fit_options o = ffnn_fit_options_default();
+    struct { int batch; long rows; int want; } cases[] = {
+        {FFNN_BATCH_AUTO, 1, 10000},     /* one batch of one row */
+        {FFNN_BATCH_AUTO, 150, 10000},   /* one batch of 150 */
+        {FFNN_BATCH_AUTO, 200, 10000},
+        {FFNN_BATCH_AUTO, 201, 5000},    /* 200 + 1 */
+        {FFNN_BATCH_AUTO, 442, 3334},    /* 3 batches: 3333.3 up */
+        {FFNN_BATCH_AUTO, 9800, 205},    /* 49 batches: 204.08 up */
+        {FFNN_BATCH_AUTO, 9801, 200},    /* 50 batches: 200 */
+        {FFNN_BATCH_AUTO, 1000000, 200}, /* 5000 batches: the 200 floor */
+        {32, 100, 2500},                 /* 4 batches */
+        {1, 7, 1429},                    /* 7 batches: 1428.6 up */
+        {500, 100, 10000},               /* a batch larger than the data is the data */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        o.batch_size = cases[i].batch;
+        ck_assert_msg(ffnn_fit_epoch_limit(&o, cases[i].rows) == cases[i].want, "case %zu: %d", i,
+                      ffnn_fit_epoch_limit(&o, cases[i].rows));
+    }
+    o.epochs = 7;
+    ck_assert_int_eq(ffnn_fit_epoch_limit(&o, 150), 7);
+    o.epochs = 0;
+    ck_assert_int_eq(ffnn_fit_epoch_limit(&o, 150), 0);
+}
+END_TEST
+
+/* A fit under "auto" without a stopping rule runs exactly the limit, counted
+ * on the rows the validation split leaves: 64 rows, 16 set aside, batches
+ * of 8 -> 6 batches -> 1667 epochs; the history says which limit applied. */
+START_TEST(test_epoch_limit_fit)
+{
+    ffnn_history h;
+    ffnn_error err;
+    ffnn_fit_options o = frozen(ffnn_fit_options_default());
+    o.early_stopping.enabled = false;
+    o.batch_size = 8;
+    o.validation_split = 0.25;
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_OK);
+    ck_assert_int_eq(h.n, 1667);
+    ck_assert_int_eq(h.epoch_limit, 1667);
+    ck_assert(!h.stopped_early);
+    ffnn_history_release(&h);
+    o.epochs = 3;
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_OK);
+    ck_assert_int_eq(h.n, 3);
+    ck_assert_int_eq(h.epoch_limit, 3);
+    ffnn_history_release(&h);
+    o.epochs = -2;
+    ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_ECONFIG);
+    ck_assert_str_eq(err.msg, "epochs must be non-negative or auto");
+}
+END_TEST
+
 START_TEST(test_default_stopping_rule)
 {
     ffnn_history h;
     ffnn_error err;
     ffnn_fit_options o = frozen(ffnn_fit_options_default());
-    ck_assert_int_eq(o.epochs, 200);
+    ck_assert_int_eq(o.epochs, FFNN_EPOCHS_AUTO);
     ck_assert_int_eq(fit_plateau(&o, &h, &err), FFNN_OK);
     ck_assert_int_eq(h.n, 11);
     ck_assert(h.stopped_early);
@@ -902,6 +959,8 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_early_stopping_schedule);
     tcase_add_test(tc, test_restore_best_weights);
     tcase_add_test(tc, test_default_stopping_rule);
+    tcase_add_test(tc, test_epoch_limit);
+    tcase_add_test(tc, test_epoch_limit_fit);
     tcase_add_test(tc, test_batch_size_auto);
     tcase_add_test(tc, test_reduce_lr_schedule);
     tcase_add_test(tc, test_reduce_lr_on_constant_loss);
