@@ -12,7 +12,10 @@ splits (ffnn-split -t 0.33 -s SEED, stratified for the classifiers), trains
 on the same rows, and prints a markdown table of the median (min-max) test
 accuracy (classifiers) and test MAE (diabetes) of each, whether ffnn's
 median is at least as good, and how many runs of each stopped at the
-200-epoch limit rather than by the loss rule.  For diabetes it adds two
+epoch limit rather than by the loss rule.  A second table shows how ffnn's
+medians depend on its epochs "auto" limit, max(200, ceil(U / batches per
+epoch)) with U = 10000: the same rule stated in a config with the limit for
+U = 5000 and 20000, and with scikit-learn's 200 epochs.  For diabetes it adds two
 references: predicting the training mean, and ffnn with the target
 standardised by the training rows (then un-standardised).  The section also
 goes into bench/RESULTS.md between its <!-- bench-defaults --> markers, with
@@ -72,20 +75,22 @@ def load(path):
     return data[:, :-1], data[:, -1]
 
 
-def ffnn_fit(train, seed):
-    """Trains without a config; returns (model path, whether the epoch limit
-    ended it rather than the loss rule, final training loss)."""
+def ffnn_fit(train, seed, config=None):
+    """Trains without a config (or with config, default CONFIG); returns
+    (model path, whether the epoch limit ended it rather than the loss rule,
+    final training loss)."""
+    config = config or CONFIG
     model = train[:-4] + ".ffnn"
     args = [os.path.join(BIN, "ffnn-train"), "-q", "-s", str(seed), "-o", model]
-    if CONFIG:
-        args += ["-c", CONFIG]
+    if config:
+        args += ["-c", config]
     run(args + [train])
     info = json.loads(run([os.path.join(BIN, "ffnn-info"), "--json", model]))["training"]
     return model, not info["stopped_early"], info["final"]["loss"]
 
 
-def ffnn_score(train, test, seed, task):
-    model, at_limit, loss = ffnn_fit(train, seed)
+def ffnn_score(train, test, seed, task, config=None):
+    model, at_limit, loss = ffnn_fit(train, seed, config)
     pred = run([os.path.join(BIN, "ffnn-predict"), model, test])
     m = json.loads(run([os.path.join(BIN, "ffnn-eval"), "--json"], stdin=pred))
     return (m["accuracy"] if task == "classification" else m["mae"]), at_limit, loss
@@ -126,8 +131,27 @@ def standardised_target_mae(train, test, seed):
     return float(numpy.abs(p * sd + mu - yte).mean())
 
 
+# The updates U of epochs "auto" (None: scikit-learn's 200 epochs); 10000 is
+# ffnn's default.
+UPDATES = [None, 5000, 10000, 20000]
+
+
+def limit_config(train, updates):
+    """A config stating the default stopping rule and the epoch limit that
+    epochs "auto" would have with `updates` batches (ffnn-config(5))."""
+    rows = sum(1 for _ in open(train)) - 1
+    batches = -(-rows // min(200, rows))
+    epochs = 200 if updates is None else max(200, -(-updates // batches))
+    path = "%s-u%s.json" % (train[:-4], updates or "sk")
+    with open(path, "w") as fp:
+        json.dump({"epochs": epochs,
+                   "early_stopping": {"monitor": "loss", "min_delta": 1e-4, "patience": 10}}, fp)
+    return path
+
+
 def summary(xs):
-    return "%.3f (%.3f–%.3f)" % (statistics.median(xs), min(xs), max(xs))
+    return "%.3f (%.3f–%.3f), mean %.4f" % (statistics.median(xs), min(xs), max(xs),
+                                          statistics.mean(xs))
 
 
 def machine():
@@ -150,8 +174,9 @@ def machine():
 def table():
     os.makedirs(WORK, exist_ok=True)
     load_before = os.getloadavg()
-    rows, notes = [], []
+    rows, notes, sens = [], [], []
     for name, fname, task in DATASETS:
+        by_u = {u: [] for u in UPDATES}
         f, s, f_lim, s_lim, f_loss, s_loss, zy, mean = [], [], 0, 0, [], [], [], []
         for seed in range(SPLITS):
             base = os.path.join(WORK, "%s-%d" % (fname[:-4], seed))
@@ -162,6 +187,10 @@ def table():
             run(split + [os.path.join(ROOT, "datasets", fname), train, test])
             score, lim, loss = ffnn_score(train, test, seed, task)
             f.append(score)
+            if not CONFIG:
+                for u in UPDATES:
+                    by_u[u].append(score if u == 10000 else
+                                   ffnn_score(train, test, seed, task, limit_config(train, u))[0])
             f_lim += lim
             f_loss.append(loss)
             score, lim, loss = sklearn_score(train, test, seed, task)
@@ -178,6 +207,10 @@ def table():
             name, metric, summary(f), summary(s),
             "yes" if better else "no, by %.3f" % abs(fm - sm), f_lim, s_lim,
             statistics.median(f_loss), statistics.median(s_loss)))
+        if not CONFIG:
+            sens.append("| %s | test %s | %s |" % (name, metric, " | ".join(
+                "%.3f / %.4f" % (statistics.median(by_u[u]), statistics.mean(by_u[u]))
+                for u in UPDATES)))
         if zy:
             notes.append("diabetes, for reference: predicting the training mean gives a test MAE "
                          "of %s; ffnn without a config on the target standardised by the training "
@@ -196,14 +229,25 @@ def table():
         "|---|---|---|---|---|---|---|",
     ] + rows + [
         "",
-        "Median (min–max) over %d splits of each dataset (`ffnn-split -t 0.33 -s SEED`, SEED = "
+        "Median (min–max), mean over %d splits of each dataset (`ffnn-split -t 0.33 -s SEED`, SEED = "
         "0..%d, stratified for the classifiers). ffnn: `ffnn-train -s SEED%s TRAIN.csv`, "
         "`ffnn-predict`, `ffnn-eval --json`. scikit-learn: `make_pipeline(StandardScaler(), "
         "MLPClassifier(random_state=SEED))`, `MLPRegressor` for diabetes, on the same rows. "
         "Final training loss: median of the last epoch's loss (scikit-learn's with its L2 term; "
         "for diabetes twice its half squared error). bench/README.md says why the results differ."
         % (SPLITS, SPLITS - 1, " -c " + CONFIG if CONFIG else ""),
-    ] + [""] + notes + [
+    ] + [""] + notes + ([
+        "",
+        "ffnn's epoch limit: median / mean over the same splits with the limit "
+        "max(200, ceil(U / batches per epoch)) for U = 5000, 10000 (the default, the table "
+        "above) and 20000, and with scikit-learn's 200 epochs; each stated in a config as "
+        "`{\"epochs\": LIMIT, \"early_stopping\": {\"monitor\": \"loss\", "
+        "\"min_delta\": 0.0001, \"patience\": 10}}`, which trains the default's model.",
+        "",
+        "| dataset | metric | 200 epochs (scikit-learn's) | U = 5000 | U = 10000 (default) | "
+        "U = 20000 |",
+        "|---|---|---|---|---|---|",
+    ] + sens if sens else []) + [
         "",
         "Machine: %s, %d cores online, %s; Python %s, numpy %s; load average %.2f %.2f %.2f "
         "before. ffnn commit %s, %s UTC."

@@ -106,7 +106,7 @@ expect_fail "missing training file" 66 "ffnn-train: nope.csv: cannot open: No su
 expect_fail "bad seed" 64 "ffnn-train: invalid seed '-1' (need a non-negative integer); try 'ffnn-train --help'" "$T" -s -1 train.csv
 expect_fail "unknown option" 64 "ffnn-train: unknown option '--frobnicate'; try 'ffnn-train --help'" "$T" --frobnicate train.csv
 run "$T" --help
-check "--help shows defaults" sh -c "[ $st = 0 ] && grep -qF 'Defaults without a config: 1 hidden layer of 100 relu units' out && grep -qF 'batch_size auto (min(200, rows))' out && grep -qF 'up to 200 epochs, stopping once the training loss has not improved by 0.0001' out"
+check "--help shows defaults" sh -c "[ $st = 0 ] && grep -qF 'Defaults without a config: 1 hidden layer of 100 relu units' out && grep -qF 'batch_size auto (min(200, rows))' out && grep -qF 'epochs auto (up to 200, or as many as 10000 batches take when that is more),' out && grep -qF 'stopping once the training loss has not improved by 0.0001 for 10 epochs,' out"
 
 # A constant feature column is reported (one warning line), not an error.
 printf 'a,b,c,y\n1,5,2,0\n2,5,3,1\n3,5,1,0\n4,5,2,1\n5,5,1,0\n6,5,3,1\n' > const.csv
