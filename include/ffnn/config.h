@@ -32,9 +32,10 @@ typedef struct {
 
 /* The defaults (ffnn_prep_options_default, ffnn_arch_spec_default,
  * ffnn_fit_options_default): one hidden layer of 100 relu units, no
- * dropout, adam 0.001, batch "auto" (min(200, rows)), up to 200 epochs
- * stopping when the training loss has not improved by 1e-4 for 10 epochs,
- * no validation, standardize on. */
+ * dropout, adam 0.001, batch "auto" (min(200, rows)), epochs "auto" (up to
+ * max(200, ceil(10000 / batches per epoch))) stopping when the training
+ * loss has not improved by 1e-4 for 10 epochs, no validation, standardize
+ * on. */
 ffnn_config ffnn_config_default(void);
 
 /* Sets the epoch count as a config's "epochs" does: training runs exactly
