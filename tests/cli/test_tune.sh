@@ -227,3 +227,17 @@ check "--json: exhausted" grep -q '^  "exhausted": true,$' out
 check "--json: the space's size" grep -q '^  "space": 60,$' out
 run "$T" -d clean --json
 check "--json: a search that ran its schedule is not exhausted" grep -q '^  "exhausted": false,$' out
+
+# A fit "epochs" sets the final fit's epochs only (the trials run the
+# tuner's): 7 is the final fit's limit, "auto" gives it ffnn-config(5)'s,
+# 10000 epochs for one batch of rows; the search's stopping callback runs
+# under either.
+for e in 7 auto; do
+    printf '{"hypergrid": {"width": {"values": [4]}}, "tuner": {"algorithm": "random", "max_trials": 1, "max_epochs": 3}, "fit": {"epochs": %s}}\n' \
+        "$(if [ $e = auto ]; then echo '"auto"'; else echo $e; fi)" > fe-$e.json
+    run "$T" -q -s 1 -g fe-$e.json -d fe-$e -o fe-$e.ffnn train.csv
+    "$BIN/ffnn-info" --json fe-$e.ffnn | tr -d ' \n' > fe-$e.info
+done
+check "fit epochs 7: the final fit's limit" grep -qF '"epoch_limit":7,"epochs_run":' fe-7.info
+check "fit epochs auto: the final fit's limit is 10000" grep -qF '"epoch_limit":10000,' fe-auto.info
+check "fit epochs: the trials ran the tuner's 3" sh -c "grep -qx '  \"epochs\": 3,' fe-7/trials/0000.json && grep -qx '  \"epochs\": 3,' fe-auto/trials/0000.json"
