@@ -67,6 +67,16 @@ int main(int argc, char **argv)
     ffnn_error err;
     ffnn_model *m = NULL;
     ffnn_predict_options opt = ffnn_predict_options_default();
+    /* A column kept twice would be written twice under one name. */
+    if (keep && !(opt.keep = cmd_split_list(keep, &opt.n_keep)))
+        return cmd_nomem();
+    for (int i = 0; i < opt.n_keep; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(opt.keep[i], opt.keep[j]) == 0) {
+                rc = cmd_usage_error("--keep names the column \"%s\" twice", opt.keep[i]);
+                cmd_free_list(opt.keep, opt.n_keep);
+                return rc;
+            }
     long *unseen = NULL;
     FILE *in = NULL;
     cmd_out o = {0};
@@ -76,8 +86,7 @@ int main(int argc, char **argv)
     }
     opt.threads = (int)threads;
     opt.unseen_error = strict;
-    if ((keep && !(opt.keep = cmd_split_list(keep, &opt.n_keep))) ||
-        !(opt.unseen = unseen = calloc((size_t)m->prep.n_columns + 1, sizeof *unseen))) {
+    if (!(opt.unseen = unseen = calloc((size_t)m->prep.n_columns + 1, sizeof *unseen))) {
         rc = cmd_nomem();
         goto out;
     }

@@ -342,6 +342,10 @@ static ffnn_status check_names(const ffnn_prep *pr, char *const *fields, const i
                               pr->target);
     for (int j = 0; j < n_keep; j++) {
         const char *c = fields[keep_col[j]];
+        if (pr->target && strcmp(c, pr->target) == 0)
+            return ffnn_error_set(err, FFNN_EDATA,
+                                  "%s: --keep column \"%s\" is the model's target, which the "
+                                  "predictions CSV copies after the kept columns anyway", name, c);
         bool clash = strcmp(c, "prediction") == 0;
         for (int k = 0; !clash && pr->task != FFNN_TASK_REGRESSION && k < pr->n_classes; k++)
             clash = strncmp(c, "p_", 2) == 0 && strcmp(c + 2, pr->classes[k]) == 0;
