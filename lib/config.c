@@ -256,13 +256,6 @@ static ffnn_status get_monitor(const ctx *x, const char *path, const cJSON *v, c
     return fail(x, path, "unknown quantity \"%s\" (valid: %s)", name, list);
 }
 
-static const char *const mode_names[] = {"auto", "min", "max"};
-
-static int parse_mode(const char *s)
-{
-    return ffnn_mode_parse(s);
-}
-
 static ffnn_status apply_layers(const ctx *x, ffnn_arch_spec *a, const cJSON *v)
 {
     static const char *const keys[] = {"units", "activation", "dropout"};
@@ -462,7 +455,7 @@ static ffnn_status apply_optimizer(const ctx *x, ffnn_optim_spec *o, const cJSON
 static ffnn_status get_mode(const ctx *x, const char *path, const cJSON *v, ffnn_mode *out)
 {
     int k;
-    ffnn_status st = get_name(x, path, v, "mode", (ffnn_names){mode_names, 3, parse_mode}, &k);
+    ffnn_status st = get_name(x, path, v, "mode", ffnn_mode_names(), &k);
     if (!st)
         *out = (ffnn_mode)k;
     return st;
@@ -648,8 +641,6 @@ static int parse_task(const char *s)
 
 static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
 {
-    static const char *const task_names[] = {"auto", "binary", "multiclass", "regression"};
-    static const char *const impute_names[] = {"none", "mean"};
     const char *k = v->string;
     ffnn_status st = FFNN_OK;
     int n;
@@ -665,11 +656,16 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
             return type_error(x, k, "a string", v);
         n = parse_task(v->valuestring);
         if (n == -2) {
-            const char *s = ffnn_suggest(v->valuestring, task_names, 4);
+            /* preprocess.c's names, "auto" (FFNN_TASK_AUTO, -1) first. */
+            const char *tasks[FFNN_TASK_REGRESSION + 2];
+            for (int t = FFNN_TASK_AUTO; t <= FFNN_TASK_REGRESSION; t++)
+                tasks[t + 1] = ffnn_task_name((ffnn_task)t);
+            const char *s = ffnn_suggest(v->valuestring, tasks, (int)FFNN_ARRAY_LEN(tasks));
             if (s)
                 return fail(x, k, "unknown task \"%s\"; did you mean \"%s\"?", v->valuestring, s);
-            return fail(x, k, "unknown task \"%s\" (valid: auto, binary, multiclass, regression)",
-                        v->valuestring);
+            char list[128];
+            ffnn_names_list(list, sizeof list, tasks, (int)FFNN_ARRAY_LEN(tasks));
+            return fail(x, k, "unknown task \"%s\" (valid: %s)", v->valuestring, list);
         }
         c->prep.task = (ffnn_task)n;
     } else if (strcmp(k, "target") == 0) {
@@ -763,7 +759,7 @@ static ffnn_status apply_key(const ctx *x, ffnn_config *c, const cJSON *v)
     } else if (strcmp(k, "standardize") == 0) {
         st = get_bool(x, k, v, &c->prep.standardize);
     } else if (strcmp(k, "impute") == 0) {
-        if (!(st = get_name(x, k, v, "imputation", (ffnn_names){impute_names, 2, ffnn_impute_parse}, &n)))
+        if (!(st = get_name(x, k, v, "imputation", ffnn_impute_names(), &n)))
             c->prep.impute = (ffnn_impute)n;
     } else if (strcmp(k, "seed") == 0) {
         if (cJSON_IsNull(v)) {

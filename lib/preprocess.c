@@ -37,18 +37,12 @@ int ffnn_task_parse(const char *name)
     return -2;
 }
 
-const char *ffnn_impute_name(ffnn_impute i)
-{
-    return i == FFNN_IMPUTE_NONE ? "none" : i == FFNN_IMPUTE_MEAN ? "mean" : "?";
-}
+static const char *const impute_names[] = {"none", "mean"}; /* ffnn_impute's order */
+FFNN_NAME_TABLE(ffnn_impute, ffnn_impute, impute_names)
 
-int ffnn_impute_parse(const char *name)
+ffnn_names ffnn_impute_names(void)
 {
-    if (strcmp(name, "none") == 0)
-        return FFNN_IMPUTE_NONE;
-    if (strcmp(name, "mean") == 0)
-        return FFNN_IMPUTE_MEAN;
-    return -1;
+    return (ffnn_names){impute_names, (int)FFNN_ARRAY_LEN(impute_names), ffnn_impute_parse};
 }
 
 ffnn_prep_options ffnn_prep_options_default(void)

@@ -13,6 +13,11 @@
 static const char *const mode_names[] = {"auto", "min", "max"};
 FFNN_NAME_TABLE(ffnn_mode, ffnn_mode, mode_names)
 
+ffnn_names ffnn_mode_names(void)
+{
+    return (ffnn_names){mode_names, (int)FFNN_ARRAY_LEN(mode_names), ffnn_mode_parse};
+}
+
 ffnn_early_stopping ffnn_early_stopping_default(void)
 {
     ffnn_early_stopping e;

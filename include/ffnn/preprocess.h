@@ -11,6 +11,7 @@
 #define FFNN_PREPROCESS_H
 
 #include <stdbool.h>
+#include "ffnn/names.h"
 #include <stddef.h>
 #include "ffnn/dataset.h"
 #include "ffnn/error.h"
@@ -31,6 +32,7 @@ int ffnn_task_parse(const char *name);
 typedef enum { FFNN_IMPUTE_NONE = 0, FFNN_IMPUTE_MEAN } ffnn_impute;
 const char *ffnn_impute_name(ffnn_impute i);
 int ffnn_impute_parse(const char *name); /* "none", "mean"; -1 if unknown */
+ffnn_names ffnn_impute_names(void);
 
 /* A feature column whose type the config declares (config "columns"). */
 typedef struct {

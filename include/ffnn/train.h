@@ -11,11 +11,13 @@
 #include "ffnn/model.h"
 #include "ffnn/optim.h"
 #include "ffnn/metrics.h"
+#include "ffnn/names.h"
 #include "ffnn/preprocess.h"
 
 typedef enum { FFNN_MODE_AUTO = 0, FFNN_MODE_MIN, FFNN_MODE_MAX } ffnn_mode;
 const char *ffnn_mode_name(ffnn_mode m);
 int ffnn_mode_parse(const char *name);
+ffnn_names ffnn_mode_names(void);
 
 /* Keras's EarlyStopping; the comments give EarlyStopping()'s defaults
  * (ffnn_early_stopping_default). */
