@@ -11,10 +11,10 @@
 #define FFNN_PREPROCESS_H
 
 #include <stdbool.h>
-#include "ffnn/names.h"
 #include <stddef.h>
 #include "ffnn/dataset.h"
 #include "ffnn/error.h"
+#include "ffnn/names.h"
 
 /* ---- preprocessing ----------------------------------------------------- */
 
