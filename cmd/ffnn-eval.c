@@ -25,6 +25,8 @@ static void usage(void)
            "(p_ >= 0.5 against one-hot labels); for regression MAE, MSE, RMSE, R2, max\n"
            "error and median absolute error.\n\n"
            "  -m, --model=MODEL        predict LABELLED.csv with MODEL, then evaluate\n"
+           "      --threads=N          threads for -m's predictions (default: all %ld\n"
+           "                           CPUs); the results do not depend on N\n"
            "  -j, --json               print all metrics as one JSON object\n"
            "  -M, --metric=NAME        print one metric's value only (accuracy, f1_macro,\n"
            "                           roc_auc, subset_accuracy, recall:CLASS, rmse,\n"
@@ -42,7 +44,7 @@ static void usage(void)
            "      --curve-metric=NAME  the history column to plot (default: accuracy or\n"
            "                           mae, whichever the history has; or loss)\n"
            "  -o, --output=FILE        write the report to FILE (atomically)\n",
-           progname, progname, progname, EXIT_BAR, EXIT_BAR);
+           progname, progname, progname, cmd_cpu_count(), EXIT_BAR, EXIT_BAR);
     cmd_help_common(CMD_QUIET, 24);
     printf("\nWith --history and no PREDICTIONS operand only the curve is drawn; give `-`\n"
            "to also evaluate standard input.  Exit status: 0 ok, %d a bar not met,\n"
@@ -116,8 +118,8 @@ static int write_curve(cmd_outs *outs, const char *hist_path, const char *svg_pa
 /* Runs the model over in and leaves the predictions CSV in a memory buffer
  * (*buf, *len; malloc'd).  Sets *target to the model's target name unless
  * already set. */
-static int predict_to_memory(const char *model_path, FILE *in, const char *name, char **buf,
-                             size_t *len, char **target)
+static int predict_to_memory(const char *model_path, FILE *in, const char *name, long threads,
+                             char **buf, size_t *len, char **target)
 {
     ffnn_error err;
     ffnn_model *m = NULL;
@@ -132,6 +134,7 @@ static int predict_to_memory(const char *model_path, FILE *in, const char *name,
      * and column are known. */
     ffnn_predict_options opt = ffnn_predict_options_default();
     opt.check_target = true;
+    opt.threads = (int)threads;
     ffnn_status st = ffnn_predict_stream(m, in, name, mem, &opt, NULL, &err);
     if (fclose(mem) != 0 && !st)
         st = ffnn_error_nomem(&err);
@@ -147,7 +150,7 @@ int main(int argc, char **argv)
 {
     enum {
         OPT_TASK = 256, OPT_FAIL_UNDER, OPT_FAIL_OVER, OPT_CONFUSION, OPT_ROC, OPT_HISTORY,
-        OPT_CURVE, OPT_CURVE_METRIC
+        OPT_CURVE, OPT_CURVE_METRIC, OPT_THREADS
     };
     static const struct option longopts[] = {
         {"model", required_argument, NULL, 'm'},
@@ -162,6 +165,7 @@ int main(int argc, char **argv)
         {"history", required_argument, NULL, OPT_HISTORY},
         {"curve-svg", required_argument, NULL, OPT_CURVE},
         {"curve-metric", required_argument, NULL, OPT_CURVE_METRIC},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
@@ -170,6 +174,7 @@ int main(int argc, char **argv)
                *roc_svg = NULL, *history = NULL, *curve_svg = NULL, *curve_metric = NULL;
     char *target = NULL;
     bool json = false;
+    long threads = cmd_cpu_count();
     ffnn_eval_mode mode = FFNN_EVAL_AUTO;
     bar *bars = NULL;
     int nbars = 0, c, rc = 0;
@@ -225,6 +230,10 @@ int main(int argc, char **argv)
         case OPT_HISTORY: history = optarg; break;
         case OPT_CURVE: curve_svg = optarg; break;
         case OPT_CURVE_METRIC: curve_metric = optarg; break;
+        case OPT_THREADS:
+            if ((rc = cmd_parse_threads(optarg, &threads)))
+                return rc;
+            break;
         case 'o': output = optarg; break;
         case CMD_OPT_EXIT: goto out;
         }
@@ -271,7 +280,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (model) {
-        rc = predict_to_memory(model, in, name, &buf, &len, &target);
+        rc = predict_to_memory(model, in, name, threads, &buf, &len, &target);
         if (in != stdin)
             fclose(in);
         in = NULL;

@@ -172,6 +172,12 @@ if [ -s iris.ffnn ]; then
     "$E" --json pred.csv > pipe.json
     expect_ok "-m MODEL LABELLED.csv" "$E" -m iris.ffnn --json test.csv
     check "-m gives the same JSON as the pipeline" cmp -s out pipe.json
+    for n in 1 3; do
+        run "$E" -m iris.ffnn --threads $n --json test.csv
+        check "-m --threads $n: the same JSON" sh -c "[ $st = 0 ] && cmp -s out pipe.json"
+    done
+    expect_fail "--threads 0" 64 "ffnn-eval: invalid threads '0' (need an integer 1..256); try 'ffnn-eval --help'" \
+        "$E" -m iris.ffnn --threads 0 test.csv
     if have_sklearn; then
         check "pipeline --json equals scikit-learn" "$PYTHON" "$EV/sklearn_check.py" pred.csv pipe.json
     fi

@@ -35,7 +35,7 @@ wl() {
     info)       echo "$B/ffnn-info --json model.ffnn" ;;
     predict)    echo "$B/ffnn-predict -j 1 -o o-pred.csv model.ffnn test.csv" ;;
     eval)       echo "$B/ffnn-eval -o o-report.txt --confusion-svg o-cm.svg --roc-svg o-roc.svg pred.csv" ;;
-    eval-model) echo "$B/ffnn-eval -m model.ffnn --json test.csv" ;;
+    eval-model) echo "$B/ffnn-eval -m model.ffnn --threads 1 --json test.csv" ;;
     eval-curve) echo "$B/ffnn-eval --history hist.csv --curve-svg o-curve.svg" ;;
     explain-deep)   echo "$B/ffnn-explain -j 1 -m deep -k 8 --json -o o-shap.csv --bar-svg o-bar.svg --beeswarm-svg o-bee.svg --row-svg o-row.svg --row 1 --class 2 model.ffnn few.csv -b train.csv" ;;
     explain-kernel) echo "$B/ffnn-explain -j 1 -m kernel -k 8 -n 20 -s 1 model.ffnn few.csv -b train.csv" ;;
